@@ -1,0 +1,962 @@
+"""BER encoders and decoders specialised per type (X.690), built once from the type model.
+
+Each resolved :class:`~.model.Type` is turned into two closures: ``encode(value) -> bytes``
+(the whole TLV) and ``decode(data, pos, end) -> (value, next_pos)``. Everything that does not
+depend on the value (tag octets, member tables, constraint checks, string codecs) is computed
+when the closure is built, so encoding a value walks only the value.
+
+Encoding follows DER wherever DER has a rule for the types used: definite lengths in the
+minimal form, DEFAULT values omitted, SET members in tag order and SET OF elements sorted
+(X.690 clause 10, 11). Decoding accepts what BER allows and real senders emit: indefinite
+lengths, non-minimal length octets, constructed strings, unknown extension additions.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Callable
+from typing import Any
+
+from .. import ber
+from ..errors import DecodeError, EncodeError
+from .model import (
+    Body,
+    Component,
+    Constraints,
+    Kind,
+    Range,
+    Tag,
+    TagClass,
+    Type,
+)
+
+__all__ = ["CodecBuilder", "Decoder", "Encoder", "identifier_octets", "tag_key"]
+
+Encoder = Callable[[Any], bytes]
+Decoder = Callable[[bytes, int, int], tuple[Any, int]]
+
+_LEN = [bytes((i,)) for i in range(128)]
+_STRING_KINDS = frozenset({Kind.OCTET_STRING, Kind.BIT_STRING, Kind.STRING})
+_MAX_DEPTH = 200
+
+_ALPHABET_RE = {
+    "PrintableString": re.compile(r"[A-Za-z0-9 '()+,\-./:=?]*"),
+    "NumericString": re.compile(r"[0-9 ]*"),
+    "IA5String": re.compile(r"[\x00-\x7f]*"),
+    "VisibleString": re.compile(r"[\x20-\x7e]*"),
+    "ISO646String": re.compile(r"[\x20-\x7e]*"),
+}
+_ALPHABET_NAME = {
+    "PrintableString": "PrintableString characters (X.680 41.4)",
+    "NumericString": "digits and space (X.680 41.2)",
+    "IA5String": "IA5 characters 0..127",
+    "VisibleString": "visible characters 32..126",
+    "ISO646String": "visible characters 32..126",
+}
+
+
+def length_octets(n: int) -> bytes:
+    """Definite length in the minimal form (X.690 8.1.3, 10.1)."""
+    return _LEN[n] if n < 128 else ber.encode_length(n)
+
+
+def tag_key(cls: int, number: int) -> int | tuple[int, int]:
+    """The key under which a decoder looks up a tag: the identifier octet without the
+    constructed bit for low tag numbers, ``(class, number)`` for high ones."""
+    return (cls << 6) | number if number < 31 else (cls, number)
+
+
+def identifier_octets(tag: Tag, constructed: bool) -> bytes:
+    """Identifier octets of a tag (X.690 8.1.2)."""
+    return ber.encode_tag(int(tag.cls), constructed, tag.number)
+
+
+def _read_key(data: bytes, pos: int) -> tuple[int | tuple[int, int], int]:
+    """Tag key and constructed bit of the identifier at ``pos`` (constructed as 0x20 or 0)."""
+    first = data[pos]
+    if first & 0x1F != 0x1F:
+        return first & 0xDF, first & 0x20
+    cls, constructed, number, _ = ber.decode_tag(data, pos)
+    return (cls, number), 0x20 if constructed else 0
+
+
+def _header(data: bytes, pos: int, end: int) -> tuple[int, int, int]:
+    """Skip the identifier at ``pos``; return (contents start, contents end, next position).
+
+    Indefinite lengths are resolved by scanning to the matching end-of-contents.
+    """
+    if pos >= end:
+        raise DecodeError("data ends where an element should start", offset=pos)
+    first = data[pos]
+    p = pos + 1
+    if first & 0x1F == 0x1F:
+        _, _, _, p = ber.decode_tag(data, pos)
+    if p >= end:
+        raise DecodeError("data ends inside the tag and length", offset=pos)
+    n = data[p]
+    if n < 0x80:
+        start = p + 1
+        stop = start + n
+        if stop > end:
+            raise DecodeError(
+                f"declared length {n} exceeds the {end - start} bytes available", offset=p
+            )
+        return start, stop, stop
+    length, start = ber.decode_length(data, p, end)
+    if length is None:
+        _, _, _, cstart, cend, nxt = ber.read_tlv_full(data, pos, end=end)
+        return cstart, cend, nxt
+    return start, start + length, start + length
+
+
+def _check_size(n: int, ranges: tuple[Range, ...], what: str) -> str | None:
+    for r in ranges:
+        if (r.lower is None or n >= r.lower) and (r.upper is None or n <= r.upper):
+            return None
+    return f"{what} {n} is outside SIZE ({' | '.join(str(r) for r in ranges)})"
+
+
+def _check_value(v: int, ranges: tuple[Range, ...]) -> str | None:
+    for r in ranges:
+        if (r.lower is None or v >= r.lower) and (r.upper is None or v <= r.upper):
+            return None
+    return f"value {v} is outside the permitted range {' | '.join(str(r) for r in ranges)}"
+
+
+def _type_error(expected: str, value: object) -> EncodeError:
+    return EncodeError(f"expected {expected}, got {type(value).__name__} {value!r:.60}")
+
+
+class CodecBuilder:
+    """Builds (and caches) the encoder and decoders of types from one specification."""
+
+    def __init__(self) -> None:
+        self._encoders: dict[object, Encoder] = {}
+        self._decoders: dict[object, Decoder] = {}
+
+    # -- encoders -------------------------------------------------------------------------
+
+    def encoder(self, t: Type) -> Encoder:
+        """The encoder of ``t``: value -> complete TLV bytes."""
+        key = (id(t.body), t.tags, t.constraints)
+        enc = self._encoders.get(key)
+        if enc is not None:
+            return enc
+        cell: list[Encoder] = []
+
+        def forward(value: Any) -> bytes:
+            return cell[0](value)
+
+        self._encoders[key] = forward
+        real = self._build_encoder(t)
+        cell.append(real)
+        self._encoders[key] = real
+        return real
+
+    def _build_encoder(self, t: Type) -> Encoder:
+        contents = self._contents_encoder(t)
+        kind = t.kind
+        if not t.tags:
+            return contents  # untagged CHOICE / open type: the value's own TLV
+        inner = t.tags[-1]
+        constructed = kind in (Kind.SEQUENCE, Kind.SET, Kind.SEQUENCE_OF, Kind.SET_OF) or (
+            kind in (Kind.CHOICE, Kind.OPEN)
+        )
+        inner_id = identifier_octets(inner, constructed)
+        outer_ids = [identifier_octets(tag, True) for tag in reversed(t.tags[:-1])]
+        if kind in (Kind.CHOICE, Kind.OPEN):
+            # A tagged CHOICE/open type: every tag is explicit, wrapping the value's TLV.
+            def enc_wrapped(value: Any) -> bytes:
+                c = contents(value)
+                out = inner_id + length_octets(len(c)) + c
+                for ident in outer_ids:
+                    out = ident + length_octets(len(out)) + out
+                return out
+
+            return enc_wrapped
+        if not outer_ids:
+            if len(inner_id) == 1:
+
+                def enc_simple(value: Any) -> bytes:
+                    c = contents(value)
+                    n = len(c)
+                    return inner_id + (_LEN[n] if n < 128 else ber.encode_length(n)) + c
+
+                return enc_simple
+
+            def enc_one(value: Any) -> bytes:
+                c = contents(value)
+                return inner_id + length_octets(len(c)) + c
+
+            return enc_one
+
+        def enc_explicit(value: Any) -> bytes:
+            c = contents(value)
+            out = inner_id + length_octets(len(c)) + c
+            for ident in outer_ids:
+                out = ident + length_octets(len(out)) + out
+            return out
+
+        return enc_explicit
+
+    def _contents_encoder(self, t: Type) -> Encoder:
+        kind = t.kind
+        body = t.body
+        cons = t.constraints
+        if kind is Kind.SEQUENCE or kind is Kind.SET:
+            return self._struct_encoder(t)
+        if kind is Kind.CHOICE:
+            return self._choice_encoder(t)
+        if kind is Kind.SEQUENCE_OF or kind is Kind.SET_OF:
+            return self._list_encoder(t)
+        if kind is Kind.INTEGER:
+            return _integer_encoder(cons, body)
+        if kind is Kind.ENUMERATED:
+            named = body.named_numbers
+            cache = {name: ber.encode_integer(v) for name, v in named.items()}
+
+            def enc_enum(value: Any) -> bytes:
+                c = cache.get(value) if isinstance(value, str) else None
+                if c is None:
+                    raise EncodeError(
+                        f"{value!r} is not one of the ENUMERATED items "
+                        f"({', '.join(named) if len(named) < 12 else str(len(named)) + ' items'})"
+                    )
+                return c
+
+            return enc_enum
+        if kind is Kind.BOOLEAN:
+
+            def enc_bool(value: Any) -> bytes:
+                if value is True:
+                    return b"\xff"
+                if value is False:
+                    return b"\x00"
+                raise _type_error("bool for BOOLEAN", value)
+
+            return enc_bool
+        if kind is Kind.NULL:
+
+            def enc_null(value: Any) -> bytes:
+                if value is not None:
+                    raise _type_error("None for NULL", value)
+                return b""
+
+            return enc_null
+        if kind is Kind.OCTET_STRING:
+            size = cons.size
+
+            def enc_octets(value: Any) -> bytes:
+                if type(value) is not bytes:
+                    if isinstance(value, (bytearray, memoryview)):
+                        value = bytes(value)
+                    else:
+                        raise _type_error("bytes for OCTET STRING", value)
+                if size is not None and (err := _check_size(len(value), size, "length")):
+                    raise EncodeError(err)
+                octets: bytes = value
+                return octets
+
+            return enc_octets
+        if kind is Kind.BIT_STRING:
+            size = cons.size
+
+            def enc_bits(value: Any) -> bytes:
+                if (
+                    not isinstance(value, tuple)
+                    or len(value) != 2
+                    or not isinstance(value[0], (bytes, bytearray))
+                    or not isinstance(value[1], int)
+                ):
+                    raise _type_error("(bytes, bit_length) for BIT STRING", value)
+                if size is not None and (err := _check_size(value[1], size, "bit length")):
+                    raise EncodeError(err)
+                try:
+                    return ber.encode_bit_string(bytes(value[0]), value[1])
+                except EncodeError:
+                    raise
+                except (ValueError, OverflowError) as exc:
+                    raise EncodeError(str(exc)) from None
+
+            return enc_bits
+        if kind is Kind.OBJECT_IDENTIFIER or kind is Kind.RELATIVE_OID:
+            prim = (
+                ber.encode_object_identifier
+                if kind is Kind.OBJECT_IDENTIFIER
+                else ber.encode_relative_oid
+            )
+            name = kind.value
+            oid_cache: dict[str, bytes] = {}
+
+            def enc_oid(value: Any) -> bytes:
+                c = oid_cache.get(value) if isinstance(value, str) else None
+                if c is not None:
+                    return c
+                if not isinstance(value, str):
+                    raise _type_error(f"dotted str for {name}", value)
+                try:
+                    c = prim(value)
+                except EncodeError:
+                    raise
+                except ValueError as exc:
+                    raise EncodeError(f"invalid {name} {value!r}: {exc}") from None
+                if len(oid_cache) < 256:
+                    oid_cache[value] = c
+                return c
+
+            return enc_oid
+        if kind is Kind.UTC_TIME or kind is Kind.GENERALIZED_TIME:
+            tprim = (
+                ber.encode_utc_time if kind is Kind.UTC_TIME else ber.encode_generalized_time
+            )
+            tname = kind.value
+
+            def enc_time(value: Any) -> bytes:
+                if not isinstance(value, datetime.datetime):
+                    raise _type_error(f"datetime for {tname}", value)
+                try:
+                    return tprim(value)
+                except EncodeError:
+                    raise
+                except ValueError as exc:
+                    raise EncodeError(f"cannot encode {value} as {tname}: {exc}") from None
+
+            return enc_time
+        if kind is Kind.STRING:
+            return _string_encoder(t)
+        if kind is Kind.REAL:
+
+            def enc_real(value: Any) -> bytes:
+                if isinstance(value, bool) or not isinstance(value, (int, float)):
+                    raise _type_error("float for REAL", value)
+                return ber.encode_real(float(value))
+
+            return enc_real
+        if kind is Kind.OPEN:
+
+            def enc_open(value: Any) -> bytes:
+                if not isinstance(value, (bytes, bytearray)):
+                    raise _type_error("bytes of one complete TLV for an open type", value)
+                value = bytes(value)
+                try:
+                    _, _, _, _, cend = ber.read_tlv(value, 0)
+                    _, _, nxt = _header(value, 0, len(value))
+                except DecodeError as exc:
+                    raise EncodeError(f"open type value is not a TLV: {exc.message}") from None
+                del cend
+                if nxt != len(value):
+                    raise EncodeError("open type value has bytes after its TLV")
+                tlv: bytes = value
+                return tlv
+
+            return enc_open
+        raise EncodeError(f"no encoder for {kind.value}")
+
+    def _struct_encoder(self, t: Type) -> Encoder:
+        body = t.body
+        comps = list(body.components)
+        if body.kind is Kind.SET:
+            comps.sort(key=lambda c: _sort_tag(c.type))
+        plan = [
+            (c.name, self.encoder(c.type), c.optional or c.has_default, c.default, c.has_default)
+            for c in comps
+        ]
+        known = frozenset(c.name for c in comps)
+        kind_name = body.kind.value
+
+        def enc_struct(value: Any) -> bytes:
+            if type(value) is not dict:
+                raise _type_error(f"dict for {kind_name}", value)
+            parts = []
+            used = 0
+            for name, enc, may_omit, default, has_default in plan:
+                if name in value:
+                    used += 1
+                    v = value[name]
+                    if has_default and v == default:
+                        continue
+                    try:
+                        parts.append(enc(v))
+                    except EncodeError as exc:
+                        exc.prepend(name)
+                        raise
+                elif not may_omit:
+                    raise EncodeError(f"mandatory member {name} is missing")
+            if used != len(value):
+                unknown = sorted(str(k) for k in value if k not in known)
+                raise EncodeError(f"unknown member(s) {', '.join(unknown)} for {kind_name}")
+            return b"".join(parts)
+
+        return enc_struct
+
+    def _choice_encoder(self, t: Type) -> Encoder:
+        alternatives = {c.name: self.encoder(c.type) for c in t.body.components}
+
+        def enc_choice(value: Any) -> bytes:
+            if type(value) is not tuple or len(value) != 2:
+                raise _type_error("(alternative, value) tuple for CHOICE", value)
+            name, v = value
+            enc = alternatives.get(name)
+            if enc is None:
+                raise EncodeError(f"{name!r} is not an alternative of the CHOICE")
+            try:
+                return enc(v)
+            except EncodeError as exc:
+                exc.prepend(name)
+                raise
+
+        return enc_choice
+
+    def _list_encoder(self, t: Type) -> Encoder:
+        element = t.body.element
+        assert element is not None
+        enc = self.encoder(element)
+        size = t.constraints.size
+        is_set = t.kind is Kind.SET_OF
+        kind_name = t.kind.value
+
+        def enc_list(value: Any) -> bytes:
+            if not isinstance(value, (list, tuple)):
+                raise _type_error(f"list for {kind_name}", value)
+            if size is not None and (err := _check_size(len(value), size, "number of elements")):
+                raise EncodeError(err)
+            parts = []
+            for i, v in enumerate(value):
+                try:
+                    parts.append(enc(v))
+                except EncodeError as exc:
+                    exc.prepend(f"[{i}]")
+                    raise
+            if is_set:
+                parts.sort()  # DER orders SET OF by the encodings (X.690 11.6)
+            return b"".join(parts)
+
+        return enc_list
+
+    # -- decoders -------------------------------------------------------------------------
+
+    def decoder(self, t: Type, strict: bool = True) -> Decoder:
+        """The decoder of ``t``: (data, pos, end) -> (value, next position).
+
+        ``strict`` checks constraints; a lenient decoder accepts out-of-constraint values.
+        """
+        key = (id(t.body), t.tags, t.constraints, strict)
+        dec = self._decoders.get(key)
+        if dec is not None:
+            return dec
+        cell: list[Decoder] = []
+        depth = [0]
+
+        def forward(data: bytes, pos: int, end: int) -> tuple[Any, int]:
+            depth[0] += 1
+            try:
+                if depth[0] > _MAX_DEPTH:
+                    raise DecodeError(f"nesting deeper than {_MAX_DEPTH} levels", offset=pos)
+                return cell[0](data, pos, end)
+            finally:
+                depth[0] -= 1
+
+        self._decoders[key] = forward
+        real = self._build_decoder(t, strict)
+        cell.append(real)
+        self._decoders[key] = real
+        return real
+
+    def _build_decoder(self, t: Type, strict: bool) -> Decoder:
+        kind = t.kind
+        if not t.tags:
+            if kind is Kind.CHOICE:
+                return self._choice_decoder(t, strict)
+            return _open_decoder
+        contents = self._contents_decoder(t, strict)
+        inner = t.tags[-1]
+        is_string = kind in _STRING_KINDS
+        constructed = kind in (Kind.SEQUENCE, Kind.SET, Kind.SEQUENCE_OF, Kind.SET_OF, Kind.CHOICE,
+                               Kind.OPEN)
+        expected = [(tag_key(int(tag.cls), tag.number), str(tag)) for tag in t.tags[:-1]]
+        inner_key = tag_key(int(inner.cls), inner.number)
+        inner_form = 0x20 if constructed else 0
+        inner_name = str(inner)
+        type_name = t.name or kind.value
+        wrapped = kind in (Kind.CHOICE, Kind.OPEN)
+
+        def dec(data: bytes, pos: int, end: int) -> tuple[Any, int]:
+            nxt_outer = None
+            for k, name in expected:
+                if pos >= end:
+                    raise DecodeError(f"data ends where {type_name} {name} should start",
+                                      offset=pos)
+                got, form = _read_key(data, pos)
+                if got != k or not form:
+                    raise DecodeError(
+                        f"expected tag {name} (constructed) of {type_name}, found "
+                        f"{_describe(data, pos)}",
+                        offset=pos,
+                    )
+                start, stop, nxt = _header(data, pos, end)
+                if nxt_outer is None:
+                    nxt_outer = nxt
+                pos, end = start, stop
+            if pos >= end:
+                raise DecodeError(f"data ends where {type_name} should start", offset=pos)
+            got, form = _read_key(data, pos)
+            if got != inner_key:
+                raise DecodeError(
+                    f"expected tag {inner_name} of {type_name}, found {_describe(data, pos)}",
+                    offset=pos,
+                )
+            start, stop, nxt = _header(data, pos, end)
+            if form != inner_form:
+                if is_string and form:
+                    value = contents(_reassemble(data, start, stop, kind), 0, -1)
+                    return value, nxt if nxt_outer is None else nxt_outer
+                raise DecodeError(
+                    f"{type_name} must use the {'constructed' if constructed else 'primitive'}"
+                    " form",
+                    offset=pos,
+                )
+            if wrapped:
+                value, after = contents(data, start, stop)
+                if after != stop:
+                    raise DecodeError(f"{after - stop} extra bytes inside {type_name}",
+                                      offset=after)
+            else:
+                value = contents(data, start, stop)
+            return value, nxt if nxt_outer is None else nxt_outer
+
+        if not expected and not wrapped and len(identifier_octets(inner, constructed)) == 1:
+            ident = identifier_octets(inner, constructed)[0]
+
+            def dec_fast(data: bytes, pos: int, end: int) -> tuple[Any, int]:
+                if pos + 1 < end and data[pos] == ident:
+                    n = data[pos + 1]
+                    if n < 0x80:
+                        start = pos + 2
+                        stop = start + n
+                        if stop <= end:
+                            return contents(data, start, stop), stop
+                return dec(data, pos, end)
+
+            return dec_fast
+        return dec
+
+    def _contents_decoder(self, t: Type, strict: bool) -> Callable[..., Any]:
+        """For primitives and structures: (data, start, stop) -> value.
+
+        ``stop == -1`` means ``data`` is exactly the (reassembled) contents."""
+        kind = t.kind
+        body = t.body
+        cons = t.constraints
+        if kind is Kind.SEQUENCE:
+            return self._sequence_decoder(t, strict)
+        if kind is Kind.SET:
+            return self._set_decoder(t, strict)
+        if kind is Kind.SEQUENCE_OF or kind is Kind.SET_OF:
+            return self._list_decoder(t, strict)
+        if kind is Kind.CHOICE:
+            return self._choice_decoder(t, strict)
+        if kind is Kind.OPEN:
+            return _open_decoder
+        if kind is Kind.INTEGER:
+            ranges = cons.value if strict and not cons.value_extensible else None
+
+            def dec_int(data: bytes, start: int, stop: int) -> int:
+                c = data[start:stop] if stop >= 0 else data
+                if not c:
+                    raise DecodeError("INTEGER contents are empty (X.690 8.3.1)", offset=start)
+                v = int.from_bytes(c, "big", signed=True)
+                if ranges is not None and (err := _check_value(v, ranges)):
+                    raise DecodeError(err, offset=start)
+                return v
+
+            return dec_int
+        if kind is Kind.ENUMERATED:
+            by_value = {v: name for name, v in body.named_numbers.items()}
+            extensible = body.extensible
+
+            def dec_enum(data: bytes, start: int, stop: int) -> str:
+                c = data[start:stop] if stop >= 0 else data
+                if not c:
+                    raise DecodeError("ENUMERATED contents are empty (X.690 8.4)", offset=start)
+                v = int.from_bytes(c, "big", signed=True)
+                name = by_value.get(v)
+                if name is None:
+                    hint = " (an extension from a newer version?)" if extensible else ""
+                    raise DecodeError(f"{v} is not an ENUMERATED item{hint}", offset=start)
+                return name
+
+            return dec_enum
+        if kind is Kind.BOOLEAN:
+
+            def dec_bool(data: bytes, start: int, stop: int) -> bool:
+                c = data[start:stop] if stop >= 0 else data
+                if len(c) != 1:
+                    raise DecodeError("BOOLEAN contents must be one octet (X.690 8.2.1)",
+                                      offset=start)
+                return c[0] != 0
+
+            return dec_bool
+        if kind is Kind.NULL:
+
+            def dec_null(data: bytes, start: int, stop: int) -> None:
+                if (stop - start if stop >= 0 else len(data)) != 0:
+                    raise DecodeError("NULL contents must be empty (X.690 8.8.2)", offset=start)
+
+            return dec_null
+        if kind is Kind.OCTET_STRING:
+            size = cons.size if strict else None
+
+            def dec_octets(data: bytes, start: int, stop: int) -> bytes:
+                c = data[start:stop] if stop >= 0 else data
+                if size is not None and (err := _check_size(len(c), size, "length")):
+                    raise DecodeError(err, offset=start)
+                return c
+
+            return dec_octets
+        if kind is Kind.BIT_STRING:
+            size = cons.size if strict else None
+
+            def dec_bits(data: bytes, start: int, stop: int) -> tuple[bytes, int]:
+                c = data[start:stop] if stop >= 0 else data
+                try:
+                    value = ber.decode_bit_string(c)
+                except DecodeError as exc:
+                    exc.offset = start
+                    raise
+                if size is not None and (err := _check_size(value[1], size, "bit length")):
+                    raise DecodeError(err, offset=start)
+                return value
+
+            return dec_bits
+        prim: Callable[[bytes], Any] | None = None
+        if kind is Kind.OBJECT_IDENTIFIER:
+            prim = ber.decode_object_identifier
+        elif kind is Kind.RELATIVE_OID:
+            prim = ber.decode_relative_oid
+        elif kind is Kind.UTC_TIME:
+            prim = ber.decode_utc_time
+        elif kind is Kind.GENERALIZED_TIME:
+            prim = ber.decode_generalized_time
+        elif kind is Kind.REAL:
+            prim = ber.decode_real
+        elif kind is Kind.STRING:
+            assert body.string_type is not None
+            prim = _string_decoder(t, strict)
+        if prim is None:
+            raise DecodeError(f"no decoder for {kind.value}")
+        fn = prim
+
+        def dec_prim(data: bytes, start: int, stop: int) -> Any:
+            c = data[start:stop] if stop >= 0 else data
+            try:
+                return fn(c)
+            except DecodeError as exc:
+                if exc.offset is None:
+                    exc.offset = start
+                raise
+            except (ValueError, UnicodeDecodeError, OverflowError) as exc:
+                raise DecodeError(f"invalid {kind.value}: {exc}", offset=start) from None
+
+        return dec_prim
+
+    def _component_keys(self, c: Component) -> list[int | tuple[int, int] | None]:
+        return [None if tag is None else tag_key(int(tag.cls), tag.number)
+                for tag in _first_tags(c.type)]
+
+    def _sequence_decoder(self, t: Type, strict: bool) -> Callable[[bytes, int, int], Any]:
+        body = t.body
+        comps = body.components
+        decs = [self.decoder(c.type, strict) for c in comps]
+        names = [c.name for c in comps]
+        required = [not (c.optional or c.has_default) for c in comps]
+        defaults = [(c.name, c.default) for c in comps if c.has_default]
+        index: dict[object, tuple[int, ...]] = {}
+        wildcard = [None in self._component_keys(c) for c in comps]
+        for i, c in enumerate(comps):
+            for k in self._component_keys(c):
+                if k is not None:
+                    index[k] = (*index.get(k, ()), i)
+        extensible = body.extensible
+        n = len(comps)
+        type_name = t.name or "SEQUENCE"
+
+        def dec_seq(data: bytes, start: int, stop: int) -> dict[str, Any]:
+            if stop < 0:
+                raise DecodeError(f"{type_name} cannot be a primitive encoding", offset=start)
+            value: dict[str, Any] = {}
+            pos = start
+            current = 0
+            while pos < stop:
+                key, _ = _read_key(data, pos)
+                idx = -1
+                for i in index.get(key, ()):
+                    if i >= current:
+                        idx = i
+                        break
+                if idx < 0 and current < n and wildcard[current]:
+                    idx = current
+                if idx < 0:
+                    if extensible:
+                        _, _, pos = _header(data, pos, stop)  # unknown extension addition
+                        continue
+                    raise DecodeError(
+                        f"unexpected element {_describe(data, pos)} in {type_name}", offset=pos
+                    )
+                for j in range(current, idx):
+                    if required[j]:
+                        raise DecodeError(f"mandatory member {names[j]} is missing",
+                                          path=type_name, offset=pos)
+                try:
+                    value[names[idx]], pos = decs[idx](data, pos, stop)
+                except DecodeError as exc:
+                    exc.prepend(names[idx])
+                    raise
+                current = idx + 1
+            for j in range(current, n):
+                if required[j]:
+                    raise DecodeError(f"mandatory member {names[j]} is missing", offset=stop)
+            for name, default in defaults:
+                if name not in value:
+                    value[name] = default
+            return value
+
+        return dec_seq
+
+    def _set_decoder(self, t: Type, strict: bool) -> Callable[[bytes, int, int], Any]:
+        body = t.body
+        comps = body.components
+        index: dict[object, int] = {}
+        for i, c in enumerate(comps):
+            for k in self._component_keys(c):
+                if k is not None:
+                    index[k] = i
+        decs = [self.decoder(c.type, strict) for c in comps]
+        names = [c.name for c in comps]
+        mandatory = [c.name for c in comps if not (c.optional or c.has_default)]
+        defaults = [(c.name, c.default) for c in comps if c.has_default]
+        extensible = body.extensible
+        type_name = t.name or "SET"
+
+        def dec_set(data: bytes, start: int, stop: int) -> dict[str, Any]:
+            if stop < 0:
+                raise DecodeError(f"{type_name} cannot be a primitive encoding", offset=start)
+            value: dict[str, Any] = {}
+            pos = start
+            while pos < stop:
+                key, _ = _read_key(data, pos)
+                idx = index.get(key)
+                if idx is None:
+                    if extensible:
+                        _, _, pos = _header(data, pos, stop)
+                        continue
+                    raise DecodeError(
+                        f"unexpected element {_describe(data, pos)} in {type_name}", offset=pos
+                    )
+                name = names[idx]
+                if name in value:
+                    raise DecodeError(f"member {name} appears twice in {type_name}", offset=pos)
+                try:
+                    value[name], pos = decs[idx](data, pos, stop)
+                except DecodeError as exc:
+                    exc.prepend(name)
+                    raise
+            for name in mandatory:
+                if name not in value:
+                    raise DecodeError(f"mandatory member {name} is missing", offset=stop)
+            for name, default in defaults:
+                if name not in value:
+                    value[name] = default
+            return value
+
+        return dec_set
+
+    def _list_decoder(self, t: Type, strict: bool) -> Callable[[bytes, int, int], Any]:
+        element = t.body.element
+        assert element is not None
+        dec = self.decoder(element, strict)
+        size = t.constraints.size if strict else None
+        type_name = t.name or t.kind.value
+
+        def dec_list(data: bytes, start: int, stop: int) -> list[Any]:
+            if stop < 0:
+                raise DecodeError(f"{type_name} cannot be a primitive encoding", offset=start)
+            out: list[Any] = []
+            pos = start
+            while pos < stop:
+                try:
+                    v, pos = dec(data, pos, stop)
+                except DecodeError as exc:
+                    exc.prepend(f"[{len(out)}]")
+                    raise
+                out.append(v)
+            if size is not None and (err := _check_size(len(out), size, "number of elements")):
+                raise DecodeError(err, path=type_name, offset=start)
+            return out
+
+        return dec_list
+
+    def _choice_decoder(self, t: Type, strict: bool) -> Decoder:
+        comps = t.body.components
+        index: dict[object, tuple[str, Decoder]] = {}
+        wildcard: tuple[str, Decoder] | None = None
+        for c in comps:
+            dec = self.decoder(c.type, strict)
+            for k in self._component_keys(c):
+                if k is None:
+                    wildcard = (c.name, dec)
+                else:
+                    index[k] = (c.name, dec)
+        extensible = t.body.extensible
+        type_name = t.name or "CHOICE"
+
+        def dec_choice(data: bytes, pos: int, end: int) -> tuple[Any, int]:
+            if pos >= end:
+                raise DecodeError(f"data ends where {type_name} should start", offset=pos)
+            key, _ = _read_key(data, pos)
+            entry = index.get(key, wildcard)
+            if entry is None:
+                hint = " (an extension from a newer version?)" if extensible else ""
+                raise DecodeError(
+                    f"{_describe(data, pos)} is not an alternative of {type_name}{hint}",
+                    offset=pos,
+                )
+            name, dec = entry
+            try:
+                v, nxt = dec(data, pos, end)
+            except DecodeError as exc:
+                exc.prepend(name)
+                raise
+            return (name, v), nxt
+
+        return dec_choice
+
+
+def _open_decoder(data: bytes, pos: int, end: int) -> tuple[bytes, int]:
+    _, _, nxt = _header(data, pos, end)
+    return data[pos:nxt], nxt
+
+
+def _reassemble(data: bytes, start: int, stop: int, kind: Kind) -> bytes:
+    """Contents of a constructed string encoding (X.690 8.6.4, 8.7.3, 8.23.6), returned as
+    the contents of the equivalent primitive encoding."""
+    try:
+        if kind is Kind.BIT_STRING:
+            joined, bits = ber.decode_constructed_bit_string(data, start, stop)
+            return bytes(((-bits) % 8,)) + joined
+        return ber.decode_constructed_string(data, start, stop)
+    except DecodeError as exc:
+        if exc.offset is None:
+            exc.offset = start
+        raise
+
+
+def _describe(data: bytes, pos: int) -> str:
+    if pos >= len(data):
+        return "end of data"
+    try:
+        cls, _, number, _ = ber.decode_tag(data, pos)
+    except DecodeError:
+        return f"octet 0x{data[pos]:02x}"
+    names = ("UNIVERSAL ", "APPLICATION ", "", "PRIVATE ")
+    return f"tag [{names[cls]}{number}]"
+
+
+def _first_tags(t: Type, seen: frozenset[int] = frozenset()) -> list[Tag | None]:
+    if t.tags:
+        return [t.tags[0]]
+    if t.kind is Kind.CHOICE:
+        if id(t.body) in seen:
+            return []
+        out: list[Tag | None] = []
+        for c in t.body.components:
+            out.extend(_first_tags(c.type, seen | {id(t.body)}))
+        return out
+    return [None]
+
+
+def _sort_tag(t: Type) -> tuple[int, int]:
+    """Canonical order of SET members (X.690 10.3): by class, then number; an untagged CHOICE
+    sorts by the smallest tag of its alternatives."""
+    tags = [tag for tag in _first_tags(t) if tag is not None]
+    if not tags:
+        return (4, 0)
+    best = min(tags, key=lambda tag: (int(tag.cls), tag.number))
+    return (int(best.cls), best.number)
+
+
+def _integer_encoder(cons: Constraints, body: Body) -> Encoder:
+    ranges = cons.value
+    small = [bytes((i,)) for i in range(128)]
+
+    def enc_int(value: Any) -> bytes:
+        if type(value) is not int:
+            if isinstance(value, int) and not isinstance(value, bool):
+                value = int(value)
+            else:
+                raise _type_error("int for INTEGER", value)
+        if ranges is not None and (err := _check_value(value, ranges)):
+            raise EncodeError(err)
+        number: int = value
+        if 0 <= number < 128:
+            return small[number]
+        return number.to_bytes((number + (number < 0)).bit_length() // 8 + 1, "big", signed=True)
+
+    del body
+    return enc_int
+
+
+def _string_encoder(t: Type) -> Encoder:
+    body = t.body
+    stype = body.string_type
+    assert stype is not None
+    enc_text, _ = ber.string_codec(stype)
+    cons = t.constraints
+    size = cons.size
+    alphabet = cons.alphabet
+    pattern = _ALPHABET_RE.get(stype)
+    alphabet_name = _ALPHABET_NAME.get(stype, "")
+
+    def enc_string(value: Any) -> bytes:
+        if type(value) is not str:
+            raise _type_error(f"str for {stype}", value)
+        if pattern is not None and pattern.fullmatch(value) is None:
+            bad = next(ch for ch in value if pattern.fullmatch(ch) is None)
+            raise EncodeError(f"{bad!r} is not allowed in {stype}: only {alphabet_name}")
+        if size is not None and (err := _check_size(len(value), size, "length")):
+            raise EncodeError(err)
+        if alphabet is not None and not alphabet.issuperset(value):
+            bad = next(ch for ch in value if ch not in alphabet)
+            raise EncodeError(f"{bad!r} is outside the permitted alphabet (FROM constraint)")
+        try:
+            return enc_text(value)
+        except (UnicodeEncodeError, ValueError) as exc:
+            raise EncodeError(f"cannot encode as {stype}: {exc}") from None
+
+    return enc_string
+
+
+def _string_decoder(t: Type, strict: bool) -> Callable[[bytes], str]:
+    stype = t.body.string_type
+    assert stype is not None
+    _, dec_text = ber.string_codec(stype)
+    cons = t.constraints
+    size = cons.size if strict else None
+    alphabet = cons.alphabet if strict else None
+    pattern = _ALPHABET_RE.get(stype) if strict else None
+
+    def dec_string(contents: bytes) -> str:
+        value = dec_text(contents)
+        if pattern is not None and pattern.fullmatch(value) is None:
+            bad = next(ch for ch in value if pattern.fullmatch(ch) is None)
+            raise DecodeError(f"{bad!r} is not allowed in {stype}")
+        if size is not None and (err := _check_size(len(value), size, "length")):
+            raise DecodeError(err)
+        if alphabet is not None and not alphabet.issuperset(value):
+            raise DecodeError("characters outside the permitted alphabet (FROM constraint)")
+        return value
+
+    return dec_string
+
+
+_ = TagClass  # re-exported for builders of keys

@@ -1,0 +1,137 @@
+"""Entry points of the compiler: files or text in, :class:`Specification` out, with a cache.
+
+A compiled specification (the resolved type model, not the codecs, which are rebuilt lazily)
+is stored under a key made from the library version and the modules' contents, so that a
+process compiling the same modules again starts quickly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from ..errors import CompileError
+from .lexer import tokenize
+from .model import Type
+from .parser import class_names_in, parse_text
+from .resolver import Resolver
+from .spec import Specification
+
+__all__ = ["compile_files", "compile_string", "default_cache_dir"]
+
+_CACHE_FORMAT = "1"
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("lawful-intercept")
+    except Exception:  # pragma: no cover - running from a source tree without metadata
+        return "0"
+
+
+def default_cache_dir() -> Path:
+    """Where compiled specifications are cached.
+
+    ``LAWFUL_INTERCEPT_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/lawful-intercept``, else
+    ``~/.cache/lawful-intercept``.
+    """
+    env = os.environ.get("LAWFUL_INTERCEPT_CACHE_DIR")
+    if env:
+        return Path(env)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".cache"
+    return base / "lawful-intercept"
+
+
+def _compile(sources: list[tuple[str, str | None]]) -> Specification:
+    classes: set[str] = set()
+    token_lists = []
+    for text, name in sources:
+        tokens = tokenize(text, name)
+        token_lists.append(tokens)
+        classes |= class_names_in(tokens)
+    modules = []
+    for text, name in sources:
+        modules.extend(parse_text(text, name, classes))
+    resolver = Resolver(modules)
+    resolved = resolver.resolve_all()
+    types: dict[tuple[str, str], Type] = {}
+    for m in resolved.values():
+        for type_name in m.type_names:
+            types[(m.name, type_name)] = resolver.type_of(m.name, type_name)
+    return Specification(types, {m.name: m.oid for m in resolved.values()})
+
+
+def _cached(
+    sources: list[tuple[str, str | None]], cache: bool | str | os.PathLike[str]
+) -> Specification:
+    if cache is False:
+        return _compile(sources)
+    directory = default_cache_dir() if cache is True else Path(cache)
+    h = hashlib.sha256(f"{_CACHE_FORMAT}\0{_version()}\0".encode())
+    for text, name in sources:
+        h.update(f"{name}\0{len(text)}\0".encode())
+        h.update(text.encode("utf-8", "surrogatepass"))
+    path = directory / f"{h.hexdigest()}.pickle"
+    try:
+        with open(path, "rb") as f:
+            types, modules = pickle.load(f)
+        return Specification(types, modules)
+    except FileNotFoundError:
+        pass
+    except Exception:
+        pass
+    spec = _compile(sources)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump((spec._by_module, dict(spec.modules)), f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # caching is an optimisation; an unwritable cache directory is not an error
+    return spec
+
+
+def compile_files(
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    cache: bool | str | os.PathLike[str] = True,
+    encoding: str = "utf-8",
+) -> Specification:
+    """Compile ASN.1 module files into a :class:`Specification` (ITU-T X.680).
+
+    The files are read as they are published: ROSE information objects, parameterized
+    definitions, ``Module.Type`` references and RELATIVE-OID included. IMPORTS are satisfied
+    from the files given together. ``cache`` is True (the default cache directory), False, or a
+    directory. Files that are not valid UTF-8 are read as Windows-1252 (as some ETSI
+    attachments are).
+    """
+    sources: list[tuple[str, str | None]] = []
+    for p in paths:
+        path = Path(p)
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise CompileError(f"cannot read the file: {exc.strerror}", str(path)) from None
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            text = raw.decode("cp1252", errors="replace")
+        sources.append((text, str(path)))
+    if not sources:
+        raise CompileError("no files to compile")
+    return _cached(sources, cache)
+
+
+def compile_string(
+    text: str, *, cache: bool | str | os.PathLike[str] = False, filename: str | None = None
+) -> Specification:
+    """Compile ASN.1 modules given as text (X.680); see :func:`compile_files`."""
+    return _cached([(text, filename)], cache)

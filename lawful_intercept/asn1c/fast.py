@@ -1,0 +1,598 @@
+"""Generated fast paths for the BER codecs of :mod:`.codec`.
+
+For every SEQUENCE, SET, CHOICE, SEQUENCE OF and SET OF the compiler writes one Python
+function whose members' common cases (definite short lengths, expected tags in order, plain
+values of the right Python type) are handled inline, without a call per member. Anything out of
+the ordinary — a wrong Python type, a constraint broken, an indefinite length, an unknown
+extension, a constructed string — sends the whole value back to the general closure of
+:mod:`.codec`, which either handles it or raises the precise error. The fast path therefore
+never decides a value is invalid by itself: it only takes shortcuts when everything is plain.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import ber
+from ..errors import DecodeError, EncodeError
+from .codec import (
+    _ALPHABET_RE,
+    CodecBuilder,
+    Decoder,
+    Encoder,
+    _first_tags,
+    _sort_tag,
+    identifier_octets,
+)
+from .model import Kind, Range, Tag, Type
+
+__all__ = ["FastCodegen"]
+
+_CONSTRUCTED = (Kind.SEQUENCE, Kind.SET, Kind.SEQUENCE_OF, Kind.SET_OF)
+_GENERATED = (*_CONSTRUCTED, Kind.CHOICE)
+_LEN = tuple(bytes((i,)) for i in range(128))
+_LONG2 = tuple(b"\x81" + bytes((i,)) for i in range(256))
+
+
+def _length(n: int) -> bytes:
+    """Minimal definite length octets (X.690 10.1), fast for the common sizes."""
+    if n < 128:
+        return _LEN[n]
+    if n < 256:
+        return _LONG2[n]
+    if n < 65536:
+        return b"\x82" + n.to_bytes(2, "big")
+    return ber.encode_length(n)
+_SMALL = tuple(bytes((i,)) for i in range(128))
+_MISSING = object()
+# String types whose encoding is a plain str.encode, with the intrinsic alphabet check.
+_FAST_STRINGS = {
+    "PrintableString": ("ascii", _ALPHABET_RE["PrintableString"]),
+    "NumericString": ("ascii", _ALPHABET_RE["NumericString"]),
+    "IA5String": ("ascii", _ALPHABET_RE["IA5String"]),
+    "VisibleString": ("ascii", _ALPHABET_RE["VisibleString"]),
+    "ISO646String": ("ascii", _ALPHABET_RE["ISO646String"]),
+    "UTF8String": ("utf-8", None),
+}
+
+
+def _fallback(encode: Encoder, value: Any, out: list[bytes], start: int) -> int:
+    """Undo what a generated encoder appended and encode ``value`` the general way."""
+    del out[start:]
+    b = encode(value)
+    out.append(b)
+    return len(b)
+
+
+def _range_test(var: str, ranges: tuple[Range, ...] | None) -> str | None:
+    """A Python expression true when ``var`` is inside the ranges (None: always)."""
+    if ranges is None:
+        return None
+    tests = []
+    for r in ranges:
+        if r.lower is None and r.upper is None:
+            return None
+        if r.lower is None:
+            tests.append(f"{var} <= {r.upper}")
+        elif r.upper is None:
+            tests.append(f"{r.lower} <= {var}")
+        elif r.lower == r.upper:
+            tests.append(f"{var} == {r.lower}")
+        else:
+            tests.append(f"{r.lower} <= {var} <= {r.upper}")
+    return " or ".join(f"({t})" for t in tests)
+
+
+class _Source:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def add(self, indent: int, text: str) -> None:
+        self.lines.append("    " * indent + text)
+
+    def text(self) -> str:
+        return "\n".join(self.lines) + "\n"
+
+
+class FastCodegen:
+    """Writes and compiles the fast encoder/decoder functions of a specification."""
+
+    def __init__(self, slow: CodecBuilder) -> None:
+        self.slow = slow
+        self.ns: dict[str, Any] = {
+            "DecodeError": DecodeError,
+            "EncodeError": EncodeError,
+            "L": _LEN,
+            "S": _SMALL,
+            "el": _length,
+            "MISSING": _MISSING,
+            "int_from": int.from_bytes,
+            "FB": _fallback,
+            "LL": tuple(b"\x81" + bytes((i,)) if i >= 128 else b"" for i in range(256)),
+            "HOLES": tuple(tuple(b"" for _ in range(i)) for i in range(16)),
+        }
+        self._enc_names: dict[object, str] = {}
+        self._dec_names: dict[object, str] = {}
+        self._counter = 0
+        self._pending: list[tuple[str, Type, bool]] = []
+
+    # -- naming / constants ---------------------------------------------------------------
+
+    def _const(self, value: object, prefix: str = "k") -> str:
+        self._counter += 1
+        name = f"{prefix}{self._counter}"
+        self.ns[name] = value
+        return name
+
+    @staticmethod
+    def _key(t: Type, strict: bool | None = None) -> object:
+        return (id(t.body), t.tags, t.constraints, strict)
+
+    # -- public ---------------------------------------------------------------------------
+
+    def encoder(self, t: Type) -> Encoder:
+        """The fast encoder of ``t``: value -> complete TLV, generating code on first use."""
+        return self.bytes_encoder(t)
+
+    def decoder(self, t: Type, strict: bool = True) -> Decoder:
+        """The fast decoder of ``t``: (data, pos, end) -> (value, next)."""
+        name = self._dec_name(t, strict)
+        self._flush()
+        fn: Decoder = self.ns[name]
+        return fn
+
+    def _flush(self) -> None:
+        while self._pending:
+            kind, t, strict = self._pending.pop()
+            if kind == "e":
+                self._gen_encoder(t)
+            else:
+                self._gen_decoder(t, strict)
+
+    # -- encoders -------------------------------------------------------------------------
+    #
+    # A generated encoder has the signature ``e(value, out) -> int``: it appends the pieces of
+    # the TLV to the list ``out`` and returns their total length, so that a large payload is
+    # copied once, by the final ``b"".join``, however deep it is nested. Header pieces are
+    # reserved as placeholders and filled in when the contents' length is known.
+
+    def _enc_name(self, t: Type) -> str:
+        """Name of an ``(value, out) -> int`` encoder of ``t`` in the namespace."""
+        key = self._key(t)
+        name = self._enc_names.get(key)
+        if name is not None:
+            return name
+        self._counter += 1
+        if t.kind not in _GENERATED:
+            slow = self.slow.encoder(t)
+
+            def append_slow(value: Any, out: list[bytes], _enc: Encoder = slow) -> int:
+                b = _enc(value)
+                out.append(b)
+                return len(b)
+
+            name = self._const(append_slow, "ae")
+            self._enc_names[key] = name
+            return name
+        name = f"e{self._counter}"
+        self._enc_names[key] = name
+        self._pending.append(("e", t, True))
+        return name
+
+    def bytes_encoder(self, t: Type) -> Encoder:
+        """A ``value -> bytes`` encoder of ``t`` built on the generated one."""
+        if t.kind not in _GENERATED:
+            return self.slow.encoder(t)
+        name = self._enc_name(t)
+        self._flush()
+        gen = self.ns[name]
+
+        def encode(value: Any) -> bytes:
+            out: list[bytes] = []
+            gen(value, out)
+            return b"".join(out)
+
+        return encode
+
+    def _gen_encoder(self, t: Type) -> None:
+        name = self._enc_names[self._key(t)]
+        slow = self._const(self.slow.encoder(t), "se")
+        fallback = f"return FB({slow}, v, out, st)"
+        src = _Source()
+        src.add(0, f"def {name}(v, out):")
+        src.add(1, "st = len(out)")
+        ntags = len(t.tags)
+        if ntags:
+            src.add(1, "out.extend(HOLES[" + str(ntags) + "])")
+        src.add(1, "n = 0")
+        if t.kind in (Kind.SEQUENCE, Kind.SET):
+            self._enc_struct(src, t, fallback)
+        elif t.kind is Kind.CHOICE:
+            self._enc_choice(src, t, fallback)
+        elif t.kind is Kind.SET_OF:
+            src.add(1, fallback)  # DER sorts the elements: the general encoder does that
+        else:
+            self._enc_list(src, t, fallback)
+        for i, tag in enumerate(reversed(t.tags)):
+            ident = identifier_octets(tag, True)
+            src.add(1, f"h = {ident!r} + el(n)")
+            src.add(1, f"out[st + {ntags - 1 - i}] = h")
+            src.add(1, "n += len(h)")
+        src.add(1, "return n")
+        self._exec(src)
+
+    def _enc_member(self, src: _Source, ind: int, mt: Type, x: str, fallback: str,
+                    label: str) -> None:
+        """Emit code that appends the TLV of value ``x`` (type ``mt``) to ``out`` and adds its
+        length to ``n``; any irregularity executes ``fallback``."""
+        kind = mt.kind
+        simple = len(mt.tags) == 1
+        ident = identifier_octets(mt.tags[0], False) if simple else b""
+        cons = mt.constraints
+        if simple and kind is Kind.OCTET_STRING:
+            src.add(ind, f"if type({x}) is not bytes: {fallback}")
+            src.add(ind, f"m = len({x})")
+            test = _range_test("m", cons.size)
+            if test:
+                src.add(ind, f"if not ({test}): {fallback}")
+            src.add(ind, "if m < 128:")
+            src.add(ind + 1, f"out.append({ident!r} + L[m] + {x})")
+            src.add(ind + 1, f"n += {len(ident) + 1} + m")
+            src.add(ind, "else:")
+            src.add(ind + 1, f"h = {ident!r} + el(m)")
+            src.add(ind + 1, "out.append(h)")
+            src.add(ind + 1, f"out.append({x})")
+            src.add(ind + 1, "n += len(h) + m")
+            return
+        if simple and kind is Kind.INTEGER:
+            src.add(ind, f"if type({x}) is not int: {fallback}")
+            test = _range_test(x, cons.value)
+            if test:
+                src.add(ind, f"if not ({test}): {fallback}")
+            src.add(ind, f"if 0 <= {x} < 128:")
+            src.add(ind + 1, f"out.append({ident!r} + b'\\x01' + S[{x}])")
+            src.add(ind + 1, f"n += {len(ident) + 2}")
+            src.add(ind, "else:")
+            src.add(ind + 1, f"c = {x}.to_bytes(({x} + ({x} < 0)).bit_length() // 8 + 1, "
+                             "'big', signed=True)")
+            src.add(ind + 1, f"c = {ident!r} + el(len(c)) + c")
+            src.add(ind + 1, "out.append(c)")
+            src.add(ind + 1, "n += len(c)")
+            return
+        if simple and kind is Kind.ENUMERATED:
+            table = {k: ident + _LEN[len(ber.encode_integer(val))] + ber.encode_integer(val)
+                     for k, val in mt.body.named_numbers.items()}
+            tname = self._const(table, "en")
+            src.add(ind, f"c = {tname}.get({x}) if type({x}) is str else None")
+            src.add(ind, f"if c is None: {fallback}")
+            src.add(ind, "out.append(c)")
+            src.add(ind, "n += len(c)")
+            return
+        if simple and kind is Kind.BOOLEAN:
+            true_tlv = ident + b"\x01\xff"
+            false_tlv = ident + b"\x01\x00"
+            src.add(ind, f"if {x} is True: out.append({true_tlv!r})")
+            src.add(ind, f"elif {x} is False: out.append({false_tlv!r})")
+            src.add(ind, f"else: {fallback}")
+            src.add(ind, f"n += {len(true_tlv)}")
+            return
+        if simple and kind is Kind.NULL:
+            null_tlv = ident + b"\x00"
+            src.add(ind, f"if {x} is not None: {fallback}")
+            src.add(ind, f"out.append({null_tlv!r})")
+            src.add(ind, f"n += {len(null_tlv)}")
+            return
+        if simple and kind is Kind.STRING and mt.body.string_type in _FAST_STRINGS:
+            codec_name, pattern = _FAST_STRINGS[mt.body.string_type or ""]
+            src.add(ind, f"if type({x}) is not str: {fallback}")
+            if pattern is not None:
+                pname = self._const(pattern.fullmatch, "re")
+                src.add(ind, f"if {pname}({x}) is None: {fallback}")
+            test = _range_test(f"len({x})", cons.size)
+            if test:
+                src.add(ind, f"if not ({test}): {fallback}")
+            if cons.alphabet is not None:
+                aname = self._const(cons.alphabet, "ab")
+                src.add(ind, f"if not {aname}.issuperset({x}): {fallback}")
+            src.add(ind, f"c = {x}.encode({codec_name!r})")
+            src.add(ind, f"c = {ident!r} + el(len(c)) + c")
+            src.add(ind, "out.append(c)")
+            src.add(ind, "n += len(c)")
+            return
+        if simple and kind in (Kind.OBJECT_IDENTIFIER, Kind.RELATIVE_OID):
+            cache = self._const({}, "oc")
+            slow_full = self._const(self.slow.encoder(mt), "se")
+            src.add(ind, f"c = {cache}.get({x}) if type({x}) is str else None")
+            src.add(ind, "if c is None:")
+            src.add(ind + 1, "try:")
+            src.add(ind + 2, f"c = {slow_full}({x})")
+            src.add(ind + 1, "except EncodeError:")
+            src.add(ind + 2, fallback)
+            src.add(ind + 1, f"if len({cache}) < 64: {cache}[{x}] = c")
+            src.add(ind, "out.append(c)")
+            src.add(ind, "n += len(c)")
+            return
+        enc = self._enc_name(mt)
+        src.add(ind, "try:")
+        src.add(ind + 1, f"n += {enc}({x}, out)")
+        if kind in _GENERATED:
+            src.add(ind, "except EncodeError as exc:")
+            src.add(ind + 1, f"exc.prepend({label!r})")
+            src.add(ind + 1, "raise")
+        else:
+            src.add(ind, "except EncodeError:")
+            src.add(ind + 1, fallback)
+
+    def _enc_struct(self, src: _Source, t: Type, fallback: str) -> None:
+        comps = list(t.body.components)
+        if t.kind is Kind.SET:
+            comps.sort(key=lambda c: _sort_tag(c.type))
+        src.add(1, f"if type(v) is not dict: {fallback}")
+        src.add(1, "used = 0")
+        for c in comps:
+            src.add(1, f"x = v.get({c.name!r}, MISSING)")
+            src.add(1, "if x is not MISSING:")
+            src.add(2, "used += 1")
+            ind = 2
+            if c.has_default:
+                dname = self._const(c.default, "df")
+                src.add(2, f"if not (x == {dname}):")
+                ind = 3
+            self._enc_member(src, ind, c.type, "x", fallback, c.name)
+            if not (c.optional or c.has_default):
+                src.add(1, f"else: {fallback}")
+        src.add(1, f"if used != len(v): {fallback}")
+
+    def _enc_choice(self, src: _Source, t: Type, fallback: str) -> None:
+        table = {c.name: self._enc_name(c.type) for c in t.body.components}
+        tname = self._const(table, "alt")
+        self.ns["NS"] = self.ns
+        src.add(1, f"if type(v) is not tuple or len(v) != 2: {fallback}")
+        src.add(1, "a, x = v")
+        src.add(1, f"f = {tname}.get(a)")
+        src.add(1, f"if f is None: {fallback}")
+        src.add(1, "try:")
+        src.add(2, "n = NS[f](x, out)")
+        src.add(1, "except EncodeError as exc:")
+        src.add(2, "exc.prepend(a)")
+        src.add(2, "raise")
+
+    def _enc_list(self, src: _Source, t: Type, fallback: str) -> None:
+        element = t.body.element
+        assert element is not None
+        enc = self._enc_name(element)
+        src.add(1, f"if type(v) is not list: {fallback}")
+        test = _range_test("len(v)", t.constraints.size)
+        if test:
+            src.add(1, f"if not ({test}): {fallback}")
+        src.add(1, "try:")
+        src.add(2, "for x in v:")
+        src.add(3, f"n += {enc}(x, out)")
+        src.add(1, "except EncodeError:")
+        src.add(2, fallback)
+
+    # -- decoders -------------------------------------------------------------------------
+
+    def _dec_name(self, t: Type, strict: bool) -> str:
+        key = self._key(t, strict)
+        name = self._dec_names.get(key)
+        if name is not None:
+            return name
+        if t.kind not in _GENERATED:
+            name = self._const(self.slow.decoder(t, strict), "sd")
+            self._dec_names[key] = name
+            return name
+        self._counter += 1
+        name = f"d{self._counter}"
+        self._dec_names[key] = name
+        self._pending.append(("d", t, strict))
+        return name
+
+    def _gen_decoder(self, t: Type, strict: bool) -> None:
+        name = self._dec_names[self._key(t, strict)]
+        slow = self._const(self.slow.decoder(t, strict), "sd")
+        src = _Source()
+        src.add(0, f"def {name}(data, pos, end):")
+        src.add(1, "try:")
+        if t.kind is Kind.CHOICE and not t.tags:
+            self._dec_choice_body(src, 2, t, strict, slow, "pos", "end", "value", "nxt")
+            src.add(2, "return value, nxt")
+        else:
+            # Headers of every tag, outermost first; contents in [s, stop).
+            start, stop = "pos", "end"
+            for i, tag in enumerate(t.tags):
+                ident = identifier_octets(tag, True)
+                self._read_header(src, 2, ident, start, stop, f"s{i}", f"t{i}", slow)
+                start, stop = f"s{i}", f"t{i}"
+            if t.kind is Kind.CHOICE:
+                self._dec_choice_body(src, 2, t, strict, slow, start, stop, "value", "nxt")
+                src.add(2, f"if nxt != {stop}: return {slow}(data, pos, end)")
+            elif t.kind in (Kind.SEQUENCE, Kind.SET):
+                self._dec_struct_body(src, 2, t, strict, slow, start, stop)
+            else:
+                self._dec_list_body(src, 2, t, strict, slow, start, stop)
+            src.add(2, "return value, t0")
+        src.add(1, "except IndexError:")
+        src.add(2, f"return {slow}(data, pos, end)")
+        self._exec(src)
+
+    def _read_header(self, src: _Source, ind: int, ident: bytes, p: str, limit: str,
+                     q: str, r: str, slow: str) -> None:
+        """Check identifier ``ident`` at ``p`` and read a definite length: contents [q, r)."""
+        k = len(ident)
+        if k == 1:
+            src.add(ind, f"if {p} >= {limit} or data[{p}] != {ident[0]}: "
+                         f"return {slow}(data, pos, end)")
+        else:
+            src.add(ind, f"if not data.startswith({ident!r}, {p}): return {slow}(data, pos, end)")
+        src.add(ind, f"n = data[{p} + {k}]")
+        src.add(ind, f"if n < 128: {q} = {p} + {k + 1}")
+        src.add(ind, f"elif n == 129: n = data[{p} + {k + 1}]; {q} = {p} + {k + 2}")
+        src.add(ind, f"elif n == 130: n = (data[{p} + {k + 1}] << 8) | data[{p} + {k + 2}]; "
+                     f"{q} = {p} + {k + 3}")
+        src.add(ind, f"else: return {slow}(data, pos, end)")
+        src.add(ind, f"{r} = {q} + n")
+        src.add(ind, f"if {r} > {limit}: return {slow}(data, pos, end)")
+
+    def _dec_member(self, src: _Source, ind: int, mt: Type, strict: bool, slow: str, p: str,
+                    stop: str, target: str, label: str) -> None:
+        """Emit the decoding of member type ``mt`` at ``p`` (its first tag already seen)."""
+        kind = mt.kind
+        simple = len(mt.tags) == 1 and kind not in _GENERATED
+        cons = mt.constraints
+        if simple:
+            ident = identifier_octets(mt.tags[0], False)
+            self._read_header(src, ind, ident, p, stop, "q", "r", slow)
+            if kind is Kind.OCTET_STRING:
+                src.add(ind, "x = data[q:r]")
+                test = _range_test("len(x)", cons.size if strict else None)
+                if test:
+                    src.add(ind, f"if not ({test}): return {slow}(data, pos, end)")
+            elif kind is Kind.INTEGER:
+                src.add(ind, f"if q == r: return {slow}(data, pos, end)")
+                src.add(ind, "x = int_from(data[q:r], 'big', signed=True)")
+                if strict and not cons.value_extensible:
+                    test = _range_test("x", cons.value)
+                    if test:
+                        src.add(ind, f"if not ({test}): return {slow}(data, pos, end)")
+            elif kind is Kind.ENUMERATED:
+                table = {ber.encode_integer(val): n for n, val in mt.body.named_numbers.items()}
+                tname = self._const(table, "de")
+                src.add(ind, f"x = {tname}.get(data[q:r])")
+                src.add(ind, f"if x is None: return {slow}(data, pos, end)")
+            elif kind is Kind.BOOLEAN:
+                src.add(ind, f"if r - q != 1: return {slow}(data, pos, end)")
+                src.add(ind, "x = data[q] != 0")
+            elif kind is Kind.NULL:
+                src.add(ind, f"if r != q: return {slow}(data, pos, end)")
+                src.add(ind, "x = None")
+            elif kind is Kind.STRING and mt.body.string_type in _FAST_STRINGS:
+                codec_name, pattern = _FAST_STRINGS[mt.body.string_type or ""]
+                src.add(ind, "try:")
+                src.add(ind + 1, f"x = data[q:r].decode({codec_name!r})")
+                src.add(ind, "except UnicodeDecodeError:")
+                src.add(ind + 1, f"return {slow}(data, pos, end)")
+                if strict:
+                    if pattern is not None:
+                        pname = self._const(pattern.fullmatch, "re")
+                        src.add(ind, f"if {pname}(x) is None: return {slow}(data, pos, end)")
+                    test = _range_test("len(x)", cons.size)
+                    if test:
+                        src.add(ind, f"if not ({test}): return {slow}(data, pos, end)")
+                    if cons.alphabet is not None:
+                        aname = self._const(cons.alphabet, "ab")
+                        src.add(ind, f"if not {aname}.issuperset(x): return {slow}(data, pos, end)")
+            elif kind in (Kind.OBJECT_IDENTIFIER, Kind.RELATIVE_OID):
+                cache = self._const({}, "od")
+                contents = self._const(self.slow._contents_decoder(mt, strict), "sc")
+                src.add(ind, "c = data[q:r]")
+                src.add(ind, f"x = {cache}.get(c)")
+                src.add(ind, "if x is None:")
+                src.add(ind + 1, "try:")
+                src.add(ind + 2, f"x = {contents}(data, q, r)")
+                src.add(ind + 1, "except DecodeError:")
+                src.add(ind + 2, f"return {slow}(data, pos, end)")
+                src.add(ind + 1, f"if len({cache}) < 64: {cache}[c] = x")
+            else:
+                contents = self._const(self.slow._contents_decoder(mt, strict), "sc")
+                src.add(ind, "try:")
+                src.add(ind + 1, f"x = {contents}(data, q, r)")
+                src.add(ind, "except DecodeError:")
+                src.add(ind + 1, f"return {slow}(data, pos, end)")
+            src.add(ind, f"{target} = x")
+            src.add(ind, f"{p} = r")
+            return
+        dec = self._dec_name(mt, strict)
+        src.add(ind, "try:")
+        src.add(ind + 1, f"{target}, {p} = {dec}(data, {p}, {stop})")
+        src.add(ind, "except DecodeError as exc:")
+        src.add(ind + 1, f"exc.prepend({label!r})")
+        src.add(ind + 1, "raise")
+
+    def _first_test(self, mt: Type, p: str, stop: str) -> str:
+        tests = []
+        for tag in _first_tags(mt):
+            if tag is None:
+                return f"{p} < {stop}"
+            tests.extend(self._tag_tests(tag, mt, p))
+        if not tests:
+            return "False"
+        return f"{p} < {stop} and ({' or '.join(tests)})"
+
+    def _tag_tests(self, tag: Tag, mt: Type, p: str) -> list[str]:
+        out = []
+        for constructed in (False, True):
+            ident = identifier_octets(tag, constructed)
+            if len(ident) == 1:
+                out.append(f"data[{p}] == {ident[0]}")
+            else:
+                out.append(f"data.startswith({ident!r}, {p})")
+        return out
+
+    def _dec_struct_body(self, src: _Source, ind: int, t: Type, strict: bool, slow: str,
+                         start: str, stop: str) -> None:
+        comps = list(t.body.components)
+        if t.kind is Kind.SET:
+            comps.sort(key=lambda c: _sort_tag(c.type))  # DER order; others go the slow way
+        src.add(ind, "value = {}")
+        src.add(ind, f"p = {start}")
+        for c in comps:
+            test = self._first_test(c.type, "p", stop)
+            src.add(ind, f"if {test}:")
+            self._dec_member(src, ind + 1, c.type, strict, slow, "p", stop,
+                             f"value[{c.name!r}]", c.name)
+            if not (c.optional or c.has_default):
+                src.add(ind, f"else: return {slow}(data, pos, end)")
+        src.add(ind, f"if p != {stop}: return {slow}(data, pos, end)")
+        for c in comps:
+            if c.has_default:
+                dname = self._const(c.default, "df")
+                src.add(ind, f"if {c.name!r} not in value: value[{c.name!r}] = {dname}")
+
+    def _dec_list_body(self, src: _Source, ind: int, t: Type, strict: bool, slow: str,
+                       start: str, stop: str) -> None:
+        element = t.body.element
+        assert element is not None
+        dec = self._dec_name(element, strict)
+        src.add(ind, "value = []")
+        src.add(ind, f"p = {start}")
+        src.add(ind, f"while p < {stop}:")
+        src.add(ind + 1, "try:")
+        src.add(ind + 2, f"x, p = {dec}(data, p, {stop})")
+        src.add(ind + 1, "except DecodeError:")
+        src.add(ind + 2, f"return {slow}(data, pos, end)")
+        src.add(ind + 1, "value.append(x)")
+        test = _range_test("len(value)", t.constraints.size if strict else None)
+        if test:
+            src.add(ind, f"if not ({test}): return {slow}(data, pos, end)")
+
+    def _dec_choice_body(self, src: _Source, ind: int, t: Type, strict: bool, slow: str,
+                         start: str, stop: str, target: str, nxt: str) -> None:
+        table: dict[int, tuple[str, str]] = {}
+        for c in t.body.components:
+            dname = self._dec_name(c.type, strict)
+            for tag in _first_tags(c.type):
+                if tag is None:
+                    continue
+                for constructed in (False, True):
+                    ident = identifier_octets(tag, constructed)
+                    if len(ident) == 1:
+                        table.setdefault(ident[0], (c.name, dname))
+        tname = self._const(table, "ch")
+        self.ns["NS"] = self.ns
+        src.add(ind, f"if {start} >= {stop}: return {slow}(data, pos, end)")
+        src.add(ind, f"a = {tname}.get(data[{start}])")
+        src.add(ind, f"if a is None: return {slow}(data, pos, end)")
+        src.add(ind, "try:")
+        src.add(ind + 1, f"x, {nxt} = NS[a[1]](data, {start}, {stop})")
+        src.add(ind, "except DecodeError as exc:")
+        src.add(ind + 1, "exc.prepend(a[0])")
+        src.add(ind + 1, "raise")
+        src.add(ind, f"{target} = (a[0], x)")
+
+    # -- compile ----------------------------------------------------------------------------
+
+    def _exec(self, src: _Source) -> None:
+        code = compile(src.text(), "<lawful_intercept generated codec>", "exec")
+        exec(code, self.ns)
+

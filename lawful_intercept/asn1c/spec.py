@@ -1,0 +1,168 @@
+"""The compiled specification: named types with their BER encoders and decoders."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+from ..errors import DecodeError, EncodeError, Error
+from .codec import CodecBuilder, Decoder, Encoder
+from .fast import FastCodegen
+from .model import Type
+from .template import Template, build_template
+
+__all__ = ["Specification"]
+
+
+class Specification:
+    """Types compiled from one or more ASN.1 modules, with BER codecs (X.680, X.690).
+
+    Built by :func:`lawful_intercept.compile_files` or :func:`lawful_intercept.compile_string`.
+    Type names are the names of the modules' type assignments; a name defined in more than one
+    module is only available qualified, as ``Module.Type`` (qualified names always work).
+    Encoders and decoders are built on first use of a type and kept.
+    """
+
+    def __init__(
+        self,
+        types: dict[tuple[str, str], Type],
+        modules: dict[str, str | None],
+    ) -> None:
+        self._by_module = types
+        self._modules = dict(modules)
+        owners: dict[str, list[str]] = {}
+        for module, name in types:
+            owners.setdefault(name, []).append(module)
+        table: dict[str, Type] = {}
+        for (module, name), t in types.items():
+            if len(owners[name]) == 1:
+                table[name] = t
+            else:
+                table[f"{module}.{name}"] = t
+        self._types = table
+        self._codec = CodecBuilder()
+        self._fast = FastCodegen(self._codec)
+        self._encoders: dict[str, Encoder] = {}
+        self._decoders: dict[tuple[str, bool], Decoder] = {}
+
+    # -- introspection ----------------------------------------------------------------------
+
+    @property
+    def types(self) -> Mapping[str, Type]:
+        """Type name -> resolved type (``Module.Type`` where a name is defined twice)."""
+        return MappingProxyType(self._types)
+
+    @property
+    def modules(self) -> Mapping[str, str | None]:
+        """Module name -> its OBJECT IDENTIFIER in dotted form (None if it has none)."""
+        return MappingProxyType(self._modules)
+
+    def get_type(self, name: str) -> Type:
+        """The resolved type called ``name`` (plain or ``Module.Type``)."""
+        t = self._types.get(name)
+        if t is not None:
+            return t
+        module, dot, plain = name.rpartition(".")
+        if dot and (module, plain) in self._by_module:
+            return self._by_module[(module, plain)]
+        candidates = [f"{m}.{n}" for (m, n) in self._by_module if n == name]
+        if candidates:
+            raise Error(
+                f"type {name!r} is defined in several modules; use one of "
+                + ", ".join(sorted(candidates))
+            )
+        raise Error(f"unknown type {name!r}")
+
+    # -- codecs ---------------------------------------------------------------------------
+
+    def encoder(self, type_name: str) -> Encoder:
+        """The encoder of a type: ``value -> bytes`` (raises :class:`EncodeError`)."""
+        enc = self._encoders.get(type_name)
+        if enc is None:
+            t = self.get_type(type_name)
+            inner = self._fast.encoder(t)
+            label = type_name
+
+            def enc_top(value: Any) -> bytes:
+                try:
+                    return inner(value)
+                except EncodeError as exc:
+                    exc.prepend(label)
+                    raise
+                except RecursionError:
+                    raise EncodeError("value nested too deeply", label) from None
+
+            enc = self._encoders[type_name] = enc_top
+        return enc
+
+    def encode(self, type_name: str, value: Any) -> bytes:
+        """Encode ``value`` as ``type_name`` in BER, with DER's choices where DER has one.
+
+        Raises :class:`~lawful_intercept.EncodeError` naming the path to the offending field
+        and the rule it breaks.
+        """
+        try:
+            enc = self.encoder(type_name)
+        except Error as exc:
+            if isinstance(exc, EncodeError):
+                raise
+            raise EncodeError(exc.message) from None
+        return enc(value)
+
+    def _decoder(self, type_name: str, strict: bool) -> Decoder:
+        dec = self._decoders.get((type_name, strict))
+        if dec is None:
+            try:
+                t = self.get_type(type_name)
+            except Error as exc:
+                raise DecodeError(exc.message) from None
+            dec = self._decoders[(type_name, strict)] = self._fast.decoder(t, strict)
+        return dec
+
+    def decode_prefix(
+        self, type_name: str, data: bytes | bytearray | memoryview, *, strict: bool = True
+    ) -> tuple[Any, int]:
+        """Decode one value of ``type_name`` from the start of ``data``.
+
+        Returns the value and the number of bytes it took; bytes after it are left alone.
+        With ``strict=False`` values outside their constraints are accepted.
+        Raises :class:`~lawful_intercept.DecodeError` (and nothing else) for any bad input.
+        """
+        dec = self._decoder(type_name, strict)
+        buf = data if type(data) is bytes else bytes(data)
+        try:
+            return dec(buf, 0, len(buf))
+        except DecodeError as exc:
+            exc.prepend(type_name)
+            raise
+        except RecursionError:
+            raise DecodeError("nesting too deep", type_name) from None
+        except (IndexError, ValueError, TypeError, OverflowError, MemoryError) as exc:
+            raise DecodeError(f"malformed encoding ({type(exc).__name__}: {exc})",
+                              type_name) from None
+
+    def decode(
+        self, type_name: str, data: bytes | bytearray | memoryview, *, strict: bool = True
+    ) -> Any:
+        """Decode exactly one value of ``type_name``; trailing bytes are an error."""
+        value, used = self.decode_prefix(type_name, data, strict=strict)
+        if used != len(data):
+            raise DecodeError(
+                f"{len(data) - used} bytes after the end of the value", type_name, used
+            )
+        return value
+
+    # -- templates ------------------------------------------------------------------------
+
+    def template(self, type_name: str, fixed_value: Any) -> Template:
+        """Compile ``type_name`` with the parts of ``fixed_value`` that hold no
+        :class:`~lawful_intercept.Hole` pre-encoded once; return a :class:`Template` whose
+        keyword arguments are the holes.
+
+        The template's output is byte-for-byte what :meth:`encode` gives for the value with the
+        holes filled in. Raises :class:`~lawful_intercept.EncodeError` if the fixed parts are
+        invalid.
+        """
+        t = self.get_type(type_name)
+        return build_template(self._fast, t, type_name, fixed_value, self.encoder(type_name))

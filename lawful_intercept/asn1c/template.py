@@ -1,0 +1,356 @@
+"""Templates: a type compiled with some fields fixed, encoding only the fields left open.
+
+A mediation function sends millions of PDUs that differ in a few fields (sequence number,
+timestamp, payload) while LIID, network identifiers, country codes and the payload kind stay
+the same for a session. :meth:`Specification.template` takes a value in which those varying
+fields are :class:`Hole` markers, encodes every part without a hole once, and generates a
+function that writes only the holes and the lengths that depend on them (X.690 8.1.3).
+"""
+
+from __future__ import annotations
+
+import keyword
+from collections.abc import Callable
+from typing import Any
+
+from ..errors import EncodeError
+from .codec import _sort_tag, identifier_octets
+from .fast import FastCodegen, _range_test, _Source
+from .model import Kind, Type
+
+__all__ = ["Hole", "Template", "build_template"]
+
+
+class Hole:
+    """Marks a field left open in a template; ``name`` is its keyword argument.
+
+    With ``optional=True`` the argument may be ``None``, meaning the (OPTIONAL) member is
+    absent from that PDU.
+    """
+
+    __slots__ = ("name", "optional")
+
+    def __init__(self, name: str, *, optional: bool = False) -> None:
+        if not name.isidentifier() or keyword.iskeyword(name):
+            raise ValueError(f"hole name {name!r} must be a Python identifier")
+        self.name = name
+        self.optional = optional
+
+    def __repr__(self) -> str:
+        return f"Hole({self.name!r}{', optional=True' if self.optional else ''})"
+
+
+class Template:
+    """An encoder of one type with fixed parts pre-encoded; call it with the holes' values.
+
+    ``template(sequenceNumber=7, payload=b"...")`` (or :meth:`encode`) returns the same bytes
+    as :meth:`Specification.encode` of the fixed value with the holes filled in, and raises the
+    same :class:`~lawful_intercept.EncodeError` for a bad argument.
+    """
+
+    def __init__(self, type_name: str, fields: tuple[str, ...], fn: Callable[..., bytes]):
+        self.type_name = type_name
+        self.fields = fields
+        """The names of the holes, in the order they appear in the value."""
+        self.encode: Callable[..., bytes] = fn
+        """Encode the type with the holes filled from keyword arguments (the generated
+        function itself: the fastest way to call a template)."""
+
+    def __call__(self, **values: Any) -> bytes:
+        return self.encode(**values)
+
+    def __repr__(self) -> str:
+        return f"<Template {self.type_name} holes={', '.join(self.fields)}>"
+
+
+def _has_hole(value: object) -> bool:
+    if isinstance(value, Hole):
+        return True
+    if isinstance(value, dict):
+        return any(_has_hole(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_has_hole(v) for v in value)
+    return False
+
+
+def _fill(value: object, args: dict[str, Any]) -> object:
+    if isinstance(value, Hole):
+        return args[value.name]
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if isinstance(v, Hole) and v.optional and args.get(v.name) is None:
+                continue
+            out[k] = _fill(v, args)
+        return out
+    if isinstance(value, tuple):
+        return tuple(_fill(v, args) for v in value)
+    if isinstance(value, list):
+        return [_fill(v, args) for v in value]
+    return value
+
+
+def _length_expr(n: str) -> str:
+    """Inline minimal length octets of the int variable ``n`` (X.690 10.1)."""
+    return (f"(L[{n}] if {n} < 128 else LL[{n}] if {n} < 256 else "
+            f"b'\\x82' + {n}.to_bytes(2, 'big') if {n} < 65536 else el({n}))")
+
+
+# Distinct sets of hole lengths whose header octets are kept (a few per packet size).
+_SEGMENT_CACHE = 8192
+
+
+class _Frag:
+    """Pieces of an encoding, in order: bytes constants or names of local variables, and the
+    names/constants whose lengths add up to its length."""
+
+    def __init__(self) -> None:
+        self.pieces: list[bytes | str] = []
+        self.const_len = 0
+        self.var_lens: list[str] = []
+
+    def extend(self, other: _Frag) -> None:
+        self.pieces.extend(other.pieces)
+        self.const_len += other.const_len
+        self.var_lens.extend(other.var_lens)
+
+    def length_expr(self) -> str:
+        parts = [*self.var_lens]
+        if self.const_len or not parts:
+            parts.append(str(self.const_len))
+        return " + ".join(parts)
+
+
+class _Builder:
+    """Writes a straight-line function: validate and encode each hole, compute the lengths
+    that depend on them from the inside out, and join the pieces once."""
+
+    def __init__(self, gen: FastCodegen, label: str) -> None:
+        self.gen = gen
+        self.label = label
+        self.src = _Source()  # per call: check each hole and encode its contents
+        self.hdr = _Source()  # per distinct set of hole lengths: every header octet
+        self.holes: list[Hole] = []
+        self.contents: list[tuple[str, str]] = []  # (contents variable, length variable)
+        self.counter = 0
+
+    def var(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    def emit(self, text: str) -> None:
+        self.src.add(1, text)
+
+    def node(self, t: Type, value: object, path: str) -> _Frag:
+        frag = _Frag()
+        if isinstance(value, Hole):
+            return self._hole(t, value, path)
+        if not _has_hole(value):
+            try:
+                const = self.gen.bytes_encoder(t)(value)
+            except EncodeError as exc:
+                if path:
+                    exc.prepend(path)
+                exc.prepend(self.label)
+                raise
+            frag.pieces.append(const)
+            frag.const_len = len(const)
+            return frag
+        kind = t.kind
+        inner = _Frag()
+        if kind in (Kind.SEQUENCE, Kind.SET):
+            self._struct(t, value, path, inner)
+        elif kind is Kind.CHOICE:
+            self._choice(t, value, path, inner)
+        elif kind is Kind.SEQUENCE_OF:
+            if not isinstance(value, list):
+                raise self._error(path, f"expected list for SEQUENCE OF, got {value!r:.40}")
+            size = t.constraints.size
+            if size is not None and not any(len(value) in r for r in size):
+                raise self._error(path, f"number of elements {len(value)} is outside SIZE")
+            element = t.body.element
+            assert element is not None
+            for i, v in enumerate(value):
+                inner.extend(self.node(element, v, f"{path}[{i}]"))
+        else:
+            raise self._error(path, f"a hole cannot be placed inside a {kind.value} value")
+        # Headers from the innermost tag out (X.690 8.1.3, 8.14).
+        for tag in reversed(t.tags):
+            n = self.var("n")
+            h = self.var("h")
+            self.hdr.add(1, f"{n} = {inner.length_expr()}")
+            ident = identifier_octets(tag, True)
+            self.hdr.add(1, f"{h} = {ident!r} + {_length_expr(n)}")
+            outer = _Frag()
+            outer.pieces.append(h)
+            outer.var_lens.append(f"len({h})")
+            outer.var_lens.append(n)
+            outer.pieces.extend(inner.pieces)
+            inner = outer
+        frag.extend(inner)
+        return frag
+
+    def _error(self, path: str, message: str) -> EncodeError:
+        err = EncodeError(message, path)
+        err.prepend(self.label)
+        return err
+
+    def _struct(self, t: Type, value: object, path: str, frag: _Frag) -> None:
+        if not isinstance(value, dict):
+            raise self._error(path, f"expected dict for {t.kind.value}, got {value!r:.40}")
+        comps = list(t.body.components)
+        if t.kind is Kind.SET:
+            comps.sort(key=lambda c: _sort_tag(c.type))
+        names = {c.name for c in comps}
+        unknown = [k for k in value if k not in names]
+        if unknown:
+            raise self._error(path, f"unknown member(s) {', '.join(map(str, unknown))}")
+        for c in comps:
+            sub = f"{path}.{c.name}" if path else c.name
+            if c.name not in value:
+                if not (c.optional or c.has_default):
+                    raise self._error(path, f"mandatory member {c.name} is missing")
+                continue
+            v = value[c.name]
+            if isinstance(v, Hole) and v.optional and not (c.optional or c.has_default):
+                raise self._error(sub, "an optional hole needs an OPTIONAL member")
+            if c.has_default and not _has_hole(v) and v == c.default:
+                continue
+            frag.extend(self.node(c.type, v, sub))
+
+    def _choice(self, t: Type, value: object, path: str, frag: _Frag) -> None:
+        if not (isinstance(value, tuple) and len(value) == 2):
+            raise self._error(path, f"expected (alternative, value) for CHOICE, got {value!r:.40}")
+        name, v = value
+        alt = next((c for c in t.body.components if c.name == name), None)
+        if alt is None:
+            raise self._error(path, f"{name!r} is not an alternative of the CHOICE")
+        frag.extend(self.node(alt.type, v, f"{path}.{name}" if path else str(name)))
+
+    def _hole(self, t: Type, hole: Hole, path: str) -> _Frag:
+        if any(h.name == hole.name for h in self.holes):
+            raise self._error(path, f"hole {hole.name!r} is used twice")
+        self.holes.append(hole)
+        x = hole.name
+        fb = "return __FALLBACK__"
+        frag = _Frag()
+        c = self.var("c")
+        m = self.var("m")
+        simple = len(t.tags) == 1
+        kind = t.kind
+        cons = t.constraints
+        lines: list[str] = []
+        if simple and kind in (Kind.OCTET_STRING, Kind.INTEGER):
+            if kind is Kind.OCTET_STRING:
+                lines.append(f"if type({x}) is not bytes: {fb}")
+                test = _range_test(f"len({x})", cons.size)
+                if test:
+                    lines.append(f"if not ({test}): {fb}")
+                lines.append(f"{c} = {x}")
+            else:
+                lines.append(f"if type({x}) is not int: {fb}")
+                test = _range_test(x, cons.value)
+                if test:
+                    lines.append(f"if not ({test}): {fb}")
+                lines.append(f"{c} = S[{x}] if 0 <= {x} < 128 else {x}.to_bytes(({x} + ({x} < 0))"
+                             ".bit_length() // 8 + 1, 'big', signed=True)")
+            # The contents' own header depends only on their length: computed with the others.
+            h = self.var("h")
+            ident = identifier_octets(t.tags[0], False)
+            size = f"{m}p" if hole.optional else m
+            if hole.optional:
+                self.hdr.add(1, f"{size} = {m} if {m} > 0 else 0")
+                self.hdr.add(1, f"{h} = b'' if {m} < 0 else {ident!r} + {_length_expr(size)}")
+            else:
+                self.hdr.add(1, f"{h} = {ident!r} + {_length_expr(size)}")
+            frag.pieces.extend([h, c])
+            frag.var_lens.extend([f"len({h})", size])
+        else:
+            enc = self.gen._const(self.gen.bytes_encoder(t), "te")
+            lines.append("try:")
+            lines.append(f"    {c} = {enc}({x})")
+            lines.append("except EncodeError:")
+            lines.append(f"    {fb}")
+            size = f"{m}p" if hole.optional else m
+            if hole.optional:
+                self.hdr.add(1, f"{size} = {m} if {m} > 0 else 0")
+            frag.pieces.append(c)
+            frag.var_lens.append(size)
+        lines.append(f"{m} = len({c})")
+        self.contents.append((c, m))
+        if hole.optional:
+            self.emit(f"if {x} is None:")
+            self.emit(f"    {c} = b''")
+            self.emit(f"    {m} = -1")
+            self.emit("else:")
+            for line in lines:
+                self.emit("    " + line)
+        else:
+            for line in lines:
+                self.emit(line)
+        return frag
+
+
+def build_template(
+    gen: FastCodegen, t: Type, type_name: str, fixed: object, full: Callable[[Any], bytes]
+) -> Template:
+    """Generate the template function for ``fixed`` (see :class:`Template`)."""
+    b = _Builder(gen, type_name)
+    frag = b.node(t, fixed, "")
+    contents = {c for c, _ in b.contents}
+    # Split the output at the holes' contents: everything between two of them (constants and
+    # headers) is one segment, computed once per distinct set of lengths and cached.
+    segments: list[list[str]] = [[]]
+    order: list[str] = []
+    for piece in frag.pieces:
+        if isinstance(piece, bytes):
+            segments[-1].append(gen._const(piece, "tc"))
+        elif piece in contents:
+            order.append(piece)
+            segments.append([])
+        else:
+            segments[-1].append(piece)
+    lengths = [m for _, m in b.contents]
+    key = lengths[0] if len(lengths) == 1 else "(" + ", ".join(lengths) + ",)"
+    cache = gen._const({}, "sc")
+    seg_fn = gen._const(None, "sg")
+    if not b.holes:
+        b.emit(f"return {' + '.join(segments[0]) or repr(b'')}")
+    else:
+        b.emit(f"s = {cache}.get({key})")
+        b.emit("if s is None:")
+        b.emit(f"    s = {seg_fn}({', '.join(lengths)})")
+        joined = []
+        for i in range(len(segments)):
+            joined.append(f"s[{i}]")
+            if i < len(order):
+                joined.append(order[i])
+        b.emit(f"return b''.join(({', '.join(joined)}))")
+    hdr = _Source()
+    hdr.add(0, f"def {seg_fn}({', '.join(lengths)}):")
+    hdr.lines.extend(b.hdr.lines)
+    seg_exprs = [" + ".join(seg) if seg else "b''" for seg in segments]
+    hdr.add(1, f"s = ({', '.join(seg_exprs)},)")
+    hdr.add(1, f"if len({cache}) >= {_SEGMENT_CACHE}: {cache}.clear()")
+    hdr.add(1, f"{cache}[{key}] = s")
+    hdr.add(1, "return s")
+    exec(compile(hdr.text(), "<lawful_intercept template headers>", "exec"), gen.ns)
+    gen._flush()
+    names = [h.name for h in b.holes]
+    fname = gen._const(None, "tpl")
+    fb_name = gen._const(None, "fbt")
+    args = ", ".join(f"{n}={n}" for n in names)
+    body = b.src.text().replace("__FALLBACK__", f"{fb_name}({args})")
+    params = "*, " + ", ".join(names) if names else ""
+    source = f"def {fname}({params}):\n{body}"
+    code = compile(source, "<lawful_intercept template>", "exec")
+    exec(code, gen.ns)
+    fn = gen.ns[fname]
+
+    def slow_path(**args: Any) -> bytes:
+        # Something in the arguments is not plain: encode the whole value the general way,
+        # which gives the precise error or the right bytes.
+        return full(_fill(fixed, args))
+
+    gen.ns[fb_name] = slow_path
+    return Template(type_name, tuple(names), fn)
