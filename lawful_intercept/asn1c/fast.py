@@ -45,6 +45,10 @@ def _length(n: int) -> bytes:
     return ber.encode_length(n)
 _SMALL = tuple(bytes((i,)) for i in range(128))
 _MISSING = object()
+# How deep SEQUENCE members are generated inline in their parent's function, and up to what
+# size (bigger ones get their own function, shared by every parent).
+_INLINE_DEPTH = 4
+_INLINE_MEMBERS = 24
 # String types whose encoding is a plain str.encode, with the intrinsic alphabet check.
 _FAST_STRINGS = {
     "PrintableString": ("ascii", _ALPHABET_RE["PrintableString"]),
@@ -54,6 +58,20 @@ _FAST_STRINGS = {
     "ISO646String": ("ascii", _ALPHABET_RE["ISO646String"]),
     "UTF8String": ("utf-8", None),
 }
+
+
+def _first_tag_owners(t: Type, seen: frozenset[int] = frozenset()) -> list[tuple[Tag | None, Type]]:
+    """The tags an encoding of ``t`` can start with, each with the type it is the tag of."""
+    if t.tags:
+        return [(t.tags[0], t)]
+    if t.kind is Kind.CHOICE:
+        if id(t.body) in seen:
+            return []
+        out: list[tuple[Tag | None, Type]] = []
+        for c in t.body.components:
+            out.extend(_first_tag_owners(c.type, seen | {id(t.body)}))
+        return out
+    return [(None, t)]
 
 
 def _fallback(encode: Encoder, value: Any, out: list[bytes], start: int) -> int:
@@ -222,10 +240,32 @@ class FastCodegen:
         self._exec(src)
 
     def _enc_member(self, src: _Source, ind: int, mt: Type, x: str, fallback: str,
-                    label: str) -> None:
+                    label: str, inlined: tuple[int, ...] = ()) -> None:
         """Emit code that appends the TLV of value ``x`` (type ``mt``) to ``out`` and adds its
-        length to ``n``; any irregularity executes ``fallback``."""
+        length to ``n``; any irregularity executes ``fallback``.
+
+        A SEQUENCE member is encoded inline (a few levels deep, never recursively)."""
         kind = mt.kind
+        if (
+            kind is Kind.SEQUENCE
+            and len(mt.tags) == 1
+            and len(inlined) < _INLINE_DEPTH
+            and id(mt.body) not in inlined
+            and len(mt.body.components) <= _INLINE_MEMBERS
+        ):
+            self._counter += 1
+            k = self._counter
+            ident = identifier_octets(mt.tags[0], True)
+            src.add(ind, f"v{k} = {x}")
+            src.add(ind, f"i{k} = len(out)")
+            src.add(ind, "out.append(b'')")
+            src.add(ind, f"s{k} = n")
+            src.add(ind, "n = 0")
+            self._enc_struct(src, mt, fallback, ind, f"v{k}", f"{label}.", (*inlined, id(mt.body)))
+            src.add(ind, f"h = {ident!r} + el(n)")
+            src.add(ind, f"out[i{k}] = h")
+            src.add(ind, f"n = s{k} + n + len(h)")
+            return
         simple = len(mt.tags) == 1
         ident = identifier_octets(mt.tags[0], False) if simple else b""
         cons = mt.constraints
@@ -323,25 +363,29 @@ class FastCodegen:
             src.add(ind, "except EncodeError:")
             src.add(ind + 1, fallback)
 
-    def _enc_struct(self, src: _Source, t: Type, fallback: str) -> None:
+    def _enc_struct(self, src: _Source, t: Type, fallback: str, base: int = 1, v: str = "v",
+                    prefix: str = "", inlined: tuple[int, ...] = ()) -> None:
         comps = list(t.body.components)
         if t.kind is Kind.SET:
             comps.sort(key=lambda c: _sort_tag(c.type))
-        src.add(1, f"if type(v) is not dict: {fallback}")
-        src.add(1, "used = 0")
+        inlined = inlined or (id(t.body),)
+        self._counter += 1
+        used = f"u{self._counter}"
+        src.add(base, f"if type({v}) is not dict: {fallback}")
+        src.add(base, f"{used} = 0")
         for c in comps:
-            src.add(1, f"x = v.get({c.name!r}, MISSING)")
-            src.add(1, "if x is not MISSING:")
-            src.add(2, "used += 1")
-            ind = 2
+            src.add(base, f"x = {v}.get({c.name!r}, MISSING)")
+            src.add(base, "if x is not MISSING:")
+            src.add(base + 1, f"{used} += 1")
+            ind = base + 1
             if c.has_default:
                 dname = self._const(c.default, "df")
-                src.add(2, f"if not (x == {dname}):")
-                ind = 3
-            self._enc_member(src, ind, c.type, "x", fallback, c.name)
+                src.add(ind, f"if not (x == {dname}):")
+                ind += 1
+            self._enc_member(src, ind, c.type, "x", fallback, prefix + c.name, inlined)
             if not (c.optional or c.has_default):
-                src.add(1, f"else: {fallback}")
-        src.add(1, f"if used != len(v): {fallback}")
+                src.add(base, f"else: {fallback}")
+        src.add(base, f"if {used} != len({v}): {fallback}")
 
     def _enc_choice(self, src: _Source, t: Type, fallback: str) -> None:
         table = {c.name: self._enc_name(c.type) for c in t.body.components}
@@ -417,10 +461,13 @@ class FastCodegen:
         self._exec(src)
 
     def _read_header(self, src: _Source, ind: int, ident: bytes, p: str, limit: str,
-                     q: str, r: str, slow: str) -> None:
-        """Check identifier ``ident`` at ``p`` and read a definite length: contents [q, r)."""
+                     q: str, r: str, slow: str, checked: bool = False) -> None:
+        """Check identifier ``ident`` at ``p`` (unless the caller has: ``checked``) and read a
+        definite length: contents [q, r)."""
         k = len(ident)
-        if k == 1:
+        if checked:
+            pass
+        elif k == 1:
             src.add(ind, f"if {p} >= {limit} or data[{p}] != {ident[0]}: "
                          f"return {slow}(data, pos, end)")
         else:
@@ -435,14 +482,35 @@ class FastCodegen:
         src.add(ind, f"if {r} > {limit}: return {slow}(data, pos, end)")
 
     def _dec_member(self, src: _Source, ind: int, mt: Type, strict: bool, slow: str, p: str,
-                    stop: str, target: str, label: str) -> None:
-        """Emit the decoding of member type ``mt`` at ``p`` (its first tag already seen)."""
+                    stop: str, target: str, label: str, inlined: tuple[int, ...] = (),
+                    checked: bytes = b"") -> None:
+        """Emit the decoding of member type ``mt`` at ``p`` (its first tag already seen).
+
+        A SEQUENCE member is decoded inline (up to a few levels, never recursively), which
+        saves a call and a header check per level on the common path."""
         kind = mt.kind
         simple = len(mt.tags) == 1 and kind not in _GENERATED
         cons = mt.constraints
+        if (
+            kind is Kind.SEQUENCE
+            and len(mt.tags) == 1
+            and len(inlined) < _INLINE_DEPTH
+            and id(mt.body) not in inlined
+            and len(mt.body.components) <= _INLINE_MEMBERS
+        ):
+            self._counter += 1
+            k = self._counter
+            ident = identifier_octets(mt.tags[0], True)
+            self._read_header(src, ind, ident, p, stop, f"q{k}", f"r{k}", slow,
+                              checked == ident)
+            self._dec_struct_body(src, ind, mt, strict, slow, f"q{k}", f"r{k}", f"p{k}",
+                                  f"v{k}", f"{label}.", (*inlined, id(mt.body)))
+            src.add(ind, f"{target} = v{k}")
+            src.add(ind, f"{p} = r{k}")
+            return
         if simple:
             ident = identifier_octets(mt.tags[0], False)
-            self._read_header(src, ind, ident, p, stop, "q", "r", slow)
+            self._read_header(src, ind, ident, p, stop, "q", "r", slow, checked == ident)
             if kind is Kind.OCTET_STRING:
                 src.add(ind, "x = data[q:r]")
                 test = _range_test("len(x)", cons.size if strict else None)
@@ -509,45 +577,62 @@ class FastCodegen:
         src.add(ind + 1, f"exc.prepend({label!r})")
         src.add(ind + 1, "raise")
 
-    def _first_test(self, mt: Type, p: str, stop: str) -> str:
+    def _first_test(self, mt: Type, p: str, stop: str) -> tuple[str, bytes]:
+        """A test that the element at ``p`` can start a value of ``mt``, and the identifier
+        octets it proves, if it proves exactly one."""
         tests = []
-        for tag in _first_tags(mt):
+        idents: list[bytes] = []
+        for tag, owner in _first_tag_owners(mt):
             if tag is None:
-                return f"{p} < {stop}"
-            tests.extend(self._tag_tests(tag, mt, p))
+                return f"{p} < {stop}", b""
+            t, i = self._tag_tests(tag, owner, p)
+            tests.extend(t)
+            idents.extend(i)
         if not tests:
-            return "False"
-        return f"{p} < {stop} and ({' or '.join(tests)})"
+            return "False", b""
+        exact = idents[0] if len(idents) == 1 else b""
+        return f"{p} < {stop} and ({' or '.join(tests)})", exact
 
-    def _tag_tests(self, tag: Tag, mt: Type, p: str) -> list[str]:
+    def _tag_tests(self, tag: Tag, mt: Type, p: str) -> tuple[list[str], list[bytes]]:
+        """Tests for the identifier of ``tag`` at ``p``, in the forms X.690 allows for it."""
         out = []
-        for constructed in (False, True):
+        idents = []
+        if len(mt.tags) > 1 or mt.kind in _GENERATED or mt.kind is Kind.OPEN:
+            forms: tuple[bool, ...] = (True,)
+        elif mt.kind in (Kind.OCTET_STRING, Kind.BIT_STRING, Kind.STRING):
+            forms = (False, True)  # strings may use the constructed form (X.690 8.7.3)
+        else:
+            forms = (False,)
+        for constructed in forms:
             ident = identifier_octets(tag, constructed)
+            idents.append(ident)
             if len(ident) == 1:
                 out.append(f"data[{p}] == {ident[0]}")
             else:
                 out.append(f"data.startswith({ident!r}, {p})")
-        return out
+        return out, idents
 
     def _dec_struct_body(self, src: _Source, ind: int, t: Type, strict: bool, slow: str,
-                         start: str, stop: str) -> None:
+                         start: str, stop: str, p: str = "p", value: str = "value",
+                         prefix: str = "", inlined: tuple[int, ...] = ()) -> None:
         comps = list(t.body.components)
         if t.kind is Kind.SET:
             comps.sort(key=lambda c: _sort_tag(c.type))  # DER order; others go the slow way
-        src.add(ind, "value = {}")
-        src.add(ind, f"p = {start}")
+        inlined = inlined or (id(t.body),)
+        src.add(ind, f"{value} = {{}}")
+        src.add(ind, f"{p} = {start}")
         for c in comps:
-            test = self._first_test(c.type, "p", stop)
+            test, exact = self._first_test(c.type, p, stop)
             src.add(ind, f"if {test}:")
-            self._dec_member(src, ind + 1, c.type, strict, slow, "p", stop,
-                             f"value[{c.name!r}]", c.name)
+            self._dec_member(src, ind + 1, c.type, strict, slow, p, stop,
+                             f"{value}[{c.name!r}]", prefix + c.name, inlined, exact)
             if not (c.optional or c.has_default):
                 src.add(ind, f"else: return {slow}(data, pos, end)")
-        src.add(ind, f"if p != {stop}: return {slow}(data, pos, end)")
+        src.add(ind, f"if {p} != {stop}: return {slow}(data, pos, end)")
         for c in comps:
             if c.has_default:
                 dname = self._const(c.default, "df")
-                src.add(ind, f"if {c.name!r} not in value: value[{c.name!r}] = {dname}")
+                src.add(ind, f"if {c.name!r} not in {value}: {value}[{c.name!r}] = {dname}")
 
     def _dec_list_body(self, src: _Source, ind: int, t: Type, strict: bool, slow: str,
                        start: str, stop: str) -> None:

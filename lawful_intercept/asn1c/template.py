@@ -291,6 +291,28 @@ class _Builder:
         return frag
 
 
+def _segment_function(
+    gen: FastCodegen,
+    b: _Builder,
+    name: str,
+    lengths: list[str],
+    segments: list[list[str]],
+    cache: str,
+    key: str,
+) -> None:
+    """Generate ``name(*lengths)``: the constant segments of the output for those lengths."""
+    hdr = _Source()
+    hdr.add(0, f"def {name}({', '.join(lengths)}):")
+    hdr.lines.extend(b.hdr.lines)
+    seg_exprs = [" + ".join(seg) if seg else "b''" for seg in segments]
+    hdr.add(1, f"s = ({', '.join(seg_exprs)},)")
+    hdr.add(1, f"if len({cache}) >= {_SEGMENT_CACHE}: {cache}.clear()")
+    hdr.add(1, f"{cache}[{key}] = s")
+    hdr.add(1, "return s")
+    code = compile(hdr.text(), "<lawful_intercept template headers>", "exec")
+    exec(code, gen.ns)
+
+
 def build_template(
     gen: FastCodegen, t: Type, type_name: str, fixed: object, full: Callable[[Any], bytes]
 ) -> Template:
@@ -326,15 +348,8 @@ def build_template(
             if i < len(order):
                 joined.append(order[i])
         b.emit(f"return b''.join(({', '.join(joined)}))")
-    hdr = _Source()
-    hdr.add(0, f"def {seg_fn}({', '.join(lengths)}):")
-    hdr.lines.extend(b.hdr.lines)
-    seg_exprs = [" + ".join(seg) if seg else "b''" for seg in segments]
-    hdr.add(1, f"s = ({', '.join(seg_exprs)},)")
-    hdr.add(1, f"if len({cache}) >= {_SEGMENT_CACHE}: {cache}.clear()")
-    hdr.add(1, f"{cache}[{key}] = s")
-    hdr.add(1, "return s")
-    exec(compile(hdr.text(), "<lawful_intercept template headers>", "exec"), gen.ns)
+    if b.holes:
+        _segment_function(gen, b, seg_fn, lengths, segments, cache, key)
     gen._flush()
     names = [h.name for h in b.holes]
     fname = gen._const(None, "tpl")
