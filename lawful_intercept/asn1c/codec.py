@@ -706,7 +706,7 @@ class CodecBuilder:
                 for j in range(current, idx):
                     if required[j]:
                         raise DecodeError(f"mandatory member {names[j]} is missing",
-                                          path=type_name, offset=pos)
+                                          offset=pos)
                 try:
                     value[names[idx]], pos = decs[idx](data, pos, stop)
                 except DecodeError as exc:
@@ -791,7 +791,7 @@ class CodecBuilder:
                     raise
                 out.append(v)
             if size is not None and (err := _check_size(len(out), size, "number of elements")):
-                raise DecodeError(err, path=type_name, offset=start)
+                raise DecodeError(err, offset=start)
             return out
 
         return dec_list
