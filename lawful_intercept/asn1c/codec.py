@@ -89,6 +89,12 @@ def _header(data: bytes, pos: int, end: int) -> tuple[int, int, int]:
     if pos >= end:
         raise DecodeError("data ends where an element should start", offset=pos)
     first = data[pos]
+    if first == 0:
+        raise DecodeError(
+            "end-of-contents octets where an element should start (X.690 8.1.5: they only "
+            "close an indefinite length)",
+            offset=pos,
+        )
     p = pos + 1
     if first & 0x1F == 0x1F:
         _, _, _, p = ber.decode_tag(data, pos)

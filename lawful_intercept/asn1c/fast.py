@@ -45,6 +45,18 @@ def _length(n: int) -> bytes:
     return ber.encode_length(n)
 _SMALL = tuple(bytes((i,)) for i in range(128))
 _MISSING = object()
+# Single-tagged primitives whose common case is written inline (see _enc_member/_dec_member).
+_INLINE_PRIMITIVES = frozenset(
+    {
+        Kind.OCTET_STRING,
+        Kind.INTEGER,
+        Kind.ENUMERATED,
+        Kind.BOOLEAN,
+        Kind.NULL,
+        Kind.OBJECT_IDENTIFIER,
+        Kind.RELATIVE_OID,
+    }
+)
 # How deep SEQUENCE members are generated inline in their parent's function, and up to what
 # size (bigger ones get their own function, shared by every parent).
 _INLINE_DEPTH = 4
@@ -72,6 +84,12 @@ def _first_tag_owners(t: Type, seen: frozenset[int] = frozenset()) -> list[tuple
             out.extend(_first_tag_owners(c.type, seen | {id(t.body)}))
         return out
     return [(None, t)]
+
+
+def _len(n: str) -> str:
+    """Inline expression for the minimal length octets of the int variable ``n``."""
+    return (f"(L[{n}] if {n} < 128 else LL[{n}] if {n} < 256 else "
+            f"b'\\x82' + {n}.to_bytes(2, 'big') if {n} < 65536 else el({n}))")
 
 
 def _fallback(encode: Encoder, value: Any, out: list[bytes], start: int) -> int:
@@ -133,6 +151,7 @@ class FastCodegen:
         self._dec_names: dict[object, str] = {}
         self._counter = 0
         self._pending: list[tuple[str, Type, bool]] = []
+        self._tables: list[dict[Any, tuple[str, Any]]] = []
 
     # -- naming / constants ---------------------------------------------------------------
 
@@ -166,6 +185,20 @@ class FastCodegen:
                 self._gen_encoder(t)
             else:
                 self._gen_decoder(t, strict)
+        # CHOICE dispatch tables were written with function names (some functions did not exist
+        # yet); now that all do, point them at the functions themselves.
+        for table in self._tables:
+            for key, (label, fn) in list(table.items()):
+                if isinstance(fn, str):
+                    table[key] = (label, self.ns[fn])
+        self._tables.clear()
+
+    @staticmethod
+    def _primitive_inline(t: Type) -> bool:
+        return len(t.tags) == 1 and (
+            t.kind in _INLINE_PRIMITIVES
+            or (t.kind is Kind.STRING and t.body.string_type in _FAST_STRINGS)
+        )
 
     # -- encoders -------------------------------------------------------------------------
     #
@@ -181,7 +214,7 @@ class FastCodegen:
         if name is not None:
             return name
         self._counter += 1
-        if t.kind not in _GENERATED:
+        if t.kind not in _GENERATED and not self._primitive_inline(t):
             slow = self.slow.encoder(t)
 
             def append_slow(value: Any, out: list[bytes], _enc: Encoder = slow) -> int:
@@ -199,7 +232,7 @@ class FastCodegen:
 
     def bytes_encoder(self, t: Type) -> Encoder:
         """A ``value -> bytes`` encoder of ``t`` built on the generated one."""
-        if t.kind not in _GENERATED:
+        if t.kind not in _GENERATED and not self._primitive_inline(t):
             return self.slow.encoder(t)
         name = self._enc_name(t)
         self._flush()
@@ -219,6 +252,13 @@ class FastCodegen:
         src = _Source()
         src.add(0, f"def {name}(v, out):")
         src.add(1, "st = len(out)")
+        if t.kind not in _GENERATED:
+            # A primitive on its own (a CHOICE alternative, a list element).
+            src.add(1, "n = 0")
+            self._enc_member(src, 1, t, "v", fallback, "")
+            src.add(1, "return n")
+            self._exec(src)
+            return
         ntags = len(t.tags)
         if ntags:
             src.add(1, "out.extend(HOLES[" + str(ntags) + "])")
@@ -233,7 +273,7 @@ class FastCodegen:
             self._enc_list(src, t, fallback)
         for i, tag in enumerate(reversed(t.tags)):
             ident = identifier_octets(tag, True)
-            src.add(1, f"h = {ident!r} + el(n)")
+            src.add(1, f"h = {ident!r} + {_len('n')}")
             src.add(1, f"out[st + {ntags - 1 - i}] = h")
             src.add(1, "n += len(h)")
         src.add(1, "return n")
@@ -262,7 +302,7 @@ class FastCodegen:
             src.add(ind, f"s{k} = n")
             src.add(ind, "n = 0")
             self._enc_struct(src, mt, fallback, ind, f"v{k}", f"{label}.", (*inlined, id(mt.body)))
-            src.add(ind, f"h = {ident!r} + el(n)")
+            src.add(ind, f"h = {ident!r} + {_len('n')}")
             src.add(ind, f"out[i{k}] = h")
             src.add(ind, f"n = s{k} + n + len(h)")
             return
@@ -279,7 +319,7 @@ class FastCodegen:
             src.add(ind + 1, f"out.append({ident!r} + L[m] + {x})")
             src.add(ind + 1, f"n += {len(ident) + 1} + m")
             src.add(ind, "else:")
-            src.add(ind + 1, f"h = {ident!r} + el(m)")
+            src.add(ind + 1, f"h = {ident!r} + {_len('m')}")
             src.add(ind + 1, "out.append(h)")
             src.add(ind + 1, f"out.append({x})")
             src.add(ind + 1, "n += len(h) + m")
@@ -295,7 +335,8 @@ class FastCodegen:
             src.add(ind, "else:")
             src.add(ind + 1, f"c = {x}.to_bytes(({x} + ({x} < 0)).bit_length() // 8 + 1, "
                              "'big', signed=True)")
-            src.add(ind + 1, f"c = {ident!r} + el(len(c)) + c")
+            src.add(ind + 1, "m = len(c)")
+            src.add(ind + 1, f"c = {ident!r} + {_len('m')} + c")
             src.add(ind + 1, "out.append(c)")
             src.add(ind + 1, "n += len(c)")
             return
@@ -335,7 +376,8 @@ class FastCodegen:
                 aname = self._const(cons.alphabet, "ab")
                 src.add(ind, f"if not {aname}.issuperset({x}): {fallback}")
             src.add(ind, f"c = {x}.encode({codec_name!r})")
-            src.add(ind, f"c = {ident!r} + el(len(c)) + c")
+            src.add(ind, "m = len(c)")
+            src.add(ind, f"c = {ident!r} + {_len('m')} + c")
             src.add(ind, "out.append(c)")
             src.add(ind, "n += len(c)")
             return
@@ -388,15 +430,17 @@ class FastCodegen:
         src.add(base, f"if {used} != len({v}): {fallback}")
 
     def _enc_choice(self, src: _Source, t: Type, fallback: str) -> None:
-        table = {c.name: self._enc_name(c.type) for c in t.body.components}
+        table: dict[Any, tuple[str, Any]] = {
+            c.name: (c.name, self._enc_name(c.type)) for c in t.body.components
+        }
         tname = self._const(table, "alt")
-        self.ns["NS"] = self.ns
+        self._tables.append(table)
         src.add(1, f"if type(v) is not tuple or len(v) != 2: {fallback}")
         src.add(1, "a, x = v")
         src.add(1, f"f = {tname}.get(a)")
         src.add(1, f"if f is None: {fallback}")
         src.add(1, "try:")
-        src.add(2, "n = NS[f](x, out)")
+        src.add(2, "n = f[1](x, out)")
         src.add(1, "except EncodeError as exc:")
         src.add(2, "exc.prepend(a)")
         src.add(2, "raise")
@@ -422,7 +466,7 @@ class FastCodegen:
         name = self._dec_names.get(key)
         if name is not None:
             return name
-        if t.kind not in _GENERATED:
+        if t.kind not in _GENERATED and not self._primitive_inline(t):
             name = self._const(self.slow.decoder(t, strict), "sd")
             self._dec_names[key] = name
             return name
@@ -438,6 +482,15 @@ class FastCodegen:
         src = _Source()
         src.add(0, f"def {name}(data, pos, end):")
         src.add(1, "try:")
+        if t.kind not in _GENERATED:
+            # A primitive on its own (a CHOICE alternative, a list element).
+            src.add(2, "p = pos")
+            self._dec_member(src, 2, t, strict, slow, "p", "end", "value", "")
+            src.add(2, "return value, p")
+            src.add(1, "except IndexError:")
+            src.add(2, f"return {slow}(data, pos, end)")
+            self._exec(src)
+            return
         if t.kind is Kind.CHOICE and not t.tags:
             self._dec_choice_body(src, 2, t, strict, slow, "pos", "end", "value", "nxt")
             src.add(2, "return value, nxt")
@@ -664,12 +717,12 @@ class FastCodegen:
                     if len(ident) == 1:
                         table.setdefault(ident[0], (c.name, dname))
         tname = self._const(table, "ch")
-        self.ns["NS"] = self.ns
+        self._tables.append(table)
         src.add(ind, f"if {start} >= {stop}: return {slow}(data, pos, end)")
         src.add(ind, f"a = {tname}.get(data[{start}])")
         src.add(ind, f"if a is None: return {slow}(data, pos, end)")
         src.add(ind, "try:")
-        src.add(ind + 1, f"x, {nxt} = NS[a[1]](data, {start}, {stop})")
+        src.add(ind + 1, f"x, {nxt} = a[1](data, {start}, {stop})")
         src.add(ind, "except DecodeError as exc:")
         src.add(ind + 1, "exc.prepend(a[0])")
         src.add(ind + 1, "raise")

@@ -859,6 +859,23 @@ def _check_distinct_tags(body: Body, ctx: _Ctx, line: int, construct: str) -> No
                         f"{c.name} and {seen[tag]} have the same tag {tag}", line, construct
                     )
                 seen[tag] = c.name
+    elif body.kind is Kind.SEQUENCE:
+        # Each run of OPTIONAL/DEFAULT members and the member after it (X.680 25.5).
+        run: dict[Tag, str] = {}
+        for c in body.components:
+            for tag in _first_tags(c.type):
+                if tag is None:
+                    continue
+                if tag in run:
+                    raise ctx.error(
+                        f"{c.name} and {run[tag]} have the same tag {tag}, and {run[tag]} is "
+                        "OPTIONAL or DEFAULT: a decoder could not tell them apart (X.680 25.5)",
+                        line,
+                        construct,
+                    )
+                run[tag] = c.name
+            if not (c.optional or c.has_default):
+                run = {}
 
 
 def _union(parts: list[Constraints]) -> Constraints | None:
