@@ -88,6 +88,8 @@ def test_fast_decoder_agrees_on_damaged_input(
     encoded = bytearray(spec.encode(type_name, data.draw(values(spec, type_name, max_depth=5))))
     rng = random.Random(seed)
     for _ in range(rng.randint(1, 3)):
+        if not encoded:
+            break
         i = rng.randrange(len(encoded))
         op = rng.randrange(3)
         if op == 0:

@@ -21,14 +21,13 @@ from typing import Any
 from .. import ber
 from ..errors import DecodeError, EncodeError
 from .model import (
-    Body,
     Component,
     Constraints,
     Kind,
     Range,
     Tag,
-    TagClass,
     Type,
+    first_tags,
 )
 
 __all__ = ["CodecBuilder", "Decoder", "Encoder", "identifier_octets", "tag_key"]
@@ -217,7 +216,7 @@ class CodecBuilder:
         if kind is Kind.SEQUENCE_OF or kind is Kind.SET_OF:
             return self._list_encoder(t)
         if kind is Kind.INTEGER:
-            return _integer_encoder(cons, body)
+            return _integer_encoder(cons)
         if kind is Kind.ENUMERATED:
             named = body.named_numbers
             cache = {name: ber.encode_integer(v) for name, v in named.items()}
@@ -346,11 +345,9 @@ class CodecBuilder:
                     raise _type_error("bytes of one complete TLV for an open type", value)
                 value = bytes(value)
                 try:
-                    _, _, _, _, cend = ber.read_tlv(value, 0)
-                    _, _, nxt = _header(value, 0, len(value))
+                    nxt = ber.skip_tlv(value, 0)
                 except DecodeError as exc:
                     raise EncodeError(f"open type value is not a TLV: {exc.message}") from None
-                del cend
                 if nxt != len(value):
                     raise EncodeError("open type value has bytes after its TLV")
                 tlv: bytes = value
@@ -668,7 +665,7 @@ class CodecBuilder:
 
     def _component_keys(self, c: Component) -> list[int | tuple[int, int] | None]:
         return [None if tag is None else tag_key(int(tag.cls), tag.number)
-                for tag in _first_tags(c.type)]
+                for tag in first_tags(c.type)]
 
     def _sequence_decoder(self, t: Type, strict: bool) -> Callable[[bytes, int, int], Any]:
         body = t.body
@@ -868,30 +865,17 @@ def _describe(data: bytes, pos: int) -> str:
     return f"tag [{names[cls]}{number}]"
 
 
-def _first_tags(t: Type, seen: frozenset[int] = frozenset()) -> list[Tag | None]:
-    if t.tags:
-        return [t.tags[0]]
-    if t.kind is Kind.CHOICE:
-        if id(t.body) in seen:
-            return []
-        out: list[Tag | None] = []
-        for c in t.body.components:
-            out.extend(_first_tags(c.type, seen | {id(t.body)}))
-        return out
-    return [None]
-
-
 def _sort_tag(t: Type) -> tuple[int, int]:
     """Canonical order of SET members (X.690 10.3): by class, then number; an untagged CHOICE
     sorts by the smallest tag of its alternatives."""
-    tags = [tag for tag in _first_tags(t) if tag is not None]
+    tags = [tag for tag in first_tags(t) if tag is not None]
     if not tags:
         return (4, 0)
     best = min(tags, key=lambda tag: (int(tag.cls), tag.number))
     return (int(best.cls), best.number)
 
 
-def _integer_encoder(cons: Constraints, body: Body) -> Encoder:
+def _integer_encoder(cons: Constraints) -> Encoder:
     ranges = cons.value
     small = [bytes((i,)) for i in range(128)]
 
@@ -908,7 +892,6 @@ def _integer_encoder(cons: Constraints, body: Body) -> Encoder:
             return small[number]
         return number.to_bytes((number + (number < 0)).bit_length() // 8 + 1, "big", signed=True)
 
-    del body
     return enc_int
 
 
@@ -965,4 +948,3 @@ def _string_decoder(t: Type, strict: bool) -> Callable[[bytes], str]:
     return dec_string
 
 
-_ = TagClass  # re-exported for builders of keys

@@ -20,11 +20,10 @@ from .codec import (
     CodecBuilder,
     Decoder,
     Encoder,
-    _first_tags,
     _sort_tag,
     identifier_octets,
 )
-from .model import Kind, Range, Tag, Type
+from .model import Kind, Range, Tag, Type, first_tag_owners, first_tags
 
 __all__ = ["FastCodegen"]
 
@@ -70,20 +69,6 @@ _FAST_STRINGS = {
     "ISO646String": ("ascii", _ALPHABET_RE["ISO646String"]),
     "UTF8String": ("utf-8", None),
 }
-
-
-def _first_tag_owners(t: Type, seen: frozenset[int] = frozenset()) -> list[tuple[Tag | None, Type]]:
-    """The tags an encoding of ``t`` can start with, each with the type it is the tag of."""
-    if t.tags:
-        return [(t.tags[0], t)]
-    if t.kind is Kind.CHOICE:
-        if id(t.body) in seen:
-            return []
-        out: list[tuple[Tag | None, Type]] = []
-        for c in t.body.components:
-            out.extend(_first_tag_owners(c.type, seen | {id(t.body)}))
-        return out
-    return [(None, t)]
 
 
 def _len(n: str) -> str:
@@ -635,7 +620,7 @@ class FastCodegen:
         octets it proves, if it proves exactly one."""
         tests = []
         idents: list[bytes] = []
-        for tag, owner in _first_tag_owners(mt):
+        for tag, owner in first_tag_owners(mt):
             if tag is None:
                 return f"{p} < {stop}", b""
             t, i = self._tag_tests(tag, owner, p)
@@ -709,7 +694,7 @@ class FastCodegen:
         table: dict[int, tuple[str, str]] = {}
         for c in t.body.components:
             dname = self._dec_name(c.type, strict)
-            for tag in _first_tags(c.type):
+            for tag in first_tags(c.type):
                 if tag is None:
                     continue
                 for constructed in (False, True):

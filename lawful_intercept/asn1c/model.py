@@ -234,3 +234,24 @@ class Type:
     def __repr__(self) -> str:
         tags = "".join(str(t) for t in self.tags)
         return f"<Type {self.name or self.body.kind.value} {tags}>"
+
+
+def first_tag_owners(t: Type, seen: frozenset[int] = frozenset()) -> list[tuple[Tag | None, Type]]:
+    """The tags an encoding of ``t`` can start with (X.680 8.6), each with the type whose
+    outermost tag it is: an untagged CHOICE contributes its alternatives' tags, an untagged open
+    type ``None`` (any tag)."""
+    if t.tags:
+        return [(t.tags[0], t)]
+    if t.body.kind is Kind.CHOICE:
+        if id(t.body) in seen:
+            return []
+        out: list[tuple[Tag | None, Type]] = []
+        for c in t.body.components:
+            out.extend(first_tag_owners(c.type, seen | {id(t.body)}))
+        return out
+    return [(None, t)]
+
+
+def first_tags(t: Type) -> list[Tag | None]:
+    """The tags an encoding of ``t`` can start with; ``None`` stands for any tag."""
+    return [tag for tag, _ in first_tag_owners(t)]

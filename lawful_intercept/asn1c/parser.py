@@ -42,7 +42,7 @@ from .syntax import (
     ValueSyntax,
 )
 
-__all__ = ["KNOWN_CLASSES", "class_names_in", "parse_text"]
+__all__ = ["KNOWN_CLASSES", "class_names_in", "parse_text", "parse_tokens"]
 
 # Information object classes of X.681 / X.880 that modules use without defining them.
 KNOWN_CLASSES = frozenset(
@@ -94,7 +94,13 @@ def parse_text(
     ``class_names`` are information object class names known from other files being compiled
     together (needed to tell an object set assignment from a type assignment).
     """
-    tokens = tokenize(text, filename)
+    return parse_tokens(tokenize(text, filename), filename, class_names)
+
+
+def parse_tokens(
+    tokens: list[Token], filename: str | None = None, class_names: Iterable[str] = ()
+) -> list[ModuleSyntax]:
+    """Parse every module in an already tokenized text (see :func:`parse_text`)."""
     classes = set(KNOWN_CLASSES) | set(class_names) | class_names_in(tokens)
     modules = []
     pos = 0
@@ -231,7 +237,6 @@ class _ModuleParser(_Cursor):
             implied = True
         self.expect("::=", f"module {head.text} header")
         self.expect("BEGIN", f"module {head.text} header")
-        body_start = self.pos
         body_end = self._find_end(head)
         self.end = body_end
         imports: list[Import] = []
@@ -242,7 +247,6 @@ class _ModuleParser(_Cursor):
             else:
                 imports = self._parse_imports(head.text)
         assignments = self._parse_assignments(head.text, self.pos, body_end)
-        del body_start
         module = ModuleSyntax(
             name=head.text,
             oid=oid,

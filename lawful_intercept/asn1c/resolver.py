@@ -25,6 +25,7 @@ from .model import (
     Tag,
     TagClass,
     Type,
+    first_tags,
 )
 from .syntax import (
     BuiltinType,
@@ -452,7 +453,7 @@ class Resolver:
                 body = Body(body.kind, name=body.name, module=body.module,
                             contained=extra.type)
             return Type(body, inner.tags, inner.constraints, inner.name)
-        merged = _intersect(inner.constraints, extra, inner.kind)
+        merged = _intersect(inner.constraints, extra)
         return Type(body, inner.tags, merged, inner.name)
 
     def _constraint(
@@ -499,7 +500,7 @@ class Resolver:
                 assert isinstance(arg, Constraint)
                 sub = self._constraint(arg, base, ctx, construct)
                 if isinstance(sub, Constraints):
-                    result = _intersect(result, sub, base.kind)
+                    result = _intersect(result, sub)
             return result
         if op == "size":
             inner = c.args[0]
@@ -830,18 +831,6 @@ def _apply_automatic(t: Type, number: int) -> Type:
     return Type(t.body, tags, t.constraints, t.name)
 
 
-def _first_tags(t: Type) -> list[Tag | None]:
-    """Tags an encoding of ``t`` can start with; None stands for 'any' (open type)."""
-    if t.tags:
-        return [t.tags[0]]
-    if t.kind is Kind.CHOICE:
-        out: list[Tag | None] = []
-        for c in t.body.components:
-            out.extend(_first_tags(c.type)) if c.type.body is not t.body else None
-        return out
-    return [None]
-
-
 def _check_distinct_tags(body: Body, ctx: _Ctx, line: int, construct: str) -> None:
     """CHOICE alternatives and SET members must have distinct tags (X.680 29.2, 27.3).
 
@@ -851,7 +840,7 @@ def _check_distinct_tags(body: Body, ctx: _Ctx, line: int, construct: str) -> No
     if body.kind in (Kind.CHOICE, Kind.SET):
         seen: dict[Tag, str] = {}
         for c in body.components:
-            for tag in _first_tags(c.type):
+            for tag in first_tags(c.type):
                 if tag is None:
                     continue
                 if tag in seen:
@@ -863,7 +852,7 @@ def _check_distinct_tags(body: Body, ctx: _Ctx, line: int, construct: str) -> No
         # Each run of OPTIONAL/DEFAULT members and the member after it (X.680 25.5).
         run: dict[Tag, str] = {}
         for c in body.components:
-            for tag in _first_tags(c.type):
+            for tag in first_tags(c.type):
                 if tag is None:
                     continue
                 if tag in run:
@@ -909,7 +898,7 @@ def _intersect_ranges(a: tuple[Range, ...], b: tuple[Range, ...]) -> tuple[Range
     return tuple(out)
 
 
-def _intersect(a: Constraints, b: Constraints, kind: Kind) -> Constraints:
+def _intersect(a: Constraints, b: Constraints) -> Constraints:
     """Serial application of constraints (X.680 49.6): both must hold."""
     value = a.value if b.value is None else b.value if a.value is None else _intersect_ranges(
         a.value, b.value
@@ -920,7 +909,6 @@ def _intersect(a: Constraints, b: Constraints, kind: Kind) -> Constraints:
     alphabet = a.alphabet if b.alphabet is None else b.alphabet if a.alphabet is None else (
         a.alphabet & b.alphabet
     )
-    del kind
     return Constraints(
         value,
         (a.value_extensible or b.value_extensible) and value is not None,
