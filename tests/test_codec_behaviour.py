@@ -461,21 +461,24 @@ def test_implicit_tags_default() -> None:
     assert spec.decode("W", H("3005a303800105")) == {"c": ("x", 5)}
 
 
-def test_implicit_on_a_choice_is_never_applied() -> None:
-    """``[1] IMPLICIT C`` with C a CHOICE is illegal (X.680 31.2.9). Either the compiler
-    rejects it or it tags explicitly; an implicit tag would lose the alternative."""
+def test_implicit_on_a_choice_is_a_compile_error() -> None:
+    """``[1] IMPLICIT C`` with C an untagged CHOICE is illegal (X.680 31.2.9): an implicit tag
+    would lose the alternative. Under IMPLICIT TAGS the same tag written without the keyword
+    is explicit, as the standard says."""
     text = (
         "M DEFINITIONS ::= BEGIN\n"
         "C ::= CHOICE { x [0] INTEGER, y [1] INTEGER }\n"
         "T ::= [1] IMPLICIT C\n"
         "END\n"
     )
-    try:
-        spec = lawful_intercept.compile_string(text)
-    except CompileError:
-        return
-    assert spec.encode("T", ("y", 1)) == H("a105" "a103020101")
-    assert spec.decode("T", H("a105a103020101")) == ("y", 1)
+    with pytest.raises(CompileError, match=r"31\.2\.9") as info:
+        lawful_intercept.compile_string(text, filename="m.asn")
+    assert info.value.line == 3
+    implicit_module = text.replace("DEFINITIONS ::=", "DEFINITIONS IMPLICIT TAGS ::=")
+    spec = lawful_intercept.compile_string(implicit_module.replace(" IMPLICIT C", " C"))
+    # [1] stays explicit around the alternative's own (implicit) [1] tag.
+    assert spec.encode("T", ("y", 1)) == H("a103" "810101")
+    assert spec.decode("T", H("a103810101")) == ("y", 1)
 
 
 def test_automatic_tags_default() -> None:

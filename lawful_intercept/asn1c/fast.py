@@ -11,6 +11,8 @@ never decides a value is invalid by itself: it only takes shortcuts when everyth
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from .. import ber
@@ -135,8 +137,10 @@ class FastCodegen:
         self._enc_names: dict[object, str] = {}
         self._dec_names: dict[object, str] = {}
         self._counter = 0
-        self._pending: list[tuple[str, Type, bool]] = []
-        self._tables: list[dict[Any, tuple[str, Any]]] = []
+        # Functions are generated on their first call: until then the name holds a stub.
+        self._stubs: dict[str, tuple[str, Type, bool]] = {}
+        self._refs: dict[str, list[tuple[dict[Any, tuple[str, Any]], Any]]] = {}
+        self._lock = threading.RLock()
 
     # -- naming / constants ---------------------------------------------------------------
 
@@ -158,25 +162,53 @@ class FastCodegen:
 
     def decoder(self, t: Type, strict: bool = True) -> Decoder:
         """The fast decoder of ``t``: (data, pos, end) -> (value, next)."""
-        name = self._dec_name(t, strict)
-        self._flush()
-        fn: Decoder = self.ns[name]
+        fn: Decoder = self._materialize(self._dec_name(t, strict))
         return fn
 
-    def _flush(self) -> None:
-        while self._pending:
-            kind, t, strict = self._pending.pop()
-            if kind == "e":
-                self._gen_encoder(t)
-            else:
-                self._gen_decoder(t, strict)
-        # CHOICE dispatch tables were written with function names (some functions did not exist
-        # yet); now that all do, point them at the functions themselves.
-        for table in self._tables:
-            for key, (label, fn) in list(table.items()):
-                if isinstance(fn, str):
-                    table[key] = (label, self.ns[fn])
-        self._tables.clear()
+    # A big specification reaches thousands of types from one PDU type, most of which a given
+    # stream never uses; generating code for a type only when it is first called keeps the
+    # first encode or decode fast.
+
+    def _lazy(self, name: str, kind: str, t: Type, strict: bool) -> None:
+        self._stubs[name] = (kind, t, strict)
+        materialize = self._materialize
+        if kind == "e":
+
+            def enc_stub(value: Any, out: list[bytes]) -> int:
+                fn: Callable[[Any, list[bytes]], int] = materialize(name)
+                return fn(value, out)
+
+            self.ns[name] = enc_stub
+        else:
+
+            def dec_stub(data: bytes, pos: int, end: int) -> tuple[Any, int]:
+                fn: Decoder = materialize(name)
+                return fn(data, pos, end)
+
+            self.ns[name] = dec_stub
+
+    def _materialize(self, name: str) -> Any:
+        """Generate the function ``name`` if it is still a stub; return it."""
+        with self._lock:
+            pending = self._stubs.pop(name, None)
+            if pending is not None:
+                kind, t, strict = pending
+                if kind == "e":
+                    self._gen_encoder(t)
+                else:
+                    self._gen_decoder(t, strict)
+                fn = self.ns[name]
+                for table, key in self._refs.pop(name, ()):
+                    table[key] = (table[key][0], fn)
+            return self.ns[name]
+
+    def _table_entry(
+        self, table: dict[Any, tuple[str, Any]], key: Any, label: str, name: str
+    ) -> None:
+        """Point a dispatch table entry at function ``name`` (re-pointed once it is generated)."""
+        table[key] = (label, self.ns[name])
+        if name in self._stubs:
+            self._refs.setdefault(name, []).append((table, key))
 
     @staticmethod
     def _primitive_inline(t: Type) -> bool:
@@ -212,16 +244,14 @@ class FastCodegen:
             return name
         name = f"e{self._counter}"
         self._enc_names[key] = name
-        self._pending.append(("e", t, True))
+        self._lazy(name, "e", t, True)
         return name
 
     def bytes_encoder(self, t: Type) -> Encoder:
         """A ``value -> bytes`` encoder of ``t`` built on the generated one."""
         if t.kind not in _GENERATED and not self._primitive_inline(t):
             return self.slow.encoder(t)
-        name = self._enc_name(t)
-        self._flush()
-        gen = self.ns[name]
+        gen = self._materialize(self._enc_name(t))
 
         def encode(value: Any) -> bytes:
             out: list[bytes] = []
@@ -415,11 +445,10 @@ class FastCodegen:
         src.add(base, f"if {used} != len({v}): {fallback}")
 
     def _enc_choice(self, src: _Source, t: Type, fallback: str) -> None:
-        table: dict[Any, tuple[str, Any]] = {
-            c.name: (c.name, self._enc_name(c.type)) for c in t.body.components
-        }
+        table: dict[Any, tuple[str, Any]] = {}
+        for c in t.body.components:
+            self._table_entry(table, c.name, c.name, self._enc_name(c.type))
         tname = self._const(table, "alt")
-        self._tables.append(table)
         src.add(1, f"if type(v) is not tuple or len(v) != 2: {fallback}")
         src.add(1, "a, x = v")
         src.add(1, f"f = {tname}.get(a)")
@@ -458,7 +487,7 @@ class FastCodegen:
         self._counter += 1
         name = f"d{self._counter}"
         self._dec_names[key] = name
-        self._pending.append(("d", t, strict))
+        self._lazy(name, "d", t, strict)
         return name
 
     def _gen_decoder(self, t: Type, strict: bool) -> None:
@@ -691,7 +720,7 @@ class FastCodegen:
 
     def _dec_choice_body(self, src: _Source, ind: int, t: Type, strict: bool, slow: str,
                          start: str, stop: str, target: str, nxt: str) -> None:
-        table: dict[int, tuple[str, str]] = {}
+        table: dict[Any, tuple[str, Any]] = {}
         for c in t.body.components:
             dname = self._dec_name(c.type, strict)
             for tag in first_tags(c.type):
@@ -699,10 +728,9 @@ class FastCodegen:
                     continue
                 for constructed in (False, True):
                     ident = identifier_octets(tag, constructed)
-                    if len(ident) == 1:
-                        table.setdefault(ident[0], (c.name, dname))
+                    if len(ident) == 1 and ident[0] not in table:
+                        self._table_entry(table, ident[0], c.name, dname)
         tname = self._const(table, "ch")
-        self._tables.append(table)
         src.add(ind, f"if {start} >= {stop}: return {slow}(data, pos, end)")
         src.add(ind, f"a = {tname}.get(data[{start}])")
         src.add(ind, f"if a is None: return {slow}(data, pos, end)")

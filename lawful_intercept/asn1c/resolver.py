@@ -392,6 +392,13 @@ class Resolver:
             raise ctx.error("a tag number cannot be negative", syntax.line, construct)
         tag = Tag(TagClass[syntax.cls], number)
         mode = syntax.mode
+        if mode == "IMPLICIT" and not inner.tags:
+            raise ctx.error(
+                f"IMPLICIT cannot tag an untagged {inner.kind.value} (X.680 31.2.9): its "
+                "alternatives' own tags must stay on the wire",
+                syntax.line,
+                construct,
+            )
         if mode is None:
             mode = "EXPLICIT" if ctx.tagging == "EXPLICIT" else "IMPLICIT"
         # An untagged CHOICE or open type can only be tagged explicitly (X.680 31.2.7).

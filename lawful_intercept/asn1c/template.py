@@ -350,7 +350,6 @@ def build_template(
         b.emit(f"return b''.join(({', '.join(joined)}))")
     if b.holes:
         _segment_function(gen, b, seg_fn, lengths, segments, cache, key)
-    gen._flush()
     names = [h.name for h in b.holes]
     fname = gen._const(None, "tpl")
     fb_name = gen._const(None, "fbt")
