@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
 from lawful_intercept.asn1c.model import (
+    UNIVERSAL_TAGS,
     Body,
     Component,
     Constraints,
@@ -38,23 +39,7 @@ from lawful_intercept.testing import (
 # --------------------------------------------------------------------------------------------
 # Building model types by hand.
 
-UNIVERSAL = {
-    Kind.BOOLEAN: 1,
-    Kind.INTEGER: 2,
-    Kind.BIT_STRING: 3,
-    Kind.OCTET_STRING: 4,
-    Kind.NULL: 5,
-    Kind.OBJECT_IDENTIFIER: 6,
-    Kind.REAL: 9,
-    Kind.ENUMERATED: 10,
-    Kind.RELATIVE_OID: 13,
-    Kind.SEQUENCE: 16,
-    Kind.SEQUENCE_OF: 16,
-    Kind.SET: 17,
-    Kind.SET_OF: 17,
-    Kind.UTC_TIME: 23,
-    Kind.GENERALIZED_TIME: 24,
-}
+UNIVERSAL = UNIVERSAL_TAGS
 STRING_TAGS = {
     "UTF8String": 12,
     "NumericString": 18,

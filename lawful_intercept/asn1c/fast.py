@@ -73,6 +73,18 @@ _FAST_STRINGS = {
 }
 
 
+def _inline_sequence(t: Type, inlined: tuple[int, ...]) -> bool:
+    """Whether a SEQUENCE member is generated inside its parent's function: a few levels
+    deep at most, never a structure already being inlined (recursion), never a huge one."""
+    return (
+        t.kind is Kind.SEQUENCE
+        and len(t.tags) == 1
+        and len(inlined) < _INLINE_DEPTH
+        and id(t.body) not in inlined
+        and len(t.body.components) <= _INLINE_MEMBERS
+    )
+
+
 def _len(n: str) -> str:
     """Inline expression for the minimal length octets of the int variable ``n``."""
     return (f"(L[{n}] if {n} < 128 else LL[{n}] if {n} < 256 else "
@@ -301,13 +313,7 @@ class FastCodegen:
 
         A SEQUENCE member is encoded inline (a few levels deep, never recursively)."""
         kind = mt.kind
-        if (
-            kind is Kind.SEQUENCE
-            and len(mt.tags) == 1
-            and len(inlined) < _INLINE_DEPTH
-            and id(mt.body) not in inlined
-            and len(mt.body.components) <= _INLINE_MEMBERS
-        ):
+        if _inline_sequence(mt, inlined):
             self._counter += 1
             k = self._counter
             ident = identifier_octets(mt.tags[0], True)
@@ -558,13 +564,7 @@ class FastCodegen:
         kind = mt.kind
         simple = len(mt.tags) == 1 and kind not in _GENERATED
         cons = mt.constraints
-        if (
-            kind is Kind.SEQUENCE
-            and len(mt.tags) == 1
-            and len(inlined) < _INLINE_DEPTH
-            and id(mt.body) not in inlined
-            and len(mt.body.components) <= _INLINE_MEMBERS
-        ):
+        if _inline_sequence(mt, inlined):
             self._counter += 1
             k = self._counter
             ident = identifier_octets(mt.tags[0], True)

@@ -19,6 +19,7 @@ __all__ = [
     "CONSTRUCTED_KINDS",
     "NO_DEFAULT",
     "STRING_TYPES",
+    "UNIVERSAL_TAGS",
     "Body",
     "Component",
     "Constraints",
@@ -79,6 +80,25 @@ class Kind(enum.Enum):
 CONSTRUCTED_KINDS: Final = frozenset(
     {Kind.SEQUENCE, Kind.SET, Kind.SEQUENCE_OF, Kind.SET_OF}
 )
+
+# Universal tag numbers of the other built-in types (X.680 clause 8.6, table 1).
+UNIVERSAL_TAGS: Final[dict[Kind, int]] = {
+    Kind.BOOLEAN: 1,
+    Kind.INTEGER: 2,
+    Kind.BIT_STRING: 3,
+    Kind.OCTET_STRING: 4,
+    Kind.NULL: 5,
+    Kind.OBJECT_IDENTIFIER: 6,
+    Kind.REAL: 9,
+    Kind.ENUMERATED: 10,
+    Kind.RELATIVE_OID: 13,
+    Kind.SEQUENCE: 16,
+    Kind.SEQUENCE_OF: 16,
+    Kind.SET: 17,
+    Kind.SET_OF: 17,
+    Kind.UTC_TIME: 23,
+    Kind.GENERALIZED_TIME: 24,
+}
 
 # Character string types and their universal tag numbers (X.680 clause 41, table 8).
 STRING_TYPES: Final[dict[str, int]] = {

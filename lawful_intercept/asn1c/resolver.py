@@ -17,6 +17,7 @@ from .lexer import Token
 from .model import (
     NO_DEFAULT,
     STRING_TYPES,
+    UNIVERSAL_TAGS,
     Body,
     Component,
     Constraints,
@@ -50,23 +51,7 @@ from .syntax import (
 
 __all__ = ["ResolvedModule", "Resolver"]
 
-_UNIVERSAL = {
-    Kind.BOOLEAN: 1,
-    Kind.INTEGER: 2,
-    Kind.BIT_STRING: 3,
-    Kind.OCTET_STRING: 4,
-    Kind.NULL: 5,
-    Kind.OBJECT_IDENTIFIER: 6,
-    Kind.REAL: 9,
-    Kind.ENUMERATED: 10,
-    Kind.RELATIVE_OID: 13,
-    Kind.SEQUENCE: 16,
-    Kind.SEQUENCE_OF: 16,
-    Kind.SET: 17,
-    Kind.SET_OF: 17,
-    Kind.UTC_TIME: 23,
-    Kind.GENERALIZED_TIME: 24,
-}
+
 
 _BUILTIN_KINDS = {
     "BOOLEAN": Kind.BOOLEAN,
@@ -300,7 +285,7 @@ class Resolver:
                 syntax.kind
             ]
             body = Body(kind, name=name, module=ctx.module.name)
-            tags = () if kind is Kind.CHOICE else (Tag(TagClass.UNIVERSAL, _UNIVERSAL[kind]),)
+            tags = () if kind is Kind.CHOICE else (Tag(TagClass.UNIVERSAL, UNIVERSAL_TAGS[kind]),)
             t = Type(body, tags, Constraints(), name or syntax.kind)
             if key is not None:
                 self._types[key] = t  # early, so that recursive references find it
@@ -309,7 +294,7 @@ class Resolver:
         if isinstance(syntax, ListType):
             kind = Kind.SEQUENCE_OF if syntax.kind == "SEQUENCE OF" else Kind.SET_OF
             body = Body(kind, name=name, module=ctx.module.name)
-            t = Type(body, (Tag(TagClass.UNIVERSAL, _UNIVERSAL[kind]),), Constraints(),
+            t = Type(body, (Tag(TagClass.UNIVERSAL, UNIVERSAL_TAGS[kind]),), Constraints(),
                      name or syntax.kind)
             if key is not None:
                 self._types[key] = t
@@ -353,7 +338,7 @@ class Resolver:
                 body.named_numbers[nn.name] = value
         elif kind is Kind.ENUMERATED:
             self._enumeration(body, syntax, ctx, construct)
-        return Type(body, (Tag(TagClass.UNIVERSAL, _UNIVERSAL[kind]),), Constraints(), text)
+        return Type(body, (Tag(TagClass.UNIVERSAL, UNIVERSAL_TAGS[kind]),), Constraints(), text)
 
     def _enumeration(self, body: Body, syntax: BuiltinType, ctx: _Ctx, construct: str) -> None:
         """Number ENUMERATED items, automatic numbers included (X.680 20.3, 20.4)."""
