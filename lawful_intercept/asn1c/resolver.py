@@ -51,8 +51,6 @@ from .syntax import (
 
 __all__ = ["ResolvedModule", "Resolver"]
 
-
-
 _BUILTIN_KINDS = {
     "BOOLEAN": Kind.BOOLEAN,
     "INTEGER": Kind.INTEGER,
