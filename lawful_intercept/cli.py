@@ -16,7 +16,8 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from importlib.metadata import PackageNotFoundError, version
+
+from ._version import __version__
 
 __all__ = ["main"]
 
@@ -27,11 +28,8 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def _version() -> str:
-    """Return the installed version, or ``"unknown"`` when the package is not installed."""
-    try:
-        return version(DISTRIBUTION)
-    except PackageNotFoundError:
-        return "unknown"
+    """Return the library's version."""
+    return __version__
 
 
 def _cmd_version(args: argparse.Namespace) -> int:

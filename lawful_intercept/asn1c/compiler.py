@@ -27,12 +27,9 @@ _CACHE_FORMAT = "1"
 
 
 def _version() -> str:
-    try:
-        from importlib.metadata import version
+    from .._version import __version__
 
-        return version("lawful-intercept")
-    except Exception:  # pragma: no cover - running from a source tree without metadata
-        return "0"
+    return __version__
 
 
 def default_cache_dir() -> Path:
