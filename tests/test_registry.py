@@ -138,3 +138,12 @@ def test_installed_wheel_carries_the_modules(tmp_path: Path) -> None:
     assert Path(folder).is_relative_to(env_dir.resolve())
 
 
+
+
+def test_value_assignments_are_available() -> None:
+    spec = lawful_intercept.bundled()
+    assert spec.values["li-psDomainId"] == "0.4.0.2.2.5.1.43"
+    assert spec.values["iPCCObjId"] == "5.3.18.2"  # RELATIVE-OID built on iPAccessPDUObjId
+    assert spec.values["iPIRIObjId"] == "5.3.18.1"
+    v35 = lawful_intercept.bundled(versions={"102232-1": "35"})
+    assert v35.values["li-psDomainId"] == "0.4.0.2.2.5.1.35"

@@ -23,7 +23,7 @@ from .spec import Specification
 
 __all__ = ["compile_files", "compile_string", "default_cache_dir"]
 
-_CACHE_FORMAT = "1"
+_CACHE_FORMAT = "2"
 
 
 def _version() -> str:
@@ -62,7 +62,8 @@ def _compile(sources: list[tuple[str, str | None]]) -> Specification:
     for m in resolved.values():
         for type_name in m.type_names:
             types[(m.name, type_name)] = resolver.type_of(m.name, type_name)
-    return Specification(types, {m.name: m.oid for m in resolved.values()})
+    values = {(m.name, n): v for m in resolved.values() for n, v in m.values.items()}
+    return Specification(types, {m.name: m.oid for m in resolved.values()}, values)
 
 
 def _cached(
@@ -78,8 +79,8 @@ def _cached(
     path = directory / f"{h.hexdigest()}.pickle"
     try:
         with open(path, "rb") as f:
-            types, modules = pickle.load(f)
-        return Specification(types, modules)
+            types, modules, values = pickle.load(f)
+        return Specification(types, modules, values)
     except FileNotFoundError:
         pass
     except Exception:
@@ -89,7 +90,8 @@ def _cached(
         directory.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
         with os.fdopen(fd, "wb") as f:
-            pickle.dump((spec._by_module, dict(spec.modules)), f, protocol=pickle.HIGHEST_PROTOCOL)
+            state = (spec._by_module, dict(spec.modules), spec._values_by_module)
+            pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
     except OSError:
         pass  # caching is an optimisation; an unwritable cache directory is not an error

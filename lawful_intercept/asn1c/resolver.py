@@ -87,6 +87,8 @@ class ResolvedModule:
     oid: str | None
     type_names: list[str]
     filename: str | None
+    values: dict[str, object]
+    """The module's value assignments that have a value the codec understands."""
 
 
 @dataclass
@@ -135,17 +137,19 @@ class Resolver:
         result = {}
         for m in self.modules.values():
             names = []
+            values: dict[str, object] = {}
             for name, a in m.assignments.items():
                 if isinstance(a, TypeAssignment):
                     self.assignment_type(m, name)
                     names.append(name)
                 elif isinstance(a, ValueAssignment) and a.type is not None:
                     try:
-                        self.value(m, name)
+                        values[name] = self.value(m, name)
                     except CompileError:
                         if self._is_data_type(a.type, m):
                             raise
-            result[m.name] = ResolvedModule(m.name, self._oids[m.name], names, m.filename)
+            result[m.name] = ResolvedModule(m.name, self._oids[m.name], names, m.filename,
+                                            values)
         return result
 
     def type_of(self, module: str, name: str) -> Type:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 from ..errors import DecodeError, EncodeError, Error
 from .codec import CodecBuilder, Decoder, Encoder
@@ -13,6 +13,19 @@ from .model import Type
 from .template import Template, build_template
 
 __all__ = ["Specification"]
+
+_T = TypeVar("_T")
+
+
+def _by_plain_name(items: dict[tuple[str, str], _T]) -> dict[str, _T]:
+    """Plain names where unique, ``Module.name`` where a name is defined in several modules."""
+    owners: dict[str, int] = {}
+    for _, name in items:
+        owners[name] = owners.get(name, 0) + 1
+    return {
+        (name if owners[name] == 1 else f"{module}.{name}"): item
+        for (module, name), item in items.items()
+    }
 
 
 class Specification:
@@ -28,19 +41,13 @@ class Specification:
         self,
         types: dict[tuple[str, str], Type],
         modules: dict[str, str | None],
+        values: dict[tuple[str, str], object] | None = None,
     ) -> None:
         self._by_module = types
         self._modules = dict(modules)
-        owners: dict[str, list[str]] = {}
-        for module, name in types:
-            owners.setdefault(name, []).append(module)
-        table: dict[str, Type] = {}
-        for (module, name), t in types.items():
-            if len(owners[name]) == 1:
-                table[name] = t
-            else:
-                table[f"{module}.{name}"] = t
-        self._types = table
+        self._values_by_module = dict(values or {})
+        self._values = _by_plain_name(self._values_by_module)
+        self._types = _by_plain_name(types)
         self._codec = CodecBuilder()
         self._fast = FastCodegen(self._codec)
         self._encoders: dict[str, Encoder] = {}
@@ -52,6 +59,12 @@ class Specification:
     def types(self) -> Mapping[str, Type]:
         """Type name -> resolved type (``Module.Type`` where a name is defined twice)."""
         return MappingProxyType(self._types)
+
+    @property
+    def values(self) -> Mapping[str, object]:
+        """Value assignments of the modules (``iPCCObjId`` -> ``'5.3.18.2'``, OIDs, integers),
+        named like :attr:`types` (``Module.name`` where a name is defined twice)."""
+        return MappingProxyType(self._values)
 
     @property
     def modules(self) -> Mapping[str, str | None]:
