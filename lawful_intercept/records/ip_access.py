@@ -1,0 +1,148 @@
+"""Internet access records: ETSI TS 102 232-3 IPIRI and IPCC in PS-PDUs.
+
+:class:`IPAccessRecords` adds the service-specific payloads to a
+:class:`~lawful_intercept.records.ps.PSPDUBuilder`: session events as IPIRI (TS 102 232-3
+clause 5, 7.1) and the target's IP packets as IPCC (clause 6). The object identifiers
+(iPIRIObjId, iPCCObjId) are those of the IPAccessPDU module in the builder's specification.
+
+IPCC is the hot path of a mediation function: it is encoded through a template per payload
+direction, so only the sequence number, the time stamp and the packet are written per PDU.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from ..asn1c import Hole, Template
+from ..errors import EncodeError
+from .ps import PSPDUBuilder, _check_direction
+
+__all__ = ["IPAccessRecords", "ip_address"]
+
+_NS = 1_000_000_000
+
+
+def ip_address(
+    address: str | ipaddress.IPv4Address | ipaddress.IPv6Address,
+    *,
+    assignment: str | None = None,
+    prefix_length: int | None = None,
+) -> dict[str, Any]:
+    """An IPAddress value (TS 102 232-1 IPAddress: type, binary value, assignment)."""
+    try:
+        addr = ipaddress.ip_address(address)
+    except ValueError as exc:
+        raise EncodeError(f"not an IP address: {exc}", "iP-value") from None
+    value: dict[str, Any] = {
+        "iP-type": "iPV4" if addr.version == 4 else "iPV6",
+        "iP-value": ("iPBinaryAddress", addr.packed),
+    }
+    if assignment is not None:
+        value["iP-assignment"] = assignment
+    if prefix_length is not None:
+        value["iPv6PrefixLength"] = prefix_length
+    return value
+
+
+class IPAccessRecords:
+    """IPIRI and IPCC PS-PDUs of one internet access session (ETSI TS 102 232-3)."""
+
+    def __init__(self, builder: PSPDUBuilder) -> None:
+        self.builder = builder
+        values = builder.spec.values
+        try:
+            self.iri_obj_id = _str(values["iPIRIObjId"])
+            self.cc_obj_id = _str(values["iPCCObjId"])
+        except KeyError as exc:
+            raise EncodeError(f"the specification has no IPAccessPDU value {exc}",
+                              "spec") from None
+        self._cc_templates: dict[str, Template] = {}
+        self._now_ns: Callable[[], int] = builder.clock.time_source
+        self._take_cc = builder.numbering("CC")
+        self._micro_only = builder.time_stamps == "microSecondTimeStamp"
+
+    def ipiri(
+        self,
+        event: str,
+        *,
+        target_username: bytes | str,
+        access_type: str = "undefined",
+        ip_version: str | None = None,
+        target_ip: str | ipaddress.IPv4Address | ipaddress.IPv6Address | None = None,
+        iri_type: str | None = None,
+        time: int | datetime | None = None,
+        **more: Any,
+    ) -> bytes:
+        """A PS-PDU with an IPIRI (TS 102 232-3 7.1): ``event`` is the accessEventType
+        (``"sessionStart"``, ``"accessAccept"``, ``"sessionEnd"``, …), ``access_type`` the
+        internetAccessType, ``target_ip`` the target's address; ``more`` are further
+        IPIRIContents members by their ASN.1 names (``startTime``, ``octetsReceived``, …)."""
+        if isinstance(target_username, str):
+            target_username = target_username.encode("utf-8")
+        contents: dict[str, Any] = {
+            "accessEventType": event,
+            "targetUsername": target_username,
+            "internetAccessType": access_type,
+        }
+        if target_ip is not None:
+            address = ip_address(target_ip, assignment=more.pop("assignment", None))
+            contents["targetIPAddress"] = address
+            if ip_version is None:
+                ip_version = "iPV4" if address["iP-type"] == "iPV4" else "iPV6"
+        contents["iPVersion"] = ip_version or "iPV4"
+        contents.update(more)
+        value = ("iPIRI", {"iPIRIObjId": self.iri_obj_id, "iPIRIContents": contents})
+        return self.builder.iri(value, iri_type=iri_type, time=time)
+
+    def ipcc(self, packet: bytes, direction: str = "toTarget", *,
+             time: int | None = None) -> bytes:
+        """A PS-PDU with an IPCC carrying one IP packet (TS 102 232-3 6.1, iPPackets)."""
+        template = self._cc_templates.get(direction)
+        if template is None:
+            template = self._cc_template(direction)
+        if type(packet) is not bytes:
+            if not isinstance(packet, (bytearray, memoryview)):
+                raise EncodeError(
+                    f"the IP packet must be bytes, got {type(packet).__name__}", "iPPackets"
+                )
+            packet = bytes(packet)
+        ns = self._now_ns() if time is None else time
+        if self._micro_only:
+            return template.encode(seq=self._take_cc(), sec=ns // _NS,
+                                   usec=ns // 1000 % 1_000_000, packet=packet)
+        stamps = self.builder._times(ns)
+        args: dict[str, Any] = {"packet": packet}
+        if "microSecondTimeStamp" in stamps:
+            args["sec"] = stamps["microSecondTimeStamp"]["seconds"]
+            args["usec"] = stamps["microSecondTimeStamp"]["microSeconds"]
+        if "timeStamp" in stamps:
+            args["ts"] = stamps["timeStamp"]
+        args["seq"] = self._take_cc()
+        return template.encode(**args)
+
+    def _cc_template(self, direction: str) -> Template:
+        _check_direction(direction)
+        payload = (
+            "cCPayloadSequence",
+            [
+                {
+                    "payloadDirection": direction,
+                    "cCContents": (
+                        "iPCC",
+                        {"iPCCObjId": self.cc_obj_id,
+                         "iPCCContents": ("iPPackets", Hole("packet"))},
+                    ),
+                }
+            ],
+        )
+        template = self.builder.template(("iPCC", direction), payload)
+        self._cc_templates[direction] = template
+        return template
+
+
+def _str(value: object) -> str:
+    assert isinstance(value, str)
+    return value

@@ -1,0 +1,218 @@
+"""PS-PDUs of one communication: ETSI TS 102 232-1 header, sequence numbers and payloads.
+
+:class:`PSPDUBuilder` turns payload values into complete PS-PDUs (TS 102 232-1 clause 5 and
+6): it writes the PSHeader from a :class:`~lawful_intercept.correlation.SessionIdentity`
+(LIID, network identifiers, country codes, CIN), numbers the PDUs per (LIID, CIN, IRI|CC|TRI)
+with :class:`~lawful_intercept.correlation.SequenceCounters`, and stamps them with a
+:class:`~lawful_intercept.correlation.Clock`. The service modules (``ip_access`` and the
+others) build the payload values; the IPCC hot path uses a template of the compiled
+specification, so the parts that do not change are encoded once per session.
+
+A builder never hands out a sequence number for a PDU it could not encode: every record is
+encoded before its number is taken, so a bad input raises ``EncodeError`` and leaves the
+numbering gapless.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Literal
+
+from ..asn1c import Hole, Specification, Template
+from ..correlation import Clock, SequenceCounters, SessionIdentity, micro_second_timestamp
+from ..errors import EncodeError
+
+__all__ = ["PSPDUBuilder", "TimeStamps"]
+
+TimeStamps = Literal["microSecondTimeStamp", "timeStamp", "both"]
+"""Which PSHeader time fields to fill (TS 102 232-1 5.2.6): the MicroSecondTimeStamp, the
+GeneralizedTime timeStamp, or both from one reading of the clock."""
+
+_PAYLOAD_DIRECTIONS = frozenset({"fromTarget", "toTarget", "indeterminate", "combined",
+                                 "notapplicable"})
+_IRI_TYPES = frozenset({"iRI-Begin", "iRI-End", "iRI-Continue", "iRI-Report"})
+_PS_PDU = "PS-PDU"
+
+
+def _default_spec() -> Specification:
+    from ..registry import bundled
+
+    return bundled()
+
+
+class PSPDUBuilder:
+    """Builds the PS-PDUs of one communication (ETSI TS 102 232-1 clauses 5 and 6).
+
+    ``identity`` carries the correlation identifiers; it must have a CIN except for HI1
+    operations. ``spec`` is the compiled specification (default: the bundled modules, LI-PS-PDU
+    version 43); the ``li-psDomainId`` written is that of the LI-PS-PDU module in it.
+    ``counters`` may be shared between builders (and saved/restored, see
+    :class:`~lawful_intercept.correlation.SequenceCounters`); ``clock`` gives the time when a
+    record is given none.
+    """
+
+    def __init__(
+        self,
+        identity: SessionIdentity,
+        *,
+        spec: Specification | None = None,
+        counters: SequenceCounters | None = None,
+        clock: Clock | None = None,
+        time_stamps: TimeStamps = "microSecondTimeStamp",
+        time_stamp_qualifier: str | None = None,
+    ) -> None:
+        if not isinstance(identity, SessionIdentity):
+            raise EncodeError(
+                f"identity must be a SessionIdentity, got {type(identity).__name__}", "identity"
+            )
+        if time_stamps not in ("microSecondTimeStamp", "timeStamp", "both"):
+            raise EncodeError(
+                "time_stamps must be 'microSecondTimeStamp', 'timeStamp' or 'both' "
+                "(TS 102 232-1 5.2.6)",
+                "time_stamps",
+            )
+        self.spec = spec if spec is not None else _default_spec()
+        self.identity = identity
+        self.counters = counters if counters is not None else SequenceCounters()
+        self.clock = clock if clock is not None else Clock()
+        self.time_stamps: TimeStamps = time_stamps
+        self.time_stamp_qualifier = time_stamp_qualifier
+        domain = self.spec.values.get("li-psDomainId")
+        if not isinstance(domain, str):
+            raise EncodeError(
+                "the specification has no LI-PS-PDU module (li-psDomainId)", "spec"
+            )
+        self.li_ps_domain_id = domain
+        self._encode = self.spec.encoder(_PS_PDU)
+        self._header = {"li-psDomainId": domain, **identity.ps_header_fields()}
+        if time_stamp_qualifier is not None:
+            self._header["timeStampQualifier"] = time_stamp_qualifier
+        self._templates: dict[object, Template] = {}
+        self._numbering: dict[str, Callable[[], int]] = {}
+        # Encoding the header once checks every identifier against the module's constraints.
+        self._encode({"pSHeader": {**self._header, "sequenceNumber": 0},
+                      "payload": ("tRIPayload", ("keep-alive", None))})
+
+    # -- the parts of every PDU ----------------------------------------------------------
+
+    @property
+    def cin(self) -> int:
+        """The communicationIdentityNumber of the builder's communication."""
+        cin = self.identity.cin
+        if cin is None:
+            raise EncodeError("the session identity has no CIN (TS 102 232-1 5.2.4)",
+                              "communicationIdentityNumber")
+        return cin
+
+    def _times(self, time: int | datetime | None) -> dict[str, Any]:
+        ns = self.clock.now_ns() if time is None else time
+        fields: dict[str, Any] = {}
+        if self.time_stamps != "timeStamp":
+            fields["microSecondTimeStamp"] = micro_second_timestamp(ns)
+        if self.time_stamps != "microSecondTimeStamp":
+            from ..correlation import generalized_time
+
+            fields["timeStamp"] = generalized_time(
+                ns, utc=self.clock.utc, precision=self.clock.precision
+            )
+        return fields
+
+    def _pdu(self, kind: str, payload: tuple[str, Any], time: int | datetime | None,
+             cin: int | None) -> bytes:
+        """Encode with the next sequence number of ``kind``, taking it only on success."""
+        liid = self.identity.liid
+        number_cin = 0 if cin is None else cin
+        header: dict[str, Any] = {**self._header, **self._times(time)}
+        header["sequenceNumber"] = seq = self.counters.peek(liid, number_cin, kind)
+        value = {"pSHeader": header, "payload": payload}
+        data = self._encode(value)
+        taken = self.counters.next(liid, number_cin, kind)
+        if taken != seq:  # another builder numbered the same communication meanwhile
+            header["sequenceNumber"] = taken
+            data = self._encode(value)
+        return data
+
+    # -- payloads -------------------------------------------------------------------------
+
+    def iri(self, contents: tuple[str, Any], *, iri_type: str | None = None,
+            time: int | datetime | None = None) -> bytes:
+        """A PS-PDU with one IRIPayload (TS 102 232-1 clause 6.2): ``contents`` is the
+        IRIContents value, e.g. ``("iPIRI", {...})``; ``iri_type`` one of iRI-Begin, iRI-End,
+        iRI-Continue, iRI-Report (TS 102 232-1 5.2.10)."""
+        payload: dict[str, Any] = {"iRIContents": contents}
+        if iri_type is not None:
+            if iri_type not in _IRI_TYPES:
+                raise EncodeError(f"iRIType must be one of {', '.join(sorted(_IRI_TYPES))}, "
+                                  f"got {iri_type!r} (TS 102 232-1 5.2.10)", "iRIType")
+            payload = {"iRIType": iri_type, **payload}
+        return self._pdu("IRI", ("iRIPayloadSequence", [payload]), time, self.cin)
+
+    def cc(self, contents: tuple[str, Any], *, direction: str | None = None,
+           time: int | datetime | None = None) -> bytes:
+        """A PS-PDU with one CCPayload (TS 102 232-1 clause 6.3): ``contents`` is the
+        CCContents value, e.g. ``("iPCC", {...})``; ``direction`` the payloadDirection."""
+        payload: dict[str, Any] = {"cCContents": contents}
+        if direction is not None:
+            _check_direction(direction)
+            payload = {"payloadDirection": direction, **payload}
+        return self._pdu("CC", ("cCPayloadSequence", [payload]), time, self.cin)
+
+    def tri(self, payload: tuple[str, Any], *, time: int | datetime | None = None) -> bytes:
+        """A PS-PDU with a TRIPayload (TS 102 232-1 clause 6.4), e.g. ``("cINReset", None)``."""
+        return self._pdu("TRI", ("tRIPayload", payload), time, self.identity.cin)
+
+    def keep_alive(self, *, time: int | datetime | None = None) -> bytes:
+        """A keep-alive TRI PDU (TS 102 232-1 6.4.5)."""
+        return self.tri(("keep-alive", None), time=time)
+
+    def cin_reset(self, *, time: int | datetime | None = None) -> bytes:
+        """A cINReset TRI PDU (TS 102 232-1 6.4.8): numbering of this CIN starts again.
+
+        Marks the reset as sent in the counters (see ``SequenceCounters.needs_cin_reset``)."""
+        data = self.tri(("cINReset", None), time=time)
+        self.counters.cin_reset_sent(self.identity.liid, self.cin)
+        return data
+
+    def hi1(self, operation: tuple[str, Any], *, time: int | datetime | None = None) -> bytes:
+        """A PS-PDU carrying an HI1 operation (TS 102 232-1 6.6, TS 101 671 HI1), such as
+        ``("liActivated", {...})``; numbered with the IRI of the identity's CIN (0 without)."""
+        return self._pdu("IRI", ("hI1-Operation", operation), time, self.identity.cin)
+
+    # -- templates (hot paths) --------------------------------------------------------------
+
+    def template(self, key: object, payload: object) -> Template:
+        """A template of this builder's PDU with the header fixed except ``seq`` and the time
+        fields (``sec``/``usec`` and/or ``ts``), and ``payload`` (with its own holes) — kept
+        under ``key`` for the life of the builder."""
+        template = self._templates.get(key)
+        if template is None:
+            header: dict[str, Any] = {**self._header, "sequenceNumber": Hole("seq")}
+            if self.time_stamps != "timeStamp":
+                header["microSecondTimeStamp"] = {"seconds": Hole("sec"),
+                                                  "microSeconds": Hole("usec")}
+            if self.time_stamps != "microSecondTimeStamp":
+                header["timeStamp"] = Hole("ts")
+            template = self.spec.template(_PS_PDU, {"pSHeader": header, "payload": payload})
+            self._templates[key] = template
+        return template
+
+    def numbering(self, kind: str) -> Callable[[], int]:
+        """The function that takes the next sequence number of ``kind`` of this communication
+        (for callers that encode with a template: take a number only once the inputs are
+        known to be valid, so that the numbering stays gapless)."""
+        take = self._numbering.get(kind)
+        if take is None:
+            take = self._numbering[kind] = self.counters.counter(self.identity.liid, self.cin,
+                                                                 kind)
+        return take
+
+
+def _check_direction(direction: object) -> None:
+    if direction not in _PAYLOAD_DIRECTIONS:
+        raise EncodeError(
+            f"payloadDirection must be one of {', '.join(sorted(_PAYLOAD_DIRECTIONS))}, got "
+            f"{direction!r} (TS 102 232-1 PayloadDirection)",
+            "payloadDirection",
+        )
+

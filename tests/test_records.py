@@ -1,0 +1,174 @@
+"""PS-PDU record builders: a broadband session end to end, correlation, numbering, errors."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import lawful_intercept
+from lawful_intercept import EncodeError
+from lawful_intercept.correlation import (
+    Clock,
+    NetworkIdentifier,
+    SequenceCounters,
+    SessionIdentity,
+    micro_second_timestamp,
+)
+from lawful_intercept.records import IPAccessRecords, PSPDUBuilder
+
+T0 = 1_764_504_000_123_456_000  # 2025-11-30T12:00:00.123456Z in nanoseconds
+
+
+def _identity(cin: int = 1234567) -> SessionIdentity:
+    return SessionIdentity(
+        "LIID-42",
+        NetworkIdentifier(b"operator-1", b"bras-07"),
+        cin,
+        authorization_country_code="DE",
+        delivery_country_code="DE",
+    )
+
+
+def _stepping_clock() -> Clock:
+    ticks = iter(range(T0, T0 + 10**15, 1_000_000))
+    return Clock(lambda: next(ticks))
+
+
+def test_broadband_session_end_to_end() -> None:
+    spec = lawful_intercept.bundled()
+    counters = SequenceCounters()
+    builder = PSPDUBuilder(_identity(), counters=counters, clock=_stepping_clock())
+    records = IPAccessRecords(builder)
+    rng = random.Random(7)
+    packets = [
+        (bytes(rng.randrange(256) for _ in range(rng.choice((40, 60, 576, 1400)))),
+         rng.choice(("toTarget", "fromTarget")))
+        for _ in range(1000)
+    ]
+    stream = [records.ipiri("sessionStart", target_username="sub42@isp.example",
+                            access_type="xDSL", target_ip="198.51.100.7",
+                            iri_type="iRI-Begin")]
+    stream += [records.ipcc(p, d) for p, d in packets]
+    stream.append(records.ipiri("sessionEnd", target_username="sub42@isp.example",
+                                access_type="xDSL", target_ip="198.51.100.7",
+                                iri_type="iRI-End", endReason="regularLogoff"))
+    decoded = [spec.decode("PS-PDU", pdu) for pdu in stream]
+    headers = [d["pSHeader"] for d in decoded]
+    # IRI and CC share the correlation identifiers by construction.
+    assert {h["lawfulInterceptionIdentifier"] for h in headers} == {b"LIID-42"}
+    assert {h["communicationIdentifier"]["communicationIdentityNumber"] for h in headers} == {
+        1234567
+    }
+    assert {h["li-psDomainId"] for h in headers} == {"0.4.0.2.2.5.1.43"}
+    kinds = [d["payload"][0] for d in decoded]
+    iri_numbers = [h["sequenceNumber"] for h, k in zip(headers, kinds, strict=True)
+                   if k == "iRIPayloadSequence"]
+    cc_numbers = [h["sequenceNumber"] for h, k in zip(headers, kinds, strict=True)
+                  if k == "cCPayloadSequence"]
+    assert iri_numbers == [0, 1]
+    assert cc_numbers == list(range(1000))  # gapless per (LIID, CIN, kind)
+    for (packet, direction), d in zip(packets, decoded[1:-1], strict=True):
+        cc = d["payload"][1][0]
+        assert cc["payloadDirection"] == direction
+        assert cc["cCContents"] == ("iPCC", {"iPCCObjId": "5.3.18.2",
+                                             "iPCCContents": ("iPPackets", packet)})
+    start = decoded[0]["payload"][1][0]
+    assert start["iRIType"] == "iRI-Begin"
+    contents = start["iRIContents"][1]["iPIRIContents"]
+    assert contents["accessEventType"] == "sessionStart"
+    assert contents["targetIPAddress"]["iP-value"] == ("iPBinaryAddress",
+                                                       bytes([198, 51, 100, 7]))
+    end = decoded[-1]["payload"][1][0]["iRIContents"][1]["iPIRIContents"]
+    assert end["endReason"] == "regularLogoff"
+    times = [h["microSecondTimeStamp"] for h in headers]
+    assert times == sorted(times, key=lambda t: (t["seconds"], t["microSeconds"]))
+
+
+def test_template_path_equals_generic_path() -> None:
+    builder = PSPDUBuilder(_identity(), clock=Clock(lambda: T0))
+    records = IPAccessRecords(builder)
+    fast = records.ipcc(b"\x45" * 100, "fromTarget")
+    other = PSPDUBuilder(_identity(), clock=Clock(lambda: T0))
+    slow = other.cc(("iPCC", {"iPCCObjId": "5.3.18.2", "iPCCContents": ("iPPackets",
+                                                                        b"\x45" * 100)}),
+                    direction="fromTarget")
+    assert fast == slow
+
+
+@pytest.mark.parametrize("mode", ["timeStamp", "both"])
+def test_time_stamp_modes(mode: str) -> None:
+    spec = lawful_intercept.bundled()
+    builder = PSPDUBuilder(_identity(), clock=Clock(lambda: T0), time_stamps=mode)  # type: ignore[arg-type]
+    header = spec.decode("PS-PDU", IPAccessRecords(builder).ipcc(b"x"))["pSHeader"]
+    assert header["timeStamp"].isoformat() == "2025-11-30T12:00:00.123456+00:00"
+    assert ("microSecondTimeStamp" in header) == (mode == "both")
+    if mode == "both":
+        assert header["microSecondTimeStamp"] == micro_second_timestamp(T0)
+
+
+@settings(max_examples=50, deadline=None)
+@given(bad=st.one_of(st.text(max_size=5), st.integers(), st.none(), st.lists(st.integers())))
+def test_bad_packet_raises_and_takes_no_number(bad: Any) -> None:
+    counters = SequenceCounters()
+    records = IPAccessRecords(PSPDUBuilder(_identity(), counters=counters))
+    records.ipcc(b"ok")
+    with pytest.raises(EncodeError) as info:
+        records.ipcc(bad)
+    assert info.value.path == "iPPackets"
+    assert counters.peek("LIID-42", 1234567, "CC") == 1  # nothing was numbered
+
+
+@pytest.mark.parametrize(
+    ("call", "path"),
+    [
+        (lambda r: r.ipcc(b"x", "sideways"), "payloadDirection"),
+        (lambda r: r.ipiri("sessionStart", target_username="u", iri_type="iRI-Middle"),
+         "iRIType"),
+        (lambda r: r.ipiri("sessionBegan", target_username="u"), "accessEventType"),
+        (lambda r: r.ipiri("sessionStart", target_username="u", target_ip="300.1.1.1"),
+         "iP-value"),
+        (lambda r: r.ipiri("sessionStart", target_username="u", octetsReceived=-1),
+         "octetsReceived"),
+    ],
+)
+def test_invalid_records_raise_naming_the_field(call: Any, path: str) -> None:
+    counters = SequenceCounters()
+    records = IPAccessRecords(PSPDUBuilder(_identity(), counters=counters))
+    with pytest.raises(EncodeError) as info:
+        call(records)
+    assert path in info.value.path
+    assert counters.peek("LIID-42", 1234567, "IRI") == 0
+    assert counters.peek("LIID-42", 1234567, "CC") == 0
+
+
+def test_identity_errors_come_from_correlation() -> None:
+    with pytest.raises(EncodeError, match="LIID"):
+        SessionIdentity("L" * 26, NetworkIdentifier(b"op"), 1)
+    with pytest.raises(EncodeError, match="ISO 3166"):
+        SessionIdentity("LIID", NetworkIdentifier(b"op"), 1, authorization_country_code="XX")
+    with pytest.raises(EncodeError):
+        PSPDUBuilder("not an identity")  # type: ignore[arg-type]
+
+
+def test_cin_reset_and_keep_alive() -> None:
+    spec = lawful_intercept.bundled()
+    counters = SequenceCounters(restarted=True)
+    builder = PSPDUBuilder(_identity(), counters=counters, clock=Clock(lambda: T0))
+    assert counters.needs_cin_reset("LIID-42", 1234567)
+    reset = spec.decode("PS-PDU", builder.cin_reset())
+    assert reset["payload"] == ("tRIPayload", ("cINReset", None))
+    assert not counters.needs_cin_reset("LIID-42", 1234567)
+    keep = spec.decode("PS-PDU", builder.keep_alive())
+    assert keep["payload"] == ("tRIPayload", ("keep-alive", None))
+    assert keep["pSHeader"]["sequenceNumber"] == 1  # TRI numbered on its own
+
+
+def test_older_ps_pdu_version() -> None:
+    spec = lawful_intercept.bundled(versions={"102232-1": "35"})
+    builder = PSPDUBuilder(_identity(), spec=spec, clock=Clock(lambda: T0))
+    pdu = spec.decode("PS-PDU", IPAccessRecords(builder).ipcc(b"x"))
+    assert pdu["pSHeader"]["li-psDomainId"] == "0.4.0.2.2.5.1.35"
