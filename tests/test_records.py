@@ -172,3 +172,79 @@ def test_older_ps_pdu_version() -> None:
     builder = PSPDUBuilder(_identity(), spec=spec, clock=Clock(lambda: T0))
     pdu = spec.decode("PS-PDU", IPAccessRecords(builder).ipcc(b"x"))
     assert pdu["pSHeader"]["li-psDomainId"] == "0.4.0.2.2.5.1.35"
+
+
+@settings(max_examples=40, deadline=None)
+@given(size=st.integers(0, 5000), max_segment=st.integers(1, 1500))
+def test_segmentation_and_reassembly(size: int, max_segment: int) -> None:
+    from lawful_intercept.records.segments import Reassembler
+
+    spec = lawful_intercept.bundled()
+    counters = SequenceCounters()
+    records = IPAccessRecords(PSPDUBuilder(_identity(), counters=counters,
+                                           clock=Clock(lambda: T0)))
+    packet = bytes(i % 251 for i in range(size))
+    pdus = records.ipcc_segmented(packet, max_segment, "fromTarget")
+    decoded = [spec.decode("PS-PDU", p) for p in pdus]
+    pieces = max(1, -(-size // max_segment))
+    if pieces == 1:
+        assert len(pdus) == 1
+        cc = decoded[0]["payload"][1][0]["cCContents"]
+        assert cc[1]["iPCCContents"] == ("iPPackets", packet)
+        return
+    assert len(pdus) == pieces + 2
+    assert decoded[0]["payload"] == ("tRIPayload", ("firstSegmentFlag", None))
+    assert decoded[-1]["payload"] == ("tRIPayload", ("lastSegmentFlag", None))
+    reassembler = Reassembler()
+    results = [reassembler.add(d) for d in decoded]
+    assert results[:-1] == [None] * (len(decoded) - 1)
+    whole = results[-1]
+    assert whole is not None
+    assert whole.data == packet
+    assert whole.sequence_numbers == list(range(pieces))  # CC numbered on, gapless
+    assert counters.peek("LIID-42", 1234567, "TRI") == 2
+    assert reassembler.open_runs == 0
+
+
+def test_segmentation_rejects_bad_input_without_numbering() -> None:
+    counters = SequenceCounters()
+    records = IPAccessRecords(PSPDUBuilder(_identity(), counters=counters))
+    with pytest.raises(EncodeError, match="max_segment"):
+        records.ipcc_segmented(b"x" * 10, 0)
+    with pytest.raises(EncodeError, match="payloadDirection"):
+        records.ipcc_segmented(b"x" * 10, 3, "up")
+    assert counters.peek("LIID-42", 1234567, "TRI") == 0
+    assert counters.peek("LIID-42", 1234567, "CC") == 0
+
+
+def test_reassembler_rejects_broken_runs() -> None:
+    from lawful_intercept import DecodeError
+    from lawful_intercept.records.segments import Reassembler
+
+    spec = lawful_intercept.bundled()
+    builder = PSPDUBuilder(_identity(), clock=Clock(lambda: T0))
+    last = spec.decode("PS-PDU", builder.tri(("lastSegmentFlag", None)))
+    with pytest.raises(DecodeError, match="without firstSegmentFlag"):
+        Reassembler().add(last)
+    first = spec.decode("PS-PDU", builder.tri(("firstSegmentFlag", None)))
+    r = Reassembler()
+    r.add(first)
+    with pytest.raises(DecodeError, match="inside an open"):
+        r.add(first)
+
+
+def test_hi1_and_keep_alive_response() -> None:
+    spec = lawful_intercept.bundled()
+    identity = SessionIdentity("LIID-42", NetworkIdentifier(b"operator-1"))
+    builder = PSPDUBuilder(identity, clock=Clock(lambda: T0))
+    op = ("liActivated", {"communicationIdentifier": {"network-Identifier": {
+        "operator-Identifier": b"op"}}, "timeStamp": ("localTime", {
+        "generalizedTime": lawful_intercept.correlation.generalized_time(T0, utc=False),
+        "winterSummerIndication": "notProvided"}), "lawfulInterceptionIdentifier": b"LIID-42"})
+    try:
+        pdu = spec.decode("PS-PDU", builder.hi1(op))
+    except EncodeError as exc:  # the HI1 value above must match the bundled module
+        pytest.fail(str(exc))
+    assert pdu["payload"][0] == "hI1-Operation"
+    answer = spec.decode("PS-PDU", builder.keep_alive_response())
+    assert answer["payload"] == ("tRIPayload", ("keep-aliveResponse", None))

@@ -123,6 +123,17 @@ class IPAccessRecords:
         args["seq"] = self._take_cc()
         return template.encode(**args)
 
+    def ipcc_segmented(self, packet: bytes, max_segment: int, direction: str = "toTarget", *,
+                       time: int | None = None) -> list[bytes]:
+        """An IP packet larger than ``max_segment`` octets as segmented IPCC PDUs between
+        firstSegmentFlag and lastSegmentFlag TRI PDUs (TS 102 232-1 6.4.3)."""
+        cc_obj_id = self.cc_obj_id
+        return self.builder.segmented_cc(
+            lambda piece: ("iPCC", {"iPCCObjId": cc_obj_id,
+                                    "iPCCContents": ("iPPackets", piece)}),
+            packet, max_segment=max_segment, direction=direction, time=time,
+        )
+
     def _cc_template(self, direction: str) -> Template:
         _check_direction(direction)
         payload = (

@@ -179,6 +179,57 @@ class PSPDUBuilder:
         ``("liActivated", {...})``; numbered with the IRI of the identity's CIN (0 without)."""
         return self._pdu("IRI", ("hI1-Operation", operation), time, self.identity.cin)
 
+    def threegpp_hi1(self, operation: tuple[str, Any], *,
+                     time: int | datetime | None = None) -> bytes:
+        """A PS-PDU carrying a 3GPP HI1 operation (TS 102 232-1 Payload threeGPP-HI1-Operation,
+        3GPP TS 33.108 ThreeGPP-HI1-Operation); numbered like :meth:`hi1`."""
+        return self._pdu("IRI", ("threeGPP-HI1-Operation", operation), time,
+                         self.identity.cin)
+
+    def keep_alive_response(self, *, time: int | datetime | None = None) -> bytes:
+        """A keep-aliveResponse TRI PDU (TS 102 232-1 6.4.5), the LEMF's answer."""
+        return self.tri(("keep-aliveResponse", None), time=time)
+
+    def segmented_cc(
+        self,
+        contents: Callable[[bytes], tuple[str, Any]],
+        data: bytes,
+        *,
+        max_segment: int,
+        direction: str | None = None,
+        time: int | datetime | None = None,
+    ) -> list[bytes]:
+        """A CC payload too large for one PDU, in segments (TS 102 232-1 6.4.3):
+
+        a TRI PDU with ``firstSegmentFlag``, one CC PDU per ``max_segment`` octets of ``data``
+        (``contents(segment)`` gives each CCContents value), and a TRI PDU with
+        ``lastSegmentFlag``. Data that fits in one segment gives a single CC PDU without flags.
+        Every PDU is encoded before any number is taken: a bad input emits nothing.
+        See :class:`~lawful_intercept.records.segments.Reassembler` for the receiving side.
+        """
+        if not isinstance(max_segment, int) or max_segment < 1:
+            raise EncodeError("max_segment must be a positive number of octets", "max_segment")
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise EncodeError(f"data must be bytes, got {type(data).__name__}", "cCContents")
+        data = bytes(data)
+        pieces = [data[i : i + max_segment] for i in range(0, len(data), max_segment)] or [b""]
+        if direction is not None:
+            _check_direction(direction)
+        ns = self.clock.now_ns() if time is None else time
+        if len(pieces) == 1:
+            return [self.cc(contents(pieces[0]), direction=direction, time=ns)]
+        # Check every segment encodes before numbering any of them.
+        for piece in pieces:
+            payload: dict[str, Any] = {"cCContents": contents(piece)}
+            if direction is not None:
+                payload = {"payloadDirection": direction, **payload}
+            self._encode({"pSHeader": {**self._header, "sequenceNumber": 0},
+                          "payload": ("cCPayloadSequence", [payload])})
+        out = [self.tri(("firstSegmentFlag", None), time=ns)]
+        out.extend(self.cc(contents(piece), direction=direction, time=ns) for piece in pieces)
+        out.append(self.tri(("lastSegmentFlag", None), time=ns))
+        return out
+
     # -- templates (hot paths) --------------------------------------------------------------
 
     def template(self, key: object, payload: object) -> Template:
