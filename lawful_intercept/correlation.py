@@ -70,6 +70,7 @@ __all__ = [
     "ContentIdentifier",
     "MicroSecondTimeStamp",
     "NetworkIdentifier",
+    "Numbering",
     "Precision",
     "SequenceCounters",
     "SessionIdentity",
@@ -1061,6 +1062,58 @@ class _Communication:
     known: bool = False  # restored, begun, or cINReset sent: no cINReset needed
 
 
+class Numbering:
+    """One (LIID, CIN, kind) numbering of a :class:`SequenceCounters` (TS 102 232-1 5.2.5).
+
+    ``numbering()`` takes the next number; ``numbering.peek()`` tells it without taking it.
+    """
+
+    __slots__ = ("_comms", "_index", "_key", "_kind", "_lock", "_wrap")
+
+    def __init__(self, counters: SequenceCounters, key: tuple[bytes, int], index: int,
+                 kind: str) -> None:
+        self._comms = counters._comms
+        self._lock = counters._lock
+        self._wrap = counters._wrap
+        self._key = key
+        self._index = index
+        self._kind = kind
+
+    def __call__(self) -> int:
+        """Take the next number (as :meth:`SequenceCounters.next`)."""
+        with self._lock:
+            comm = self._comms.get(self._key)
+            if comm is None:
+                comm = self._comms[self._key] = _Communication([0, 0, 0])
+            value = comm.next[self._index]
+            if value == _EXHAUSTED:
+                raise EncodeError(
+                    f"sequence numbers of {self._kind} for LIID {LIID(self._key[0])!r} CIN "
+                    f"{self._key[1]} are used up: 4294967295 was the last (TS 102 232-1 "
+                    "5.2.5, wrap=False)",
+                    _P_SEQ,
+                )
+            following = value + 1
+            if following > SEQUENCE_NUMBER_MAX and self._wrap:
+                following = 0
+            comm.next[self._index] = following
+            return value
+
+    def peek(self) -> int:
+        """The number a call would take, without taking it (as :meth:`SequenceCounters.peek`;
+        raises the same error when the numbers are used up)."""
+        with self._lock:
+            comm = self._comms.get(self._key)
+            value = 0 if comm is None else comm.next[self._index]
+        if value == _EXHAUSTED:
+            raise EncodeError(
+                f"sequence numbers of {self._kind} for LIID {LIID(self._key[0])!r} CIN "
+                f"{self._key[1]} are used up (TS 102 232-1 5.2.5, wrap=False)",
+                _P_SEQ,
+            )
+        return value
+
+
 class SequenceCounters:
     """sequenceNumber counters per (LIID, CIN, kind) (TS 102 232-1 clause 5.2.5).
 
@@ -1117,73 +1170,21 @@ class SequenceCounters:
         ``kind`` is ``"IRI"``, ``"CC"`` or ``"TRI"``. Starts at 0; gapless; wraps after
         4294967295 unless ``wrap=False`` (then ``EncodeError``, with nothing changed).
         """
-        key = self._key(liid, cin)
-        index = _kind_index(kind)
-        with self._lock:
-            comm = self._comms.get(key)
-            value = 0 if comm is None else comm.next[index]
-            if value == _EXHAUSTED:
-                raise EncodeError(
-                    f"sequence numbers of {kind} for LIID {LIID(key[0])!r} CIN {key[1]} are "
-                    f"used up: 4294967295 was the last (TS 102 232-1 5.2.5 INTEGER "
-                    f"(0..4294967295), wrap=False); use a new CIN",
-                    _P_SEQ,
-                )
-            following = value + 1
-            if following > SEQUENCE_NUMBER_MAX and self._wrap:
-                following = 0
-            if comm is None:
-                comm = self._comms[key] = _Communication([0, 0, 0])
-            comm.next[index] = following
-            return value
+        return self.counter(liid, cin, kind)()
 
-    def counter(self, liid: LIID | str | bytes, cin: int, kind: str) -> Callable[[], int]:
-        """A function that takes the next number of ``kind`` of (LIID, CIN), like
-        :meth:`next` and sharing its state, with the arguments checked once: the per-PDU path
-        of a record builder (TS 102 232-1 5.2.5)."""
-        key = self._key(liid, cin)
-        index = _kind_index(kind)
-        lock = self._lock
-        comms = self._comms
-        wrap = self._wrap
-
-        def take() -> int:
-            with lock:
-                comm = comms.get(key)
-                if comm is None:
-                    comm = comms[key] = _Communication([0, 0, 0])
-                value = comm.next[index]
-                if value == _EXHAUSTED:
-                    raise EncodeError(
-                        f"sequence numbers of {kind} for LIID {LIID(key[0])!r} CIN {key[1]} "
-                        "are used up: 4294967295 was the last (TS 102 232-1 5.2.5, wrap=False)",
-                        _P_SEQ,
-                    )
-                following = value + 1
-                if following > SEQUENCE_NUMBER_MAX and wrap:
-                    following = 0
-                comm.next[index] = following
-                return value
-
-        return take
+    def counter(self, liid: LIID | str | bytes, cin: int, kind: str) -> Numbering:
+        """The numbering of ``kind`` of (LIID, CIN) as an object: calling it takes the next
+        number like :meth:`next`, :meth:`Numbering.peek` looks like :meth:`peek`; state is
+        shared with this object, and the arguments are checked once (the per-PDU path of a
+        record builder, TS 102 232-1 5.2.5)."""
+        return Numbering(self, self._key(liid, cin), _kind_index(kind), kind)
 
     def peek(self, liid: LIID | str | bytes, cin: int, kind: str) -> int:
         """The number :meth:`next` would return, without taking it (TS 102 232-1 5.2.5).
 
         Raises ``EncodeError`` where :meth:`next` would (numbers used up, ``wrap=False``).
         """
-        key = self._key(liid, cin)
-        index = _kind_index(kind)
-        with self._lock:
-            comm = self._comms.get(key)
-            value = 0 if comm is None else comm.next[index]
-        if value == _EXHAUSTED:
-            raise EncodeError(
-                f"sequence numbers of {kind} for LIID {LIID(key[0])!r} CIN {key[1]} are used "
-                "up (TS 102 232-1 5.2.5, wrap=False)",
-                _P_SEQ,
-            )
-        return value
+        return self.counter(liid, cin, kind).peek()
 
     def begin(self, liid: LIID | str | bytes, cin: int) -> None:
         """Declare that communication (LIID, CIN) starts now (TS 102 232-1 5.2.5).

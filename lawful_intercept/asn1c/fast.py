@@ -434,21 +434,32 @@ class FastCodegen:
         inlined = inlined or (id(t.body),)
         self._counter += 1
         used = f"u{self._counter}"
+        count = f"w{self._counter}"
         src.add(base, f"if type({v}) is not dict: {fallback}")
         src.add(base, f"{used} = 0")
-        for c in comps:
-            src.add(base, f"x = {v}.get({c.name!r}, MISSING)")
-            src.add(base, "if x is not MISSING:")
-            src.add(base + 1, f"{used} += 1")
-            ind = base + 1
+        src.add(base, f"{count} = len({v})")
+        # Values of the big handover types name a few of many OPTIONAL members: once every key
+        # has been encoded, the trailing optional members are skipped without a lookup each.
+        mandatory = [i for i, c in enumerate(comps) if not (c.optional or c.has_default)]
+        last_mandatory = mandatory[-1] if mandatory else -1
+        src.add(base, "while True:")
+        body = base + 1
+        for i, c in enumerate(comps):
+            if i > last_mandatory:
+                src.add(body, f"if {used} == {count}: break")
+            src.add(body, f"x = {v}.get({c.name!r}, MISSING)")
+            src.add(body, "if x is not MISSING:")
+            src.add(body + 1, f"{used} += 1")
+            ind = body + 1
             if c.has_default:
                 dname = self._const(c.default, "df")
                 src.add(ind, f"if not (x == {dname}):")
                 ind += 1
             self._enc_member(src, ind, c.type, "x", fallback, prefix + c.name, inlined)
             if not (c.optional or c.has_default):
-                src.add(base, f"else: {fallback}")
-        src.add(base, f"if {used} != len({v}): {fallback}")
+                src.add(body, f"else: {fallback}")
+        src.add(body, "break")
+        src.add(base, f"if {used} != {count}: {fallback}")
 
     def _enc_choice(self, src: _Source, t: Type, fallback: str) -> None:
         table: dict[Any, tuple[str, Any]] = {}

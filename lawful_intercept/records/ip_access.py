@@ -11,6 +11,7 @@ direction, so only the sequence number, the time stamp and the packet are writte
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Callable
 from datetime import datetime
@@ -25,6 +26,15 @@ __all__ = ["IPAccessRecords", "ip_address"]
 _NS = 1_000_000_000
 
 
+@functools.lru_cache(maxsize=4096)
+def _parse_ip(address: str | ipaddress.IPv4Address | ipaddress.IPv6Address) -> tuple[int, bytes]:
+    try:
+        addr = ipaddress.ip_address(address)
+    except ValueError as exc:
+        raise EncodeError(f"not an IP address: {exc}", "iP-value") from None
+    return addr.version, addr.packed
+
+
 def ip_address(
     address: str | ipaddress.IPv4Address | ipaddress.IPv6Address,
     *,
@@ -32,13 +42,10 @@ def ip_address(
     prefix_length: int | None = None,
 ) -> dict[str, Any]:
     """An IPAddress value (TS 102 232-1 IPAddress: type, binary value, assignment)."""
-    try:
-        addr = ipaddress.ip_address(address)
-    except ValueError as exc:
-        raise EncodeError(f"not an IP address: {exc}", "iP-value") from None
+    version, packed = _parse_ip(address)
     value: dict[str, Any] = {
-        "iP-type": "iPV4" if addr.version == 4 else "iPV6",
-        "iP-value": ("iPBinaryAddress", addr.packed),
+        "iP-type": "iPV4" if version == 4 else "iPV6",
+        "iP-value": ("iPBinaryAddress", packed),
     }
     if assignment is not None:
         value["iP-assignment"] = assignment

@@ -20,7 +20,13 @@ from datetime import datetime
 from typing import Any, Literal
 
 from ..asn1c import Hole, Specification, Template
-from ..correlation import Clock, SequenceCounters, SessionIdentity, micro_second_timestamp
+from ..correlation import (
+    Clock,
+    Numbering,
+    SequenceCounters,
+    SessionIdentity,
+    micro_second_timestamp,
+)
 from ..errors import EncodeError
 
 __all__ = ["PSPDUBuilder", "TimeStamps"]
@@ -89,7 +95,7 @@ class PSPDUBuilder:
         if time_stamp_qualifier is not None:
             self._header["timeStampQualifier"] = time_stamp_qualifier
         self._templates: dict[object, Template] = {}
-        self._numbering: dict[str, Callable[[], int]] = {}
+        self._numbering: dict[tuple[str, int | None], Numbering] = {}
         # Encoding the header once checks every identifier against the module's constraints.
         self._encode({"pSHeader": {**self._header, "sequenceNumber": 0},
                       "payload": ("tRIPayload", ("keep-alive", None))})
@@ -121,13 +127,16 @@ class PSPDUBuilder:
     def _pdu(self, kind: str, payload: tuple[str, Any], time: int | datetime | None,
              cin: int | None) -> bytes:
         """Encode with the next sequence number of ``kind``, taking it only on success."""
-        liid = self.identity.liid
-        number_cin = 0 if cin is None else cin
+        numbering = self._numbering.get((kind, cin))
+        if numbering is None:
+            numbering = self._numbering[(kind, cin)] = self.counters.counter(
+                self.identity.liid, 0 if cin is None else cin, kind
+            )
         header: dict[str, Any] = {**self._header, **self._times(time)}
-        header["sequenceNumber"] = seq = self.counters.peek(liid, number_cin, kind)
+        header["sequenceNumber"] = seq = numbering.peek()
         value = {"pSHeader": header, "payload": payload}
         data = self._encode(value)
-        taken = self.counters.next(liid, number_cin, kind)
+        taken = numbering()
         if taken != seq:  # another builder numbered the same communication meanwhile
             header["sequenceNumber"] = taken
             data = self._encode(value)
@@ -248,14 +257,16 @@ class PSPDUBuilder:
             self._templates[key] = template
         return template
 
-    def numbering(self, kind: str) -> Callable[[], int]:
-        """The function that takes the next sequence number of ``kind`` of this communication
-        (for callers that encode with a template: take a number only once the inputs are
-        known to be valid, so that the numbering stays gapless)."""
-        take = self._numbering.get(kind)
+    def numbering(self, kind: str) -> Numbering:
+        """The numbering of ``kind`` of this communication (for callers that encode with a
+        template: take a number only once the inputs are known to be valid, so that the
+        numbering stays gapless)."""
+        cin = self.cin
+        take = self._numbering.get((kind, cin))
         if take is None:
-            take = self._numbering[kind] = self.counters.counter(self.identity.liid, self.cin,
-                                                                 kind)
+            take = self._numbering[(kind, cin)] = self.counters.counter(
+                self.identity.liid, cin, kind
+            )
         return take
 
 
