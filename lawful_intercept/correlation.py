@@ -44,6 +44,7 @@ position between those.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 import threading
 import time
@@ -1055,11 +1056,25 @@ def _state_cin(text: str, path: str, allocator: CINAllocator) -> int:
 _EXHAUSTED: Final = SEQUENCE_NUMBER_MAX + 1
 
 
-@dataclass(slots=True)
 class _Communication:
-    next: list[int]  # per kind: the value next() returns; _EXHAUSTED when used up (no wrap)
-    restored: bool = False
-    known: bool = False  # restored, begun, or cINReset sent: no cINReset needed
+    """The counters of one (LIID, CIN): one ``itertools.count`` per kind, whose ``next`` is
+    atomic in CPython, so taking a number needs no lock. A count runs past 4294967295; the
+    number is taken modulo 2**32 (``wrap``) or the count stays at _EXHAUSTED (no wrap)."""
+
+    __slots__ = ("counts", "known", "restored")
+
+    def __init__(self, next_values: list[int], restored: bool = False,
+                 known: bool = False) -> None:
+        self.counts = [itertools.count(v) for v in next_values]
+        self.restored = restored
+        self.known = known  # restored, begun, or cINReset sent: no cINReset needed
+
+    def next_values(self, wrap: bool) -> list[int]:
+        """Per kind, the number the next call returns (_EXHAUSTED when used up, no wrap)."""
+        values = [int(repr(c)[6:-1]) for c in self.counts]  # repr is "count(n)"
+        if wrap:
+            return [v & SEQUENCE_NUMBER_MAX for v in values]
+        return [min(v, _EXHAUSTED) for v in values]
 
 
 class Numbering:
@@ -1081,30 +1096,30 @@ class Numbering:
 
     def __call__(self) -> int:
         """Take the next number (as :meth:`SequenceCounters.next`)."""
-        with self._lock:
-            comm = self._comms.get(self._key)
-            if comm is None:
-                comm = self._comms[self._key] = _Communication([0, 0, 0])
-            value = comm.next[self._index]
-            if value == _EXHAUSTED:
-                raise EncodeError(
-                    f"sequence numbers of {self._kind} for LIID {LIID(self._key[0])!r} CIN "
-                    f"{self._key[1]} are used up: 4294967295 was the last (TS 102 232-1 "
-                    "5.2.5, wrap=False)",
-                    _P_SEQ,
-                )
-            following = value + 1
-            if following > SEQUENCE_NUMBER_MAX and self._wrap:
-                following = 0
-            comm.next[self._index] = following
+        comm = self._comms.get(self._key)
+        if comm is None:
+            with self._lock:
+                comm = self._comms.setdefault(self._key, _Communication([0, 0, 0]))
+        value = next(comm.counts[self._index])
+        if value <= SEQUENCE_NUMBER_MAX:
             return value
+        if self._wrap:
+            return value & SEQUENCE_NUMBER_MAX
+        with self._lock:  # used up: leave the count where it was, and say so
+            comm.counts[self._index] = itertools.count(_EXHAUSTED)
+        raise EncodeError(
+            f"sequence numbers of {self._kind} for LIID {LIID(self._key[0])!r} CIN "
+            f"{self._key[1]} are used up: 4294967295 was the last (TS 102 232-1 5.2.5, "
+            "wrap=False)",
+            _P_SEQ,
+        )
 
     def peek(self) -> int:
         """The number a call would take, without taking it (as :meth:`SequenceCounters.peek`;
         raises the same error when the numbers are used up)."""
         with self._lock:
             comm = self._comms.get(self._key)
-            value = 0 if comm is None else comm.next[self._index]
+            value = 0 if comm is None else comm.next_values(self._wrap)[self._index]
         if value == _EXHAUSTED:
             raise EncodeError(
                 f"sequence numbers of {self._kind} for LIID {LIID(self._key[0])!r} CIN "
@@ -1256,7 +1271,8 @@ class SequenceCounters:
                 {
                     "liid": liid.hex(),
                     "cin": cin,
-                    "next": dict(zip(SEQUENCE_KINDS, comm.next, strict=True)),
+                    "next": dict(zip(SEQUENCE_KINDS, comm.next_values(self._wrap),
+                                     strict=True)),
                     "cin_reset_pending": self._restarted and not comm.known,
                 }
                 for (liid, cin), comm in sorted(self._comms.items())
