@@ -66,7 +66,7 @@ class IPAccessRecords:
         except KeyError as exc:
             raise EncodeError(f"the specification has no IPAccessPDU value {exc}",
                               "spec") from None
-        self._cc_templates: dict[str, Template] = {}
+        self._cc_encoders: dict[str, Callable[..., bytes]] = {}
         self._now_ns: Callable[[], int] = builder.clock.time_source
         self._take_cc = builder.numbering("CC")
         self._micro_only = builder.time_stamps == "microSecondTimeStamp"
@@ -107,9 +107,9 @@ class IPAccessRecords:
     def ipcc(self, packet: bytes, direction: str = "toTarget", *,
              time: int | None = None) -> bytes:
         """A PS-PDU with an IPCC carrying one IP packet (TS 102 232-3 6.1, iPPackets)."""
-        template = self._cc_templates.get(direction)
-        if template is None:
-            template = self._cc_template(direction)
+        encode = self._cc_encoders.get(direction)
+        if encode is None:
+            encode = self._cc_template(direction).encode
         if type(packet) is not bytes:
             if not isinstance(packet, (bytearray, memoryview)):
                 raise EncodeError(
@@ -117,9 +117,8 @@ class IPAccessRecords:
                 )
             packet = bytes(packet)
         ns = self._now_ns() if time is None else time
-        if self._micro_only:
-            return template.encode(seq=self._take_cc(), sec=ns // _NS,
-                                   usec=ns // 1000 % 1_000_000, packet=packet)
+        if self._micro_only:  # holes in order: seq, sec, usec, packet
+            return encode(self._take_cc(), ns // _NS, ns // 1000 % 1_000_000, packet)
         stamps = self.builder._times(ns)
         args: dict[str, Any] = {"packet": packet}
         if "microSecondTimeStamp" in stamps:
@@ -128,7 +127,7 @@ class IPAccessRecords:
         if "timeStamp" in stamps:
             args["ts"] = stamps["timeStamp"]
         args["seq"] = self._take_cc()
-        return template.encode(**args)
+        return encode(**args)
 
     def ipcc_segmented(self, packet: bytes, max_segment: int, direction: str = "toTarget", *,
                        time: int | None = None) -> list[bytes]:
@@ -157,7 +156,9 @@ class IPAccessRecords:
             ],
         )
         template = self.builder.template(("iPCC", direction), payload)
-        self._cc_templates[direction] = template
+        if self._micro_only and template.fields != ("seq", "sec", "usec", "packet"):
+            raise AssertionError(f"unexpected hole order {template.fields}")
+        self._cc_encoders[direction] = template.encode
         return template
 
 
