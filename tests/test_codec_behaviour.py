@@ -665,3 +665,23 @@ def test_compile_cache_default_directory(tmp_path: Path, monkeypatch: pytest.Mon
     source.write_text(CACHE_MODULE, encoding="utf-8")
     lawful_intercept.compile_files([source])  # cache=True by default
     assert any((tmp_path / "env-cache").iterdir())
+
+
+def test_lenient_decode_keeps_unknown_extensions_of_enumerated_and_choice() -> None:
+    """A newer sender's ENUMERATED item or CHOICE alternative: strict decoding rejects it,
+    lenient decoding keeps it (the item's number; the alternative's tag and whole TLV)."""
+    spec = lawful_intercept.compile_string(
+        "M DEFINITIONS IMPLICIT TAGS ::= BEGIN\n"
+        "E ::= ENUMERATED { a(0), b(1), ... }\n"
+        "F ::= ENUMERATED { a(0), b(1) }\n"
+        "C ::= CHOICE { x [0] INTEGER, ... }\n"
+        "S ::= SEQUENCE { e [0] E, c [1] C }\n"
+        "END\n"
+    )
+    data = H("300a" "800105" "a105" "a3030101ff")  # e = 5, c = [3] {BOOLEAN TRUE}
+    with pytest.raises(DecodeError, match="not an ENUMERATED item"):
+        spec.decode("S", data)
+    value = spec.decode("S", data, strict=False)
+    assert value == {"e": 5, "c": ("[3]", H("a3030101ff"))}
+    with pytest.raises(DecodeError):  # not extensible: unknown even when lenient
+        spec.decode("F", H("0a0105"), strict=False)

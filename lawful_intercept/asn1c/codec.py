@@ -577,14 +577,17 @@ class CodecBuilder:
         if kind is Kind.ENUMERATED:
             by_value = {v: name for name, v in body.named_numbers.items()}
             extensible = body.extensible
+            keep_unknown = extensible and not strict
 
-            def dec_enum(data: bytes, start: int, stop: int) -> str:
+            def dec_enum(data: bytes, start: int, stop: int) -> str | int:
                 c = data[start:stop] if stop >= 0 else data
                 if not c:
                     raise DecodeError("ENUMERATED contents are empty (X.690 8.4)", offset=start)
                 v = int.from_bytes(c, "big", signed=True)
                 name = by_value.get(v)
                 if name is None:
+                    if keep_unknown:
+                        return v  # an item a newer version added: its number (lenient decode)
                     hint = " (an extension from a newer version?)" if extensible else ""
                     raise DecodeError(f"{v} is not an ENUMERATED item{hint}", offset=start)
                 return name
@@ -811,6 +814,7 @@ class CodecBuilder:
                 else:
                     index[k] = (c.name, dec)
         extensible = t.body.extensible
+        keep_unknown = extensible and not strict
         type_name = t.name or "CHOICE"
 
         def dec_choice(data: bytes, pos: int, end: int) -> tuple[Any, int]:
@@ -819,6 +823,10 @@ class CodecBuilder:
             key, _ = _read_key(data, pos)
             entry = index.get(key, wildcard)
             if entry is None:
+                if keep_unknown:
+                    # An alternative a newer version added: its tag and its whole TLV.
+                    _, _, nxt = _header(data, pos, end)
+                    return (_describe(data, pos).removeprefix("tag "), data[pos:nxt]), nxt
                 hint = " (an extension from a newer version?)" if extensible else ""
                 raise DecodeError(
                     f"{_describe(data, pos)} is not an alternative of {type_name}{hint}",
