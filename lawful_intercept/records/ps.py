@@ -145,16 +145,20 @@ class PSPDUBuilder:
     # -- payloads -------------------------------------------------------------------------
 
     def iri(self, contents: tuple[str, Any], *, iri_type: str | None = None,
-            time: int | datetime | None = None) -> bytes:
+            direction: str | None = None, time: int | datetime | None = None) -> bytes:
         """A PS-PDU with one IRIPayload (TS 102 232-1 clause 6.2): ``contents`` is the
         IRIContents value, e.g. ``("iPIRI", {...})``; ``iri_type`` one of iRI-Begin, iRI-End,
-        iRI-Continue, iRI-Report (TS 102 232-1 5.2.10)."""
+        iRI-Continue, iRI-Report (TS 102 232-1 5.2.10); ``direction`` the IRIPayload's
+        payloadDirection (LI-PS-PDU versions that have it)."""
         payload: dict[str, Any] = {"iRIContents": contents}
         if iri_type is not None:
             if iri_type not in _IRI_TYPES:
                 raise EncodeError(f"iRIType must be one of {', '.join(sorted(_IRI_TYPES))}, "
                                   f"got {iri_type!r} (TS 102 232-1 5.2.10)", "iRIType")
             payload = {"iRIType": iri_type, **payload}
+        if direction is not None:
+            _check_direction(direction)
+            payload["payloadDirection"] = direction
         return self._pdu("IRI", ("iRIPayloadSequence", [payload]), time, self.cin)
 
     def cc(self, contents: tuple[str, Any], *, direction: str | None = None,

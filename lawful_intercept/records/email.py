@@ -1,0 +1,208 @@
+"""E-mail records: ETSI TS 102 232-2 EmailIRI and EmailCC in PS-PDUs.
+
+:class:`EmailRecords` adds the payloads of the e-mail service to a
+:class:`~lawful_intercept.records.ps.PSPDUBuilder`: each e-mail event (send, receive,
+download, logon, …) of the target as an EmailIRI (TS 102 232-2, ASN.1 ``EmailIRI``) and the
+intercepted messages or packets as EmailCC (TS 102 232-2, ASN.1 ``EmailCC``: ``email-Format``
+and ``content``). The object identifiers (emailIRIObjId, emailCCObjId) and the ENUMERATED items
+are those of the EmailPDU module in the builder's specification.
+
+EmailCC goes through a template per (format, direction); every input is checked before the
+sequence number is taken.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from ..asn1c import Hole, Template
+from ..errors import EncodeError
+from .ipmm import (
+    _DIRECTIONS,
+    _NS,
+    _NS_LIMIT,
+    Address,
+    _address,
+    _check_name,
+    _enum_names,
+    _integer,
+    _iri_pdu,
+    _octets,
+    _positional,
+    _str,
+    _TemplateStamps,
+)
+from .ps import PSPDUBuilder
+
+__all__ = ["EmailRecords"]
+
+_PORT_MAX = 65535
+_COUNT_MAX = 4294967295
+
+
+class EmailRecords:
+    """EmailIRI and EmailCC PS-PDUs of one e-mail communication (ETSI TS 102 232-2).
+
+    One instance per communication (one :class:`PSPDUBuilder`): the IRI of an SMTP, POP3,
+    IMAP or webmail session and its content carry the same correlation identifiers.
+    """
+
+    def __init__(self, builder: PSPDUBuilder) -> None:
+        self.builder = builder
+        spec = builder.spec
+        try:
+            self.iri_obj_id = _str(spec.values["emailIRIObjId"])
+            self.cc_obj_id = _str(spec.values["emailCCObjId"])
+        except KeyError as exc:
+            raise EncodeError(f"the specification has no EmailPDU value {exc}",
+                              "spec") from None
+        self.events: tuple[str, ...] = _enum_names(spec, "EmailPDU.E-mail-Event")
+        """The ``eventType`` items of the specification (TS 102 232-2 E-mail-Event)."""
+        self.protocols: tuple[str, ...] = _enum_names(spec, "EmailPDU.E-mail-Protocol")
+        """The ``protocol-ID`` items (TS 102 232-2 E-mail-Protocol)."""
+        self.statuses: tuple[str, ...] = _enum_names(spec, "EmailPDU.E-mail-Status")
+        """The ``status`` items (TS 102 232-2 E-mail-Status)."""
+        self.formats: tuple[str, ...] = _enum_names(spec, "EmailPDU.Email-Format")
+        """The EmailCC ``email-Format`` items (TS 102 232-2 Email-Format)."""
+        self._cc_templates: dict[tuple[Any, ...], Template] = {}
+        self._take_cc = builder.numbering("CC")
+        self._stamps = _TemplateStamps(builder)
+        self._now_ns: Callable[[], int] = builder.clock.time_source
+        self._micro_only = builder.time_stamps == "microSecondTimeStamp"
+
+    def iri(
+        self,
+        event: str,
+        *,
+        protocol: str,
+        status: str = "status-unknown",
+        server_octets_sent: int = 0,
+        client_octets_sent: int = 0,
+        client_address: Address | None = None,
+        server_address: Address | None = None,
+        client_port: int | None = None,
+        server_port: int | None = None,
+        sender: str | None = None,
+        recipients: Sequence[str] | None = None,
+        total_recipient_count: int | None = None,
+        message_id: bytes | str | None = None,
+        national_parameter: bytes | None = None,
+        sender_validity: str | None = None,
+        aaa_information: tuple[str, Any] | None = None,
+        iri_type: str | None = None,
+        time: int | datetime | None = None,
+        **more: Any,
+    ) -> bytes:
+        """A PS-PDU with an EmailIRI (TS 102 232-2, ASN.1 ``EmailIRI``).
+
+        ``event`` is the ``eventType`` (``"e-mail-send"``, ``"e-mail-receive"``,
+        ``"e-mail-download"``, ``"e-mail-logon"``, …), ``protocol`` the ``protocol-ID``
+        (``"smtp"``, ``"pop3"``, ``"imap4"``, ``"webmail"``, ``"undefined"``), ``status`` the
+        ``status`` of the operation. ``server_octets_sent``/``client_octets_sent`` are the
+        octets each side sent during the event (mandatory in the module; 0 when not counted).
+        Addresses are text, ``ipaddress`` objects or IPAddress values; ports 0..65535.
+        ``sender`` (``e-mail-Sender``) and each of ``recipients`` (``e-mail-Recipients``) are
+        addresses of at most 255 characters, at most 1023 recipients; ``message_id`` is the
+        Message-ID (a ``str`` is written as UTF-8); ``sender_validity`` is ``"validated"`` or
+        ``"nonvalidated"``; ``aaa_information`` an ``AAAInformation`` value such as
+        ``("pOP3AAAInformation", {"username": "bob"})``. ``more`` are further EmailIRI members
+        by their ASN.1 names, e.g. ``**{"national-EM-ASN1parameters": {"countryCode": "DE"}}``.
+        """
+        contents: dict[str, Any] = {
+            "emailIRIObjId": self.iri_obj_id,
+            "eventType": _check_name(event, self.events, "eventType",
+                                     "TS 102 232-2 E-mail-Event"),
+        }
+        if client_address is not None:
+            contents["client-Address"] = _address(client_address, "client-Address")
+        if server_address is not None:
+            contents["server-Address"] = _address(server_address, "server-Address")
+        if client_port is not None:
+            contents["client-Port"] = _integer(client_port, "client-Port", 0, _PORT_MAX,
+                                               "TS 102 232-2 EmailIRI, a TCP port")
+        if server_port is not None:
+            contents["server-Port"] = _integer(server_port, "server-Port", 0, _PORT_MAX,
+                                               "TS 102 232-2 EmailIRI, a TCP port")
+        contents["server-Octets-Sent"] = _integer(server_octets_sent, "server-Octets-Sent", 0,
+                                                  None, "TS 102 232-2 EmailIRI, a count")
+        contents["client-Octets-Sent"] = _integer(client_octets_sent, "client-Octets-Sent", 0,
+                                                  None, "TS 102 232-2 EmailIRI, a count")
+        contents["protocol-ID"] = _check_name(protocol, self.protocols, "protocol-ID",
+                                              "TS 102 232-2 E-mail-Protocol")
+        if sender is not None:
+            contents["e-mail-Sender"] = sender
+        if recipients is not None:
+            if isinstance(recipients, (str, bytes)) or not isinstance(recipients, Sequence):
+                raise EncodeError(
+                    "e-mail-Recipients must be a list of addresses "
+                    "(TS 102 232-2 E-mail-Address-List)",
+                    "e-mail-Recipients",
+                )
+            contents["e-mail-Recipients"] = list(recipients)
+        contents["status"] = _check_name(status, self.statuses, "status",
+                                         "TS 102 232-2 E-mail-Status")
+        if total_recipient_count is not None:
+            contents["total-Recipient-Count"] = _integer(
+                total_recipient_count, "total-Recipient-Count", 0, _COUNT_MAX,
+                "TS 102 232-2 EmailIRI INTEGER (0..4294967295)")
+        if message_id is not None:
+            contents["message-ID"] = _octets(message_id, "message-ID", text=True)
+        if national_parameter is not None:
+            contents["nationalParameter"] = _octets(national_parameter, "nationalParameter")
+        if aaa_information is not None:
+            contents["aAAInformation"] = aaa_information
+        if sender_validity is not None:
+            contents["e-mail-Sender-Validity"] = sender_validity
+        for name, value in more.items():
+            if name in contents:
+                raise EncodeError(f"{name} is set by a parameter of EmailRecords.iri; give it "
+                                  "there, not in more", name)
+            contents[name] = value
+        # Lengths of e-mail-Sender / e-mail-Recipients and the remaining members are checked
+        # by the encoder, which names the member in the error's path.
+        return _iri_pdu(self.builder, ("emailIRI", contents), iri_type=iri_type, time=time)
+
+    def cc(
+        self,
+        content: bytes,
+        *,
+        email_format: str = "application",
+        direction: str | None = None,
+        time: int | datetime | None = None,
+    ) -> bytes:
+        """A PS-PDU with an EmailCC (TS 102 232-2, ASN.1 ``EmailCC``).
+
+        ``content`` is the intercepted content: the e-mail message (RFC 5322) or protocol
+        exchange for ``email_format="application"``, one IP packet for ``"ip-packet"``.
+        ``direction`` is the CCPayload ``payloadDirection`` (``None``: left out).
+        """
+        try:
+            template = self._cc_templates[(email_format, direction)]
+        except (KeyError, TypeError):  # new, or unhashable and about to be refused
+            template = self._cc_template(email_format, direction)
+        if type(content) is not bytes:
+            content = _octets(content, "content")
+        ns = self._now_ns() if time is None else time
+        if self._micro_only and type(ns) is int and 0 <= ns < _NS_LIMIT:
+            # holes in order: seq, sec, usec, content (checked by _positional)
+            return template.encode(self._take_cc(), ns // _NS, ns // 1000 % 1_000_000, content)
+        args = self._stamps(ns)  # other time-stamp modes; checks the time
+        return template.encode(seq=self._take_cc(), content=content, **args)
+
+    def _cc_template(self, email_format: object, direction: object) -> Template:
+        fmt = _check_name(email_format, self.formats, "email-Format",
+                          "TS 102 232-2 Email-Format")
+        cc: dict[str, Any] = {
+            "cCContents": ("emailCC", {"emailCCObjId": self.cc_obj_id, "email-Format": fmt,
+                                       "content": Hole("content")}),
+        }
+        if direction is not None:
+            cc["payloadDirection"] = _check_name(direction, _DIRECTIONS, "payloadDirection",
+                                                 "TS 102 232-1 PayloadDirection")
+        template = self.builder.template(("emailCC", fmt, direction),
+                                         ("cCPayloadSequence", [cc]))
+        _positional(template, self._micro_only)
+        self._cc_templates[(email_format, direction)] = template
+        return template

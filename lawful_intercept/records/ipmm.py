@@ -1,0 +1,368 @@
+"""IP multimedia records: ETSI TS 102 232-5 IPMMIRI and IPMMCC in PS-PDUs.
+
+:class:`IPMMRecords` adds the payloads of the IP multimedia service (VoIP, SIP or H.323) to a
+:class:`~lawful_intercept.records.ps.PSPDUBuilder`: each intercepted signalling message as an
+IPMMIRI (TS 102 232-5 clause 5, ASN.1 ``IPMMIRI``: the SIP message with its source and
+destination addresses in ``sIPMessage``) and the media as IPMMCC (TS 102 232-5 clause 6,
+ASN.1 ``IPMMCC``: one frame in ``mMCCContents`` with its ``frameType``, ``streamIdentifier``
+and ``mMCCprotocol``). The object identifiers (iPMMIRIObjId, iPMMCCObjId) and the ENUMERATED
+items are those of the IPMultimediaPDU module in the builder's specification.
+
+IPMMCC is the hot path (an RTP stream is 50 packets a second per direction): it goes through
+a template per (direction, frame type, stream identifier, protocol), and every input is
+checked before the sequence number is taken, so a bad input raises ``EncodeError`` and
+leaves the CC numbering gapless.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable, Collection, Sequence
+from datetime import datetime
+from typing import Any
+
+from ..asn1c import Hole, Specification, Template
+from ..errors import EncodeError, Error
+from .ip_access import ip_address
+from .ps import _IRI_TYPES, _PAYLOAD_DIRECTIONS, PSPDUBuilder
+
+__all__ = ["AUTO", "STREAM_ID_MAX", "Address", "IPMMRecords", "stream_identifier"]
+
+AUTO = "auto"
+"""``protocol=AUTO`` (the default of :meth:`IPMMRecords.cc`): the ``mMCCprotocol`` implied by
+the frame type (rtpFrame and artificialRtpFrame: rTP, msrpFrame: mSRP, udptlFrame: uDPTL;
+none for the others) — TS 102 232-5 ``IPMMCC.mMCCprotocol``."""
+
+STREAM_ID_MAX = 0xFFFFFFFF
+"""The largest ``int`` stream identifier: four octets, the width of an RTP SSRC (RFC 3550)."""
+
+_NS = 1_000_000_000
+_NS_LIMIT = 2**64 * _NS  # MicroSecondTimeStamp seconds are 0..2**64-1 (TS 102 232-1)
+_PROTOCOL_OF_FRAME = {"rtpFrame": "rTP", "artificialRtpFrame": "rTP", "msrpFrame": "mSRP",
+                      "udptlFrame": "uDPTL"}
+_IP_ADDRESS_TYPES = (str, ipaddress.IPv4Address, ipaddress.IPv6Address)
+
+Address = str | ipaddress.IPv4Address | ipaddress.IPv6Address | dict[str, Any]
+"""An IP address as text, an ``ipaddress`` object, or a complete ``IPAddress`` value
+(TS 102 232-1 ``IPAddress``)."""
+
+
+def stream_identifier(value: int | bytes) -> bytes:
+    """The ``streamIdentifier`` octets of a media stream (TS 102 232-5 clause 6,
+    ``IPMMCC.streamIdentifier``, an OCTET STRING whose form the module leaves open).
+
+    An ``int`` 0..4294967295 becomes four octets, big-endian — the width of an RTP SSRC
+    (RFC 3550), so the SSRC or an index of the SDP media lines both fit. ``bytes`` (at least
+    one octet) are taken as they are, for an operator convention of its own.
+    """
+    if type(value) is int:
+        if not 0 <= value <= STREAM_ID_MAX:
+            raise EncodeError(
+                f"streamIdentifier must be 0..{STREAM_ID_MAX} (four octets) as an int, got "
+                f"{value} (TS 102 232-5 IPMMCC.streamIdentifier)",
+                "streamIdentifier",
+            )
+        return value.to_bytes(4, "big")
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        data = bytes(value)
+        if not data:
+            raise EncodeError("streamIdentifier must not be empty "
+                              "(TS 102 232-5 IPMMCC.streamIdentifier)", "streamIdentifier")
+        return data
+    raise EncodeError(
+        f"streamIdentifier must be an int or bytes, got {type(value).__name__} "
+        "(TS 102 232-5 IPMMCC.streamIdentifier)",
+        "streamIdentifier",
+    )
+
+
+class IPMMRecords:
+    """IPMMIRI and IPMMCC PS-PDUs of one IP multimedia communication (ETSI TS 102 232-5).
+
+    One instance per communication (one :class:`PSPDUBuilder`, so one LIID and CIN): the
+    SIP IRIs of a call and its RTP streams then carry the same correlation identifiers, with
+    the IRI and the CC numbered separately (TS 102 232-1 5.2.5).
+    """
+
+    def __init__(self, builder: PSPDUBuilder) -> None:
+        self.builder = builder
+        spec = builder.spec
+        try:
+            self.iri_obj_id = _str(spec.values["iPMMIRIObjId"])
+            self.cc_obj_id = _str(spec.values["iPMMCCObjId"])
+        except KeyError as exc:
+            raise EncodeError(f"the specification has no IPMultimediaPDU value {exc}",
+                              "spec") from None
+        self.frame_types: tuple[str, ...] = _enum_names(spec, "IPMultimediaPDU.FrameType")
+        """The IPMMCC ``frameType`` items of the specification (TS 102 232-5 FrameType)."""
+        self.protocols: tuple[str, ...] = _enum_names(spec, "IPMultimediaPDU.MMCCprotocol")
+        """The ``mMCCprotocol`` items of the specification (TS 102 232-5 MMCCprotocol)."""
+        self._cc_templates: dict[tuple[Any, ...], Template] = {}
+        self._take_cc = builder.numbering("CC")
+        self._stamps = _TemplateStamps(builder)
+        self._now_ns: Callable[[], int] = builder.clock.time_source
+        self._micro_only = builder.time_stamps == "microSecondTimeStamp"
+
+    # -- IRI ------------------------------------------------------------------------------
+
+    def iri_sip(
+        self,
+        message: bytes | str,
+        *,
+        source: Address,
+        destination: Address,
+        direction: str | None = None,
+        iri_type: str | None = None,
+        iri_only: bool = False,
+        target_location: dict[str, Any] | None = None,
+        additional_signalling: Sequence[bytes | str] | None = None,
+        time: int | datetime | None = None,
+    ) -> bytes:
+        """A PS-PDU with an IPMMIRI carrying one SIP message (TS 102 232-5 clause 5,
+        ``IPIRIContents.sIPMessage``).
+
+        ``message`` is the complete SIP message as seen on the wire (``bytes``; a ``str`` is
+        written as UTF-8, RFC 3261 7); ``source``/``destination`` the IP addresses of its
+        packet. ``direction`` is the IRIPayload ``payloadDirection`` (``"fromTarget"`` for a
+        request the target sent, …); ``iri_type`` the IRIType (TS 102 232-1 5.2.10).
+        ``iri_only=True`` writes ``iRIOnlySIPMessage``, for an interception without CC.
+        ``target_location`` is a TS 102 232-1 ``Location`` value; ``additional_signalling``
+        SIP header lines (``AdditionalSignalling.sipHeaderLine``).
+        """
+        content = _octets(message, "sIPContent", text=True)
+        if not content:
+            raise EncodeError("the SIP message is empty (TS 102 232-5 SIPMessage.sIPContent)",
+                              "sIPContent")
+        if not isinstance(iri_only, bool):
+            raise EncodeError(f"iri_only must be a bool, got {type(iri_only).__name__}",
+                              "iRIOnlySIPMessage")
+        sip = {
+            "iPSourceAddress": _address(source, "iPSourceAddress"),
+            "iPDestinationAddress": _address(destination, "iPDestinationAddress"),
+            "sIPContent": content,
+        }
+        return self.iri(
+            ("iRIOnlySIPMessage" if iri_only else "sIPMessage", sip),
+            direction=direction,
+            iri_type=iri_type,
+            target_location=target_location,
+            additional_signalling=additional_signalling,
+            time=time,
+        )
+
+    def iri(
+        self,
+        contents: tuple[str, Any],
+        *,
+        direction: str | None = None,
+        iri_type: str | None = None,
+        target_location: dict[str, Any] | None = None,
+        additional_signalling: Sequence[bytes | str] | None = None,
+        time: int | datetime | None = None,
+    ) -> bytes:
+        """A PS-PDU with an IPMMIRI of any ``IPIRIContents`` alternative (TS 102 232-5
+        clause 5): ``("originalIPMMMessage", octets)``, ``("h323Message", {...})``,
+        ``("iRIOnlyRTPPacket", octets)``, ``("xCAPMessage", octets)``, … in the library's
+        value convention. The other arguments are those of :meth:`iri_sip`."""
+        value: dict[str, Any] = {"iPMMIRIObjId": self.iri_obj_id, "iPMMIRIContents": contents}
+        if target_location is not None:
+            value["targetLocation"] = target_location
+        if additional_signalling is not None:
+            value["additionalSignalling"] = _header_lines(additional_signalling)
+        return _iri_pdu(self.builder, ("iPMMIRI", value), iri_type=iri_type,
+                        direction=direction, time=time)
+
+    # -- CC -------------------------------------------------------------------------------
+
+    def cc(
+        self,
+        packet: bytes,
+        direction: str,
+        *,
+        frame_type: str | None = "ipFrame",
+        stream_id: int | bytes | None = None,
+        protocol: str | None = AUTO,
+        time: int | datetime | None = None,
+    ) -> bytes:
+        """A PS-PDU with an IPMMCC carrying one media frame (TS 102 232-5 clause 6).
+
+        ``packet`` is the frame (``mMCCContents``): the IP packet for ``frame_type="ipFrame"``,
+        the UDP datagram for ``"udpFrame"``, the RTP packet for ``"rtpFrame"``, the codec
+        payload for ``"audioFrame"``, … (the ``FrameType`` items of the specification;
+        ``None`` leaves ``frameType`` out). ``direction`` is the CCPayload
+        ``payloadDirection``. ``stream_id`` identifies the media stream (see
+        :func:`stream_identifier`); ``protocol`` the ``mMCCprotocol`` (:data:`AUTO`: implied
+        by the frame type; ``None``: left out). Encoded through a template per
+        (direction, frame type, stream, protocol).
+        """
+        key = (direction, frame_type, stream_id, protocol)
+        if stream_id is not None and type(stream_id) is not int:
+            stream_id = stream_identifier(stream_id)  # bytes: equal values share a template
+            key = (direction, frame_type, stream_id, protocol)
+        try:
+            template = self._cc_templates[key]
+        except (KeyError, TypeError):  # new, or unhashable and about to be refused
+            template = self._cc_template(direction, frame_type, stream_id, protocol)
+        if type(packet) is not bytes:
+            packet = _octets(packet, "mMCCContents")
+        ns = self._now_ns() if time is None else time
+        if self._micro_only and type(ns) is int and 0 <= ns < _NS_LIMIT:
+            # holes in order: seq, sec, usec, content (checked by _positional)
+            return template.encode(self._take_cc(), ns // _NS, ns // 1000 % 1_000_000, packet)
+        args = self._stamps(ns)  # other time-stamp modes; checks the time
+        return template.encode(seq=self._take_cc(), content=packet, **args)
+
+    def _cc_template(self, direction: object, frame_type: object,
+                     stream_id: int | bytes | None, protocol: object) -> Template:
+        _check_name(direction, _DIRECTIONS, "payloadDirection",
+                    "TS 102 232-1 PayloadDirection")
+        value: dict[str, Any] = {"iPMMCCObjId": self.cc_obj_id, "mMCCContents": Hole("content")}
+        if frame_type is not None:
+            value["frameType"] = _check_name(frame_type, self.frame_types, "frameType",
+                                             "TS 102 232-5 FrameType")
+        if stream_id is not None:
+            value["streamIdentifier"] = stream_identifier(stream_id)
+        if isinstance(protocol, str) and protocol == AUTO:
+            implied = _PROTOCOL_OF_FRAME.get(value.get("frameType", ""))
+            if implied in self.protocols:
+                value["mMCCprotocol"] = implied
+        elif protocol is not None:
+            value["mMCCprotocol"] = _check_name(protocol, self.protocols, "mMCCprotocol",
+                                                "TS 102 232-5 MMCCprotocol")
+        payload = ("cCPayloadSequence",
+                   [{"payloadDirection": direction, "cCContents": ("iPMMCC", value)}])
+        template = self.builder.template(
+            ("iPMMCC", direction, value.get("frameType"), value.get("streamIdentifier"),
+             value.get("mMCCprotocol")),
+            payload,
+        )
+        _positional(template, self._micro_only)
+        self._cc_templates[(direction, frame_type, stream_id, protocol)] = template
+        return template
+
+
+# -- helpers shared by the service record modules (ipmm, email, pstn) -------------------------
+
+_DIRECTIONS = tuple(sorted(_PAYLOAD_DIRECTIONS))
+_IRI_TYPE_NAMES = tuple(sorted(_IRI_TYPES))
+
+
+class _TemplateStamps:
+    """The time-stamp arguments of a template PDU (``sec``/``usec`` and/or ``ts``), checked
+    before the caller takes a sequence number (TS 102 232-1 5.2.6)."""
+
+    def __init__(self, builder: PSPDUBuilder) -> None:
+        self._builder = builder
+        self._now: Callable[[], int] = builder.clock.time_source
+        self._micro_only = builder.time_stamps == "microSecondTimeStamp"
+
+    def __call__(self, time: int | datetime | None) -> dict[str, Any]:
+        ns = self._now() if time is None else time
+        if self._micro_only and type(ns) is int and 0 <= ns < _NS_LIMIT:
+            return {"sec": ns // _NS, "usec": ns // 1000 % 1_000_000}
+        stamps = self._builder._times(ns)  # checks the value, raising EncodeError
+        args: dict[str, Any] = {}
+        micro = stamps.get("microSecondTimeStamp")
+        if micro is not None:
+            args["sec"] = micro["seconds"]
+            args["usec"] = micro["microSeconds"]
+        if "timeStamp" in stamps:
+            args["ts"] = stamps["timeStamp"]
+        return args
+
+
+def _positional(template: Template, micro_only: bool) -> None:
+    """Check that a CC template's holes come in the order its fast path passes them."""
+    if micro_only and template.fields != ("seq", "sec", "usec", "content"):
+        raise AssertionError(f"unexpected hole order {template.fields}")
+
+
+def _iri_pdu(builder: PSPDUBuilder, contents: tuple[str, Any], *, iri_type: object,
+             direction: object = None, time: int | datetime | None) -> bytes:
+    """An IRI PS-PDU, with the IRIPayload ``payloadDirection`` when ``direction`` is given
+    (TS 102 232-1 IRIPayload)."""
+    checked = (None if iri_type is None
+               else _check_name(iri_type, _IRI_TYPE_NAMES, "iRIType", "TS 102 232-1 5.2.10"))
+    if direction is None:
+        return builder.iri(contents, iri_type=checked, time=time)
+    _check_name(direction, _DIRECTIONS, "payloadDirection", "TS 102 232-1 PayloadDirection")
+    return builder.iri(contents, iri_type=checked, direction=str(direction), time=time)
+
+
+def _enum_names(spec: Specification, type_name: str) -> tuple[str, ...]:
+    """The item names of an ENUMERATED type of ``spec`` (root and extension items)."""
+    try:
+        names = spec.get_type(type_name).body.named_numbers
+    except Error as exc:  # the spec is not one with the service's module
+        raise EncodeError(f"the specification has no type {type_name}: {exc}",
+                          "spec") from None
+    if not names:
+        raise EncodeError(f"{type_name} is not an ENUMERATED type of the specification", "spec")
+    return tuple(names)
+
+
+def _check_name(value: object, names: Collection[str], field: str, rule: str) -> str:
+    """``value`` if it is one of ``names``; an ``EncodeError`` naming ``field`` otherwise."""
+    if isinstance(value, str) and value in names:
+        return value
+    raise EncodeError(f"{field} must be one of {', '.join(names)}, got {value!r} ({rule})",
+                      field)
+
+
+def _octets(value: object, field: str, *, text: bool = False) -> bytes:
+    """``value`` as bytes (``bytearray``/``memoryview`` copied; a ``str`` as UTF-8 when
+    ``text``), or an ``EncodeError`` naming ``field``."""
+    if type(value) is bytes:
+        return value
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    if text and isinstance(value, str):
+        return value.encode("utf-8")
+    kinds = "bytes or str" if text else "bytes"
+    raise EncodeError(f"{field} must be {kinds}, got {type(value).__name__}", field)
+
+
+def _integer(value: object, field: str, low: int, high: int | None, rule: str) -> int:
+    """``value`` if it is an int (not a bool) in ``low..high``; an ``EncodeError`` naming
+    ``field`` otherwise."""
+    if type(value) is not int:
+        raise EncodeError(f"{field} must be an int, got {type(value).__name__} ({rule})", field)
+    if value < low or (high is not None and value > high):
+        upper = "" if high is None else str(high)
+        raise EncodeError(f"{field} must be {low}..{upper}, got {value} ({rule})", field)
+    return value
+
+
+def _address(value: object, field: str) -> dict[str, Any]:
+    """An ``IPAddress`` value (TS 102 232-1) from text, an ``ipaddress`` object, or an
+    ``IPAddress`` dict (taken as it is); errors name ``field``."""
+    if isinstance(value, dict):
+        return value
+    if not isinstance(value, _IP_ADDRESS_TYPES):
+        raise EncodeError(
+            f"{field} must be an IP address (str, ipaddress object or IPAddress value), "
+            f"got {type(value).__name__}",
+            field,
+        )
+    try:
+        return ip_address(value)
+    except EncodeError as exc:
+        exc.prepend(field)
+        raise
+
+
+def _header_lines(lines: object) -> list[tuple[str, bytes]]:
+    if isinstance(lines, (str, bytes, bytearray, memoryview)) or not isinstance(lines, Sequence):
+        raise EncodeError(
+            "additionalSignalling must be a list of SIP header lines "
+            "(TS 102 232-5 AdditionalSignalling)",
+            "additionalSignalling",
+        )
+    return [("sipHeaderLine", _octets(line, f"additionalSignalling[{i}].sipHeaderLine",
+                                      text=True))
+            for i, line in enumerate(lines)]
+
+
+def _str(value: object) -> str:
+    assert isinstance(value, str)
+    return value

@@ -1,0 +1,229 @@
+"""PSTN/ISDN records: ETSI TS 102 232-6 PstnIsdnIRI and PstnIsdnCC in PS-PDUs.
+
+:class:`PstnIsdnRecords` adds the payloads of the PSTN/ISDN service handed over as packets to
+a :class:`~lawful_intercept.records.ps.PSPDUBuilder`: the bearer content of a call as
+PstnIsdnCC (TS 102 232-6, ASN.1 ``PstnIsdnCC``: the octets of the bearer in
+``pstnIsdnCCContents``, the bearer in ``cCLinkID``) and the description of that content as
+PstnIsdnIRI (ASN.1 ``PstnIsdnIRI``, whose only alternative is ``supplementaryInfo``: direction,
+media format, SDP, frame type). The call's signalling IRI (set-up, answer, release) is not
+part of this module: it is the TS 101 671 HI2 IRI, carried in the ``eTSI671IRI`` alternative
+of the PS-PDU (``PSPDUBuilder.iri``). The object identifiers and ENUMERATED items are those
+of the PstnIsdnPDU module in the builder's specification.
+
+PstnIsdnCC is the hot path (a voice frame every 20 ms per direction): it goes through a
+template per (direction, cCLinkID), and every input is checked before the sequence number is
+taken.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from ..asn1c import Hole, Template
+from ..errors import EncodeError
+from .ipmm import (
+    _DIRECTIONS,
+    _NS,
+    _NS_LIMIT,
+    _check_name,
+    _enum_names,
+    _integer,
+    _iri_pdu,
+    _octets,
+    _positional,
+    _str,
+    _TemplateStamps,
+)
+from .ps import PSPDUBuilder
+
+__all__ = ["PstnIsdnRecords"]
+
+_LINK_MAX = 65535
+_PDU_NUMBER_MAX = 4294967295
+_MEDIA_FORMAT_MAX = 127
+
+
+class PstnIsdnRecords:
+    """PstnIsdnIRI and PstnIsdnCC PS-PDUs of one PSTN/ISDN call (ETSI TS 102 232-6)."""
+
+    def __init__(self, builder: PSPDUBuilder) -> None:
+        self.builder = builder
+        spec = builder.spec
+        try:
+            self.iri_obj_id = _str(spec.values["pstnIsdnIRIObjId"])
+            self.cc_obj_id = _str(spec.values["pstnIsdnCCObjId"])
+        except KeyError as exc:
+            raise EncodeError(f"the specification has no PstnIsdnPDU value {exc}",
+                              "spec") from None
+        self.frame_types: tuple[str, ...] = _enum_names(spec, "PstnIsdnPDU.FrameType")
+        """The SupplementaryInfo ``frameType`` items (TS 102 232-6 FrameType)."""
+        self.alternate_protocols: tuple[str, ...] = _enum_names(
+            spec, "PstnIsdnPDU.AlternateProtocol")
+        """The ``alternateProtocol`` items (TS 102 232-6 AlternateProtocol)."""
+        self._cc_templates: dict[tuple[Any, ...], Template] = {}
+        self._take_cc = builder.numbering("CC")
+        self._stamps = _TemplateStamps(builder)
+        self._now_ns: Callable[[], int] = builder.clock.time_source
+        self._micro_only = builder.time_stamps == "microSecondTimeStamp"
+
+    def supplementary_info(
+        self,
+        direction: str,
+        media_format: int,
+        *,
+        cc_link_id: int | None = None,
+        first_pdu_number: int | None = None,
+        media_attributes: bytes | str | None = None,
+        encryption_key: bytes | None = None,
+        session_name: bytes | str | None = None,
+        session_info: bytes | str | None = None,
+        sdp: bytes | str | None = None,
+        frame_type: str | None = None,
+        alternate_protocol: str | None = None,
+    ) -> dict[str, Any]:
+        """A ``SupplementaryInfo`` value (TS 102 232-6, ASN.1 ``SupplementaryInfo``): what
+        the CC it applies to carries.
+
+        ``direction`` (``payloadDirection``), ``cc_link_id`` (0..65535) and
+        ``first_pdu_number`` (the sequenceNumber of the first CC PDU it applies to,
+        0..4294967295) make up ``informationAppliesTo``. ``media_format`` (0..127) is the RTP
+        payload type of the content (RFC 3551: 0 PCMU, 8 PCMA, …). ``media_attributes``,
+        ``session_name``, ``session_info`` and ``sdp`` (``copyOfSDPMessage``) are SDP text
+        (a ``str`` is written as UTF-8); ``encryption_key`` octets; ``frame_type`` and
+        ``alternate_protocol`` items of the module's FrameType and AlternateProtocol.
+        """
+        applies: dict[str, Any] = {
+            "payloadDirection": _check_name(direction, _DIRECTIONS, "payloadDirection",
+                                            "TS 102 232-1 PayloadDirection"),
+        }
+        if cc_link_id is not None:
+            applies["cCLinkID"] = _integer(cc_link_id, "cCLinkID", 0, _LINK_MAX,
+                                           "TS 102 232-6 INTEGER (0..65535)")
+        if first_pdu_number is not None:
+            applies["firstPDUNumber"] = _integer(first_pdu_number, "firstPDUNumber", 0,
+                                                 _PDU_NUMBER_MAX,
+                                                 "TS 102 232-6 INTEGER (0..4294967295)")
+        info: dict[str, Any] = {
+            "informationAppliesTo": applies,
+            "mediaFormat": _integer(media_format, "mediaFormat", 0, _MEDIA_FORMAT_MAX,
+                                    "TS 102 232-6 INTEGER (0..127), an RTP payload type"),
+        }
+        for name, value, text in (
+            ("mediaAttributes", media_attributes, True),
+            ("encryptionKey", encryption_key, False),
+            ("sessionName", session_name, True),
+            ("sessionInfo", session_info, True),
+            ("copyOfSDPMessage", sdp, True),
+        ):
+            if value is not None:
+                info[name] = _octets(value, name, text=text)
+        if frame_type is not None:
+            info["frameType"] = _check_name(frame_type, self.frame_types, "frameType",
+                                            "TS 102 232-6 FrameType")
+        if alternate_protocol is not None:
+            info["alternateProtocol"] = _check_name(
+                alternate_protocol, self.alternate_protocols, "alternateProtocol",
+                "TS 102 232-6 AlternateProtocol")
+        return info
+
+    def iri(
+        self,
+        direction: str,
+        media_format: int,
+        *,
+        cc_link_id: int | None = None,
+        first_pdu_number: int | None = None,
+        media_attributes: bytes | str | None = None,
+        encryption_key: bytes | None = None,
+        session_name: bytes | str | None = None,
+        session_info: bytes | str | None = None,
+        sdp: bytes | str | None = None,
+        frame_type: str | None = None,
+        alternate_protocol: str | None = None,
+        iri_type: str | None = None,
+        time: int | datetime | None = None,
+    ) -> bytes:
+        """A PS-PDU with a PstnIsdnIRI describing the call's CC (TS 102 232-6,
+        ``PstnIsdnIRIContents.supplementaryInfo``); the arguments are those of
+        :meth:`supplementary_info`, with ``iri_type`` the IRIType (TS 102 232-1 5.2.10)."""
+        info = self.supplementary_info(
+            direction, media_format, cc_link_id=cc_link_id, first_pdu_number=first_pdu_number,
+            media_attributes=media_attributes, encryption_key=encryption_key,
+            session_name=session_name, session_info=session_info, sdp=sdp,
+            frame_type=frame_type, alternate_protocol=alternate_protocol,
+        )
+        return self.iri_value(info, iri_type=iri_type, time=time)
+
+    def iri_value(self, info: Mapping[str, Any], *, iri_type: str | None = None,
+                  time: int | datetime | None = None) -> bytes:
+        """A PS-PDU with a PstnIsdnIRI of a ready ``SupplementaryInfo`` value (TS 102 232-6,
+        e.g. from :meth:`supplementary_info` or with extension members of a newer module)."""
+        if not isinstance(info, Mapping):
+            raise EncodeError("supplementaryInfo must be a SupplementaryInfo value (dict), got "
+                              f"{type(info).__name__}", "supplementaryInfo")
+        value = {"pstnIsdnIRIObjId": self.iri_obj_id,
+                 "pstnIsdnIRIContents": ("supplementaryInfo", dict(info))}
+        return _iri_pdu(self.builder, ("pstnIsdnIRI", value), iri_type=iri_type, time=time)
+
+    def cc(
+        self,
+        content: bytes,
+        direction: str,
+        *,
+        cc_link_id: int | None = None,
+        supplementary: Mapping[str, Any] | None = None,
+        time: int | datetime | None = None,
+    ) -> bytes:
+        """A PS-PDU with a PstnIsdnCC (TS 102 232-6, ASN.1 ``PstnIsdnCC``).
+
+        ``content`` is the bearer content (``pstnIsdnCCContents``: voice or data octets, in
+        the frame the supplementary information announced); ``direction`` the CCPayload
+        ``payloadDirection``; ``cc_link_id`` (0..65535) the bearer it belongs to;
+        ``supplementary`` an optional ``SupplementaryInfo`` (:meth:`supplementary_info`) sent
+        with this PDU. Without ``supplementary`` the PDU goes through a template per
+        (direction, cCLinkID).
+        """
+        if cc_link_id is not None and type(cc_link_id) is not int:
+            _integer(cc_link_id, "cCLinkID", 0, _LINK_MAX, "TS 102 232-6 INTEGER (0..65535)")
+        if supplementary is not None:
+            value: dict[str, Any] = {"pstnIsdnCCObjId": self.cc_obj_id,
+                                     "pstnIsdnCCContents": _octets(content,
+                                                                   "pstnIsdnCCContents")}
+            if cc_link_id is not None:
+                value["cCLinkID"] = _integer(cc_link_id, "cCLinkID", 0, _LINK_MAX,
+                                             "TS 102 232-6 INTEGER (0..65535)")
+            if not isinstance(supplementary, Mapping):
+                raise EncodeError("supplementaryInfo must be a SupplementaryInfo value (dict)",
+                                  "supplementaryInfo")
+            value["supplementaryInfo"] = dict(supplementary)
+            _check_name(direction, _DIRECTIONS, "payloadDirection",
+                        "TS 102 232-1 PayloadDirection")
+            return self.builder.cc(("pstnIsdnCC", value), direction=direction, time=time)
+        try:
+            template = self._cc_templates[(direction, cc_link_id)]
+        except (KeyError, TypeError):  # new, or unhashable and about to be refused
+            template = self._cc_template(direction, cc_link_id)
+        if type(content) is not bytes:
+            content = _octets(content, "pstnIsdnCCContents")
+        ns = self._now_ns() if time is None else time
+        if self._micro_only and type(ns) is int and 0 <= ns < _NS_LIMIT:
+            # holes in order: seq, sec, usec, content (checked by _positional)
+            return template.encode(self._take_cc(), ns // _NS, ns // 1000 % 1_000_000, content)
+        args = self._stamps(ns)  # other time-stamp modes; checks the time
+        return template.encode(seq=self._take_cc(), content=content, **args)
+
+    def _cc_template(self, direction: object, cc_link_id: int | None) -> Template:
+        _check_name(direction, _DIRECTIONS, "payloadDirection", "TS 102 232-1 PayloadDirection")
+        value: dict[str, Any] = {"pstnIsdnCCObjId": self.cc_obj_id,
+                                 "pstnIsdnCCContents": Hole("content")}
+        if cc_link_id is not None:
+            value["cCLinkID"] = _integer(cc_link_id, "cCLinkID", 0, _LINK_MAX,
+                                         "TS 102 232-6 INTEGER (0..65535)")
+        payload = ("cCPayloadSequence",
+                   [{"payloadDirection": direction, "cCContents": ("pstnIsdnCC", value)}])
+        template = self.builder.template(("pstnIsdnCC", direction, cc_link_id), payload)
+        _positional(template, self._micro_only)
+        self._cc_templates[(direction, cc_link_id)] = template
+        return template
