@@ -39,6 +39,10 @@ _PAYLOAD_DIRECTIONS = frozenset({"fromTarget", "toTarget", "indeterminate", "com
                                  "notapplicable"})
 _IRI_TYPES = frozenset({"iRI-Begin", "iRI-End", "iRI-Continue", "iRI-Report"})
 _PS_PDU = "PS-PDU"
+# Payload alternatives that are a SEQUENCE OF payloads (TS 102 232-1 clause 6.2.3).
+_SEQUENCE_PAYLOADS = frozenset(
+    {"iRIPayloadSequence", "cCPayloadSequence", "iLHIPayload", "hI4Payload"}
+)
 
 
 def _default_spec() -> Specification:
@@ -96,6 +100,8 @@ class PSPDUBuilder:
             self._header["timeStampQualifier"] = time_stamp_qualifier
         self._templates: dict[object, Template] = {}
         self._numbering: dict[tuple[str, int | None], Numbering] = {}
+        self._payload_encoders: dict[str, Callable[..., bytes]] = {}
+        self._time_source = self.clock.time_source
         # Encoding the header once checks every identifier against the module's constraints.
         self._encode({"pSHeader": {**self._header, "sequenceNumber": 0},
                       "payload": ("tRIPayload", ("keep-alive", None))})
@@ -132,15 +138,55 @@ class PSPDUBuilder:
             numbering = self._numbering[(kind, cin)] = self.counters.counter(
                 self.identity.liid, 0 if cin is None else cin, kind
             )
+        alternative, inner = payload
+        if alternative in _SEQUENCE_PAYLOADS:
+            if len(inner) != 1:
+                return self._pdu_generic(numbering, payload, time)
+            inner = inner[0]
+        encode = self._payload_encoders.get(alternative)
+        if encode is None:
+            encode = self._payload_encoder(alternative)
+        args = self._time_args(time)
+        seq = numbering.peek()
+        # The header is pre-encoded; only the numbers, the time and the payload are written.
+        data = encode(seq=seq, p=inner, **args)
+        taken = numbering()
+        if taken != seq:  # another builder numbered the same communication meanwhile
+            data = encode(seq=taken, p=inner, **args)
+        return data
+
+    def _pdu_generic(self, numbering: Numbering, payload: tuple[str, Any],
+                     time: int | datetime | None) -> bytes:
         header: dict[str, Any] = {**self._header, **self._times(time)}
         header["sequenceNumber"] = seq = numbering.peek()
         value = {"pSHeader": header, "payload": payload}
         data = self._encode(value)
         taken = numbering()
-        if taken != seq:  # another builder numbered the same communication meanwhile
+        if taken != seq:
             header["sequenceNumber"] = taken
             data = self._encode(value)
         return data
+
+    def _time_args(self, time: int | datetime | None) -> dict[str, Any]:
+        if self.time_stamps == "microSecondTimeStamp" and time is None:
+            ns = self._time_source()
+            if type(ns) is int:
+                return {"sec": ns // 1_000_000_000, "usec": ns // 1000 % 1_000_000}
+        stamps = self._times(time)
+        args: dict[str, Any] = {}
+        micro = stamps.get("microSecondTimeStamp")
+        if micro is not None:
+            args["sec"] = micro["seconds"]
+            args["usec"] = micro["microSeconds"]
+        if "timeStamp" in stamps:
+            args["ts"] = stamps["timeStamp"]
+        return args
+
+    def _payload_encoder(self, alternative: str) -> Callable[..., bytes]:
+        hole = [Hole("p")] if alternative in _SEQUENCE_PAYLOADS else Hole("p")
+        encode = self.template(("payload", alternative), (alternative, hole)).encode
+        self._payload_encoders[alternative] = encode
+        return encode
 
     # -- payloads -------------------------------------------------------------------------
 
