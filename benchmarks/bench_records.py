@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     t_ref_cc = best_of(lambda: ref.encode("PS-PDU", ref_value), n_ref, rounds)
     ipcc = records.ipcc
     t_ipcc = best_of(lambda: ipcc(packet), n_ours, rounds)
-    template = records._cc_encoders["toTarget"]
+    template = builder.template(("iPCC", "toTarget"), None).encode
     t_tpl = best_of(lambda: template(17, 1_764_504_000, 123_456, packet), n_ours, rounds)
 
     iri_args: dict[str, Any] = {"target_username": "subscriber42@isp.example",

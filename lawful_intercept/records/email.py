@@ -17,12 +17,10 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from ..asn1c import Hole, Template
+from ..asn1c import Hole
 from ..errors import EncodeError
 from .ipmm import (
     _DIRECTIONS,
-    _NS,
-    _NS_LIMIT,
     Address,
     _address,
     _check_name,
@@ -30,9 +28,7 @@ from .ipmm import (
     _integer,
     _iri_pdu,
     _octets,
-    _positional,
     _str,
-    _TemplateStamps,
 )
 from .ps import PSPDUBuilder
 
@@ -66,11 +62,7 @@ class EmailRecords:
         """The ``status`` items (TS 102 232-2 E-mail-Status)."""
         self.formats: tuple[str, ...] = _enum_names(spec, "EmailPDU.Email-Format")
         """The EmailCC ``email-Format`` items (TS 102 232-2 Email-Format)."""
-        self._cc_templates: dict[tuple[Any, ...], Template] = {}
-        self._take_cc = builder.numbering("CC")
-        self._stamps = _TemplateStamps(builder)
-        self._now_ns: Callable[[], int] = builder.clock.time_source
-        self._micro_only = builder.time_stamps == "microSecondTimeStamp"
+        self._cc: dict[tuple[Any, ...], Callable[..., bytes]] = {}
 
     def iri(
         self,
@@ -179,19 +171,12 @@ class EmailRecords:
         ``direction`` is the CCPayload ``payloadDirection`` (``None``: left out).
         """
         try:
-            template = self._cc_templates[(email_format, direction)]
+            emit = self._cc[(email_format, direction)]
         except (KeyError, TypeError):  # new, or unhashable and about to be refused
-            template = self._cc_template(email_format, direction)
-        if type(content) is not bytes:
-            content = _octets(content, "content")
-        ns = self._now_ns() if time is None else time
-        if self._micro_only and type(ns) is int and 0 <= ns < _NS_LIMIT:
-            # holes in order: seq, sec, usec, content (checked by _positional)
-            return template.encode(self._take_cc(), ns // _NS, ns // 1000 % 1_000_000, content)
-        args = self._stamps(ns)  # other time-stamp modes; checks the time
-        return template.encode(seq=self._take_cc(), content=content, **args)
+            emit = self._cc_encoder(email_format, direction)
+        return emit(content, time)
 
-    def _cc_template(self, email_format: object, direction: object) -> Template:
+    def _cc_encoder(self, email_format: object, direction: object) -> Callable[..., bytes]:
         fmt = _check_name(email_format, self.formats, "email-Format",
                           "TS 102 232-2 Email-Format")
         cc: dict[str, Any] = {
@@ -201,8 +186,7 @@ class EmailRecords:
         if direction is not None:
             cc["payloadDirection"] = _check_name(direction, _DIRECTIONS, "payloadDirection",
                                                  "TS 102 232-1 PayloadDirection")
-        template = self.builder.template(("emailCC", fmt, direction),
-                                         ("cCPayloadSequence", [cc]))
-        _positional(template, self._micro_only)
-        self._cc_templates[(email_format, direction)] = template
-        return template
+        emit = self.builder.content_encoder(("emailCC", fmt, direction),
+                                            ("cCPayloadSequence", [cc]), field="content")
+        self._cc[(email_format, direction)] = emit
+        return emit

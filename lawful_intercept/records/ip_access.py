@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from ..asn1c import Hole, Template
+from ..asn1c import Hole
 from ..errors import EncodeError
 from .ps import PSPDUBuilder, _check_direction
 
@@ -66,10 +66,7 @@ class IPAccessRecords:
         except KeyError as exc:
             raise EncodeError(f"the specification has no IPAccessPDU value {exc}",
                               "spec") from None
-        self._cc_encoders: dict[str, Callable[..., bytes]] = {}
-        self._now_ns: Callable[[], int] = builder.clock.time_source
-        self._take_cc = builder.numbering("CC")
-        self._micro_only = builder.time_stamps == "microSecondTimeStamp"
+        self._cc: dict[str, Callable[..., bytes]] = {}
 
     def ipiri(
         self,
@@ -107,27 +104,10 @@ class IPAccessRecords:
     def ipcc(self, packet: bytes, direction: str = "toTarget", *,
              time: int | None = None) -> bytes:
         """A PS-PDU with an IPCC carrying one IP packet (TS 102 232-3 6.1, iPPackets)."""
-        encode = self._cc_encoders.get(direction)
-        if encode is None:
-            encode = self._cc_template(direction).encode
-        if type(packet) is not bytes:
-            if not isinstance(packet, (bytearray, memoryview)):
-                raise EncodeError(
-                    f"the IP packet must be bytes, got {type(packet).__name__}", "iPPackets"
-                )
-            packet = bytes(packet)
-        ns = self._now_ns() if time is None else time
-        if self._micro_only:  # holes in order: seq, sec, usec, packet
-            return encode(self._take_cc(), ns // _NS, ns // 1000 % 1_000_000, packet)
-        stamps = self.builder._times(ns)
-        args: dict[str, Any] = {"packet": packet}
-        if "microSecondTimeStamp" in stamps:
-            args["sec"] = stamps["microSecondTimeStamp"]["seconds"]
-            args["usec"] = stamps["microSecondTimeStamp"]["microSeconds"]
-        if "timeStamp" in stamps:
-            args["ts"] = stamps["timeStamp"]
-        args["seq"] = self._take_cc()
-        return encode(**args)
+        emit = self._cc.get(direction)
+        if emit is None:
+            emit = self._cc_encoder(direction)
+        return emit(packet, time)
 
     def ipcc_segmented(self, packet: bytes, max_segment: int, direction: str = "toTarget", *,
                        time: int | None = None) -> list[bytes]:
@@ -140,7 +120,7 @@ class IPAccessRecords:
             packet, max_segment=max_segment, direction=direction, time=time,
         )
 
-    def _cc_template(self, direction: str) -> Template:
+    def _cc_encoder(self, direction: str) -> Callable[..., bytes]:
         _check_direction(direction)
         payload = (
             "cCPayloadSequence",
@@ -150,16 +130,14 @@ class IPAccessRecords:
                     "cCContents": (
                         "iPCC",
                         {"iPCCObjId": self.cc_obj_id,
-                         "iPCCContents": ("iPPackets", Hole("packet"))},
+                         "iPCCContents": ("iPPackets", Hole("content"))},
                     ),
                 }
             ],
         )
-        template = self.builder.template(("iPCC", direction), payload)
-        if self._micro_only and template.fields != ("seq", "sec", "usec", "packet"):
-            raise AssertionError(f"unexpected hole order {template.fields}")
-        self._cc_encoders[direction] = template.encode
-        return template
+        emit = self.builder.content_encoder(("iPCC", direction), payload, field="iPPackets")
+        self._cc[direction] = emit
+        return emit
 
 
 def _str(value: object) -> str:

@@ -21,7 +21,7 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from ..asn1c import Hole, Specification, Template
+from ..asn1c import Hole, Specification
 from ..errors import EncodeError, Error
 from .ip_access import ip_address
 from .ps import _IRI_TYPES, _PAYLOAD_DIRECTIONS, PSPDUBuilder
@@ -36,8 +36,6 @@ none for the others) — TS 102 232-5 ``IPMMCC.mMCCprotocol``."""
 STREAM_ID_MAX = 0xFFFFFFFF
 """The largest ``int`` stream identifier: four octets, the width of an RTP SSRC (RFC 3550)."""
 
-_NS = 1_000_000_000
-_NS_LIMIT = 2**64 * _NS  # MicroSecondTimeStamp seconds are 0..2**64-1 (TS 102 232-1)
 _PROTOCOL_OF_FRAME = {"rtpFrame": "rTP", "artificialRtpFrame": "rTP", "msrpFrame": "mSRP",
                       "udptlFrame": "uDPTL"}
 _IP_ADDRESS_TYPES = (str, ipaddress.IPv4Address, ipaddress.IPv6Address)
@@ -97,11 +95,7 @@ class IPMMRecords:
         """The IPMMCC ``frameType`` items of the specification (TS 102 232-5 FrameType)."""
         self.protocols: tuple[str, ...] = _enum_names(spec, "IPMultimediaPDU.MMCCprotocol")
         """The ``mMCCprotocol`` items of the specification (TS 102 232-5 MMCCprotocol)."""
-        self._cc_templates: dict[tuple[Any, ...], Template] = {}
-        self._take_cc = builder.numbering("CC")
-        self._stamps = _TemplateStamps(builder)
-        self._now_ns: Callable[[], int] = builder.clock.time_source
-        self._micro_only = builder.time_stamps == "microSecondTimeStamp"
+        self._cc: dict[tuple[Any, ...], Callable[..., bytes]] = {}
 
     # -- IRI ------------------------------------------------------------------------------
 
@@ -200,20 +194,13 @@ class IPMMRecords:
             stream_id = stream_identifier(stream_id)  # bytes: equal values share a template
             key = (direction, frame_type, stream_id, protocol)
         try:
-            template = self._cc_templates[key]
+            emit = self._cc[key]
         except (KeyError, TypeError):  # new, or unhashable and about to be refused
-            template = self._cc_template(direction, frame_type, stream_id, protocol)
-        if type(packet) is not bytes:
-            packet = _octets(packet, "mMCCContents")
-        ns = self._now_ns() if time is None else time
-        if self._micro_only and type(ns) is int and 0 <= ns < _NS_LIMIT:
-            # holes in order: seq, sec, usec, content (checked by _positional)
-            return template.encode(self._take_cc(), ns // _NS, ns // 1000 % 1_000_000, packet)
-        args = self._stamps(ns)  # other time-stamp modes; checks the time
-        return template.encode(seq=self._take_cc(), content=packet, **args)
+            emit = self._cc_encoder(direction, frame_type, stream_id, protocol)
+        return emit(packet, time)
 
-    def _cc_template(self, direction: object, frame_type: object,
-                     stream_id: int | bytes | None, protocol: object) -> Template:
+    def _cc_encoder(self, direction: object, frame_type: object,
+                    stream_id: int | bytes | None, protocol: object) -> Callable[..., bytes]:
         _check_name(direction, _DIRECTIONS, "payloadDirection",
                     "TS 102 232-1 PayloadDirection")
         value: dict[str, Any] = {"iPMMCCObjId": self.cc_obj_id, "mMCCContents": Hole("content")}
@@ -231,50 +218,20 @@ class IPMMRecords:
                                                 "TS 102 232-5 MMCCprotocol")
         payload = ("cCPayloadSequence",
                    [{"payloadDirection": direction, "cCContents": ("iPMMCC", value)}])
-        template = self.builder.template(
+        emit = self.builder.content_encoder(
             ("iPMMCC", direction, value.get("frameType"), value.get("streamIdentifier"),
              value.get("mMCCprotocol")),
             payload,
+            field="mMCCContents",
         )
-        _positional(template, self._micro_only)
-        self._cc_templates[(direction, frame_type, stream_id, protocol)] = template
-        return template
+        self._cc[(direction, frame_type, stream_id, protocol)] = emit
+        return emit
 
 
 # -- helpers shared by the service record modules (ipmm, email, pstn) -------------------------
 
 _DIRECTIONS = tuple(sorted(_PAYLOAD_DIRECTIONS))
 _IRI_TYPE_NAMES = tuple(sorted(_IRI_TYPES))
-
-
-class _TemplateStamps:
-    """The time-stamp arguments of a template PDU (``sec``/``usec`` and/or ``ts``), checked
-    before the caller takes a sequence number (TS 102 232-1 5.2.6)."""
-
-    def __init__(self, builder: PSPDUBuilder) -> None:
-        self._builder = builder
-        self._now: Callable[[], int] = builder.clock.time_source
-        self._micro_only = builder.time_stamps == "microSecondTimeStamp"
-
-    def __call__(self, time: int | datetime | None) -> dict[str, Any]:
-        ns = self._now() if time is None else time
-        if self._micro_only and type(ns) is int and 0 <= ns < _NS_LIMIT:
-            return {"sec": ns // _NS, "usec": ns // 1000 % 1_000_000}
-        stamps = self._builder._times(ns)  # checks the value, raising EncodeError
-        args: dict[str, Any] = {}
-        micro = stamps.get("microSecondTimeStamp")
-        if micro is not None:
-            args["sec"] = micro["seconds"]
-            args["usec"] = micro["microSeconds"]
-        if "timeStamp" in stamps:
-            args["ts"] = stamps["timeStamp"]
-        return args
-
-
-def _positional(template: Template, micro_only: bool) -> None:
-    """Check that a CC template's holes come in the order its fast path passes them."""
-    if micro_only and template.fields != ("seq", "sec", "usec", "content"):
-        raise AssertionError(f"unexpected hole order {template.fields}")
 
 
 def _iri_pdu(builder: PSPDUBuilder, contents: tuple[str, Any], *, iri_type: object,

@@ -34,7 +34,6 @@ from types import MappingProxyType
 from typing import Any
 
 from ..asn1c import Hole, Template
-from ..correlation import generalized_time, micro_second_timestamp
 from ..errors import EncodeError
 from .ps import PSPDUBuilder, _check_direction
 
@@ -494,24 +493,6 @@ def pdu_session_release(
                                          more=more))
 
 
-# -- PS-PDU time fields through the builder's public settings -------------------------------------
-
-
-def _time_holes(builder: PSPDUBuilder, time: int | datetime | None) -> dict[str, Any]:
-    """The template arguments for the time fields of ``builder``'s PSHeader (TS 102 232-1
-    5.2.6): ``sec``/``usec`` and/or ``ts``, as :meth:`PSPDUBuilder.template` leaves them."""
-    clock = builder.clock
-    value = clock.now_ns() if time is None else time
-    args: dict[str, Any] = {}
-    if builder.time_stamps != "timeStamp":
-        stamp = micro_second_timestamp(value)
-        args["sec"] = stamp["seconds"]
-        args["usec"] = stamp["microSeconds"]
-    if builder.time_stamps != "microSecondTimeStamp":
-        args["ts"] = generalized_time(value, utc=clock.utc, precision=clock.precision)
-    return args
-
-
 # -- the records ------------------------------------------------------------------------------
 
 
@@ -539,8 +520,7 @@ class MobileRecords:
         self._encode_iri = spec.encoder("TS33128Payloads.IRIPayload")
         self._encode_cc = spec.encoder("TS33128Payloads.CCPayload")
         self._inner: dict[tuple[str, int | None, bool], Template] = {}
-        self._outer: dict[str, Template] = {}
-        self._take_cc: Callable[[], int] | None = None
+        self._outer: dict[str, Callable[..., bytes]] = {}
 
     # -- payloads ------------------------------------------------------------------------------
 
@@ -636,15 +616,11 @@ class MobileRecords:
             inner = self._inner_template(payload_type, qfi, extended)
         outer = self._outer.get(direction)
         if outer is None:
-            outer = self._outer_template(direction)
+            outer = self._outer_encoder(direction)
         if type(packet) is not bytes and isinstance(packet, bytearray | memoryview):
             packet = bytes(packet)
         contents = inner.encode(packet=packet)  # raises naming the field for a bad packet
-        args = _time_holes(self.builder, time)
-        take = self._take_cc
-        if take is None:
-            take = self._take_cc = self.builder.numbering("CC")
-        return outer.encode(seq=take(), cc=contents, **args)
+        return outer(contents, time)
 
     def _inner_template(self, payload_type: str, qfi: int | None, extended: bool) -> Template:
         spec = self.builder.spec
@@ -668,15 +644,16 @@ class MobileRecords:
         self._inner[(payload_type, qfi, extended)] = template
         return template
 
-    def _outer_template(self, direction: str) -> Template:
+    def _outer_encoder(self, direction: str) -> Callable[..., bytes]:
         _check_direction(direction)
         payload = ("cCPayloadSequence", [{
             "payloadDirection": direction,
-            "cCContents": ("threeGPP33128DefinedCC", Hole("cc")),
+            "cCContents": ("threeGPP33128DefinedCC", Hole("content")),
         }])
-        template = self.builder.template(("threeGPP33128DefinedCC", direction), payload)
-        self._outer[direction] = template
-        return template
+        emit = self.builder.content_encoder(("threeGPP33128DefinedCC", direction), payload,
+                                            field="threeGPP33128DefinedCC")
+        self._outer[direction] = emit
+        return emit
 
 
 def _str(value: object) -> str:

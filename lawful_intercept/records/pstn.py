@@ -21,20 +21,16 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from ..asn1c import Hole, Template
+from ..asn1c import Hole
 from ..errors import EncodeError
 from .ipmm import (
     _DIRECTIONS,
-    _NS,
-    _NS_LIMIT,
     _check_name,
     _enum_names,
     _integer,
     _iri_pdu,
     _octets,
-    _positional,
     _str,
-    _TemplateStamps,
 )
 from .ps import PSPDUBuilder
 
@@ -62,11 +58,7 @@ class PstnIsdnRecords:
         self.alternate_protocols: tuple[str, ...] = _enum_names(
             spec, "PstnIsdnPDU.AlternateProtocol")
         """The ``alternateProtocol`` items (TS 102 232-6 AlternateProtocol)."""
-        self._cc_templates: dict[tuple[Any, ...], Template] = {}
-        self._take_cc = builder.numbering("CC")
-        self._stamps = _TemplateStamps(builder)
-        self._now_ns: Callable[[], int] = builder.clock.time_source
-        self._micro_only = builder.time_stamps == "microSecondTimeStamp"
+        self._cc: dict[tuple[Any, ...], Callable[..., bytes]] = {}
 
     def supplementary_info(
         self,
@@ -202,19 +194,12 @@ class PstnIsdnRecords:
                         "TS 102 232-1 PayloadDirection")
             return self.builder.cc(("pstnIsdnCC", value), direction=direction, time=time)
         try:
-            template = self._cc_templates[(direction, cc_link_id)]
+            emit = self._cc[(direction, cc_link_id)]
         except (KeyError, TypeError):  # new, or unhashable and about to be refused
-            template = self._cc_template(direction, cc_link_id)
-        if type(content) is not bytes:
-            content = _octets(content, "pstnIsdnCCContents")
-        ns = self._now_ns() if time is None else time
-        if self._micro_only and type(ns) is int and 0 <= ns < _NS_LIMIT:
-            # holes in order: seq, sec, usec, content (checked by _positional)
-            return template.encode(self._take_cc(), ns // _NS, ns // 1000 % 1_000_000, content)
-        args = self._stamps(ns)  # other time-stamp modes; checks the time
-        return template.encode(seq=self._take_cc(), content=content, **args)
+            emit = self._cc_encoder(direction, cc_link_id)
+        return emit(content, time)
 
-    def _cc_template(self, direction: object, cc_link_id: int | None) -> Template:
+    def _cc_encoder(self, direction: object, cc_link_id: int | None) -> Callable[..., bytes]:
         _check_name(direction, _DIRECTIONS, "payloadDirection", "TS 102 232-1 PayloadDirection")
         value: dict[str, Any] = {"pstnIsdnCCObjId": self.cc_obj_id,
                                  "pstnIsdnCCContents": Hole("content")}
@@ -223,7 +208,7 @@ class PstnIsdnRecords:
                                          "TS 102 232-6 INTEGER (0..65535)")
         payload = ("cCPayloadSequence",
                    [{"payloadDirection": direction, "cCContents": ("pstnIsdnCC", value)}])
-        template = self.builder.template(("pstnIsdnCC", direction, cc_link_id), payload)
-        _positional(template, self._micro_only)
-        self._cc_templates[(direction, cc_link_id)] = template
-        return template
+        emit = self.builder.content_encoder(("pstnIsdnCC", direction, cc_link_id), payload,
+                                            field="pstnIsdnCCContents")
+        self._cc[(direction, cc_link_id)] = emit
+        return emit
