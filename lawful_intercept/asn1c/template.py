@@ -10,7 +10,7 @@ function that writes only the holes and the lengths that depend on them (X.690 8
 from __future__ import annotations
 
 import keyword
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..errors import EncodeError
@@ -48,7 +48,10 @@ class Template:
     same :class:`~lawful_intercept.EncodeError` for a bad argument.
     """
 
-    def __init__(self, type_name: str, fields: tuple[str, ...], fn: Callable[..., bytes]):
+    def __init__(self, type_name: str, fields: tuple[str, ...], fn: Callable[..., bytes],
+                 body: str = "", gen: FastCodegen | None = None):
+        self._body = body
+        self._gen = gen
         self.type_name = type_name
         self.fields = fields
         """The names of the holes, in the order they appear in the value."""
@@ -62,6 +65,41 @@ class Template:
 
     def __repr__(self) -> str:
         return f"<Template {self.type_name} holes={', '.join(self.fields)}>"
+
+    def specialize(
+        self,
+        signature: str,
+        prologue: Sequence[str],
+        values: Mapping[str, object],
+        *,
+        trusted: Sequence[str] = (),
+    ) -> Callable[..., bytes]:
+        """Compile ``def f(<signature>)``: the ``prologue`` lines, which must assign every
+        hole by its name, followed by this template's encoding — one function where a caller
+        would otherwise compute the holes and then call :attr:`encode`.
+
+        ``values`` are objects the prologue uses, written ``{name}`` in its lines. The holes
+        are checked as :attr:`encode` checks them: a bad value ends in the same
+        ``EncodeError``. For per-PDU paths that derive their holes (a sequence number, the
+        time) from a counter and a clock. ``trusted`` names holes the prologue guarantees to be
+        of the right Python type and within their constraints: their checks are left out.
+        """
+        gen = self._gen
+        if gen is None:
+            raise TypeError("this template cannot be specialized")
+        mapping = {name: gen._const(value, "pv") for name, value in values.items()}
+        lines = [f"def {{fn}}({signature}):"]
+        lines += ["    " + line.format(**mapping) for line in prologue]
+        name = gen._const(None, "spec")
+        body = "\n".join(
+            line for line in self._body.split("\n")
+            if not any(line.endswith(f"# type-check {hole}") for hole in trusted)
+        )
+        source = "\n".join(lines).replace("{fn}", name) + "\n" + body
+        code = compile(source, "<lawful_intercept specialized template>", "exec")
+        exec(code, gen.ns)
+        fn: Callable[..., bytes] = gen.ns[name]
+        return fn
 
 
 def _has_hole(value: object) -> bool:
@@ -241,20 +279,30 @@ class _Builder:
         kind = t.kind
         cons = t.constraints
         lines: list[str] = []
+        known_length = False
         if simple and kind in (Kind.OCTET_STRING, Kind.INTEGER):
+            # Lines marked "# type-check" may be left out by Template.specialize(trusted=...).
             if kind is Kind.OCTET_STRING:
-                lines.append(f"if type({x}) is not bytes: {fb}")
+                lines.append(f"if type({x}) is not bytes: {fb}  # type-check {x}")
                 test = _range_test(f"len({x})", cons.size)
                 if test:
                     lines.append(f"if not ({test}): {fb}")
                 lines.append(f"{c} = {x}")
             else:
-                lines.append(f"if type({x}) is not int: {fb}")
                 test = _range_test(x, cons.value)
-                if test:
-                    lines.append(f"if not ({test}): {fb}")
-                lines.append(f"{c} = S[{x}] if 0 <= {x} < 128 else {x}.to_bytes(({x} + ({x} < 0))"
-                             ".bit_length() // 8 + 1, 'big', signed=True)")
+                lines.append(f"if type({x}) is not int" + (f" or not ({test})" if test else "")
+                             + f": {fb}  # type-check {x}")
+                if cons.value is not None and all(
+                    r.lower is not None and r.lower >= 0 for r in cons.value
+                ):
+                    # Non-negative: minimal two's complement is bit_length // 8 + 1 octets.
+                    lines.append(f"if {x} < 128: {c} = S[{x}]; {m} = 1")
+                    lines.append(f"else: {m} = ({x}.bit_length() >> 3) + 1; "
+                                 f"{c} = {x}.to_bytes({m}, 'big')")
+                    known_length = True
+                else:
+                    lines.append(f"{c} = S[{x}] if 0 <= {x} < 128 else {x}.to_bytes(({x} + "
+                                 f"({x} < 0)).bit_length() // 8 + 1, 'big', signed=True)")
             # The contents' own header depends only on their length: computed with the others.
             h = self.var("h")
             ident = identifier_octets(t.tags[0], False)
@@ -277,7 +325,8 @@ class _Builder:
                 self.hdr.add(1, f"{size} = {m} if {m} > 0 else 0")
             frag.pieces.append(c)
             frag.var_lens.append(size)
-        lines.append(f"{m} = len({c})")
+        if not known_length:
+            lines.append(f"{m} = len({c})")
         self.contents.append((c, m))
         if hole.optional:
             self.emit(f"if {x} is None:")
@@ -369,4 +418,4 @@ def build_template(
         return full(_fill(fixed, args))
 
     gen.ns[fb_name] = slow_path
-    return Template(type_name, tuple(names), fn)
+    return Template(type_name, tuple(names), fn, body, gen)

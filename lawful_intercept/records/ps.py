@@ -325,7 +325,7 @@ class PSPDUBuilder:
             return cached
         template = self.template(key, payload)
         encode = template.encode
-        take = self.numbering(kind)
+        take = self.numbering(kind).taker()
         now = self._time_source
         micro_only = self.time_stamps == "microSecondTimeStamp"
         if micro_only and template.fields != ("seq", "sec", "usec", "content"):
@@ -334,6 +334,7 @@ class PSPDUBuilder:
         time_args = self._time_args
 
         def emit(content: bytes, time: int | datetime | None = None) -> bytes:
+            # The general path: other time-stamp modes, or a time given as a datetime.
             if type(content) is not bytes:
                 if not isinstance(content, (bytearray, memoryview)):
                     raise EncodeError(f"{field} must be bytes, got {type(content).__name__}",
@@ -345,6 +346,23 @@ class PSPDUBuilder:
             args = time_args(ns)  # other time-stamp modes; checks the time
             return encode(seq=take(), content=content, **args)
 
+        if micro_only:
+            # The common path in one function: content typed, clock read and number taken
+            # (in that order, so that nothing is numbered for a bad call), then the encoding.
+            emit = template.specialize(
+                "content, time=None",
+                [
+                    "if type(content) is not bytes or (time is not None and "
+                    "not (type(time) is int and 0 <= time < {limit})):",
+                    "    return {general}(content, time)",
+                    "ns = {now}() if time is None else time",
+                    "seq = {take}()",
+                    "sec = ns // 1000000000",
+                    "usec = ns // 1000 % 1000000",
+                ],
+                {"general": emit, "now": now, "take": take, "limit": _NS_LIMIT},
+                trusted=("seq", "sec", "usec", "content"),
+            )
         self._content_encoders[key] = emit
         return emit
 
