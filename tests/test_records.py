@@ -248,3 +248,48 @@ def test_hi1_and_keep_alive_response() -> None:
     assert pdu["payload"][0] == "hI1-Operation"
     answer = spec.decode("PS-PDU", builder.keep_alive_response())
     assert answer["payload"] == ("tRIPayload", ("keep-aliveResponse", None))
+
+
+_EVENTS = ["accessAttempt", "accessAccept", "accessReject", "accessFailed", "sessionStart",
+           "sessionEnd", "interimUpdate"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    event=st.sampled_from(_EVENTS),
+    user=st.text(min_size=1, max_size=40),
+    address=st.one_of(st.ip_addresses(v=4), st.ip_addresses(v=6)),
+    iri_type=st.sampled_from(["iRI-Begin", "iRI-Continue", "iRI-End", "iRI-Report", None]),
+    octets=st.integers(0, 2**64 - 1),
+    packets=st.lists(st.tuples(st.binary(max_size=1600),
+                               st.sampled_from(["toTarget", "fromTarget"])), max_size=8),
+)
+def test_ip_access_records_round_trip(event: str, user: str, address: Any, iri_type: Any,
+                                      octets: int, packets: list[tuple[bytes, str]]) -> None:
+    spec = lawful_intercept.bundled()
+    records = IPAccessRecords(PSPDUBuilder(_identity(), clock=_stepping_clock()))
+    iri = spec.decode("PS-PDU", records.ipiri(event, target_username=user, access_type="xDSL",
+                                              target_ip=address, iri_type=iri_type,
+                                              octetsReceived=octets))
+    payload = iri["payload"][1][0]
+    assert payload.get("iRIType") == iri_type
+    contents = payload["iRIContents"][1]["iPIRIContents"]
+    assert contents["accessEventType"] == event
+    assert contents["targetUsername"] == user.encode()
+    assert contents["targetIPAddress"]["iP-value"] == ("iPBinaryAddress", address.packed)
+    assert contents["octetsReceived"] == octets
+    for n, (packet, direction) in enumerate(packets):
+        cc = spec.decode("PS-PDU", records.ipcc(packet, direction))
+        assert cc["pSHeader"]["sequenceNumber"] == n
+        body = cc["payload"][1][0]
+        assert body["payloadDirection"] == direction
+        assert body["cCContents"][1]["iPCCContents"] == ("iPPackets", packet)
+
+
+def test_pdu_acknowledgement_tri_pdus() -> None:
+    spec = lawful_intercept.bundled()
+    builder = PSPDUBuilder(_identity(), clock=Clock(lambda: T0))
+    assert spec.decode("PS-PDU", builder.pdu_acknowledgement_request())["payload"] == (
+        "tRIPayload", ("pDUAcknowledgementRequest", None))
+    assert spec.decode("PS-PDU", builder.pdu_acknowledgement_response())["payload"] == (
+        "tRIPayload", ("pDUAcknowledgementResponse", None))

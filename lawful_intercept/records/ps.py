@@ -252,6 +252,16 @@ class PSPDUBuilder:
         """A keep-aliveResponse TRI PDU (TS 102 232-1 6.4.5), the LEMF's answer."""
         return self.tri(("keep-aliveResponse", None), time=time)
 
+    def pdu_acknowledgement_request(self, *, time: int | datetime | None = None) -> bytes:
+        """A pDUAcknowledgementRequest TRI PDU (TS 102 232-1 TRIPayload [12], versions that
+        have it): asks the LEMF to acknowledge the PDUs received so far."""
+        return self.tri(("pDUAcknowledgementRequest", None), time=time)
+
+    def pdu_acknowledgement_response(self, *, time: int | datetime | None = None) -> bytes:
+        """A pDUAcknowledgementResponse TRI PDU (TS 102 232-1 TRIPayload [13]), the LEMF's
+        answer to a request."""
+        return self.tri(("pDUAcknowledgementResponse", None), time=time)
+
     def segmented_cc(
         self,
         contents: Callable[[bytes], tuple[str, Any]],
