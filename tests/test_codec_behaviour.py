@@ -685,3 +685,23 @@ def test_lenient_decode_keeps_unknown_extensions_of_enumerated_and_choice() -> N
     assert value == {"e": 5, "c": ("[3]", H("a3030101ff"))}
     with pytest.raises(DecodeError):  # not extensible: unknown even when lenient
         spec.decode("F", H("0a0105"), strict=False)
+
+
+def test_template_hole_on_a_default_member_follows_der() -> None:
+    """A hole on a DEFAULT member: given the default value, the member is left out, as
+    encode leaves it out (X.690 11.5); found by the template property test (mapDatum)."""
+    from lawful_intercept import Hole
+
+    spec = lawful_intercept.compile_string(
+        "M DEFINITIONS IMPLICIT TAGS ::= BEGIN\n"
+        "E ::= ENUMERATED { a(0), b(1) }\n"
+        "T ::= SEQUENCE { x [0] INTEGER, d [1] E DEFAULT a, n [2] INTEGER DEFAULT 7,"
+        " y [3] INTEGER }\n"
+        "END\n"
+    )
+    template = spec.template("T", {"x": 1, "d": Hole("d"), "n": Hole("n"), "y": Hole("y")})
+    for d in ("a", "b"):
+        for n in (7, 8, 0):
+            value = {"x": 1, "d": d, "n": n, "y": 5}
+            assert template.encode(d=d, n=n, y=5) == spec.encode("T", value)
+    assert template.encode(d="a", n=7, y=5) == H("3006800101830105")

@@ -16,7 +16,7 @@ from typing import Any
 from ..errors import EncodeError
 from .codec import _sort_tag, identifier_octets
 from .fast import FastCodegen, _range_test, _Source
-from .model import Kind, Type
+from .model import NO_DEFAULT, Kind, Type
 
 __all__ = ["Hole", "Template", "build_template"]
 
@@ -180,10 +180,10 @@ class _Builder:
     def emit(self, text: str) -> None:
         self.src.add(1, text)
 
-    def node(self, t: Type, value: object, path: str) -> _Frag:
+    def node(self, t: Type, value: object, path: str, default: object = NO_DEFAULT) -> _Frag:
         frag = _Frag()
         if isinstance(value, Hole):
-            return self._hole(t, value, path)
+            return self._hole(t, value, path, default)
         if not _has_hole(value):
             try:
                 const = self.gen.bytes_encoder(t)(value)
@@ -255,7 +255,7 @@ class _Builder:
                 raise self._error(sub, "an optional hole needs an OPTIONAL member")
             if c.has_default and not _has_hole(v) and v == c.default:
                 continue
-            frag.extend(self.node(c.type, v, sub))
+            frag.extend(self.node(c.type, v, sub, c.default))
 
     def _choice(self, t: Type, value: object, path: str, frag: _Frag) -> None:
         if not (isinstance(value, tuple) and len(value) == 2):
@@ -266,11 +266,18 @@ class _Builder:
             raise self._error(path, f"{name!r} is not an alternative of the CHOICE")
         frag.extend(self.node(alt.type, v, f"{path}.{name}" if path else str(name)))
 
-    def _hole(self, t: Type, hole: Hole, path: str) -> _Frag:
+    def _hole(self, t: Type, hole: Hole, path: str, default: object = NO_DEFAULT) -> _Frag:
         if any(h.name == hole.name for h in self.holes):
             raise self._error(path, f"hole {hole.name!r} is used twice")
         self.holes.append(hole)
         x = hole.name
+        # The member may be absent per call: an optional hole given None, or a DEFAULT member
+        # given its default value, which DER leaves out (X.690 11.5).
+        tests = [f"{x} is None"] if hole.optional else []
+        if default is not NO_DEFAULT:
+            tests.append(f"{x} == {self.gen._const(default, 'hd')}")
+        absent_when = bool(tests)
+        absent_test = " or ".join(tests)
         fb = "return __FALLBACK__"
         frag = _Frag()
         c = self.var("c")
@@ -306,8 +313,8 @@ class _Builder:
             # The contents' own header depends only on their length: computed with the others.
             h = self.var("h")
             ident = identifier_octets(t.tags[0], False)
-            size = f"{m}p" if hole.optional else m
-            if hole.optional:
+            size = f"{m}p" if absent_when else m
+            if absent_when:
                 self.hdr.add(1, f"{size} = {m} if {m} > 0 else 0")
                 self.hdr.add(1, f"{h} = b'' if {m} < 0 else {ident!r} + {_length_expr(size)}")
             else:
@@ -320,16 +327,16 @@ class _Builder:
             lines.append(f"    {c} = {enc}({x})")
             lines.append("except EncodeError:")
             lines.append(f"    {fb}")
-            size = f"{m}p" if hole.optional else m
-            if hole.optional:
+            size = f"{m}p" if absent_when else m
+            if absent_when:
                 self.hdr.add(1, f"{size} = {m} if {m} > 0 else 0")
             frag.pieces.append(c)
             frag.var_lens.append(size)
         if not known_length:
             lines.append(f"{m} = len({c})")
         self.contents.append((c, m))
-        if hole.optional:
-            self.emit(f"if {x} is None:")
+        if absent_when:
+            self.emit(f"if {absent_test}:")
             self.emit(f"    {c} = b''")
             self.emit(f"    {m} = -1")
             self.emit("else:")
