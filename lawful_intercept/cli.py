@@ -43,7 +43,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     print(
         "The end-to-end demo (building IRI and CC records and delivering them over TLS to a\n"
         "local test collection function) arrives with the delivery layer in a later release.\n"
-        "This release provides the ASN.1 compiler and the BER codec: see the README."
+        "This release provides the compiler, the bundled modules, the record builders and the "
+        "first delivery parts: see the README."
     )
     return 0
 
