@@ -87,28 +87,9 @@ GROUPS_WITHOUT_OIDS = {"atis-t1678-vop", "atis-t1ias"}
 # --------------------------------------------------------------------------------------------
 # An independent reading of module headers and type assignments.
 
-_COMMENT = re.compile(r"--.*?(?:--|$)|/\*.*?\*/", re.M | re.S)
-_HEADER = re.compile(r"(?:^|\n)\s*([A-Z][\w-]*)\s*(\{[^{}]*\})?\s*DEFINITIONS\b")
-_ARC = re.compile(r"[A-Za-z][\w-]*\s*\(\s*(\d+)\s*\)|(\d+)|([A-Za-z][\w-]*)")
-_BARE_ARCS = {"itu-t": 0, "ccitt": 0, "iso": 1, "joint-iso-itu-t": 2, "joint-iso-ccitt": 2}
-_TYPE_ASSIGNMENT = re.compile(r"(?:^|\n)[ \t]*([A-Z][\w-]*)\s*::=\s*(CLASS\b)?")
-
-
-def _read(path: Path) -> str:
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252")
-    return _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
-
-
-def _dotted(oid_text: str) -> str:
-    arcs = []
-    for m in _ARC.finditer(oid_text[1:-1]):
-        number = m.group(1) or m.group(2)
-        arcs.append(int(number) if number else _BARE_ARCS[m.group(3)])
-    return ".".join(map(str, arcs))
+# The same independent reading of headers the bundled-module conformance tests use.
+from _conformance_support import _HEADER, _TYPE_ASSIGNMENT, _dotted  # noqa: E402
+from _conformance_support import _text as _read  # noqa: E402
 
 
 def expected_contents(paths: list[Path]) -> tuple[dict[str, str | None], set[tuple[str, str]]]:
