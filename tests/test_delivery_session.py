@@ -900,3 +900,59 @@ def test_long_random_runs(seed: int) -> None:
     operations = [(k, a) for k, a in operations if k != "drop" or rng.random() < 0.3]
     run_scenario(operations, ["off", "request", "negotiate"][seed % 3], seed % 4 != 0,
                  1 + seed % 5, seed % 7, [0.0, 5.0, 50.0][seed % 3])
+
+
+# -- streams without TRI PDUs (ATIS, PacketCable) ------------------------------------------
+
+
+def laes_records(n: int) -> list[bytes]:
+    from lawful_intercept.records import LAESRecords
+
+    laes = LAESRecords("CASE-7", "IAP-1", spec=SPEC, clock=CLOCK)
+    from lawful_intercept.correlation import generalized_time
+
+    return [laes.message("connTest", {"timestamp": generalized_time(T0_NS + i)})
+            for i in range(n)]
+
+
+def test_stream_without_tri_pdus() -> None:
+    records = laes_records(5)
+    link = Link(HandoverSession(tri=None, pdu_type="LAESProtocol", resend_window=2,
+                                resend_window_seconds=0),
+                pdu_type="LAESProtocol")
+    link.connect()
+    for n, pdu in enumerate(records):
+        link.sender.send(n, pdu)
+    link.deliver()
+    assert link.received == records
+    assert [type(e) for e in link.receiver_events] == [RecordReceived] * 5
+    assert link.acknowledged("window") == [0, 1, 2]  # the last two stay in the window
+    assert link.sender.next_deadline() is None or link.sender.next_deadline() > 1e9
+    link.advance(10_000.0)
+    assert link.sender.data_to_send() == b""  # never a keep-alive
+    assert link.sender.flush() is None and link.sender.data_to_send() == b""
+    assert link.of(ResendNeeded) == []
+    assert link.drop() and link.of(ResendNeeded)[0].record_ids == (3, 4)
+
+
+def test_stream_without_tri_pdus_refuses_what_needs_them() -> None:
+    with pytest.raises(ValueError, match="acknowledgement needs TRI PDUs"):
+        HandoverSession(tri=None, pdu_type="LAESProtocol", acknowledgement="request")
+    with pytest.raises(ValueError, match="TRI PDUs exist only on PS-PDU connections"):
+        HandoverSession(tri=tri_builder(), pdu_type="LAESProtocol")
+    with pytest.raises(ValueError, match=r"pdu_type: .*several modules"):
+        ReceiverSession(SPEC, pdu_type="CC-APDU")
+    with pytest.raises(ValueError, match="pdu_type: unknown type 'NoSuchPDU'"):
+        HandoverSession(tri=None, pdu_type="NoSuchPDU")
+
+
+def test_peer_pdus_on_a_stream_without_tri_are_reported() -> None:
+    records = laes_records(2)
+    session = HandoverSession(tri=None, pdu_type="LAESProtocol")
+    session.connection_made(0.0)
+    session.receive_data(records[0])
+    assert [type(e) for e in session.events()] == [PeerMessage]
+    session.receive_data(b"\x30\x03\x02\x01")  # not an LAESProtocol
+    session.receive_data(b"\x01")
+    assert [type(e) for e in session.events()] == [ProtocolError]
+    assert session.state is SessionState.FAILED

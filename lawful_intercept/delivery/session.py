@@ -38,9 +38,9 @@ import math
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal, cast
 
-from ..errors import DecodeError, EncodeError
+from ..errors import DecodeError, EncodeError, Error
 from ..stream import DEFAULT_MAX_PDU_SIZE, PDU, FramingError, PDUReader
 
 if TYPE_CHECKING:
@@ -320,17 +320,26 @@ class _Peer:
     """What both sides share: framing and decoding of the peer's PS-PDUs (TS 102 232-1
     clause 6), the event queue, the answers that echo a request's header."""
 
-    def __init__(self, spec: Specification, max_pdu_size: int) -> None:
+    def __init__(self, spec: Specification, max_pdu_size: int, pdu_type: str) -> None:
         self.spec = spec
+        self.pdu_type = pdu_type
+        """The ASN.1 type of the PDUs on this connection (``"PS-PDU"``, or e.g. an ATIS or
+        PacketCable top-level type, which carry no TRI PDUs)."""
         self._max_pdu_size = max_pdu_size
         self._events: deque[Event] = deque()
-        self._encode = spec.encoder(_PS_PDU)
+        self._ps = pdu_type == _PS_PDU
+        try:
+            spec.get_type(pdu_type)
+        except Error as exc:
+            raise ValueError(f"pdu_type: {exc}") from None
+        self._encode = spec.encoder(_PS_PDU) if self._ps else None
         self._reader = self._new_reader()
 
     def _new_reader(self) -> PDUReader:
         # Lenient decoding: a peer on a newer version of the module (an unknown extension
         # alternative or enumeration item) is not a protocol error.
-        return PDUReader(self.spec, _PS_PDU, max_pdu_size=self._max_pdu_size, strict=False)
+        return PDUReader(self.spec, self.pdu_type, max_pdu_size=self._max_pdu_size,
+                         strict=False)
 
     def next_event(self) -> Event | None:
         """The oldest event not yet taken, or ``None`` when there is none."""
@@ -355,6 +364,7 @@ class _Peer:
         """A TRI answer to ``request``: its PSHeader (LIID, CIN, sequenceNumber, time
         stamps) echoed with ``payload``, so the peer matches it by sequenceNumber."""
         header = request.value["pSHeader"]
+        assert self._encode is not None  # answers exist only on PS-PDU connections
         try:
             return self._encode({"pSHeader": header, "payload": (_TRI, payload)})
         except EncodeError as exc:
@@ -380,7 +390,7 @@ def _undecodable(pdu: PDU) -> ProtocolError:
     error = pdu.error
     assert error is not None
     where = pdu.offset + (error.offset or 0)
-    return ProtocolError(f"the peer sent a PS-PDU that does not decode: {error}", where)
+    return ProtocolError(f"the peer sent a PDU that does not decode: {error}", where)
 
 
 # -- the sender ------------------------------------------------------------------------------
@@ -413,13 +423,21 @@ class HandoverSession(_Peer):
     ``max_batch_bytes`` bounds what one :meth:`data_to_send` returns (whole PDUs; a larger
     one alone); ``None`` hands out everything queued. ``max_pdu_size`` bounds one PDU from
     the peer.
+
+    Streams without TRI PDUs (ATIS-1000678 / ATIS-1000013 and PacketCable CDC deliveries,
+    whose modules define no keep-alive, or a PS-PDU peer that answers none): pass
+    ``tri=None`` and the ``pdu_type`` of the stream (e.g. ``"LAESProtocol"``). No
+    keep-alive is written and acknowledgement must be ``"off"``: records count as delivered
+    by the resend window only, and a silent network is found by TCP alone. Anything the peer
+    sends is reported as :class:`PeerMessage`.
     """
 
     def __init__(
         self,
         spec: Specification | None = None,
         *,
-        tri: PSPDUBuilder | TRIBuilder,
+        tri: PSPDUBuilder | TRIBuilder | None,
+        pdu_type: str = _PS_PDU,
         keep_alive_interval: float = DEFAULT_KEEP_ALIVE_INTERVAL,
         keep_alive_wait: float = DEFAULT_KEEP_ALIVE_WAIT,
         acknowledgement: AcknowledgementMode = "off",
@@ -431,10 +449,16 @@ class HandoverSession(_Peer):
         max_batch_bytes: int | None = None,
         max_pdu_size: int = DEFAULT_MAX_PDU_SIZE,
     ) -> None:
-        build = getattr(tri, "tri", tri)
-        if not callable(build):
+        build: TRIBuilder | None = cast("TRIBuilder | None", getattr(tri, "tri", tri))
+        if tri is not None and not callable(build):
             raise TypeError("tri must be a PSPDUBuilder or a function building TRI PDUs from a "
                             "TRIPayload value")
+        if tri is not None and pdu_type != _PS_PDU:
+            raise ValueError(f"tri: TRI PDUs exist only on PS-PDU connections (TS 102 232-1 "
+                             f"clause 6.4), not with pdu_type={pdu_type!r}: pass tri=None")
+        if tri is None and acknowledgement != "off":
+            raise ValueError("acknowledgement needs TRI PDUs (pDUAcknowledgementRequest): "
+                             "pass a tri builder or acknowledgement='off'")
         if spec is None:
             builder_spec = getattr(tri, "spec", None)
             spec = builder_spec if builder_spec is not None else _default_spec()
@@ -451,7 +475,7 @@ class HandoverSession(_Peer):
         if max_batch_bytes is not None and max_batch_bytes < 1:
             raise ValueError(f"max_batch_bytes must be positive, got {max_batch_bytes!r}")
         alternatives = _tri_alternatives(spec)
-        needed = {_KEEP_ALIVE, _KEEP_ALIVE_RESPONSE}
+        needed = {_KEEP_ALIVE, _KEEP_ALIVE_RESPONSE} if tri is not None else set()
         if acknowledgement != "off":
             needed |= {_ACK_REQUEST, _ACK_RESPONSE}
         if acknowledgement == "negotiate":
@@ -460,9 +484,10 @@ class HandoverSession(_Peer):
         if missing:
             raise ValueError(f"the specification's TRIPayload has no {', '.join(missing)} "
                              "(TS 102 232-1 clause 6.4; an older LI-PS-PDU version?)")
-        super().__init__(spec, max_pdu_size)
-        self._build: TRIBuilder = build
-        self.keep_alive_interval = _check_time("keep_alive_interval", keep_alive_interval)
+        super().__init__(spec, max_pdu_size, pdu_type)
+        self._build = build
+        self.keep_alive_interval = (_check_time("keep_alive_interval", keep_alive_interval)
+                                    if tri is not None else math.inf)
         self.keep_alive_wait = _check_time("keep_alive_wait", keep_alive_wait)
         self.acknowledgement: AcknowledgementMode = acknowledgement
         self.ack_every = ack_every
@@ -644,8 +669,8 @@ class HandoverSession(_Peer):
         if self._ack_active:
             if self._covered < self._next_index - 1:
                 self._queue_ack_request()
-        elif self._keep_alive is None and (self._in_flight or self._next_index - 1
-                                           > self._last_written):
+        elif self._build is not None and self._keep_alive is None and (
+                self._in_flight or self._next_index - 1 > self._last_written):
             self._keep_alive = self._queue_request((_KEEP_ALIVE, None), self._next_index - 1)
 
     # -- outputs --------------------------------------------------------------------------------
@@ -705,7 +730,8 @@ class HandoverSession(_Peer):
                 head = self._in_flight[0]
                 if self._last_written - head.index >= self.resend_window:
                     deadlines.append(head.written_at + self.resend_window_seconds)
-            if self._keep_alive is None and not self._out:
+            if (self._keep_alive is None and not self._out
+                    and self.keep_alive_interval != math.inf):
                 deadlines.append(self._last_sent + self.keep_alive_interval)
         return min(deadlines) if deadlines else None
 
@@ -748,6 +774,7 @@ class HandoverSession(_Peer):
         self._since_request = 0
 
     def _queue_request(self, payload: tuple[str, Any], covers: int) -> _Request:
+        assert self._build is not None  # no request is queued without a TRI builder
         data = self._build(payload)
         try:
             number = int(self.spec.decode(_PS_PDU, data)["pSHeader"]["sequenceNumber"])
@@ -807,6 +834,9 @@ class HandoverSession(_Peer):
     def _handle(self, pdu: PDU) -> None:
         if pdu.error is not None:
             self._fail(_undecodable(pdu))
+            return
+        if not self._ps:
+            self._events.append(PeerMessage(pdu))
             return
         tri = _tri(pdu)
         name = tri[0] if tri is not None else None
@@ -887,19 +917,21 @@ class ReceiverSession(_Peer):
     options that are in ``options`` (an empty set declines everything) and declining the
     rest; the sender's optionComplete ends the negotiation (:class:`OptionsNegotiated`).
 
-    One object per connection. ``strict`` is passed to the decoder.
+    One object per connection. ``pdu_type`` other than ``"PS-PDU"`` (an ATIS or PacketCable
+    stream) has no TRI PDUs: every PDU that decodes is a :class:`RecordReceived`.
     """
 
     def __init__(
         self,
         spec: Specification | None = None,
         *,
+        pdu_type: str = _PS_PDU,
         options: Iterable[str] = (PDU_ACKNOWLEDGEMENT,),
         auto_acknowledge: bool = True,
         answer_keep_alives: bool = True,
         max_pdu_size: int = DEFAULT_MAX_PDU_SIZE,
     ) -> None:
-        super().__init__(spec if spec is not None else _default_spec(), max_pdu_size)
+        super().__init__(spec if spec is not None else _default_spec(), max_pdu_size, pdu_type)
         self.options = frozenset(options)
         self.auto_acknowledge = auto_acknowledge
         self.answer_keep_alives = answer_keep_alives
@@ -965,7 +997,7 @@ class ReceiverSession(_Peer):
         if pdu.error is not None:
             self._fail(_undecodable(pdu))
             return
-        tri = _tri(pdu)
+        tri = _tri(pdu) if self._ps else None
         name = tri[0] if tri is not None else None
         if name == _KEEP_ALIVE and self.answer_keep_alives:
             self._reply(pdu, (_KEEP_ALIVE_RESPONSE, None))
