@@ -1028,3 +1028,416 @@ def test_a_write_cut_by_sigkill_is_cut_off_on_recovery(tmp_path: Path) -> None:
             break
     if not torn:
         pytest.skip("no write was interrupted on this machine (too fast): see the tests above")
+
+
+# ---------------------------------------------------------------------------------------------
+# batches: append_many, take_unsent and the in-memory copies
+# ---------------------------------------------------------------------------------------------
+
+
+def test_append_many_stores_a_batch_with_consecutive_ids(directory: Path) -> None:
+    with Spool(directory) as spool:
+        assert spool.append(b"single") == 1
+        ids = spool.append_many([b"a", bytearray(b"bb"), memoryview(b"ccc")], kinds="CC",
+                                keys="LIID-42")
+        assert ids == [2, 3, 4]
+        assert spool.append_many([]) == []  # no id taken
+        more = spool.append_many((bytes([i]) for i in range(3)), kinds=["IRI", "CC", ""],
+                                 keys=[b"x", "y", b""])
+        assert more == [5, 6, 7]
+        assert spool.append(b"after") == 8
+        assert spool.stats().appended == 8
+    with Spool(directory) as spool:
+        assert list(spool.entries()) == [
+            SpoolEntry(1, b"single", "", b""),
+            SpoolEntry(2, b"a", "CC", b"LIID-42"),
+            SpoolEntry(3, b"bb", "CC", b"LIID-42"),
+            SpoolEntry(4, b"ccc", "CC", b"LIID-42"),
+            SpoolEntry(5, b"\x00", "IRI", b"x"),
+            SpoolEntry(6, b"\x01", "CC", b"y"),
+            SpoolEntry(7, b"\x02", "", b""),
+            SpoolEntry(8, b"after", "", b""),
+        ]
+
+
+def test_append_many_bad_arguments_store_nothing(directory: Path) -> None:
+    with Spool(directory, max_bytes=1000, max_records=5) as spool:
+        spool.append(b"first")
+        cases: list[tuple[type[Exception], str, Any, dict[str, Any]]] = [
+            (TypeError, "one record", b"abc", {}),
+            (TypeError, r"records\[1\] must be bytes", [b"a", "b"], {}),
+            (ValueError, "kinds has 1 items for 2 records", [b"a", b"b"], {"kinds": ["CC"]}),
+            (ValueError, "keys has 3 items for 2 records", [b"a", b"b"],
+             {"keys": [b"", b"", b""]}),
+            (TypeError, r"records\[1\]: kind must be str", [b"a", b"b"],
+             {"kinds": ["CC", 7]}),
+            (ValueError, r"records\[0\]: key is 65536 bytes", [b"a"],
+             {"keys": [bytes(65536)]}),
+            (ValueError, "kind is 256 bytes", [b"a"], {"kinds": "k" * 256}),
+            (ValueError, "can never fit in a spool of max_bytes=1000", [bytes(500)] * 2, {}),
+            (ValueError, "can never fit in a spool of max_records=5", [b"r"] * 6, {}),
+        ]
+        for error, message, records, options in cases:
+            with pytest.raises(error, match=message):
+                spool.append_many(records, **options)
+        assert spool.stats().next_id == 2 and spool.stats().queued == 1
+
+
+def test_append_many_is_all_or_nothing_when_full(directory: Path) -> None:
+    with Spool(directory, max_records=5) as spool:
+        spool.append_many([b"1", b"2", b"3"])
+        before = spool.stats()
+        with pytest.raises(SpoolFull, match="max_records=5"):
+            spool.append_many([b"4", b"5", b"6"])
+        assert spool.stats() == before
+        assert spool.append_many([b"4", b"5"]) == [4, 5]
+    payload = b"p" * 72  # 100 bytes with the header
+    bound = SEGMENT_OVERHEAD + 1000
+    with Spool(directory / "bytes", max_bytes=bound, segment_bytes=bound) as spool:
+        spool.append_many([payload] * 8)
+        with pytest.raises(SpoolFull, match="a batch of 3 records of 308 bytes does not fit"):
+            spool.append_many([payload] * 3)
+        assert spool.append_many([payload] * 2) == [9, 10]
+        assert len(list(spool.pending())) == 10
+
+
+def test_append_many_blocks_until_the_whole_batch_fits(directory: Path) -> None:
+    with Spool(directory, max_records=4, when_full="block") as spool:
+        spool.append_many([b"1", b"2", b"3"])
+        result: list[list[int]] = []
+        worker = threading.Thread(
+            target=lambda: result.append(spool.append_many([b"4", b"5"], timeout=10)),
+            daemon=True,
+        )
+        worker.start()
+        time.sleep(0.1)
+        assert result == []
+        spool.ack(1)
+        worker.join(10)
+        assert result == [[4, 5]]
+        with pytest.raises(SpoolFull, match="after waiting"):
+            spool.append_many([b"6", b"7"], timeout=0.05)
+
+
+def test_append_many_spans_segments(directory: Path) -> None:
+    records = [bytes([i]) * (50 + 37 * (i % 5)) for i in range(60)]
+    with Spool(directory, segment_bytes=600, fsync="never") as spool:
+        spool.append(b"first")
+        ids = spool.append_many(records, kinds="CC")
+        assert ids == list(range(2, 62))
+        files = segment_files(directory)
+        assert len(files) > 5 and all(f.stat().st_size <= 600 for f in files)
+        firsts = [int(f.stem) for f in files]
+        assert firsts[0] == 1 and firsts == sorted(firsts)
+    with Spool(directory) as spool:
+        assert list(spool.pending()) == [(1, b"first"), *zip(ids, records, strict=True)]
+        assert spool.append(b"next") == 62
+
+
+@needs_proc
+@pytest.mark.parametrize("policy", ["always", 20.0])
+def test_append_many_returns_after_one_fsync_covered_the_batch(
+    directory: Path, monkeypatch: pytest.MonkeyPatch, policy: Any
+) -> None:
+    with Spool(directory, fsync=policy) as spool:
+        recorder = FsyncRecorder()
+        monkeypatch.setattr(os, "fsync", recorder)
+        for round_no in range(3):
+            before = len(recorder.calls)
+            spool.append_many([bytes([round_no]) * 100] * 50)
+            active = segment_files(directory)[-1]
+            assert recorder.synced(active.resolve(), active.stat().st_size)
+            if policy == "always":
+                assert len(recorder.calls) == before + 1  # one fsync for 50 records
+
+
+def test_a_failed_write_undoes_the_whole_batch(
+    directory: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    records = [bytes([i]) * 100 for i in range(20)]
+    with Spool(directory, segment_bytes=700) as spool:
+        spool.append_many(records[:3])
+        before = spool.stats()
+        files_before = segment_files(directory)
+        sizes_before = [f.stat().st_size for f in files_before]
+        real = os.pwritev
+        calls = 0
+
+        def failing(fd: int, buffers: Any, offset: int) -> int:
+            nonlocal calls
+            calls += 1
+            if calls == 3:  # the batch has written into two segments already
+                raise OSError(28, "No space left on device")
+            return real(fd, buffers, offset)
+
+        monkeypatch.setattr(os, "pwritev", failing)
+        with pytest.raises(SpoolError, match="No space left"):
+            spool.append_many(records[3:])
+        monkeypatch.setattr(os, "pwritev", real)
+        assert calls == 3
+        assert spool.stats() == before
+        assert segment_files(directory) == files_before
+        assert [f.stat().st_size for f in files_before] == sizes_before
+        assert [i for i, _ in spool.pending()] == [1, 2, 3]
+        assert spool.append_many(records[3:5]) == [4, 5]  # the ids were not used
+    with Spool(directory) as spool:
+        assert list(spool.pending()) == list(zip(range(1, 6), records[:5], strict=True))
+
+
+def test_take_unsent_takes_the_oldest_unsent_records(directory: Path) -> None:
+    with Spool(directory) as spool:
+        assert spool.take_unsent() == []
+        spool.append_many([bytes([i]) * 10 for i in range(10)], kinds="CC", keys=b"L")
+        first = spool.take_unsent(max_records=3)
+        assert first == [SpoolEntry(i, bytes([i - 1]) * 10, "CC", b"L") for i in (1, 2, 3)]
+        assert spool.stats().sent == 3
+        # One record takes RECORD_OVERHEAD + 3 + 10 bytes: the bound stops after the second.
+        assert [e.id for e in spool.take_unsent(max_bytes=RECORD_OVERHEAD + 14)] == [4, 5]
+        assert [e.id for e in spool.take_unsent(max_bytes=1)] == [6]  # at least one
+        spool.ack([7, 8])
+        assert [e.id for e in spool.take_unsent()] == [9, 10]
+        assert spool.take_unsent() == [] and list(spool.unsent()) == []
+        spool.mark_unsent([2, 5])
+        assert [e.id for e in spool.take_unsent()] == [2, 5]
+        spool.rewind()
+        assert [e.id for e in spool.take_unsent(max_records=100)] == [1, 2, 3, 4, 5, 6, 9, 10]
+        spool.append(b"new")
+        assert [e.id for e in spool.take_unsent()] == [11]
+        with pytest.raises(ValueError, match="max_records"):
+            spool.take_unsent(max_records=0)
+        with pytest.raises(ValueError, match="max_bytes"):
+            spool.take_unsent(max_bytes=0)
+
+
+def test_unsent_skips_what_mark_sent_marked(directory: Path) -> None:
+    with Spool(directory, fsync="never") as spool:
+        spool.append_many([bytes([i]) for i in range(8)])
+        spool.mark_sent([1, 2, 4])
+        assert [i for i, _ in spool.unsent()] == [3, 5, 6, 7, 8]
+        spool.mark_sent([3])
+        spool.ack([5])
+        assert [i for i, _ in spool.unsent()] == [6, 7, 8]
+        spool.mark_unsent([2])
+        assert [i for i, _ in spool.unsent()] == [2, 6, 7, 8]
+
+
+class PreadCounter:
+    """Wraps os.pread: counts the calls."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.real = os.pread
+
+    def __call__(self, fd: int, size: int, offset: int) -> bytes:
+        self.calls += 1
+        return self.real(fd, size, offset)
+
+
+def test_recent_records_are_served_from_memory_within_cache_bytes(
+    directory: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    records = [bytes([i]) * 100 for i in range(5)]
+    with Spool(directory, cache_bytes=250) as spool:
+        spool.append_many(records)  # the first two fit in 250 bytes, the rest do not
+        counter = PreadCounter()
+        monkeypatch.setattr(os, "pread", counter)
+        assert [e.data for e in spool.take_unsent(max_records=2)] == records[:2]
+        assert counter.calls == 0
+        assert [e.data for e in spool.take_unsent()] == records[2:]
+        assert counter.calls == 1  # the three others, with one read
+        spool.rewind()  # taken records left memory: they are read again
+        assert [e.data for e in spool.take_unsent()] == records
+        assert counter.calls == 2
+        spool.ack_through(5)
+        spool.append_many(records[:2])  # the space of the sent ones is free again
+        assert [e.data for e in spool.take_unsent()] == records[:2]
+        assert counter.calls == 2
+    with Spool(directory / "none", cache_bytes=0) as spool:
+        spool.append_many(records)
+        assert [e.data for e in spool.take_unsent()] == records
+    with pytest.raises(ValueError, match="cache_bytes"):
+        Spool(directory / "bad", cache_bytes=-1)
+
+
+def test_take_unsent_checks_records_read_from_disk(directory: Path) -> None:
+    with Spool(directory, cache_bytes=0) as spool:
+        spool.append_many([b"a" * 50, b"b" * 50, b"c" * 50])
+        path = segment_files(directory)[0]
+        offset = SEGMENT_OVERHEAD + record_size(b"a" * 50) + RECORD_OVERHEAD + 10
+        with path.open("r+b") as file:
+            file.seek(offset)
+            file.write(b"X")
+        with pytest.raises(SpoolCorrupt, match="checksum") as caught:
+            spool.take_unsent()
+        assert caught.value.filename == str(path)
+        assert caught.value.offset == SEGMENT_OVERHEAD + record_size(b"a" * 50)
+
+
+BATCH_OPERATIONS = st.lists(
+    st.one_of(
+        st.tuples(st.just("append"), st.binary(max_size=120)),
+        st.tuples(st.just("append_many"), st.lists(st.binary(max_size=120), max_size=8)),
+        st.tuples(st.just("ack"), st.lists(st.integers(0, 80), max_size=6)),
+        st.tuples(st.just("take_unsent"), st.integers(1, 5), st.integers(1, 400)),
+        st.tuples(st.just("mark_unsent"), st.lists(st.integers(0, 80), max_size=3)),
+        st.tuples(st.just("rewind")),
+        st.tuples(st.just("reopen")),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(BATCH_OPERATIONS, st.sampled_from([0, 300, 1 << 20]))
+def test_batches_keep_ids_increasing_and_pending_appended_minus_acknowledged(
+    operations: list[tuple[Any, ...]], cache_bytes: int
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp) / "spool"
+
+        def open_spool() -> Spool:
+            return Spool(directory, fsync="never", segment_bytes=400, cache_bytes=cache_bytes)
+
+        spool = open_spool()
+        model: dict[int, bytes] = {}
+        issued: list[int] = []
+        sent: set[int] = set()
+        try:
+            for operation in operations:
+                name = operation[0]
+                if name in ("append", "append_many"):
+                    records = [operation[1]] if name == "append" else operation[1]
+                    ids = ([spool.append(operation[1])] if name == "append"
+                           else spool.append_many(records, kinds="CC"))
+                    assert len(ids) == len(records)
+                    for record_id, record in zip(ids, records, strict=True):
+                        assert not issued or record_id > issued[-1]
+                        issued.append(record_id)
+                        model[record_id] = record
+                elif name == "ack" and issued:
+                    ids = [issued[i % len(issued)] for i in operation[1]]
+                    fresh = {i for i in ids if i in model}
+                    assert spool.ack(ids) == len(fresh)
+                    for i in fresh:
+                        del model[i]
+                        sent.discard(i)
+                elif name == "take_unsent":
+                    unsent = [i for i in model if i not in sent]
+                    taken = spool.take_unsent(max_records=operation[1], max_bytes=operation[2])
+                    assert [e.id for e in taken] == unsent[: len(taken)]
+                    assert [e.data for e in taken] == [model[e.id] for e in taken]
+                    assert len(taken) == min(len(unsent), operation[1]) or (
+                        sum(record_size(e.data, "CC") for e in taken) >= operation[2])
+                    sent.update(e.id for e in taken)
+                elif name == "mark_unsent" and issued:
+                    ids = [issued[i % len(issued)] for i in operation[1]]
+                    spool.mark_unsent(ids)
+                    sent.difference_update(ids)
+                elif name == "rewind":
+                    spool.rewind()
+                    sent.clear()
+                elif name == "reopen":
+                    spool.close()
+                    spool = open_spool()
+                    sent.clear()
+                assert list(spool.pending()) == list(model.items())
+                assert [i for i, _ in spool.unsent()] == [i for i in model if i not in sent]
+                assert spool.stats().queued == len(model)
+            spool.close()
+            spool = open_spool()
+            assert list(spool.pending()) == list(model.items())
+            if issued:
+                assert spool.stats().next_id > issued[-1]
+        finally:
+            spool.close()
+
+
+BATCH_CHILD = textwrap.dedent(
+    """
+    import hashlib, random, sys
+    from lawful_intercept.delivery.spool import Spool
+
+    directory, policy, round_no = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    fsync = policy if policy in ("always", "never") else float(policy)
+    rng = random.Random(round_no)
+    spool = Spool(directory, fsync=fsync, segment_bytes=256 * 1024, max_bytes=1 << 30)
+    n = 0
+    while True:
+        batch = []
+        for _ in range(rng.choice([1, 5, 50, 300])):
+            size = rng.choice([10, 200, 1500, 40000])
+            head = f"{round_no}:{n}:{size}:".encode()
+            batch.append(head + (hashlib.sha256(head).digest() * (size // 32 + 1))[:size])
+            n += 1
+        ids = spool.append_many(batch, kinds="CC")
+        print(f"B {ids[0]} {len(ids)} {round_no} {n - len(ids)}", flush=True)
+        through = ids[0] - 1 - rng.randrange(0, 200)
+        if rng.random() < 0.2 and through > 0:
+            # Announced before (lower case) and confirmed after (upper case).
+            print(f"t {through}", flush=True)
+            spool.ack_through(through)
+            print(f"T {through}", flush=True)
+    """
+)
+
+
+@pytest.mark.parametrize("policy", ["always", "2"])
+def test_a_batch_that_returned_is_complete_after_sigkill(tmp_path: Path, policy: str) -> None:
+    """A child appends batches in a loop and prints each batch's ids once ``append_many``
+    returned; killed with SIGKILL at random moments, every printed batch must be pending
+    (unless acknowledged), whole and in order, and anything else present must be whole
+    records of an unfinished batch."""
+    directory = tmp_path / "spool"
+    script = tmp_path / "child.py"
+    script.write_text(BATCH_CHILD)
+    rng = random.Random(4242 + len(policy))
+    env = dict(os.environ, PYTHONPATH=str(REPOSITORY_ROOT))
+    accepted: dict[int, bytes] = {}  # id -> expected start "round:n:"
+    acked_through = 0
+    batches = 0
+    for round_no in range(5):
+        child = subprocess.Popen(
+            [sys.executable, str(script), str(directory), policy, str(round_no)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+        )
+        assert child.stdout is not None and child.stderr is not None
+        first = child.stdout.readline()
+        assert first.startswith(b"B "), child.stderr.read()
+        time.sleep(rng.uniform(0.05, 0.4))
+        child.send_signal(signal.SIGKILL)
+        rest = child.stdout.read()
+        child.wait(10)
+        child.stdout.close()
+        child.stderr.close()
+        maybe_through = 0  # an acknowledgement killed mid-way
+        for line in (first + rest).decode().splitlines():
+            fields = line.split()
+            if fields[0] == "B":
+                first_id, count, r, first_n = map(int, fields[1:])
+                for i in range(count):
+                    accepted[first_id + i] = f"{r}:{first_n + i}:".encode()
+                batches += 1
+            elif fields[0] == "t":
+                maybe_through = int(fields[1])
+            else:
+                acked_through = max(acked_through, int(fields[1]))
+                maybe_through = 0
+        with Spool(directory) as spool:
+            pending = dict(spool.pending())
+            for data in pending.values():
+                check_record(data)  # whole records only, never a torn one
+            for record_id, start in accepted.items():
+                if record_id <= acked_through:
+                    assert record_id not in pending
+                elif record_id <= maybe_through and record_id not in pending:
+                    continue  # that acknowledgement was applied
+                else:
+                    assert pending.get(record_id, b"").startswith(start), (
+                        f"accepted record {record_id} lost")
+            ids = sorted(pending)
+            if ids:
+                assert ids == list(range(ids[0], ids[0] + len(ids)))  # no holes
+            if maybe_through and (not ids or ids[0] > maybe_through):
+                acked_through = maybe_through
+            assert spool.stats().next_id > max(accepted)
+    assert batches > 10

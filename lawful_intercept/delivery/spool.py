@@ -3,19 +3,24 @@
 A mediation function must not lose a record it has accepted, even when the link to the
 agency (LEMF) is down or the process is killed. :class:`Spool` is the queue between the
 record builders and the transports: ``append`` puts an encoded PDU on disk and returns its
-record id; a transport reads :meth:`Spool.unsent`, marks what it sends with
-:meth:`Spool.mark_sent` (and waits for more with :meth:`Spool.wait_unsent`), and acknowledges
-what the agency confirmed with :meth:`Spool.ack` or :meth:`Spool.ack_through`. After a
-reconnect, :meth:`Spool.rewind` makes the transport start again from the oldest
-unacknowledged record (:meth:`Spool.mark_unsent` does it for chosen records).
+record id (``append_many`` a batch of them, with one write and one fsync); a transport
+takes what to send with :meth:`Spool.take_unsent` (or reads :meth:`Spool.unsent` and marks
+what it sends with :meth:`Spool.mark_sent`; it waits for more with
+:meth:`Spool.wait_unsent`), and acknowledges what the agency confirmed with
+:meth:`Spool.ack` or :meth:`Spool.ack_through`. After a reconnect, :meth:`Spool.rewind` makes
+the transport start again from the oldest unacknowledged record (:meth:`Spool.mark_unsent`
+does it for chosen records).
 
 Guarantees (with the default ``fsync="always"``, and for ``fsync=<ms>``):
 
-* A record for which ``append`` returned is on stable storage (written and fsynced, and so
-  is the directory entry of its segment file). It stays pending, with the same id and the
-  same bytes, until it is acknowledged, across crashes of the process or the machine.
+* A record for which ``append`` (or ``append_many``) returned is on stable storage (written
+  and fsynced, and so is the directory entry of its segment file). It stays pending, with
+  the same id and the same bytes, until it is acknowledged, across crashes of the process or
+  the machine.
 * A record for which ``append`` did not return (killed, or an error was raised) may or may
-  not be present after a crash: delivery is at least once, never at most once.
+  not be present after a crash: delivery is at least once, never at most once. A batch
+  whose ``append_many`` raised was not accepted, none of it; one killed during the call may
+  leave a prefix of its records.
 * Record ids are positive, strictly increasing, and never reused for an accepted record,
   also across restarts.
 * The spool is bounded (``max_bytes``, ``max_records``): a full spool raises
@@ -68,11 +73,12 @@ from array import array
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Final, Literal, NamedTuple, TypeAlias
+from typing import Final, Literal, NamedTuple, NoReturn, TypeAlias
 
 from ..errors import Error
 
 __all__ = [
+    "DEFAULT_CACHE_BYTES",
     "DEFAULT_MAX_BYTES",
     "DEFAULT_SEGMENT_BYTES",
     "RECORD_OVERHEAD",
@@ -96,10 +102,14 @@ DEFAULT_MAX_BYTES: Final = 1 << 30
 DEFAULT_SEGMENT_BYTES: Final = 16 << 20
 """Default size at which a new segment file is started: 16 MiB (less for a small spool)."""
 
+DEFAULT_CACHE_BYTES: Final = 32 << 20
+"""Default bound on the in-memory copies of appended records not yet sent: 32 MiB."""
+
 _SEGMENT_MAGIC: Final = b"LISPSEG1"
 _ACKLOG_MAGIC: Final = b"LISPACK1"
 _RECORD_MAGIC: Final = b"LIsr"
 _HEAD: Final = struct.Struct(">4sIQBxHI")  # magic, payload len, id, kind len, key len, body crc
+_HEAD_CRC: Final = struct.Struct(">4sIQBxHII")  # the same, then the header's own crc
 _U32: Final = struct.Struct(">I")
 _ACK: Final = struct.Struct(">cxxxQQI")  # type, first, last, crc
 _ACK_THROUGH: Final = b"T"
@@ -121,6 +131,10 @@ _ACK_NAME: Final = "acks.log"
 _ACK_TMP_NAME: Final = "acks.log.tmp"
 _BATCH_RECORDS: Final = 256
 _BATCH_BYTES: Final = 1 << 20
+_IOV_MAX: Final = 1024  # buffers per pwritev call (the POSIX minimum of IOV_MAX)
+
+_Meta: TypeAlias = tuple[str, bytes, bytes, int, int]
+"""A record's metadata: kind, key, kind (UTF-8) + key, length of the kind in UTF-8, of the key."""
 
 
 class SpoolError(Error):
@@ -162,6 +176,9 @@ class SpoolEntry(NamedTuple):
     data: bytes
     kind: str
     key: bytes
+
+
+_entry: Final = tuple.__new__  # SpoolEntry without the keyword handling (a hot path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,11 +279,49 @@ def _record_header(record_id: int, length: int, kind: int, key: int, body_crc: i
     return head + _U32.pack(zlib.crc32(head))
 
 
-def _pwritev_all(fd: int, head: bytes, body: bytes, offset: int) -> None:
-    """Write ``head`` then ``body`` at ``offset`` without joining them (one system call)."""
-    written = os.pwritev(fd, [head, body], offset)
-    if written < len(head) + len(body):  # a short write: finish it the slow way
-        _pwrite_all(fd, (head + body)[written:], offset + written)
+def _pwritev_parts(fd: int, parts: list[bytes], offset: int) -> None:
+    """Write ``parts`` one after the other at ``offset`` without joining them (``pwritev``,
+    ``_IOV_MAX`` buffers per system call)."""
+    for start in range(0, len(parts), _IOV_MAX):
+        chunk = parts[start : start + _IOV_MAX]
+        total = sum(map(len, chunk))
+        written = os.pwritev(fd, chunk, offset)
+        if written < total:  # a short write: finish it the slow way
+            _pwrite_all(fd, b"".join(chunk)[written:], offset + written)
+        offset += total
+
+
+def _metadata(kind: object, key: object, where: str) -> _Meta:
+    """Check and encode a record's ``kind`` and ``key``; ``where`` names them in errors."""
+    if not isinstance(kind, str):
+        raise TypeError(f"{where}kind must be str, not {type(kind).__name__}")
+    kind_bytes = kind.encode("utf-8")
+    if len(kind_bytes) > _MAX_KIND:
+        raise ValueError(
+            f"{where}kind is {len(kind_bytes)} bytes in UTF-8, at most {_MAX_KIND}"
+        )
+    if isinstance(key, str):
+        key_bytes = key.encode("utf-8")
+    elif isinstance(key, bytes | bytearray | memoryview):
+        key_bytes = bytes(key)
+    else:
+        raise TypeError(f"{where}key must be bytes or str, not {type(key).__name__}")
+    if len(key_bytes) > _MAX_KEY:
+        raise ValueError(f"{where}key is {len(key_bytes)} bytes, at most {_MAX_KEY}")
+    return kind, key_bytes, kind_bytes + key_bytes, len(kind_bytes), len(key_bytes)
+
+
+def _per_record(value: object, count: int, name: str, single: tuple[type, ...]) -> list[object]:
+    """``value`` for each of ``count`` records: repeated if it is one value (of a ``single``
+    type), else the items of an iterable that must have ``count`` of them."""
+    if isinstance(value, single):
+        return [value] * count
+    if not isinstance(value, Iterable):
+        raise TypeError(f"{name} must be one value or an iterable, not {type(value).__name__}")
+    values = list(value)
+    if len(values) != count:
+        raise ValueError(f"{name} has {len(values)} items for {count} records")
+    return values
 
 
 def _ack_entry(kind: bytes, first: int, last: int) -> bytes:
@@ -308,6 +363,10 @@ class Spool:
     Acknowledgements are synced with the same policy (but :meth:`ack` does not wait for the
     group commit: a lost acknowledgement only means a record is delivered once more).
 
+    ``cache_bytes`` bounds the copies of just appended records the spool keeps in memory
+    until they are sent (:meth:`take_unsent`, :meth:`mark_sent`) or acknowledged, so that a
+    transport that keeps up does not read them back from disk (0: none).
+
     All methods are thread-safe. Use the spool as a context manager or call :meth:`close`.
     """
 
@@ -321,6 +380,7 @@ class Spool:
         when_full: Literal["block", "raise"] = "raise",
         segment_bytes: int | None = None,
         block_timeout: float | None = None,
+        cache_bytes: int = DEFAULT_CACHE_BYTES,
     ) -> None:
         if isinstance(max_bytes, bool) or not isinstance(max_bytes, int):
             raise TypeError(f"max_bytes must be an int, not {type(max_bytes).__name__}")
@@ -351,6 +411,8 @@ class Spool:
             raise ValueError(f"when_full must be 'block' or 'raise', not {when_full!r}")
         if block_timeout is not None and block_timeout < 0:
             raise ValueError("block_timeout must be >= 0 or None")
+        if isinstance(cache_bytes, bool) or not isinstance(cache_bytes, int) or cache_bytes < 0:
+            raise ValueError(f"cache_bytes must be an int >= 0, not {cache_bytes!r}")
 
         self._directory = os.fspath(directory)
         self._max_bytes = max_bytes
@@ -361,6 +423,7 @@ class Spool:
         self._interval = interval
         self._when_full = when_full
         self._block_timeout = block_timeout
+        self._cache_limit = cache_bytes
 
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
@@ -368,6 +431,9 @@ class Spool:
         self._firsts: list[int] = []
         self._dirty: set[_Segment] = set()
         self._sent: set[int] = set()
+        self._unsent_from = 0  # every pending record with a lower id is marked sent
+        self._cache: dict[int, SpoolEntry] = {}  # appended, not yet sent or acknowledged
+        self._cache_bytes = 0
         self._next_id = 1
         self._synced_id = 0
         self._disk_bytes = 0  # segment files only
@@ -437,65 +503,68 @@ class Spool:
         if not isinstance(record, bytes | bytearray | memoryview):
             raise TypeError(f"record must be bytes, not {type(record).__name__}")
         payload = bytes(record)
-        if not isinstance(kind, str):
-            raise TypeError(f"kind must be str, not {type(kind).__name__}")
-        kind_bytes = kind.encode("utf-8")
-        if len(kind_bytes) > _MAX_KIND:
-            raise ValueError(f"kind is {len(kind_bytes)} bytes in UTF-8, at most {_MAX_KIND}")
-        if isinstance(key, str):
-            key_bytes = key.encode("utf-8")
-        elif isinstance(key, bytes | bytearray | memoryview):
-            key_bytes = bytes(key)
-        else:
-            raise TypeError(f"key must be bytes or str, not {type(key).__name__}")
-        if len(key_bytes) > _MAX_KEY:
-            raise ValueError(f"key is {len(key_bytes)} bytes, at most {_MAX_KEY}")
-        size = RECORD_OVERHEAD + len(kind_bytes) + len(key_bytes) + len(payload)
-        if len(payload) > _MAX_PAYLOAD or size > self._max_bytes - SEGMENT_OVERHEAD:
-            raise ValueError(
-                f"a record of {size} bytes (with its header) can never fit in a spool of "
-                f"max_bytes={self._max_bytes}"
-            )
-        body = kind_bytes + key_bytes + payload if kind_bytes or key_bytes else payload
-        body_crc = zlib.crc32(body)
-        wait = self._block_timeout if timeout is None else timeout
-        deadline = None if wait is None else time.monotonic() + wait
+        meta = _metadata(kind, key, "")
+        size = RECORD_OVERHEAD + len(meta[2]) + len(payload)
+        self._check_fits([size], len(payload), "a record")
+        crc = zlib.crc32(payload, zlib.crc32(meta[2]))
+        return self._store([payload], [meta], [crc], [size], timeout)
 
-        with self._lock:
-            self._check_usable()
-            self._make_room(size, deadline)
-            active = self._segments[-1]
-            if active.count and active.size + size > self._segment_bytes:
-                active = self._roll()
-            record_id = self._next_id
-            head = _record_header(
-                record_id, len(payload), len(kind_bytes), len(key_bytes), body_crc
-            )
-            offset = active.size
-            try:
-                _pwritev_all(active.fd, head, body, offset)
-            except OSError as exc:
-                self._undo_write(active, offset, exc)
-                raise SpoolError(f"cannot write to {active.path}: {exc}") from exc
-            active.offsets.append(offset)
-            active.acked.append(0)
-            active.size += size
-            self._disk_bytes += size
-            self._queued += 1
-            self._queued_bytes += size
-            self._appended += 1
-            self._next_id += 1
-            self._dirty.add(active)
-            self._cond.notify_all()  # wait_unsent
-            if self._interval is not None:
-                while self._synced_id < record_id:
-                    if self._failed is not None:
-                        raise SpoolError(self._failed)
-                    self._cond.wait()
-                return record_id
-        if self._sync_enabled:
-            self._sync_through(record_id, 0)
-        return record_id
+    def append_many(
+        self,
+        records: Iterable[bytes | bytearray | memoryview],
+        *,
+        kinds: str | Iterable[str] = "",
+        keys: bytes | str | Iterable[bytes | str] = b"",
+        timeout: float | None = None,
+    ) -> list[int]:
+        """Store several records durably, all or nothing, and return their ids (consecutive,
+        in the order given).
+
+        The batch costs one write per segment file it touches and one fsync (under the
+        ``"always"`` policy) instead of one per record. ``kinds`` and ``keys`` are one value
+        for every record, or one per record (see :meth:`append`). The bounds apply to the
+        whole batch: when it does not fit, :class:`SpoolFull` is raised (or the call waits,
+        ``when_full="block"``) and nothing is stored; a batch that could never fit (more than
+        ``max_records`` records, or more than ``max_bytes`` with its headers) raises
+        ``ValueError``. When ``append_many`` returns, every record of the batch is on disk
+        under the fsync policy; when it raises, none was accepted (after an I/O error some
+        may still be delivered: at least once). A process killed during the call may leave
+        a prefix of the batch in the spool, as for :meth:`append`. An empty batch returns
+        ``[]``.
+        """
+        if isinstance(records, bytes | bytearray | memoryview | str):
+            raise TypeError("records must be an iterable of records, not one record")
+        payloads: list[bytes] = []
+        for index, record in enumerate(records):
+            if not isinstance(record, bytes | bytearray | memoryview):
+                raise TypeError(f"records[{index}] must be bytes, not {type(record).__name__}")
+            payloads.append(record if type(record) is bytes else bytes(record))
+        count = len(payloads)
+        if not count:
+            return []
+        crc32 = zlib.crc32
+        if isinstance(kinds, str) and isinstance(keys, bytes | bytearray | memoryview | str):
+            meta = _metadata(kinds, keys, "")  # the usual case: one kind and key for all
+            metas = [meta] * count
+            prefix_crc = crc32(meta[2])
+            crcs = [crc32(p, prefix_crc) for p in payloads]
+            extra = RECORD_OVERHEAD + len(meta[2])
+            sizes = [extra + len(p) for p in payloads]
+        else:
+            kind_list = _per_record(kinds, count, "kinds", (str,))
+            key_list = _per_record(keys, count, "keys", (bytes, bytearray, memoryview, str))
+            metas = [
+                _metadata(kind, key, f"records[{index}]: ")
+                for index, (kind, key) in enumerate(zip(kind_list, key_list, strict=True))
+            ]
+            crcs = [crc32(p, crc32(m[2])) for p, m in zip(payloads, metas, strict=True)]
+            sizes = [
+                RECORD_OVERHEAD + len(m[2]) + len(p)
+                for p, m in zip(payloads, metas, strict=True)
+            ]
+        self._check_fits(sizes, max(map(len, payloads)), f"a batch of {count} records")
+        first = self._store(payloads, metas, crcs, sizes, timeout)
+        return list(range(first, first + count))
 
     def pending(self) -> Iterator[tuple[int, bytes]]:
         """The records not acknowledged, as ``(id, bytes)``, oldest first.
@@ -528,6 +597,38 @@ class Spool:
             for record_id in wanted:
                 if self._is_pending(record_id):
                     self._sent.add(record_id)
+                    self._uncache(record_id)
+            self._advance_unsent_from()
+
+    def take_unsent(
+        self, max_records: int = _BATCH_RECORDS, max_bytes: int = _BATCH_BYTES
+    ) -> list[SpoolEntry]:
+        """The oldest pending records not marked sent, now marked sent: what :meth:`unsent`
+        would yield first, taken under one lock (for a transport's loop).
+
+        At most ``max_records`` records, and no more once they reach ``max_bytes`` bytes in
+        the segment files (headers included; at least one record when any is unsent). ``[]``
+        when every pending record is marked sent. Records appended recently come from the
+        in-memory copies (``cache_bytes``), the others from disk, checked as in
+        :meth:`pending`.
+        """
+        if isinstance(max_records, bool) or not isinstance(max_records, int) or max_records < 1:
+            raise ValueError(f"max_records must be a positive int, not {max_records!r}")
+        if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
+            raise ValueError(f"max_bytes must be a positive int, not {max_bytes!r}")
+        with self._lock:
+            self._check_usable()
+            batch = self._read_batch(0, True, max_records, max_bytes)
+            ids = [entry.id for entry in batch]
+            self._sent.update(ids)
+            if self._cache:
+                pop = self._cache.pop
+                for record_id in ids:
+                    entry = pop(record_id, None)
+                    if entry is not None:
+                        self._cache_bytes -= len(entry.data)
+            self._unsent_from = ids[-1] + 1 if ids else self._next_id
+            return batch
 
     def mark_unsent(self, ids: int | Iterable[int]) -> None:
         """Remove the sent mark of records (to send them again, e.g. after a session reported
@@ -536,6 +637,8 @@ class Spool:
         with self._lock:
             self._check_usable()
             self._sent.difference_update(wanted)
+            if wanted:
+                self._unsent_from = min(self._unsent_from, min(wanted))
             self._cond.notify_all()
 
     def wait_unsent(self, timeout: float | None = None) -> bool:
@@ -563,6 +666,7 @@ class Spool:
         with self._lock:
             self._check_usable()
             self._sent.clear()
+            self._unsent_from = 0
             self._cond.notify_all()
 
     def ack(self, ids: int | Iterable[int]) -> int:
@@ -696,6 +800,8 @@ class Spool:
         self._segments.clear()
         self._firsts.clear()
         self._dirty.clear()
+        self._cache.clear()
+        self._cache_bytes = 0
         if self._ack_fd >= 0:
             os.close(self._ack_fd)
             self._ack_fd = -1
@@ -875,6 +981,8 @@ class Spool:
         self._queued -= 1
         self._queued_bytes -= segment.end(index) - segment.offsets[index]
         self._sent.discard(segment.first_id + index)
+        if self._cache:
+            self._uncache(segment.first_id + index)
         while segment.low < segment.count and segment.acked[segment.low]:
             segment.low += 1
 
@@ -911,6 +1019,21 @@ class Spool:
         segment = self._segments[position]
         index = record_id - segment.first_id
         return index < segment.count and not segment.acked[index]
+
+    def _advance_unsent_from(self) -> None:
+        """Move ``_unsent_from`` past the records marked sent or acknowledged (so that
+        :meth:`unsent` does not walk over them again)."""
+        record_id = self._unsent_from
+        for segment in self._segments:
+            if segment.low < segment.count:
+                record_id = max(record_id, segment.first_id + segment.low)
+                break
+        else:
+            record_id = max(record_id, self._next_id)
+        sent = self._sent
+        while record_id < self._next_id and (record_id in sent or not self._is_pending(record_id)):
+            record_id += 1
+        self._unsent_from = record_id
 
     def _any_pending_through(self, last: int) -> bool:
         for segment in self._segments:
@@ -949,65 +1072,283 @@ class Spool:
             yield from batch
             after = batch[-1].id
 
-    def _read_batch(self, after: int, unsent_only: bool) -> list[SpoolEntry]:
+    def _read_batch(
+        self,
+        after: int,
+        unsent_only: bool,
+        max_records: int = _BATCH_RECORDS,
+        max_bytes: int = _BATCH_BYTES,
+    ) -> list[SpoolEntry]:
+        """The next pending (or unsent) records with ids above ``after``: at most
+        ``max_records``, and none more once they take ``max_bytes`` in the segment files."""
+        if unsent_only:
+            after = max(after, self._unsent_from - 1)
         batch: list[SpoolEntry] = []
         volume = 0
+        sent = self._sent if unsent_only else ()
+        cache = self._cache
         start = max(0, bisect_right(self._firsts, after) - 1)
         for segment in self._segments[start:]:
-            index = max(segment.low, after + 1 - segment.first_id, 0)
-            while index < segment.count:
-                record_id = segment.first_id + index
-                if segment.acked[index] or (unsent_only and record_id in self._sent):
+            first_id, acked, offsets = segment.first_id, segment.acked, segment.offsets
+            index = max(segment.low, after + 1 - first_id, 0)
+            count = len(offsets)
+            last = count - 1
+            while index < count:
+                record_id = first_id + index
+                if acked[index] or record_id in sent:
                     index += 1
                     continue
-                offset = segment.offsets[index]
-                end = segment.end(index)
-                batch.append(self._read_record(segment, offset, end, record_id))
-                volume += end - offset
-                if len(batch) >= _BATCH_RECORDS or volume >= _BATCH_BYTES:
+                entry = cache.get(record_id)
+                if entry is None:
+                    # Not in memory: read the run of wanted records from here with one pread.
+                    stop = index + 1
+                    room = max_bytes - volume - (segment.end(index) - offsets[index])
+                    while (stop < count and room > 0 and len(batch) + stop - index < max_records
+                           and not acked[stop] and first_id + stop not in sent
+                           and first_id + stop not in cache):
+                        room -= (offsets[stop + 1] if stop < last else segment.size) - offsets[stop]
+                        stop += 1
+                    batch.extend(self._read_records(segment, index, stop))
+                    volume += segment.end(stop - 1) - offsets[index]
+                    index = stop
+                else:
+                    batch.append(entry)
+                    end = offsets[index + 1] if index < last else segment.size
+                    volume += end - offsets[index]
+                    index += 1
+                if len(batch) >= max_records or volume >= max_bytes:
                     return batch
-                index += 1
         return batch
 
-    def _read_record(
-        self, segment: _Segment, offset: int, end: int, record_id: int
-    ) -> SpoolEntry:
-        data = _pread_all(segment.fd, end - offset, offset)
+    def _read_records(self, segment: _Segment, first: int, stop: int) -> list[SpoolEntry]:
+        """Records ``first`` to ``stop - 1`` (indexes) of ``segment``, read with one pread and
+        each checked against its checksums and id."""
+        offsets = segment.offsets
+        base = offsets[first]
+        ends = [*offsets[first + 1 : stop], segment.end(stop - 1)]
+        data = _pread_all(segment.fd, ends[-1] - base, base)
         view = memoryview(data)
-        stop, problem, flaw = self._check_record(view, 0, record_id)
-        if not flaw and stop != len(data):
-            problem = "record length changed on disk"
-        if problem:
-            raise SpoolCorrupt(problem, segment.path, offset)
-        _, length, _, kind_len, key_len, _ = _HEAD.unpack_from(view, 0)
-        start = RECORD_OVERHEAD
-        try:
-            kind = data[start : start + kind_len].decode("utf-8")
-        except UnicodeDecodeError:
-            raise SpoolCorrupt("record kind is not UTF-8", segment.path, offset) from None
-        key = data[start + kind_len : start + kind_len + key_len]
-        return SpoolEntry(record_id, data[len(data) - length :], kind, key)
+        unpack, crc32 = _HEAD_CRC.unpack_from, zlib.crc32
+        entries: list[SpoolEntry] = []
+        kinds: dict[bytes, str] = {}
+        for index, end in enumerate(ends, first):
+            offset = offsets[index]
+            lo = offset - base
+            hi = end - base
+            record_id = segment.first_id + index
+            if hi - lo < RECORD_OVERHEAD or hi > len(data):
+                self._raise_corrupt(segment, view[lo:hi], offset, record_id)
+            magic, length, found_id, kind_len, key_len, body_crc, head_crc = unpack(view, lo)
+            start = lo + RECORD_OVERHEAD
+            if (magic != _RECORD_MAGIC or found_id != record_id
+                    or start + kind_len + key_len + length != hi
+                    or crc32(view[lo : lo + _HEAD.size]) != head_crc
+                    or crc32(view[start:hi]) != body_crc):
+                self._raise_corrupt(segment, view[lo:hi], offset, record_id)
+            kind_raw = data[start : start + kind_len]
+            kind = kinds.get(kind_raw)
+            if kind is None:
+                try:
+                    kind = kinds[kind_raw] = kind_raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise SpoolCorrupt("record kind is not UTF-8", segment.path, offset) from None
+            key = data[start + kind_len : start + kind_len + key_len]
+            entries.append(_entry(SpoolEntry, (record_id, data[hi - length : hi], kind, key)))
+        return entries
+
+    def _raise_corrupt(
+        self, segment: _Segment, record: memoryview, offset: int, record_id: int
+    ) -> NoReturn:
+        """Raise :class:`SpoolCorrupt` for a record that failed the checks on reading."""
+        _, problem, _ = self._check_record(record, 0, record_id)
+        raise SpoolCorrupt(problem or "record length changed on disk", segment.path, offset)
 
     # -----------------------------------------------------------------------------------------
     # writing, space and durability (called with the lock held unless noted)
     # -----------------------------------------------------------------------------------------
 
-    def _make_room(self, size: int, deadline: float | None) -> None:
+    def _space_needed(self, sizes: list[int], count: int, size: int) -> int:
+        """Bytes the records of ``sizes`` add to the segment files when the active segment
+        holds ``count`` records in ``size`` bytes (new segments' headers included)."""
+        limit = self._segment_bytes
+        total = sum(sizes)
+        if size + total <= limit:
+            return total  # no new segment
+        need = 0
+        for record in sizes:
+            if count and size + record > limit:
+                need += SEGMENT_OVERHEAD
+                size = SEGMENT_OVERHEAD
+                count = 0
+            size += record
+            count += 1
+            need += record
+        return need
+
+    def _check_fits(self, sizes: list[int], longest: int, what: str) -> None:
+        """``ValueError`` for records that could never be stored, even in an empty spool."""
+        need = SEGMENT_OVERHEAD + self._space_needed(sizes, 0, SEGMENT_OVERHEAD)
+        if longest > _MAX_PAYLOAD or need > self._max_bytes:
+            raise ValueError(
+                f"{what} of {need - SEGMENT_OVERHEAD} bytes (with headers) can never fit in a "
+                f"spool of max_bytes={self._max_bytes}"
+            )
+        if self._max_records is not None and len(sizes) > self._max_records:
+            raise ValueError(
+                f"{what} can never fit in a spool of max_records={self._max_records}"
+            )
+
+    def _store(
+        self,
+        payloads: list[bytes],
+        metas: list[_Meta],
+        crcs: list[int],
+        sizes: list[int],
+        timeout: float | None,
+    ) -> int:
+        """Append checked records, all or nothing, and wait until they are durable under the
+        policy; the id of the first. Without the lock."""
+        wait = self._block_timeout if timeout is None else timeout
+        deadline = None if wait is None else time.monotonic() + wait
+        with self._lock:
+            self._check_usable()
+            self._make_room(sizes, deadline)
+            first_id = self._next_id
+            position = len(self._segments) - 1
+            active = self._segments[position]
+            undo = (active.count, active.size, self._disk_bytes, self._queued,
+                    self._queued_bytes, self._appended)
+            try:
+                self._write_records(payloads, metas, crcs, sizes)
+            except BaseException as exc:
+                self._roll_back(first_id, position, undo, exc)
+                if isinstance(exc, OSError):
+                    raise SpoolError(f"cannot write to {active.path}: {exc}") from exc
+                raise
+            last_id = self._next_id - 1
+            self._cache_records(first_id, payloads, metas)
+            self._cond.notify_all()  # wait_unsent
+            if self._interval is not None:
+                while self._synced_id < last_id:
+                    if self._failed is not None:
+                        raise SpoolError(self._failed)
+                    self._cond.wait()
+                return first_id
+        if self._sync_enabled:
+            self._sync_through(last_id, 0)
+        return first_id
+
+    def _write_records(
+        self, payloads: list[bytes], metas: list[_Meta], crcs: list[int], sizes: list[int]
+    ) -> None:
+        """Write records at the next ids, a segment at a time, starting new segments as
+        needed, and index them."""
+        record_id = self._next_id
+        active = self._segments[-1]
+        limit = self._segment_bytes
+        pack, check, crc32 = _HEAD.pack, _U32.pack, zlib.crc32
+        parts: list[bytes] = []
+        offsets = array("Q")
+        start = offset = active.size
+        count = active.count
+        for payload, meta, crc, size in zip(payloads, metas, crcs, sizes, strict=True):
+            if count and offset + size > limit:
+                self._write_group(active, parts, offsets, start, offset)
+                self._next_id = record_id  # the new segment is named after its first id
+                active = self._roll()
+                parts = []
+                offsets = array("Q")
+                start = offset = active.size
+                count = 0
+            head = pack(_RECORD_MAGIC, len(payload), record_id, meta[3], meta[4], crc)
+            parts.append(head + check(crc32(head)) + meta[2])  # header, kind and key
+            parts.append(payload)
+            offsets.append(offset)
+            offset += size
+            count += 1
+            record_id += 1
+        self._write_group(active, parts, offsets, start, offset)
+        self._next_id = record_id
+
+    def _write_group(
+        self, segment: _Segment, parts: list[bytes], offsets: array[int], start: int, end: int
+    ) -> None:
+        """Write ``parts`` (records starting at ``offsets``) at ``start`` of ``segment``."""
+        if not offsets:
+            return
+        _pwritev_parts(segment.fd, parts, start)
+        segment.offsets.extend(offsets)
+        segment.acked.extend(bytes(len(offsets)))
+        segment.size = end
+        self._disk_bytes += end - start
+        self._queued += len(offsets)
+        self._queued_bytes += end - start
+        self._appended += len(offsets)
+        self._dirty.add(segment)
+
+    def _roll_back(
+        self, first_id: int, position: int, undo: tuple[int, ...], exc: BaseException
+    ) -> None:
+        """Undo a write of records from ``first_id`` on that failed: delete the segments it
+        started, cut the one at ``position`` back to its size before."""
+        count, size, disk_bytes, queued, queued_bytes, appended = undo
+        try:
+            started = self._segments[position + 1 :]
+            for segment in started:
+                self._delete_segment(segment)
+            if started and self._sync_enabled:
+                # The new segments' names were made durable: their removal must be too, or a
+                # crash could bring back a segment overlapping the records appended next.
+                _fsync_dir(self._directory)
+            segment = self._segments[position]
+            del segment.offsets[count:]
+            del segment.acked[count:]
+            segment.size = size
+            os.ftruncate(segment.fd, size)
+        except OSError as error:
+            self._fail(f"cannot undo a failed write of record {first_id}: {error} "
+                       f"(after: {exc})")
+        self._disk_bytes, self._queued, self._queued_bytes, self._appended = (
+            disk_bytes, queued, queued_bytes, appended)
+        self._next_id = first_id
+
+    def _cache_records(self, first_id: int, payloads: list[bytes], metas: list[_Meta]) -> None:
+        """Keep copies of just appended records while ``cache_bytes`` allows."""
+        room = self._cache_limit - self._cache_bytes
+        cache = self._cache
+        record_id = first_id
+        for payload, meta in zip(payloads, metas, strict=True):
+            if len(payload) > room:
+                break
+            cache[record_id] = _entry(SpoolEntry, (record_id, payload, meta[0], meta[1]))
+            room -= len(payload)
+            record_id += 1
+        self._cache_bytes = self._cache_limit - room
+
+    def _uncache(self, record_id: int) -> None:
+        entry = self._cache.pop(record_id, None)
+        if entry is not None:
+            self._cache_bytes -= len(entry.data)
+
+    def _make_room(self, sizes: list[int], deadline: float | None) -> None:
         while True:
             active = self._segments[-1]
-            rolls = active.count > 0 and active.size + size > self._segment_bytes
-            need = size + (SEGMENT_OVERHEAD if rolls else 0)
+            need = self._space_needed(sizes, active.count, active.size)
             over_bytes = self._disk_bytes + need > self._max_bytes
-            over_records = self._max_records is not None and self._queued >= self._max_records
+            over_records = (
+                self._max_records is not None
+                and self._queued + len(sizes) > self._max_records
+            )
             if not over_bytes and not over_records:
                 return
             if over_bytes and self._reclaim(include_active=True):
                 continue
+            what = "a record" if len(sizes) == 1 else f"a batch of {len(sizes)} records"
             if over_records:
                 reason = f"{self._queued} records pending (max_records={self._max_records})"
             else:
                 reason = (
-                    f"{self._disk_bytes} bytes on disk, a record of {size} bytes does not fit "
+                    f"{self._disk_bytes} bytes on disk, {what} of {need} bytes does not fit "
                     f"(max_bytes={self._max_bytes})"
                 )
             if self._when_full == "raise":
@@ -1019,12 +1360,6 @@ class Spool:
                 )
             self._cond.wait(remaining)
             self._check_usable()
-
-    def _undo_write(self, segment: _Segment, offset: int, exc: OSError) -> None:
-        try:
-            os.ftruncate(segment.fd, offset)
-        except OSError as undo:
-            self._fail(f"cannot cut a failed write off {segment.path}: {undo} (after: {exc})")
 
     def _fail(self, reason: str) -> None:
         if self._failed is None:
