@@ -956,3 +956,66 @@ def test_peer_pdus_on_a_stream_without_tri_are_reported() -> None:
     session.receive_data(b"\x01")
     assert [type(e) for e in session.events()] == [ProtocolError]
     assert session.state is SessionState.FAILED
+
+
+# -- send_many: the batch form of send ------------------------------------------------------
+
+
+@pytest.mark.parametrize("options", [{}, {"acknowledgement": "request", "ack_every": 3},
+                                     {"acknowledgement": "negotiate"}])
+@pytest.mark.parametrize("connected_first", [True, False])
+def test_send_many_writes_what_send_writes(options: dict[str, Any],
+                                           connected_first: bool) -> None:
+    one_by_one, batched = sender(**options), sender(**options)
+    if connected_first:
+        one_by_one.connection_made(0.0)
+        batched.connection_made(0.0)
+    for start, stop in ((0, 7), (7, 8), (8, 8), (8, 20)):
+        for i in range(start, stop):
+            one_by_one.send(i, RECORDS[i])
+        batched.send_many((i, RECORDS[i]) for i in range(start, stop))
+        assert batched.outstanding == one_by_one.outstanding == stop
+        assert batched.pending_bytes == one_by_one.pending_bytes
+        assert batched.data_to_send() == one_by_one.data_to_send()
+    if not connected_first:
+        one_by_one.connection_made(0.0)
+        batched.connection_made(0.0)
+        written = batched.data_to_send()
+        assert written == one_by_one.data_to_send() and written
+    for session in (one_by_one, batched):
+        session.tick(5.0)
+        session.flush()
+    assert batched.data_to_send() == one_by_one.data_to_send()
+    assert batched.next_deadline() == one_by_one.next_deadline()
+
+
+def test_send_many_delivers_and_resolves_every_record() -> None:
+    link = Link(sender(acknowledgement="request", ack_every=4))
+    link.connect()
+    link.sender.send_many([(f"r{i}", bytearray(RECORDS[i])) for i in range(6)])
+    link.sender.send_many([("r6", memoryview(RECORDS[6]))])
+    link.deliver()
+    link.advance(2.0)
+    link.deliver()
+    assert link.received == RECORDS[:7]
+    assert link.acknowledged() == [f"r{i}" for i in range(7)]
+    link.sender.send_many([(f"s{i}", RECORDS[i]) for i in range(3)])
+    link.write()
+    assert link.drop() and link.of(ResendNeeded)[-1].record_ids == ("s0", "s1", "s2")
+
+
+@pytest.mark.parametrize("acknowledgement", ["off", "request"])
+def test_send_many_stops_at_the_first_refused_record(acknowledgement: str) -> None:
+    session = sender(acknowledgement=acknowledgement)
+    session.connection_made(0.0)
+    session.send(0, RECORDS[0])
+    with pytest.raises(LocalProtocolError, match="record 0 is already outstanding"):
+        session.send_many([(1, RECORDS[1]), (2, RECORDS[2]), (0, RECORDS[3]), (4, RECORDS[4])])
+    with pytest.raises(LocalProtocolError, match="empty PDU"):
+        session.send_many([(5, RECORDS[5]), (6, b""), (7, RECORDS[7])])
+    assert session.outstanding == 4  # 0, 1, 2 and 5
+    assert session.pending_bytes == sum(len(RECORDS[i]) for i in (0, 1, 2, 5))
+    assert [name for name in tri_names(session.data_to_send())
+            if name != "pDUAcknowledgementRequest"] == ["cCPayloadSequence"] * 4
+    session.send_many([(4, RECORDS[4])])  # the refused ones were not taken
+    assert session.outstanding == 5
