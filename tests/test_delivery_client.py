@@ -256,3 +256,138 @@ def test_tls_refusals(pki: TestPKI, spool: Spool, case: str) -> None:
     assert stats.acknowledged == 0
     assert spool.stats().queued == 5
     assert lemf.unique == set()
+
+
+def test_send_many_delivers_a_batch_in_order(pki: TestPKI, spool: Spool) -> None:
+    with LEMF(pki.server_context()) as lemf, \
+            client_for(lemf.port, spool, pki.client_context()) as client:
+        assert client.send_many(RECORDS[:10], kind="CC", key="LIID-42") == list(range(1, 11))
+        assert client.send_many([]) == []
+        assert client.send_many(iter(RECORDS[10:25])) == list(range(11, 26))
+        assert wait_for(lambda: spool.stats().queued == 0)
+        stats = client.stats()
+    assert lemf.received == RECORDS[:25]
+    assert stats.sent == 25 and stats.acknowledged == 25 and stats.last_error is None
+
+
+def test_send_batch_stores_and_delivers_a_run_as_one_record(pki: TestPKI, spool: Spool
+                                                            ) -> None:
+    with LEMF(pki.server_context()) as lemf, \
+            client_for(lemf.port, spool, pki.client_context()) as client:
+        assert client.send_batch([]) == 0
+        first = client.send_batch(RECORDS[:10], kind="CC", key="LIID-42")
+        second = client.send_batch(iter(RECORDS[10:12]))
+        assert (first, second) == (1, 2)
+        assert wait_for(lambda: spool.stats().queued == 0)
+        stats = client.stats()
+    # The LEMF frames the run into its PDUs; the spool and the counters count runs.
+    assert lemf.received == RECORDS[:12]
+    assert stats.sent == 2 and stats.acknowledged == 2
+
+
+def test_without_acknowledgement_an_idle_spool_is_confirmed_by_a_keep_alive(
+        pki: TestPKI, spool: Spool) -> None:
+    """With acknowledgement off, the last records of a burst are confirmed as soon as the
+    spool has nothing more to send (a keep-alive at once, its answer confirming them), not
+    after the idle interval (here far longer than the test) or the resend window."""
+    with LEMF(pki.server_context()) as lemf, \
+            DeliveryClient(HOST, lemf.port, spool,
+                           session_factory(acknowledgement="off", keep_alive_interval=3600.0),
+                           ssl_context=pki.client_context(), connect_timeout=3.0,
+                           poll_interval=0.05) as client:
+        client.send_many(RECORDS[:7])
+        assert wait_for(lambda: spool.stats().queued == 0, 10.0), client.stats()
+        stats = client.stats()
+    assert lemf.received == RECORDS[:7]
+    assert stats.acknowledged == 7 and stats.connects == 1
+
+
+def test_an_idle_connection_outlives_the_write_timeout(pki: TestPKI, spool: Spool) -> None:
+    """Over TLS 1.3 the server sends session tickets after the handshake: the socket turns
+    readable with no application data, and a blocking read would wait for the peer (who has
+    nothing to say) until the timeout ended the connection."""
+    with LEMF(pki.server_context()) as lemf, \
+            client_for(lemf.port, spool, pki.client_context(), write_timeout=0.3) as client:
+        assert wait_for(lambda: client.stats().connected, 5.0)
+        time.sleep(1.0)  # idle, more than three write timeouts
+        stats = client.stats()
+        assert (stats.connects, stats.last_error, stats.connected) == (1, None, True)
+        client.send_many(RECORDS[:3])
+        assert wait_for(lambda: spool.stats().queued == 0)
+    assert lemf.received == RECORDS[:3]
+
+
+def test_a_backlog_beyond_the_buffer_is_sent_at_once(pki: TestPKI, spool: Spool) -> None:
+    """The loop feeds at most ``max_buffered_bytes`` at a time; with more records waiting it
+    goes on at once instead of sleeping ``poll_interval`` (here far longer than the test)
+    between two parts of the backlog. Acknowledgement is off, so that no answer from the
+    LEMF wakes the loop."""
+    spool.append_many(RECORDS)
+    with LEMF(pki.server_context()) as lemf, \
+            DeliveryClient(HOST, lemf.port, spool, session_factory(acknowledgement="off"),
+                           ssl_context=pki.client_context(), poll_interval=60.0,
+                           connect_timeout=3.0, write_timeout=3.0,
+                           max_buffered_bytes=3 * len(RECORDS[0])) as client:
+        assert wait_for(lambda: len(lemf.received) == len(RECORDS), 10.0)
+        stats = client.stats()
+    assert lemf.received == RECORDS
+    assert stats.sent == len(RECORDS) and stats.connects == 1
+
+
+def test_send_many_keeps_a_kind_and_key_per_pdu(spool: Spool) -> None:
+    client = client_for(1, spool, None, insecure_plain_tcp=True)  # never started
+    try:
+        ids = client.send_many(RECORDS[:3], kind=["IRI", "CC", "CC"], key=[b"a", "b", b""])
+        assert client.send_many(RECORDS[3:5], kind="CC", key="LIID-42") == [4, 5]
+    finally:
+        client.close()
+    assert [(e.id, e.data, e.kind, e.key) for e in spool.entries()] == [
+        (ids[0], RECORDS[0], "IRI", b"a"), (ids[1], RECORDS[1], "CC", b"b"),
+        (ids[2], RECORDS[2], "CC", b""), (4, RECORDS[3], "CC", b"LIID-42"),
+        (5, RECORDS[4], "CC", b"LIID-42"),
+    ]
+
+
+class SilentLEMF:
+    """Accepts one TLS connection and reads it without ever answering."""
+
+    def __init__(self, context: ssl.SSLContext) -> None:
+        self.context = context
+        self.listener = socket.create_server((HOST, 0))
+        self.listener.settimeout(5)
+        self.port: int = self.listener.getsockname()[1]
+        self.octets = 0
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self) -> SilentLEMF:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stopping.set()
+        self.thread.join(5)
+        self.listener.close()
+
+    def _serve(self) -> None:
+        with contextlib.suppress(OSError):
+            conn, _ = self.listener.accept()
+            with self.context.wrap_socket(conn, server_side=True) as sock:
+                sock.settimeout(0.05)
+                while not self.stopping.is_set():
+                    with contextlib.suppress(TimeoutError):
+                        self.octets += len(sock.recv(65536))
+
+
+def test_records_wait_in_the_spool_while_options_are_negotiated(pki: TestPKI,
+                                                                spool: Spool) -> None:
+    spool.append_many(RECORDS)
+    factory = session_factory(acknowledgement="negotiate", keep_alive_wait=30.0)
+    with SilentLEMF(pki.server_context()) as lemf, \
+            DeliveryClient(HOST, lemf.port, spool, factory, ssl_context=pki.client_context(),
+                           connect_timeout=3.0, write_timeout=3.0, poll_interval=0.02,
+                           max_buffered_bytes=2 * len(RECORDS[0])) as client:
+        assert wait_for(lambda: lemf.octets > 0, 5.0)  # the optionRequest
+        time.sleep(0.3)
+        assert client.stats().sent == 0 and client.stats().connected
+        assert spool.stats().sent == 0  # not taken out of the spool into memory

@@ -27,7 +27,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import TracebackType
 
@@ -37,8 +37,10 @@ from .session import (
     HandoverSession,
     KeepAliveFailed,
     ProtocolError,
+    SessionState,
 )
 from .spool import Spool, SpoolError
+from .tls import Pins, check_pin, normalize_pins
 
 __all__ = ["ClientStats", "DeliveryClient", "InsecureTransportError"]
 
@@ -78,6 +80,19 @@ class ClientStats:
     connected: bool
 
 
+def _confirm_when_idle(session: HandoverSession, spool: Spool) -> None:
+    """Without PDU acknowledgement, ask the peer to confirm what was written as soon as the
+    spool has nothing more to send: :meth:`HandoverSession.flush` writes a keep-alive whose
+    answer confirms every record written before it (TS 102 232-1 6.4.5; at most one is
+    outstanding). Otherwise the last records of a burst would wait for the idle keep-alive
+    or the resend window."""
+    if (session.state is SessionState.OPEN and not session.acknowledging
+            and session.outstanding and not session.pending_bytes):
+        counts = spool.stats()
+        if counts.queued <= counts.sent:
+            session.flush()
+
+
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, _ConnectionEnded):
         return str(exc.args[0]) if exc.args else "connection ended"
@@ -85,30 +100,51 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}"
 
 
-class DeliveryClient:
-    """Delivers a spool's records to one LEMF address over TLS, in its own thread.
+def _check_transport(ssl_context: ssl.SSLContext | None, *, insecure_plain_tcp: bool,
+                     pinned_sha256: Pins) -> frozenset[bytes]:
+    """The delivery clients' refusals (:class:`InsecureTransportError`): plain TCP unless
+    asked for, an SSL context that does not verify the server, pins without TLS. Raises the
+    context's ``minimum_version`` to TLS 1.2 if it is lower; returns the parsed pins."""
+    if ssl_context is None:
+        if not insecure_plain_tcp:
+            raise InsecureTransportError(
+                "no ssl_context: refusing to deliver over plain TCP (pass "
+                "insecure_plain_tcp=True to allow it, for tests only)")
+    else:
+        if insecure_plain_tcp:
+            raise InsecureTransportError(
+                "insecure_plain_tcp=True contradicts the ssl_context given")
+        if ssl_context.verify_mode != ssl.CERT_REQUIRED or not ssl_context.check_hostname:
+            raise InsecureTransportError(
+                "ssl_context must verify the server's certificate and host name "
+                "(verify_mode=CERT_REQUIRED, check_hostname=True)")
+        minimum = ssl_context.minimum_version
+        if (minimum == ssl.TLSVersion.MINIMUM_SUPPORTED
+                or (minimum != ssl.TLSVersion.MAXIMUM_SUPPORTED
+                    and minimum < ssl.TLSVersion.TLSv1_2)):
+            ssl_context.minimum_version = ssl.TLSVersion.TLSv1_2
+    pins = normalize_pins(pinned_sha256)
+    if pins and ssl_context is None:
+        raise InsecureTransportError(
+            "pinned_sha256 needs TLS: a certificate pin cannot be checked over plain TCP")
+    return pins
 
-    ``session_factory()`` builds the :class:`HandoverSession` used for each connection (a
-    new one per connection; give its ``tri`` builder a ``SessionIdentity`` with CIN 0).
-    ``ssl_context`` must be a client context that verifies the server
-    (``verify_mode=CERT_REQUIRED``, ``check_hostname=True``, as from
-    ``ssl.create_default_context``); its ``minimum_version`` is raised to TLS 1.2 if it is
-    lower. ``server_hostname`` (default ``host``) is the name checked against the server's
-    certificate. ``insecure_plain_tcp=True`` (with ``ssl_context=None``) sends over plain TCP,
-    for tests and lab set-ups only.
 
-    Timing: the first reconnection waits ``reconnect_initial`` seconds, doubling up to
-    ``reconnect_max``, each delay varied by ±``jitter`` (a fraction); ``connect_timeout``
-    bounds the TCP connect and the TLS handshake, ``write_timeout`` one write (a peer that
-    stops reading) and the rest of a TLS record once it started arriving. Records appended
-    to the spool directly (not via :meth:`send`) are picked up within ``poll_interval``
-    seconds. ``max_buffered_bytes`` bounds the octets fed into the session ahead of the
-    socket. ``clock`` gives the session's ``now``.
+def _check_timing(*, jitter: float, max_buffered_bytes: int, **seconds: float) -> None:
+    """The delivery clients' timing arguments: every one of ``seconds`` positive, ``jitter``
+    a fraction in [0, 1), ``max_buffered_bytes`` positive."""
+    for name, value in seconds.items():
+        if not value > 0:
+            raise ValueError(f"{name} must be positive, got {value!r}")
+    if not 0 <= jitter < 1:
+        raise ValueError(f"jitter must be a fraction in [0, 1), got {jitter!r}")
+    if max_buffered_bytes < 1:
+        raise ValueError(f"max_buffered_bytes must be positive, got {max_buffered_bytes!r}")
 
-    Use :meth:`start` / :meth:`stop` (or ``with DeliveryClient(...) as client:``), or call
-    :meth:`run` (until :meth:`stop`) or :meth:`run_once` (one connection) in a thread of
-    your own.
-    """
+
+class _Transport:
+    """What both delivery clients share: the arguments and their checks (see
+    :class:`DeliveryClient`), the counters behind :meth:`stats` and the back-off."""
 
     def __init__(
         self,
@@ -120,6 +156,7 @@ class DeliveryClient:
         ssl_context: ssl.SSLContext | None,
         server_hostname: str | None = None,
         insecure_plain_tcp: bool = False,
+        pinned_sha256: Pins = None,
         reconnect_initial: float = 1.0,
         reconnect_max: float = 60.0,
         jitter: float = 0.2,
@@ -130,41 +167,19 @@ class DeliveryClient:
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
     ) -> None:
-        if ssl_context is None:
-            if not insecure_plain_tcp:
-                raise InsecureTransportError(
-                    "no ssl_context: refusing to deliver over plain TCP (pass "
-                    "insecure_plain_tcp=True to allow it, for tests only)")
-        else:
-            if insecure_plain_tcp:
-                raise InsecureTransportError(
-                    "insecure_plain_tcp=True contradicts the ssl_context given")
-            if ssl_context.verify_mode != ssl.CERT_REQUIRED or not ssl_context.check_hostname:
-                raise InsecureTransportError(
-                    "ssl_context must verify the server's certificate and host name "
-                    "(verify_mode=CERT_REQUIRED, check_hostname=True)")
-            minimum = ssl_context.minimum_version
-            if (minimum == ssl.TLSVersion.MINIMUM_SUPPORTED
-                    or (minimum != ssl.TLSVersion.MAXIMUM_SUPPORTED
-                        and minimum < ssl.TLSVersion.TLSv1_2)):
-                ssl_context.minimum_version = ssl.TLSVersion.TLSv1_2
-        for name, value in (("reconnect_initial", reconnect_initial),
-                            ("reconnect_max", reconnect_max),
-                            ("connect_timeout", connect_timeout),
-                            ("write_timeout", write_timeout),
-                            ("poll_interval", poll_interval)):
-            if not value > 0:
-                raise ValueError(f"{name} must be positive, got {value!r}")
-        if not 0 <= jitter < 1:
-            raise ValueError(f"jitter must be a fraction in [0, 1), got {jitter!r}")
-        if max_buffered_bytes < 1:
-            raise ValueError(f"max_buffered_bytes must be positive, got {max_buffered_bytes!r}")
+        pins = _check_transport(ssl_context, insecure_plain_tcp=insecure_plain_tcp,
+                                pinned_sha256=pinned_sha256)
+        _check_timing(jitter=jitter, max_buffered_bytes=max_buffered_bytes,
+                      reconnect_initial=reconnect_initial, reconnect_max=reconnect_max,
+                      connect_timeout=connect_timeout, write_timeout=write_timeout,
+                      poll_interval=poll_interval)
         self.host = host
         self.port = port
         self.spool = spool
         self.session_factory = session_factory
         self.ssl_context = ssl_context
         self.server_hostname = server_hostname if server_hostname is not None else host
+        self.pinned_sha256 = pins
         self.reconnect_initial = float(reconnect_initial)
         self.reconnect_max = float(max(reconnect_max, reconnect_initial))
         self.jitter = float(jitter)
@@ -176,11 +191,6 @@ class DeliveryClient:
         self._rng = rng if rng is not None else random.Random()
 
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._wake_r, self._wake_w = socket.socketpair()
-        self._wake_r.setblocking(False)
-        self._wake_w.setblocking(False)
         self._failures = 0
         self._heard = False
         self._attempts = 0
@@ -191,6 +201,69 @@ class DeliveryClient:
         self._protocol_errors = 0
         self._last_error: str | None = None
         self._connected = False
+        self._setup()
+
+    def _setup(self) -> None:
+        """The transport's own state (called at the end of ``__init__``)."""
+
+    def stats(self) -> ClientStats:
+        """Counters since construction (:class:`ClientStats`)."""
+        with self._lock:
+            return ClientStats(
+                attempts=self._attempts,
+                connects=self._connects,
+                reconnects=max(0, self._connects - 1),
+                sent=self._sent,
+                acknowledged=self._acknowledged,
+                keep_alive_failures=self._keep_alive_failures,
+                protocol_errors=self._protocol_errors,
+                last_error=self._last_error,
+                connected=self._connected,
+            )
+
+    def next_delay(self) -> float:
+        """The back-off before the next attempt: ``reconnect_initial`` doubled per
+        consecutive failure, at most ``reconnect_max``, varied by ±``jitter``."""
+        base = min(self.reconnect_max, self.reconnect_initial * 2.0 ** min(self._failures, 62))
+        return base * (1.0 + self.jitter * (2.0 * self._rng.random() - 1.0))
+
+
+class DeliveryClient(_Transport):
+    """Delivers a spool's records to one LEMF address over TLS, in its own thread.
+
+    ``session_factory()`` builds the :class:`HandoverSession` used for each connection (a
+    new one per connection; give its ``tri`` builder a ``SessionIdentity`` with CIN 0).
+    ``ssl_context`` must be a client context that verifies the server
+    (``verify_mode=CERT_REQUIRED``, ``check_hostname=True``, as from
+    ``ssl.create_default_context``); its ``minimum_version`` is raised to TLS 1.2 if it is
+    lower. ``server_hostname`` (default ``host``) is the name checked against the server's
+    certificate. ``insecure_plain_tcp=True`` (with ``ssl_context=None``) sends over plain TCP,
+    for tests and lab set-ups only. ``pinned_sha256``: SHA-256 fingerprints of the server's
+    certificate (see :func:`~lawful_intercept.delivery.tls.normalize_pins`), checked after
+    the handshake in addition to the verification; a certificate matching none fails the
+    connection attempt (:class:`~lawful_intercept.delivery.tls.PinMismatch`, back-off
+    applies) before anything is written.
+
+    Timing: the first reconnection waits ``reconnect_initial`` seconds, doubling up to
+    ``reconnect_max``, each delay varied by ±``jitter`` (a fraction); ``connect_timeout``
+    bounds the TCP connect and the TLS handshake, ``write_timeout`` one write (a peer that
+    stops reading); reads never block (a peer that stops answering is found by the
+    session's keep-alive). Records appended to the spool directly (not via :meth:`send`)
+    are picked up within ``poll_interval`` seconds. ``max_buffered_bytes`` bounds the
+    octets fed into the session ahead of the socket. ``clock`` gives the session's ``now``.
+
+    Use :meth:`start` / :meth:`stop` (or ``with DeliveryClient(...) as client:``), or call
+    :meth:`run` (until :meth:`stop`) or :meth:`run_once` (one connection) in a thread of
+    your own.
+    """
+
+    def _setup(self) -> None:
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._wake_w.setblocking(False)
+
 
     # -- control ----------------------------------------------------------------------------
 
@@ -235,20 +308,36 @@ class DeliveryClient:
         self._wake()
         return record_id
 
-    def stats(self) -> ClientStats:
-        """Counters since construction (:class:`ClientStats`)."""
-        with self._lock:
-            return ClientStats(
-                attempts=self._attempts,
-                connects=self._connects,
-                reconnects=max(0, self._connects - 1),
-                sent=self._sent,
-                acknowledged=self._acknowledged,
-                keep_alive_failures=self._keep_alive_failures,
-                protocol_errors=self._protocol_errors,
-                last_error=self._last_error,
-                connected=self._connected,
-            )
+    def send_many(self, pdus: Iterable[bytes], *, kind: str | Iterable[str] = "",
+                  key: bytes | str | Iterable[bytes | str] = b"") -> list[int]:
+        """Append encoded PS-PDUs to the spool as one batch (:meth:`Spool.append_many`: all
+        or nothing, one fsync for the batch under the ``"always"`` policy) and wake the loop;
+        return their record ids, in order. ``kind`` and ``key`` are one value for every PDU
+        or one per PDU. Every PDU is durable (per the spool's policy) when this returns."""
+        record_ids = self.spool.append_many(pdus, kinds=kind, keys=key)
+        if record_ids:
+            self._wake()
+        return record_ids
+
+    def send_batch(self, pdus: Iterable[bytes], *, kind: str = "", key: bytes | str = b""
+                   ) -> int:
+        """Append a run of encoded PDUs to the spool as ONE record (their octets back to
+        back, as they go on the wire: TS 102 232-1 clause 6 has no framing of its own) and
+        wake the loop; return that record's id, or 0 for an empty run.
+
+        The run is stored, delivered, acknowledged and, after a connection loss, resent as
+        a unit: the cheapest way to accept many PDUs durably (one record header, one
+        checksum and one fsync per run; no per-PDU work in the spool or the session), at the
+        price of per-PDU bookkeeping: a resend repeats the whole run (the LEMF removes the
+        duplicates), ``Acknowledged`` and the spool count runs, and the session's
+        ``ack_every`` and ``resend_window`` count runs. Every PDU of the run must be a
+        complete PDU (it is not checked here: give what the record builders produced)."""
+        data = b"".join(pdus)
+        if not data:
+            return 0
+        record_id = self.spool.append(data, kind=kind, key=key)
+        self._wake()
+        return record_id
 
     @property
     def stopping(self) -> bool:
@@ -268,12 +357,6 @@ class DeliveryClient:
             if self._stop.is_set():
                 return
             self._stop.wait(self.next_delay())
-
-    def next_delay(self) -> float:
-        """The back-off before the next attempt: ``reconnect_initial`` doubled per
-        consecutive failure, at most ``reconnect_max``, varied by ±``jitter``."""
-        base = min(self.reconnect_max, self.reconnect_initial * 2.0 ** min(self._failures, 62))
-        return base * (1.0 + self.jitter * (2.0 * self._rng.random() - 1.0))
 
     def run_once(self) -> bool:
         """One connection: connect, deliver until it fails, ends or :meth:`stop`. Whether a
@@ -324,6 +407,11 @@ class DeliveryClient:
                 sock: socket.socket = raw
             else:
                 sock = self.ssl_context.wrap_socket(raw, server_hostname=self.server_hostname)
+                try:  # before anything is written; tls.PinMismatch is an OSError
+                    check_pin(sock.getpeercert(binary_form=True), self.pinned_sha256)
+                except BaseException:
+                    sock.close()
+                    raise
         except BaseException:
             raw.close()
             raise
@@ -334,7 +422,9 @@ class DeliveryClient:
         """The loop of one connection; returns when stopped, raises when the connection
         must be closed."""
         while not self._stop.is_set():
-            self._feed(session)
+            backlog = self._feed(session)
+            if not backlog:
+                _confirm_when_idle(session, self.spool)
             session.tick(self.clock())
             self._handle_events(session)
             while data := session.data_to_send():
@@ -342,15 +432,21 @@ class DeliveryClient:
             if self._stop.is_set():
                 break
             deadline = session.next_deadline()
-            timeout = self.poll_interval
+            timeout = 0.0 if backlog else self.poll_interval  # more to send: just look
             if deadline is not None:
                 timeout = min(timeout, max(0.0, deadline - self.clock()))
             if not self._readable(sock, timeout):
                 continue
+            # Read only what has arrived: a readable TLS socket may hold no application data
+            # (a TLS 1.3 session ticket, part of a record), and a blocking read would then
+            # wait for the peer, who may have nothing to say.
+            sock.settimeout(0.0)
             try:
                 data = sock.recv(_READ_SIZE)
-            except ssl.SSLWantReadError:
+            except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError):
                 continue
+            finally:
+                sock.settimeout(self.write_timeout)
             if not data:
                 raise _ConnectionEnded("the peer closed the connection")
             session.receive_data(data)
@@ -367,23 +463,28 @@ class DeliveryClient:
                     pass
         return sock in readable
 
-    def _feed(self, session: HandoverSession) -> None:
-        """Hand the spool's unsent records to the session (bounded by
-        ``max_buffered_bytes``) and mark them sent."""
-        if session.pending_bytes >= self.max_buffered_bytes:
-            return
-        fed: list[int] = []
-        size = session.pending_bytes
-        for record_id, pdu in self.spool.unsent():
-            session.send(record_id, pdu)
-            fed.append(record_id)
-            size += len(pdu)
-            if size >= self.max_buffered_bytes:
+    def _feed(self, session: HandoverSession) -> bool:
+        """Hand the spool's unsent records to the session in batches (bounded by
+        ``max_buffered_bytes``), marking them sent (:meth:`Spool.take_unsent`). Whether it
+        stopped at the bound, so that more records may be waiting.
+
+        Only while the session is open: before (option negotiation) it would hold them all
+        in memory."""
+        if session.state is not SessionState.OPEN:
+            return False
+        room = self.max_buffered_bytes - session.pending_bytes
+        fed = 0
+        while room > 0:
+            entries = self.spool.take_unsent(4096, room)
+            if not entries:
                 break
+            session.send_many([(entry.id, entry.data) for entry in entries])
+            fed += len(entries)
+            room -= sum(len(entry.data) for entry in entries)
         if fed:
-            self.spool.mark_sent(fed)
             with self._lock:
-                self._sent += len(fed)
+                self._sent += fed
+        return room <= 0
 
     def _handle_events(self, session: HandoverSession, *, raise_on_failure: bool = True
                        ) -> None:

@@ -1,0 +1,370 @@
+"""An asyncio TLS transport for the handover session (ETSI TS 102 232-1 clause 6).
+
+:class:`AsyncDeliveryClient` is :class:`~lawful_intercept.delivery.client.DeliveryClient`
+on asyncio streams: the same refusals (:class:`InsecureTransportError`), the same TLS 1.2
+minimum and certificate pinning, the same back-off and the same statistics
+(:class:`ClientStats`). The protocol decisions stay in the sans-IO
+:class:`~lawful_intercept.delivery.session.HandoverSession`; the records come from a durable
+:class:`~lawful_intercept.delivery.spool.Spool`. The spool's calls that may wait for the disk
+(append with its fsync, reading unsent records, acknowledging) run in the event loop's
+default thread-pool executor, so the loop never blocks on storage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+from types import TracebackType
+
+from .client import (
+    ClientStats,
+    InsecureTransportError,
+    _confirm_when_idle,
+    _ConnectionEnded,
+    _describe,
+    _Transport,
+)
+from .session import Acknowledged, HandoverSession, KeepAliveFailed, ProtocolError
+from .spool import SpoolError
+from .tls import check_pin
+
+__all__ = ["AsyncDeliveryClient", "ClientStats", "InsecureTransportError"]
+
+_READ_SIZE = 65536
+
+
+class AsyncDeliveryClient(_Transport):
+    """Delivers a spool's records to one LEMF address over TLS, as an asyncio task.
+
+    The arguments are those of :class:`~lawful_intercept.delivery.client.DeliveryClient`:
+    ``session_factory()`` builds the :class:`HandoverSession` of each connection;
+    ``ssl_context`` must verify the server (``CERT_REQUIRED`` and ``check_hostname``; its
+    ``minimum_version`` is raised to TLS 1.2); ``server_hostname`` (default ``host``) is the
+    name checked against the certificate; ``insecure_plain_tcp=True`` with
+    ``ssl_context=None`` sends over plain TCP (tests and lab set-ups only);
+    ``pinned_sha256`` are SHA-256 fingerprints of the server's certificate, checked after the
+    handshake in addition to the verification (see :mod:`lawful_intercept.delivery.tls`).
+    Timing: reconnection after ``reconnect_initial`` seconds, doubling up to
+    ``reconnect_max``, each delay varied by ±``jitter``; ``connect_timeout`` bounds the TCP
+    connect, the TLS handshake and the closing handshake; ``write_timeout`` bounds a write
+    (a peer that stops reading); records appended to the spool directly (not via
+    :meth:`send`) are picked up within ``poll_interval`` seconds; ``max_buffered_bytes``
+    bounds the octets fed into the session ahead of the socket; ``clock`` gives the
+    session's ``now``.
+
+    Use ``async with AsyncDeliveryClient(...) as client:`` (:meth:`run` as a task, stopped
+    on exit), :meth:`start` / :meth:`aclose`, or await :meth:`run` (until :meth:`stop`) or
+    :meth:`run_once` (one connection) yourself. One event loop at a time; :meth:`stop` and
+    :meth:`stats` may be called from any thread.
+    """
+
+    def _setup(self) -> None:
+        self._stopping = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake_event = asyncio.Event()  # records to send, or stop
+        self._stop_event = asyncio.Event()  # ends the back-off pause
+        self._progress = asyncio.Event()  # records were acknowledged
+        self._task: asyncio.Task[None] | None = None
+
+    # -- control ----------------------------------------------------------------------------
+
+    def start(self) -> asyncio.Task[None]:
+        """Run :meth:`run` as a task of the running event loop and return it."""
+        if self._task is not None and not self._task.done():
+            raise RuntimeError("the delivery client is already running")
+        loop = self._bind()
+        self._stopping = False
+        self._stop_event.clear()
+        self._task = loop.create_task(self.run(), name=f"delivery-{self.host}:{self.port}")
+        return self._task
+
+    def stop(self) -> None:
+        """Ask the loop to end: the connection is closed, what is not acknowledged stays in
+        the spool. Returns at once (await :meth:`aclose` to wait); safe from any thread."""
+        self._stopping = True
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self._signal_stop()
+        else:
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(self._signal_stop)
+
+    async def aclose(self, timeout: float | None = 10.0) -> bool:
+        """:meth:`stop`, then wait up to ``timeout`` seconds for the task of :meth:`start`
+        to end (it is cancelled after that). Whether it ended by itself. An exception that
+        ended the task is raised here."""
+        self.stop()
+        task = self._task
+        if task is None:
+            return True
+        ended = True
+        if not task.done():
+            done, _ = await asyncio.wait({task}, timeout=timeout)
+            if not done:
+                ended = False
+                task.cancel()
+                await asyncio.wait({task}, timeout=self.connect_timeout)
+        if task.done() and not task.cancelled():
+            error = task.exception()
+            if error is not None:
+                raise error
+        return ended
+
+    async def __aenter__(self) -> AsyncDeliveryClient:
+        self.start()
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        await self.aclose()
+
+    async def send(self, pdu: bytes, *, kind: str = "", key: bytes | str = b"") -> int:
+        """Append one encoded PS-PDU to the spool (in the executor: the append waits for the
+        fsync of the spool's policy) and wake the loop; return its record id. Cancelling
+        this call does not take the record back once the append has started."""
+        loop = asyncio.get_running_loop()
+        append = functools.partial(self.spool.append, pdu, kind=kind, key=key)
+        record_id = await loop.run_in_executor(None, append)
+        if self._loop is loop:
+            self._wake_event.set()
+        return record_id
+
+    async def wait_idle(self, timeout: float) -> bool:
+        """Wait until the spool has nothing pending (every record acknowledged), at most
+        ``timeout`` seconds; whether it is so."""
+        loop = self._bind()
+        deadline = loop.time() + timeout
+        while True:
+            self._progress.clear()
+            if self.spool.stats().queued == 0:
+                return True
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return False
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(min(remaining, self.poll_interval)):
+                    await self._progress.wait()
+
+    @property
+    def stopping(self) -> bool:
+        """Whether :meth:`stop` was called (and :meth:`start` not since)."""
+        return self._stopping
+
+    # -- the loop ---------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Connect, deliver and reconnect with back-off until :meth:`stop` (or the spool is
+        closed or fails)."""
+        self._bind()
+        while not self._stopping:
+            try:
+                await self.run_once()
+            except SpoolError as exc:  # closed or unusable: nothing left to deliver from
+                self._last_error = f"spool: {_describe(exc)}"
+                return
+            if self._stopping:
+                return
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.next_delay()):
+                    await self._stop_event.wait()
+
+    async def run_once(self) -> bool:
+        """One connection: connect, deliver until it fails, ends or :meth:`stop`. Whether a
+        connection was established. Errors end up in ``stats().last_error``."""
+        self._bind()
+        self._attempts += 1
+        try:
+            reader, writer = await self._connect()
+        except OSError as exc:  # ssl.SSLError, TimeoutError and tls.PinMismatch are OSErrors
+            self._failures += 1
+            self._last_error = f"connect to {self.host}:{self.port} failed: {_describe(exc)}"
+            return False
+        self._connects += 1
+        self._connected = True
+        started = self.clock()
+        session = self.session_factory()
+        reason = "closed"
+        self._heard = False
+        try:
+            session.connection_made(self.clock())
+            self.spool.rewind()
+            await self._deliver(reader, session, writer)
+            reason = "stopped"
+        except (OSError, _ConnectionEnded) as exc:
+            reason = _describe(exc)
+            self._last_error = reason
+        finally:
+            writer.close()
+            self._connected = False
+            session.connection_lost(self.clock(), reason)
+            await self._closed(writer)
+            await self._handle_events(session, raise_on_failure=False)
+        if self._heard or self.clock() - started >= self.reconnect_max:
+            self._failures = 0
+        else:
+            self._failures += 1
+        return True
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _bind(self) -> asyncio.AbstractEventLoop:
+        """Tie the client's events to the running loop (new ones if the loop changed)."""
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            self._loop = loop
+            self._wake_event = asyncio.Event()
+            self._stop_event = asyncio.Event()
+            self._progress = asyncio.Event()
+            if self._stopping:
+                self._signal_stop()
+        return loop
+
+    def _signal_stop(self) -> None:
+        self._stop_event.set()
+        self._wake_event.set()
+
+    async def _connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        context = self.ssl_context
+        try:
+            async with asyncio.timeout(self.connect_timeout):
+                if context is None:
+                    return await asyncio.open_connection(self.host, self.port)
+                reader, writer = await asyncio.open_connection(
+                    self.host, self.port, ssl=context, server_hostname=self.server_hostname,
+                    ssl_handshake_timeout=self.connect_timeout,
+                    ssl_shutdown_timeout=self.connect_timeout)
+        except TimeoutError:
+            raise TimeoutError(f"no connection within {self.connect_timeout:g} s") from None
+        ssl_object = writer.get_extra_info("ssl_object")
+        der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
+        try:  # before anything is written; tls.PinMismatch is an OSError
+            check_pin(der, self.pinned_sha256)
+        except BaseException:
+            writer.transport.abort()
+            raise
+        return reader, writer
+
+    async def _closed(self, writer: asyncio.StreamWriter) -> None:
+        """Wait (bounded) for a closed connection's closing handshake, else abort it."""
+        try:
+            async with asyncio.timeout(self.connect_timeout):
+                await writer.wait_closed()
+        except OSError:  # TimeoutError included; the connection is gone either way
+            writer.transport.abort()
+        except BaseException:
+            writer.transport.abort()
+            raise
+
+    async def _deliver(self, reader: asyncio.StreamReader, session: HandoverSession,
+                       writer: asyncio.StreamWriter) -> None:
+        """The loop of one connection; returns when stopped, raises when the connection
+        must be closed."""
+        wake = self._wake_event
+        read: asyncio.Task[bytes] | None = None
+        try:
+            while not self._stopping:
+                wake.clear()
+                await self._feed(session)
+                _confirm_when_idle(session, self.spool)
+                session.tick(self.clock())
+                await self._handle_events(session)
+                await self._write(writer, session)
+                if self._stopping:
+                    break
+                deadline = session.next_deadline()
+                timeout = self.poll_interval
+                if deadline is not None:
+                    timeout = min(timeout, max(0.0, deadline - self.clock()))
+                if read is None:
+                    read = asyncio.ensure_future(reader.read(_READ_SIZE))
+                if not read.done():
+                    woken = asyncio.ensure_future(wake.wait())
+                    try:
+                        await asyncio.wait((read, woken), timeout=timeout,
+                                           return_when=asyncio.FIRST_COMPLETED)
+                    finally:
+                        woken.cancel()
+                if not read.done():
+                    continue
+                data = read.result()
+                read = None
+                if not data:
+                    raise _ConnectionEnded("the peer closed the connection")
+                session.receive_data(data)
+                await self._handle_events(session)
+                self._heard = True  # the peer answers: the back-off starts again from the start
+        finally:
+            if read is not None:
+                if not read.done():
+                    read.cancel()
+                elif not read.cancelled():
+                    read.exception()  # retrieved: no "exception never retrieved" warning
+
+    async def _write(self, writer: asyncio.StreamWriter, session: HandoverSession) -> None:
+        while data := session.data_to_send():
+            writer.write(data)
+            try:
+                async with asyncio.timeout(self.write_timeout):
+                    await writer.drain()
+            except TimeoutError:
+                raise _ConnectionEnded(f"write stalled for {self.write_timeout:g} s: the peer "
+                                       "does not read") from None
+
+    async def _feed(self, session: HandoverSession) -> None:
+        """Hand the spool's unsent records to the session (bounded by
+        ``max_buffered_bytes``); the spool is read in the executor."""
+        budget = self.max_buffered_bytes - session.pending_bytes
+        if budget <= 0:
+            return
+        counts = self.spool.stats()
+        if counts.queued <= counts.sent:  # nothing unsent: no trip to the executor
+            return
+        loop = asyncio.get_running_loop()
+        batch = await loop.run_in_executor(None, self._take_unsent, budget)
+        for record_id, pdu in batch:
+            session.send(record_id, pdu)
+        self._sent += len(batch)
+
+    def _take_unsent(self, budget: int) -> list[tuple[int, bytes]]:
+        """(In the executor.) Up to ``budget`` octets of unsent records, marked sent."""
+        batch: list[tuple[int, bytes]] = []
+        size = 0
+        for record_id, pdu in self.spool.unsent():
+            batch.append((record_id, pdu))
+            size += len(pdu)
+            if size >= budget:
+                break
+        if batch:
+            self.spool.mark_sent([record_id for record_id, _ in batch])
+        return batch
+
+    async def _handle_events(self, session: HandoverSession, *,
+                             raise_on_failure: bool = True) -> None:
+        failure: str | None = None
+        acknowledged: list[int] = []
+        for event in session.events():
+            if isinstance(event, Acknowledged):
+                acknowledged.extend(i for i in event.record_ids if isinstance(i, int))
+            elif isinstance(event, KeepAliveFailed):
+                self._keep_alive_failures += 1
+                failure = failure or (f"no answer to {event.request} #{event.sequence_number} "
+                                      f"within the wait")
+            elif isinstance(event, ProtocolError):
+                self._protocol_errors += 1
+                failure = failure or f"protocol error from the peer: {event.reason}"
+            # ResendNeeded: the records stay in the spool; the rewind of the next
+            # connection resends them. Other events need no action here.
+        if acknowledged:
+            loop = asyncio.get_running_loop()
+            self._acknowledged += await loop.run_in_executor(None, self.spool.ack,
+                                                             acknowledged)
+            self._progress.set()
+        if failure is not None and raise_on_failure:
+            raise _ConnectionEnded(failure)

@@ -1,0 +1,306 @@
+"""Delivery to an agency's two handover addresses: IRI on HI2, content of communication on HI3.
+
+ETSI TS 102 232-1 carries IRI and CC in the same PS-PDU structure, but agencies usually take
+them on separate connections, to separate addresses: HI2 for IRI (TS 102 232-1 clause 6.2,
+TS 101 671 HI2) and HI3 for CC (clause 6.3, TS 101 671 HI3). :class:`HandoverDelivery` keeps
+one durable :class:`~lawful_intercept.delivery.spool.Spool` and one blocking
+:class:`~lawful_intercept.delivery.client.DeliveryClient` (its own thread and connection)
+per address and routes each record by its payload, which :func:`payload_kind` reads from the
+first octets of the PS-PDU without decoding it:
+
+=====================================================  ============  =====================
+PS-PDU ``payload`` (TS 102 232-1 ``Payload``)          kind          destination
+=====================================================  ============  =====================
+``iRIPayloadSequence [0]``                             ``"IRI"``     HI2
+``cCPayloadSequence [1]``                              ``"CC"``      HI3 (HI2 without HI3)
+``tRIPayload [2]``                                     ``"TRI"``     HI2
+``hI1-Operation [3]``, ``threeGPP-HI1-Operation [5]``  ``"HI1"``     HI2
+anything else (``encryptionContainer [4]``, …)         ``"OTHER"``   HI2
+=====================================================  ============  =====================
+
+An ``encryptionContainer`` goes to HI2: its ``encryptedPayloadType`` names only the part of
+TS 102 232 the payload belongs to (part2 … part7), not whether it is IRI or CC, so it cannot
+be routed by payload. A sender that encrypts CC calls :meth:`HandoverDelivery.send_cc`.
+"""
+
+from __future__ import annotations
+
+import os
+import ssl
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Final, Literal
+
+from ..ber import decode_length, decode_tag, skip_tlv
+from ..errors import DecodeError
+from .client import ClientStats, DeliveryClient
+from .session import HandoverSession
+from .spool import Spool
+from .tls import Pins, normalize_pins
+
+__all__ = [
+    "Destination",
+    "DestinationName",
+    "HandoverDelivery",
+    "PayloadKind",
+    "payload_kind",
+]
+
+PayloadKind = Literal["IRI", "CC", "TRI", "HI1", "OTHER"]
+"""What :func:`payload_kind` tells about a PS-PDU."""
+
+DestinationName = Literal["hi2", "hi3"]
+"""The handover interface a record went to."""
+
+_CONTEXT: Final = 2  # tag class context-specific (X.690 8.1.2.2)
+_UNIVERSAL: Final = 0
+_SEQUENCE: Final = 16
+_PS_HEADER: Final = 1  # PS-PDU.pSHeader [1]
+_PAYLOAD: Final = 2  # PS-PDU.payload [2]
+# Payload alternatives of LI-PS-PDU (versions 35 and 43 alike) by tag number.
+_KINDS: Final[Mapping[int, PayloadKind]] = {
+    0: "IRI",  # iRIPayloadSequence
+    1: "CC",  # cCPayloadSequence
+    2: "TRI",  # tRIPayload
+    3: "HI1",  # hI1-Operation
+    5: "HI1",  # threeGPP-HI1-Operation
+}
+# Keys the HandoverDelivery sets itself, refused in client_options / spool_options.
+_CLIENT_OWN: Final = frozenset({"host", "port", "spool", "session_factory", "ssl_context",
+                                "server_hostname", "insecure_plain_tcp", "pinned_sha256"})
+_SPOOL_OWN: Final = frozenset({"directory"})
+_IDLE_POLL: Final = 0.01
+
+
+def payload_kind(pdu: bytes | bytearray | memoryview) -> PayloadKind:
+    """Which payload a BER-encoded PS-PDU carries (TS 102 232-1 ``PS-PDU ::= SEQUENCE
+    { pSHeader [1], payload [2] Payload }``), read from the tags of the outer TLVs without
+    decoding the PDU: ``"IRI"`` (iRIPayloadSequence [0]), ``"CC"`` (cCPayloadSequence [1]),
+    ``"TRI"`` (tRIPayload [2]), ``"HI1"`` (hI1-Operation [3], threeGPP-HI1-Operation [5]),
+    else ``"OTHER"``: another alternative, or octets that do not start like a PS-PDU. It never
+    raises on bad octets; only what is read is checked, not the whole PDU."""
+    if not isinstance(pdu, bytes | bytearray | memoryview):
+        raise TypeError(f"pdu must be bytes, not {type(pdu).__name__}")
+    try:
+        return _payload_kind(pdu)
+    except DecodeError:
+        return "OTHER"
+
+
+def _payload_kind(data: bytes | bytearray | memoryview) -> PayloadKind:
+    cls, constructed, number, pos = decode_tag(data, 0)
+    if cls != _UNIVERSAL or not constructed or number != _SEQUENCE:
+        return "OTHER"
+    length, pos = decode_length(data, pos)
+    end = len(data) if length is None else pos + length
+    cls, constructed, number, _ = decode_tag(data, pos, end)
+    if cls != _CONTEXT or not constructed or number != _PS_HEADER:
+        return "OTHER"
+    pos = skip_tlv(data, pos, end=end)
+    cls, constructed, number, pos = decode_tag(data, pos, end)
+    if cls != _CONTEXT or not constructed or number != _PAYLOAD:
+        return "OTHER"
+    length, pos = decode_length(data, pos, end)
+    end = end if length is None else pos + length
+    cls, constructed, number, _ = decode_tag(data, pos, end)
+    if cls != _CONTEXT:
+        return "OTHER"
+    return _KINDS.get(number, "OTHER")
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """One handover address of the agency (LEMF): ``host`` and ``port``; ``server_hostname``
+    is the name its certificate must carry (default ``host``); ``pinned_sha256`` optional
+    SHA-256 fingerprints of that certificate (see
+    :func:`~lawful_intercept.delivery.tls.normalize_pins`; kept as a ``frozenset`` of 32-byte
+    digests)."""
+
+    host: str
+    port: int
+    server_hostname: str | None = None
+    pinned_sha256: Pins = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.host, str) or not self.host:
+            raise ValueError(f"Destination.host must be a non-empty host name or address, got "
+                             f"{self.host!r}")
+        if (isinstance(self.port, bool) or not isinstance(self.port, int)
+                or not 0 < self.port < 65536):
+            raise ValueError(f"Destination.port must be a TCP port 1..65535, got {self.port!r}")
+        if self.server_hostname is not None and (not isinstance(self.server_hostname, str)
+                                                 or not self.server_hostname):
+            raise ValueError("Destination.server_hostname must be a non-empty name or None, "
+                             f"got {self.server_hostname!r}")
+        if self.pinned_sha256 is not None:
+            pins = normalize_pins(self.pinned_sha256, argument="Destination.pinned_sha256")
+            object.__setattr__(self, "pinned_sha256", pins)
+
+
+class HandoverDelivery:
+    """Delivers IRI to the HI2 address and CC to the HI3 address, each over its own
+    connection from its own spool (see the module documentation for the routing).
+
+    ``hi2`` and ``hi3`` are the :class:`Destination` s (``hi3=None``: everything goes to
+    HI2). The spools are ``spool_dir/hi2`` and ``spool_dir/hi3``, opened with
+    ``spool_options`` (keyword arguments of :class:`~lawful_intercept.delivery.spool.Spool`,
+    e.g. ``{"fsync": 10}``); each client is a
+    :class:`~lawful_intercept.delivery.client.DeliveryClient` with ``session_factory``,
+    ``ssl_context``, ``insecure_plain_tcp`` and ``client_options`` (its other keyword
+    arguments, e.g. ``{"reconnect_max": 30.0}``). ``classify`` maps a PDU to its kind
+    (default :func:`payload_kind`; give your own for streams that are not PS-PDUs, such as
+    ATIS or PacketCable: ``"CC"`` goes to HI3, everything else to HI2). Each record's kind
+    is stored with it in the spool.
+
+    Use :meth:`start` / :meth:`close` or ``with HandoverDelivery(...) as delivery:``; the
+    spools stay open (and records may be sent) while the clients are stopped.
+    """
+
+    def __init__(
+        self,
+        hi2: Destination,
+        hi3: Destination | None,
+        spool_dir: str | os.PathLike[str],
+        session_factory: Callable[[], HandoverSession],
+        *,
+        ssl_context: ssl.SSLContext | None,
+        insecure_plain_tcp: bool = False,
+        spool_options: Mapping[str, Any] | None = None,
+        client_options: Mapping[str, Any] | None = None,
+        classify: Callable[[bytes], str] = payload_kind,
+    ) -> None:
+        if not isinstance(hi2, Destination):
+            raise TypeError(f"hi2 must be a Destination, not {type(hi2).__name__}")
+        if hi3 is not None and not isinstance(hi3, Destination):
+            raise TypeError(f"hi3 must be a Destination or None, not {type(hi3).__name__}")
+        spool_settings = dict(spool_options or {})
+        client_settings = dict(client_options or {})
+        for what, given, own in (("spool_options", spool_settings, _SPOOL_OWN),
+                                 ("client_options", client_settings, _CLIENT_OWN)):
+            clash = sorted(own & given.keys())
+            if clash:
+                raise ValueError(f"{what}: {', '.join(clash)} is set by HandoverDelivery "
+                                 "(from the Destination and its own arguments)")
+        self.classify = classify
+        self.destinations: dict[DestinationName, Destination] = {"hi2": hi2}
+        if hi3 is not None:
+            self.destinations["hi3"] = hi3
+        self.spools: dict[DestinationName, Spool] = {}
+        """The spool of each destination."""
+        self.clients: dict[DestinationName, DeliveryClient] = {}
+        """The delivery client of each destination."""
+        try:
+            for name, destination in self.destinations.items():
+                spool = Spool(Path(spool_dir) / name, **spool_settings)
+                self.spools[name] = spool
+                self.clients[name] = DeliveryClient(
+                    destination.host, destination.port, spool, session_factory,
+                    ssl_context=ssl_context, server_hostname=destination.server_hostname,
+                    insecure_plain_tcp=insecure_plain_tcp,
+                    pinned_sha256=destination.pinned_sha256, **client_settings)
+        except BaseException:
+            self._release()
+            raise
+
+    # -- sending ------------------------------------------------------------------------------
+
+    def route(self, kind: str) -> DestinationName:
+        """The destination of a record of ``kind``: HI3 for ``"CC"`` when there is an HI3
+        address, HI2 otherwise."""
+        return "hi3" if kind == "CC" and "hi3" in self.clients else "hi2"
+
+    def send(self, pdu: bytes, *, key: bytes | str = b"") -> tuple[DestinationName, int]:
+        """Spool one encoded PS-PDU for the destination its payload calls for (``classify``)
+        and wake that client; return the destination and the record id. ``key`` (e.g. the
+        LIID) is kept with the record."""
+        return self._send(self.classify(pdu), pdu, key)
+
+    def send_iri(self, pdu: bytes, *, key: bytes | str = b"") -> tuple[DestinationName, int]:
+        """Like :meth:`send` for a PDU known to be IRI (HI2), without looking at it."""
+        return self._send("IRI", pdu, key)
+
+    def send_cc(self, pdu: bytes, *, key: bytes | str = b"") -> tuple[DestinationName, int]:
+        """Like :meth:`send` for a PDU known to be CC (HI3, or HI2 without an HI3 address),
+        without looking at it."""
+        return self._send("CC", pdu, key)
+
+    def send_many(self, pdus: Iterable[bytes], *, key: bytes | str = b""
+                  ) -> list[tuple[DestinationName, int]]:
+        """:meth:`send` for a batch: each destination's share, in the order given, is
+        appended to its spool with one :meth:`DeliveryClient.send_many` (one fsync per
+        destination under the ``"always"`` policy, all or nothing per destination); return
+        the destination and record id of each PDU, in the order given. Every PDU is durable
+        when this returns."""
+        routed: list[DestinationName] = []
+        shares: dict[DestinationName, tuple[list[bytes], list[str]]] = {}
+        for pdu in pdus:
+            kind = self.classify(pdu)
+            name = self.route(kind)
+            routed.append(name)
+            batch, kinds = shares.setdefault(name, ([], []))
+            batch.append(pdu)
+            kinds.append(kind)
+        ids = {name: iter(self.clients[name].send_many(batch, kind=kinds, key=key))
+               for name, (batch, kinds) in shares.items()}
+        return [(name, next(ids[name])) for name in routed]
+
+    def _send(self, kind: str, pdu: bytes, key: bytes | str) -> tuple[DestinationName, int]:
+        name = self.route(kind)
+        return name, self.clients[name].send(pdu, kind=kind, key=key)
+
+    # -- control ------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start every client's thread."""
+        for client in self.clients.values():
+            client.start()
+
+    def stop(self, timeout: float | None = 10.0) -> bool:
+        """Stop every client (what is not acknowledged stays in the spools), waiting up to
+        ``timeout`` seconds in all; whether every thread ended."""
+        for client in self.clients.values():
+            client.stop(0)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        ended = True
+        for client in self.clients.values():
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            ended = client.stop(remaining) and ended
+        return ended
+
+    def close(self, timeout: float | None = 10.0) -> None:
+        """:meth:`stop`, then release the clients and close the spools."""
+        self.stop(timeout)
+        self._release()
+
+    def __enter__(self) -> HandoverDelivery:
+        self.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def stats(self) -> dict[str, ClientStats]:
+        """Each client's counters, by destination name (``"hi2"``, ``"hi3"``)."""
+        return {name: client.stats() for name, client in self.clients.items()}
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until every spool has nothing pending (all acknowledged), at most ``timeout``
+        seconds; whether it is so."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if all(spool.stats().queued == 0 for spool in self.spools.values()):
+                return True
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            time.sleep(min(remaining, _IDLE_POLL))
+
+    def _release(self) -> None:
+        for client in self.clients.values():
+            client.close(0)
+        for spool in self.spools.values():
+            spool.close()
