@@ -1,0 +1,452 @@
+"""What a LEMF checks in the records it receives (sans-IO): duplicates, gaps, correlation,
+integrity and decryption (ETSI TS 102 232-1 clauses 5.2 and 6.4).
+
+:class:`Collector` takes each received PDU (its octets and decoded value) and returns a
+:class:`Verdict`: which communication and stream it belongs to, whether it repeats one
+received before, what its integrity check or encryption container gave. It keeps the
+counters a LEMF reports (:meth:`Collector.summary`). It does no I/O and knows nothing of
+connections or files, so the same object judges live traffic and the replay of a directory
+written before a restart.
+
+The rules:
+
+* **Streams** (TS 102 232-1 5.2.5): PS-PDUs are numbered per LIID + CIN + kind from 0. IRI
+  and the HI1 operations share the IRI numbering (as :class:`~lawful_intercept.records.PSPDUBuilder`
+  numbers them), CC has its own, TRI PDUs their own. A PDU whose (LIID, CIN, kind,
+  sequenceNumber) was seen before is a duplicate (TS 102 232-1 5.2.5: a receiver removes
+  copies by these fields). The numbers in ``[0, highest seen]`` of an IRI, CC or ILHI stream
+  never seen are its gaps; TRI streams are not checked for gaps (the keep-alives and
+  acknowledgement requests that take TRI numbers are not records).
+* **cINReset** (TS 102 232-1 TRIPayload ``cINReset``, 6.4.8): the numbering of that LIID + CIN
+  starts again, so its streams start a new *epoch*: gaps are counted per epoch, and numbers of
+  the old epoch are not duplicates of the new one. A cINReset PDU received again octet for
+  octet (a sender resending after a reconnection) is a duplicate and starts nothing.
+* PDUs without a usable sequence number (an ``encryptionContainer`` that could not be
+  decrypted, other PDU types such as PacketCable ``CdcPdu``, ATIS ``LAESProtocol``, CCC
+  packets) are de-duplicated by the SHA-256 of their octets.
+* **Correlation**: a CC whose LIID + CIN never had an IRI is *uncorrelated*; it is counted
+  when the summary is made, not on arrival, since HI2 and HI3 arrive on separate
+  connections in any order.
+* **Integrity** (TS 102 232-1 6.4, TRIPayload ``integrityCheck``): every PS-PDU goes through an
+  :class:`~lawful_intercept.integrity.IntegrityVerifier`; hash and signature checks are
+  verified as they arrive (duplicates are not fed again).
+* **Encryption** (TS 102 232-1 Payload ``encryptionContainer``): with a key, the container is
+  decrypted with :func:`~lawful_intercept.integrity.decrypt_container`; the PDU then counts
+  under the kind of the payload inside.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+from ..errors import DecodeError
+from ..integrity import (
+    CheckResult,
+    DecryptedPayload,
+    DecryptionError,
+    IntegrityVerifier,
+    Kind,
+    Padding,
+    VerifyingKey,
+    decrypt_container,
+)
+from ..records.packetcable import CCC_LAYOUTS, CCCLayout, parse_ccc_packet
+from .sequences import SequenceTracker
+
+if TYPE_CHECKING:
+    from ..asn1c.spec import Specification
+
+__all__ = [
+    "KIND_OF_PAYLOAD",
+    "KIND_OF_TYPE",
+    "MAX_DETAILS",
+    "MAX_GAP_RANGES",
+    "MAX_GAP_STREAMS",
+    "Collector",
+    "StreamKey",
+    "Verdict",
+]
+
+PS_PDU: Final = "PS-PDU"
+CCC: Final = "CCC"
+
+KIND_OF_PAYLOAD: Final[Mapping[str, str]] = {
+    "iRIPayloadSequence": "IRI",
+    "cCPayloadSequence": "CC",
+    "tRIPayload": "TRI",
+    "hI1-Operation": "HI1",
+    "threeGPP-HI1-Operation": "HI1",
+    "iLHIPayload": "ILHI",
+    "hI4Payload": "HI4",
+}
+"""The kind reported for each TS 102 232-1 Payload alternative (``encryptionContainer``:
+the kind of the payload inside once decrypted, else ``"encrypted"``)."""
+
+KIND_OF_TYPE: Final[Mapping[str, str]] = {
+    "CdcPdu": "IRI",
+    "LAESProtocol": "IRI",
+    "IasProtocol": "IRI",
+    "CC-APDU": "CC",
+    "IAS-CC-APDU": "CC",
+}
+"""The kind reported for the PDUs of other handover types, by their unqualified name:
+PacketCable call data (``CdcPdu``) and the ATIS call-identifying messages are IRI, the ATIS
+content PDUs CC. Any other type gives ``"other"``."""
+
+# The numbering a kind takes (TS 102 232-1 5.2.5); HI1 operations are numbered with the IRI.
+_NUMBERING: Final = {"IRI": "IRI", "HI1": "IRI", "CC": "CC", "ILHI": "ILHI", "TRI": "TRI"}
+_GAP_CHECKED: Final = frozenset({"IRI", "CC", "ILHI"})
+# The kinds an IntegrityVerifier keeps PDUs of (its Kind).
+_INTEGRITY_KIND: Final[Mapping[str, Kind]] = {"IRI": "IRI", "HI1": "IRI", "CC": "CC",
+                                               "ILHI": "ILHI"}
+
+MAX_DETAILS: Final = 50
+"""At most this many integrity results that were not ``ok`` (and decryption failures) are
+listed in the summary; the counters count them all."""
+MAX_GAP_STREAMS: Final = 100
+"""At most this many streams are listed in the summary's ``gaps``."""
+MAX_GAP_RANGES: Final = 100
+"""At most this many missing ranges are listed per stream."""
+
+StreamKey = tuple[bytes, int | None, str, int]
+"""(LIID, CIN, numbering kind, epoch) of a sequence-numbered stream."""
+
+
+def liid_text(liid: bytes | None) -> str | None:
+    """An LIID (TS 102 232-1 5.2.3, an OCTET STRING) as text for reports: UTF-8, with
+    ``\\xNN`` escapes for octets that are not."""
+    return None if liid is None else liid.decode("utf-8", "backslashreplace")
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What the :class:`Collector` made of one received PDU.
+
+    ``kind``: IRI, CC, HI1, TRI, ILHI, HI4, ``encrypted`` (an encryptionContainer not
+    decrypted) or ``other``. ``liid``, ``cin``, ``sequence_number``: from the PSHeader
+    (TS 102 232-1 5.2), ``None`` for other PDU types. ``epoch``: how many cINResets of the
+    communication came before. ``duplicate``: the PDU repeats one received before.
+    ``error``: why the PDU could not be judged (it did not decode); it is then not a record.
+    ``integrity``: the results of the integrityCheck it carries. ``decrypted`` /
+    ``decryption_error``: the outcome of decrypting its encryptionContainer. ``value``: the
+    decoded value (for a CCC packet, a dict of its fields).
+    """
+
+    pdu_type: str
+    kind: str
+    value: Any
+    liid: bytes | None = None
+    cin: int | None = None
+    sequence_number: int | None = None
+    epoch: int = 0
+    duplicate: bool = False
+    error: str | None = None
+    cin_reset: bool = False
+    integrity: tuple[CheckResult, ...] = ()
+    decrypted: DecryptedPayload | None = None
+    decryption_error: str | None = None
+
+
+@dataclass
+class _Integrity:
+    checked: int = 0
+    ok: int = 0
+    failed: int = 0
+    unverifiable: int = 0
+    details: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Collector:
+    """Judges received PDUs and keeps a LEMF's counters (see the module docstring).
+
+    ``spec`` decodes what needs decoding (the encryptionContainer's plaintext); the PDUs
+    themselves come decoded. ``decrypt_key`` (16, 24 or 32 octets) decrypts
+    encryptionContainers (``decrypt_padding`` the sender's padding, ``"zero"`` for OpenLI;
+    a 16-octet key reads the ``national-option`` type as AES-128-CBC, as this library writes
+    it). ``verify_key`` (public key or certificate) verifies signed integrity checks.
+    ``integrity_window``: at most this many PDUs per stream are kept waiting for their hash
+    check.
+    """
+
+    def __init__(
+        self,
+        spec: Specification,
+        *,
+        decrypt_key: bytes | None = None,
+        verify_key: VerifyingKey | None = None,
+        decrypt_padding: Padding = "pkcs7",
+        integrity_window: int = 10_000,
+    ) -> None:
+        if decrypt_key is not None:
+            if not isinstance(decrypt_key, bytes | bytearray | memoryview):
+                raise TypeError(f"decrypt_key must be bytes, got {type(decrypt_key).__name__}")
+            decrypt_key = bytes(decrypt_key)
+            if len(decrypt_key) not in (16, 24, 32):
+                raise ValueError("decrypt_key must be an AES key of 16, 24 or 32 octets (TS 102 "
+                                 f"232-1 EncryptionType), got {len(decrypt_key)} octets")
+        if decrypt_padding not in ("pkcs7", "zero"):
+            raise ValueError(f"decrypt_padding must be 'pkcs7' or 'zero', got {decrypt_padding!r}")
+        if type(integrity_window) is not int or integrity_window < 1:
+            raise ValueError("integrity_window must be a positive number of PDUs, got "
+                             f"{integrity_window!r}")
+        self.spec = spec
+        self.decrypt_key = decrypt_key
+        self.decrypt_padding: Padding = decrypt_padding
+        self._national: Literal["AES-128-CBC"] | None = (
+            "AES-128-CBC" if decrypt_key is not None and len(decrypt_key) == 16 else None)
+        self._verifier = IntegrityVerifier(verify_key, spec=spec, max_pending=integrity_window)
+        self._streams: dict[StreamKey, SequenceTracker] = {}
+        self._epochs: dict[tuple[bytes, int | None], int] = {}
+        self._resets: set[bytes] = set()
+        self._digests: set[bytes] = set()
+        self._iri: set[tuple[bytes, int | None]] = set()
+        self._cc: Counter[tuple[bytes, int | None]] = Counter()
+        self._by_kind: Counter[str] = Counter()
+        self._integrity = _Integrity()
+        self._decryption_failures: list[dict[str, Any]] = []
+        self.received = 0
+        """PDUs judged, duplicates included, undecodable ones not."""
+        self.records = 0
+        """Unique records."""
+        self.duplicates = 0
+        """PDUs that repeated one received before."""
+        self.decode_errors = 0
+        """PDUs (or CCC packets) that could not be decoded."""
+        self.decrypted = 0
+        """encryptionContainers decrypted."""
+        self.decryption_errors = 0
+        """encryptionContainers that could not be decrypted with the key given."""
+
+    # -- judging ------------------------------------------------------------------------------
+
+    def accept(self, raw: bytes, value: Any, *, pdu_type: str = PS_PDU,
+               error: str | None = None) -> Verdict:
+        """Judge one received PDU: ``raw`` its octets as received, ``value`` its decoded value
+        (``None`` with ``error`` when it did not decode) as the ASN.1 type ``pdu_type``."""
+        if value is None:
+            self.decode_errors += 1
+            return Verdict(pdu_type, "other", None, error=error or "the PDU was not decoded")
+        if pdu_type != PS_PDU:
+            kind = KIND_OF_TYPE.get(pdu_type.rpartition(".")[2], "other")
+            return self._by_digest(Verdict(pdu_type, kind, value), raw)
+        try:
+            header = value["pSHeader"]
+            liid = bytes(header["lawfulInterceptionIdentifier"])
+            cin = header["communicationIdentifier"].get("communicationIdentityNumber")
+            seq = int(header["sequenceNumber"])
+            alternative, inner = value["payload"]
+        except (KeyError, TypeError, ValueError) as exc:
+            self.decode_errors += 1
+            return Verdict(pdu_type, "other", value, error=f"not a PS-PDU value: {exc!r}")
+        decrypted: DecryptedPayload | None = None
+        failure: str | None = None
+        if alternative == "encryptionContainer":
+            kind = "encrypted"
+            if self.decrypt_key is not None:
+                try:
+                    decrypted = decrypt_container(inner, self.decrypt_key, seq,
+                                                  padding=self.decrypt_padding,
+                                                  national_option=self._national, spec=self.spec)
+                except DecryptionError as exc:
+                    failure = str(exc)
+                else:
+                    kind = KIND_OF_PAYLOAD.get(decrypted.payload[0], "other")
+        else:
+            kind = KIND_OF_PAYLOAD.get(alternative, "other")
+        if decrypted is not None:
+            inner = decrypted.payload[1]
+        reset = kind == "TRI" and isinstance(inner, tuple) and inner[0] == "cINReset"
+        if reset and not self._reset(liid, cin, raw):
+            # The same cINReset again: a resend, not a new numbering.
+            verdict = Verdict(pdu_type, kind, value, liid, cin, seq,
+                              self._epochs.get((liid, cin), 0), duplicate=True, cin_reset=True)
+            return self._count(verdict)
+        epoch = self._epochs.get((liid, cin), 0)
+        numbering = _NUMBERING.get(kind)
+        if numbering is not None:
+            key: StreamKey = (liid, cin, numbering, epoch)
+            tracker = self._streams.get(key)
+            if tracker is None:
+                tracker = self._streams[key] = SequenceTracker()
+            duplicate = not tracker.add(seq)
+        else:
+            duplicate = self._seen_digest(raw)
+        results: tuple[CheckResult, ...] = ()
+        if not duplicate:
+            results = self._verify(value, raw, kind, decrypted is not None)
+            if decrypted is not None:
+                self.decrypted += 1
+            elif failure is not None:
+                self.decryption_errors += 1
+                self._detail(self._decryption_failures, {
+                    "liid": liid_text(liid), "cin": cin, "sequence_number": seq,
+                    "error": failure})
+            if kind == "IRI":
+                self._iri.add((liid, cin))
+            elif kind == "CC":
+                self._cc[(liid, cin)] += 1
+        verdict = Verdict(pdu_type, kind, value, liid, cin, seq, epoch, duplicate,
+                          cin_reset=reset, integrity=results, decrypted=decrypted,
+                          decryption_error=failure)
+        return self._count(verdict)
+
+    def accept_ccc(self, datagram: bytes, layout: CCCLayout = "ESP-I01") -> Verdict:
+        """Judge one PacketCable CCC packet received over UDP (PKT-SP-ESP-I01 clause 4,
+        PKT-SP-ESP1.5 clause 5, PKT-SP-ES-DCI-C01 clause 7: the header ``layout``). A packet
+        shorter than its header gives a verdict with ``error`` (counted in decode_errors)."""
+        if layout not in CCC_LAYOUTS:
+            raise ValueError(f"layout must be one of {', '.join(CCC_LAYOUTS)}, got {layout!r}")
+        try:
+            packet = parse_ccc_packet(datagram, layout)
+        except DecodeError as exc:
+            self.decode_errors += 1
+            return Verdict(CCC, "CC", None, error=str(exc))
+        value: dict[str, Any] = {"layout": layout, "cccId": packet.ccc_id}
+        if packet.timestamp is not None:
+            value["timestamp"] = {"seconds": packet.timestamp.seconds,
+                                  "fraction": packet.timestamp.fraction}
+        if packet.case_id is not None:
+            value["caseId"] = packet.case_id
+        value["payload"] = packet.payload
+        return self._by_digest(Verdict(CCC, "CC", value), datagram)
+
+    # -- reporting ----------------------------------------------------------------------------
+
+    @property
+    def sequence_gaps(self) -> int:
+        """Missing sequence numbers over every IRI, CC and ILHI stream."""
+        return sum(t.missing_count for (_, _, kind, _), t in self._streams.items()
+                   if kind in _GAP_CHECKED)
+
+    @property
+    def uncorrelated_cc(self) -> int:
+        """Unique CC records of a LIID + CIN that had no IRI (so far)."""
+        return sum(n for pair, n in self._cc.items() if pair not in self._iri)
+
+    def summary(self) -> dict[str, Any]:
+        """The collector's part of the LEMF summary: ``received``, ``records``,
+        ``duplicates``, ``sequence_gaps``, ``gaps``, ``decode_errors``, ``integrity``,
+        ``decrypted``, ``decryption_errors``, ``uncorrelated_cc``, ``streams``, ``by_kind``."""
+        gaps: list[dict[str, Any]] = []
+        missing_total = 0
+        streams = 0
+        for (liid, cin, kind, epoch), tracker in self._streams.items():
+            if kind not in _GAP_CHECKED:
+                continue
+            streams += 1
+            missing = tracker.missing_count
+            if not missing:
+                continue
+            missing_total += missing
+            if len(gaps) < MAX_GAP_STREAMS:
+                gaps.append({"liid": liid_text(liid), "cin": cin, "kind": kind, "epoch": epoch,
+                             "missing_count": missing,
+                             "missing": [list(r) for r in tracker.missing_ranges(MAX_GAP_RANGES)]})
+        uncorrelated = [(liid, cin) for (liid, cin) in self._cc if (liid, cin) not in self._iri]
+        integrity = self._integrity
+        return {
+            "received": self.received,
+            "records": self.records,
+            "duplicates": self.duplicates,
+            "sequence_gaps": missing_total,
+            "gaps": gaps,
+            "decode_errors": self.decode_errors,
+            "integrity": {"checked": integrity.checked, "ok": integrity.ok,
+                          "failed": integrity.failed, "unverifiable": integrity.unverifiable,
+                          "details": list(integrity.details)},
+            "decrypted": self.decrypted,
+            "decryption_errors": self.decryption_errors,
+            "decryption_failures": list(self._decryption_failures),
+            "uncorrelated_cc": sum(self._cc[pair] for pair in uncorrelated),
+            "uncorrelated_communications": [
+                {"liid": liid_text(liid), "cin": cin, "cc": self._cc[(liid, cin)]}
+                for liid, cin in uncorrelated[:MAX_GAP_STREAMS]],
+            "streams": streams,
+            "by_kind": dict(sorted(self._by_kind.items())),
+        }
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _count(self, verdict: Verdict) -> Verdict:
+        self.received += 1
+        if verdict.duplicate:
+            self.duplicates += 1
+        else:
+            self.records += 1
+            self._by_kind[verdict.kind] += 1
+        return verdict
+
+    def _by_digest(self, verdict: Verdict, raw: bytes) -> Verdict:
+        if self._seen_digest(raw):
+            verdict = Verdict(verdict.pdu_type, verdict.kind, verdict.value, duplicate=True)
+        return self._count(verdict)
+
+    def _seen_digest(self, raw: bytes) -> bool:
+        digest = hashlib.sha256(raw).digest()[:16]
+        if digest in self._digests:
+            return True
+        self._digests.add(digest)
+        return False
+
+    def _reset(self, liid: bytes, cin: int | None, raw: bytes) -> bool:
+        """A new epoch for (LIID, CIN) unless this very cINReset was received before."""
+        digest = hashlib.sha256(raw).digest()
+        if digest in self._resets:
+            return False
+        self._resets.add(digest)
+        self._epochs[(liid, cin)] = self._epochs.get((liid, cin), 0) + 1
+        return True
+
+    def _verify(self, value: Any, raw: bytes, kind: str,
+                decrypted: bool) -> tuple[CheckResult, ...]:
+        """Feed the integrity verifier; the results of the check the PDU carries."""
+        if kind == "TRI":
+            results = self._verifier.feed(value, raw)
+        else:
+            integrity_kind = _INTEGRITY_KIND.get(kind)
+            if integrity_kind is None:
+                return ()
+            # The verifier reads the kind from the payload, except behind a container.
+            results = self._verifier.feed(value, raw,
+                                          kind=integrity_kind if decrypted else None)
+        for result in results:
+            self._tally(result)
+        return tuple(results)
+
+    def _tally(self, result: CheckResult) -> None:
+        integrity = self._integrity
+        integrity.checked += 1
+        if result.ok:
+            integrity.ok += 1
+            return
+        if result.status == "unverifiable":
+            integrity.unverifiable += 1
+        else:
+            integrity.failed += 1
+        self._detail(integrity.details, check_json(result))
+
+    @staticmethod
+    def _detail(details: list[dict[str, Any]], entry: dict[str, Any]) -> None:
+        if len(details) < MAX_DETAILS:
+            details.append(entry)
+
+
+def check_json(result: CheckResult, *, limit: int = 20) -> dict[str, Any]:
+    """A JSON-able account of an integrity :class:`~lawful_intercept.integrity.CheckResult`
+    (lists of sequence numbers cut to ``limit`` entries)."""
+    out: dict[str, Any] = {
+        "status": result.status, "check_type": result.check_type,
+        "liid": liid_text(result.liid), "cin": result.cin, "kind": result.kind,
+        "sequence_number": result.sequence_number, "covered": len(result.covered),
+    }
+    for name in ("missing", "altered", "suspects"):
+        numbers: tuple[int, ...] = getattr(result, name)
+        if numbers:
+            out[name] = list(numbers[:limit])
+    if result.detail:
+        out["detail"] = result.detail
+    return out

@@ -1,0 +1,100 @@
+"""Rebuilding a LEMF's state from its output directory after a restart.
+
+A LEMF may be stopped at any moment, SIGKILL included. What it acknowledged is in
+received.ber (it writes the PDUs before it answers a pDUAcknowledgementRequest), so on the
+next start the duplicate, gap, correlation and integrity state is rebuilt by passing every
+PDU of received.ber (and every packet of received-ccc.bin) through the
+:class:`~lawful_intercept.lemf.collector.Collector` again, in the order received. records.jsonl
+says which ASN.1 type each PDU was received as; PDUs written just before a kill may have no
+line yet: they are decoded as PS-PDUs and their lines are written now, marked
+``"recovered": true``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Any, cast
+
+from ..errors import Error
+from ..records.packetcable import CCC_LAYOUTS, CCCLayout
+from .collector import PS_PDU, Collector
+from .lines import record_line
+from .store import BER_FILE, CCC_FILE, Store
+
+if TYPE_CHECKING:
+    from ..asn1c.spec import Specification
+
+__all__ = ["recover"]
+
+log = logging.getLogger("lawful_intercept.lemf")
+
+
+def recover(store: Store, collector: Collector, spec: Specification) -> dict[str, Any]:
+    """Replay the files of ``store`` through ``collector``, cut partial writes off their
+    ends, write the missing lines of records.jsonl, and open the store for appending.
+
+    Returns what was done: ``pdus`` and ``ccc_packets`` replayed, ``lines_rebuilt``,
+    ``cut`` (file -> octets cut off), ``next_connection`` (the first connection number not
+    used yet) and ``seconds`` taken.
+    """
+    started = time.monotonic()
+    types: dict[int, str] = {}
+    layouts: dict[int, str] = {}
+    last_connection = 0
+    for entry in store.scan_index():
+        offset = entry.get("offset")
+        if not isinstance(offset, int):
+            continue
+        if entry.get("file") == BER_FILE:
+            types[offset] = str(entry.get("pdu_type") or PS_PDU)
+        elif entry.get("file") == CCC_FILE:
+            fields = entry.get("value")
+            layout = fields.get("layout") if isinstance(fields, dict) else None
+            if isinstance(layout, str):
+                layouts[offset] = layout
+        connection = entry.get("connection")
+        if isinstance(connection, int) and connection > last_connection:
+            last_connection = connection
+
+    missing: list[str] = []
+    pdus = 0
+    for offset, raw in store.scan_ber():
+        pdus += 1
+        pdu_type = types.get(offset, PS_PDU)
+        value: Any = None
+        error: str | None = None
+        try:
+            value = spec.decode(pdu_type, raw, strict=False)
+        except Error as exc:
+            error = f"{BER_FILE} offset {offset}: does not decode as {pdu_type}: {exc}"
+            log.warning("%s", error)
+        verdict = collector.accept(raw, value, pdu_type=pdu_type, error=error)
+        if offset not in types:
+            missing.append(record_line(verdict, file=BER_FILE, offset=offset, length=len(raw),
+                                       listener=None, connection=None, recovered=True))
+    packets = 0
+    for offset, datagram in store.scan_ccc():
+        packets += 1
+        layout = layouts.get(offset, "ESP-I01")
+        if layout not in CCC_LAYOUTS:
+            layout = "ESP-I01"
+        verdict = collector.accept_ccc(datagram, cast(CCCLayout, layout))
+        if offset not in layouts:
+            missing.append(record_line(verdict, file=CCC_FILE, offset=offset,
+                                       length=len(datagram), listener=None, connection=None,
+                                       recovered=True))
+    store.open()
+    for line in missing:
+        store.append_line(line)
+    store.flush()
+    if missing:
+        log.warning("%d lines of records.jsonl were missing (the process was stopped after "
+                    "writing the PDUs): rebuilt", len(missing))
+    seconds = time.monotonic() - started
+    if pdus or packets:
+        log.info("state rebuilt from %d PDUs and %d CCC packets in %.2f s", pdus, packets,
+                 seconds)
+    return {"pdus": pdus, "ccc_packets": packets, "lines_rebuilt": len(missing),
+            "cut": dict(store.cut), "next_connection": last_connection + 1,
+            "seconds": round(seconds, 3)}
