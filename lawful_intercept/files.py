@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import IO, TYPE_CHECKING, Any, BinaryIO, Final, NamedTuple
 
+from lawful_intercept._inet import internet_checksum
 from lawful_intercept._version import __version__
 from lawful_intercept.asn1c.model import Kind
 from lawful_intercept.errors import EncodeError
@@ -160,16 +161,6 @@ def _micros(t: Timestamp) -> int:
     return round(t * 1_000_000)
 
 
-def _checksum(data: bytes) -> int:
-    """The Internet checksum (RFC 1071): ones' complement of the ones' complement sum."""
-    if len(data) % 2:
-        data += b"\x00"
-    total: int = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return ~total & 0xFFFF
-
-
 class _PacketBuilder:
     """Ethernet II + IPv4 (RFC 791) or IPv6 (RFC 8200) + TCP (RFC 9293) frames of one flow."""
 
@@ -201,7 +192,7 @@ class _PacketBuilder:
             pseudo = src + dst + struct.pack("!IxxxB", tcp_len, 6)
         else:
             pseudo = src + dst + struct.pack("!xBH", 6, tcp_len)
-        csum = _checksum(pseudo + tcp + payload)
+        csum = internet_checksum(pseudo + tcp + payload)
         tcp = tcp[:16] + struct.pack("!H", csum) + tcp[18:]
         if self.v6:
             ip = struct.pack("!IHBB", 0x60000000, tcp_len, 6, 64) + src + dst
@@ -212,7 +203,7 @@ class _PacketBuilder:
                 "!BBHHHBBH4s4s", 0x45, 0, 20 + tcp_len, self.ident[side] & 0xFFFF, 0x4000, 64,
                 6, 0, src, dst,
             )
-            ip = header[:10] + struct.pack("!H", _checksum(header)) + header[12:]
+            ip = header[:10] + struct.pack("!H", internet_checksum(header)) + header[12:]
             ethertype = 0x0800
         macs = (_SERVER_MAC + _CLIENT_MAC) if from_client else (_CLIENT_MAC + _SERVER_MAC)
         return macs + struct.pack("!H", ethertype) + ip + tcp + payload
