@@ -1,0 +1,163 @@
+"""What every command of the ``lawful-intercept`` command line shares.
+
+The parser class (usage errors end with one ``lawful-intercept: error: …`` line, exit status
+2), :class:`CLIError` for the errors a user can cause (one line, exit status 1), the
+``--json`` summary line, argument types, and loading the specification a command works with.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any, NoReturn, TypeAlias
+
+from ..asn1c import Specification
+from ..errors import Error
+from ..registry import bundled
+
+__all__ = [
+    "PROG",
+    "CLIError",
+    "Handler",
+    "Parser",
+    "Subcommands",
+    "add_command",
+    "describe_os_error",
+    "load_spec",
+    "non_negative_int",
+    "positive_int",
+    "positive_seconds",
+    "print_json",
+    "time_ns",
+]
+
+PROG = "lawful-intercept"
+"""The name of the command (the console script installed with the library)."""
+
+Handler = Callable[[argparse.Namespace], int]
+"""A command's function: the parsed arguments in, the exit status out."""
+
+
+class CLIError(Exception):
+    """An error the user can cause and fix (a missing file, a bad value): reported as one
+    line ``lawful-intercept: error: <message>`` on stderr, exit status 1."""
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors end with one ``lawful-intercept: error:`` line
+    (after the usage), naming the command, with exit status 2 as argparse has it."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print the usage and the error line; exit with status 2."""
+        self.print_usage(sys.stderr)
+        command = self.prog.removeprefix(PROG).strip()
+        where = f"{command}: " if command else ""
+        self.exit(2, f"{PROG}: error: {where}{message}\n")
+
+
+Subcommands: TypeAlias = "argparse._SubParsersAction[Parser]"
+"""The object ``add_subparsers`` returns, on which each command module registers itself."""
+
+
+def add_command(commands: Subcommands, name: str, handler: Handler, *, help: str,
+                description: str | None = None) -> argparse.ArgumentParser:
+    """Add the command ``name`` run by ``handler``; return its parser for the options.
+
+    Every command also takes ``--debug`` (as the main parser does): show the traceback of an
+    unexpected error.
+    """
+    parser: argparse.ArgumentParser = commands.add_parser(
+        name, help=help, description=description or help,
+    )
+    parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show the traceback of an unexpected error")
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def print_json(summary: dict[str, Any]) -> None:
+    """Print ``summary`` as one compact JSON object on one line (the ``--json`` output)."""
+    print(json.dumps(summary, ensure_ascii=True, separators=(",", ":")), flush=True)
+
+
+def describe_os_error(exc: OSError, path: object = None, action: str = "") -> str:
+    """``FILE: [action: ]reason`` for an error of the operating system about a file
+    (``action`` such as ``"cannot write"``)."""
+    name = path if path is not None else exc.filename
+    reason = exc.strerror or str(exc)
+    if action:
+        reason = f"{action}: {reason}"
+    return f"{os.fsdecode(name)}: {reason}" if name is not None else reason  # type: ignore[arg-type]
+
+
+def load_spec(extra: Sequence[str] | None) -> Specification:
+    """The bundled modules, compiled together with the user's ``--spec`` files (a module of
+    the same name as a bundled one replaces it)."""
+    try:
+        return bundled(extra=list(extra or ()))
+    except Error as exc:
+        raise CLIError(f"--spec: {exc}") from None
+
+
+def positive_int(text: str) -> int:
+    """An ``int`` of at least 1 (argument type)."""
+    value = _int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+    return value
+
+
+def positive_seconds(text: str) -> float:
+    """A finite number of seconds greater than 0 (argument type)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    """An ``int`` of at least 0 (argument type)."""
+    value = _int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text!r}")
+    return value
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+
+
+def time_ns(text: str) -> int:
+    """A point in time, in nanoseconds since the Unix epoch (argument type): seconds since
+    the epoch (``1764504000`` or ``1764504000.25``) or ISO 8601 (``2025-11-30T12:00:00Z``;
+    without an offset, UTC)."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"must be seconds since the epoch or an ISO 8601 time, got {text!r}"
+            ) from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
+        nanoseconds = (delta.days * 86_400 + delta.seconds) * 10**9 + delta.microseconds * 1000
+    else:
+        if seconds != seconds or seconds in (float("inf"), float("-inf")):
+            raise argparse.ArgumentTypeError(f"must be a finite time, got {text!r}")
+        nanoseconds = round(seconds * 10**9)
+    if not 0 <= nanoseconds < 2**32 * 10**9:
+        raise argparse.ArgumentTypeError(f"must be between 1970 and 2106, got {text!r}")
+    return nanoseconds

@@ -1,0 +1,313 @@
+"""``decode`` and ``encode``: handover PDUs between BER (or captures) and JSON.
+
+``decode`` frames a file of PDUs back to back (TS 102 232-1 clause 6; X.690 8.1.3) or the TCP
+streams of a pcap/pcapng capture, decodes each PDU and prints it as JSON
+(:func:`lawful_intercept.files.to_json`, ITU-T X.697 JER where it fits). ``encode`` reads such
+JSON back and writes the BER, so that ``decode --json`` piped into ``encode`` gives the same
+octets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from typing import IO, Any, BinaryIO, Final
+
+from ..asn1c import Specification
+from ..errors import DecodeError, EncodeError, Error
+from ..files import from_json, pdu_to_json, read_pcap
+from ..scenarios import TOP_LEVEL_TYPES
+from ..stream import PDU, FramingError, PDUReader
+from ._common import CLIError, Subcommands, add_command, describe_os_error, load_spec
+
+__all__ = ["DEFAULT_TYPE", "RECORD_KEYS", "check_type", "register"]
+
+DEFAULT_TYPE: Final = "PS-PDU"
+"""The type PDUs are decoded and encoded as when no ``--type`` is given."""
+
+RECORD_KEYS: Final = frozenset({"offset", "length", "flow", "time", "type", "value", "raw"})
+"""The members of a record ``decode`` writes; an ``encode`` input object with ``"value"``
+and only these members is such a record, anything else is a bare value."""
+
+_CAPTURE_MAGICS: Final = frozenset({
+    b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4",  # libpcap, microseconds, either byte order
+    b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d",  # libpcap, nanoseconds
+    b"\x0a\x0d\x0d\x0a",                        # pcapng section header block
+})
+_CHUNK: Final = 64 * 1024
+
+
+def register(commands: Subcommands) -> None:
+    """Add ``decode`` and ``encode``."""
+    decode = add_command(
+        commands, "decode", _decode,
+        help="decode BER PDUs (a file of PDUs back to back, or a pcap/pcapng capture) to JSON",
+    )
+    decode.add_argument("file", metavar="FILE",
+                        help="BER PDUs back to back, or a pcap/pcapng capture; - for stdin")
+    decode.add_argument("--type", metavar="T",
+                        help=f"decode every PDU as this ASN.1 type (default: {DEFAULT_TYPE}, "
+                             "else the other top-level types of the bundled formats)")
+    decode.add_argument("--spec", metavar="FILES", nargs="+", action="extend",
+                        help="ASN.1 modules compiled together with the bundled ones")
+    decode.add_argument("--json", action="store_true",
+                        help="one compact JSON object per PDU and line (JSON Lines)")
+
+    encode = add_command(
+        commands, "encode", _encode,
+        help="encode JSON values (as decode writes them) to BER PDUs back to back",
+    )
+    encode.add_argument("file", metavar="FILE.json",
+                        help="JSON Lines, a JSON array or JSON objects one after another; "
+                             "- for stdin")
+    encode.add_argument("--type", metavar="T", default=DEFAULT_TYPE,
+                        help=f"the ASN.1 type of values without a \"type\" (default: "
+                             f"{DEFAULT_TYPE})")
+    encode.add_argument("--spec", metavar="FILES", nargs="+", action="extend",
+                        help="ASN.1 modules compiled together with the bundled ones")
+    encode.add_argument("--out", metavar="FILE",
+                        help="write the BER here (default: standard output)")
+
+
+def check_type(spec: Specification, name: str, what: str) -> None:
+    """Raise :class:`CLIError` unless ``spec`` has the type ``name`` (``what`` names where
+    the name came from)."""
+    try:
+        spec.get_type(name)
+    except Error as exc:
+        raise CLIError(f"{what}: {exc}") from None
+
+
+# ---------------------------------------------------------------------------------------------
+# decode
+# ---------------------------------------------------------------------------------------------
+
+
+def _decode(args: argparse.Namespace) -> int:
+    spec = load_spec(args.spec)
+    if args.type is not None:
+        check_type(spec, args.type, "--type")
+        candidates: tuple[str, ...] = (args.type,)
+    else:
+        candidates = tuple(t for t in TOP_LEVEL_TYPES if _has_type(spec, t))
+    name = "<stdin>" if args.file == "-" else args.file
+    source = _open_input(args.file)
+    count = errors = 0
+    try:
+        for pdu in _framed(source, args.file, name):
+            record = _record(spec, pdu, candidates)
+            count += 1
+            errors += "error" in record
+            if args.json:
+                print(json.dumps(record, ensure_ascii=True, separators=(",", ":")))
+            else:
+                print(json.dumps(record, ensure_ascii=True, indent=2))
+    except FramingError as exc:
+        raise CLIError(f"{name}: after {count} PDUs: {exc}") from None
+    finally:
+        if source is not sys.stdin.buffer:
+            source.close()
+    sys.stdout.flush()
+    if errors:
+        raise CLIError(f"{name}: {errors} of {count} PDUs did not decode")
+    return 0
+
+
+def _has_type(spec: Specification, name: str) -> bool:
+    try:
+        spec.get_type(name)
+    except Error:
+        return False
+    return True
+
+
+def _open_input(path: str) -> BinaryIO:
+    if path == "-":
+        return sys.stdin.buffer
+    try:
+        return open(path, "rb")
+    except OSError as exc:
+        raise CLIError(describe_os_error(exc, path, "cannot read")) from None
+
+
+def _framed(source: BinaryIO, path: str, name: str) -> Iterator[PDU]:
+    """The PDUs of ``source``: a capture's TCP streams (by the file's magic number), else BER
+    back to back. Octets only; decoding is left to the caller."""
+    try:
+        head = source.read(4)
+    except OSError as exc:
+        raise CLIError(describe_os_error(exc, name, "cannot read")) from None
+    if head in _CAPTURE_MAGICS:
+        yield from _captured(source, head, path, name)
+        return
+    reader = PDUReader(None)
+    data = head
+    while data:
+        yield from reader.feed(data)
+        data = source.read(_CHUNK)
+    reader.eof()
+
+
+def _captured(source: BinaryIO, head: bytes, path: str, name: str) -> Iterator[PDU]:
+    if path != "-":
+        yield from _read_capture(path, name)
+        return
+    # read_pcap reads a named file: standard input goes through a temporary one.
+    fd, temporary = tempfile.mkstemp(prefix="lawful-intercept-", suffix=".pcap")
+    try:
+        with os.fdopen(fd, "wb") as copy:
+            copy.write(head)
+            while data := source.read(_CHUNK):
+                copy.write(data)
+        yield from _read_capture(temporary, name)
+    finally:
+        os.unlink(temporary)
+
+
+def _read_capture(path: str, name: str) -> Iterator[PDU]:
+    try:
+        yield from read_pcap(path)
+    except ValueError as exc:  # a damaged capture file (header, block lengths)
+        raise CLIError(f"{name}: {exc}") from None
+
+
+def _record(spec: Specification, pdu: PDU, candidates: tuple[str, ...]) -> dict[str, Any]:
+    """The JSON record of one PDU: decoded as the first of ``candidates`` that fits."""
+    first_error: DecodeError | None = None
+    for type_name in candidates:
+        try:
+            value = spec.decode(type_name, pdu.raw)
+        except DecodeError as exc:
+            first_error = first_error or exc
+            continue
+        return _ordered(pdu_to_json(dataclasses.replace(pdu, value=value)), type_name)
+    assert first_error is not None
+    message = str(first_error)
+    if len(candidates) > 1:
+        message = (f"not a PDU of the bundled formats (tried {', '.join(candidates)}); as "
+                   f"{candidates[0]}: {message}")
+    record = pdu_to_json(dataclasses.replace(pdu, error=first_error))
+    record["error"] = message
+    return record
+
+
+def _ordered(record: dict[str, Any], type_name: str) -> dict[str, Any]:
+    """``record`` with ``"type"`` just before ``"value"``."""
+    out = {k: v for k, v in record.items() if k != "value" and k != "raw"}
+    out["type"] = type_name
+    out["value"] = record["value"]
+    if "raw" in record:
+        out["raw"] = record["raw"]
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# encode
+# ---------------------------------------------------------------------------------------------
+
+
+def _encode(args: argparse.Namespace) -> int:
+    spec = load_spec(args.spec)
+    check_type(spec, args.type, "--type")
+    name = "<stdin>" if args.file == "-" else args.file
+    text = _read_text(args.file, name)
+    pdus: list[bytes] = []
+    checked: set[str] = {args.type}
+    for index, (line, item) in enumerate(_json_items(text, name), start=1):
+        where = f"{name}: item {index} (line {line})"
+        type_name, value = _value_of(item, args.type, where)
+        if type_name not in checked:
+            check_type(spec, type_name, f"{where}: \"type\"")
+            checked.add(type_name)
+        try:
+            pdus.append(spec.encode(type_name, from_json(value, spec, type_name)))
+        except EncodeError as exc:
+            raise CLIError(f"{where}: {exc}") from None
+    data = b"".join(pdus)
+    if args.out is None:
+        _write_stdout(data)
+        return 0
+    try:
+        with open(args.out, "wb") as f:
+            f.write(data)
+    except OSError as exc:
+        raise CLIError(describe_os_error(exc, args.out, "cannot write")) from None
+    print(f"encoded {len(pdus)} PDUs ({len(data)} octets) to {args.out}")
+    return 0
+
+
+def _read_text(path: str, name: str) -> str:
+    try:
+        if path == "-":
+            raw = sys.stdin.buffer.read()
+        else:
+            with open(path, "rb") as f:
+                raw = f.read()
+    except OSError as exc:
+        raise CLIError(describe_os_error(exc, name, "cannot read")) from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CLIError(f"{name}: not UTF-8 text (octet {exc.start}): JSON is read as UTF-8 "
+                       "(RFC 8259 8.1)") from None
+
+
+def _json_items(text: str, name: str) -> Iterator[tuple[int, Any]]:
+    """The items to encode, each with its line: the elements of a single JSON array, else
+    every JSON text of the input (JSON Lines, or objects one after another)."""
+    decoder = json.JSONDecoder()
+    texts: list[tuple[int, Any]] = []
+    pos = _skip_space(text, 0)
+    line, counted = 1, 0  # the line of ``counted``
+    while pos < len(text):
+        try:
+            value, end = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            raise CLIError(f"{name}: malformed JSON at line {exc.lineno} column {exc.colno}: "
+                           f"{exc.msg}") from None
+        line += text.count("\n", counted, pos)
+        counted = pos
+        texts.append((line, value))
+        pos = _skip_space(text, end)
+    if not texts:
+        raise CLIError(f"{name}: no JSON values to encode")
+    if len(texts) == 1 and isinstance(texts[0][1], list):
+        line, array = texts[0]
+        yield from ((line, item) for item in array)
+        return
+    yield from texts
+
+
+def _skip_space(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in " \t\r\n":
+        pos += 1
+    return pos
+
+
+def _value_of(item: Any, default_type: str, where: str) -> tuple[str, Any]:
+    """(type, JSON value) of one input item: a record as decode writes it, or a bare value."""
+    if isinstance(item, dict) and set(item) <= RECORD_KEYS | {"error"}:
+        if "error" in item and "value" not in item:
+            raise CLIError(f"{where}: a PDU that did not decode ({item['error']}); there is "
+                           "no value to encode")
+        if "value" in item:
+            type_name = item.get("type", default_type)
+            if not isinstance(type_name, str):
+                raise CLIError(f"{where}: \"type\" must be a string, got "
+                               f"{json.dumps(type_name)[:60]}")
+            return type_name, item["value"]
+    return default_type, item
+
+
+def _write_stdout(data: bytes) -> None:
+    out: IO[bytes] = sys.stdout.buffer
+    if sys.stdout.isatty():
+        raise CLIError("not writing BER to a terminal: give --out FILE or redirect the output")
+    out.write(data)
+    out.flush()
+

@@ -1,0 +1,227 @@
+"""The delivery commands of the command line: ``demo``, ``send`` and ``lemf``.
+
+``demo`` runs in-process (and, from a fresh virtual environment, in
+tests/test_registry.py); ``generate``, ``lemf`` and ``send`` run as separate processes, as a
+test lab would run them, with the LEMF killed by SIGKILL and started again mid-delivery, and
+``send`` killed and resumed from its spool. What arrived is counted here, by decoding the
+LEMF's ``received.ber``.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from _network_support import HOST, LEMFProcess, cli, free_port, wait_for
+
+import lawful_intercept
+from lawful_intercept.certs import PKIFiles, make_test_pki
+from lawful_intercept.cli import main
+from lawful_intercept.lemf import LEMFThread, server_context
+from lawful_intercept.stream import iter_pdus
+
+ERROR = "lawful-intercept: error: "
+SPEC = lawful_intercept.bundled()
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+
+
+def pdus_of(path: Path) -> Counter[bytes]:
+    with path.open("rb") as f:
+        return Counter(p.raw for p in iter_pdus(iter(lambda: f.read(1 << 20), b"")))
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> PKIFiles:
+    directory = tmp_path_factory.mktemp("pki")
+    return make_test_pki(directory).write(directory)
+
+
+def tls_options(files: PKIFiles, side: str) -> list[str]:
+    if side == "lemf":
+        return ["--cert", str(files.server_cert), "--key", str(files.server_key),
+                "--client-ca", str(files.ca)]
+    return ["--cert", str(files.client_cert), "--key", str(files.client_key),
+            "--ca", str(files.ca), "--server-name", "localhost"]
+
+
+def one_error_line(err: str) -> str:
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) >= 1 and lines[-1].startswith(ERROR), err
+    return lines[-1]
+
+
+# -- demo ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("format", ["etsi", "packetcable", "atis"])
+def test_demo_delivers_everything(format: str, tmp_path: Path,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "demo"
+    code = main(["demo", "--json", "--format", format, "--records", "400", "--out", str(out)])
+    stdout = capsys.readouterr().out
+    assert code == 0, stdout
+    lines = stdout.strip().splitlines()
+    assert len(lines) > 3  # progress first, the summary last
+    summary = json.loads(lines[-1])
+    assert summary["command"] == "demo" and summary["format"] == format
+    assert (summary["lost"], summary["sequence_gaps"], summary["decode_errors"]) == (0, 0, 0)
+    assert summary["sent"] == summary["received"] == 400
+    assert summary["records_per_second"] > 0
+    for name in ("received.ber", "received.pcap", "records.jsonl", "summary.json"):
+        assert (out / name).stat().st_size > 0
+    # Counted here: the BER PDUs the LEMF stored (PacketCable's CCC packets are UDP
+    # datagrams, stored apart) and one JSON line per PDU.
+    ber = sum(pdus_of(out / "received.ber").values())
+    ccc = summary["by_kind"]["CC"] if format == "packetcable" else 0
+    assert ber + ccc == 400
+    assert len((out / "records.jsonl").read_text().splitlines()) == 400
+    assert len(list(lawful_intercept.files.read_pcap(out / "received.pcap"))) == ber
+
+
+def test_demo_refuses_a_folder_that_holds_a_stream(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "received.ber").write_bytes(b"")
+    assert main(["demo", "--out", str(tmp_path)]) == 1
+    assert "already holds a received.ber" in one_error_line(capsys.readouterr().err)
+
+
+# -- generate + lemf + send, three processes ----------------------------------------------
+
+
+def test_generate_lemf_send_with_the_lemf_killed(tmp_path: Path, pki: PKIFiles) -> None:
+    stream = tmp_path / "stream.ber"
+    generated = subprocess.run(cli("generate", "--records", "30000", "--seed", "3",
+                                   "--out", str(stream), "--json"),
+                               capture_output=True, text=True, timeout=300)
+    assert generated.returncode == 0, generated.stderr
+    assert json.loads(generated.stdout.splitlines()[-1])["pdus"] == 30000
+    hi2, hi3 = free_port(), free_port()
+    lemf = LEMFProcess(tmp_path / "lemf", pki, [hi2, hi3])
+    lemf.start()
+    sender = subprocess.Popen(
+        cli("send", str(stream), "--to", f"{HOST}:{hi2}", "--cc-to", f"{HOST}:{hi3}",
+            *tls_options(pki, "send"), "--spool", str(tmp_path / "spool"), "--json"),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    received = tmp_path / "lemf" / "received.ber"
+    try:
+        assert wait_for(lambda: received.exists()
+                        and received.stat().st_size > stream.stat().st_size // 4, 120), \
+            lemf.output()
+        assert sender.poll() is None  # the LEMF dies while the send is under way
+        lemf.kill()
+        time.sleep(0.5)
+        lemf.start()
+        stdout, stderr = sender.communicate(timeout=300)
+    finally:
+        if sender.poll() is None:
+            sender.kill()
+        status, lemf_stdout = lemf.stop()
+    assert sender.returncode == 0, stderr.decode(errors="replace")
+    summary = json.loads(stdout.decode().splitlines()[-1])
+    assert summary["pdus"] == summary["delivered"] == 30000
+    assert sum(s["reconnects"] for s in summary["streams"]) >= 1
+    assert status == 0
+    sent = pdus_of(stream)
+    arrived = pdus_of(received)
+    assert not sent - arrived  # every generated PDU is in received.ber
+    assert set(arrived) <= set(sent)
+    lemf_summary = json.loads(lemf_stdout.splitlines()[-1])
+    assert lemf_summary["records"] == 30000
+    assert lemf_summary["duplicates"] == sum(arrived.values()) - len(arrived)
+
+
+def test_send_killed_and_resumed_from_its_spool(tmp_path: Path, pki: PKIFiles) -> None:
+    stream = tmp_path / "stream.ber"
+    assert main(["generate", "--records", "20000", "--out", str(stream)]) == 0
+    lemf = LEMFProcess(tmp_path / "lemf", pki, [free_port()])
+    lemf.start()
+    command = cli("send", str(stream), "--to", f"{HOST}:{lemf.ports[0]}",
+                  *tls_options(pki, "send"), "--spool", str(tmp_path / "spool"), "--json")
+    received = tmp_path / "lemf" / "received.ber"
+    try:
+        first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        assert wait_for(lambda: received.exists() and received.stat().st_size > 0, 120), \
+            lemf.output()
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+        assert pdus_of(received).total() < 20000  # killed before the end
+        again = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    finally:
+        lemf.stop()
+    assert again.returncode == 0, again.stderr
+    summary = json.loads(again.stdout.splitlines()[-1])
+    assert summary["resumed"] is True and summary["skipped"] > 0
+    assert not pdus_of(stream) - pdus_of(received)
+
+
+def test_send_to_a_lemf_that_declines_acknowledgement(tmp_path: Path, pki: PKIFiles,
+                                                     capsys: pytest.CaptureFixture[str]
+                                                     ) -> None:
+    """Without PDU acknowledgement the last PDUs are confirmed by a keep-alive the client
+    sends as soon as its spool is empty: ``send`` ends at once, not after the idle
+    interval (300 s by default) or its own --timeout."""
+    stream = tmp_path / "stream.ber"
+    assert main(["generate", "--records", "300", "--out", str(stream)]) == 0
+    context = server_context(pki.server_cert, pki.server_key, pki.ca)
+    with LEMFThread(tmp_path / "lemf", ssl_context=context, acknowledge=False) as lemf:
+        _, port = lemf.listen(HOST, 0)
+        capsys.readouterr()
+        code = main(["send", str(stream), "--to", f"{HOST}:{port}", *tls_options(pki, "send"),
+                     "--timeout", "20", "--json"])
+        out = capsys.readouterr()
+        assert code == 0, out.err
+        summary = lemf.summary()
+    assert json.loads(out.out.splitlines()[-1])["delivered"] == 300
+    assert summary["records"] == 300 and summary["acknowledgements"] == 0
+    assert summary["keep_alives"] >= 1
+
+
+# -- errors a user can cause --------------------------------------------------------------
+
+
+def test_send_errors(tmp_path: Path, pki: PKIFiles, capsys: pytest.CaptureFixture[str]) -> None:
+    stream = tmp_path / "stream.ber"
+    assert main(["generate", "--records", "20", "--out", str(stream)]) == 0
+    capsys.readouterr()
+    port = free_port()  # nothing listens there
+    cases = [
+        (["send", str(tmp_path / "absent.ber"), "--to", f"{HOST}:{port}",
+          *tls_options(pki, "send")], "absent.ber"),
+        (["send", str(stream), "--to", f"{HOST}:{port}", "--cert", str(tmp_path / "no.pem"),
+          "--key", str(pki.client_key), "--ca", str(pki.ca)], "no.pem"),
+        (["send", str(stream), "--to", f"{HOST}:{port}", *tls_options(pki, "send"),
+          "--timeout", "1"], "not delivered"),
+        (["send", str(stream), "--to", "nowhere", *tls_options(pki, "send")], "HOST:PORT"),
+        (["send", str(stream), "--to", f"{HOST}:{port}", "--insecure-plain-tcp",
+          "--ca", str(pki.ca)], "contradicts"),
+        (["send", str(stream), "--to", f"{HOST}:{port}", "--type", "NoSuchType",
+          *tls_options(pki, "send")], "NoSuchType"),
+        (["send", str(stream), "--to", f"{HOST}:{port}", "--pin", "abcd",
+          *tls_options(pki, "send")], "--pin"),
+    ]
+    for argv, expected in cases:
+        assert main(argv) != 0, argv
+        line = one_error_line(capsys.readouterr().err)
+        assert expected in line, (argv, line)
+
+
+def test_lemf_errors(tmp_path: Path, pki: PKIFiles, capsys: pytest.CaptureFixture[str]) -> None:
+    cases = [
+        (["lemf", "--out", str(tmp_path / "o"), "--listen", f"{HOST}:0"], "--cert"),
+        (["lemf", "--out", str(tmp_path / "o"), "--listen", f"{HOST}:0", "--cert",
+          str(tmp_path / "none.pem"), "--key", str(pki.server_key), "--client-ca",
+          str(pki.ca)], "none.pem: no such file"),
+        (["lemf", "--out", str(tmp_path / "o")], "--listen"),
+    ]
+    for argv, expected in cases:
+        assert main(argv) != 0, argv
+        line = one_error_line(capsys.readouterr().err)
+        assert expected in line, (argv, line)
