@@ -79,13 +79,16 @@ async def eventually(condition: Callable[[], bool], timeout: float = 10.0) -> bo
 
 class AsyncLEMF:
     """A test LEMF on asyncio streams: answers through a ReceiverSession, keeps every record
-    received and the options negotiated. ``drop_after``: abort the first connection once
-    that many records arrived on it (without writing the answers)."""
+    received and the options negotiated, counts the octets read. ``drop_after``: abort the
+    first connection once that many records arrived on it (without writing the answers).
+    ``silent``: read everything, never answer."""
 
-    def __init__(self, context: ssl.SSLContext | None, *, drop_after: int | None = None
-                 ) -> None:
+    def __init__(self, context: ssl.SSLContext | None, *, drop_after: int | None = None,
+                 silent: bool = False) -> None:
         self.context = context
         self.drop_after = drop_after
+        self.silent = silent
+        self.octets = 0
         self.received: list[bytes] = []
         self.negotiated: list[OptionsNegotiated] = []
         self.connections = 0
@@ -126,6 +129,7 @@ class AsyncLEMF:
                     data = await reader.read(65536)
                 if not data:
                     return
+                self.octets += len(data)
                 receiver.receive_data(data)
                 for event in receiver.events():
                     if isinstance(event, RecordReceived):
@@ -137,7 +141,7 @@ class AsyncLEMF:
                     writer.transport.abort()  # gone without answering: the client resends
                     return
                 answer = receiver.data_to_send()
-                if answer:
+                if answer and not self.silent:
                     writer.write(answer)
                     async with asyncio.timeout(5.0):
                         await writer.drain()
@@ -218,7 +222,8 @@ def test_reconnects_after_the_server_drops_the_connection(pki: TestPKI, spool: S
         assert lemf.connections >= 2
         assert stats.reconnects >= 1 and stats.last_error is not None
         assert stats.acknowledged == len(RECORDS)
-        assert stats.sent >= len(RECORDS)
+        # Each record was handed out once for the first time; every other time is a resend.
+        assert stats.resent > 0 and stats.sent == len(RECORDS) + stats.resent
 
     run(scenario())
     assert spool.stats().queued == 0
@@ -265,6 +270,142 @@ def test_plain_tcp_only_when_asked(spool: Spool) -> None:
             assert await client.wait_idle(10.0)
             assert client.stats().acknowledged == 5
         assert lemf.received == RECORDS[:5]
+
+    run(scenario())
+
+
+# -- batches and feeding -----------------------------------------------------------------------
+
+
+def test_send_many_delivers_a_batch_in_order(pki: TestPKI, spool: Spool) -> None:
+    """``poll_interval`` is far longer than the test: the batches go out at once because
+    ``send_many`` wakes the loop (the client is connected and waiting before they come)."""
+    async def scenario() -> None:
+        async with AsyncLEMF(pki.server_context()) as lemf, \
+                client_for(lemf.port, spool, pki.client_context(), poll_interval=60.0) as client:
+            assert await eventually(lambda: client.stats().connected, 5.0)
+            assert await client.send_many(RECORDS[:10], kind="CC", key="LIID-7") == \
+                list(range(1, 11))
+            assert await client.send_many([]) == []
+            assert await client.send_many(r for r in RECORDS[10:25]) == list(range(11, 26))
+            assert await client.wait_idle(10.0)
+            stats = client.stats()
+        assert lemf.received == RECORDS[:25]
+        assert stats.sent == 25 and stats.acknowledged == 25 and stats.last_error is None
+
+    run(scenario())
+    assert spool.stats().queued == 0
+
+
+def test_send_many_keeps_a_kind_and_key_per_pdu(spool: Spool) -> None:
+    """The spool's batch semantics (per-PDU metadata, all or nothing); the caller's
+    iterables are read in the event loop's thread, not in the executor's."""
+    threads: list[int] = []
+
+    def pdus() -> Iterator[bytes]:
+        threads.append(threading.get_ident())
+        yield from RECORDS[3:5]
+
+    async def scenario() -> list[int]:
+        client = client_for(1, spool, None, insecure_plain_tcp=True)  # never started
+        ids = await client.send_many(RECORDS[:3], kind=["IRI", "CC", "CC"],
+                                     key=[b"a", "b", b""])
+        assert await client.send_many(pdus(), kind=iter(["CC", "CC"]), key="LIID-7") == [4, 5]
+        with pytest.raises(TypeError, match="not one record"):
+            await client.send_many(RECORDS[5])  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match="kinds has 1 items for 2 records"):
+            await client.send_many(RECORDS[5:7], kind=["CC"])
+        with pytest.raises(TypeError, match="kinds must be one value or an iterable, not int"):
+            await client.send_many(RECORDS[5:7], kind=3)  # type: ignore[arg-type]
+        return ids
+
+    ids = run(scenario())
+    assert threads == [threading.get_ident()]
+    assert [(e.id, e.data, e.kind, e.key) for e in spool.entries()] == [
+        (ids[0], RECORDS[0], "IRI", b"a"), (ids[1], RECORDS[1], "CC", b"b"),
+        (ids[2], RECORDS[2], "CC", b""), (4, RECORDS[3], "CC", b"LIID-7"),
+        (5, RECORDS[4], "CC", b"LIID-7"),
+    ]
+
+
+def test_send_batch_stores_and_delivers_a_run_as_one_record(pki: TestPKI, spool: Spool
+                                                            ) -> None:
+    async def scenario() -> None:
+        async with AsyncLEMF(pki.server_context()) as lemf, \
+                client_for(lemf.port, spool, pki.client_context(), poll_interval=60.0) as client:
+            assert await eventually(lambda: client.stats().connected, 5.0)
+            assert await client.send_batch([]) == 0
+            first = await client.send_batch(RECORDS[:10], kind="CC", key="LIID-7")
+            second = await client.send_batch(iter(RECORDS[10:12]))
+            assert (first, second) == (1, 2)
+            assert await client.wait_idle(10.0)
+            stats = client.stats()
+        # The LEMF frames each run into its PDUs; the spool and the counters count runs.
+        assert lemf.received == RECORDS[:12]
+        assert stats.sent == 2 and stats.acknowledged == 2
+
+    run(scenario())
+    assert spool.stats().appended == 2
+
+
+def test_a_backlog_beyond_the_buffer_is_sent_at_once(pki: TestPKI, spool: Spool) -> None:
+    """The loop feeds at most ``max_buffered_bytes`` at a time; with more records waiting it
+    goes on at once instead of waiting ``poll_interval`` (here far longer than the test)
+    between two parts of the backlog. Acknowledgement is off, so that no answer from the
+    LEMF wakes the loop."""
+    spool.append_many(RECORDS)
+
+    async def scenario() -> None:
+        async with AsyncLEMF(pki.server_context()) as lemf, \
+                client_for(lemf.port, spool, pki.client_context(),
+                           factory=session_factory(acknowledgement="off"), poll_interval=60.0,
+                           max_buffered_bytes=3 * len(RECORDS[0])) as client:
+            assert await eventually(lambda: len(lemf.received) == len(RECORDS), 10.0)
+            stats = client.stats()
+        assert lemf.received == RECORDS
+        assert stats.sent == len(RECORDS) and stats.connects == 1
+
+    run(scenario())
+
+
+def test_records_wait_in_the_spool_while_options_are_negotiated(pki: TestPKI,
+                                                                spool: Spool) -> None:
+    """Before the LEMF answers the optionRequest nothing is taken out of the spool into the
+    session's memory, however often the loop polls."""
+    spool.append_many(RECORDS)
+    factory = session_factory(acknowledgement="negotiate", keep_alive_wait=30.0)
+
+    async def scenario() -> None:
+        async with AsyncLEMF(pki.server_context(), silent=True) as lemf, \
+                client_for(lemf.port, spool, pki.client_context(), factory=factory,
+                           poll_interval=0.02, max_buffered_bytes=2 * len(RECORDS[0])
+                           ) as client:
+            assert await eventually(lambda: lemf.octets > 0, 5.0)  # the optionRequest
+            await asyncio.sleep(0.3)
+            stats = client.stats()
+            assert stats.sent == 0 and stats.connected
+            assert spool.stats().sent == 0
+        assert lemf.received == []
+
+    run(scenario())
+    assert spool.stats().queued == len(RECORDS)
+
+
+def test_without_acknowledgement_an_idle_spool_is_confirmed_by_a_keep_alive(
+        pki: TestPKI, spool: Spool) -> None:
+    """With acknowledgement off, the last records of a burst are confirmed as soon as the
+    spool has nothing more to send (a keep-alive at once, its answer confirming them), not
+    after the idle interval (here far longer than the test) or the resend window."""
+    factory = session_factory(acknowledgement="off", keep_alive_interval=3600.0)
+
+    async def scenario() -> None:
+        async with AsyncLEMF(pki.server_context()) as lemf, \
+                client_for(lemf.port, spool, pki.client_context(), factory=factory) as client:
+            await client.send_many(RECORDS[:7])
+            assert await client.wait_idle(10.0), client.stats()
+            stats = client.stats()
+        assert lemf.received == RECORDS[:7]
+        assert stats.acknowledged == 7 and stats.connects == 1
 
     run(scenario())
 

@@ -8,6 +8,7 @@ daemon, every wait is bounded.
 from __future__ import annotations
 
 import contextlib
+import random
 import socket
 import ssl
 import threading
@@ -64,10 +65,12 @@ class LEMF:
     ReceiverSession, keeps every record received. ``drop_after``: close the first connection
     abruptly once that many records arrived on it (without writing the answers)."""
 
-    def __init__(self, context: ssl.SSLContext | None, *, drop_after: int | None = None
-                 ) -> None:
+    def __init__(self, context: ssl.SSLContext | None, *, drop_after: int | None = None,
+                 first: str | None = None) -> None:
         self.context = context
         self.drop_after = drop_after
+        self.first = first  # "garbage": answer the first connection with octets that are
+        # no PS-PDU; "stall": never read from it (the client's writes block)
         self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.listener.bind((HOST, 0))
@@ -112,9 +115,28 @@ class LEMF:
             self.connections += 1
             with contextlib.closing(sock):
                 try:
+                    if self.connections == 1 and self.first is not None:
+                        self._misbehave(sock, self.first)
+                        continue
                     self._handle(sock, drop=self.connections == 1)
                 except OSError as exc:
                     self.errors.append(f"connection: {exc}")
+
+    def _misbehave(self, sock: socket.socket, how: str) -> None:
+        """"garbage": send it, then read until the client closes; "stall": read nothing
+        for 1.5 s (longer than the client's write timeout, shorter than its connect
+        timeout, since the next connection waits for this one), then close."""
+        sock.settimeout(0.1)
+        if how == "stall":
+            self.stopping.wait(1.5)
+            return
+        sock.sendall(b"\x1f\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x7f")
+        while not self.stopping.is_set():
+            try:
+                if not sock.recv(65536):
+                    return
+            except TimeoutError:
+                continue
 
     def _handle(self, sock: socket.socket, *, drop: bool) -> None:
         sock.settimeout(0.1)
@@ -191,6 +213,9 @@ def test_reconnects_after_the_server_drops_the_connection(pki: TestPKI, spool: S
     assert lemf.connections >= 2
     assert stats.reconnects >= 1 and stats.last_error is not None
     assert stats.acknowledged == len(RECORDS)
+    # What the first connection did not get acknowledged went out again, and is counted so.
+    assert stats.resent >= 1 and stats.sent == len(RECORDS) + stats.resent
+    assert stats.queued == 0
 
 
 def test_plain_tcp_only_when_asked(spool: Spool) -> None:
@@ -391,3 +416,57 @@ def test_records_wait_in_the_spool_while_options_are_negotiated(pki: TestPKI,
         time.sleep(0.3)
         assert client.stats().sent == 0 and client.stats().connected
         assert spool.stats().sent == 0  # not taken out of the spool into memory
+
+
+def test_a_peer_that_sends_garbage_gets_a_new_connection(pki: TestPKI, spool: Spool) -> None:
+    """Octets that are no PS-PDU end the connection (a ``ProtocolError``); the client
+    reconnects and delivers everything."""
+    spool.append_many(RECORDS[:10])
+    with LEMF(pki.server_context(), first="garbage") as lemf, \
+            client_for(lemf.port, spool, pki.client_context()) as client:
+        assert wait_for(lambda: spool.stats().queued == 0, 15.0), client.stats()
+        stats = client.stats()
+    assert stats.protocol_errors == 1 and stats.reconnects >= 1
+    assert "protocol error" in (stats.last_error or "")
+    assert lemf.unique == set(RECORDS[:10])
+
+
+def test_a_peer_that_stops_reading_is_left_after_the_write_timeout(
+        pki: TestPKI, tmp_path: Path) -> None:
+    """A LEMF that stops reading fills the socket buffers and the client's write blocks:
+    after ``write_timeout`` the connection is closed and opened again, and nothing is lost."""
+    ip = IPAccessRecords(PSPDUBuilder(SessionIdentity("LIID-42", MF, 77), spec=SPEC,
+                                      clock=CLOCK))
+    big = [ip.ipcc(bytes(60_000), "toTarget") for _ in range(400)]  # 24 MB: beyond buffers
+    with Spool(tmp_path / "big", fsync="never") as spool:
+        spool.append_many(big)
+        with LEMF(pki.server_context(), first="stall") as lemf, \
+                client_for(lemf.port, spool, pki.client_context(), write_timeout=0.5,
+                           max_buffered_bytes=64 << 20) as client:
+            assert wait_for(lambda: spool.stats().queued == 0, 60.0), client.stats()
+            stats = client.stats()
+    assert stats.reconnects >= 1 and lemf.connections >= 2
+    assert "timed out" in (stats.last_error or "") or "timeout" in (stats.last_error or "")
+    assert lemf.unique == set(big)
+
+
+@pytest.mark.parametrize("jitter", [0.0, 0.2])
+def test_the_back_off_doubles_from_the_initial_delay(spool: Spool, jitter: float) -> None:
+    with socket.socket() as s:  # a port nothing listens on: every attempt fails at once
+        s.bind((HOST, 0))
+        port = s.getsockname()[1]
+    client = DeliveryClient(HOST, port, spool, session_factory(), ssl_context=None,
+                            insecure_plain_tcp=True, reconnect_initial=1.0, reconnect_max=8.0,
+                            jitter=jitter, connect_timeout=1.0, rng=random.Random(7))
+    try:
+        delays = []
+        for _ in range(6):
+            assert client.run_once() is False
+            delays.append(client.next_delay())
+    finally:
+        client.close()
+    for delay, base in zip(delays, [1, 2, 4, 8, 8, 8], strict=True):
+        assert base * (1 - jitter) <= delay <= base * (1 + jitter), delays
+    if jitter:
+        assert len(set(delays)) == len(delays)  # varied, so that clients do not move together
+    assert client.stats().attempts == 6 and client.stats().connects == 0

@@ -62,11 +62,13 @@ class ClientStats:
 
     ``attempts``: connection attempts; ``connects``: connections established (TLS handshake
     done); ``reconnects``: connections established after the first; ``sent``: records handed
-    to a connection (resends counted again); ``acknowledged``: records the spool deleted
-    after an :class:`Acknowledged`; ``keep_alive_failures``: :class:`KeepAliveFailed`
-    events; ``protocol_errors``: :class:`ProtocolError` events; ``last_error``: the last
-    reason a connection failed or ended (``None`` if none yet); ``connected``: whether a
-    connection is up now.
+    to a connection (resends counted again); ``resent``: of those, records handed to a
+    connection again after an earlier one (not acknowledged before it ended);
+    ``acknowledged``: records the spool deleted after an :class:`Acknowledged`;
+    ``keep_alive_failures``: :class:`KeepAliveFailed` events; ``protocol_errors``:
+    :class:`ProtocolError` events; ``last_error``: the last reason a connection failed or
+    ended (``None`` if none yet); ``connected``: whether a connection is up now;
+    ``queued``: records in the spool, not yet acknowledged, when the snapshot was taken.
     """
 
     attempts: int
@@ -78,6 +80,8 @@ class ClientStats:
     protocol_errors: int
     last_error: str | None
     connected: bool
+    resent: int = 0
+    queued: int = 0
 
 
 def _confirm_when_idle(session: HandoverSession, spool: Spool) -> None:
@@ -201,6 +205,8 @@ class _Transport:
         self._protocol_errors = 0
         self._last_error: str | None = None
         self._connected = False
+        self._resent = 0
+        self._highest_fed = 0
         self._setup()
 
     def _setup(self) -> None:
@@ -219,12 +225,28 @@ class _Transport:
                 protocol_errors=self._protocol_errors,
                 last_error=self._last_error,
                 connected=self._connected,
+                resent=self._resent,
+                queued=self.spool.stats().queued,
             )
 
+    def _count_fed(self, record_ids: list[int]) -> None:
+        """Count records handed to a connection; those at or below the highest id handed
+        out before are resends (ids only grow, and a rewind hands out old ones again)."""
+        highest = self._highest_fed
+        again = sum(1 for record_id in record_ids if record_id <= highest) \
+            if record_ids and record_ids[0] <= highest else 0
+        with self._lock:
+            self._sent += len(record_ids)
+            self._resent += again
+            if record_ids:
+                self._highest_fed = max(highest, record_ids[-1])
+
     def next_delay(self) -> float:
-        """The back-off before the next attempt: ``reconnect_initial`` doubled per
-        consecutive failure, at most ``reconnect_max``, varied by ±``jitter``."""
-        base = min(self.reconnect_max, self.reconnect_initial * 2.0 ** min(self._failures, 62))
+        """The back-off before the next attempt: ``reconnect_initial`` after a connection
+        that worked (the peer answered) or after the first failure, then doubled per further
+        consecutive failure, at most ``reconnect_max``; varied by ±``jitter``."""
+        doublings = min(max(self._failures - 1, 0), 62)
+        base = min(self.reconnect_max, self.reconnect_initial * 2.0 ** doublings)
         return base * (1.0 + self.jitter * (2.0 * self._rng.random() - 1.0))
 
 
@@ -473,17 +495,13 @@ class DeliveryClient(_Transport):
         if session.state is not SessionState.OPEN:
             return False
         room = self.max_buffered_bytes - session.pending_bytes
-        fed = 0
         while room > 0:
             entries = self.spool.take_unsent(4096, room)
             if not entries:
                 break
             session.send_many([(entry.id, entry.data) for entry in entries])
-            fed += len(entries)
+            self._count_fed([entry.id for entry in entries])
             room -= sum(len(entry.data) for entry in entries)
-        if fed:
-            with self._lock:
-                self._sent += fed
         return room <= 0
 
     def _handle_events(self, session: HandoverSession, *, raise_on_failure: bool = True
