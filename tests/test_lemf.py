@@ -400,6 +400,32 @@ def test_restart_rebuilds_missing_lines(tmp_path: Path) -> None:
     assert rebuilt[4]["offset"] == len(b"".join(records[:4]))
 
 
+def test_missing_lines_of_another_pdu_type_are_rebuilt_with_that_type(tmp_path: Path
+                                                                       ) -> None:
+    """ATIS PDUs whose lines were lost are decoded again as the type their listener had,
+    not as PS-PDUs."""
+    from lawful_intercept.correlation import generalized_time
+    from lawful_intercept.records import LAESRecords
+
+    laes = LAESRecords("CASE-7", "IAP-1", spec=SPEC, clock=CLOCK)
+    seconds = [(1_767_225_600 + i) * 10**9 for i in range(4)]  # distinct PDUs
+    records = [laes.message("connTest", {"timestamp": generalized_time(t)}) for t in seconds]
+    out = tmp_path / "out"
+    with LEMFThread(out, insecure_plain_tcp=True) as lemf:
+        _, port = lemf.listen(pdu_type="LAESProtocol")
+        send(port, None, b"".join(records))
+        assert lemf.wait_for(lambda s: s["records"] == 4, TIMEOUT)
+    lines = (out / "records.jsonl").read_bytes().splitlines(keepends=True)
+    (out / "records.jsonl").write_bytes(b"".join(lines[:2]))
+    with LEMFThread(out, insecure_plain_tcp=True) as lemf:
+        summary = lemf.summary()
+    assert summary["recovered"]["lines_rebuilt"] == 2
+    assert summary["decode_errors"] == 0 and summary["records"] == 4
+    rebuilt = jsonl(out / "records.jsonl")
+    assert len({line["pdu_type"] for line in rebuilt}) == 1
+    assert rebuilt[0]["pdu_type"].endswith("LAESProtocol")
+
+
 def test_damaged_received_ber_is_refused(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()

@@ -57,11 +57,16 @@ def recover(store: Store, collector: Collector, spec: Specification) -> dict[str
         if isinstance(connection, int) and connection > last_connection:
             last_connection = connection
 
+    # A PDU without its line (the process stopped between the two writes) is of one of the
+    # types the listeners took before, the most recent first; PS-PDU when none is known.
+    candidates = list(dict.fromkeys(reversed(list(types.values()))))
+    if PS_PDU not in candidates:
+        candidates.append(PS_PDU)
     missing: list[str] = []
     pdus = 0
     for offset, raw in store.scan_ber():
         pdus += 1
-        pdu_type = types.get(offset, PS_PDU)
+        pdu_type = types.get(offset) or _guess_type(spec, raw, candidates)
         value: Any = None
         error: str | None = None
         try:
@@ -98,3 +103,14 @@ def recover(store: Store, collector: Collector, spec: Specification) -> dict[str
     return {"pdus": pdus, "ccc_packets": packets, "lines_rebuilt": len(missing),
             "cut": dict(store.cut), "next_connection": last_connection + 1,
             "seconds": round(seconds, 3)}
+
+
+def _guess_type(spec: Specification, raw: bytes, candidates: list[str]) -> str:
+    """The first of ``candidates`` that ``raw`` decodes as (strictly), else the first."""
+    for name in candidates:
+        try:
+            spec.decode(name, raw)
+        except Error:
+            continue
+        return name
+    return candidates[0]
