@@ -54,6 +54,7 @@ __all__ = [
     "FramingError",
     "PDUReader",
     "PDUWriter",
+    "decode_first",
     "iter_pdus",
 ]
 
@@ -483,6 +484,23 @@ def _first_tags(t: Any, seen: set[int]) -> frozenset[tuple[int, int]] | None:
             return None
         tags |= inner
     return frozenset(tags)
+
+
+def decode_first(spec: Specification, data: BytesLike, type_names: Iterable[str]
+                 ) -> tuple[str, Any]:
+    """Decode ``data`` (one framed PDU) as the first of ``type_names`` it fits, strictly:
+    ``(type name, value)``. For streams whose type is not known beforehand (a file that may
+    hold PS-PDUs or ATIS or PacketCable PDUs). Raises the :class:`DecodeError` of the first
+    type when none fits, and ``ValueError`` when ``type_names`` is empty."""
+    first_error: DecodeError | None = None
+    for type_name in type_names:
+        try:
+            return type_name, spec.decode(type_name, bytes(data))
+        except DecodeError as exc:
+            first_error = first_error or exc
+    if first_error is None:
+        raise ValueError("type_names: give at least one type")
+    raise first_error
 
 
 def iter_pdus(

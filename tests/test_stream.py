@@ -26,6 +26,7 @@ from lawful_intercept.stream import (
     FramingError,
     PDUReader,
     PDUWriter,
+    decode_first,
     iter_pdus,
 )
 from lawful_intercept.testing import values
@@ -561,3 +562,28 @@ def test_writer_large_queue_is_fast() -> None:
     n = sum(1 for _ in writer.batches())
     assert n == 100
     assert time.perf_counter() - begin < 2
+
+
+# -- decode_first ---------------------------------------------------------------------------
+
+TOP_TYPES = ("PCESP.CdcPdu", "T1S1-LAES-VoP-Abstract-Syntax-Module.LAESProtocol", "PS-PDU")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(values(SPEC, "PS-PDU"))
+def test_decode_first_finds_the_type_that_fits(value: Any) -> None:
+    data = SPEC.encode("PS-PDU", value)
+    type_name, decoded = decode_first(SPEC, data, TOP_TYPES)
+    assert SPEC.encode(type_name, decoded) == data
+    assert decode_first(SPEC, memoryview(data), ["PS-PDU"]) == ("PS-PDU",
+                                                                 SPEC.decode("PS-PDU", data))
+
+
+def test_decode_first_reports_the_first_types_error() -> None:
+    with pytest.raises(DecodeError) as caught:
+        decode_first(SPEC, b"\x04\x01\x00", TOP_TYPES)
+    with pytest.raises(DecodeError) as alone:
+        SPEC.decode(TOP_TYPES[0], b"\x04\x01\x00")
+    assert str(caught.value) == str(alone.value)
+    with pytest.raises(ValueError, match="type_names"):
+        decode_first(SPEC, b"\x04\x01\x00", [])

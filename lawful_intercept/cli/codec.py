@@ -22,7 +22,7 @@ from ..asn1c import Specification
 from ..errors import DecodeError, EncodeError, Error
 from ..files import from_json, pdu_to_json, read_pcap
 from ..scenarios import TOP_LEVEL_TYPES
-from ..stream import PDU, FramingError, PDUReader
+from ..stream import PDU, FramingError, PDUReader, decode_first
 from ._common import CLIError, Subcommands, add_command, describe_os_error, load_spec
 
 __all__ = ["DEFAULT_TYPE", "RECORD_KEYS", "check_type", "register"]
@@ -178,15 +178,15 @@ def _read_capture(path: str, name: str) -> Iterator[PDU]:
 
 def _record(spec: Specification, pdu: PDU, candidates: tuple[str, ...]) -> dict[str, Any]:
     """The JSON record of one PDU: decoded as the first of ``candidates`` that fits."""
-    first_error: DecodeError | None = None
-    for type_name in candidates:
-        try:
-            value = spec.decode(type_name, pdu.raw)
-        except DecodeError as exc:
-            first_error = first_error or exc
-            continue
-        return _ordered(pdu_to_json(dataclasses.replace(pdu, value=value)), type_name)
-    assert first_error is not None
+    try:
+        type_name, value = decode_first(spec, pdu.raw, candidates)
+    except DecodeError as first_error:
+        return _error_record(pdu, candidates, first_error)
+    return _ordered(pdu_to_json(dataclasses.replace(pdu, value=value)), type_name)
+
+
+def _error_record(pdu: PDU, candidates: tuple[str, ...], first_error: DecodeError
+                  ) -> dict[str, Any]:
     message = str(first_error)
     if len(candidates) > 1:
         message = (f"not a PDU of the bundled formats (tried {', '.join(candidates)}); as "

@@ -23,17 +23,14 @@ from pathlib import Path
 
 from ..asn1c import Specification
 from ..certs import make_test_pki
-from ..correlation import NetworkIdentifier, SessionIdentity
-from ..delivery import HandoverSession
 from ..delivery.client import DeliveryClient
 from ..delivery.spool import Spool
-from ..files import write_pcap
+from ..files import read_ber, write_pcap
 from ..lemf import LEMFThread
-from ..records import PSPDUBuilder
 from ..registry import bundled
-from ..scenarios import CCC_PACKET, FORMATS, PS_PDU, ScenarioPDU, minimum_records, scenario
-from ..stream import iter_pdus
+from ..scenarios import CCC_PACKET, FORMATS, ScenarioPDU, minimum_records, scenario
 from ._common import CLIError, Subcommands, add_command, positive_int, print_json
+from ._sessions import session_factory
 
 __all__ = ["register"]
 
@@ -123,8 +120,10 @@ def _demo(args: argparse.Namespace) -> int:
                 if pdu_type == CCC_PACKET:
                     continue  # after the TLS streams are under way, below
                 spool = Spool(Path(spools) / f"{destination}-{len(clients)}")
+                sessions = session_factory(spec, pdu_type, raw[0], acknowledgement="negotiate",
+                                           ack_every=100, ack_delay=0.05)
                 client = DeliveryClient(
-                    host, port, spool, _session_factory(spec, pdu_type, raw[0]),
+                    host, port, spool, sessions,
                     ssl_context=pki.client_context(), server_hostname="localhost",
                     reconnect_initial=0.1, reconnect_max=1.0)
                 clients.append((client, spool))
@@ -193,23 +192,6 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _session_factory(spec: Specification, pdu_type: str, first: bytes
-                     ) -> Callable[[], HandoverSession]:
-    if pdu_type != PS_PDU:
-        # ATIS and PacketCable CDC streams have no TRI PDUs: no keep-alive, no
-        # acknowledgement; the demo checks arrival at the LEMF instead.
-        return lambda: HandoverSession(spec, tri=None, pdu_type=pdu_type, resend_window=0,
-                                       resend_window_seconds=0)
-    header = spec.decode(PS_PDU, first)["pSHeader"]
-    network = header["communicationIdentifier"]["networkIdentifier"]
-    tri = PSPDUBuilder(SessionIdentity(
-        header["lawfulInterceptionIdentifier"],
-        NetworkIdentifier(network["operatorIdentifier"], network.get("networkElementIdentifier")),
-        0), spec=spec)
-    return lambda: HandoverSession(spec, tri=tri, acknowledgement="negotiate", ack_every=100,
-                                   ack_delay=0.05)
-
-
 def _wait(count: Callable[[], int], expected: int, idle: Callable[[], bool]) -> bool:
     """Wait until ``count()`` reaches ``expected`` and ``idle()`` holds; give up when the
     count has not moved for :data:`_STALL` seconds (or after :data:`_WAIT`)."""
@@ -241,8 +223,7 @@ def _send_udp(address: tuple[str, int], packets: list[bytes],
 
 
 def _ber_pdus(out: Path) -> list[bytes]:
-    with (out / "received.ber").open("rb") as f:
-        return [pdu.raw for pdu in iter_pdus(iter(lambda: f.read(1 << 20), b""))]
+    return [pdu.raw for pdu in read_ber(out / "received.ber")]
 
 
 def _received(out: Path, spec: Specification) -> Counter[bytes]:

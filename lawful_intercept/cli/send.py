@@ -20,25 +20,22 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from ..asn1c import Specification
-from ..correlation import NetworkIdentifier, SessionIdentity
-from ..delivery import HandoverSession
 from ..delivery.client import DeliveryClient, InsecureTransportError
 from ..delivery.handover import payload_kind
 from ..delivery.spool import Spool, SpoolError
 from ..delivery.tls import TLSConfigError, client_context, normalize_pins
-from ..errors import Error
+from ..errors import DecodeError, Error
 from ..lemf.command import parse_address
-from ..records import PSPDUBuilder
 from ..registry import bundled
 from ..scenarios import PS_PDU, TOP_LEVEL_TYPES
-from ..stream import FramingError
+from ..stream import FramingError, decode_first
 from ._common import CLIError, Subcommands, add_command, positive_seconds, print_json
+from ._sessions import session_factory
 from .codec import _framed
 
 __all__ = ["register"]
@@ -139,13 +136,10 @@ def _addresses(values: list[str], option: str) -> dict[str | None, tuple[str, in
 
 
 def _type_of(spec: Specification, raw: bytes, candidates: tuple[str, ...]) -> str | None:
-    for name in candidates:
-        try:
-            spec.decode(name, raw)
-        except Error:
-            continue
-        return name
-    return None
+    try:
+        return decode_first(spec, raw, candidates)[0]
+    except DecodeError:
+        return None
 
 
 def _match(wanted: dict[str | None, tuple[str, int]], pdu_type: str
@@ -187,25 +181,6 @@ def _write_state(folder: Path, state: dict[str, Any]) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
-
-
-def _session_factory(spec: Specification, pdu_type: str, first: bytes,
-                     args: argparse.Namespace) -> Callable[[], HandoverSession]:
-    if pdu_type != PS_PDU:
-        # No TRI PDUs in these formats: a record counts as delivered once written; the
-        # clean close at the end flushes the connection.
-        return lambda: HandoverSession(spec, tri=None, pdu_type=pdu_type, resend_window=0,
-                                       resend_window_seconds=0)
-    header = spec.decode(PS_PDU, first)["pSHeader"]
-    network = header["communicationIdentifier"]["networkIdentifier"]
-    identity = SessionIdentity(
-        header["lawfulInterceptionIdentifier"],
-        NetworkIdentifier(network["operatorIdentifier"], network.get("networkElementIdentifier")),
-        0)  # TRI PDUs with CIN 0, in their own sequence, as OpenLI sends them
-    tri = PSPDUBuilder(identity, spec=spec)
-    return lambda: HandoverSession(
-        spec, tri=tri, acknowledgement=args.acknowledgement,
-        keep_alive_interval=args.keep_alive_interval, keep_alive_wait=args.keep_alive_wait)
 
 
 def _send(args: argparse.Namespace) -> int:
@@ -366,7 +341,9 @@ def _stream_for(args: argparse.Namespace, spec: Specification, pdu_type: str, ra
         stream.leftover = stream.spool.stats().queued
         stream.client = DeliveryClient(
             stream.host, stream.port, stream.spool,
-            _session_factory(spec, pdu_type, raw, args), ssl_context=context,
+            session_factory(spec, pdu_type, raw, acknowledgement=args.acknowledgement,
+                            keep_alive_interval=args.keep_alive_interval,
+                            keep_alive_wait=args.keep_alive_wait), ssl_context=context,
             server_hostname=args.server_name, insecure_plain_tcp=args.insecure_plain_tcp,
             pinned_sha256=pins, reconnect_initial=0.2, reconnect_max=5.0)
     except (SpoolError, InsecureTransportError, TLSConfigError) as exc:

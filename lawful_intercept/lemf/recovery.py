@@ -16,8 +16,9 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any, cast
 
-from ..errors import Error
+from ..errors import DecodeError, Error
 from ..records.packetcable import CCC_LAYOUTS, CCCLayout
+from ..stream import decode_first
 from .collector import PS_PDU, Collector
 from .lines import record_line
 from .store import BER_FILE, CCC_FILE, Store
@@ -107,10 +108,7 @@ def recover(store: Store, collector: Collector, spec: Specification) -> dict[str
 
 def _guess_type(spec: Specification, raw: bytes, candidates: list[str]) -> str:
     """The first of ``candidates`` that ``raw`` decodes as (strictly), else the first."""
-    for name in candidates:
-        try:
-            spec.decode(name, raw)
-        except Error:
-            continue
-        return name
-    return candidates[0]
+    try:
+        return decode_first(spec, raw, candidates)[0]
+    except DecodeError:
+        return candidates[0]
