@@ -1,4 +1,9 @@
-"""Error types of the library.
+"""Every error type of the library, in one place.
+
+All derive from :class:`Error`. ``EncodeError`` means a value that breaks its ASN.1 type;
+misuse of the API (a wrong type or an out-of-range argument) raises ``TypeError`` or
+``ValueError`` (the library's own such errors derive from ``ValueError`` too). See
+``docs/errors.md``.
 
 Every error names the path to the field that broke a rule (``PS-PDU.pSHeader.sequenceNumber``)
 and the rule itself, so that a mediation engineer can find the offending value at once.
@@ -6,7 +11,32 @@ and the rule itself, so that a mediation engineer can find the offending value a
 
 from __future__ import annotations
 
-__all__ = ["CompileError", "DecodeError", "EncodeError", "Error"]
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # for the annotation of FramingError.pdus only
+    from .stream import PDU
+
+__all__ = [
+    "CLIError",
+    "CompileError",
+    "DecodeError",
+    "DecryptionError",
+    "EncodeError",
+    "Error",
+    "FramingError",
+    "InsecureTransportError",
+    "LEMFConfigError",
+    "LocalProtocolError",
+    "PinMismatch",
+    "SpoolClosed",
+    "SpoolCorrupt",
+    "SpoolError",
+    "SpoolFull",
+    "SpoolLocked",
+    "StoreError",
+    "TLSConfigError",
+    "UnproducibleTypeError",
+]
 
 
 class Error(Exception):
@@ -83,3 +113,126 @@ class CompileError(Error):
             where = f"line {self.line}: "
         what = f"in {self.construct}: " if self.construct else ""
         return f"{where}{what}{self.message}"
+
+
+# -- framing and decryption (X.690 framing of a stream; TS 102 232-1 EncryptionContainer) -----
+
+
+class FramingError(DecodeError):
+    """The byte stream cannot be cut into BER PDUs (X.690 8.1.2, 8.1.3; TS 102 232-1 clause 6).
+
+    Raised for invalid identifier or length octets at the start of a PDU or of a TLV nested in
+    an indefinite-length PDU, a declared length (or a running indefinite-length PDU) above the
+    reader's ``max_pdu_size``, an outermost tag that the expected type cannot start with, and by
+    :meth:`lawful_intercept.stream.PDUReader.eof` for a stream that ends inside a PDU.
+    ``offset`` is the position in the *stream* (counted from the first byte ever fed) of the
+    octets at fault.
+
+    ``pdus`` holds the PDUs (:class:`lawful_intercept.stream.PDU`) that the failing
+    ``PDUReader.feed`` call completed before the error, so that nothing received before the
+    fault is lost.
+    """
+
+    def __init__(self, message: str, path: str = "", offset: int | None = None) -> None:
+        super().__init__(message, path, offset)
+        self.pdus: tuple[PDU, ...] = ()
+
+
+class DecryptionError(DecodeError):
+    """An encryptionContainer could not be decrypted: wrong key, wrong sequence number (IV),
+    wrong padding scheme, corrupted ciphertext, or an unsupported encryptionType."""
+
+
+# -- delivery: the durable spool -------------------------------------------------------------
+
+
+class SpoolError(Error):
+    """A spool operation failed: base class of the spool's errors."""
+
+
+class SpoolFull(SpoolError):
+    """The spool holds ``max_bytes`` or ``max_records``: the record was not stored."""
+
+
+class SpoolLocked(SpoolError):
+    """Another process (or another ``Spool`` object) has the spool directory open."""
+
+
+class SpoolClosed(SpoolError):
+    """The spool was closed."""
+
+
+class SpoolCorrupt(SpoolError):
+    """A spool file is damaged in a way a crash cannot explain.
+
+    ``filename`` is the path of the file and ``offset`` the byte position of the damaged
+    record or entry in it.
+    """
+
+    def __init__(self, message: str, filename: str, offset: int) -> None:
+        self.filename = filename
+        self.offset = offset
+        super().__init__(message)
+
+    def _render(self) -> str:
+        return f"{self.filename}: at offset {self.offset}: {self.message}"
+
+
+# -- delivery: transport and session ---------------------------------------------------------
+
+
+class InsecureTransportError(Error, ValueError):
+    """The client was asked for a transport it refuses: plain TCP without
+    ``insecure_plain_tcp=True``, or an SSL context that does not verify the server."""
+
+
+class TLSConfigError(Error, ValueError):
+    """A TLS setting is unusable: a pin that is not a SHA-256 fingerprint, or a certificate,
+    key or CA file that is missing or does not load. ``path`` names the argument."""
+
+
+class PinMismatch(Error, ConnectionError):
+    """The server's certificate verified, but its SHA-256 fingerprint is none of the pins.
+
+    A connection failure like a failed handshake (it is a ``ConnectionError``, so an
+    ``OSError``): the delivery clients close the connection, record the reason and try again
+    after the back-off. ``fingerprint`` is the server's (``None`` if it sent no certificate).
+    """
+
+    def __init__(self, message: str, fingerprint: bytes | None = None) -> None:
+        super().__init__(message)
+        self.fingerprint = fingerprint
+
+
+class LocalProtocolError(Error, ValueError):
+    """The caller used a handover session wrongly (a method in the wrong state, a record id
+    that is still outstanding, a bad argument): a bug in the caller, never the peer's doing."""
+
+
+# -- the test LEMF ---------------------------------------------------------------------------
+
+
+class LEMFConfigError(Error, ValueError):
+    """A LEMF option is unusable (``path`` names it): no TLS without ``insecure_plain_tcp``,
+    a context that does not require client certificates, a PDU type the specification does
+    not have, a listener name used twice, ..."""
+
+
+class StoreError(Error):
+    """A LEMF's output directory cannot be used: a file that cannot be read back (not a stream
+    of BER PDUs, X.690 8.1) or written."""
+
+
+# -- value generation and the command line ---------------------------------------------------
+
+
+class UnproducibleTypeError(Error, ValueError):
+    """No finite valid value of a type exists, or its constraints admit no value at all.
+
+    ``path`` names the type concerned (``Module.Type``).
+    """
+
+
+class CLIError(Error):
+    """An error the user can cause and fix (a missing file, a bad value): the command line
+    reports it as one line ``lawful-intercept: error: <message>`` on stderr, exit status 1."""

@@ -70,7 +70,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from .asn1c import Specification
 from .ber import encode_integer, encode_length, read_tlv, read_tlv_full
-from .errors import DecodeError, EncodeError, Error
+from .errors import DecodeError, DecryptionError, EncodeError, Error
 
 if TYPE_CHECKING:
     from .records.ps import PSPDUBuilder
@@ -809,11 +809,6 @@ def _verify(key: ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | ed448.Ed
 
 
 # -- confidentiality: encryptionContainer ----------------------------------------------------
-
-
-class DecryptionError(DecodeError):
-    """An encryptionContainer could not be decrypted: wrong key, wrong sequence number (IV),
-    wrong padding scheme, corrupted ciphertext, or an unsupported encryptionType."""
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,8 @@ from typing import TYPE_CHECKING, Any, Final
 from lawful_intercept.ber import DEFAULT_MAX_DEPTH, MAX_LENGTH_OCTETS, BytesLike, decode_tag
 from lawful_intercept.errors import DecodeError
 
+from .errors import FramingError
+
 if TYPE_CHECKING:
     from lawful_intercept.asn1c.spec import Specification
 
@@ -69,24 +71,6 @@ MAX_HEADER_SIZE: Final = 5 + 1 + MAX_LENGTH_OCTETS
 (tag numbers up to :data:`lawful_intercept.ber.MAX_TAG_NUMBER`, X.690 8.1.2.4) and a long-form
 length with at most :data:`lawful_intercept.ber.MAX_LENGTH_OCTETS` subsequent octets (X.690
 8.1.3.5)."""
-
-
-class FramingError(DecodeError):
-    """The byte stream cannot be cut into BER PDUs (X.690 8.1.2, 8.1.3; TS 102 232-1 clause 6).
-
-    Raised for invalid identifier or length octets at the start of a PDU or of a TLV nested in
-    an indefinite-length PDU, a declared length (or a running indefinite-length PDU) above the
-    reader's ``max_pdu_size``, an outermost tag that the expected type cannot start with, and by
-    :meth:`PDUReader.eof` for a stream that ends inside a PDU.  ``offset`` is the position in
-    the *stream* (counted from the first byte ever fed) of the octets at fault.
-
-    ``pdus`` holds the PDUs that the failing :meth:`PDUReader.feed` call completed before the
-    error, so that nothing received before the fault is lost.
-    """
-
-    def __init__(self, message: str, path: str = "", offset: int | None = None) -> None:
-        super().__init__(message, path, offset)
-        self.pdus: tuple[PDU, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -104,7 +104,7 @@ from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
 from .asn1c.model import Body, Component, Constraints, Kind, Range, Type
-from .errors import Error
+from .errors import UnproducibleTypeError
 
 __all__ = [
     "SpecificationLike",
@@ -121,13 +121,6 @@ class SpecificationLike(Protocol):
     def get_type(self, name: str) -> Type:
         """Return the resolved type assigned to ``name``."""
         ...
-
-
-class UnproducibleTypeError(Error, ValueError):
-    """No finite valid value of a type exists, or its constraints admit no value at all.
-
-    ``path`` names the type concerned (``Module.Type``).
-    """
 
 
 # --------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, NoReturn, TypeAlias
 
 from ..asn1c import Specification
-from ..errors import Error
+from ..errors import CLIError, Error
 from ..registry import bundled
 
 __all__ = [
@@ -40,11 +40,6 @@ PROG = "lawful-intercept"
 
 Handler = Callable[[argparse.Namespace], int]
 """A command's function: the parsed arguments in, the exit status out."""
-
-
-class CLIError(Exception):
-    """An error the user can cause and fix (a missing file, a bad value): reported as one
-    line ``lawful-intercept: error: <message>`` on stderr, exit status 1."""
 
 
 class Parser(argparse.ArgumentParser):

@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import TracebackType
 
-from ..errors import Error
+from ..errors import InsecureTransportError
 from .session import (
     Acknowledged,
     HandoverSession,
@@ -45,11 +45,6 @@ from .tls import Pins, check_pin, normalize_pins
 __all__ = ["ClientStats", "DeliveryClient", "InsecureTransportError"]
 
 _READ_SIZE = 65536
-
-
-class InsecureTransportError(Error, ValueError):
-    """The client was asked for a transport it refuses: plain TCP without
-    ``insecure_plain_tcp=True``, or an SSL context that does not verify the server."""
 
 
 class _ConnectionEnded(Exception):

@@ -40,7 +40,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal, cast
 
-from ..errors import DecodeError, EncodeError, Error
+from ..errors import DecodeError, EncodeError, Error, LocalProtocolError
 from ..stream import DEFAULT_MAX_PDU_SIZE, PDU, FramingError, PDUReader
 
 if TYPE_CHECKING:
@@ -236,11 +236,6 @@ class AcknowledgementRequested(Event):
     sequence_number: int
     records: int
     pdu: PDU
-
-
-class LocalProtocolError(Exception):
-    """The caller used the session wrongly (a method in the wrong state, a record id that is
-    still outstanding, a bad argument)."""
 
 
 class SessionState(enum.Enum):

@@ -75,7 +75,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Final, Literal, NamedTuple, NoReturn, TypeAlias
 
-from ..errors import Error
+from ..errors import SpoolClosed, SpoolCorrupt, SpoolError, SpoolFull, SpoolLocked
 
 __all__ = [
     "DEFAULT_CACHE_BYTES",
@@ -135,38 +135,6 @@ _IOV_MAX: Final = 1024  # buffers per pwritev call (the POSIX minimum of IOV_MAX
 
 _Meta: TypeAlias = tuple[str, bytes, bytes, int, int]
 """A record's metadata: kind, key, kind (UTF-8) + key, length of the kind in UTF-8, of the key."""
-
-
-class SpoolError(Error):
-    """A spool operation failed: base class of the spool's errors."""
-
-
-class SpoolFull(SpoolError):
-    """The spool holds ``max_bytes`` or ``max_records``: the record was not stored."""
-
-
-class SpoolLocked(SpoolError):
-    """Another process (or another :class:`Spool` object) has the spool directory open."""
-
-
-class SpoolClosed(SpoolError):
-    """The spool was closed."""
-
-
-class SpoolCorrupt(SpoolError):
-    """A spool file is damaged in a way a crash cannot explain.
-
-    ``filename`` is the path of the file and ``offset`` the byte position of the damaged
-    record or entry in it.
-    """
-
-    def __init__(self, message: str, filename: str, offset: int) -> None:
-        self.filename = filename
-        self.offset = offset
-        super().__init__(message)
-
-    def _render(self) -> str:
-        return f"{self.filename}: at offset {self.offset}: {self.message}"
 
 
 class SpoolEntry(NamedTuple):

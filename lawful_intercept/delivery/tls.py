@@ -25,7 +25,7 @@ import string
 from collections.abc import Iterable
 from typing import Final, TypeAlias
 
-from ..errors import Error
+from ..errors import PinMismatch, TLSConfigError
 
 __all__ = [
     "PinMismatch",
@@ -43,24 +43,6 @@ Pins: TypeAlias = Iterable[bytes | str] | bytes | str | None
 _DIGEST_SIZE: Final = hashlib.sha256().digest_size
 _PIN_ARGUMENT: Final = "pinned_sha256"
 _HEX_DIGITS: Final = frozenset(string.hexdigits)
-
-
-class TLSConfigError(Error, ValueError):
-    """A TLS setting is unusable: a pin that is not a SHA-256 fingerprint, or a certificate,
-    key or CA file that is missing or does not load. ``path`` names the argument."""
-
-
-class PinMismatch(Error, ConnectionError):
-    """The server's certificate verified, but its SHA-256 fingerprint is none of the pins.
-
-    A connection failure like a failed handshake (it is a ``ConnectionError``, so an
-    ``OSError``): the delivery clients close the connection, record the reason and try again
-    after the back-off. ``fingerprint`` is the server's (``None`` if it sent no certificate).
-    """
-
-    def __init__(self, message: str, fingerprint: bytes | None = None) -> None:
-        super().__init__(message)
-        self.fingerprint = fingerprint
 
 
 def fingerprint(der: bytes) -> bytes:

@@ -44,7 +44,7 @@ from ..delivery.session import (
     ReceiverSession,
     RecordReceived,
 )
-from ..errors import EncodeError, Error
+from ..errors import EncodeError, Error, LEMFConfigError
 from ..integrity import Padding, VerifyingKey
 from ..records.packetcable import CCC_LAYOUTS, CCCLayout
 from ..stream import DEFAULT_MAX_PDU_SIZE, PDU
@@ -62,12 +62,6 @@ log = logging.getLogger("lawful_intercept.lemf")
 
 _FLUSH_BYTES: Final = 1 << 20  # collected octets written out without waiting for a request
 _MAX_LAST_ERRORS: Final = 20
-
-
-class LEMFConfigError(Error, ValueError):
-    """A LEMF option is unusable (``path`` names it): no TLS without ``insecure_plain_tcp``,
-    a context that does not require client certificates, a PDU type the specification does
-    not have, a listener name used twice, ..."""
 
 
 @dataclass

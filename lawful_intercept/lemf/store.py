@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, Final
 
-from ..errors import Error
+from ..errors import StoreError
 from ..stream import DEFAULT_MAX_PDU_SIZE, FramingError, PDUReader
 
 __all__ = [
@@ -46,11 +46,6 @@ _CHUNK: Final = 1 << 20
 _LENGTH_OCTETS: Final = 4
 
 log = logging.getLogger("lawful_intercept.lemf")
-
-
-class StoreError(Error):
-    """The output directory cannot be used: a file that cannot be read back (not a stream of
-    BER PDUs, X.690 8.1) or written."""
 
 
 class Store:
