@@ -18,7 +18,7 @@ from lawful_intercept.correlation import (
     SessionIdentity,
     micro_second_timestamp,
 )
-from lawful_intercept.records import IPAccessRecords, PSPDUBuilder
+from lawful_intercept.records import IPAccessRecords, NumberedPDU, PSPDUBuilder
 
 T0 = 1_764_504_000_123_456_000  # 2025-11-30T12:00:00.123456Z in nanoseconds
 
@@ -165,6 +165,29 @@ def test_cin_reset_and_keep_alive() -> None:
     keep = spec.decode("PS-PDU", builder.keep_alive())
     assert keep["payload"] == ("tRIPayload", ("keep-alive", None))
     assert keep["pSHeader"]["sequenceNumber"] == 1  # TRI numbered on its own
+
+
+def test_tri_numbered_returns_the_number_it_used() -> None:
+    spec = lawful_intercept.bundled()
+    counters = SequenceCounters()
+    builder = PSPDUBuilder(_identity(), counters=counters, clock=Clock(lambda: T0))
+    twin = PSPDUBuilder(_identity(), counters=SequenceCounters(), clock=Clock(lambda: T0))
+    builder.keep_alive()
+    numbered = builder.tri_numbered(("keep-alive", None))
+    assert isinstance(numbered, NumberedPDU)
+    assert numbered.sequence_number == 1
+    twin.keep_alive()
+    assert numbered.pdu == twin.tri(("keep-alive", None))  # the same PDU as tri()
+    decoded = spec.decode("PS-PDU", numbered.pdu)
+    assert decoded["pSHeader"]["sequenceNumber"] == numbered.sequence_number
+    assert counters.peek("LIID-42", 1234567, "TRI") == 2
+    sequence_number, pdu = builder.tri_numbered(("pDUAcknowledgementRequest", None), time=T0)
+    assert sequence_number == 2
+    assert spec.decode("PS-PDU", pdu)["payload"] == (
+        "tRIPayload", ("pDUAcknowledgementRequest", None))
+    with pytest.raises(EncodeError):
+        builder.tri_numbered(("no-such-payload", None))
+    assert counters.peek("LIID-42", 1234567, "TRI") == 3  # nothing taken for a bad payload
 
 
 def test_older_ps_pdu_version() -> None:

@@ -636,7 +636,7 @@ def test_hi1_without_cin_numbers_with_cin_zero() -> None:
         op = ops.threegpp_deactivated(time=T0)
         ours = threegpp_hi1_pdu(_builder(time_stamps=mode), op, time=T0)
         theirs = _builder(time_stamps=mode)._pdu("IRI", ("threeGPP-HI1-Operation", op), T0,
-                                                 CIN)
+                                                 CIN)[1]
         assert ours == theirs
 
 

@@ -22,7 +22,7 @@ from .ip_access import IPAccessRecords, ip_address
 from .ipmm import IPMMRecords, stream_identifier
 from .mobile import MobileRecords
 from .packetcable import PacketCableRecords, ccc_packet, parse_ccc_packet
-from .ps import PSPDUBuilder, TimeStamps
+from .ps import NumberedPDU, PSPDUBuilder, TimeStamps
 from .pstn import PstnIsdnRecords
 from .segments import Reassembler
 
@@ -35,6 +35,7 @@ __all__ = [
     "IPMMRecords",
     "LAESRecords",
     "MobileRecords",
+    "NumberedPDU",
     "PSPDUBuilder",
     "PacketCableRecords",
     "PstnIsdnRecords",

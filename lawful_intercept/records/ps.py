@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from ..asn1c import Hole, Specification, Template
 from ..correlation import (
@@ -29,7 +29,7 @@ from ..correlation import (
 )
 from ..errors import EncodeError
 
-__all__ = ["PSPDUBuilder", "TimeStamps"]
+__all__ = ["NumberedPDU", "PSPDUBuilder", "TimeStamps"]
 
 TimeStamps = Literal["microSecondTimeStamp", "timeStamp", "both"]
 """Which PSHeader time fields to fill (TS 102 232-1 5.2.6): the MicroSecondTimeStamp, the
@@ -44,6 +44,16 @@ _NS_LIMIT = 2**64 * 1_000_000_000  # MicroSecondTimeStamp seconds are 0..2**64-1
 _SEQUENCE_PAYLOADS = frozenset(
     {"iRIPayloadSequence", "cCPayloadSequence", "iLHIPayload", "hI4Payload"}
 )
+
+
+class NumberedPDU(NamedTuple):
+    """An encoded PS-PDU with the sequenceNumber it was given (TS 102 232-1 5.2.5), for
+    callers that track the numbers they send (e.g. acknowledgements and keep-alives)."""
+
+    sequence_number: int
+    """The PSHeader sequenceNumber of ``pdu``."""
+    pdu: bytes
+    """The BER encoding of the PS-PDU."""
 
 
 def _default_spec() -> Specification:
@@ -133,8 +143,9 @@ class PSPDUBuilder:
         return fields
 
     def _pdu(self, kind: str, payload: tuple[str, Any], time: int | datetime | None,
-             cin: int | None) -> bytes:
-        """Encode with the next sequence number of ``kind``, taking it only on success."""
+             cin: int | None) -> tuple[int, bytes]:
+        """Encode with the next sequence number of ``kind``, taking it only on success;
+        return the number taken and the encoding."""
         numbering = self._numbering.get((kind, cin))
         if numbering is None:
             numbering = self._numbering[(kind, cin)] = self.counters.counter(
@@ -155,10 +166,10 @@ class PSPDUBuilder:
         taken = numbering()
         if taken != seq:  # another builder numbered the same communication meanwhile
             data = encode(seq=taken, p=inner, **args)
-        return data
+        return taken, data
 
     def _pdu_generic(self, numbering: Numbering, payload: tuple[str, Any],
-                     time: int | datetime | None) -> bytes:
+                     time: int | datetime | None) -> tuple[int, bytes]:
         header: dict[str, Any] = {**self._header, **self._times(time)}
         header["sequenceNumber"] = seq = numbering.peek()
         value = {"pSHeader": header, "payload": payload}
@@ -167,7 +178,7 @@ class PSPDUBuilder:
         if taken != seq:
             header["sequenceNumber"] = taken
             data = self._encode(value)
-        return data
+        return taken, data
 
     def _time_args(self, time: int | datetime | None) -> dict[str, Any]:
         """The template arguments of the time fields (``sec``/``usec`` and/or ``ts``); an
@@ -208,7 +219,7 @@ class PSPDUBuilder:
         if direction is not None:
             _check_direction(direction)
             payload["payloadDirection"] = direction
-        return self._pdu("IRI", ("iRIPayloadSequence", [payload]), time, self.cin)
+        return self._pdu("IRI", ("iRIPayloadSequence", [payload]), time, self.cin)[1]
 
     def cc(self, contents: tuple[str, Any], *, direction: str | None = None,
            time: int | datetime | None = None) -> bytes:
@@ -218,11 +229,18 @@ class PSPDUBuilder:
         if direction is not None:
             _check_direction(direction)
             payload = {"payloadDirection": direction, **payload}
-        return self._pdu("CC", ("cCPayloadSequence", [payload]), time, self.cin)
+        return self._pdu("CC", ("cCPayloadSequence", [payload]), time, self.cin)[1]
 
     def tri(self, payload: tuple[str, Any], *, time: int | datetime | None = None) -> bytes:
         """A PS-PDU with a TRIPayload (TS 102 232-1 clause 6.4), e.g. ``("cINReset", None)``."""
-        return self._pdu("TRI", ("tRIPayload", payload), time, self.identity.cin)
+        return self._pdu("TRI", ("tRIPayload", payload), time, self.identity.cin)[1]
+
+    def tri_numbered(self, payload: tuple[str, Any], *,
+                     time: int | datetime | None = None) -> NumberedPDU:
+        """The PS-PDU of :meth:`tri` (TS 102 232-1 clause 6.4) with the sequenceNumber it was
+        given (TS 102 232-1 5.2.5), e.g. to match a keep-alive or an acknowledgement request
+        with its answer."""
+        return NumberedPDU(*self._pdu("TRI", ("tRIPayload", payload), time, self.identity.cin))
 
     def keep_alive(self, *, time: int | datetime | None = None) -> bytes:
         """A keep-alive TRI PDU (TS 102 232-1 6.4.5)."""
@@ -239,14 +257,14 @@ class PSPDUBuilder:
     def hi1(self, operation: tuple[str, Any], *, time: int | datetime | None = None) -> bytes:
         """A PS-PDU carrying an HI1 operation (TS 102 232-1 6.6, TS 101 671 HI1), such as
         ``("liActivated", {...})``; numbered with the IRI of the identity's CIN (0 without)."""
-        return self._pdu("IRI", ("hI1-Operation", operation), time, self.identity.cin)
+        return self._pdu("IRI", ("hI1-Operation", operation), time, self.identity.cin)[1]
 
     def threegpp_hi1(self, operation: tuple[str, Any], *,
                      time: int | datetime | None = None) -> bytes:
         """A PS-PDU carrying a 3GPP HI1 operation (TS 102 232-1 Payload threeGPP-HI1-Operation,
         3GPP TS 33.108 ThreeGPP-HI1-Operation); numbered like :meth:`hi1`."""
         return self._pdu("IRI", ("threeGPP-HI1-Operation", operation), time,
-                         self.identity.cin)
+                         self.identity.cin)[1]
 
     def keep_alive_response(self, *, time: int | datetime | None = None) -> bytes:
         """A keep-aliveResponse TRI PDU (TS 102 232-1 6.4.5), the LEMF's answer."""
