@@ -34,13 +34,12 @@ from typing import IO, TYPE_CHECKING, Any, BinaryIO, Final, NamedTuple
 
 from lawful_intercept._inet import internet_checksum
 from lawful_intercept._version import __version__
-from lawful_intercept.asn1c.model import Kind
+from lawful_intercept.asn1c import Kind
 from lawful_intercept.errors import EncodeError
 from lawful_intercept.stream import DEFAULT_MAX_PDU_SIZE, PDU, FramingError, PDUReader
 
 if TYPE_CHECKING:
-    from lawful_intercept.asn1c.model import Type
-    from lawful_intercept.asn1c.spec import Specification
+    from lawful_intercept.asn1c import Specification, Type
 
 __all__ = [
     "DEFAULT_CLIENT",

@@ -22,8 +22,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from .asn1c import Specification, compile_files
-from .asn1c.parser import parse_text
+from .asn1c import Specification, compile_files, parse_text
 from .errors import CompileError, Error
 
 __all__ = ["BundledModule", "bundled", "bundled_files", "list_bundled", "modules_dir"]

@@ -46,7 +46,7 @@ from lawful_intercept.errors import DecodeError
 from .errors import FramingError
 
 if TYPE_CHECKING:
-    from lawful_intercept.asn1c.spec import Specification
+    from lawful_intercept.asn1c import Specification
 
 __all__ = [
     "DEFAULT_MAX_BATCH_BYTES",

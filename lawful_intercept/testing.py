@@ -103,7 +103,7 @@ from typing import Final, Protocol
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-from .asn1c.model import Body, Component, Constraints, Kind, Range, Type
+from .asn1c import Body, Component, Constraints, Kind, Range, Type
 from .errors import UnproducibleTypeError
 
 __all__ = [

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lawful_intercept.asn1c.model import Body, Component, Kind, Type
+from lawful_intercept.asn1c import Body, Component, Kind, Type
 
 # --------------------------------------------------------------------------------------------
 # Reading module files.

@@ -7,7 +7,7 @@ party's ``unofficial-asn1viewer-patched/`` only for the five modules of which no
 exists: EmailPDU, L2AccessPDU, IPMultimediaPDU, PstnIsdnPDU, ILHIPDU) and compiled with this
 library in a reference group of ``groups.json``. The module OIDs must be equal, both modules
 must define the same types, and every type must be wire-equal
-(:func:`lawful_intercept.asn1c.compare.wire_differences`: tags, members and their order,
+(:func:`lawful_intercept.asn1c.wire_differences`: tags, members and their order,
 OPTIONAL, DEFAULT, extension status, named values, constraints). The one allowed difference is
 the patched copy's retyping of twelve ``...ObjId`` fields from RELATIVE-OID (the standard, and
 ours) to OBJECT IDENTIFIER; they are listed by name in ``_conformance_support.RETYPED_OBJIDS``,
@@ -54,8 +54,7 @@ from hypothesis import strategies as st
 
 import lawful_intercept
 from lawful_intercept import Specification
-from lawful_intercept.asn1c.compare import wire_differences
-from lawful_intercept.asn1c.model import Kind, Type
+from lawful_intercept.asn1c import Kind, Type, wire_differences
 from lawful_intercept.testing import strategy_for, values
 
 MAX_DEPTH = 6

@@ -18,7 +18,7 @@ import pytest
 
 import lawful_intercept
 from lawful_intercept import CompileError, DecodeError, EncodeError, Error
-from lawful_intercept.asn1c import compiler
+from lawful_intercept.asn1c import _compiler as compiler
 
 H = bytes.fromhex
 

@@ -39,7 +39,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import lawful_intercept
-from lawful_intercept.asn1c.model import Kind, Type
+from lawful_intercept.asn1c import Kind, Type
 
 REFERENCE_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "reference" / "asn1"
 PATCHED_DIR = REFERENCE_DIR / "unofficial-asn1viewer-patched"

@@ -1,7 +1,7 @@
 """The generated fast paths and templates give exactly what the general codec gives.
 
 Every SEQUENCE, SET, CHOICE and SEQUENCE OF has two implementations: a general closure
-(``lawful_intercept.asn1c.codec``) and generated code (``lawful_intercept.asn1c.fast``) that
+(``lawful_intercept.asn1c._codec``) and generated code (``lawful_intercept.asn1c._fast``) that
 falls back to the closure for anything irregular. These properties compare the two on the
 official modules, including their RELATIVE-OID fields, and compare templates with plain
 encoding for holes placed anywhere in a value.

@@ -9,9 +9,7 @@ from typing import Any
 import pytest
 
 import lawful_intercept
-from lawful_intercept.asn1c.compare import wire_differences
-from lawful_intercept.asn1c.parser import parse_text
-from lawful_intercept.asn1c.printer import format_module
+from lawful_intercept.asn1c import format_module, parse_text, wire_differences
 
 GROUPS = [
     "rose-x880-v1",

@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, given, settings
 
 import lawful_intercept
 from lawful_intercept import CompileError, DecodeError, EncodeError, Error
-from lawful_intercept.asn1c.model import Kind
+from lawful_intercept.asn1c import Kind
 
 # --------------------------------------------------------------------------------------------
 # The groups, known at collection time when the reference folder exists.

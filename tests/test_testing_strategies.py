@@ -1,9 +1,10 @@
 """Tests of the public hypothesis strategies in ``lawful_intercept.testing``.
 
-The compiler is not needed: the resolved types are built by hand from ``asn1c.model``. A
-validator written independently of the strategies checks every drawn value against its type,
-and a hand-built model of a small module is checked against asn1tools, whose value conventions
-the codec follows, by encoding and decoding drawn values with it.
+The compiler is not needed: the resolved types are built by hand from the model types of
+``lawful_intercept.asn1c``. A validator written independently of the strategies checks every
+drawn value against its type, and a hand-built model of a small module is checked against
+asn1tools, whose value conventions the codec follows, by encoding and decoding drawn values
+with it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
-from lawful_intercept.asn1c.model import (
+from lawful_intercept.asn1c import (
     UNIVERSAL_TAGS,
     Body,
     Component,

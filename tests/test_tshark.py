@@ -63,7 +63,7 @@ from hypothesis import strategies as st
 
 import lawful_intercept
 from lawful_intercept import Specification
-from lawful_intercept.asn1c.model import Body, Component, Kind
+from lawful_intercept.asn1c import Body, Component, Kind
 from lawful_intercept.testing import strategy_for
 
 _why_not = _tshark.available()

@@ -20,7 +20,7 @@ from typing import Any
 
 from .. import ber
 from ..errors import DecodeError, EncodeError
-from .model import (
+from ._model import (
     Component,
     Constraints,
     Kind,
@@ -30,7 +30,15 @@ from .model import (
     first_tags,
 )
 
-__all__ = ["CodecBuilder", "Decoder", "Encoder", "identifier_octets", "tag_key"]
+__all__ = [
+    "ALPHABET_RE",
+    "CodecBuilder",
+    "Decoder",
+    "Encoder",
+    "identifier_octets",
+    "sort_tag",
+    "tag_key",
+]
 
 Encoder = Callable[[Any], bytes]
 Decoder = Callable[[bytes, int, int], tuple[Any, int]]
@@ -39,7 +47,8 @@ _LEN = [bytes((i,)) for i in range(128)]
 _STRING_KINDS = frozenset({Kind.OCTET_STRING, Kind.BIT_STRING, Kind.STRING})
 _MAX_DEPTH = 200
 
-_ALPHABET_RE = {
+# The permitted alphabets of the restricted character strings (X.680 clause 41).
+ALPHABET_RE = {
     "PrintableString": re.compile(r"[A-Za-z0-9 '()+,\-./:=?]*"),
     "NumericString": re.compile(r"[0-9 ]*"),
     "IA5String": re.compile(r"[\x00-\x7f]*"),
@@ -360,7 +369,7 @@ class CodecBuilder:
         body = t.body
         comps = list(body.components)
         if body.kind is Kind.SET:
-            comps.sort(key=lambda c: _sort_tag(c.type))
+            comps.sort(key=lambda c: sort_tag(c.type))
         plan = [
             (c.name, self.encoder(c.type), c.optional or c.has_default, c.default, c.has_default)
             for c in comps
@@ -873,7 +882,7 @@ def _describe(data: bytes, pos: int) -> str:
     return f"tag [{names[cls]}{number}]"
 
 
-def _sort_tag(t: Type) -> tuple[int, int]:
+def sort_tag(t: Type) -> tuple[int, int]:
     """Canonical order of SET members (X.690 10.3): by class, then number; an untagged CHOICE
     sorts by the smallest tag of its alternatives."""
     tags = [tag for tag in first_tags(t) if tag is not None]
@@ -911,7 +920,7 @@ def _string_encoder(t: Type) -> Encoder:
     cons = t.constraints
     size = cons.size
     alphabet = cons.alphabet
-    pattern = _ALPHABET_RE.get(stype)
+    pattern = ALPHABET_RE.get(stype)
     alphabet_name = _ALPHABET_NAME.get(stype, "")
 
     def enc_string(value: Any) -> bytes:
@@ -940,7 +949,7 @@ def _string_decoder(t: Type, strict: bool) -> Callable[[bytes], str]:
     cons = t.constraints
     size = cons.size if strict else None
     alphabet = cons.alphabet if strict else None
-    pattern = _ALPHABET_RE.get(stype) if strict else None
+    pattern = ALPHABET_RE.get(stype) if strict else None
 
     def dec_string(contents: bytes) -> str:
         value = dec_text(contents)

@@ -9,7 +9,7 @@ newer version of a module against an older one.
 
 from __future__ import annotations
 
-from .model import Body, Kind, Type
+from ._model import Body, Kind, Type
 
 __all__ = ["wire_differences"]
 

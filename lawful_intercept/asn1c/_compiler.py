@@ -15,15 +15,23 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ..errors import CompileError
-from .lexer import tokenize
-from .model import Type
-from .parser import class_names_in, parse_text
-from .resolver import Resolver
-from .spec import Specification
+from ._lexer import tokenize
+from ._model import Type
+from ._parser import class_names_in, parse_tokens
+from ._resolver import Resolver
+from ._spec import Specification
+from ._syntax import ModuleSyntax
 
-__all__ = ["compile_files", "compile_string", "default_cache_dir"]
+__all__ = [
+    "compile_files",
+    "compile_string",
+    "default_cache_dir",
+    "parse_sources",
+    "read_module_files",
+]
 
-_CACHE_FORMAT = "2"
+# Part of the cache key: "3" since the pickled model classes moved to ``asn1c._model``.
+_CACHE_FORMAT = "3"
 
 
 def _version() -> str:
@@ -46,17 +54,21 @@ def default_cache_dir() -> Path:
     return base / "lawful-intercept"
 
 
-def _compile(sources: list[tuple[str, str | None]]) -> Specification:
+def parse_sources(sources: Iterable[tuple[str, str | None]]) -> list[ModuleSyntax]:
+    """Parse ``(text, filename)`` sources together (X.680): the information object class
+    names any of them defines are known while parsing each of them."""
+    token_lists = [(tokenize(text, name), name) for text, name in sources]
     classes: set[str] = set()
-    token_lists = []
-    for text, name in sources:
-        tokens = tokenize(text, name)
-        token_lists.append(tokens)
+    for tokens, _ in token_lists:
         classes |= class_names_in(tokens)
-    modules = []
-    for text, name in sources:
-        modules.extend(parse_text(text, name, classes))
-    resolver = Resolver(modules)
+    modules: list[ModuleSyntax] = []
+    for tokens, name in token_lists:
+        modules.extend(parse_tokens(tokens, name, classes))
+    return modules
+
+
+def _compile(sources: list[tuple[str, str | None]]) -> Specification:
+    resolver = Resolver(parse_sources(sources))
     resolved = resolver.resolve_all()
     types: dict[tuple[str, str], Type] = {}
     for m in resolved.values():
@@ -112,6 +124,17 @@ def compile_files(
     directory. Files that are not valid UTF-8 are read as Windows-1252 (as some ETSI
     attachments are).
     """
+    sources = read_module_files(paths, encoding)
+    if not sources:
+        raise CompileError("no files to compile")
+    return _cached(sources, cache)
+
+
+def read_module_files(
+    paths: Iterable[str | os.PathLike[str]], encoding: str = "utf-8"
+) -> list[tuple[str, str | None]]:
+    """``(text, filename)`` of each ASN.1 module file, read as :func:`compile_files` reads
+    them: ``encoding``, else Windows-1252 (as some ETSI attachments are)."""
     sources: list[tuple[str, str | None]] = []
     for p in paths:
         path = Path(p)
@@ -124,9 +147,7 @@ def compile_files(
         except UnicodeDecodeError:
             text = raw.decode("cp1252", errors="replace")
         sources.append((text, str(path)))
-    if not sources:
-        raise CompileError("no files to compile")
-    return _cached(sources, cache)
+    return sources
 
 
 def compile_string(

@@ -17,17 +17,17 @@ from typing import Any
 
 from .. import ber
 from ..errors import DecodeError, EncodeError
-from .codec import (
-    _ALPHABET_RE,
+from ._codec import (
+    ALPHABET_RE,
     CodecBuilder,
     Decoder,
     Encoder,
-    _sort_tag,
     identifier_octets,
+    sort_tag,
 )
-from .model import Kind, Range, Tag, Type, first_tag_owners, first_tags
+from ._model import Kind, Range, Tag, Type, first_tag_owners, first_tags
 
-__all__ = ["FastCodegen"]
+__all__ = ["FastCodegen", "Source", "range_test"]
 
 _CONSTRUCTED = (Kind.SEQUENCE, Kind.SET, Kind.SEQUENCE_OF, Kind.SET_OF)
 _GENERATED = (*_CONSTRUCTED, Kind.CHOICE)
@@ -64,11 +64,11 @@ _INLINE_DEPTH = 4
 _INLINE_MEMBERS = 24
 # String types whose encoding is a plain str.encode, with the intrinsic alphabet check.
 _FAST_STRINGS = {
-    "PrintableString": ("ascii", _ALPHABET_RE["PrintableString"]),
-    "NumericString": ("ascii", _ALPHABET_RE["NumericString"]),
-    "IA5String": ("ascii", _ALPHABET_RE["IA5String"]),
-    "VisibleString": ("ascii", _ALPHABET_RE["VisibleString"]),
-    "ISO646String": ("ascii", _ALPHABET_RE["ISO646String"]),
+    "PrintableString": ("ascii", ALPHABET_RE["PrintableString"]),
+    "NumericString": ("ascii", ALPHABET_RE["NumericString"]),
+    "IA5String": ("ascii", ALPHABET_RE["IA5String"]),
+    "VisibleString": ("ascii", ALPHABET_RE["VisibleString"]),
+    "ISO646String": ("ascii", ALPHABET_RE["ISO646String"]),
     "UTF8String": ("utf-8", None),
 }
 
@@ -99,7 +99,7 @@ def _fallback(encode: Encoder, value: Any, out: list[bytes], start: int) -> int:
     return len(b)
 
 
-def _range_test(var: str, ranges: tuple[Range, ...] | None) -> str | None:
+def range_test(var: str, ranges: tuple[Range, ...] | None) -> str | None:
     """A Python expression true when ``var`` is inside the ranges (None: always)."""
     if ranges is None:
         return None
@@ -118,7 +118,9 @@ def _range_test(var: str, ranges: tuple[Range, ...] | None) -> str | None:
     return " or ".join(f"({t})" for t in tests)
 
 
-class _Source:
+class Source:
+    """Python source text being generated, one indented line at a time."""
+
     def __init__(self) -> None:
         self.lines: list[str] = []
 
@@ -276,7 +278,7 @@ class FastCodegen:
         name = self._enc_names[self._key(t)]
         slow = self._const(self.slow.encoder(t), "se")
         fallback = f"return FB({slow}, v, out, st)"
-        src = _Source()
+        src = Source()
         src.add(0, f"def {name}(v, out):")
         src.add(1, "st = len(out)")
         if t.kind not in _GENERATED:
@@ -306,7 +308,7 @@ class FastCodegen:
         src.add(1, "return n")
         self._exec(src)
 
-    def _enc_member(self, src: _Source, ind: int, mt: Type, x: str, fallback: str,
+    def _enc_member(self, src: Source, ind: int, mt: Type, x: str, fallback: str,
                     label: str, inlined: tuple[int, ...] = ()) -> None:
         """Emit code that appends the TLV of value ``x`` (type ``mt``) to ``out`` and adds its
         length to ``n``; any irregularity executes ``fallback``.
@@ -333,7 +335,7 @@ class FastCodegen:
         if simple and kind is Kind.OCTET_STRING:
             src.add(ind, f"if type({x}) is not bytes: {fallback}")
             src.add(ind, f"m = len({x})")
-            test = _range_test("m", cons.size)
+            test = range_test("m", cons.size)
             if test:
                 src.add(ind, f"if not ({test}): {fallback}")
             src.add(ind, "if m < 128:")
@@ -347,7 +349,7 @@ class FastCodegen:
             return
         if simple and kind is Kind.INTEGER:
             src.add(ind, f"if type({x}) is not int: {fallback}")
-            test = _range_test(x, cons.value)
+            test = range_test(x, cons.value)
             if test:
                 src.add(ind, f"if not ({test}): {fallback}")
             src.add(ind, f"if 0 <= {x} < 128:")
@@ -390,7 +392,7 @@ class FastCodegen:
             if pattern is not None:
                 pname = self._const(pattern.fullmatch, "re")
                 src.add(ind, f"if {pname}({x}) is None: {fallback}")
-            test = _range_test(f"len({x})", cons.size)
+            test = range_test(f"len({x})", cons.size)
             if test:
                 src.add(ind, f"if not ({test}): {fallback}")
             if cons.alphabet is not None:
@@ -426,11 +428,11 @@ class FastCodegen:
             src.add(ind, "except EncodeError:")
             src.add(ind + 1, fallback)
 
-    def _enc_struct(self, src: _Source, t: Type, fallback: str, base: int = 1, v: str = "v",
+    def _enc_struct(self, src: Source, t: Type, fallback: str, base: int = 1, v: str = "v",
                     prefix: str = "", inlined: tuple[int, ...] = ()) -> None:
         comps = list(t.body.components)
         if t.kind is Kind.SET:
-            comps.sort(key=lambda c: _sort_tag(c.type))
+            comps.sort(key=lambda c: sort_tag(c.type))
         inlined = inlined or (id(t.body),)
         self._counter += 1
         used = f"u{self._counter}"
@@ -461,7 +463,7 @@ class FastCodegen:
         src.add(body, "break")
         src.add(base, f"if {used} != {count}: {fallback}")
 
-    def _enc_choice(self, src: _Source, t: Type, fallback: str) -> None:
+    def _enc_choice(self, src: Source, t: Type, fallback: str) -> None:
         table: dict[Any, tuple[str, Any]] = {}
         for c in t.body.components:
             self._table_entry(table, c.name, c.name, self._enc_name(c.type))
@@ -476,12 +478,12 @@ class FastCodegen:
         src.add(2, "exc.prepend(a)")
         src.add(2, "raise")
 
-    def _enc_list(self, src: _Source, t: Type, fallback: str) -> None:
+    def _enc_list(self, src: Source, t: Type, fallback: str) -> None:
         element = t.body.element
         assert element is not None
         enc = self._enc_name(element)
         src.add(1, f"if type(v) is not list: {fallback}")
-        test = _range_test("len(v)", t.constraints.size)
+        test = range_test("len(v)", t.constraints.size)
         if test:
             src.add(1, f"if not ({test}): {fallback}")
         src.add(1, "try:")
@@ -510,7 +512,7 @@ class FastCodegen:
     def _gen_decoder(self, t: Type, strict: bool) -> None:
         name = self._dec_names[self._key(t, strict)]
         slow = self._const(self.slow.decoder(t, strict), "sd")
-        src = _Source()
+        src = Source()
         src.add(0, f"def {name}(data, pos, end):")
         src.add(1, "try:")
         if t.kind not in _GENERATED:
@@ -544,7 +546,7 @@ class FastCodegen:
         src.add(2, f"return {slow}(data, pos, end)")
         self._exec(src)
 
-    def _read_header(self, src: _Source, ind: int, ident: bytes, p: str, limit: str,
+    def _read_header(self, src: Source, ind: int, ident: bytes, p: str, limit: str,
                      q: str, r: str, slow: str, checked: bool = False) -> None:
         """Check identifier ``ident`` at ``p`` (unless the caller has: ``checked``) and read a
         definite length: contents [q, r)."""
@@ -565,7 +567,7 @@ class FastCodegen:
         src.add(ind, f"{r} = {q} + n")
         src.add(ind, f"if {r} > {limit}: return {slow}(data, pos, end)")
 
-    def _dec_member(self, src: _Source, ind: int, mt: Type, strict: bool, slow: str, p: str,
+    def _dec_member(self, src: Source, ind: int, mt: Type, strict: bool, slow: str, p: str,
                     stop: str, target: str, label: str, inlined: tuple[int, ...] = (),
                     checked: bytes = b"") -> None:
         """Emit the decoding of member type ``mt`` at ``p`` (its first tag already seen).
@@ -591,14 +593,14 @@ class FastCodegen:
             self._read_header(src, ind, ident, p, stop, "q", "r", slow, checked == ident)
             if kind is Kind.OCTET_STRING:
                 src.add(ind, "x = data[q:r]")
-                test = _range_test("len(x)", cons.size if strict else None)
+                test = range_test("len(x)", cons.size if strict else None)
                 if test:
                     src.add(ind, f"if not ({test}): return {slow}(data, pos, end)")
             elif kind is Kind.INTEGER:
                 src.add(ind, f"if q == r: return {slow}(data, pos, end)")
                 src.add(ind, "x = int_from(data[q:r], 'big', signed=True)")
                 if strict and not cons.value_extensible:
-                    test = _range_test("x", cons.value)
+                    test = range_test("x", cons.value)
                     if test:
                         src.add(ind, f"if not ({test}): return {slow}(data, pos, end)")
             elif kind is Kind.ENUMERATED:
@@ -622,7 +624,7 @@ class FastCodegen:
                     if pattern is not None:
                         pname = self._const(pattern.fullmatch, "re")
                         src.add(ind, f"if {pname}(x) is None: return {slow}(data, pos, end)")
-                    test = _range_test("len(x)", cons.size)
+                    test = range_test("len(x)", cons.size)
                     if test:
                         src.add(ind, f"if not ({test}): return {slow}(data, pos, end)")
                     if cons.alphabet is not None:
@@ -690,12 +692,12 @@ class FastCodegen:
                 out.append(f"data.startswith({ident!r}, {p})")
         return out, idents
 
-    def _dec_struct_body(self, src: _Source, ind: int, t: Type, strict: bool, slow: str,
+    def _dec_struct_body(self, src: Source, ind: int, t: Type, strict: bool, slow: str,
                          start: str, stop: str, p: str = "p", value: str = "value",
                          prefix: str = "", inlined: tuple[int, ...] = ()) -> None:
         comps = list(t.body.components)
         if t.kind is Kind.SET:
-            comps.sort(key=lambda c: _sort_tag(c.type))  # DER order; others go the slow way
+            comps.sort(key=lambda c: sort_tag(c.type))  # DER order; others go the slow way
         inlined = inlined or (id(t.body),)
         src.add(ind, f"{value} = {{}}")
         src.add(ind, f"{p} = {start}")
@@ -712,7 +714,7 @@ class FastCodegen:
                 dname = self._const(c.default, "df")
                 src.add(ind, f"if {c.name!r} not in {value}: {value}[{c.name!r}] = {dname}")
 
-    def _dec_list_body(self, src: _Source, ind: int, t: Type, strict: bool, slow: str,
+    def _dec_list_body(self, src: Source, ind: int, t: Type, strict: bool, slow: str,
                        start: str, stop: str) -> None:
         element = t.body.element
         assert element is not None
@@ -725,11 +727,11 @@ class FastCodegen:
         src.add(ind + 1, "except DecodeError:")
         src.add(ind + 2, f"return {slow}(data, pos, end)")
         src.add(ind + 1, "value.append(x)")
-        test = _range_test("len(value)", t.constraints.size if strict else None)
+        test = range_test("len(value)", t.constraints.size if strict else None)
         if test:
             src.add(ind, f"if not ({test}): return {slow}(data, pos, end)")
 
-    def _dec_choice_body(self, src: _Source, ind: int, t: Type, strict: bool, slow: str,
+    def _dec_choice_body(self, src: Source, ind: int, t: Type, strict: bool, slow: str,
                          start: str, stop: str, target: str, nxt: str) -> None:
         table: dict[Any, tuple[str, Any]] = {}
         for c in t.body.components:
@@ -754,7 +756,7 @@ class FastCodegen:
 
     # -- compile ----------------------------------------------------------------------------
 
-    def _exec(self, src: _Source) -> None:
+    def _exec(self, src: Source) -> None:
         code = compile(src.text(), "<lawful_intercept generated codec>", "exec")
         exec(code, self.ns)
 

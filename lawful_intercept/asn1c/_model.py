@@ -28,6 +28,8 @@ __all__ = [
     "Tag",
     "TagClass",
     "Type",
+    "first_tag_owners",
+    "first_tags",
 ]
 
 

@@ -18,9 +18,9 @@ import itertools
 from collections.abc import Iterable
 
 from ..errors import CompileError
-from .lexer import Token, tokenize
-from .model import STRING_TYPES
-from .syntax import (
+from ._lexer import Token, tokenize
+from ._model import STRING_TYPES
+from ._syntax import (
     BuiltinType,
     ComponentsOf,
     ComponentSyntax,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .syntax import (
+from ._syntax import (
     BuiltinType,
     ComponentsOf,
     ComponentSyntax,

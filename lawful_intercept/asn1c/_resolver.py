@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import CompileError
-from .lexer import Token
-from .model import (
+from ._lexer import Token
+from ._model import (
     NO_DEFAULT,
     STRING_TYPES,
     UNIVERSAL_TAGS,
@@ -28,7 +28,7 @@ from .model import (
     Type,
     first_tags,
 )
-from .syntax import (
+from ._syntax import (
     BuiltinType,
     ComponentsOf,
     ComponentSyntax,

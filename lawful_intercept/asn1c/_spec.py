@@ -7,10 +7,10 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 from ..errors import DecodeError, EncodeError, Error
-from .codec import CodecBuilder, Decoder, Encoder
-from .fast import FastCodegen
-from .model import Type
-from .template import Template, build_template
+from ._codec import CodecBuilder, Decoder, Encoder
+from ._fast import FastCodegen
+from ._model import Type
+from ._template import Template, build_template
 
 __all__ = ["Specification"]
 

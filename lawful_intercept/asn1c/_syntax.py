@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .lexer import Token
+from ._lexer import Token
 
 __all__ = [
     "BuiltinType",

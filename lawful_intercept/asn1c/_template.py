@@ -14,9 +14,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..errors import EncodeError
-from .codec import _sort_tag, identifier_octets
-from .fast import FastCodegen, _range_test, _Source
-from .model import NO_DEFAULT, Kind, Type
+from ._codec import identifier_octets, sort_tag
+from ._fast import FastCodegen, Source, range_test
+from ._model import NO_DEFAULT, Kind, Type
 
 __all__ = ["Hole", "Template", "build_template"]
 
@@ -167,8 +167,8 @@ class _Builder:
     def __init__(self, gen: FastCodegen, label: str) -> None:
         self.gen = gen
         self.label = label
-        self.src = _Source()  # per call: check each hole and encode its contents
-        self.hdr = _Source()  # per distinct set of hole lengths: every header octet
+        self.src = Source()  # per call: check each hole and encode its contents
+        self.hdr = Source()  # per distinct set of hole lengths: every header octet
         self.holes: list[Hole] = []
         self.contents: list[tuple[str, str]] = []  # (contents variable, length variable)
         self.counter = 0
@@ -239,7 +239,7 @@ class _Builder:
             raise self._error(path, f"expected dict for {t.kind.value}, got {value!r:.40}")
         comps = list(t.body.components)
         if t.kind is Kind.SET:
-            comps.sort(key=lambda c: _sort_tag(c.type))
+            comps.sort(key=lambda c: sort_tag(c.type))
         names = {c.name for c in comps}
         unknown = [k for k in value if k not in names]
         if unknown:
@@ -291,12 +291,12 @@ class _Builder:
             # Lines marked "# type-check" may be left out by Template.specialize(trusted=...).
             if kind is Kind.OCTET_STRING:
                 lines.append(f"if type({x}) is not bytes: {fb}  # type-check {x}")
-                test = _range_test(f"len({x})", cons.size)
+                test = range_test(f"len({x})", cons.size)
                 if test:
                     lines.append(f"if not ({test}): {fb}")
                 lines.append(f"{c} = {x}")
             else:
-                test = _range_test(x, cons.value)
+                test = range_test(x, cons.value)
                 lines.append(f"if type({x}) is not int" + (f" or not ({test})" if test else "")
                              + f": {fb}  # type-check {x}")
                 if cons.value is not None and all(
@@ -358,7 +358,7 @@ def _segment_function(
     key: str,
 ) -> None:
     """Generate ``name(*lengths)``: the constant segments of the output for those lengths."""
-    hdr = _Source()
+    hdr = Source()
     hdr.add(0, f"def {name}({', '.join(lengths)}):")
     hdr.lines.extend(b.hdr.lines)
     seg_exprs = [" + ".join(seg) if seg else "b''" for seg in segments]

@@ -10,10 +10,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ..asn1c import compile_files
-from ..asn1c.lexer import tokenize
-from ..asn1c.parser import class_names_in, parse_tokens
-from ..asn1c.syntax import TypeAssignment
+from ..asn1c import TypeAssignment, compile_files, parse_sources, read_module_files
 from ..errors import CompileError
 from ._common import CLIError, Subcommands, add_command, print_json
 
@@ -65,20 +62,10 @@ def _compile(args: argparse.Namespace) -> int:
 def _module_types(files: list[str]) -> dict[str, tuple[str, list[str]]]:
     """Module name -> (file, names of its type assignments), read as the compiler reads the
     files (UTF-8, else Windows-1252)."""
-    sources = []
-    for file in files:
-        raw = Path(file).read_bytes()
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            text = raw.decode("cp1252", errors="replace")
-        sources.append((file, tokenize(text, file)))
-    classes: set[str] = set()
-    for _, tokens in sources:
-        classes |= class_names_in(tokens)
+    as_given = {str(Path(file)): file for file in files}
     out: dict[str, tuple[str, list[str]]] = {}
-    for file, tokens in sources:
-        for module in parse_tokens(tokens, file, classes):
-            names = [n for n, a in module.assignments.items() if isinstance(a, TypeAssignment)]
-            out[module.name] = (file, names)
+    for module in parse_sources(read_module_files(files)):
+        names = [n for n, a in module.assignments.items() if isinstance(a, TypeAssignment)]
+        filename = module.filename or ""
+        out[module.name] = (as_given.get(filename, filename), names)
     return out

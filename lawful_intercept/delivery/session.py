@@ -44,7 +44,7 @@ from ..errors import DecodeError, EncodeError, Error, LocalProtocolError
 from ..stream import DEFAULT_MAX_PDU_SIZE, PDU, FramingError, PDUReader
 
 if TYPE_CHECKING:
-    from ..asn1c.spec import Specification
+    from ..asn1c import Specification
     from ..records.ps import PSPDUBuilder
 
 __all__ = [

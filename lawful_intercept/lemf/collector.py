@@ -58,7 +58,7 @@ from ..records.packetcable import CCC_LAYOUTS, CCCLayout, parse_ccc_packet
 from .sequences import SequenceTracker
 
 if TYPE_CHECKING:
-    from ..asn1c.spec import Specification
+    from ..asn1c import Specification
 
 __all__ = [
     "KIND_OF_PAYLOAD",

@@ -24,7 +24,7 @@ from .lines import record_line
 from .store import BER_FILE, CCC_FILE, Store
 
 if TYPE_CHECKING:
-    from ..asn1c.spec import Specification
+    from ..asn1c import Specification
 
 __all__ = ["recover"]
 

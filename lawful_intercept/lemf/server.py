@@ -54,7 +54,7 @@ from .recovery import recover
 from .store import BER_FILE, CCC_FILE, Store, StoreError
 
 if TYPE_CHECKING:
-    from ..asn1c.spec import Specification
+    from ..asn1c import Specification
 
 __all__ = ["LEMF", "LEMFConfigError"]
 

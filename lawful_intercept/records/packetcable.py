@@ -43,8 +43,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Literal, NamedTuple, cast, get_args
 
-from ..asn1c import Specification
-from ..asn1c.model import Kind
+from ..asn1c import Kind, Specification
 from ..correlation import (
     BillingCorrelationId,
     Clock,
