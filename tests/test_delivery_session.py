@@ -32,7 +32,7 @@ from lawful_intercept.delivery import (
     OptionsNegotiated,
     PeerKeepAlive,
     PeerMessage,
-    ProtocolError,
+    ProtocolViolation,
     ReceiverSession,
     RecordReceived,
     ResendNeeded,
@@ -602,7 +602,7 @@ def test_garbage_from_the_peer_is_a_protocol_error(garbage: bytes) -> None:
     link.sender.send("a", RECORDS[0])
     link.sender.receive_data(garbage)
     [error] = link.collect()
-    assert isinstance(error, ProtocolError)
+    assert isinstance(error, ProtocolViolation)
     assert error.offset is not None
     assert link.sender.state is SessionState.FAILED
     assert link.sender.data_to_send() == b""
@@ -615,13 +615,13 @@ def test_receiver_reports_garbage_and_truncation() -> None:
     receiver = ReceiverSession(SPEC)
     receiver.receive_data(RECORDS[0] + b"\x04\x01\x00")
     events = receiver.events()
-    assert [type(e) for e in events] == [RecordReceived, ProtocolError]
+    assert [type(e) for e in events] == [RecordReceived, ProtocolViolation]
     assert receiver.failed
     truncated = ReceiverSession(SPEC)
     truncated.receive_data(RECORDS[0][:-1])
     truncated.eof()
     [error] = truncated.events()
-    assert isinstance(error, ProtocolError) and "inside a PDU" in error.reason
+    assert isinstance(error, ProtocolViolation) and "inside a PDU" in error.reason
 
 
 def test_other_pdus_from_the_peer_are_reported() -> None:
@@ -954,7 +954,7 @@ def test_peer_pdus_on_a_stream_without_tri_are_reported() -> None:
     assert [type(e) for e in session.events()] == [PeerMessage]
     session.receive_data(b"\x30\x03\x02\x01")  # not an LAESProtocol
     session.receive_data(b"\x01")
-    assert [type(e) for e in session.events()] == [ProtocolError]
+    assert [type(e) for e in session.events()] == [ProtocolViolation]
     assert session.state is SessionState.FAILED
 
 

@@ -9,25 +9,73 @@ each its own connection and spool) and the TLS helpers of
 :mod:`lawful_intercept.delivery.tls`. See docs/delivery.md.
 """
 
+from ..errors import LocalProtocolError
+from ._events import (
+    PDU_ACKNOWLEDGEMENT,
+    Acknowledged,
+    AcknowledgementRequested,
+    DeliveryBasis,
+    Event,
+    KeepAliveFailed,
+    OptionsNegotiated,
+    PeerKeepAlive,
+    PeerMessage,
+    ProtocolViolation,
+    RecordReceived,
+    ResendNeeded,
+)
+from ._receiver import ReceiverSession
+from ._sender import (
+    ACKNOWLEDGEMENT_MODES,
+    DEFAULT_ACK_DELAY,
+    DEFAULT_ACK_EVERY,
+    DEFAULT_KEEP_ALIVE_INTERVAL,
+    DEFAULT_KEEP_ALIVE_WAIT,
+    DEFAULT_RESEND_WINDOW,
+    DEFAULT_RESEND_WINDOW_SECONDS,
+    AcknowledgementMode,
+    HandoverSession,
+    TRIBuilder,
+)
+from ._transitions import SessionState
 from .aio import AsyncDeliveryClient
 from .client import ClientStats, DeliveryClient, InsecureTransportError
 from .handover import Destination, HandoverDelivery, payload_kind
-
-# Everything the session module exports, under one list kept there.
-from .session import *  # noqa: F403
-from .session import __all__ as _session_all
 from .spool import Spool, SpoolCorrupt, SpoolError, SpoolFull, SpoolLocked, SpoolStats
 from .tls import PinMismatch, TLSConfigError, client_context
 
 __all__ = [
-    *_session_all,
+    "ACKNOWLEDGEMENT_MODES",
+    "DEFAULT_ACK_DELAY",
+    "DEFAULT_ACK_EVERY",
+    "DEFAULT_KEEP_ALIVE_INTERVAL",
+    "DEFAULT_KEEP_ALIVE_WAIT",
+    "DEFAULT_RESEND_WINDOW",
+    "DEFAULT_RESEND_WINDOW_SECONDS",
+    "PDU_ACKNOWLEDGEMENT",
+    "Acknowledged",
+    "AcknowledgementMode",
+    "AcknowledgementRequested",
     "AsyncDeliveryClient",
     "ClientStats",
+    "DeliveryBasis",
     "DeliveryClient",
     "Destination",
+    "Event",
     "HandoverDelivery",
+    "HandoverSession",
     "InsecureTransportError",
+    "KeepAliveFailed",
+    "LocalProtocolError",
+    "OptionsNegotiated",
+    "PeerKeepAlive",
+    "PeerMessage",
     "PinMismatch",
+    "ProtocolViolation",
+    "ReceiverSession",
+    "RecordReceived",
+    "ResendNeeded",
+    "SessionState",
     "Spool",
     "SpoolCorrupt",
     "SpoolError",
@@ -35,6 +83,7 @@ __all__ = [
     "SpoolLocked",
     "SpoolStats",
     "TLSConfigError",
+    "TRIBuilder",
     "client_context",
     "payload_kind",
 ]

@@ -4,7 +4,7 @@
 on asyncio streams: the same refusals (:class:`InsecureTransportError`), the same TLS 1.2
 minimum and certificate pinning, the same back-off and the same statistics
 (:class:`ClientStats`). The protocol decisions stay in the sans-IO
-:class:`~lawful_intercept.delivery.session.HandoverSession`; the records come from a durable
+:class:`~lawful_intercept.delivery.HandoverSession`; the records come from a durable
 :class:`~lawful_intercept.delivery.spool.Spool`. The spool's calls that may wait for the disk
 (append with its fsync, reading unsent records, acknowledging) run in the event loop's
 default thread-pool executor, so the loop never blocks on storage. The records are fed to
@@ -22,6 +22,9 @@ from collections.abc import Iterable
 from types import TracebackType
 from typing import Any, TypeVar
 
+from ._events import Acknowledged, KeepAliveFailed, ProtocolViolation
+from ._sender import HandoverSession
+from ._transitions import SessionState
 from .client import (
     ClientStats,
     InsecureTransportError,
@@ -29,13 +32,6 @@ from .client import (
     _ConnectionEnded,
     _describe,
     _Transport,
-)
-from .session import (
-    Acknowledged,
-    HandoverSession,
-    KeepAliveFailed,
-    ProtocolError,
-    SessionState,
 )
 from .spool import SpoolEntry, SpoolError
 from .tls import check_pin
@@ -434,7 +430,7 @@ class AsyncDeliveryClient(_Transport):
                 self._keep_alive_failures += 1
                 failure = failure or (f"no answer to {event.request} #{event.sequence_number} "
                                       f"within the wait")
-            elif isinstance(event, ProtocolError):
+            elif isinstance(event, ProtocolViolation):
                 self._protocol_errors += 1
                 failure = failure or f"protocol error from the peer: {event.reason}"
             # ResendNeeded: the records stay in the spool; the rewind of the next

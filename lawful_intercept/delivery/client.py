@@ -1,7 +1,7 @@
 """A blocking TLS transport for the handover session (ETSI TS 102 232-1 clause 6).
 
 :class:`DeliveryClient` owns the socket, the clock and a thread; the protocol logic is the
-sans-IO :class:`~lawful_intercept.delivery.session.HandoverSession` and the records come
+sans-IO :class:`~lawful_intercept.delivery.HandoverSession` and the records come
 from a durable :class:`~lawful_intercept.delivery.spool.Spool` (see docs/delivery.md, "Using
 it from a transport"). One connection at a time:
 
@@ -12,7 +12,7 @@ it from a transport"). One connection at a time:
   acknowledged is sent again, then the spool's unsent records are fed to the session;
 * write :meth:`HandoverSession.data_to_send`, read with a timeout derived from
   :meth:`HandoverSession.next_deadline`, ``tick``, act on the events:
-  :class:`Acknowledged` → ``spool.ack``; :class:`KeepAliveFailed` / :class:`ProtocolError`
+  :class:`Acknowledged` → ``spool.ack``; :class:`KeepAliveFailed` / :class:`ProtocolViolation`
   → close and reconnect; :class:`ResendNeeded` → nothing (the rewind on the next connection
   resends);
 * reconnect with exponential back-off and jitter.
@@ -32,13 +32,9 @@ from dataclasses import dataclass
 from types import TracebackType
 
 from ..errors import InsecureTransportError
-from .session import (
-    Acknowledged,
-    HandoverSession,
-    KeepAliveFailed,
-    ProtocolError,
-    SessionState,
-)
+from ._events import Acknowledged, KeepAliveFailed, ProtocolViolation
+from ._sender import HandoverSession
+from ._transitions import SessionState
 from .spool import Spool, SpoolError
 from .tls import Pins, check_pin, normalize_pins
 
@@ -61,7 +57,7 @@ class ClientStats:
     connection again after an earlier one (not acknowledged before it ended);
     ``acknowledged``: records the spool deleted after an :class:`Acknowledged`;
     ``keep_alive_failures``: :class:`KeepAliveFailed` events; ``protocol_errors``:
-    :class:`ProtocolError` events; ``last_error``: the last reason a connection failed or
+    :class:`ProtocolViolation` events; ``last_error``: the last reason a connection failed or
     ended (``None`` if none yet); ``connected``: whether a connection is up now;
     ``queued``: records in the spool, not yet acknowledged, when the snapshot was taken.
     """
@@ -513,7 +509,7 @@ class DeliveryClient(_Transport):
                     self._keep_alive_failures += 1
                 failure = failure or (f"no answer to {event.request} #{event.sequence_number} "
                                       f"within the wait")
-            elif isinstance(event, ProtocolError):
+            elif isinstance(event, ProtocolViolation):
                 with self._lock:
                     self._protocol_errors += 1
                 failure = failure or f"protocol error from the peer: {event.reason}"

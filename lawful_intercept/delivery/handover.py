@@ -36,8 +36,8 @@ from typing import Any, Final, Literal
 
 from ..ber import decode_length, decode_tag, skip_tlv
 from ..errors import DecodeError
+from ._sender import HandoverSession
 from .client import ClientStats, DeliveryClient
-from .session import HandoverSession
 from .spool import Spool
 from .tls import Pins, normalize_pins
 

@@ -34,13 +34,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, cast
 
-from ..delivery.session import (
+from ..delivery import (
     PDU_ACKNOWLEDGEMENT,
     AcknowledgementRequested,
     OptionsNegotiated,
     PeerKeepAlive,
     PeerMessage,
-    ProtocolError,
+    ProtocolViolation,
     ReceiverSession,
     RecordReceived,
 )
@@ -611,8 +611,8 @@ class _Connection(asyncio.Protocol):
                     failure = failure or "the records could not be written: not acknowledged"
             elif kind is PeerKeepAlive:
                 lemf.keep_alives += 1
-            elif kind is ProtocolError:
-                assert isinstance(event, ProtocolError)
+            elif kind is ProtocolViolation:
+                assert isinstance(event, ProtocolViolation)
                 lemf.protocol_errors += 1
                 failure = failure or event.reason
             elif kind is OptionsNegotiated:
