@@ -1,0 +1,304 @@
+"""The receiving side of TS 102 232-1 integrity checking: the LEMF's verification of the
+hash and signature PDUs (TRIPayload ``integrityCheck``, clause 6.4) against the IRI and CC
+PDUs received.
+
+See ``docs/integrity.md`` (what is hashed and what is signed: the library's reading).
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any, cast
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519
+
+from ..asn1c import Specification
+from ..catalog import KIND_OF_PAYLOAD, PS_PDU, default_specification
+from ..errors import EncodeError
+from ._common import (
+    CRYPTO_HASHES,
+    DIGEST_SIZES,
+    EC_CURVE_HASH,
+    HASH_FACTORIES,
+    KIND_OF_DATA_TYPE,
+    CheckStatus,
+    Kind,
+    StreamKey,
+    VerifyingKey,
+    covered_kind,
+    qualified,
+)
+
+__all__ = ["CheckResult", "IntegrityVerifier"]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one integrityCheck TRI PDU received (TS 102 232-1 clause 6.4).
+
+    ``status``:
+
+    * ``ok``: the digest (or signature) matches;
+    * ``mismatch``: a hash check's digest differs: ``altered`` names the PDUs whose digest
+      differs when the check has one digest per PDU (or covers one PDU); with one digest
+      over a longer run, ``suspects`` are all the PDUs of the run (at least one of them was
+      altered);
+    * ``missing``: PDUs named by the check were not received (``missing``), so the run could
+      not be checked (with per-PDU digests the others were, and ``altered`` is empty);
+    * ``bad-signature``: the signature does not verify with the public key given;
+    * ``unverifiable``: no public key, no or an unknown hash algorithm, a checkValue of the
+      wrong length, or an unknown check type (``detail`` says which).
+
+    ``sequence_number`` is that of the TRI PDU carrying the check; ``covered`` its
+    includedSequenceNumbers.
+    """
+
+    status: CheckStatus
+    check_type: str
+    liid: bytes
+    cin: int | None
+    kind: Kind | None
+    sequence_number: int
+    covered: tuple[int, ...]
+    missing: tuple[int, ...] = ()
+    altered: tuple[int, ...] = ()
+    suspects: tuple[int, ...] = ()
+    detail: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+class IntegrityVerifier:
+    """Checks the integrity TRI PDUs of a received PS-PDU stream (LEMF side; TS 102 232-1
+    clause 6.4).
+
+    Feed it every PDU received, decoded (the value :meth:`Specification.decode` returns for
+    ``PS-PDU``) together with its raw octets, with :meth:`feed` (or :meth:`feed_raw` to have
+    it decoded). It keeps the raw IRI and CC PDUs per (LIID, CIN, kind) until a hash check
+    covers them, then checks the digest and forgets them; it keeps each hash PDU's checkValue
+    until a signature check covers it, then verifies the signature with ``public_key`` (a
+    public key or a certificate). Each integrityCheck PDU gives one :class:`CheckResult`.
+
+    An ``encryptionContainer`` PDU does not show its kind: pass ``kind=`` (known, for
+    example, after decrypting it), or it is not kept and a hash naming it reports it missing.
+    At most ``max_pending`` PDUs (and hash PDUs) are kept per stream; the oldest go first.
+    """
+
+    def __init__(self, public_key: VerifyingKey | None = None, *,
+                 spec: Specification | None = None, max_pending: int = 100_000) -> None:
+        if isinstance(public_key, x509.Certificate):
+            public_key = public_key.public_key()  # type: ignore[assignment]
+        if public_key is not None and not isinstance(
+            public_key, (ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey,
+                         ed448.Ed448PublicKey)
+        ):
+            raise EncodeError(f"public_key must be an ECDSA, Ed25519 or Ed448 public key (or a "
+                              f"certificate of one), got {type(public_key).__name__}",
+                              "public_key")
+        if type(max_pending) is not int or max_pending < 1:
+            raise EncodeError(f"max_pending must be a positive int, got {max_pending!r}",
+                              "max_pending")
+        self.public_key = public_key
+        self.spec = spec if spec is not None else default_specification()
+        self.max_pending = max_pending
+        self._pdu_type = qualified(self.spec, PS_PDU)
+        self._pdus: dict[StreamKey, dict[int, bytes]] = {}
+        # Hash PDUs by (LIID, CIN, kind or None): OpenLI numbers the hash PDUs of IRI and CC
+        # separately, so the TRI sequence number alone does not identify one.
+        self._hashes: dict[tuple[bytes, int | None, str | None], dict[int, bytes]] = {}
+
+    def feed_raw(self, raw: bytes, *, kind: Kind | None = None) -> list[CheckResult]:
+        """Decode ``raw`` as a PS-PDU (leniently) and :meth:`feed` it. Raises
+        :class:`~lawful_intercept.DecodeError` for octets that are no PS-PDU."""
+        data = bytes(raw)
+        return self.feed(self.spec.decode(self._pdu_type, data, strict=False), data, kind=kind)
+
+    def feed(self, pdu: Mapping[str, Any], raw: bytes, *,
+             kind: Kind | None = None) -> list[CheckResult]:
+        """Take one received PDU: its decoded value and its raw octets. Returns the result of
+        the integrity check it carries, if it is an integrityCheck TRI PDU, else nothing."""
+        header = pdu["pSHeader"]
+        liid = bytes(header["lawfulInterceptionIdentifier"])
+        cin = header["communicationIdentifier"].get("communicationIdentityNumber")
+        seq = header["sequenceNumber"]
+        alternative, inner = pdu["payload"]
+        if alternative == "tRIPayload":
+            if isinstance(inner, tuple) and inner[0] == "integrityCheck":
+                return [self._check(liid, cin, seq, inner[1])]
+            return []
+        if kind is None:
+            kind = covered_kind(KIND_OF_PAYLOAD.get(alternative, "OTHER"))
+            if kind is None:
+                return []
+        _keep(self._pdus.setdefault((liid, cin, kind), {}), seq, bytes(raw), self.max_pending)
+        return []
+
+    def unchecked(self) -> dict[StreamKey, tuple[int, ...]]:
+        """(LIID, CIN, kind) -> sequence numbers of PDUs received that no hash check covered
+        yet (at the end of a delivery: PDUs whose hash PDU never came)."""
+        return {key: tuple(store) for key, store in self._pdus.items() if store}
+
+    # -- checks ---------------------------------------------------------------------------
+
+    def _check(self, liid: bytes, cin: int | None, seq: int,
+               check: Mapping[str, Any]) -> CheckResult:
+        check_type = check.get("checkType")
+        data_type = check.get("dataType")
+        where = _Where(str(check_type), liid, cin,
+                       cast(Kind | None, KIND_OF_DATA_TYPE.get(str(data_type))), seq,
+                       tuple(check.get("includedSequenceNumbers", ())))
+        if check_type == "hash":
+            return self._check_hash(where, check)
+        if check_type == "signature":
+            return self._check_signature(where, check)
+        return where.result("unverifiable", f"unknown checkType {check_type!r}")
+
+    def _check_hash(self, where: _Where, check: Mapping[str, Any]) -> CheckResult:
+        value = bytes(check.get("checkValue", b""))
+        _keep(self._hashes.setdefault((where.liid, where.cin, where.kind), {}),
+              where.sequence_number, value, self.max_pending)
+        name = check.get("hashAlgorithm")
+        if name not in HASH_FACTORIES:
+            return where.result("unverifiable", "the hash check names no hash algorithm"
+                                if name is None else f"unknown hashAlgorithm {name!r}")
+        assert isinstance(name, str)
+        if where.kind is not None:
+            candidates = [where]
+        else:  # no dataType: try every stream of this LIID and CIN
+            kinds = [k for (li, ci, k) in self._pdus if li == where.liid and ci == where.cin]
+            candidates = [replace(where, kind=cast(Kind, k)) for k in kinds or ["IRI"]]
+        results = [self._hash_result(w, value, name) for w in candidates]
+        best = next((r for r in results if r.ok), None)
+        if best is None:
+            best = min(results, key=lambda r: len(r.missing))
+        store = self._pdus.get((where.liid, where.cin, str(best.kind)))
+        if store is not None:
+            for number in where.covered:
+                store.pop(number, None)
+        return best
+
+    def _hash_result(self, where: _Where, value: bytes, name: str) -> CheckResult:
+        covered = where.covered
+        store = self._pdus.get((where.liid, where.cin, str(where.kind)), {})
+        missing = tuple(n for n in covered if n not in store)
+        factory = HASH_FACTORIES[name]
+        size = DIGEST_SIZES[name]
+        if len(value) == size:  # one digest over the run
+            if missing:
+                return where.result("missing", (
+                    f"{len(missing)} of the {len(covered)} PDUs covered were not received; a "
+                    "digest over the whole run cannot check the others"), missing=missing)
+            digest = factory()
+            for number in covered:
+                digest.update(store[number])
+            if hmac.compare_digest(digest.digest(), value):
+                return where.result("ok")
+            if len(covered) == 1:
+                return where.result("mismatch", f"the PDU differs from its {name} digest",
+                                    altered=covered)
+            return where.result("mismatch", (
+                f"the {name} digest over the {len(covered)} PDUs differs: at least one of them "
+                "was altered (a digest over the run does not say which)"), suspects=covered)
+        if len(covered) > 1 and len(value) == size * len(covered):  # one digest per PDU
+            altered = tuple(
+                n for i, n in enumerate(covered)
+                if n in store and not hmac.compare_digest(
+                    factory(store[n]).digest(), value[i * size:(i + 1) * size])
+            )
+            if altered:
+                return where.result("mismatch", (
+                    f"{len(altered)} PDU(s) differ from their {name} digest"
+                    + (f"; {len(missing)} not received" if missing else "")),
+                    missing=missing, altered=altered)
+            if missing:
+                return where.result("missing", (
+                    f"{len(missing)} of the {len(covered)} PDUs covered were not received; "
+                    "the others match their digests"), missing=missing)
+            return where.result("ok")
+        return where.result("unverifiable", (
+            f"checkValue has {len(value)} octets: neither one {name} digest ({size}) nor one "
+            f"per PDU covered ({size} x {len(covered)})"))
+
+    def _check_signature(self, where: _Where, check: Mapping[str, Any]) -> CheckResult:
+        covered = where.covered
+        if where.kind is not None:
+            stores = [self._hashes.get((where.liid, where.cin, where.kind), {})]
+        else:  # no dataType: the hash PDUs of any kind of this LIID and CIN
+            stores = [store for (li, ci, _), store in self._hashes.items()
+                      if li == where.liid and ci == where.cin]
+        hashes_seen = max(stores, key=lambda st: sum(n in st for n in covered), default={})
+        missing = tuple(n for n in covered if n not in hashes_seen)
+        if missing:
+            return where.result("missing", (
+                f"{len(missing)} of the {len(covered)} hash PDUs signed were not received"),
+                missing=missing)
+        message = b"".join(hashes_seen[n] for n in covered)
+        for number in covered:
+            del hashes_seen[number]
+        if self.public_key is None:
+            return where.result("unverifiable", "no public key to verify signatures with")
+        problem = _verify(self.public_key, message, bytes(check.get("checkValue", b"")),
+                          check.get("signatureAlgorithm"), check.get("hashAlgorithm"))
+        if problem is None:
+            return where.result("ok")
+        return where.result("bad-signature", problem)
+
+
+def _keep(store: dict[int, bytes], number: int, octets: bytes, limit: int) -> None:
+    """Keep ``octets`` under ``number`` as the newest entry of ``store`` (a repeated PDU
+    replaces the earlier one), dropping the oldest beyond ``limit``."""
+    store.pop(number, None)
+    store[number] = octets
+    if len(store) > limit:
+        del store[next(iter(store))]
+
+
+@dataclass(frozen=True, slots=True)
+class _Where:
+    """The integrityCheck PDU a result is about."""
+
+    check_type: str
+    liid: bytes
+    cin: int | None
+    kind: Kind | None
+    sequence_number: int
+    covered: tuple[int, ...]
+
+    def result(self, status: CheckStatus, detail: str = "", *, missing: tuple[int, ...] = (),
+               altered: tuple[int, ...] = (), suspects: tuple[int, ...] = ()) -> CheckResult:
+        return CheckResult(status, self.check_type, self.liid, self.cin, self.kind,
+                           self.sequence_number, self.covered, missing, altered, suspects,
+                           detail)
+
+
+def _verify(key: ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | ed448.Ed448PublicKey,
+            message: bytes, signature: bytes, algorithm: object,
+            hash_name: object) -> str | None:
+    """None if ``signature`` verifies, else why not."""
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        if algorithm not in (None, "eCDSA"):
+            return f"signatureAlgorithm is {algorithm!r} but the public key is an ECDSA key"
+        if hash_name is None:
+            hash_name = EC_CURVE_HASH.get(key.curve.name)
+        if hash_name not in CRYPTO_HASHES:
+            return f"no usable hashAlgorithm for ECDSA on {key.curve.name}: {hash_name!r}"
+        assert isinstance(hash_name, str)
+        try:
+            key.verify(signature, message, ec.ECDSA(CRYPTO_HASHES[hash_name]()))
+        except InvalidSignature:
+            return f"the ECDSA ({key.curve.name}, {hash_name}) signature does not verify " \
+                   "with the public key given"
+        return None
+    if algorithm not in (None, "edDSA"):
+        return f"signatureAlgorithm is {algorithm!r} but the public key is an EdDSA key"
+    try:
+        key.verify(signature, message)
+    except InvalidSignature:
+        return "the EdDSA signature does not verify with the public key given"
+    return None
