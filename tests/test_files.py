@@ -27,7 +27,6 @@ from lawful_intercept.ber import read_tlv_full
 from lawful_intercept.files import (
     CapturedPDU,
     TcpFlow,
-    _PacketBuilder,
     from_json,
     pdu_to_json,
     read_ber,
@@ -38,6 +37,7 @@ from lawful_intercept.files import (
     write_pcap,
     write_pcapng,
 )
+from lawful_intercept.files._pcap_write import PacketBuilder
 from lawful_intercept.stream import FramingError
 from lawful_intercept.testing import values
 
@@ -310,7 +310,7 @@ def test_capture_round_trip(
 
 
 def segment_frames(
-    builder: _PacketBuilder, stream: bytes, rnd: random.Random, client_isn: int = (1 << 32) - 200
+    builder: PacketBuilder, stream: bytes, rnd: random.Random, client_isn: int = (1 << 32) - 200
 ) -> list[bytes]:
     """Handshake and the stream cut at random points, then disordered like a real network:
     neighbours swapped, segments duplicated, and retransmissions that repacketize
@@ -341,7 +341,7 @@ def segment_frames(
 def test_reassembly_of_a_disordered_capture(rnd: random.Random, n: int) -> None:
     pdus = encoded(n, rnd.randrange(1, 200))
     stream = b"".join(pdus)
-    builder = _PacketBuilder("192.0.2.1", "192.0.2.2", 49152, 50000, 1460)
+    builder = PacketBuilder("192.0.2.1", "192.0.2.2", 49152, 50000, 1460)
     frames = segment_frames(builder, stream, rnd)
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "r.pcap"
@@ -384,8 +384,8 @@ def test_capture_without_handshake_or_fin(workdir: Path) -> None:
 def test_both_directions_other_flows_and_port_filter(workdir: Path) -> None:
     pdus = encoded(3)
     answers = encoded(2, 5)  # e.g. keep-alive responses from the LEMF
-    li = _PacketBuilder("192.0.2.1", "192.0.2.2", 49152, 50000, 1460)
-    web = _PacketBuilder("192.0.2.1", "192.0.2.80", 40000, 80, 1460)
+    li = PacketBuilder("192.0.2.1", "192.0.2.2", 49152, 50000, 1460)
+    web = PacketBuilder("192.0.2.1", "192.0.2.80", 40000, 80, 1460)
     frames = [li.frame(True, 100, 0, 0x02), web.frame(True, 5, 0, 0x02),
               li.frame(False, 900, 101, 0x12), li.frame(True, 101, 901, 0x10)]
     seq, back = 101, 901
