@@ -15,17 +15,7 @@ from ._compiler import (
     parse_sources,
     read_module_files,
 )
-from ._model import (
-    NO_DEFAULT,
-    Body,
-    Component,
-    Constraints,
-    Kind,
-    Range,
-    Tag,
-    TagClass,
-    Type,
-)
+from ._model import NO_DEFAULT, Body, Component, Constraints, Kind, Range, Tag, TagClass, Type
 from ._parser import parse_text
 from ._printer import format_module
 from ._spec import Specification

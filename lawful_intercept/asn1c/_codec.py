@@ -179,17 +179,7 @@ class CodecBuilder:
         )
         inner_id = identifier_octets(inner, constructed)
         outer_ids = [identifier_octets(tag, True) for tag in reversed(t.tags[:-1])]
-        if kind in (Kind.CHOICE, Kind.OPEN):
-            # A tagged CHOICE/open type: every tag is explicit, wrapping the value's TLV.
-            def enc_wrapped(value: Any) -> bytes:
-                c = contents(value)
-                out = inner_id + length_octets(len(c)) + c
-                for ident in outer_ids:
-                    out = ident + length_octets(len(out)) + out
-                return out
-
-            return enc_wrapped
-        if not outer_ids:
+        if not outer_ids and kind not in (Kind.CHOICE, Kind.OPEN):
             if len(inner_id) == 1:
 
                 def enc_simple(value: Any) -> bytes:
@@ -205,6 +195,8 @@ class CodecBuilder:
 
             return enc_one
 
+        # Explicit tags around the inner one; also a tagged CHOICE/open type, whose every tag
+        # is explicit, wrapping the value's TLV.
         def enc_explicit(value: Any) -> bytes:
             c = contents(value)
             out = inner_id + length_octets(len(c)) + c
@@ -679,26 +671,34 @@ class CodecBuilder:
         return [None if tag is None else tag_key(int(tag.cls), tag.number)
                 for tag in first_tags(c.type)]
 
-    def _sequence_decoder(self, t: Type, strict: bool) -> Callable[[bytes, int, int], Any]:
-        body = t.body
-        comps = body.components
+    def _members(
+        self, t: Type, strict: bool, unnamed: str
+    ) -> tuple[list[Decoder], list[str], list[tuple[str, Any]], bool, str]:
+        """What a SEQUENCE or SET decoder needs of its members: their decoders, names and
+        DEFAULTs, whether the type is extensible, and its name (``unnamed`` if it has none)."""
+        comps = t.body.components
         decs = [self.decoder(c.type, strict) for c in comps]
         names = [c.name for c in comps]
-        required = [not (c.optional or c.has_default) for c in comps]
         defaults = [(c.name, c.default) for c in comps if c.has_default]
+        return decs, names, defaults, t.body.extensible, t.name or unnamed
+
+    def _sequence_decoder(self, t: Type, strict: bool) -> Callable[[bytes, int, int], Any]:
+        comps = t.body.components
+        decs, names, defaults, extensible, type_name = self._members(t, strict, "SEQUENCE")
+        required = [not (c.optional or c.has_default) for c in comps]
+        n = len(comps)
+        # next_required[i]: the index of the first mandatory member at or after i (n: none)
+        next_required = [next((j for j in range(i, n) if required[j]), n) for i in range(n + 1)]
         index: dict[object, tuple[int, ...]] = {}
         wildcard = [None in self._component_keys(c) for c in comps]
         for i, c in enumerate(comps):
             for k in self._component_keys(c):
                 if k is not None:
                     index[k] = (*index.get(k, ()), i)
-        extensible = body.extensible
-        n = len(comps)
-        type_name = t.name or "SEQUENCE"
 
         def dec_seq(data: bytes, start: int, stop: int) -> dict[str, Any]:
             if stop < 0:
-                raise DecodeError(f"{type_name} cannot be a primitive encoding", offset=start)
+                raise _not_primitive(type_name, start)
             value: dict[str, Any] = {}
             pos = start
             current = 0
@@ -715,47 +715,36 @@ class CodecBuilder:
                     if extensible:
                         _, _, pos = _header(data, pos, stop)  # unknown extension addition
                         continue
-                    raise DecodeError(
-                        f"unexpected element {_describe(data, pos)} in {type_name}", offset=pos
-                    )
-                for j in range(current, idx):
-                    if required[j]:
-                        raise DecodeError(f"mandatory member {names[j]} is missing",
-                                          offset=pos)
+                    raise _unexpected_element(data, pos, type_name)
+                if next_required[current] < idx:
+                    raise _missing_member(names[next_required[current]], pos)
                 try:
                     value[names[idx]], pos = decs[idx](data, pos, stop)
                 except DecodeError as exc:
                     exc.prepend(names[idx])
                     raise
                 current = idx + 1
-            for j in range(current, n):
-                if required[j]:
-                    raise DecodeError(f"mandatory member {names[j]} is missing", offset=stop)
+            if next_required[current] < n:
+                raise _missing_member(names[next_required[current]], stop)
             for name, default in defaults:
-                if name not in value:
-                    value[name] = default
+                value.setdefault(name, default)
             return value
 
         return dec_seq
 
     def _set_decoder(self, t: Type, strict: bool) -> Callable[[bytes, int, int], Any]:
-        body = t.body
-        comps = body.components
+        decs, names, defaults, extensible, type_name = self._members(t, strict, "SET")
+        comps = t.body.components
         index: dict[object, int] = {}
         for i, c in enumerate(comps):
             for k in self._component_keys(c):
                 if k is not None:
                     index[k] = i
-        decs = [self.decoder(c.type, strict) for c in comps]
-        names = [c.name for c in comps]
         mandatory = [c.name for c in comps if not (c.optional or c.has_default)]
-        defaults = [(c.name, c.default) for c in comps if c.has_default]
-        extensible = body.extensible
-        type_name = t.name or "SET"
 
         def dec_set(data: bytes, start: int, stop: int) -> dict[str, Any]:
             if stop < 0:
-                raise DecodeError(f"{type_name} cannot be a primitive encoding", offset=start)
+                raise _not_primitive(type_name, start)
             value: dict[str, Any] = {}
             pos = start
             while pos < stop:
@@ -765,9 +754,7 @@ class CodecBuilder:
                     if extensible:
                         _, _, pos = _header(data, pos, stop)
                         continue
-                    raise DecodeError(
-                        f"unexpected element {_describe(data, pos)} in {type_name}", offset=pos
-                    )
+                    raise _unexpected_element(data, pos, type_name)
                 name = names[idx]
                 if name in value:
                     raise DecodeError(f"member {name} appears twice in {type_name}", offset=pos)
@@ -778,10 +765,9 @@ class CodecBuilder:
                     raise
             for name in mandatory:
                 if name not in value:
-                    raise DecodeError(f"mandatory member {name} is missing", offset=stop)
+                    raise _missing_member(name, stop)
             for name, default in defaults:
-                if name not in value:
-                    value[name] = default
+                value.setdefault(name, default)
             return value
 
         return dec_set
@@ -795,7 +781,7 @@ class CodecBuilder:
 
         def dec_list(data: bytes, start: int, stop: int) -> list[Any]:
             if stop < 0:
-                raise DecodeError(f"{type_name} cannot be a primitive encoding", offset=start)
+                raise _not_primitive(type_name, start)
             out: list[Any] = []
             pos = start
             while pos < stop:
@@ -871,6 +857,21 @@ def _reassemble(data: bytes, start: int, stop: int, kind: Kind) -> bytes:
         raise
 
 
+def _not_primitive(type_name: str, offset: int) -> DecodeError:
+    """The error for a constructed type (X.690 8.9-8.13) found with a primitive encoding."""
+    return DecodeError(f"{type_name} cannot be a primitive encoding", offset=offset)
+
+
+def _unexpected_element(data: bytes, pos: int, type_name: str) -> DecodeError:
+    """The error for an element no member of a SEQUENCE or SET of ``type_name`` takes."""
+    return DecodeError(f"unexpected element {_describe(data, pos)} in {type_name}", offset=pos)
+
+
+def _missing_member(name: str, offset: int) -> DecodeError:
+    """The error for a mandatory member that is absent (X.680 clause 25)."""
+    return DecodeError(f"mandatory member {name} is missing", offset=offset)
+
+
 def _describe(data: bytes, pos: int) -> str:
     if pos >= len(data):
         return "end of data"
@@ -927,7 +928,7 @@ def _string_encoder(t: Type) -> Encoder:
         if type(value) is not str:
             raise _type_error(f"str for {stype}", value)
         if pattern is not None and pattern.fullmatch(value) is None:
-            bad = next(ch for ch in value if pattern.fullmatch(ch) is None)
+            bad = _disallowed(value, pattern)
             raise EncodeError(f"{bad!r} is not allowed in {stype}: only {alphabet_name}")
         if size is not None and (err := _check_size(len(value), size, "length")):
             raise EncodeError(err)
@@ -942,6 +943,11 @@ def _string_encoder(t: Type) -> Encoder:
     return enc_string
 
 
+def _disallowed(value: str, pattern: re.Pattern[str]) -> str:
+    """The first character of ``value`` outside the alphabet ``pattern`` matches."""
+    return next(ch for ch in value if pattern.fullmatch(ch) is None)
+
+
 def _string_decoder(t: Type, strict: bool) -> Callable[[bytes], str]:
     stype = t.body.string_type
     assert stype is not None
@@ -954,8 +960,7 @@ def _string_decoder(t: Type, strict: bool) -> Callable[[bytes], str]:
     def dec_string(contents: bytes) -> str:
         value = dec_text(contents)
         if pattern is not None and pattern.fullmatch(value) is None:
-            bad = next(ch for ch in value if pattern.fullmatch(ch) is None)
-            raise DecodeError(f"{bad!r} is not allowed in {stype}")
+            raise DecodeError(f"{_disallowed(value, pattern)!r} is not allowed in {stype}")
         if size is not None and (err := _check_size(len(value), size, "length")):
             raise DecodeError(err)
         if alphabet is not None and not alphabet.issuperset(value):

@@ -15,32 +15,12 @@ compile.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from ..errors import CompileError
+from . import _syntax as syn
 from ._lexer import Token, tokenize
 from ._model import STRING_TYPES
-from ._syntax import (
-    BuiltinType,
-    ComponentsOf,
-    ComponentSyntax,
-    ConstrainedType,
-    Constraint,
-    Import,
-    ListType,
-    ModuleSyntax,
-    NamedNumber,
-    OpenType,
-    RefType,
-    SelectionType,
-    SkippedAssignment,
-    StructType,
-    TaggedType,
-    TypeAssignment,
-    TypeSyntax,
-    ValueAssignment,
-    ValueSyntax,
-)
 
 __all__ = ["KNOWN_CLASSES", "class_names_in", "parse_text", "parse_tokens"]
 
@@ -88,7 +68,7 @@ def class_names_in(tokens: list[Token]) -> set[str]:
 
 def parse_text(
     text: str, filename: str | None = None, class_names: Iterable[str] = ()
-) -> list[ModuleSyntax]:
+) -> list[syn.ModuleSyntax]:
     """Parse every module in ``text``.
 
     ``class_names`` are information object class names known from other files being compiled
@@ -99,7 +79,7 @@ def parse_text(
 
 def parse_tokens(
     tokens: list[Token], filename: str | None = None, class_names: Iterable[str] = ()
-) -> list[ModuleSyntax]:
+) -> list[syn.ModuleSyntax]:
     """Parse every module in an already tokenized text (see :func:`parse_text`)."""
     classes = set(KNOWN_CLASSES) | set(class_names) | class_names_in(tokens)
     modules = []
@@ -218,14 +198,14 @@ class _ModuleParser(_Cursor):
 
     # -- module structure ---------------------------------------------------------------
 
-    def parse(self) -> tuple[ModuleSyntax, int]:
+    def parse(self) -> tuple[syn.ModuleSyntax, int]:
         head = self.next("module header")
         if not _is_upper(head):
             raise self.error(f"expected a module name, found {head.text!r}", "module header", head)
         oid = None
         if self.peek_text() == "{":
             group = self.skip_group()
-            oid = ValueSyntax(group)
+            oid = syn.ValueSyntax(group)
         self.expect("DEFINITIONS", f"module {head.text} header")
         tagging = "EXPLICIT"
         if self.peek_text() in ("EXPLICIT", "IMPLICIT", "AUTOMATIC"):
@@ -239,7 +219,7 @@ class _ModuleParser(_Cursor):
         self.expect("BEGIN", f"module {head.text} header")
         body_end = self._find_end(head)
         self.end = body_end
-        imports: list[Import] = []
+        imports: list[syn.Import] = []
         while not self.at_end() and self.peek_text() in ("EXPORTS", "IMPORTS"):
             if self.next().text == "EXPORTS":
                 while self.next(f"module {head.text} EXPORTS").text != ";":
@@ -247,7 +227,7 @@ class _ModuleParser(_Cursor):
             else:
                 imports = self._parse_imports(head.text)
         assignments = self._parse_assignments(head.text, self.pos, body_end)
-        module = ModuleSyntax(
+        module = syn.ModuleSyntax(
             name=head.text,
             oid=oid,
             tagging=tagging,
@@ -271,9 +251,9 @@ class _ModuleParser(_Cursor):
                 return i
         raise CompileError(f"module {head.text} has no END", self.filename, head.line, "module")
 
-    def _parse_imports(self, module: str) -> list[Import]:
+    def _parse_imports(self, module: str) -> list[syn.Import]:
         construct = f"module {module} IMPORTS"
-        imports: list[Import] = []
+        imports: list[syn.Import] = []
         symbols: list[str] = []
         while True:
             tok = self.next(construct)
@@ -288,13 +268,13 @@ class _ModuleParser(_Cursor):
                                      construct, name)
                 oid = None
                 if self.peek_text() == "{":
-                    oid = ValueSyntax(self.skip_group())
+                    oid = syn.ValueSyntax(self.skip_group())
                 elif (
                     (nxt := self.peek()) is not None
                     and _is_lower(nxt)
                     and self.peek_text(1) not in (",", "FROM")
                 ):
-                    oid = ValueSyntax([self.next()])
+                    oid = syn.ValueSyntax([self.next()])
                 selection = None
                 if self.peek_text() == "WITH" and self.peek_text(1) in (
                     "SUCCESSORS",
@@ -302,7 +282,7 @@ class _ModuleParser(_Cursor):
                 ):
                     self.next()
                     selection = self.next().text
-                imports.append(Import(name.text, oid, symbols, selection, tok.line))
+                imports.append(syn.Import(name.text, oid, symbols, selection, tok.line))
                 symbols = []
                 continue
             if tok.text == ",":
@@ -368,7 +348,7 @@ class _ModuleParser(_Cursor):
 
     def _parse_assignments(
         self, module: str, start: int, end: int
-    ) -> dict[str, TypeAssignment | ValueAssignment | SkippedAssignment]:
+    ) -> dict[str, syn.TypeAssignment | syn.ValueAssignment | syn.SkippedAssignment]:
         starts = self._assignment_starts(start, end)
         if starts and starts[0] != start:
             tok = self.tokens[start]
@@ -383,7 +363,7 @@ class _ModuleParser(_Cursor):
             raise CompileError(
                 f"unexpected {tok.text!r}", self.filename, tok.line, f"module {module}"
             )
-        result: dict[str, TypeAssignment | ValueAssignment | SkippedAssignment] = {}
+        result: dict[str, syn.TypeAssignment | syn.ValueAssignment | syn.SkippedAssignment] = {}
         bounds = [*starts, end]
         for a, b in itertools.pairwise(bounds):
             assignment = self._parse_assignment(a, b)
@@ -399,22 +379,22 @@ class _ModuleParser(_Cursor):
 
     def _parse_assignment(
         self, start: int, end: int
-    ) -> TypeAssignment | ValueAssignment | SkippedAssignment:
+    ) -> syn.TypeAssignment | syn.ValueAssignment | syn.SkippedAssignment:
         toks = self.tokens
         head = toks[start]
         construct = f"assignment {head.text}"
         if toks[start + 1].text == "{":
-            return SkippedAssignment(head.text, "parameterized definition", head.line)
+            return syn.SkippedAssignment(head.text, "parameterized definition", head.line)
         if _is_upper(head):
             if toks[start + 1].text != "::=":
-                return SkippedAssignment(head.text, "object set or value set", head.line)
+                return syn.SkippedAssignment(head.text, "object set or value set", head.line)
             if toks[start + 2].text == "CLASS" if start + 2 < end else False:
-                return SkippedAssignment(head.text, "information object class", head.line)
+                return syn.SkippedAssignment(head.text, "information object class", head.line)
             cur = _TypeParser(toks, start + 2, end, self.filename, self.classes)
             assigned = cur.parse_type(construct)
             if not cur.at_end():
                 raise cur.error(f"unexpected {cur.peek_text()!r} after the type", construct)
-            return TypeAssignment(head.text, assigned, head.line)
+            return syn.TypeAssignment(head.text, assigned, head.line)
         if not _is_lower(head):
             raise CompileError(
                 f"unexpected {head.text!r} where an assignment should start",
@@ -426,18 +406,18 @@ class _ModuleParser(_Cursor):
         while toks[eq].text != "::=":
             eq += 1
         type_tokens = toks[start + 1 : eq]
-        value = ValueSyntax(toks[eq + 1 : end])
+        value = syn.ValueSyntax(toks[eq + 1 : end])
         type_text = " ".join(t.text for t in type_tokens)
         if len(type_tokens) == 1 and type_tokens[0].text in self.classes:
-            return SkippedAssignment(head.text, "information object", head.line)
+            return syn.SkippedAssignment(head.text, "information object", head.line)
         try:
             cur = _TypeParser(toks, start + 1, eq, self.filename, self.classes)
-            typ: TypeSyntax | None = cur.parse_type(construct)
+            typ: syn.TypeSyntax | None = cur.parse_type(construct)
             if not cur.at_end():
                 typ = None
         except CompileError:
             typ = None
-        return ValueAssignment(head.text, typ, value, head.line, type_text)
+        return syn.ValueAssignment(head.text, typ, value, head.line, type_text)
 
 
 class _TypeParser(_Cursor):
@@ -449,19 +429,19 @@ class _TypeParser(_Cursor):
 
     # -- types ----------------------------------------------------------------------------
 
-    def parse_type(self, construct: str) -> TypeSyntax:
+    def parse_type(self, construct: str) -> syn.TypeSyntax:
         tok = self.peek()
         if tok is None:
             raise self.error("a type is missing", construct)
         if tok.text == "[":
-            typ: TypeSyntax = self._tagged(construct)
+            typ: syn.TypeSyntax = self._tagged(construct)
         else:
             typ = self._untagged(construct)
         while self.peek_text() == "(":
-            typ = ConstrainedType(typ.line, typ, self.parse_constraint(construct))
+            typ = syn.ConstrainedType(typ.line, typ, self.parse_constraint(construct))
         return typ
 
-    def _tagged(self, construct: str) -> TypeSyntax:
+    def _tagged(self, construct: str) -> syn.TypeSyntax:
         open_tok = self.expect("[", construct)
         cls = "CONTEXT"
         if self.peek_text() in ("UNIVERSAL", "APPLICATION", "PRIVATE"):
@@ -472,30 +452,30 @@ class _TypeParser(_Cursor):
         if self.peek_text() in ("IMPLICIT", "EXPLICIT"):
             mode = self.next().text
         inner = self.parse_type(construct)
-        return TaggedType(open_tok.line, cls, number, mode, inner)
+        return syn.TaggedType(open_tok.line, cls, number, mode, inner)
 
-    def _untagged(self, construct: str) -> TypeSyntax:
+    def _untagged(self, construct: str) -> syn.TypeSyntax:
         tok = self.next(construct)
         text = tok.text
         line = tok.line
         if text in _SIMPLE_BUILTINS:
-            return BuiltinType(line, text)
+            return syn.BuiltinType(line, text)
         if text == "INTEGER":
             named = self._named_numbers(construct) if self.peek_text() == "{" else []
-            return BuiltinType(line, "INTEGER", named)
+            return syn.BuiltinType(line, "INTEGER", named)
         if text == "ENUMERATED":
             named, ext = self._enumerations(construct)
-            return BuiltinType(line, "ENUMERATED", named, ext)
+            return syn.BuiltinType(line, "ENUMERATED", named, ext)
         if text == "BIT":
             self.expect("STRING", construct)
             named = self._named_numbers(construct) if self.peek_text() == "{" else []
-            return BuiltinType(line, "BIT STRING", named)
+            return syn.BuiltinType(line, "BIT STRING", named)
         if text == "OCTET":
             self.expect("STRING", construct)
-            return BuiltinType(line, "OCTET STRING")
+            return syn.BuiltinType(line, "OCTET STRING")
         if text == "OBJECT":
             self.expect("IDENTIFIER", construct)
-            return BuiltinType(line, "OBJECT IDENTIFIER")
+            return syn.BuiltinType(line, "OBJECT IDENTIFIER")
         if text == "CHARACTER":
             raise self.error("CHARACTER STRING is not supported", construct, tok)
         if text == "EMBEDDED":
@@ -504,15 +484,15 @@ class _TypeParser(_Cursor):
             return self._sequence_or_set(text, line, construct)
         if text == "CHOICE":
             comps, ext = self._components(construct, "CHOICE")
-            return StructType(line, "CHOICE", comps, ext)
+            return syn.StructType(line, "CHOICE", comps, ext)
         if text == "ANY":
             if self.accept("DEFINED"):
                 self.expect("BY", construct)
                 self.next(construct)
-            return OpenType(line, "ANY")
+            return syn.OpenType(line, "ANY")
         if _is_lower(tok) and self.peek_text() == "<":
             self.next()
-            return SelectionType(line, text, self.parse_type(construct))
+            return syn.SelectionType(line, text, self.parse_type(construct))
         if _is_upper(tok):
             if self.peek_text() == "." and (nxt := self.peek(1)) is not None:
                 if nxt.kind == "field":
@@ -521,7 +501,7 @@ class _TypeParser(_Cursor):
                     self.pos += 2
                     if self.peek_text() == ".":  # Module.Class.&field
                         return self._field_type(f"{text}.{nxt.text}", line)
-                    ref = RefType(line, text, nxt.text)
+                    ref = syn.RefType(line, text, nxt.text)
                     if self.peek_text() == "{":
                         raise self.error(
                             f"parameterized type {text}.{nxt.text} is not supported",
@@ -530,10 +510,10 @@ class _TypeParser(_Cursor):
                     return ref
             if self.peek_text() == "{":
                 raise self.error(f"parameterized type {text} is not supported", construct, tok)
-            return RefType(line, None, text)
+            return syn.RefType(line, None, text)
         raise self.error(f"expected a type, found {text!r}", construct, tok)
 
-    def _field_type(self, base: str, line: int) -> TypeSyntax:
+    def _field_type(self, base: str, line: int) -> syn.TypeSyntax:
         parts = [base]
         while self.peek_text() == "." and (nxt := self.peek(1)) is not None and nxt.kind in (
             "field",
@@ -541,16 +521,16 @@ class _TypeParser(_Cursor):
         ):
             self.pos += 2
             parts.append(nxt.text)
-        return OpenType(line, ".".join(parts))
+        return syn.OpenType(line, ".".join(parts))
 
-    def _sequence_or_set(self, kind: str, line: int, construct: str) -> TypeSyntax:
+    def _sequence_or_set(self, kind: str, line: int, construct: str) -> syn.TypeSyntax:
         if self.peek_text() == "{":
             comps, ext = self._components(construct, kind)
-            return StructType(line, kind, comps, ext)
-        size: Constraint | None = None
+            return syn.StructType(line, kind, comps, ext)
+        size: syn.Constraint | None = None
         if self.peek_text() == "SIZE":
             self.next()
-            size = Constraint("size", [self.parse_constraint(construct)], line)
+            size = syn.Constraint("size", [self.parse_constraint(construct)], line)
         elif self.peek_text() == "(":
             size = self.parse_constraint(construct)
         self.expect("OF", construct)
@@ -560,13 +540,13 @@ class _TypeParser(_Cursor):
         ):
             self.next()
         element = self.parse_type(construct)
-        return ListType(line, f"{kind} OF", element, size)
+        return syn.ListType(line, f"{kind} OF", element, size)
 
     def _components(
         self, construct: str, kind: str
-    ) -> tuple[list[ComponentSyntax | ComponentsOf], bool]:
+    ) -> tuple[list[syn.ComponentSyntax | syn.ComponentsOf], bool]:
         self.expect("{", construct)
-        comps: list[ComponentSyntax | ComponentsOf] = []
+        comps: list[syn.ComponentSyntax | syn.ComponentsOf] = []
         extensible = False
         in_extension = False
         if self.accept("}"):
@@ -603,18 +583,18 @@ class _TypeParser(_Cursor):
 
     def _component(
         self, construct: str, kind: str, extension: bool
-    ) -> ComponentSyntax | ComponentsOf:
+    ) -> syn.ComponentSyntax | syn.ComponentsOf:
         tok = self.next(construct)
         if tok.text == "COMPONENTS" and kind != "CHOICE":
             self.expect("OF", construct)
-            return ComponentsOf(self.parse_type(construct), extension, tok.line)
+            return syn.ComponentsOf(self.parse_type(construct), extension, tok.line)
         if not _is_lower(tok):
             raise self.error(
                 f"expected a component name, found {tok.text!r}", f"{construct} ({kind})", tok
             )
         where = f"{construct}.{tok.text}"
         typ = self.parse_type(where)
-        comp = ComponentSyntax(tok.text, typ, extension=extension, line=tok.line)
+        comp = syn.ComponentSyntax(tok.text, typ, extension=extension, line=tok.line)
         if kind != "CHOICE":
             if self.accept("OPTIONAL"):
                 comp.optional = True
@@ -622,9 +602,9 @@ class _TypeParser(_Cursor):
                 comp.default = self.parse_value(where, stop=(",", "}", "]"))
         return comp
 
-    def _named_numbers(self, construct: str) -> list[NamedNumber]:
+    def _named_numbers(self, construct: str) -> list[syn.NamedNumber]:
         self.expect("{", construct)
-        named: list[NamedNumber] = []
+        named: list[syn.NamedNumber] = []
         while True:
             name = self.next(construct)
             if name.text == "...":  # tolerated in named-number lists of some texts
@@ -637,14 +617,14 @@ class _TypeParser(_Cursor):
             self.expect("(", construct)
             value = self.parse_value(construct, stop=(")",))
             self.expect(")", construct)
-            named.append(NamedNumber(name.text, value))
+            named.append(syn.NamedNumber(name.text, value))
             if self.accept("}"):
                 return named
             self.expect(",", construct)
 
-    def _enumerations(self, construct: str) -> tuple[list[NamedNumber], bool]:
+    def _enumerations(self, construct: str) -> tuple[list[syn.NamedNumber], bool]:
         self.expect("{", construct)
-        named: list[NamedNumber] = []
+        named: list[syn.NamedNumber] = []
         extensible = False
         while True:
             tok = self.next(construct)
@@ -658,7 +638,7 @@ class _TypeParser(_Cursor):
                 if self.accept("("):
                     value = self.parse_value(construct, stop=(")",))
                     self.expect(")", construct)
-                named.append(NamedNumber(tok.text, value, extensible))
+                named.append(syn.NamedNumber(tok.text, value, extensible))
             else:
                 raise self.error(f"unexpected {tok.text!r} in ENUMERATED", construct, tok)
             if self.accept("}"):
@@ -667,30 +647,31 @@ class _TypeParser(_Cursor):
 
     # -- values ---------------------------------------------------------------------------
 
-    def parse_value(self, construct: str, stop: tuple[str, ...] = ()) -> ValueSyntax:
+    def parse_value(self, construct: str, stop: tuple[str, ...] = ()) -> syn.ValueSyntax:
         tok = self.peek()
         if tok is None or tok.text in stop:
             raise self.error("a value is missing", construct)
         if tok.text == "{":
-            return ValueSyntax(self.skip_group())
+            return syn.ValueSyntax(self.skip_group())
         self.next()
         if tok.text == "-" and (n := self.peek()) is not None and n.kind == "num":
             self.next()
-            return ValueSyntax([tok, n])
+            return syn.ValueSyntax([tok, n])
         if tok.kind == "id" and self.peek_text() == "." and (n := self.peek(1)) is not None and (
             n.kind == "id"
         ):
             self.pos += 2
-            return ValueSyntax([tok, self.tokens[self.pos - 2], n])
+            return syn.ValueSyntax([tok, self.tokens[self.pos - 2], n])
         if _is_lower(tok) and self.peek_text() == ":":  # CHOICE value name : value
             self.next()
             inner = self.parse_value(construct, stop)
-            return ValueSyntax([tok, self.tokens[self.pos - len(inner.tokens) - 1], *inner.tokens])
-        return ValueSyntax([tok])
+            colon = self.tokens[self.pos - len(inner.tokens) - 1]
+            return syn.ValueSyntax([tok, colon, *inner.tokens])
+        return syn.ValueSyntax([tok])
 
     # -- constraints ----------------------------------------------------------------------
 
-    def parse_constraint(self, construct: str) -> Constraint:
+    def parse_constraint(self, construct: str) -> syn.Constraint:
         open_tok = self.expect("(", construct)
         root = self._element_set(construct)
         result = root
@@ -699,7 +680,7 @@ class _TypeParser(_Cursor):
             additions: list[object] = []
             if self.accept(","):
                 additions.append(self._element_set(construct))
-            result = Constraint("extensible", [root, *additions], open_tok.line)
+            result = syn.Constraint("extensible", [root, *additions], open_tok.line)
         if self.accept("!"):  # exception specification: no effect on encoding
             while self.peek_text() != ")":
                 if self.peek_text() in _OPEN:
@@ -709,36 +690,45 @@ class _TypeParser(_Cursor):
         self.expect(")", construct)
         return result
 
-    def _element_set(self, construct: str) -> Constraint:
+    def _element_set(self, construct: str) -> syn.Constraint:
         tok = self.peek()
         line = tok.line if tok is not None else 0
         if self.peek_text() == "...":  # "(..., x)": empty root
-            return Constraint("union", [], line)
+            return syn.Constraint("union", [], line)
         if self.accept("ALL"):
             self.expect("EXCEPT", construct)
-            return Constraint("except", [None, self._element(construct)], line)
-        parts = [self._intersection(construct)]
-        while self.peek_text() in ("|", "UNION"):
-            self.next()
-            parts.append(self._intersection(construct))
-        return parts[0] if len(parts) == 1 else Constraint("union", list(parts), line)
+            return syn.Constraint("except", [None, self._element(construct)], line)
+        return self._operation("union", ("|", "UNION"), self._intersection, construct)
 
-    def _intersection(self, construct: str) -> Constraint:
+    def _intersection(self, construct: str) -> syn.Constraint:
+        return self._operation(
+            "intersection", ("^", "INTERSECTION"), self._element_except, construct
+        )
+
+    def _operation(
+        self,
+        op: str,
+        operators: tuple[str, str],
+        operand: Callable[[str], syn.Constraint],
+        construct: str,
+    ) -> syn.Constraint:
+        """``operand (operator operand)*`` as the constraint ``op`` of the operands, or the one
+        operand alone (X.680 46.1)."""
         tok = self.peek()
         line = tok.line if tok is not None else 0
-        parts = [self._element_except(construct)]
-        while self.peek_text() in ("^", "INTERSECTION"):
+        parts = [operand(construct)]
+        while self.peek_text() in operators:
             self.next()
-            parts.append(self._element_except(construct))
-        return parts[0] if len(parts) == 1 else Constraint("intersection", list(parts), line)
+            parts.append(operand(construct))
+        return parts[0] if len(parts) == 1 else syn.Constraint(op, list(parts), line)
 
-    def _element_except(self, construct: str) -> Constraint:
+    def _element_except(self, construct: str) -> syn.Constraint:
         elem = self._element(construct)
         if self.accept("EXCEPT"):
-            return Constraint("except", [elem, self._element(construct)], elem.line)
+            return syn.Constraint("except", [elem, self._element(construct)], elem.line)
         return elem
 
-    def _element(self, construct: str) -> Constraint:
+    def _element(self, construct: str) -> syn.Constraint:
         tok = self.peek()
         if tok is None:
             raise self.error("a constraint is missing", construct)
@@ -748,22 +738,22 @@ class _TypeParser(_Cursor):
             return self.parse_constraint(construct)
         if text == "SIZE":
             self.next()
-            return Constraint("size", [self.parse_constraint(construct)], line)
+            return syn.Constraint("size", [self.parse_constraint(construct)], line)
         if text == "FROM":
             self.next()
-            return Constraint("from", [self.parse_constraint(construct)], line)
+            return syn.Constraint("from", [self.parse_constraint(construct)], line)
         if text == "CONTAINING":
             self.next()
             typ = self.parse_type(construct)
             if self.accept("ENCODED"):
                 self.expect("BY", construct)
                 self.parse_value(construct)
-            return Constraint("containing", [typ], line)
+            return syn.Constraint("containing", [typ], line)
         if text == "ENCODED":
             self.next()
             self.expect("BY", construct)
             self.parse_value(construct)
-            return Constraint("ignored", ["ENCODED BY"], line)
+            return syn.Constraint("ignored", ["ENCODED BY"], line)
         if text == "WITH":
             self.next()
             kw = self.next(construct).text
@@ -776,41 +766,41 @@ class _TypeParser(_Cursor):
                     self.skip_group()
             else:
                 raise self.error(f"unexpected WITH {kw}", construct)
-            return Constraint("ignored", [f"WITH {kw}"], line)
+            return syn.Constraint("ignored", [f"WITH {kw}"], line)
         if text == "CONSTRAINED":
             self.next()
             self.expect("BY", construct)
             self.skip_group()
-            return Constraint("ignored", ["CONSTRAINED BY"], line)
+            return syn.Constraint("ignored", ["CONSTRAINED BY"], line)
         if text == "PATTERN":
             self.next()
             self.parse_value(construct)
-            return Constraint("ignored", ["PATTERN"], line)
+            return syn.Constraint("ignored", ["PATTERN"], line)
         if text == "INCLUDES":
             self.next()
-            return Constraint("type", [self.parse_type(construct)], line)
+            return syn.Constraint("type", [self.parse_type(construct)], line)
         if text == "{":  # table constraint or object set: {Set}{@field}
             self.skip_group()
             while self.peek_text() == "{":
                 self.skip_group()
-            return Constraint("ignored", ["table constraint"], line)
+            return syn.Constraint("ignored", ["table constraint"], line)
         if (
             _is_upper(tok)
             and text not in ("MIN", "MAX", "TRUE", "FALSE", "NULL")
             and self.peek_text(1) not in ("..", "<")
         ):
-            return Constraint("type", [self.parse_type(construct)], line)
+            return syn.Constraint("type", [self.parse_type(construct)], line)
         lower = self._range_end(construct)
         lower_open = self.accept("<")
         if self.accept(".."):
             upper_open = self.accept("<")
             upper = self._range_end(construct)
-            return Constraint("range", [lower, upper, lower_open, upper_open], line)
+            return syn.Constraint("range", [lower, upper, lower_open, upper_open], line)
         if lower_open:
             raise self.error("'<' must be followed by '..'", construct)
-        return Constraint("single", [lower], line)
+        return syn.Constraint("single", [lower], line)
 
-    def _range_end(self, construct: str) -> ValueSyntax | str:
+    def _range_end(self, construct: str) -> syn.ValueSyntax | str:
         if self.peek_text() in ("MIN", "MAX"):
             return self.next().text
         return self.parse_value(construct, stop=(")", "..", "|", ","))

@@ -13,32 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ._syntax import (
-    BuiltinType,
-    ComponentsOf,
-    ComponentSyntax,
-    ConstrainedType,
-    Constraint,
-    ListType,
-    ModuleSyntax,
-    OpenType,
-    RefType,
-    SelectionType,
-    SkippedAssignment,
-    StructType,
-    TaggedType,
-    TypeAssignment,
-    TypeSyntax,
-    ValueAssignment,
-    ValueSyntax,
-)
+from . import _syntax as syn
 
 __all__ = ["format_constraint", "format_module", "format_type", "format_value"]
 
 _INDENT = "    "
 
 
-def format_value(v: ValueSyntax) -> str:
+def format_value(v: syn.ValueSyntax) -> str:
     """A value as written, with normalised spacing."""
     out = ""
     prev = ""
@@ -56,7 +38,7 @@ def format_value(v: ValueSyntax) -> str:
     return out
 
 
-def format_constraint(c: Constraint) -> str:
+def format_constraint(c: syn.Constraint) -> str:
     """A constraint tree as ASN.1 text (without the outer parentheses)."""
     op = c.op
     args = c.args
@@ -70,7 +52,7 @@ def format_constraint(c: Constraint) -> str:
                 else f"{_sub(left)} EXCEPT {_sub(right)}")
     if op == "extensible":
         root = args[0]
-        assert isinstance(root, Constraint)
+        assert isinstance(root, syn.Constraint)
         parts = [format_constraint(root)] if root.args or root.op != "union" else []
         parts.append("...")
         parts.extend(_sub(a) for a in args[1:])
@@ -88,11 +70,11 @@ def format_constraint(c: Constraint) -> str:
         return f"FROM ({_sub(args[0])})"
     if op == "containing":
         t = args[0]
-        assert isinstance(t, TypeSyntax)
+        assert isinstance(t, syn.TypeSyntax)
         return f"CONTAINING {format_type(t)}"
     if op == "type":
         t = args[0]
-        assert isinstance(t, TypeSyntax)
+        assert isinstance(t, syn.TypeSyntax)
         return format_type(t)
     if op == "ignored":
         raise ValueError(f"constraint {args[0]} has no textual form here")
@@ -100,57 +82,57 @@ def format_constraint(c: Constraint) -> str:
 
 
 def _sub(c: object) -> str:
-    assert isinstance(c, Constraint)
+    assert isinstance(c, syn.Constraint)
     return format_constraint(c)
 
 
-def _vs(x: object) -> ValueSyntax:
-    assert isinstance(x, ValueSyntax)
+def _vs(x: object) -> syn.ValueSyntax:
+    assert isinstance(x, syn.ValueSyntax)
     return x
 
 
-def _keeps_on_wire(c: Constraint) -> bool:
+def _keeps_on_wire(c: syn.Constraint) -> bool:
     """Whether a constraint has anything a BER codec checks (WITH COMPONENTS and the like do
     not, and are left out)."""
     if c.op == "ignored":
         return False
     if c.op in ("union", "intersection", "extensible"):
-        return any(isinstance(a, Constraint) and _keeps_on_wire(a) for a in c.args) or (
+        return any(isinstance(a, syn.Constraint) and _keeps_on_wire(a) for a in c.args) or (
             c.op == "extensible"
         )
     return True
 
 
-def format_type(t: TypeSyntax, indent: int = 0) -> str:
+def format_type(t: syn.TypeSyntax, indent: int = 0) -> str:
     """A type as ASN.1 text; structures span several lines indented by ``indent`` levels."""
-    if isinstance(t, RefType):
+    if isinstance(t, syn.RefType):
         return f"{t.module}.{t.name}" if t.module else t.name
-    if isinstance(t, TaggedType):
+    if isinstance(t, syn.TaggedType):
         cls = "" if t.cls == "CONTEXT" else t.cls + " "
         mode = f" {t.mode}" if t.mode else ""
         return f"[{cls}{format_value(t.number)}]{mode} {format_type(t.inner, indent)}"
-    if isinstance(t, ConstrainedType):
+    if isinstance(t, syn.ConstrainedType):
         inner = format_type(t.inner, indent)
         if not _keeps_on_wire(t.constraint):
             return inner
         return f"{inner} ({format_constraint(t.constraint)})"
-    if isinstance(t, BuiltinType):
+    if isinstance(t, syn.BuiltinType):
         return _builtin(t, indent)
-    if isinstance(t, StructType):
+    if isinstance(t, syn.StructType):
         return _struct(t, indent)
-    if isinstance(t, ListType):
+    if isinstance(t, syn.ListType):
         size = ""
         if t.size is not None:
             size = f" ({format_constraint(t.size)})"
         return f"{t.kind.split()[0]}{size} OF {format_type(t.element, indent)}"
-    if isinstance(t, SelectionType):
+    if isinstance(t, syn.SelectionType):
         return f"{t.name} < {format_type(t.inner, indent)}"
-    if isinstance(t, OpenType):
+    if isinstance(t, syn.OpenType):
         return t.text
     raise ValueError(f"cannot format {t!r}")
 
 
-def _builtin(t: BuiltinType, indent: int) -> str:
+def _builtin(t: syn.BuiltinType, indent: int) -> str:
     if not t.named and t.name != "ENUMERATED":
         return t.name
     pad = _INDENT * (indent + 1)
@@ -168,7 +150,7 @@ def _builtin(t: BuiltinType, indent: int) -> str:
     return f"{t.name}\n{_INDENT * indent}{{\n{body}\n{_INDENT * indent}}}"
 
 
-def _struct(t: StructType, indent: int) -> str:
+def _struct(t: syn.StructType, indent: int) -> str:
     pad = _INDENT * (indent + 1)
     rows: list[tuple[str, str]] = []  # (name column, rest)
     state = "root"
@@ -180,7 +162,7 @@ def _struct(t: StructType, indent: int) -> str:
         elif state == "extension" and not ext:
             rows.append(("...", ""))
             state = "root-after"
-        if isinstance(item, ComponentsOf):
+        if isinstance(item, syn.ComponentsOf):
             rows.append(("COMPONENTS OF", format_type(item.type, indent + 1)))
             continue
         rows.append((item.name, _component(item, indent + 1)))
@@ -196,7 +178,7 @@ def _struct(t: StructType, indent: int) -> str:
     return f"{t.kind}\n{_INDENT * indent}{{\n{body}\n{_INDENT * indent}}}"
 
 
-def _component(c: ComponentSyntax, indent: int) -> str:
+def _component(c: syn.ComponentSyntax, indent: int) -> str:
     text = format_type(c.type, indent)
     if c.optional:
         text += " OPTIONAL"
@@ -205,62 +187,62 @@ def _component(c: ComponentSyntax, indent: int) -> str:
     return text
 
 
-def _used_names(module: ModuleSyntax) -> set[str]:
+def _used_names(module: syn.ModuleSyntax) -> set[str]:
     """Every type or value reference name that the kept assignments mention."""
     names: set[str] = set()
     for a in module.assignments.values():
-        if isinstance(a, TypeAssignment):
+        if isinstance(a, syn.TypeAssignment):
             names |= _refs_in_type(a.type)
-        elif isinstance(a, ValueAssignment) and a.type is not None:
+        elif isinstance(a, syn.ValueAssignment) and a.type is not None:
             names |= _refs_in_type(a.type)
             names |= {t.text for t in a.value.tokens if t.kind == "id"}
     return names
 
 
-def _refs_in_type(t: TypeSyntax) -> set[str]:
+def _refs_in_type(t: syn.TypeSyntax) -> set[str]:
     out: set[str] = set()
-    if isinstance(t, RefType):
+    if isinstance(t, syn.RefType):
         out.add(t.name)
         if t.module:
             out.add(t.module)
-    elif isinstance(t, (TaggedType, ConstrainedType)):
+    elif isinstance(t, (syn.TaggedType, syn.ConstrainedType)):
         out |= _refs_in_type(t.inner)
-        if isinstance(t, TaggedType):
+        if isinstance(t, syn.TaggedType):
             out |= {tok.text for tok in t.number.tokens if tok.kind == "id"}
         else:
             out |= _refs_in_constraint(t.constraint)
-    elif isinstance(t, StructType):
+    elif isinstance(t, syn.StructType):
         for c in t.components:
             out |= _refs_in_type(c.type)
-            if isinstance(c, ComponentSyntax) and c.default is not None:
+            if isinstance(c, syn.ComponentSyntax) and c.default is not None:
                 out |= {tok.text for tok in c.default.tokens if tok.kind == "id"}
-    elif isinstance(t, ListType):
+    elif isinstance(t, syn.ListType):
         out |= _refs_in_type(t.element)
         if t.size is not None:
             out |= _refs_in_constraint(t.size)
-    elif isinstance(t, BuiltinType):
+    elif isinstance(t, syn.BuiltinType):
         for nn in t.named:
             if nn.value is not None:
                 out |= {tok.text for tok in nn.value.tokens if tok.kind == "id"}
-    elif isinstance(t, SelectionType):
+    elif isinstance(t, syn.SelectionType):
         out |= _refs_in_type(t.inner)
     return out
 
 
-def _refs_in_constraint(c: Constraint) -> set[str]:
+def _refs_in_constraint(c: syn.Constraint) -> set[str]:
     out: set[str] = set()
     for a in c.args:
-        if isinstance(a, Constraint):
+        if isinstance(a, syn.Constraint):
             out |= _refs_in_constraint(a)
-        elif isinstance(a, ValueSyntax):
+        elif isinstance(a, syn.ValueSyntax):
             out |= {tok.text for tok in a.tokens if tok.kind == "id"}
-        elif isinstance(a, TypeSyntax):
+        elif isinstance(a, syn.TypeSyntax):
             out |= _refs_in_type(a)
     return out
 
 
 def format_module(
-    module: ModuleSyntax,
+    module: syn.ModuleSyntax,
     *,
     header: Iterable[str] = (),
     drop: Iterable[str] = (),
@@ -271,14 +253,14 @@ def format_module(
     that refers to a dropped one raises ``ValueError``.
     """
     dropped = set(drop)
-    kept: dict[str, TypeAssignment | ValueAssignment | SkippedAssignment] = {
+    kept: dict[str, syn.TypeAssignment | syn.ValueAssignment | syn.SkippedAssignment] = {
         name: a
         for name, a in module.assignments.items()
-        if not isinstance(a, SkippedAssignment)
+        if not isinstance(a, syn.SkippedAssignment)
         and name not in dropped
-        and not (isinstance(a, ValueAssignment) and a.type is None)
+        and not (isinstance(a, syn.ValueAssignment) and a.type is None)
     }
-    trimmed = ModuleSyntax(module.name, module.oid, module.tagging,
+    trimmed = syn.ModuleSyntax(module.name, module.oid, module.tagging,
                            module.extensibility_implied, module.imports, kept, module.filename,
                            module.line)
     used = _used_names(trimmed)
@@ -309,10 +291,10 @@ def format_module(
         lines.append("\n\n".join(imports) + ";")
         lines.append("")
     for name, a in kept.items():
-        if isinstance(a, ValueAssignment):
+        if isinstance(a, syn.ValueAssignment):
             assert a.type is not None
             lines.append(f"{name} {format_type(a.type)} ::= {format_value(a.value)}")
-        elif isinstance(a, TypeAssignment):
+        elif isinstance(a, syn.TypeAssignment):
             lines.append("")
             lines.append(f"{name} ::= {format_type(a.type)}")
     lines.append("")

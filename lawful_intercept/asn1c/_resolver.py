@@ -10,9 +10,12 @@ codec checks.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
 from ..errors import CompileError
+from . import _syntax as syn
 from ._lexer import Token
 from ._model import (
     NO_DEFAULT,
@@ -27,26 +30,6 @@ from ._model import (
     TagClass,
     Type,
     first_tags,
-)
-from ._syntax import (
-    BuiltinType,
-    ComponentsOf,
-    ComponentSyntax,
-    ConstrainedType,
-    Constraint,
-    Import,
-    ListType,
-    ModuleSyntax,
-    OpenType,
-    RefType,
-    SelectionType,
-    SkippedAssignment,
-    StructType,
-    TaggedType,
-    TypeAssignment,
-    TypeSyntax,
-    ValueAssignment,
-    ValueSyntax,
 )
 
 __all__ = ["ResolvedModule", "Resolver"]
@@ -66,6 +49,8 @@ _BUILTIN_KINDS = {
 }
 
 # Names of OBJECT IDENTIFIER arcs that may be written without a number (X.660 annex A).
+_T = TypeVar("_T")
+
 _TOP_ARCS = {"itu-t": 0, "ccitt": 0, "iso": 1, "joint-iso-itu-t": 2, "joint-iso-ccitt": 2}
 _SECOND_ARCS = {
     0: {
@@ -93,7 +78,7 @@ class ResolvedModule:
 
 @dataclass
 class _Ctx:
-    module: ModuleSyntax
+    module: syn.ModuleSyntax
 
     @property
     def tagging(self) -> str:
@@ -106,8 +91,8 @@ class _Ctx:
 class Resolver:
     """Resolve a set of parsed modules into :class:`~.model.Type` objects."""
 
-    def __init__(self, modules: list[ModuleSyntax]) -> None:
-        self.modules: dict[str, ModuleSyntax] = {}
+    def __init__(self, modules: list[syn.ModuleSyntax]) -> None:
+        self.modules: dict[str, syn.ModuleSyntax] = {}
         for m in modules:
             if m.name in self.modules:
                 other = self.modules[m.name]
@@ -123,7 +108,7 @@ class Resolver:
         self._values: dict[tuple[str, str], object] = {}
         self._values_in_progress: set[tuple[str, str]] = set()
         self._oids: dict[str, str | None] = {}
-        self._by_oid: dict[str, ModuleSyntax] = {}
+        self._by_oid: dict[str, syn.ModuleSyntax] = {}
         for m in self.modules.values():
             oid = self._module_oid(m)
             self._oids[m.name] = oid
@@ -139,10 +124,10 @@ class Resolver:
             names = []
             values: dict[str, object] = {}
             for name, a in m.assignments.items():
-                if isinstance(a, TypeAssignment):
+                if isinstance(a, syn.TypeAssignment):
                     self.assignment_type(m, name)
                     names.append(name)
-                elif isinstance(a, ValueAssignment) and a.type is not None:
+                elif isinstance(a, syn.ValueAssignment) and a.type is not None:
                     try:
                         values[name] = self.value(m, name)
                     except CompileError:
@@ -158,7 +143,7 @@ class Resolver:
 
     # -- lookup ---------------------------------------------------------------------------
 
-    def _module_oid(self, m: ModuleSyntax) -> str | None:
+    def _module_oid(self, m: syn.ModuleSyntax) -> str | None:
         if m.oid is None:
             return None
         try:
@@ -166,7 +151,7 @@ class Resolver:
         except CompileError:
             return None
 
-    def _imported_module(self, imp: Import, ctx: _Ctx, construct: str) -> ModuleSyntax:
+    def _imported_module(self, imp: syn.Import, ctx: _Ctx, construct: str) -> syn.ModuleSyntax:
         if imp.oid is not None and len(imp.oid.tokens) > 1:
             try:
                 oid = self._eval_oid(imp.oid, ctx, relative=False)
@@ -186,7 +171,7 @@ class Resolver:
 
     def _lookup(
         self, ctx: _Ctx, module: str | None, name: str, line: int, construct: str
-    ) -> tuple[ModuleSyntax, TypeAssignment | ValueAssignment | SkippedAssignment]:
+    ) -> tuple[syn.ModuleSyntax, syn.TypeAssignment | syn.ValueAssignment | syn.SkippedAssignment]:
         """Find the assignment a reference names, following IMPORTS (X.680 13.12)."""
         seen: set[tuple[str, str]] = set()
         m = ctx.module
@@ -215,27 +200,27 @@ class Resolver:
                 )
             m = self._imported_module(imp, _Ctx(m), construct)
 
-    def _is_data_type(self, syntax: TypeSyntax, m: ModuleSyntax) -> bool:
-        while isinstance(syntax, (ConstrainedType, TaggedType)):
+    def _is_data_type(self, syntax: syn.TypeSyntax, m: syn.ModuleSyntax) -> bool:
+        while isinstance(syntax, (syn.ConstrainedType, syn.TaggedType)):
             syntax = syntax.inner
-        if isinstance(syntax, RefType):
+        if isinstance(syntax, syn.RefType):
             try:
                 _, a = self._lookup(_Ctx(m), syntax.module, syntax.name, syntax.line, "")
             except CompileError:
                 return False
-            return isinstance(a, TypeAssignment)
-        return not isinstance(syntax, OpenType)
+            return isinstance(a, syn.TypeAssignment)
+        return not isinstance(syntax, syn.OpenType)
 
     # -- types ----------------------------------------------------------------------------
 
-    def assignment_type(self, m: ModuleSyntax, name: str) -> Type:
+    def assignment_type(self, m: syn.ModuleSyntax, name: str) -> Type:
         key = (m.name, name)
         t = self._types.get(key)
         if t is not None:
             return t
         a = m.assignments[name]
         construct = f"type {m.name}.{name}"
-        if not isinstance(a, TypeAssignment):
+        if not isinstance(a, syn.TypeAssignment):
             raise CompileError(f"{name} is not a type", m.filename, a.line, construct)
         if key in self._in_progress:
             raise CompileError(
@@ -257,32 +242,32 @@ class Resolver:
 
     def _resolve(
         self,
-        syntax: TypeSyntax,
+        syntax: syn.TypeSyntax,
         ctx: _Ctx,
         construct: str,
         name: str = "",
         key: tuple[str, str] | None = None,
     ) -> Type:
-        if isinstance(syntax, RefType):
+        if isinstance(syntax, syn.RefType):
             m, a = self._lookup(ctx, syntax.module, syntax.name, syntax.line, construct)
-            if isinstance(a, SkippedAssignment):
+            if isinstance(a, syn.SkippedAssignment):
                 raise ctx.error(
                     f"{syntax.name} is a {a.reason}, not a type the codec can use",
                     syntax.line,
                     construct,
                 )
-            if not isinstance(a, TypeAssignment):
+            if not isinstance(a, syn.TypeAssignment):
                 raise ctx.error(f"{syntax.name} is a value, not a type", syntax.line, construct)
             return self.assignment_type(m, syntax.name)
-        if isinstance(syntax, TaggedType):
+        if isinstance(syntax, syn.TaggedType):
             inner = self._resolve(syntax.inner, ctx, construct)
             return self._tag(inner, syntax, ctx, construct)
-        if isinstance(syntax, ConstrainedType):
+        if isinstance(syntax, syn.ConstrainedType):
             inner = self._resolve(syntax.inner, ctx, construct, name, key)
             return self._constrain(inner, syntax.constraint, ctx, construct)
-        if isinstance(syntax, BuiltinType):
+        if isinstance(syntax, syn.BuiltinType):
             return self._builtin(syntax, ctx, construct, name)
-        if isinstance(syntax, StructType):
+        if isinstance(syntax, syn.StructType):
             kind = {"SEQUENCE": Kind.SEQUENCE, "SET": Kind.SET, "CHOICE": Kind.CHOICE}[
                 syntax.kind
             ]
@@ -293,7 +278,7 @@ class Resolver:
                 self._types[key] = t  # early, so that recursive references find it
             self._fill_struct(body, syntax, ctx, construct)
             return t
-        if isinstance(syntax, ListType):
+        if isinstance(syntax, syn.ListType):
             kind = Kind.SEQUENCE_OF if syntax.kind == "SEQUENCE OF" else Kind.SET_OF
             body = Body(kind, name=name, module=ctx.module.name)
             t = Type(body, (Tag(TagClass.UNIVERSAL, UNIVERSAL_TAGS[kind]),), Constraints(),
@@ -305,10 +290,10 @@ class Resolver:
                 constrained = self._constrain(t, syntax.size, ctx, construct)
                 t.constraints = constrained.constraints
             return t
-        if isinstance(syntax, OpenType):
+        if isinstance(syntax, syn.OpenType):
             return Type(Body(Kind.OPEN, name=syntax.text, module=ctx.module.name), (),
                         Constraints(), syntax.text)
-        if isinstance(syntax, SelectionType):
+        if isinstance(syntax, syn.SelectionType):
             inner = self._resolve(syntax.inner, ctx, construct)
             if inner.kind is not Kind.CHOICE:
                 raise ctx.error("a selection type needs a CHOICE", syntax.line, construct)
@@ -318,7 +303,7 @@ class Resolver:
             raise ctx.error(f"{syntax.name} is not an alternative", syntax.line, construct)
         raise ctx.error(f"unsupported type notation {syntax!r}", syntax.line, construct)
 
-    def _builtin(self, syntax: BuiltinType, ctx: _Ctx, construct: str, name: str) -> Type:
+    def _builtin(self, syntax: syn.BuiltinType, ctx: _Ctx, construct: str, name: str) -> Type:
         text = syntax.name
         module = ctx.module.name
         if text in STRING_TYPES:
@@ -342,7 +327,7 @@ class Resolver:
             self._enumeration(body, syntax, ctx, construct)
         return Type(body, (Tag(TagClass.UNIVERSAL, UNIVERSAL_TAGS[kind]),), Constraints(), text)
 
-    def _enumeration(self, body: Body, syntax: BuiltinType, ctx: _Ctx, construct: str) -> None:
+    def _enumeration(self, body: Body, syntax: syn.BuiltinType, ctx: _Ctx, construct: str) -> None:
         """Number ENUMERATED items, automatic numbers included (X.680 20.3, 20.4)."""
         used = {
             self._eval_int(nn.value, ctx, construct) for nn in syntax.named if nn.value is not None
@@ -373,7 +358,7 @@ class Resolver:
         body.enum_root = tuple(root)
         body.extensible = syntax.extensible or ctx.module.extensibility_implied
 
-    def _tag(self, inner: Type, syntax: TaggedType, ctx: _Ctx, construct: str) -> Type:
+    def _tag(self, inner: Type, syntax: syn.TaggedType, ctx: _Ctx, construct: str) -> Type:
         number = self._eval_int(syntax.number, ctx, construct)
         if number < 0:
             raise ctx.error("a tag number cannot be negative", syntax.line, construct)
@@ -392,12 +377,12 @@ class Resolver:
         tags = (tag, *inner.tags[1:]) if mode == "IMPLICIT" and inner.tags else (tag, *inner.tags)
         return Type(inner.body, tags, inner.constraints, inner.name)
 
-    def _fill_struct(self, body: Body, syntax: StructType, ctx: _Ctx, construct: str) -> None:
+    def _fill_struct(self, body: Body, syntax: syn.StructType, ctx: _Ctx, construct: str) -> None:
         body.extensible = syntax.extensible or ctx.module.extensibility_implied
-        items: list[tuple[ComponentSyntax, Type | None]] = []
+        items: list[tuple[syn.ComponentSyntax, Type | None]] = []
         components: list[Component] = []
         for item in syntax.components:
-            if isinstance(item, ComponentsOf):
+            if isinstance(item, syn.ComponentsOf):
                 source = self._resolve(item.type, ctx, construct)
                 if source.kind not in (Kind.SEQUENCE, Kind.SET):
                     raise ctx.error("COMPONENTS OF needs a SEQUENCE or SET", item.line, construct)
@@ -414,7 +399,7 @@ class Resolver:
                                         item.extension))
         # AUTOMATIC TAGS: number the components when none of the root ones is tagged (25.3).
         if ctx.tagging == "AUTOMATIC":
-            own = [c for c in syntax.components if isinstance(c, ComponentSyntax)]
+            own = [c for c in syntax.components if isinstance(c, syn.ComponentSyntax)]
             if not any(_has_tag(c.type) for c in own if not c.extension):
                 ordered = [c for c in components if not c.extension] + [
                     c for c in components if c.extension
@@ -437,7 +422,7 @@ class Resolver:
 
     # -- constraints -----------------------------------------------------------------------
 
-    def _constrain(self, inner: Type, c: Constraint, ctx: _Ctx, construct: str) -> Type:
+    def _constrain(self, inner: Type, c: syn.Constraint, ctx: _Ctx, construct: str) -> Type:
         extra = self._constraint(c, inner, ctx, construct)
         if extra is None:
             return inner
@@ -451,17 +436,17 @@ class Resolver:
         return Type(body, inner.tags, merged, inner.name)
 
     def _constraint(
-        self, c: Constraint, base: Type, ctx: _Ctx, construct: str
+        self, c: syn.Constraint, base: Type, ctx: _Ctx, construct: str
     ) -> Constraints | _Containing | None:
         op = c.op
         if op == "ignored" or op == "except":
             return None
         if op == "extensible":
             root = c.args[0]
-            assert isinstance(root, Constraint)
+            assert isinstance(root, syn.Constraint)
             parts = [self._constraint(root, base, ctx, construct)] if root.args else []
             for add in c.args[1:]:
-                assert isinstance(add, Constraint)
+                assert isinstance(add, syn.Constraint)
                 parts.append(self._constraint(add, base, ctx, construct))
             if any(p is None or isinstance(p, _Containing) for p in parts) or not parts:
                 return None
@@ -477,12 +462,12 @@ class Resolver:
             )
         if op == "containing":
             typ = c.args[0]
-            assert isinstance(typ, TypeSyntax)
+            assert isinstance(typ, syn.TypeSyntax)
             return _Containing(self._resolve(typ, ctx, construct))
         if op == "union":
             subs = []
             for arg in c.args:
-                assert isinstance(arg, Constraint)
+                assert isinstance(arg, syn.Constraint)
                 sub = self._constraint(arg, base, ctx, construct)
                 if sub is None or isinstance(sub, _Containing):
                     return None
@@ -491,14 +476,14 @@ class Resolver:
         if op == "intersection":
             result = Constraints()
             for arg in c.args:
-                assert isinstance(arg, Constraint)
+                assert isinstance(arg, syn.Constraint)
                 sub = self._constraint(arg, base, ctx, construct)
                 if isinstance(sub, Constraints):
                     result = _intersect(result, sub)
             return result
         if op == "size":
             inner = c.args[0]
-            assert isinstance(inner, Constraint)
+            assert isinstance(inner, syn.Constraint)
             ranges = self._ranges(inner, ctx, construct)
             if ranges is None:
                 return None
@@ -506,12 +491,12 @@ class Resolver:
             return Constraints(size=ranges, size_extensible=ext)
         if op == "from":
             inner = c.args[0]
-            assert isinstance(inner, Constraint)
+            assert isinstance(inner, syn.Constraint)
             alphabet = self._alphabet(inner, ctx, construct)
             return None if alphabet is None else Constraints(alphabet=alphabet)
         if op == "type":
             typ = c.args[0]
-            assert isinstance(typ, TypeSyntax)
+            assert isinstance(typ, syn.TypeSyntax)
             return self._resolve(typ, ctx, construct).constraints
         if op in ("range", "single"):
             if base.kind is not Kind.INTEGER:
@@ -520,11 +505,11 @@ class Resolver:
             return None if ranges is None else Constraints(value=ranges)
         raise ctx.error(f"unsupported constraint {op}", c.line, construct)
 
-    def _ranges(self, c: Constraint, ctx: _Ctx, construct: str) -> tuple[Range, ...] | None:
+    def _ranges(self, c: syn.Constraint, ctx: _Ctx, construct: str) -> tuple[Range, ...] | None:
         """Integer ranges of a value or size constraint; None when not reducible."""
         if c.op == "single":
             v = c.args[0]
-            assert isinstance(v, ValueSyntax)
+            assert isinstance(v, syn.ValueSyntax)
             n = self._eval_int(v, ctx, construct)
             return (Range(n, n),)
         if c.op == "range":
@@ -536,40 +521,23 @@ class Resolver:
             if hi_open and hi_v is not None:
                 hi_v -= 1
             return (Range(lo_v, hi_v),)
-        if c.op == "union":
+        if c.op in ("union", "extensible"):
             out: list[Range] = []
-            for arg in c.args:
-                assert isinstance(arg, Constraint)
+            for arg in _operands(c, skip_markers=c.op == "extensible"):
                 r = self._ranges(arg, ctx, construct)
                 if r is None:
                     return None
                 out.extend(r)
-            return tuple(out)
-        if c.op == "extensible":
-            out = []
-            for arg in c.args:
-                assert isinstance(arg, Constraint)
-                if not arg.args and arg.op == "union":
-                    continue
-                r = self._ranges(arg, ctx, construct)
-                if r is None:
-                    return None
-                out.extend(r)
-            return tuple(out) if out else None
+            return tuple(out) if out or c.op == "union" else None
         if c.op == "intersection":
-            result: tuple[Range, ...] | None = None
-            for arg in c.args:
-                assert isinstance(arg, Constraint)
-                r = self._ranges(arg, ctx, construct)
-                if r is not None:
-                    result = r if result is None else _intersect_ranges(result, r)
-            return result
+            ranges = (self._ranges(arg, ctx, construct) for arg in _operands(c))
+            return _intersection(ranges, _intersect_ranges)
         return None
 
-    def _alphabet(self, c: Constraint, ctx: _Ctx, construct: str) -> frozenset[str] | None:
+    def _alphabet(self, c: syn.Constraint, ctx: _Ctx, construct: str) -> frozenset[str] | None:
         if c.op == "single":
             v = c.args[0]
-            assert isinstance(v, ValueSyntax)
+            assert isinstance(v, syn.ValueSyntax)
             return frozenset(self._eval_cstring(v, ctx, construct))
         if c.op == "range":
             lo, hi, _, _ = c.args
@@ -580,35 +548,27 @@ class Resolver:
             return frozenset(chr(i) for i in range(ord(a), ord(b) + 1))
         if c.op in ("union", "extensible"):
             chars: set[str] = set()
-            for arg in c.args:
-                assert isinstance(arg, Constraint)
-                if not arg.args and arg.op == "union":
-                    continue
+            for arg in _operands(c, skip_markers=True):
                 sub = self._alphabet(arg, ctx, construct)
                 if sub is None:
                     return None
                 chars |= sub
             return frozenset(chars)
         if c.op == "intersection":
-            result: frozenset[str] | None = None
-            for arg in c.args:
-                assert isinstance(arg, Constraint)
-                sub = self._alphabet(arg, ctx, construct)
-                if sub is not None:
-                    result = sub if result is None else result & sub
-            return result
+            alphabets = (self._alphabet(arg, ctx, construct) for arg in _operands(c))
+            return _intersection(alphabets, frozenset.intersection)
         return None
 
     # -- values ---------------------------------------------------------------------------
 
-    def value(self, m: ModuleSyntax, name: str) -> object:
+    def value(self, m: syn.ModuleSyntax, name: str) -> object:
         """The value of the value assignment ``name`` in module ``m`` (evaluated once)."""
         key = (m.name, name)
         if key in self._values:
             return self._values[key]
         a = m.assignments[name]
         construct = f"value {m.name}.{name}"
-        if not isinstance(a, ValueAssignment):
+        if not isinstance(a, syn.ValueAssignment):
             raise CompileError(f"{name} is not a value", m.filename, a.line, construct)
         if key in self._values_in_progress:
             raise CompileError(f"{name} is defined in terms of itself", m.filename, a.line,
@@ -634,11 +594,11 @@ class Resolver:
         module = tokens[0] if len(tokens) == 3 else None
         name = tokens[-1]
         m, a = self._lookup(ctx, module, name, line, construct)
-        if not isinstance(a, ValueAssignment):
+        if not isinstance(a, syn.ValueAssignment):
             raise ctx.error(f"{name} is not a value", line, construct)
         return self.value(m, name)
 
-    def eval_value(self, v: ValueSyntax, typ: Type, ctx: _Ctx, construct: str) -> object:
+    def eval_value(self, v: syn.ValueSyntax, typ: Type, ctx: _Ctx, construct: str) -> object:
         """Interpret a value as written, for the governing type (X.680 clause 17)."""
         kind = typ.kind
         toks = v.tokens
@@ -706,28 +666,28 @@ class Resolver:
             alt = next((c for c in typ.body.components if c.name == texts[0]), None)
             if alt is None:
                 raise ctx.error(f"{texts[0]} is not an alternative", line, construct)
-            return (alt.name, self.eval_value(ValueSyntax(toks[2:]), alt.type, ctx, construct))
+            return (alt.name, self.eval_value(syn.ValueSyntax(toks[2:]), alt.type, ctx, construct))
         if kind in (Kind.SEQUENCE, Kind.SET) and texts[0] == "{":
             result: dict[str, object] = {}
             for part in _split_commas(toks[1:-1]):
                 comp = next((c for c in typ.body.components if c.name == part[0].text), None)
                 if comp is None or len(part) < 2:
                     raise ctx.error(f"{part[0].text} is not a component", line, construct)
-                result[comp.name] = self.eval_value(ValueSyntax(part[1:]), comp.type, ctx,
+                result[comp.name] = self.eval_value(syn.ValueSyntax(part[1:]), comp.type, ctx,
                                                     construct)
             return result
         if kind in (Kind.SEQUENCE_OF, Kind.SET_OF) and texts[0] == "{":
             element = typ.body.element
             assert element is not None
             return [
-                self.eval_value(ValueSyntax(part), element, ctx, construct)
+                self.eval_value(syn.ValueSyntax(part), element, ctx, construct)
                 for part in _split_commas(toks[1:-1])
             ]
         if len(toks) in (1, 3) and toks[-1].kind == "id" and toks[-1].text[0].islower():
             return self._value_ref(texts, ctx, line, construct)
         raise ctx.error(f"cannot interpret the value {v.text()} as {kind.value}", line, construct)
 
-    def _eval_int(self, v: ValueSyntax, ctx: _Ctx, construct: str) -> int:
+    def _eval_int(self, v: syn.ValueSyntax, ctx: _Ctx, construct: str) -> int:
         toks = v.tokens
         if len(toks) == 1 and toks[0].kind == "num":
             return int(toks[0].text)
@@ -739,7 +699,7 @@ class Resolver:
                 return value
         raise ctx.error(f"expected an integer, found {v.text()}", v.line, construct)
 
-    def _eval_cstring(self, v: ValueSyntax, ctx: _Ctx, construct: str) -> str:
+    def _eval_cstring(self, v: syn.ValueSyntax, ctx: _Ctx, construct: str) -> str:
         toks = v.tokens
         if len(toks) == 1 and toks[0].kind == "cstr":
             return toks[0].text[1:-1].replace('""', '"')
@@ -748,7 +708,7 @@ class Resolver:
             raise ctx.error(f"expected a character string, found {v.text()}", v.line, construct)
         return value
 
-    def _eval_oid(self, v: ValueSyntax, ctx: _Ctx, relative: bool) -> str:
+    def _eval_oid(self, v: syn.ValueSyntax, ctx: _Ctx, relative: bool) -> str:
         """Arcs of ``{ ... }`` for OBJECT IDENTIFIER or RELATIVE-OID (X.680 32.3, 33.3)."""
         toks = v.tokens
         construct = "OBJECT IDENTIFIER value" if not relative else "RELATIVE-OID value"
@@ -769,7 +729,7 @@ class Resolver:
                 if num.kind == "num":
                     arcs.append(int(num.text))
                 else:
-                    arcs.append(self._eval_int(ValueSyntax([num]), ctx, construct))
+                    arcs.append(self._eval_int(syn.ValueSyntax([num]), ctx, construct))
                 i += 4
             elif t.kind == "id":
                 if not arcs and t.text in _TOP_ARCS and not relative:
@@ -796,8 +756,8 @@ class _Containing:
     type: Type
 
 
-def _vs(x: object) -> ValueSyntax:
-    assert isinstance(x, ValueSyntax)
+def _vs(x: object) -> syn.ValueSyntax:
+    assert isinstance(x, syn.ValueSyntax)
     return x
 
 
@@ -813,10 +773,10 @@ def _bits_of(text: str) -> tuple[bytes, int]:
     return int(padded, 2).to_bytes(len(padded) // 8, "big") if padded else b"", nbits
 
 
-def _has_tag(syntax: TypeSyntax) -> bool:
-    while isinstance(syntax, ConstrainedType):
+def _has_tag(syntax: syn.TypeSyntax) -> bool:
+    while isinstance(syntax, syn.ConstrainedType):
         syntax = syntax.inner
-    return isinstance(syntax, TaggedType)
+    return isinstance(syntax, syn.TaggedType)
 
 
 def _apply_automatic(t: Type, number: int) -> Type:
@@ -834,31 +794,35 @@ def _check_distinct_tags(body: Body, ctx: _Ctx, line: int, construct: str) -> No
     if body.kind in (Kind.CHOICE, Kind.SET):
         seen: dict[Tag, str] = {}
         for c in body.components:
-            for tag in first_tags(c.type):
-                if tag is None:
-                    continue
-                if tag in seen:
-                    raise ctx.error(
-                        f"{c.name} and {seen[tag]} have the same tag {tag}", line, construct
-                    )
-                seen[tag] = c.name
+            if (tag := _record_tags(seen, c)) is not None:
+                raise ctx.error(
+                    f"{c.name} and {seen[tag]} have the same tag {tag}", line, construct
+                )
     elif body.kind is Kind.SEQUENCE:
         # Each run of OPTIONAL/DEFAULT members and the member after it (X.680 25.5).
         run: dict[Tag, str] = {}
         for c in body.components:
-            for tag in first_tags(c.type):
-                if tag is None:
-                    continue
-                if tag in run:
-                    raise ctx.error(
-                        f"{c.name} and {run[tag]} have the same tag {tag}, and {run[tag]} is "
-                        "OPTIONAL or DEFAULT: a decoder could not tell them apart (X.680 25.5)",
-                        line,
-                        construct,
-                    )
-                run[tag] = c.name
+            if (tag := _record_tags(run, c)) is not None:
+                raise ctx.error(
+                    f"{c.name} and {run[tag]} have the same tag {tag}, and {run[tag]} is "
+                    "OPTIONAL or DEFAULT: a decoder could not tell them apart (X.680 25.5)",
+                    line,
+                    construct,
+                )
             if not (c.optional or c.has_default):
                 run = {}
+
+
+def _record_tags(seen: dict[Tag, str], c: Component) -> Tag | None:
+    """Record the first tags of member ``c`` (X.680 clause 8.6) in ``seen``, member name by
+    tag; return the first of them that another member had already, if any."""
+    for tag in first_tags(c.type):
+        if tag is None:
+            continue
+        if tag in seen:
+            return tag
+        seen[tag] = c.name
+    return None
 
 
 def _union(parts: list[Constraints]) -> Constraints | None:
@@ -875,6 +839,26 @@ def _union(parts: list[Constraints]) -> Constraints | None:
             chars |= p.alphabet or frozenset()
         return Constraints(alphabet=frozenset(chars))
     return None
+
+
+def _operands(c: syn.Constraint, *, skip_markers: bool = False) -> Iterator[syn.Constraint]:
+    """The operands of a set operation (X.680 clause 46); with ``skip_markers``, without the
+    empty unions that stand for an extension marker ``...``."""
+    for arg in c.args:
+        assert isinstance(arg, syn.Constraint)
+        if skip_markers and not arg.args and arg.op == "union":
+            continue
+        yield arg
+
+
+def _intersection(values: Iterable[_T | None], meet: Callable[[_T, _T], _T]) -> _T | None:
+    """The meet of the values that are known (X.680 46.3); an unknown one (None) does not
+    narrow the result, and nothing known gives None."""
+    result: _T | None = None
+    for v in values:
+        if v is not None:
+            result = v if result is None else meet(result, v)
+    return result
 
 
 def _intersect_ranges(a: tuple[Range, ...], b: tuple[Range, ...]) -> tuple[Range, ...]:
