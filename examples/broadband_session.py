@@ -22,8 +22,7 @@ from lawful_intercept.correlation import (
     SessionIdentity,
 )
 from lawful_intercept.files import read_ber, read_pcap, write_ber, write_pcap
-from lawful_intercept.records import IPAccessRecords, PSPDUBuilder
-from lawful_intercept.records.segments import Reassembler
+from lawful_intercept.records import IPAccessRecords, PSPDUBuilder, Reassembler
 
 
 def main(out: Path) -> None:

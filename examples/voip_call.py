@@ -13,13 +13,13 @@ from pathlib import Path
 
 import lawful_intercept
 from lawful_intercept.correlation import (
-    BillingCorrelationId,
     NetworkIdentifier,
     SequenceCounters,
     SessionIdentity,
 )
 from lawful_intercept.files import read_ber, read_pcap, write_ber, write_pcap
 from lawful_intercept.records import (
+    BillingCorrelationId,
     IPMMRecords,
     PacketCableRecords,
     PSPDUBuilder,

@@ -36,23 +36,35 @@ from typing import Final, Literal, get_args
 
 from ._inet import internet_checksum
 from .asn1c import Specification
+from .catalog import (
+    CC_APDU,
+    CDC_PDU,
+    IAS_CC_APDU,
+    IAS_PROTOCOL,
+    LAES_PROTOCOL,
+    PS_PDU,
+    TOP_LEVEL_TYPES,
+)
 from .correlation import (
-    BillingCorrelationId,
     CINAllocator,
     Clock,
-    ContentIdentifier,
     NetworkIdentifier,
     SequenceCounters,
     SessionIdentity,
+)
+from .records import (
+    BillingCorrelationId,
+    ContentIdentifier,
+    HI1Operations,
+    IASRecords,
+    IPAccessRecords,
+    IPMMRecords,
+    LAESRecords,
+    PacketCableRecords,
+    PSPDUBuilder,
     atis_call_identity,
     atis_correlation_id,
 )
-from .records.atis import CC_APDU, IAS_CC_APDU, IAS_PROTOCOL, LAES_PROTOCOL, IASRecords, LAESRecords
-from .records.hi1 import HI1Operations
-from .records.ip_access import IPAccessRecords
-from .records.ipmm import IPMMRecords
-from .records.packetcable import CDC_PDU, PacketCableRecords
-from .records.ps import PSPDUBuilder
 
 __all__ = [
     "CCC_PACKET",
@@ -81,18 +93,10 @@ PDUKind = Literal["HI1", "IRI", "CC"]
 FORMATS: Final[tuple[str, ...]] = get_args(Format)
 """The format names :func:`scenario` accepts."""
 
-PS_PDU: Final = "PS-PDU"
-"""The ASN.1 type of every ETSI TS 102 232-1 PDU."""
-
 CCC_PACKET: Final = "ccc-packet"
 """The :attr:`ScenarioPDU.pdu_type` of a PacketCable CCC packet: not BER but a binary header
 and an IP datagram (read it with :func:`lawful_intercept.records.parse_ccc_packet`). ASN.1 type
 names start with a capital letter, so this never names a type."""
-
-TOP_LEVEL_TYPES: Final[tuple[str, ...]] = (
-    PS_PDU, CDC_PDU, LAES_PROTOCOL, CC_APDU, IAS_PROTOCOL, IAS_CC_APDU,
-)
-"""Every ASN.1 type a scenario's BER PDUs are encoded as, in the bundled specification."""
 
 _TYPES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
     "etsi": {"HI2": (PS_PDU,), "HI3": (PS_PDU,)},

@@ -21,8 +21,7 @@ from lawful_intercept.cli import generate as generate_command
 from lawful_intercept.cli import main
 from lawful_intercept.correlation import Clock
 from lawful_intercept.files import read_ber, read_pcap, to_json, write_pcapng
-from lawful_intercept.records.atis import CC_APDU, IAS_CC_APDU
-from lawful_intercept.records.packetcable import parse_ccc_packet
+from lawful_intercept.records import CC_APDU, IAS_CC_APDU, parse_ccc_packet
 from lawful_intercept.scenarios import FORMATS, Format, scenario
 
 SPEC = lawful_intercept.bundled()

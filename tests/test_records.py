@@ -200,7 +200,7 @@ def test_older_ps_pdu_version() -> None:
 @settings(max_examples=40, deadline=None)
 @given(size=st.integers(0, 5000), max_segment=st.integers(1, 1500))
 def test_segmentation_and_reassembly(size: int, max_segment: int) -> None:
-    from lawful_intercept.records.segments import Reassembler
+    from lawful_intercept.records import Reassembler
 
     spec = lawful_intercept.bundled()
     counters = SequenceCounters()
@@ -242,7 +242,7 @@ def test_segmentation_rejects_bad_input_without_numbering() -> None:
 
 def test_reassembler_rejects_broken_runs() -> None:
     from lawful_intercept import DecodeError
-    from lawful_intercept.records.segments import Reassembler
+    from lawful_intercept.records import Reassembler
 
     spec = lawful_intercept.bundled()
     builder = PSPDUBuilder(_identity(), clock=Clock(lambda: T0))

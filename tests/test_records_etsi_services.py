@@ -23,10 +23,15 @@ from lawful_intercept.correlation import (
     SessionIdentity,
     micro_second_timestamp,
 )
-from lawful_intercept.records import PSPDUBuilder
-from lawful_intercept.records.email import EmailRecords
-from lawful_intercept.records.ipmm import AUTO, STREAM_ID_MAX, IPMMRecords, stream_identifier
-from lawful_intercept.records.pstn import PstnIsdnRecords
+from lawful_intercept.records import (
+    AUTO,
+    STREAM_ID_MAX,
+    EmailRecords,
+    IPMMRecords,
+    PSPDUBuilder,
+    PstnIsdnRecords,
+    stream_identifier,
+)
 from lawful_intercept.stream import iter_pdus
 
 T0 = 1_764_504_000_123_456_000  # 2025-11-30T12:00:00.123456Z in nanoseconds

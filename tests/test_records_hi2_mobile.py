@@ -17,33 +17,28 @@ from hypothesis import strategies as st
 import lawful_intercept
 from lawful_intercept import EncodeError
 from lawful_intercept.correlation import Clock, NetworkIdentifier, SequenceCounters, SessionIdentity
-from lawful_intercept.records import PSPDUBuilder
-from lawful_intercept.records.hi1 import HI1Operations, threegpp_hi1_pdu
-from lawful_intercept.records.hi2 import (
+from lawful_intercept.records import (
+    DEFAULT_IRI_TYPES,
+    HI1Operations,
     HI2Records,
+    MobileRecords,
+    PSPDUBuilder,
     call_content_link,
     communication_identifier,
-    imei_octets,
-    imsi_octets,
-    location,
-    msisdn_octets,
-    network_identifier,
-    party_information,
-    tbcd,
-    tbcd_digits,
-    time_stamp,
-)
-from lawful_intercept.records.ip_access import ip_address
-from lawful_intercept.records.mobile import (
-    DEFAULT_IRI_TYPES,
-    MobileRecords,
     deregistration,
     eutra_location,
     fteid,
     gpsi,
     guti,
+    imei_octets,
+    imsi_octets,
+    ip_address,
+    location,
     location_update,
+    msisdn_octets,
+    network_identifier,
     nr_location,
+    party_information,
     pdu_session_establishment,
     pdu_session_modification,
     pdu_session_release,
@@ -52,6 +47,10 @@ from lawful_intercept.records.mobile import (
     snssai,
     supi,
     target_identifier,
+    tbcd,
+    tbcd_digits,
+    threegpp_hi1_pdu,
+    time_stamp,
 )
 from lawful_intercept.testing import values
 

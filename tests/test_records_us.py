@@ -17,18 +17,13 @@ from hypothesis import strategies as st
 import lawful_intercept
 from lawful_intercept import DecodeError, EncodeError
 from lawful_intercept.correlation import (
-    BillingCorrelationId,
     Clock,
-    atis_call_identity,
-    atis_correlation_id,
-    ccc_id_text,
-    pc_call_id,
-    pc_call_id_from_bcid,
-    pc_ccc_id,
 )
-from lawful_intercept.records.atis import (
+from lawful_intercept.records import (
     CC_APDU,
     CC_DELIVERY_HEADER_OID,
+    CCC_LAYOUTS,
+    CDC_PDU,
     IAS_CC_APDU,
     IAS_CMCC_OID,
     IAS_OID,
@@ -36,24 +31,27 @@ from lawful_intercept.records.atis import (
     IAS_PROTOCOL,
     LAES_OID,
     LAES_PROTOCOL,
+    BillingCorrelationId,
+    CCCPacket,
     ContentSequenceNumbers,
     IASRecords,
     LAESRecords,
+    NtpTimestamp,
+    PacketCableRecords,
+    atis_call_identity,
+    atis_correlation_id,
+    ccc_id_text,
+    ccc_packet,
+    conference_party,
     ias_ip_address,
     ias_value,
     media_information,
-    party_identity,
-)
-from lawful_intercept.records.packetcable import (
-    CCC_LAYOUTS,
-    CDC_PDU,
-    CCCPacket,
-    NtpTimestamp,
-    PacketCableRecords,
-    ccc_packet,
-    conference_party,
     parse_ccc_packet,
     party_id,
+    party_identity,
+    pc_call_id,
+    pc_call_id_from_bcid,
+    pc_ccc_id,
 )
 from lawful_intercept.stream import PDUReader
 from lawful_intercept.testing import strategy_for

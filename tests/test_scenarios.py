@@ -13,8 +13,14 @@ from hypothesis import strategies as st
 
 import lawful_intercept
 from lawful_intercept.correlation import Clock
-from lawful_intercept.records.atis import CC_APDU, IAS_CC_APDU, IAS_PROTOCOL, LAES_PROTOCOL
-from lawful_intercept.records.packetcable import CDC_PDU, parse_ccc_packet
+from lawful_intercept.records import (
+    CC_APDU,
+    CDC_PDU,
+    IAS_CC_APDU,
+    IAS_PROTOCOL,
+    LAES_PROTOCOL,
+    parse_ccc_packet,
+)
 from lawful_intercept.scenarios import (
     CCC_PACKET,
     FORMATS,

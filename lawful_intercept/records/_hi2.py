@@ -12,7 +12,7 @@ location, the call content link characteristics.
 These records carry no sequence number: TS 101 671 HI2 numbers nothing, so a bad input only
 raises :class:`~lawful_intercept.EncodeError` (naming the field). To send the same records in
 a PS-PDU (TS 102 232-1 ``eTSI671IRI``), pass :meth:`HI2Records.ps_contents` of a record to
-:meth:`PSPDUBuilder.iri <lawful_intercept.records.ps.PSPDUBuilder.iri>`.
+:meth:`PSPDUBuilder.iri <lawful_intercept.records.PSPDUBuilder.iri>`.
 
 The HI2Operations CommunicationIdentifier is not the PS-PDU one: its operator-Identifier has
 1..5 octets (not 1..16), its network element identifier is a CHOICE of formats and its CIN an
@@ -29,9 +29,10 @@ from datetime import datetime
 from typing import Any, Literal
 
 from ..asn1c import Specification
+from ..catalog import default_specification
 from ..correlation import LIID, Clock, generalized_time
 from ..errors import EncodeError
-from .ip_access import ip_address
+from ._ip_access import ip_address
 
 __all__ = [
     "HI2Records",
@@ -64,11 +65,6 @@ _RECORD_TYPES = ("iRI-Begin-record", "iRI-Continue-record", "iRI-End-record",
 _TBCD = {**{str(d): d for d in range(10)}, "*": 10, "#": 11, "a": 12, "b": 13, "c": 14}
 _TBCD_BACK = {v: k for k, v in _TBCD.items()}
 
-
-def _default_spec() -> Specification:
-    from ..registry import bundled
-
-    return bundled()
 
 
 def _octets(value: object, path: str, what: str, low: int, high: int, rule: str) -> bytes:
@@ -452,7 +448,7 @@ class HI2Records:
         if time_stamps not in ("localTime", "utcTime"):
             raise EncodeError("time_stamps must be 'localTime' or 'utcTime' (TS 101 671 "
                               "TimeStamp)", "timeStamp")
-        self.spec = spec if spec is not None else _default_spec()
+        self.spec = spec if spec is not None else default_specification()
         self.liid = LIID(liid)
         self._operator = operator_identifier
         self._element = network_element
@@ -604,6 +600,6 @@ class HI2Records:
     def ps_contents(record: IRIContentValue) -> tuple[str, Any]:
         """The TS 102 232-1 IRIContents value carrying ``record`` (``eTSI671IRI``
         ``iRIsContent``), for :meth:`PSPDUBuilder.iri
-        <lawful_intercept.records.ps.PSPDUBuilder.iri>`."""
+        <lawful_intercept.records.PSPDUBuilder.iri>`."""
         return ("eTSI671IRI", ("iRIsContent", ("iRIContent", record)))
 

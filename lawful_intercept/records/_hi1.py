@@ -10,7 +10,7 @@ CommunicationIdentifier and TimeStamp (see :mod:`.hi2`).
 
 :class:`HI1Operations` builds checked operation values. In a TS 102 232-1 PS-PDU they are the
 Payload alternatives ``hI1-Operation [3]`` (pass the value to
-:meth:`PSPDUBuilder.hi1 <lawful_intercept.records.ps.PSPDUBuilder.hi1>`) and
+:meth:`PSPDUBuilder.hi1 <lawful_intercept.records.PSPDUBuilder.hi1>`) and
 ``threeGPP-HI1-Operation [5]`` (:func:`threegpp_hi1_pdu`, until the builder has a method of
 its own for it). Either is numbered with the IRI of the builder's communication (TS 102 232-1
 6.6; CIN 0 without one), and its number is taken only once the PDU is known to encode.
@@ -23,10 +23,11 @@ from datetime import datetime
 from typing import Any
 
 from ..asn1c import Specification
+from ..catalog import default_specification
 from ..correlation import LIID, Clock, country_code
 from ..errors import EncodeError
-from .hi2 import HI2TimeStamps, time_stamp
-from .ps import PSPDUBuilder
+from ._hi2 import HI2TimeStamps, time_stamp
+from ._ps import PSPDUBuilder
 
 __all__ = ["HI1Operations", "Operation", "threegpp_hi1_pdu"]
 
@@ -36,11 +37,6 @@ Operation = tuple[str, dict[str, Any]]
 _HI1 = "HI1-Operation"
 _THREEGPP_HI1 = "ThreeGPP-HI1-Operation"
 
-
-def _default_spec() -> Specification:
-    from ..registry import bundled
-
-    return bundled()
 
 
 def _octets(value: str | bytes, path: str, high: int = 256) -> bytes:
@@ -74,7 +70,7 @@ class HI1Operations:
         spec: Specification | None = None,
         domain_id: bool = True,
     ) -> None:
-        self.spec = spec if spec is not None else _default_spec()
+        self.spec = spec if spec is not None else default_specification()
         self.liid = LIID(liid)
         self.communication_identifier = (None if communication_identifier is None
                                          else dict(communication_identifier))
@@ -369,6 +365,6 @@ def threegpp_hi1_pdu(builder: PSPDUBuilder, operation: Operation, *,
                      time: int | datetime | None = None) -> bytes:
     """A PS-PDU with Payload ``threeGPP-HI1-Operation [5]`` (TS 102 232-1 6.6 with TS 33.108
     ThreeGPP-HI1NotificationOperations): the same as :meth:`PSPDUBuilder.threegpp_hi1
-    <lawful_intercept.records.ps.PSPDUBuilder.threegpp_hi1>`, numbered with the IRI of the
+    <lawful_intercept.records.PSPDUBuilder.threegpp_hi1>`, numbered with the IRI of the
     identity's CIN (0 without one); the operation is checked before a number is taken."""
     return builder.threegpp_hi1(operation, time=time)

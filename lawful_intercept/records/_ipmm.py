@@ -1,7 +1,7 @@
 """IP multimedia records: ETSI TS 102 232-5 IPMMIRI and IPMMCC in PS-PDUs.
 
 :class:`IPMMRecords` adds the payloads of the IP multimedia service (VoIP, SIP or H.323) to a
-:class:`~lawful_intercept.records.ps.PSPDUBuilder`: each intercepted signalling message as an
+:class:`~lawful_intercept.records.PSPDUBuilder`: each intercepted signalling message as an
 IPMMIRI (TS 102 232-5 clause 5, ASN.1 ``IPMMIRI``: the SIP message with its source and
 destination addresses in ``sIPMessage``) and the media as IPMMCC (TS 102 232-5 clause 6,
 ASN.1 ``IPMMCC``: one frame in ``mMCCContents`` with its ``frameType``, ``streamIdentifier``
@@ -17,14 +17,23 @@ leaves the CC numbering gapless.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from ..asn1c import Hole, Specification
-from ..errors import EncodeError, Error
-from .ip_access import ip_address
-from .ps import _IRI_TYPES, _PAYLOAD_DIRECTIONS, PSPDUBuilder
+from ..asn1c import Hole
+from ..errors import EncodeError
+from ._ps import PSPDUBuilder
+from ._values import (
+    DIRECTIONS,
+    address,
+    check_name,
+    enum_names,
+    header_lines,
+    iri_pdu,
+    object_identifiers,
+    octets,
+)
 
 __all__ = ["AUTO", "STREAM_ID_MAX", "Address", "IPMMRecords", "stream_identifier"]
 
@@ -38,7 +47,6 @@ STREAM_ID_MAX = 0xFFFFFFFF
 
 _PROTOCOL_OF_FRAME = {"rtpFrame": "rTP", "artificialRtpFrame": "rTP", "msrpFrame": "mSRP",
                       "udptlFrame": "uDPTL"}
-_IP_ADDRESS_TYPES = (str, ipaddress.IPv4Address, ipaddress.IPv6Address)
 
 Address = str | ipaddress.IPv4Address | ipaddress.IPv6Address | dict[str, Any]
 """An IP address as text, an ``ipaddress`` object, or a complete ``IPAddress`` value
@@ -85,15 +93,11 @@ class IPMMRecords:
     def __init__(self, builder: PSPDUBuilder) -> None:
         self.builder = builder
         spec = builder.spec
-        try:
-            self.iri_obj_id = _str(spec.values["iPMMIRIObjId"])
-            self.cc_obj_id = _str(spec.values["iPMMCCObjId"])
-        except KeyError as exc:
-            raise EncodeError(f"the specification has no IPMultimediaPDU value {exc}",
-                              "spec") from None
-        self.frame_types: tuple[str, ...] = _enum_names(spec, "IPMultimediaPDU.FrameType")
+        self.iri_obj_id, self.cc_obj_id = object_identifiers(
+            spec, "iPMMIRIObjId", "iPMMCCObjId", "IPMultimediaPDU")
+        self.frame_types: tuple[str, ...] = enum_names(spec, "IPMultimediaPDU.FrameType")
         """The IPMMCC ``frameType`` items of the specification (TS 102 232-5 FrameType)."""
-        self.protocols: tuple[str, ...] = _enum_names(spec, "IPMultimediaPDU.MMCCprotocol")
+        self.protocols: tuple[str, ...] = enum_names(spec, "IPMultimediaPDU.MMCCprotocol")
         """The ``mMCCprotocol`` items of the specification (TS 102 232-5 MMCCprotocol)."""
         self._cc: dict[tuple[Any, ...], Callable[..., bytes]] = {}
 
@@ -123,7 +127,7 @@ class IPMMRecords:
         ``target_location`` is a TS 102 232-1 ``Location`` value; ``additional_signalling``
         SIP header lines (``AdditionalSignalling.sipHeaderLine``).
         """
-        content = _octets(message, "sIPContent", text=True)
+        content = octets(message, "sIPContent", text=True)
         if not content:
             raise EncodeError("the SIP message is empty (TS 102 232-5 SIPMessage.sIPContent)",
                               "sIPContent")
@@ -131,8 +135,8 @@ class IPMMRecords:
             raise EncodeError(f"iri_only must be a bool, got {type(iri_only).__name__}",
                               "iRIOnlySIPMessage")
         sip = {
-            "iPSourceAddress": _address(source, "iPSourceAddress"),
-            "iPDestinationAddress": _address(destination, "iPDestinationAddress"),
+            "iPSourceAddress": address(source, "iPSourceAddress"),
+            "iPDestinationAddress": address(destination, "iPDestinationAddress"),
             "sIPContent": content,
         }
         return self.iri(
@@ -162,8 +166,8 @@ class IPMMRecords:
         if target_location is not None:
             value["targetLocation"] = target_location
         if additional_signalling is not None:
-            value["additionalSignalling"] = _header_lines(additional_signalling)
-        return _iri_pdu(self.builder, ("iPMMIRI", value), iri_type=iri_type,
+            value["additionalSignalling"] = header_lines(additional_signalling)
+        return iri_pdu(self.builder, ("iPMMIRI", value), iri_type=iri_type,
                         direction=direction, time=time)
 
     # -- CC -------------------------------------------------------------------------------
@@ -201,11 +205,11 @@ class IPMMRecords:
 
     def _cc_encoder(self, direction: object, frame_type: object,
                     stream_id: int | bytes | None, protocol: object) -> Callable[..., bytes]:
-        _check_name(direction, _DIRECTIONS, "payloadDirection",
+        check_name(direction, DIRECTIONS, "payloadDirection",
                     "TS 102 232-1 PayloadDirection")
         value: dict[str, Any] = {"iPMMCCObjId": self.cc_obj_id, "mMCCContents": Hole("content")}
         if frame_type is not None:
-            value["frameType"] = _check_name(frame_type, self.frame_types, "frameType",
+            value["frameType"] = check_name(frame_type, self.frame_types, "frameType",
                                              "TS 102 232-5 FrameType")
         if stream_id is not None:
             value["streamIdentifier"] = stream_identifier(stream_id)
@@ -214,7 +218,7 @@ class IPMMRecords:
             if implied in self.protocols:
                 value["mMCCprotocol"] = implied
         elif protocol is not None:
-            value["mMCCprotocol"] = _check_name(protocol, self.protocols, "mMCCprotocol",
+            value["mMCCprotocol"] = check_name(protocol, self.protocols, "mMCCprotocol",
                                                 "TS 102 232-5 MMCCprotocol")
         payload = ("cCPayloadSequence",
                    [{"payloadDirection": direction, "cCContents": ("iPMMCC", value)}])
@@ -226,100 +230,3 @@ class IPMMRecords:
         )
         self._cc[(direction, frame_type, stream_id, protocol)] = emit
         return emit
-
-
-# -- helpers shared by the service record modules (ipmm, email, pstn) -------------------------
-
-_DIRECTIONS = tuple(sorted(_PAYLOAD_DIRECTIONS))
-_IRI_TYPE_NAMES = tuple(sorted(_IRI_TYPES))
-
-
-def _iri_pdu(builder: PSPDUBuilder, contents: tuple[str, Any], *, iri_type: object,
-             direction: object = None, time: int | datetime | None) -> bytes:
-    """An IRI PS-PDU, with the IRIPayload ``payloadDirection`` when ``direction`` is given
-    (TS 102 232-1 IRIPayload)."""
-    checked = (None if iri_type is None
-               else _check_name(iri_type, _IRI_TYPE_NAMES, "iRIType", "TS 102 232-1 5.2.10"))
-    if direction is None:
-        return builder.iri(contents, iri_type=checked, time=time)
-    _check_name(direction, _DIRECTIONS, "payloadDirection", "TS 102 232-1 PayloadDirection")
-    return builder.iri(contents, iri_type=checked, direction=str(direction), time=time)
-
-
-def _enum_names(spec: Specification, type_name: str) -> tuple[str, ...]:
-    """The item names of an ENUMERATED type of ``spec`` (root and extension items)."""
-    try:
-        names = spec.get_type(type_name).body.named_numbers
-    except Error as exc:  # the spec is not one with the service's module
-        raise EncodeError(f"the specification has no type {type_name}: {exc}",
-                          "spec") from None
-    if not names:
-        raise EncodeError(f"{type_name} is not an ENUMERATED type of the specification", "spec")
-    return tuple(names)
-
-
-def _check_name(value: object, names: Collection[str], field: str, rule: str) -> str:
-    """``value`` if it is one of ``names``; an ``EncodeError`` naming ``field`` otherwise."""
-    if isinstance(value, str) and value in names:
-        return value
-    raise EncodeError(f"{field} must be one of {', '.join(names)}, got {value!r} ({rule})",
-                      field)
-
-
-def _octets(value: object, field: str, *, text: bool = False) -> bytes:
-    """``value`` as bytes (``bytearray``/``memoryview`` copied; a ``str`` as UTF-8 when
-    ``text``), or an ``EncodeError`` naming ``field``."""
-    if type(value) is bytes:
-        return value
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value)
-    if text and isinstance(value, str):
-        return value.encode("utf-8")
-    kinds = "bytes or str" if text else "bytes"
-    raise EncodeError(f"{field} must be {kinds}, got {type(value).__name__}", field)
-
-
-def _integer(value: object, field: str, low: int, high: int | None, rule: str) -> int:
-    """``value`` if it is an int (not a bool) in ``low..high``; an ``EncodeError`` naming
-    ``field`` otherwise."""
-    if type(value) is not int:
-        raise EncodeError(f"{field} must be an int, got {type(value).__name__} ({rule})", field)
-    if value < low or (high is not None and value > high):
-        upper = "" if high is None else str(high)
-        raise EncodeError(f"{field} must be {low}..{upper}, got {value} ({rule})", field)
-    return value
-
-
-def _address(value: object, field: str) -> dict[str, Any]:
-    """An ``IPAddress`` value (TS 102 232-1) from text, an ``ipaddress`` object, or an
-    ``IPAddress`` dict (taken as it is); errors name ``field``."""
-    if isinstance(value, dict):
-        return value
-    if not isinstance(value, _IP_ADDRESS_TYPES):
-        raise EncodeError(
-            f"{field} must be an IP address (str, ipaddress object or IPAddress value), "
-            f"got {type(value).__name__}",
-            field,
-        )
-    try:
-        return ip_address(value)
-    except EncodeError as exc:
-        exc.prepend(field)
-        raise
-
-
-def _header_lines(lines: object) -> list[tuple[str, bytes]]:
-    if isinstance(lines, (str, bytes, bytearray, memoryview)) or not isinstance(lines, Sequence):
-        raise EncodeError(
-            "additionalSignalling must be a list of SIP header lines "
-            "(TS 102 232-5 AdditionalSignalling)",
-            "additionalSignalling",
-        )
-    return [("sipHeaderLine", _octets(line, f"additionalSignalling[{i}].sipHeaderLine",
-                                      text=True))
-            for i, line in enumerate(lines)]
-
-
-def _str(value: object) -> str:
-    assert isinstance(value, str)
-    return value

@@ -9,9 +9,9 @@ Collection Function (PacketCable Electronic Surveillance, PKT-SP-ES-DCI / PKT-SP
   :class:`PacketCableRecords` builds them: ``CdcPdu ::= SEQUENCE { protocolVersion [0],
   message [1] Message }``, with the common fields ``caseId``, ``accessingElementId`` and
   ``eventTime`` of every message filled from the records object and its clock, the
-  ``callId`` from :func:`~lawful_intercept.correlation.pc_call_id` or a Billing Correlation
-  ID, and the ``cCCId`` from :func:`~lawful_intercept.correlation.pc_ccc_id` /
-  :func:`~lawful_intercept.correlation.pc_ccc_id_pair`.
+  ``callId`` from :func:`~lawful_intercept.records.pc_call_id` or a Billing Correlation
+  ID, and the ``cCCId`` from :func:`~lawful_intercept.records.pc_ccc_id` /
+  :func:`~lawful_intercept.records.pc_ccc_id_pair`.
 * **Call content (CCC)**: each intercepted IP datagram behind a small binary header, over
   UDP. :func:`ccc_packet` writes and :func:`parse_ccc_packet` reads the three header layouts
   of the PacketCable specifications (all fields big-endian):
@@ -27,7 +27,7 @@ Collection Function (PacketCable Electronic Surveillance, PKT-SP-ES-DCI / PKT-SP
   The NTP timestamp is 32 bits of seconds since 1900-01-01T00:00Z and 32 bits of fraction
   (RFC 5905 6). The CCCID is the 32-bit identifier that the CDC message ``ccopen`` announced
   as its ``cCCId`` (written there as 8 hex characters, see
-  :func:`~lawful_intercept.correlation.ccc_id_text`).
+  :func:`~lawful_intercept.records.ccc_id_text`).
 
 Every input is checked before anything is returned: a broken rule raises
 :class:`~lawful_intercept.EncodeError` whose ``path`` names the field (``caseId``,
@@ -44,21 +44,20 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Literal, NamedTuple, cast, get_args
 
 from ..asn1c import Kind, Specification
-from ..correlation import (
+from ..catalog import CDC_PDU, default_specification
+from ..correlation import Clock, generalized_time
+from ..errors import DecodeError, EncodeError, Error
+from ._packetcable_ids import (
     BillingCorrelationId,
-    Clock,
-    generalized_time,
     pc_call_id,
     pc_call_id_from_bcid,
     pc_case_id,
     pc_ccc_id,
     pc_ccc_id_pair,
 )
-from ..errors import DecodeError, EncodeError, Error
 
 __all__ = [
     "CCC_LAYOUTS",
-    "CDC_PDU",
     "NTP_UNIX_OFFSET",
     "CCCId",
     "CCCLayout",
@@ -81,13 +80,11 @@ CCCLayout = Literal["ESP-I01", "ESP-1.5", "ES-DCI-C01"]
 CCC_LAYOUTS: Final[tuple[str, ...]] = get_args(CCCLayout)
 #: Seconds from the NTP epoch (1900-01-01T00:00Z) to the Unix epoch (RFC 5905 6, figure 4).
 NTP_UNIX_OFFSET: Final = 2_208_988_800
-#: The qualified name of the CDC PDU type in the bundled specification (PCESP ``CdcPdu``).
-CDC_PDU: Final = "PCESP.CdcPdu"
 
 CallIdLike = Mapping[str, str] | BillingCorrelationId | bytes | bytearray | memoryview
-"""A PCESP ``CallId``: a value of :func:`~lawful_intercept.correlation.pc_call_id`, or the
+"""A PCESP ``CallId``: a value of :func:`~lawful_intercept.records.pc_call_id`, or the
 Billing Correlation ID it is derived from (a :class:`BillingCorrelationId` or its 24 octets,
-mapped by :func:`~lawful_intercept.correlation.pc_call_id_from_bcid`)."""
+mapped by :func:`~lawful_intercept.records.pc_call_id_from_bcid`)."""
 
 CCCId = int | tuple[int, int] | tuple[str, Any]
 """A PCESP ``CCCId``: a 32-bit CCC identifier (``combCCC``), a pair of them (transmit,
@@ -421,11 +418,6 @@ def _visible(value: object, path: str, what: str, high: int, rule: str) -> str:
     return text
 
 
-def _default_spec() -> Specification:
-    from ..registry import bundled
-
-    return bundled()
-
 
 # ---------------------------------------------------------------------------------------------
 # CDC messages
@@ -464,7 +456,7 @@ class PacketCableRecords:
             accessing_element_id, "accessingElementId", "accessingElementId", 15,
             "PacketCable PCESP AccessingElementId VisibleString (SIZE (1..15))",
         )
-        self.spec = spec if spec is not None else _default_spec()
+        self.spec = spec if spec is not None else default_specification()
         self.clock = clock if clock is not None else Clock()
         try:
             message_type = self.spec.get_type("PCESP.Message")

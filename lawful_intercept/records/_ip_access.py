@@ -1,7 +1,7 @@
 """Internet access records: ETSI TS 102 232-3 IPIRI and IPCC in PS-PDUs.
 
 :class:`IPAccessRecords` adds the service-specific payloads to a
-:class:`~lawful_intercept.records.ps.PSPDUBuilder`: session events as IPIRI (TS 102 232-3
+:class:`~lawful_intercept.records.PSPDUBuilder`: session events as IPIRI (TS 102 232-3
 clause 5, 7.1) and the target's IP packets as IPCC (clause 6). The object identifiers
 (iPIRIObjId, iPCCObjId) are those of the IPAccessPDU module in the builder's specification.
 
@@ -19,7 +19,7 @@ from typing import Any
 
 from ..asn1c import Hole
 from ..errors import EncodeError
-from .ps import PSPDUBuilder, _check_direction
+from ._ps import PSPDUBuilder, check_direction
 
 __all__ = ["IPAccessRecords", "ip_address"]
 
@@ -121,7 +121,7 @@ class IPAccessRecords:
         )
 
     def _cc_encoder(self, direction: str) -> Callable[..., bytes]:
-        _check_direction(direction)
+        check_direction(direction)
         payload = (
             "cCPayloadSequence",
             [

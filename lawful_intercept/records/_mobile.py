@@ -12,7 +12,7 @@ For the handover over LI_HI2 and LI_HI3, TS 33.128 and ETSI TS 102 232-7 carry t
 TS 102 232-1 PS-PDUs: the IRIPayload, encoded, as the OCTET STRING of IRIContents
 ``threeGPP33128DefinedIRI [19]`` and the CCPayload as that of CCContents
 ``threeGPP33128DefinedCC [23]``. :class:`MobileRecords` does this on top of a
-:class:`~lawful_intercept.records.ps.PSPDUBuilder`, which writes the header, the sequence
+:class:`~lawful_intercept.records.PSPDUBuilder`, which writes the header, the sequence
 numbers and the time stamps. The inner payload is encoded (and so checked) before the PS-PDU
 takes its sequence number, so a bad input raises :class:`~lawful_intercept.EncodeError` naming
 the field (``TS33128Payloads.IRIPayload.event.registration.sUPI.iMSI``) and leaves no gap.
@@ -35,7 +35,7 @@ from typing import Any
 
 from ..asn1c import Hole, Template
 from ..errors import EncodeError
-from .ps import PSPDUBuilder, _check_direction
+from ._ps import PSPDUBuilder, check_direction
 
 __all__ = [
     "DEFAULT_IRI_TYPES",
@@ -645,7 +645,7 @@ class MobileRecords:
         return template
 
     def _outer_encoder(self, direction: str) -> Callable[..., bytes]:
-        _check_direction(direction)
+        check_direction(direction)
         payload = ("cCPayloadSequence", [{
             "payloadDirection": direction,
             "cCContents": ("threeGPP33128DefinedCC", Hole("content")),

@@ -20,25 +20,29 @@ from datetime import datetime
 from typing import Any, Literal, NamedTuple
 
 from ..asn1c import Hole, Specification, Template
+from ..catalog import PS_PDU, default_specification
 from ..correlation import (
     Clock,
     Numbering,
     SequenceCounters,
     SessionIdentity,
+    generalized_time,
     micro_second_timestamp,
 )
 from ..errors import EncodeError
 
-__all__ = ["NumberedPDU", "PSPDUBuilder", "TimeStamps"]
+__all__ = ["IRI_TYPES", "PAYLOAD_DIRECTIONS", "NumberedPDU", "PSPDUBuilder", "TimeStamps",
+           "check_direction"]
 
 TimeStamps = Literal["microSecondTimeStamp", "timeStamp", "both"]
 """Which PSHeader time fields to fill (TS 102 232-1 5.2.6): the MicroSecondTimeStamp, the
 GeneralizedTime timeStamp, or both from one reading of the clock."""
 
-_PAYLOAD_DIRECTIONS = frozenset({"fromTarget", "toTarget", "indeterminate", "combined",
+#: The PayloadDirection items (TS 102 232-1 PayloadDirection).
+PAYLOAD_DIRECTIONS = frozenset({"fromTarget", "toTarget", "indeterminate", "combined",
                                  "notapplicable"})
-_IRI_TYPES = frozenset({"iRI-Begin", "iRI-End", "iRI-Continue", "iRI-Report"})
-_PS_PDU = "PS-PDU"
+#: The IRIType items (TS 102 232-1 5.2.10).
+IRI_TYPES = frozenset({"iRI-Begin", "iRI-End", "iRI-Continue", "iRI-Report"})
 _NS_LIMIT = 2**64 * 1_000_000_000  # MicroSecondTimeStamp seconds are 0..2**64-1
 # Payload alternatives that are a SEQUENCE OF payloads (TS 102 232-1 clause 6.2.3).
 _SEQUENCE_PAYLOADS = frozenset(
@@ -55,11 +59,6 @@ class NumberedPDU(NamedTuple):
     pdu: bytes
     """The BER encoding of the PS-PDU."""
 
-
-def _default_spec() -> Specification:
-    from ..registry import bundled
-
-    return bundled()
 
 
 class PSPDUBuilder:
@@ -93,7 +92,7 @@ class PSPDUBuilder:
                 "(TS 102 232-1 5.2.6)",
                 "time_stamps",
             )
-        self.spec = spec if spec is not None else _default_spec()
+        self.spec = spec if spec is not None else default_specification()
         self.identity = identity
         self.counters = counters if counters is not None else SequenceCounters()
         self.clock = clock if clock is not None else Clock()
@@ -105,7 +104,7 @@ class PSPDUBuilder:
                 "the specification has no LI-PS-PDU module (li-psDomainId)", "spec"
             )
         self.li_ps_domain_id = domain
-        self._encode = self.spec.encoder(_PS_PDU)
+        self._encode = self.spec.encoder(PS_PDU)
         self._header = {"li-psDomainId": domain, **identity.ps_header_fields()}
         if time_stamp_qualifier is not None:
             self._header["timeStampQualifier"] = time_stamp_qualifier
@@ -135,8 +134,6 @@ class PSPDUBuilder:
         if self.time_stamps != "timeStamp":
             fields["microSecondTimeStamp"] = micro_second_timestamp(ns)
         if self.time_stamps != "microSecondTimeStamp":
-            from ..correlation import generalized_time
-
             fields["timeStamp"] = generalized_time(
                 ns, utc=self.clock.utc, precision=self.clock.precision
             )
@@ -212,12 +209,12 @@ class PSPDUBuilder:
         payloadDirection (LI-PS-PDU versions that have it)."""
         payload: dict[str, Any] = {"iRIContents": contents}
         if iri_type is not None:
-            if iri_type not in _IRI_TYPES:
-                raise EncodeError(f"iRIType must be one of {', '.join(sorted(_IRI_TYPES))}, "
+            if iri_type not in IRI_TYPES:
+                raise EncodeError(f"iRIType must be one of {', '.join(sorted(IRI_TYPES))}, "
                                   f"got {iri_type!r} (TS 102 232-1 5.2.10)", "iRIType")
             payload = {"iRIType": iri_type, **payload}
         if direction is not None:
-            _check_direction(direction)
+            check_direction(direction)
             payload["payloadDirection"] = direction
         return self._pdu("IRI", ("iRIPayloadSequence", [payload]), time, self.cin)[1]
 
@@ -227,7 +224,7 @@ class PSPDUBuilder:
         CCContents value, e.g. ``("iPCC", {...})``; ``direction`` the payloadDirection."""
         payload: dict[str, Any] = {"cCContents": contents}
         if direction is not None:
-            _check_direction(direction)
+            check_direction(direction)
             payload = {"payloadDirection": direction, **payload}
         return self._pdu("CC", ("cCPayloadSequence", [payload]), time, self.cin)[1]
 
@@ -295,7 +292,7 @@ class PSPDUBuilder:
         (``contents(segment)`` gives each CCContents value), and a TRI PDU with
         ``lastSegmentFlag``. Data that fits in one segment gives a single CC PDU without flags.
         Every PDU is encoded before any number is taken: a bad input emits nothing.
-        See :class:`~lawful_intercept.records.segments.Reassembler` for the receiving side.
+        See :class:`~lawful_intercept.records.Reassembler` for the receiving side.
         """
         if not isinstance(max_segment, int) or max_segment < 1:
             raise EncodeError("max_segment must be a positive number of octets", "max_segment")
@@ -304,7 +301,7 @@ class PSPDUBuilder:
         data = bytes(data)
         pieces = [data[i : i + max_segment] for i in range(0, len(data), max_segment)] or [b""]
         if direction is not None:
-            _check_direction(direction)
+            check_direction(direction)
         ns = self.clock.now_ns() if time is None else time
         if len(pieces) == 1:
             return [self.cc(contents(pieces[0]), direction=direction, time=ns)]
@@ -334,7 +331,7 @@ class PSPDUBuilder:
                                                   "microSeconds": Hole("usec")}
             if self.time_stamps != "microSecondTimeStamp":
                 header["timeStamp"] = Hole("ts")
-            template = self.spec.template(_PS_PDU, {"pSHeader": header, "payload": payload})
+            template = self.spec.template(PS_PDU, {"pSHeader": header, "payload": payload})
             self._templates[key] = template
         return template
 
@@ -407,10 +404,11 @@ class PSPDUBuilder:
         return take
 
 
-def _check_direction(direction: object) -> None:
-    if direction not in _PAYLOAD_DIRECTIONS:
+def check_direction(direction: object) -> None:
+    """Check a payloadDirection (TS 102 232-1 PayloadDirection)."""
+    if direction not in PAYLOAD_DIRECTIONS:
         raise EncodeError(
-            f"payloadDirection must be one of {', '.join(sorted(_PAYLOAD_DIRECTIONS))}, got "
+            f"payloadDirection must be one of {', '.join(sorted(PAYLOAD_DIRECTIONS))}, got "
             f"{direction!r} (TS 102 232-1 PayloadDirection)",
             "payloadDirection",
         )

@@ -2,7 +2,7 @@
 
 A sender splits a CC payload that is too large for one PDU into several CC PDUs between a TRI
 PDU with ``firstSegmentFlag`` and one with ``lastSegmentFlag`` (see
-:meth:`~lawful_intercept.records.ps.PSPDUBuilder.segmented_cc`). :class:`Reassembler` takes
+:meth:`~lawful_intercept.records.PSPDUBuilder.segmented_cc`). :class:`Reassembler` takes
 the decoded PS-PDUs of a stream, in order, and gives back each CC payload whole, per
 communication (LIID, CIN).
 """

@@ -1,7 +1,7 @@
 """PSTN/ISDN records: ETSI TS 102 232-6 PstnIsdnIRI and PstnIsdnCC in PS-PDUs.
 
 :class:`PstnIsdnRecords` adds the payloads of the PSTN/ISDN service handed over as packets to
-a :class:`~lawful_intercept.records.ps.PSPDUBuilder`: the bearer content of a call as
+a :class:`~lawful_intercept.records.PSPDUBuilder`: the bearer content of a call as
 PstnIsdnCC (TS 102 232-6, ASN.1 ``PstnIsdnCC``: the octets of the bearer in
 ``pstnIsdnCCContents``, the bearer in ``cCLinkID``) and the description of that content as
 PstnIsdnIRI (ASN.1 ``PstnIsdnIRI``, whose only alternative is ``supplementaryInfo``: direction,
@@ -23,16 +23,16 @@ from typing import Any
 
 from ..asn1c import Hole
 from ..errors import EncodeError
-from .ipmm import (
-    _DIRECTIONS,
-    _check_name,
-    _enum_names,
-    _integer,
-    _iri_pdu,
-    _octets,
-    _str,
+from ._ps import PSPDUBuilder
+from ._values import (
+    DIRECTIONS,
+    check_name,
+    enum_names,
+    integer,
+    iri_pdu,
+    object_identifiers,
+    octets,
 )
-from .ps import PSPDUBuilder
 
 __all__ = ["PstnIsdnRecords"]
 
@@ -47,15 +47,11 @@ class PstnIsdnRecords:
     def __init__(self, builder: PSPDUBuilder) -> None:
         self.builder = builder
         spec = builder.spec
-        try:
-            self.iri_obj_id = _str(spec.values["pstnIsdnIRIObjId"])
-            self.cc_obj_id = _str(spec.values["pstnIsdnCCObjId"])
-        except KeyError as exc:
-            raise EncodeError(f"the specification has no PstnIsdnPDU value {exc}",
-                              "spec") from None
-        self.frame_types: tuple[str, ...] = _enum_names(spec, "PstnIsdnPDU.FrameType")
+        self.iri_obj_id, self.cc_obj_id = object_identifiers(
+            spec, "pstnIsdnIRIObjId", "pstnIsdnCCObjId", "PstnIsdnPDU")
+        self.frame_types: tuple[str, ...] = enum_names(spec, "PstnIsdnPDU.FrameType")
         """The SupplementaryInfo ``frameType`` items (TS 102 232-6 FrameType)."""
-        self.alternate_protocols: tuple[str, ...] = _enum_names(
+        self.alternate_protocols: tuple[str, ...] = enum_names(
             spec, "PstnIsdnPDU.AlternateProtocol")
         """The ``alternateProtocol`` items (TS 102 232-6 AlternateProtocol)."""
         self._cc: dict[tuple[Any, ...], Callable[..., bytes]] = {}
@@ -87,19 +83,19 @@ class PstnIsdnRecords:
         ``alternate_protocol`` items of the module's FrameType and AlternateProtocol.
         """
         applies: dict[str, Any] = {
-            "payloadDirection": _check_name(direction, _DIRECTIONS, "payloadDirection",
+            "payloadDirection": check_name(direction, DIRECTIONS, "payloadDirection",
                                             "TS 102 232-1 PayloadDirection"),
         }
         if cc_link_id is not None:
-            applies["cCLinkID"] = _integer(cc_link_id, "cCLinkID", 0, _LINK_MAX,
+            applies["cCLinkID"] = integer(cc_link_id, "cCLinkID", 0, _LINK_MAX,
                                            "TS 102 232-6 INTEGER (0..65535)")
         if first_pdu_number is not None:
-            applies["firstPDUNumber"] = _integer(first_pdu_number, "firstPDUNumber", 0,
+            applies["firstPDUNumber"] = integer(first_pdu_number, "firstPDUNumber", 0,
                                                  _PDU_NUMBER_MAX,
                                                  "TS 102 232-6 INTEGER (0..4294967295)")
         info: dict[str, Any] = {
             "informationAppliesTo": applies,
-            "mediaFormat": _integer(media_format, "mediaFormat", 0, _MEDIA_FORMAT_MAX,
+            "mediaFormat": integer(media_format, "mediaFormat", 0, _MEDIA_FORMAT_MAX,
                                     "TS 102 232-6 INTEGER (0..127), an RTP payload type"),
         }
         for name, value, text in (
@@ -110,12 +106,12 @@ class PstnIsdnRecords:
             ("copyOfSDPMessage", sdp, True),
         ):
             if value is not None:
-                info[name] = _octets(value, name, text=text)
+                info[name] = octets(value, name, text=text)
         if frame_type is not None:
-            info["frameType"] = _check_name(frame_type, self.frame_types, "frameType",
+            info["frameType"] = check_name(frame_type, self.frame_types, "frameType",
                                             "TS 102 232-6 FrameType")
         if alternate_protocol is not None:
-            info["alternateProtocol"] = _check_name(
+            info["alternateProtocol"] = check_name(
                 alternate_protocol, self.alternate_protocols, "alternateProtocol",
                 "TS 102 232-6 AlternateProtocol")
         return info
@@ -157,7 +153,7 @@ class PstnIsdnRecords:
                               f"{type(info).__name__}", "supplementaryInfo")
         value = {"pstnIsdnIRIObjId": self.iri_obj_id,
                  "pstnIsdnIRIContents": ("supplementaryInfo", dict(info))}
-        return _iri_pdu(self.builder, ("pstnIsdnIRI", value), iri_type=iri_type, time=time)
+        return iri_pdu(self.builder, ("pstnIsdnIRI", value), iri_type=iri_type, time=time)
 
     def cc(
         self,
@@ -178,19 +174,19 @@ class PstnIsdnRecords:
         (direction, cCLinkID).
         """
         if cc_link_id is not None and type(cc_link_id) is not int:
-            _integer(cc_link_id, "cCLinkID", 0, _LINK_MAX, "TS 102 232-6 INTEGER (0..65535)")
+            integer(cc_link_id, "cCLinkID", 0, _LINK_MAX, "TS 102 232-6 INTEGER (0..65535)")
         if supplementary is not None:
             value: dict[str, Any] = {"pstnIsdnCCObjId": self.cc_obj_id,
-                                     "pstnIsdnCCContents": _octets(content,
+                                     "pstnIsdnCCContents": octets(content,
                                                                    "pstnIsdnCCContents")}
             if cc_link_id is not None:
-                value["cCLinkID"] = _integer(cc_link_id, "cCLinkID", 0, _LINK_MAX,
+                value["cCLinkID"] = integer(cc_link_id, "cCLinkID", 0, _LINK_MAX,
                                              "TS 102 232-6 INTEGER (0..65535)")
             if not isinstance(supplementary, Mapping):
                 raise EncodeError("supplementaryInfo must be a SupplementaryInfo value (dict)",
                                   "supplementaryInfo")
             value["supplementaryInfo"] = dict(supplementary)
-            _check_name(direction, _DIRECTIONS, "payloadDirection",
+            check_name(direction, DIRECTIONS, "payloadDirection",
                         "TS 102 232-1 PayloadDirection")
             return self.builder.cc(("pstnIsdnCC", value), direction=direction, time=time)
         try:
@@ -200,11 +196,11 @@ class PstnIsdnRecords:
         return emit(content, time)
 
     def _cc_encoder(self, direction: object, cc_link_id: int | None) -> Callable[..., bytes]:
-        _check_name(direction, _DIRECTIONS, "payloadDirection", "TS 102 232-1 PayloadDirection")
+        check_name(direction, DIRECTIONS, "payloadDirection", "TS 102 232-1 PayloadDirection")
         value: dict[str, Any] = {"pstnIsdnCCObjId": self.cc_obj_id,
                                  "pstnIsdnCCContents": Hole("content")}
         if cc_link_id is not None:
-            value["cCLinkID"] = _integer(cc_link_id, "cCLinkID", 0, _LINK_MAX,
+            value["cCLinkID"] = integer(cc_link_id, "cCLinkID", 0, _LINK_MAX,
                                          "TS 102 232-6 INTEGER (0..65535)")
         payload = ("cCPayloadSequence",
                    [{"payloadDirection": direction, "cCContents": ("pstnIsdnCC", value)}])

@@ -1,7 +1,7 @@
 """E-mail records: ETSI TS 102 232-2 EmailIRI and EmailCC in PS-PDUs.
 
 :class:`EmailRecords` adds the payloads of the e-mail service to a
-:class:`~lawful_intercept.records.ps.PSPDUBuilder`: each e-mail event (send, receive,
+:class:`~lawful_intercept.records.PSPDUBuilder`: each e-mail event (send, receive,
 download, logon, …) of the target as an EmailIRI (TS 102 232-2, ASN.1 ``EmailIRI``) and the
 intercepted messages or packets as EmailCC (TS 102 232-2, ASN.1 ``EmailCC``: ``email-Format``
 and ``content``). The object identifiers (emailIRIObjId, emailCCObjId) and the ENUMERATED items
@@ -19,18 +19,18 @@ from typing import Any
 
 from ..asn1c import Hole
 from ..errors import EncodeError
-from .ipmm import (
-    _DIRECTIONS,
-    Address,
-    _address,
-    _check_name,
-    _enum_names,
-    _integer,
-    _iri_pdu,
-    _octets,
-    _str,
+from ._ipmm import Address
+from ._ps import PSPDUBuilder
+from ._values import (
+    DIRECTIONS,
+    address,
+    check_name,
+    enum_names,
+    integer,
+    iri_pdu,
+    object_identifiers,
+    octets,
 )
-from .ps import PSPDUBuilder
 
 __all__ = ["EmailRecords"]
 
@@ -48,19 +48,15 @@ class EmailRecords:
     def __init__(self, builder: PSPDUBuilder) -> None:
         self.builder = builder
         spec = builder.spec
-        try:
-            self.iri_obj_id = _str(spec.values["emailIRIObjId"])
-            self.cc_obj_id = _str(spec.values["emailCCObjId"])
-        except KeyError as exc:
-            raise EncodeError(f"the specification has no EmailPDU value {exc}",
-                              "spec") from None
-        self.events: tuple[str, ...] = _enum_names(spec, "EmailPDU.E-mail-Event")
+        self.iri_obj_id, self.cc_obj_id = object_identifiers(
+            spec, "emailIRIObjId", "emailCCObjId", "EmailPDU")
+        self.events: tuple[str, ...] = enum_names(spec, "EmailPDU.E-mail-Event")
         """The ``eventType`` items of the specification (TS 102 232-2 E-mail-Event)."""
-        self.protocols: tuple[str, ...] = _enum_names(spec, "EmailPDU.E-mail-Protocol")
+        self.protocols: tuple[str, ...] = enum_names(spec, "EmailPDU.E-mail-Protocol")
         """The ``protocol-ID`` items (TS 102 232-2 E-mail-Protocol)."""
-        self.statuses: tuple[str, ...] = _enum_names(spec, "EmailPDU.E-mail-Status")
+        self.statuses: tuple[str, ...] = enum_names(spec, "EmailPDU.E-mail-Status")
         """The ``status`` items (TS 102 232-2 E-mail-Status)."""
-        self.formats: tuple[str, ...] = _enum_names(spec, "EmailPDU.Email-Format")
+        self.formats: tuple[str, ...] = enum_names(spec, "EmailPDU.Email-Format")
         """The EmailCC ``email-Format`` items (TS 102 232-2 Email-Format)."""
         self._cc: dict[tuple[Any, ...], Callable[..., bytes]] = {}
 
@@ -104,24 +100,24 @@ class EmailRecords:
         """
         contents: dict[str, Any] = {
             "emailIRIObjId": self.iri_obj_id,
-            "eventType": _check_name(event, self.events, "eventType",
+            "eventType": check_name(event, self.events, "eventType",
                                      "TS 102 232-2 E-mail-Event"),
         }
         if client_address is not None:
-            contents["client-Address"] = _address(client_address, "client-Address")
+            contents["client-Address"] = address(client_address, "client-Address")
         if server_address is not None:
-            contents["server-Address"] = _address(server_address, "server-Address")
+            contents["server-Address"] = address(server_address, "server-Address")
         if client_port is not None:
-            contents["client-Port"] = _integer(client_port, "client-Port", 0, _PORT_MAX,
+            contents["client-Port"] = integer(client_port, "client-Port", 0, _PORT_MAX,
                                                "TS 102 232-2 EmailIRI, a TCP port")
         if server_port is not None:
-            contents["server-Port"] = _integer(server_port, "server-Port", 0, _PORT_MAX,
+            contents["server-Port"] = integer(server_port, "server-Port", 0, _PORT_MAX,
                                                "TS 102 232-2 EmailIRI, a TCP port")
-        contents["server-Octets-Sent"] = _integer(server_octets_sent, "server-Octets-Sent", 0,
+        contents["server-Octets-Sent"] = integer(server_octets_sent, "server-Octets-Sent", 0,
                                                   None, "TS 102 232-2 EmailIRI, a count")
-        contents["client-Octets-Sent"] = _integer(client_octets_sent, "client-Octets-Sent", 0,
+        contents["client-Octets-Sent"] = integer(client_octets_sent, "client-Octets-Sent", 0,
                                                   None, "TS 102 232-2 EmailIRI, a count")
-        contents["protocol-ID"] = _check_name(protocol, self.protocols, "protocol-ID",
+        contents["protocol-ID"] = check_name(protocol, self.protocols, "protocol-ID",
                                               "TS 102 232-2 E-mail-Protocol")
         if sender is not None:
             contents["e-mail-Sender"] = sender
@@ -133,16 +129,16 @@ class EmailRecords:
                     "e-mail-Recipients",
                 )
             contents["e-mail-Recipients"] = list(recipients)
-        contents["status"] = _check_name(status, self.statuses, "status",
+        contents["status"] = check_name(status, self.statuses, "status",
                                          "TS 102 232-2 E-mail-Status")
         if total_recipient_count is not None:
-            contents["total-Recipient-Count"] = _integer(
+            contents["total-Recipient-Count"] = integer(
                 total_recipient_count, "total-Recipient-Count", 0, _COUNT_MAX,
                 "TS 102 232-2 EmailIRI INTEGER (0..4294967295)")
         if message_id is not None:
-            contents["message-ID"] = _octets(message_id, "message-ID", text=True)
+            contents["message-ID"] = octets(message_id, "message-ID", text=True)
         if national_parameter is not None:
-            contents["nationalParameter"] = _octets(national_parameter, "nationalParameter")
+            contents["nationalParameter"] = octets(national_parameter, "nationalParameter")
         if aaa_information is not None:
             contents["aAAInformation"] = aaa_information
         if sender_validity is not None:
@@ -154,7 +150,7 @@ class EmailRecords:
             contents[name] = value
         # Lengths of e-mail-Sender / e-mail-Recipients and the remaining members are checked
         # by the encoder, which names the member in the error's path.
-        return _iri_pdu(self.builder, ("emailIRI", contents), iri_type=iri_type, time=time)
+        return iri_pdu(self.builder, ("emailIRI", contents), iri_type=iri_type, time=time)
 
     def cc(
         self,
@@ -177,14 +173,14 @@ class EmailRecords:
         return emit(content, time)
 
     def _cc_encoder(self, email_format: object, direction: object) -> Callable[..., bytes]:
-        fmt = _check_name(email_format, self.formats, "email-Format",
+        fmt = check_name(email_format, self.formats, "email-Format",
                           "TS 102 232-2 Email-Format")
         cc: dict[str, Any] = {
             "cCContents": ("emailCC", {"emailCCObjId": self.cc_obj_id, "email-Format": fmt,
                                        "content": Hole("content")}),
         }
         if direction is not None:
-            cc["payloadDirection"] = _check_name(direction, _DIRECTIONS, "payloadDirection",
+            cc["payloadDirection"] = check_name(direction, DIRECTIONS, "payloadDirection",
                                                  "TS 102 232-1 PayloadDirection")
         emit = self.builder.content_encoder(("emailCC", fmt, direction),
                                             ("cCPayloadSequence", [cc]), field="content")

@@ -1,0 +1,321 @@
+"""ATIS-1000013 (T1.IAS, internet access): :class:`IASRecords`, the IasProtocol CmII messages
+of access and packet data sessions and the IAS-CC-APDUs of their content (see docs/records.md,
+"ATIS")."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Final
+
+from ..asn1c import Specification
+from ..catalog import IAS_CC_APDU, IAS_OPTIONAL_PROTOCOL, IAS_PROTOCOL
+from ..correlation import Clock
+from ..errors import EncodeError, Error
+from ._atis import (
+    IAS_CMCC_OID,
+    IAS_OID,
+    AtisRecords,
+    DeliveryIdentifierLike,
+    checked_delivery_identifier,
+    ias_ip_address,
+    ias_value,
+)
+from ._atis_ids import ContentIdentifierLike, ContentSequenceNumbers, checked_content_identifier
+
+__all__ = ["IASRecords"]
+
+_CMII: Final = "IAS-LAES-CmII-Abstract-Syntax-Module"
+_IAS_MESSAGE: Final = f"{_CMII}.IasMessage"
+_IAS_OID_TYPE: Final = f"{_CMII}.{_CMII}-OID"
+_IAS_OPTIONAL_MESSAGE: Final = (
+    "IAS-LAES-CmII-Optional-Messages-Abstract-Syntax-Module.IasOptionalMessage"
+)
+
+
+
+def _port(value: int | str | None) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 65535:
+        return str(value)
+    raise EncodeError(f"a port must be 0..65535 or text, got {value!r}", "portNumber")
+
+
+class IASRecords(AtisRecords):
+    """IasProtocol messages and IAS-CC-APDUs of one ATIS-1000013 (internet access) intercept.
+
+    ``case_identity`` (``CaseIdentity``, 1..25) and ``iap_system_identity``
+    (``IAPSystemIdentity``, mandatory in the CmII messages; held to the 1..15 characters of the
+    CmCC header, so that the same value fits both) go into every message and CC header.
+    ``protocol_identifier`` is the ``IasProtocol.protocolIdentifier``;
+    ``optional_protocol_identifier`` that of the optional-messages module (no value is known,
+    so :meth:`optional_message` needs it given). ``cc_delivery_format`` is the
+    ``ccDeliveryFormat`` of ``deliveryInformation``.
+
+    Each method takes further members as ``**more`` by their ASN.1 names and returns the
+    encoded IasProtocol.
+    """
+
+    _cc_type = IAS_CC_APDU
+
+    def __init__(
+        self,
+        case_identity: str,
+        iap_system_identity: str,
+        *,
+        spec: Specification | None = None,
+        clock: Clock | None = None,
+        protocol_identifier: str = IAS_OID,
+        optional_protocol_identifier: str | None = None,
+        cc_delivery_format: tuple[str, Any] = ("atis-678-ASN1", IAS_CMCC_OID),
+        sequence_numbers: ContentSequenceNumbers | None = None,
+        number_cc: bool = True,
+    ) -> None:
+        if iap_system_identity is None:
+            raise EncodeError("IAPSystemIdentity is mandatory in ATIS-1000013 CmII messages",
+                              "iapId")
+        super().__init__(case_identity, iap_system_identity, spec, clock, sequence_numbers,
+                         number_cc)
+        self.protocol_identifier = protocol_identifier
+        self.optional_protocol_identifier = optional_protocol_identifier
+        self.cc_delivery_format = cc_delivery_format
+        try:
+            self._encode: Callable[[Any], bytes] = self.spec.encoder(IAS_PROTOCOL)
+            self.messages = frozenset(
+                c.name for c in self.spec.get_type(_IAS_MESSAGE).body.components)
+        except Error:
+            raise EncodeError("the specification has no IAS-LAES-CmII-Abstract-Syntax-Module",
+                              "spec") from None
+        try:
+            self.spec.encode(_IAS_OID_TYPE, protocol_identifier)
+        except EncodeError as exc:
+            exc.path = "protocolIdentifier"
+            raise
+
+    def message(self, name: str, fields: Mapping[str, Any] | None = None, *,
+                time: int | datetime | None = None) -> bytes:
+        """An IasProtocol with the IasMessage alternative ``name`` (ATIS-1000013
+        ``IasMessage``); ``caseId``, ``iAPSystemId`` and ``timestamp`` are added unless
+        ``fields`` gives them."""
+        if name not in self.messages:
+            raise EncodeError(
+                f"{name!r} is not an IasMessage alternative of the specification", "message"
+            )
+        inner = self._common(self._components(_IAS_MESSAGE, name), fields or {}, time)
+        return self._encode({"protocolIdentifier": self.protocol_identifier,
+                             "iasMessage": (name, inner)})
+
+    def optional_message(self, name: str, fields: Mapping[str, Any] | None = None, *,
+                         time: int | datetime | None = None) -> bytes:
+        """An IasProtocol of the optional-messages module (ATIS-1000013
+        ``IasOptionalMessage``: serviceChange, vpnSecurityEstablishment, …); needs
+        ``optional_protocol_identifier``."""
+        if self.optional_protocol_identifier is None:
+            raise EncodeError(
+                "the optional-messages module has no known protocol identifier; pass "
+                "optional_protocol_identifier= to IASRecords", "protocolIdentifier",
+            )
+        inner = self._common(self._components(_IAS_OPTIONAL_MESSAGE, name), fields or {}, time)
+        return self.spec.encode(IAS_OPTIONAL_PROTOCOL, {
+            "protocolIdentifier": self.optional_protocol_identifier,
+            "iasMessage": (name, inner),
+        })
+
+    def _message(self, name: str, fields: dict[str, Any], time: int | datetime | None,
+                 more: Mapping[str, Any]) -> bytes:
+        value = {k: v for k, v in fields.items() if v is not None}
+        value.update(more)
+        return self.message(name, value, time=time)
+
+    def delivery_information(self, content_identifier: ContentIdentifierLike,
+                             delivery_identifier: DeliveryIdentifierLike) -> dict[str, Any]:
+        """A ``LEA-CmC-Delivery`` (ATIS-1000013): where the CmC of a packet data session goes
+        and which ContentIdentifier its IAS-CC-APDUs carry."""
+        return {
+            "contentIdentifier": checked_content_identifier(
+                content_identifier, "deliveryInformation.contentIdentifier"),
+            "deliveryIdentifier": checked_delivery_identifier(delivery_identifier,
+                                            "deliveryInformation.deliveryIdentifier"),
+            "ccDeliveryFormat": self.cc_delivery_format,
+        }
+
+    # -- access sessions -------------------------------------------------------------------
+
+    def access_attempt(self, subscriber: str | int | bytes | tuple[str, Any], *,
+                       access_method: Mapping[str, Any] | None = None,
+                       time: int | datetime | None = None, **more: Any) -> bytes:
+        """``access-Attempt`` (ATIS-1000013 ``Access-Attempt``): the subscriber tries to get
+        network access."""
+        return self._message("access-Attempt", {
+            "subscriberIdentity": ias_value(subscriber),
+            "accessMethod": None if access_method is None else dict(access_method),
+        }, time, more)
+
+    def access_accepted(self, subscriber: str | int | bytes | tuple[str, Any],
+                        access_session_id: str | int | bytes | tuple[str, Any], *,
+                        ip_address: str | Mapping[str, Any] | None = None,
+                        access_method: Mapping[str, Any] | None = None,
+                        time: int | datetime | None = None, **more: Any) -> bytes:
+        """``access-Accepted`` (ATIS-1000013 ``Access-Accepted``): access granted, session
+        ``access_session_id``."""
+        return self._message("access-Accepted", {
+            "subscriberIdentity": ias_value(subscriber),
+            "accessMethod": None if access_method is None else dict(access_method),
+            "iPAddress": None if ip_address is None else ias_ip_address(ip_address),
+            "accessSessionID": ias_value(access_session_id),
+        }, time, more)
+
+    def access_failed(self, subscriber: str | int | bytes | tuple[str, Any], *,
+                      reason: str | int | bytes | tuple[str, Any] | None = None,
+                      time: int | datetime | None = None, **more: Any) -> bytes:
+        """``access-Failed`` (ATIS-1000013 ``Access-Failed``)."""
+        return self._message("access-Failed", {
+            "subscriberIdentity": ias_value(subscriber),
+            "reasonForTermination": None if reason is None else ias_value(reason),
+        }, time, more)
+
+    def access_rejected(self, subscriber: str | int | bytes | tuple[str, Any], *,
+                        reason: str | int | bytes | tuple[str, Any] | None = None,
+                        time: int | datetime | None = None, **more: Any) -> bytes:
+        """``access-Rejected`` (ATIS-1000013 ``Access-Rejected``)."""
+        return self._message("access-Rejected", {
+            "subscriberIdentity": ias_value(subscriber),
+            "reasonForTermination": None if reason is None else ias_value(reason),
+        }, time, more)
+
+    def access_session_end(self, subscriber: str | int | bytes | tuple[str, Any],
+                           access_session_id: str | int | bytes | tuple[str, Any], *,
+                           ip_address: str | Mapping[str, Any] | None = None,
+                           reason: str | int | bytes | tuple[str, Any] | None = None,
+                           time: int | datetime | None = None, **more: Any) -> bytes:
+        """``access-Session-End`` (ATIS-1000013 ``Access-Session-End``)."""
+        return self._message("access-Session-End", {
+            "subscriberIdentity": ias_value(subscriber),
+            "iPAddress": None if ip_address is None else ias_ip_address(ip_address),
+            "accessSessionID": ias_value(access_session_id),
+            "reasonForTermination": None if reason is None else ias_value(reason),
+        }, time, more)
+
+    def access_signaling_message_report(
+        self, messages: Sequence[tuple[str, str]], *,
+        access_session_id: str | int | bytes | tuple[str, Any] | None = None,
+        time: int | datetime | None = None, **more: Any,
+    ) -> bytes:
+        """``access-Signaling-Message-Report`` (ATIS-1000013): intercepted access signalling
+        as ``(messageType, message)`` pairs, messageType radius, diameter, xml, asndot1 or
+        other."""
+        return self._message("access-Signaling-Message-Report", {
+            "accessSessionID": (None if access_session_id is None
+                                else ias_value(access_session_id)),
+            "signalingMsg": [{"messageType": t, "message": m} for t, m in messages],
+        }, time, more)
+
+    # -- packet data sessions --------------------------------------------------------------
+
+    def session_start(self, subscriber: str | int | bytes | tuple[str, Any],
+                      packet_data_session_id: str | int | bytes | tuple[str, Any],
+                      ip_address: str | Mapping[str, Any], *,
+                      access_session_id: str | int | bytes | tuple[str, Any] | None = None,
+                      delivery: tuple[ContentIdentifierLike, DeliveryIdentifierLike]
+                      | None = None,
+                      time: int | datetime | None = None, **more: Any) -> bytes:
+        """``session-Start`` (ATIS-1000013 ``Packet-Data-Session-Start``): a packet data
+        session starts; ``delivery`` = (content identifier, delivery identifier) gives its
+        ``deliveryInformation`` (:meth:`delivery_information`)."""
+        return self._message("session-Start", {
+            "subscriberIdentity": ias_value(subscriber),
+            "accessSessionID": (None if access_session_id is None
+                                else ias_value(access_session_id)),
+            "packetDataSessionID": ias_value(packet_data_session_id),
+            "iPAddress": ias_ip_address(ip_address),
+            "deliveryInformation": (None if delivery is None
+                                    else self.delivery_information(*delivery)),
+        }, time, more)
+
+    def session_already_established(
+        self, subscriber: str | int | bytes | tuple[str, Any],
+        packet_data_session_id: str | int | bytes | tuple[str, Any],
+        ip_address: str | Mapping[str, Any], *,
+        access_session_id: str | int | bytes | tuple[str, Any] | None = None,
+        delivery: tuple[ContentIdentifierLike, DeliveryIdentifierLike] | None = None,
+        time: int | datetime | None = None, **more: Any,
+    ) -> bytes:
+        """``session-Already-Established`` (ATIS-1000013): as :meth:`session_start`, for a
+        session that was running when the surveillance began."""
+        return self._message("session-Already-Established", {
+            "subscriberIdentity": ias_value(subscriber),
+            "accessSessionID": (None if access_session_id is None
+                                else ias_value(access_session_id)),
+            "packetDataSessionID": ias_value(packet_data_session_id),
+            "iPAddress": ias_ip_address(ip_address),
+            "deliveryInformation": (None if delivery is None
+                                    else self.delivery_information(*delivery)),
+        }, time, more)
+
+    def session_failed(self, subscriber: str | int | bytes | tuple[str, Any], *,
+                       reason: str | int | bytes | tuple[str, Any] | None = None,
+                       time: int | datetime | None = None, **more: Any) -> bytes:
+        """``session-Failed`` (ATIS-1000013 ``Packet-Data-Session-Failed``)."""
+        return self._message("session-Failed", {
+            "subscriberIdentity": ias_value(subscriber),
+            "reasonForTermination": None if reason is None else ias_value(reason),
+        }, time, more)
+
+    def session_end(self, subscriber: str | int | bytes | tuple[str, Any],
+                    packet_data_session_id: str | int | bytes | tuple[str, Any],
+                    ip_address: str | Mapping[str, Any], *,
+                    reason: str | int | bytes | tuple[str, Any] | None = None,
+                    time: int | datetime | None = None, **more: Any) -> bytes:
+        """``session-End`` (ATIS-1000013 ``Packet-Data-Session-End``)."""
+        return self._message("session-End", {
+            "subscriberIdentity": ias_value(subscriber),
+            "packetDataSessionID": ias_value(packet_data_session_id),
+            "iPAddress": ias_ip_address(ip_address),
+            "reasonForTermination": None if reason is None else ias_value(reason),
+        }, time, more)
+
+    def data_header_report(
+        self, content_identifier: ContentIdentifierLike, *,
+        stream_id: str | int | bytes | tuple[str, Any],
+        source: str | Mapping[str, Any], destination: str | Mapping[str, Any],
+        source_port: int | str | None = None, destination_port: int | str | None = None,
+        time: int | datetime | None = None, **more: Any,
+    ) -> bytes:
+        """``data-Header-Report`` (ATIS-1000013 ``Packet-Data-Header-Report``): the header of
+        a packet stream (``HeaderSet``; ports are text, as ``PortNumber ::= UTF8String``)."""
+        header = {k: v for k, v in {
+            "streamID": ias_value(stream_id),
+            "sourceIPaddress": ias_ip_address(source),
+            "destinationIPaddress": ias_ip_address(destination),
+            "sourcePortNumber": _port(source_port),
+            "destinationPortNumber": _port(destination_port),
+        }.items() if v is not None}
+        return self._message("data-Header-Report", {
+            "contentIdentifier": checked_content_identifier(content_identifier),
+            "headerSet": header,
+        }, time, more)
+
+    def data_summary_report(
+        self, content_identifier: ContentIdentifierLike, *,
+        stream_id: str | int | bytes | tuple[str, Any],
+        source: str | Mapping[str, Any], destination: str | Mapping[str, Any],
+        packet_count: int,
+        source_port: int | str | None = None, destination_port: int | str | None = None,
+        time: int | datetime | None = None, **more: Any,
+    ) -> bytes:
+        """``data-Summary-Report`` (ATIS-1000013 ``Packet-Data-Summary-Report``): the packet
+        count of a stream (``StreamSet``)."""
+        stream = {k: v for k, v in {
+            "streamID": ias_value(stream_id),
+            "sourceIPaddress": ias_ip_address(source),
+            "destinationIPaddress": ias_ip_address(destination),
+            "packetCount": packet_count,
+            "sourcePortNumber": _port(source_port),
+            "destinationPortNumber": _port(destination_port),
+        }.items() if v is not None}
+        return self._message("data-Summary-Report", {
+            "contentIdentifier": checked_content_identifier(content_identifier),
+            "streamSet": stream,
+        }, time, more)
+

@@ -1,0 +1,394 @@
+"""ATIS-1000678 (T1.678, "Lawfully Authorized Electronic Surveillance for Voice over Packet"):
+:class:`LAESRecords`, the LAESProtocol call-data messages of a call and its CC-APDUs (see
+docs/records.md, "ATIS")."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Final, cast
+
+from ..asn1c import Specification
+from ..catalog import CC_APDU, LAES_PROTOCOL
+from ..correlation import Clock, generalized_time
+from ..errors import EncodeError, Error
+from ._atis import (
+    CC_DELIVERY_HEADER_OID,
+    LAES_OID,
+    AtisRecords,
+    DeliveryIdentifierLike,
+    checked_delivery_identifier,
+    media_information,
+    party_identity,
+    signaling_messages,
+)
+from ._atis_ids import (
+    ContentIdentifier,
+    ContentIdentifierLike,
+    ContentSequenceNumbers,
+    atis_call_identity,
+    checked_content_identifier,
+    relabel,
+)
+
+__all__ = ["LAESRecords"]
+
+_LAES_MESSAGE: Final = "T1S1-LAES-VoP-Abstract-Syntax-Module.LaesMessage"
+
+
+def _call(value: object, path: str = "callId") -> dict[str, str]:
+    """A ``CallIdentity``: ``main`` text, a ``{"main", "leg"}`` dict or an
+    ``atis_call_identity`` ContentIdentifier."""
+    try:
+        if isinstance(value, str):
+            return cast(dict[str, str], atis_call_identity(value)[1])
+        if isinstance(value, tuple) and len(value) == 2 and value[0] == "callID":
+            value = value[1]
+        if isinstance(value, Mapping) and set(value) <= {"main", "leg"}:
+            return cast(dict[str, str],
+                        atis_call_identity(value.get("main"), value.get("leg"))[1])
+    except EncodeError as exc:
+        raise relabel(exc, "contentIdentifier.callID", path) from None
+    raise EncodeError(
+        f"a CallIdentity must be text, a {{main, leg}} dict or atis_call_identity(), got "
+        f"{value!r}", path,
+    )
+
+
+def _input(user_input: str | Mapping[str, Any] | None,
+           translation_input: str | Mapping[str, Any] | None) -> tuple[str, Any]:
+    if (user_input is None) == (translation_input is None):
+        raise EncodeError(
+            "give exactly one of user_input and translation_input (ATIS-1000678 input CHOICE)",
+            "input",
+        )
+    name, value = (("userInput", user_input) if user_input is not None
+                   else ("translationInput", translation_input))
+    if isinstance(value, str):
+        return (name, ("generic", value))
+    return (name, ("specific", party_identity(value, f"input.{name}")))  # type: ignore[arg-type]
+
+
+class LAESRecords(AtisRecords):
+    """LAESProtocol messages and CC-APDUs of one ATIS-1000678 (VoP) intercept.
+
+    ``case_identity`` (``CaseIdentity``, VisibleString 1..25) and ``iap_system_identity``
+    (``IAPSystemIdentity``, 1..15, optional in the VoP messages) go into every message and CC
+    header. ``enhanced`` (default) wraps each message in ``enhancedProtocol`` with
+    ``protocol_identifier``; ``enhanced=False`` sends the bare ``laesMessage``.
+    ``cc_delivery_format`` is the ``ccDeliveryFormat`` of ``ccOpen`` (default: the CC-APDU
+    of the CCDeliveryHeaderModule). ``sequence_numbers`` may be shared between records
+    objects; ``number_cc=False`` leaves ``sequenceNumber`` out of the CC-APDUs.
+
+    The typed methods cover the messages of a call; every LaesMessage alternative is
+    available through :meth:`message`. Each takes further members as ``**more`` by their
+    ASN.1 names and returns the encoded LAESProtocol.
+    """
+
+    _cc_type = CC_APDU
+
+    def __init__(
+        self,
+        case_identity: str,
+        iap_system_identity: str | None = None,
+        *,
+        spec: Specification | None = None,
+        clock: Clock | None = None,
+        enhanced: bool = True,
+        protocol_identifier: str = LAES_OID,
+        cc_delivery_format: tuple[str, str] = ("cc-APDU", CC_DELIVERY_HEADER_OID),
+        sequence_numbers: ContentSequenceNumbers | None = None,
+        number_cc: bool = True,
+    ) -> None:
+        super().__init__(case_identity, iap_system_identity, spec, clock, sequence_numbers,
+                         number_cc)
+        self.enhanced = enhanced
+        self.protocol_identifier = protocol_identifier
+        self.cc_delivery_format = cc_delivery_format
+        try:
+            self._encode: Callable[[Any], bytes] = self.spec.encoder(LAES_PROTOCOL)
+            self.messages = frozenset(
+                c.name for c in self.spec.get_type(_LAES_MESSAGE).body.components)
+        except Error:
+            raise EncodeError("the specification has no T1S1-LAES-VoP-Abstract-Syntax-Module",
+                              "spec") from None
+        # A connection test checks the identifiers and the protocol identifier once.
+        self.message("connTest", {"timestamp": generalized_time(0)})
+
+    def message(self, name: str, fields: Mapping[str, Any] | None = None, *,
+                time: int | datetime | None = None) -> bytes:
+        """A LAESProtocol with the LaesMessage alternative ``name`` (ATIS-1000678
+        ``LaesMessage``): ``caseId``, ``iAPSystemId`` (``reportingSystemId`` in
+        surveillanceStatus) and ``timestamp`` are added where the message has them, unless
+        ``fields`` gives them."""
+        if name not in self.messages:
+            raise EncodeError(
+                f"{name!r} is not a LaesMessage alternative of the specification", "message"
+            )
+        fields = {} if fields is None else fields
+        if name == "null-6":
+            inner: Any = None
+        else:
+            inner = self._common(self._components(_LAES_MESSAGE, name), fields, time)
+        if self.enhanced:
+            return self._encode(("enhancedProtocol", {
+                "protocolIdentifier": self.protocol_identifier,
+                "laesMessage": (name, inner),
+            }))
+        return self._encode(("laesMessage", (name, inner)))
+
+    def _message(self, name: str, fields: dict[str, Any], time: int | datetime | None,
+                 signaling: Sequence[tuple[str, bytes | str]] | None,
+                 more: Mapping[str, Any]) -> bytes:
+        value = {k: v for k, v in fields.items() if v is not None}
+        if signaling is not None:
+            value["signalingMsg"] = signaling_messages(signaling)
+        value.update(more)
+        return self.message(name, value, time=time)
+
+    # -- call events -----------------------------------------------------------------------
+
+    def origination(
+        self, call_id: str | Mapping[str, str] | ContentIdentifier, *,
+        origination_cause: str,
+        calling: str | Mapping[str, Any] | None = None,
+        called: str | Mapping[str, Any] | None = None,
+        user_input: str | Mapping[str, Any] | None = None,
+        translation_input: str | Mapping[str, Any] | None = None,
+        subject_media: str | Mapping[str, Any] | None = None,
+        signaling: Sequence[tuple[str, bytes | str]] | None = None,
+        time: int | datetime | None = None, **more: Any,
+    ) -> bytes:
+        """``origination`` (ATIS-1000678 ``Origination``): the subject places the call
+        ``call_id`` (``CallIdentity``). Exactly one of ``user_input`` / ``translation_input``
+        is given (text for ``generic``, a party for ``specific``); ``origination_cause`` is
+        the mandatory ``originationCause`` (VisibleString)."""
+        return self._message("origination", {
+            "callId": _call(call_id),
+            "calling": None if calling is None else party_identity(calling, "calling"),
+            "called": None if called is None else party_identity(called, "called"),
+            "input": _input(user_input, translation_input),
+            "subjectMedia": (None if subject_media is None
+                             else media_information(subject_media, "subjectMedia")),
+            "originationCause": origination_cause,
+        }, time, signaling, more)
+
+    def termination_attempt(
+        self, call_id: str | Mapping[str, str] | ContentIdentifier,
+        calling: str | Mapping[str, Any], *,
+        called: str | Mapping[str, Any] | None = None,
+        associate_media: str | Mapping[str, Any] | None = None,
+        signaling: Sequence[tuple[str, bytes | str]] | None = None,
+        time: int | datetime | None = None, **more: Any,
+    ) -> bytes:
+        """``termAttempt`` (ATIS-1000678 ``TerminationAttempt``): a call from ``calling``
+        arrives for the subject."""
+        return self._message("termAttempt", {
+            "callId": _call(call_id),
+            "calling": party_identity(calling, "calling"),
+            "called": None if called is None else party_identity(called, "called"),
+            "associateMedia": (None if associate_media is None
+                               else media_information(associate_media, "associateMedia")),
+        }, time, signaling, more)
+
+    def answer(
+        self, call_id: str | Mapping[str, str] | ContentIdentifier, *,
+        answering: str | Mapping[str, Any] | None = None,
+        answering_media: str | Mapping[str, Any] | None = None,
+        signaling: Sequence[tuple[str, bytes | str]] | None = None,
+        time: int | datetime | None = None, **more: Any,
+    ) -> bytes:
+        """``answer`` (ATIS-1000678 ``Answer``): the call was answered by ``answering``."""
+        return self._message("answer", {
+            "callId": _call(call_id),
+            "answering": None if answering is None else party_identity(answering, "answering"),
+            "answeringMedia": (None if answering_media is None
+                               else media_information(answering_media, "answeringMedia")),
+        }, time, signaling, more)
+
+    def release(
+        self, call_id: str | Mapping[str, str] | ContentIdentifier, *,
+        cause: Mapping[str, Any] | None = None,
+        signaling: Sequence[tuple[str, bytes | str]] | None = None,
+        time: int | datetime | None = None, **more: Any,
+    ) -> bytes:
+        """``release`` (ATIS-1000678 ``Release``): the call ended (``cause``: a ``Cause``
+        value ``{signalingType, cause?}``)."""
+        return self._message("release", {
+            "callId": _call(call_id),
+            "cause": None if cause is None else dict(cause),
+        }, time, signaling, more)
+
+    def redirection(
+        self, call_id: str | Mapping[str, str] | ContentIdentifier, *,
+        new_call_id: str | Mapping[str, str] | ContentIdentifier | None = None,
+        redirected_from: str | Mapping[str, Any] | None = None,
+        redirected_to: str | Mapping[str, Any] | None = None,
+        signaling: Sequence[tuple[str, bytes | str]] | None = None,
+        time: int | datetime | None = None, **more: Any,
+    ) -> bytes:
+        """``redirection`` (ATIS-1000678 ``Redirection``): the call is forwarded."""
+        return self._message("redirection", {
+            "callId": _call(call_id),
+            "newCallId": None if new_call_id is None else _call(new_call_id, "newCallId"),
+            "redirectedFrom": (None if redirected_from is None
+                               else party_identity(redirected_from, "redirectedFrom")),
+            "redirectedTo": (None if redirected_to is None
+                             else party_identity(redirected_to, "redirectedTo")),
+        }, time, signaling, more)
+
+    def media_and_address_reporting(
+        self, call_id: str | Mapping[str, str] | ContentIdentifier, *,
+        subject_media: str | Mapping[str, Any] | None = None,
+        associate_media: Sequence[str | Mapping[str, Any]] | None = None,
+        signaling: Sequence[tuple[str, bytes | str]] | None = None,
+        time: int | datetime | None = None, **more: Any,
+    ) -> bytes:
+        """``mediaAndAddressReporting`` (ATIS-1000678 ``MediaAndAddressReporting``): the
+        media (SDP) of the subject and of the associates."""
+        return self._message("mediaAndAddressReporting", {
+            "callId": _call(call_id),
+            "subjectMedia": (None if subject_media is None
+                             else media_information(subject_media, "subjectMedia")),
+            "associateMedia": (None if associate_media is None else
+                               [media_information(m, f"associateMedia[{i}]")
+                                for i, m in enumerate(associate_media)]),
+        }, time, signaling, more)
+
+    def dialed_digit_extraction(
+        self, call_id: str | Mapping[str, str] | ContentIdentifier, digits: str, *,
+        time: int | datetime | None = None, **more: Any,
+    ) -> bytes:
+        """``dialedDgtExtrn`` (ATIS-1000678 ``DialedDigitExtraction``): digits dialled
+        during the call (VisibleString 1..32)."""
+        return self._message("dialedDgtExtrn", {"callId": _call(call_id), "digits": digits},
+                             time, None, more)
+
+    def network_signal(
+        self, call_id: str | Mapping[str, str] | ContentIdentifier | None = None, *,
+        signaled_to: str | Mapping[str, Any] | None = None,
+        alerting_signal: str | None = None, audible_signal: str | None = None,
+        terminal_display_info: Mapping[str, str] | None = None, other: str | None = None,
+        signaling: Sequence[tuple[str, bytes | str]] | None = None,
+        time: int | datetime | None = None, **more: Any,
+    ) -> bytes:
+        """``networkSignal`` (ATIS-1000678 ``NetworkSignal``): signals the network applies
+        to the subject."""
+        return self._message("networkSignal", {
+            "callId": None if call_id is None else _call(call_id),
+            "signaledToPartyId": (None if signaled_to is None
+                                  else party_identity(signaled_to, "signaledToPartyId")),
+            "alertingSignal": alerting_signal,
+            "subjectAudibleSignal": audible_signal,
+            "terminalDisplayInfo": (None if terminal_display_info is None
+                                    else dict(terminal_display_info)),
+            "other": other,
+        }, time, signaling, more)
+
+    def subject_signal(
+        self, *, user_input: str | Mapping[str, Any] | None = None,
+        translation_input: str | Mapping[str, Any] | None = None,
+        call_id: str | Mapping[str, str] | ContentIdentifier | None = None,
+        switchhook_flash: str | None = None, dialed_digits: str | None = None,
+        feature_key: str | None = None, other_signaling_information: str | None = None,
+        signaling: Sequence[tuple[str, bytes | str]] | None = None,
+        time: int | datetime | None = None, **more: Any,
+    ) -> bytes:
+        """``subjectSignal`` (ATIS-1000678 ``SubjectSignal``): the subject signals; the
+        mandatory ``input`` as in :meth:`origination`, the ``signal`` members as given."""
+        signal = {k: v for k, v in {
+            "switchhookFlash": switchhook_flash, "dialedDigits": dialed_digits,
+            "featureKey": feature_key, "otherSignalingInformation": other_signaling_information,
+        }.items() if v is not None}
+        return self._message("subjectSignal", {
+            "callId": None if call_id is None else _call(call_id),
+            "input": _input(user_input, translation_input),
+            "signal": signal,
+        }, time, signaling, more)
+
+    # -- call content ----------------------------------------------------------------------
+
+    def cc_open(
+        self, content_identifier: ContentIdentifierLike,
+        delivery_identifier: DeliveryIdentifierLike, *,
+        subject_media: str | Mapping[str, Any] | None = None,
+        associate_media: str | Mapping[str, Any] | None = None,
+        signaling: Sequence[tuple[str, bytes | str]] | None = None,
+        time: int | datetime | None = None, **more: Any,
+    ) -> bytes:
+        """``ccOpen`` (ATIS-1000678 ``CCOpen``): call content of the call starts to flow.
+        ``content_identifier`` is what every CC-APDU of it carries (:meth:`cc_apdu`
+        ``correlation=``); ``delivery_identifier`` the CCC (``cccId``) or address it goes
+        to; ``ccDeliveryFormat`` is this object's ``cc_delivery_format``."""
+        return self._message("ccOpen", {
+            "contentIdentifier": checked_content_identifier(content_identifier),
+            "deliveryIdentifier": checked_delivery_identifier(delivery_identifier),
+            "ccDeliveryFormat": self.cc_delivery_format,
+            "subjectMedia": (None if subject_media is None
+                             else media_information(subject_media, "subjectMedia")),
+            "associateMedia": (None if associate_media is None
+                               else media_information(associate_media, "associateMedia")),
+        }, time, signaling, more)
+
+    def cc_change(
+        self, content_identifier: ContentIdentifierLike,
+        delivery_identifier: DeliveryIdentifierLike, *,
+        subject_media: str | Mapping[str, Any] | None = None,
+        associate_media: str | Mapping[str, Any] | None = None,
+        signaling: Sequence[tuple[str, bytes | str]] | None = None,
+        time: int | datetime | None = None, **more: Any,
+    ) -> bytes:
+        """``ccChange`` (ATIS-1000678 ``CCChange``): the media of a CC stream changed."""
+        return self._message("ccChange", {
+            "contentIdentifier": checked_content_identifier(content_identifier),
+            "deliveryIdentifier": checked_delivery_identifier(delivery_identifier),
+            "subjectMedia": (None if subject_media is None
+                             else media_information(subject_media, "subjectMedia")),
+            "associateMedia": (None if associate_media is None
+                               else media_information(associate_media, "associateMedia")),
+        }, time, signaling, more)
+
+    def cc_close(
+        self, content_identifier: ContentIdentifierLike,
+        delivery_identifier: DeliveryIdentifierLike, *,
+        signaling: Sequence[tuple[str, bytes | str]] | None = None,
+        time: int | datetime | None = None, **more: Any,
+    ) -> bytes:
+        """``ccClose`` (ATIS-1000678 ``CCClose``): the CC stream ends."""
+        return self._message("ccClose", {
+            "contentIdentifier": checked_content_identifier(content_identifier),
+            "deliveryIdentifier": checked_delivery_identifier(delivery_identifier),
+        }, time, signaling, more)
+
+    def direct_signal_reporting(
+        self, correlation_id: bytes | ContentIdentifier,
+        signaling: Sequence[tuple[str, bytes | str]], *,
+        time: int | datetime | None = None, **more: Any,
+    ) -> bytes:
+        """``directSignalReporting`` (ATIS-1000678 ``DirectSignalReporting``): the call's
+        signalling messages as intercepted (e.g. ``[("SIP", b"INVITE ...")]``), tied to the
+        call by ``correlation_id`` (``CorrelationIdentifier`` octets)."""
+        content = checked_content_identifier(correlation_id, "correlationID")
+        if content[0] != "correlationID":
+            raise EncodeError("directSignalReporting needs correlationID octets",
+                              "correlationID")
+        return self._message("directSignalReporting", {"correlationID": content[1]},
+                             time, signaling, more)
+
+    def surveillance_status(
+        self, event_type: str, current_status: str, *,
+        time: int | datetime | None = None, **more: Any,
+    ) -> bytes:
+        """``surveillanceStatus`` (ATIS-1000678 ``SurveillanceStatus``): ``statusEventType``
+        (activation, deactivation, change, scheduledReport) and ``currentStatus``
+        (fullyActive, partiallyActive, inactive)."""
+        return self._message("surveillanceStatus", {
+            "statusEventType": event_type, "currentStatus": current_status,
+        }, time, None, more)
+
+    def connection_test(self, memo: str | None = None, *,
+                        time: int | datetime | None = None, **more: Any) -> bytes:
+        """``connTest`` (ATIS-1000678 ``ConnectionTest``) with an optional ``memo``."""
+        return self._message("connTest", {"memo": memo}, time, None, more)
+
+
