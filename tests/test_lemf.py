@@ -34,11 +34,8 @@ from lawful_intercept.correlation import (
     Clock,
     NetworkIdentifier,
     SessionIdentity,
-    pc_call_id,
 )
-from lawful_intercept.delivery import HandoverSession
-from lawful_intercept.delivery.client import DeliveryClient
-from lawful_intercept.delivery.spool import Spool
+from lawful_intercept.delivery import DeliveryClient, HandoverSession, Spool
 from lawful_intercept.files import to_json
 from lawful_intercept.integrity import IntegrityChecker, encrypt_pdu
 from lawful_intercept.lemf import (
@@ -48,9 +45,14 @@ from lawful_intercept.lemf import (
     LEMFThread,
     SequenceTracker,
 )
-from lawful_intercept.lemf.lines import value_json
-from lawful_intercept.records import IPAccessRecords, PSPDUBuilder
-from lawful_intercept.records.packetcable import PacketCableRecords, ccc_packet
+from lawful_intercept.lemf._lines import value_json
+from lawful_intercept.records import (
+    IPAccessRecords,
+    PacketCableRecords,
+    PSPDUBuilder,
+    ccc_packet,
+    pc_call_id,
+)
 from lawful_intercept.stream import PDUReader
 from lawful_intercept.testing import values
 
@@ -237,7 +239,7 @@ def test_nothing_is_acknowledged_when_writing_fails(tmp_path: Path,
     records = cc_records(3)
     request = builder("LIID-TRI", 0).pdu_acknowledgement_request()
     with plain_lemf(tmp_path / "out", summary_interval=3600.0) as (lemf, port):
-        monkeypatch.setattr(lawful_intercept.lemf.store, "_write_all", full_disk)
+        monkeypatch.setattr(lawful_intercept.lemf._store, "_write_all", full_disk)
         with contextlib.closing(connect(port, None)) as sock:
             sock.sendall(b"".join(records) + request)
             reader = PDUReader(SPEC)

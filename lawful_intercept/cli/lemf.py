@@ -9,8 +9,7 @@ import logging
 import sys
 from pathlib import Path
 
-from ..lemf import LEMFConfigError, run_lemf
-from ..lemf.command import add_arguments, options_from_arguments
+from ..lemf import LEMFConfigError, add_arguments, options_from_arguments, run_lemf
 from ._common import CLIError, Subcommands, add_command, print_json
 
 __all__ = ["register"]

@@ -30,7 +30,7 @@ from ..delivery.handover import payload_kind
 from ..delivery.spool import Spool, SpoolError
 from ..delivery.tls import TLSConfigError, client_context, normalize_pins
 from ..errors import DecodeError, Error
-from ..lemf.command import parse_address
+from ..lemf import parse_address
 from ..registry import bundled
 from ..scenarios import PS_PDU, TOP_LEVEL_TYPES
 from ..stream import FramingError, decode_first

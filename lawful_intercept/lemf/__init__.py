@@ -10,13 +10,21 @@ See docs/lemf.md.
 * :class:`LEMF`: the asyncio server; :class:`LEMFThread` runs one in a background thread;
   :func:`run_lemf` runs one until SIGINT/SIGTERM (also ``python -m lawful_intercept.lemf``).
 * :class:`Collector`: the checks, without I/O.
+* :func:`main` (``python -m lawful_intercept.lemf``), :func:`add_arguments`,
+  :func:`options_from_arguments`, :func:`parse_address`: the command line.
+
+The implementation: ``_server`` (the asyncio server), ``_collector`` (the checks),
+``_sequences`` (duplicates and gaps of one stream), ``_store`` (the output directory),
+``_lines`` (records.jsonl), ``_recovery`` (the restart), ``_runner`` (threads, signals, TLS
+files), ``_command`` (the command line).
 """
 
-from .collector import Collector, Verdict
-from .runner import LEMFThread, load_verify_key, run_lemf, server_context
-from .sequences import SequenceTracker
-from .server import LEMF, LEMFConfigError
-from .store import StoreError
+from ..errors import LEMFConfigError, StoreError
+from ._collector import Collector, Verdict
+from ._command import add_arguments, main, options_from_arguments, parse_address
+from ._runner import LEMFThread, load_verify_key, run_lemf, server_context
+from ._sequences import SequenceTracker
+from ._server import LEMF
 
 __all__ = [
     "LEMF",
@@ -26,7 +34,11 @@ __all__ = [
     "SequenceTracker",
     "StoreError",
     "Verdict",
+    "add_arguments",
     "load_verify_key",
+    "main",
+    "options_from_arguments",
+    "parse_address",
     "run_lemf",
     "server_context",
 ]

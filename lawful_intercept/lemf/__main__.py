@@ -1,9 +1,9 @@
 """``python -m lawful_intercept.lemf``: run a test LEMF (see
-:mod:`lawful_intercept.lemf.command`)."""
+the options of :func:`lawful_intercept.lemf.add_arguments`)."""
 
 import sys
 
-from .command import main
+from ._command import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -39,10 +39,10 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal, cast
 
+from ..catalog import KIND_OF_PAYLOAD, KIND_OF_TYPE, NUMBERING_OF_KIND, PS_PDU, PayloadKind
 from ..errors import DecodeError
 from ..integrity import (
     CheckResult,
@@ -54,15 +54,14 @@ from ..integrity import (
     VerifyingKey,
     decrypt_container,
 )
-from ..records.packetcable import CCC_LAYOUTS, CCCLayout, parse_ccc_packet
-from .sequences import SequenceTracker
+from ..records import CCC_LAYOUTS, CCCLayout, parse_ccc_packet
+from ._sequences import SequenceTracker
 
 if TYPE_CHECKING:
     from ..asn1c import Specification
 
 __all__ = [
-    "KIND_OF_PAYLOAD",
-    "KIND_OF_TYPE",
+    "CCC",
     "MAX_DETAILS",
     "MAX_GAP_RANGES",
     "MAX_GAP_STREAMS",
@@ -71,38 +70,9 @@ __all__ = [
     "Verdict",
 ]
 
-PS_PDU: Final = "PS-PDU"
 CCC: Final = "CCC"
 
-KIND_OF_PAYLOAD: Final[Mapping[str, str]] = {
-    "iRIPayloadSequence": "IRI",
-    "cCPayloadSequence": "CC",
-    "tRIPayload": "TRI",
-    "hI1-Operation": "HI1",
-    "threeGPP-HI1-Operation": "HI1",
-    "iLHIPayload": "ILHI",
-    "hI4Payload": "HI4",
-}
-"""The kind reported for each TS 102 232-1 Payload alternative (``encryptionContainer``:
-the kind of the payload inside once decrypted, else ``"encrypted"``)."""
-
-KIND_OF_TYPE: Final[Mapping[str, str]] = {
-    "CdcPdu": "IRI",
-    "LAESProtocol": "IRI",
-    "IasProtocol": "IRI",
-    "CC-APDU": "CC",
-    "IAS-CC-APDU": "CC",
-}
-"""The kind reported for the PDUs of other handover types, by their unqualified name:
-PacketCable call data (``CdcPdu``) and the ATIS call-identifying messages are IRI, the ATIS
-content PDUs CC. Any other type gives ``"other"``."""
-
-# The numbering a kind takes (TS 102 232-1 5.2.5); HI1 operations are numbered with the IRI.
-_NUMBERING: Final = {"IRI": "IRI", "HI1": "IRI", "CC": "CC", "ILHI": "ILHI", "TRI": "TRI"}
 _GAP_CHECKED: Final = frozenset({"IRI", "CC", "ILHI"})
-# The kinds an IntegrityVerifier keeps PDUs of (its Kind).
-_INTEGRITY_KIND: Final[Mapping[str, Kind]] = {"IRI": "IRI", "HI1": "IRI", "CC": "CC",
-                                               "ILHI": "ILHI"}
 
 MAX_DETAILS: Final = 50
 """At most this many integrity results that were not ``ok`` (and decryption failures) are
@@ -266,7 +236,7 @@ class Collector:
                               self._epochs.get((liid, cin), 0), duplicate=True, cin_reset=True)
             return self._count(verdict)
         epoch = self._epochs.get((liid, cin), 0)
-        numbering = _NUMBERING.get(kind)
+        numbering = NUMBERING_OF_KIND.get(cast(PayloadKind, kind))
         if numbering is not None:
             key: StreamKey = (liid, cin, numbering, epoch)
             tracker = self._streams.get(key)
@@ -407,12 +377,12 @@ class Collector:
         if kind == "TRI":
             results = self._verifier.feed(value, raw)
         else:
-            integrity_kind = _INTEGRITY_KIND.get(kind)
-            if integrity_kind is None:
+            numbering = NUMBERING_OF_KIND.get(cast(PayloadKind, kind))
+            if numbering not in _GAP_CHECKED:
                 return ()
             # The verifier reads the kind from the payload, except behind a container.
             results = self._verifier.feed(value, raw,
-                                          kind=integrity_kind if decrypted else None)
+                                          kind=cast(Kind, numbering) if decrypted else None)
         for result in results:
             self._tally(result)
         return tuple(results)

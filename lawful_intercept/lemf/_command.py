@@ -12,10 +12,10 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from ..records.packetcable import CCC_LAYOUTS
-from .collector import PS_PDU
-from .runner import load_verify_key, run_lemf, server_context
-from .server import LEMFConfigError
+from ..catalog import PS_PDU
+from ..errors import LEMFConfigError
+from ..records import CCC_LAYOUTS
+from ._runner import load_verify_key, run_lemf, server_context
 
 __all__ = ["add_arguments", "main", "options_from_arguments", "parse_address"]
 

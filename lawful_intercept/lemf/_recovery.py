@@ -16,12 +16,13 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any, cast
 
+from ..catalog import PS_PDU
 from ..errors import DecodeError, Error
-from ..records.packetcable import CCC_LAYOUTS, CCCLayout
+from ..records import CCC_LAYOUTS, CCCLayout
 from ..stream import decode_first
-from .collector import PS_PDU, Collector
-from .lines import record_line
-from .store import BER_FILE, CCC_FILE, Store
+from ._collector import Collector
+from ._lines import record_line
+from ._store import BER_FILE, CCC_FILE, Store
 
 if TYPE_CHECKING:
     from ..asn1c import Specification

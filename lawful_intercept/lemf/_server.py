@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, cast
 
+from ..catalog import PS_PDU, default_specification
 from ..delivery import (
     PDU_ACKNOWLEDGEMENT,
     AcknowledgementRequested,
@@ -44,19 +45,19 @@ from ..delivery import (
     ReceiverSession,
     RecordReceived,
 )
-from ..errors import EncodeError, Error, LEMFConfigError
+from ..errors import EncodeError, Error, LEMFConfigError, StoreError
 from ..integrity import Padding, VerifyingKey
-from ..records.packetcable import CCC_LAYOUTS, CCCLayout
+from ..records import CCC_LAYOUTS, CCCLayout
 from ..stream import DEFAULT_MAX_PDU_SIZE, PDU
-from .collector import PS_PDU, Collector
-from .lines import record_line
-from .recovery import recover
-from .store import BER_FILE, CCC_FILE, Store, StoreError
+from ._collector import Collector
+from ._lines import record_line
+from ._recovery import recover
+from ._store import BER_FILE, CCC_FILE, Store
 
 if TYPE_CHECKING:
     from ..asn1c import Specification
 
-__all__ = ["LEMF", "LEMFConfigError"]
+__all__ = ["LEMF"]
 
 log = logging.getLogger("lawful_intercept.lemf")
 
@@ -144,18 +145,14 @@ class LEMF:
                 or max_pdu_size < 1:
             raise LEMFConfigError(f"must be a positive number of octets, got {max_pdu_size!r}",
                                   "max_pdu_size")
-        if spec is None:
-            from ..registry import bundled
-
-            spec = bundled()
-        self.spec = spec
+        self.spec = spec if spec is not None else default_specification()
         self.ssl_context = ssl_context
         self.acknowledge = bool(acknowledge)
         self.summary_interval = float(summary_interval)
         self.handshake_timeout = float(handshake_timeout)
         self.max_pdu_size = max_pdu_size
         try:
-            self._collector = Collector(spec, decrypt_key=decrypt_key, verify_key=verify_key,
+            self._collector = Collector(self.spec, decrypt_key=decrypt_key, verify_key=verify_key,
                                         decrypt_padding=decrypt_padding,
                                         integrity_window=integrity_window)
         except EncodeError as exc:
@@ -164,7 +161,7 @@ class LEMF:
             raise LEMFConfigError(str(exc)) from None
         self._store = Store(out_dir, fsync=fsync, max_pdu_size=max_pdu_size)
         self.out_dir = self._store.directory
-        self._recovered = recover(self._store, self._collector, spec)
+        self._recovered = recover(self._store, self._collector, self.spec)
         self._next_connection: int = self._recovered.pop("next_connection")
         self._listeners: list[_Listener] = []
         self._servers: list[asyncio.Server] = []
@@ -234,7 +231,7 @@ class LEMF:
         """Receive PacketCable CCC packets over UDP on ``host``:``port`` (0: any free port);
         return the address bound. ``layout`` is the packets' header layout (``"ESP-I01"``,
         ``"ESP-1.5"``, ``"ES-DCI-C01"``; see
-        :func:`~lawful_intercept.records.packetcable.parse_ccc_packet`). Each datagram is a
+        :func:`~lawful_intercept.records.parse_ccc_packet`). Each datagram is a
         record, de-duplicated by its SHA-256. UDP has neither TLS nor acknowledgement."""
         self._check_open()
         if layout not in CCC_LAYOUTS:

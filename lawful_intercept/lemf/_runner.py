@@ -21,10 +21,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519
 
-from ..errors import Error
+from ..catalog import PS_PDU
+from ..errors import Error, LEMFConfigError
 from ..integrity import VerifyingKey
-from .collector import PS_PDU
-from .server import LEMF, LEMFConfigError
+from ._server import LEMF
 
 __all__ = ["LEMFThread", "load_verify_key", "run_lemf", "server_context"]
 

@@ -37,7 +37,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from ..files import to_json
-from .collector import Verdict, check_json, liid_text
+from ._collector import Verdict, check_json, liid_text
 
 __all__ = ["record_line", "value_json"]
 
