@@ -32,6 +32,8 @@ Example::
         for pdu in reader.feed(data):
             handle(pdu.value if pdu.error is None else pdu.error)
     reader.eof()                             # FramingError if the peer stopped inside a PDU
+
+See ``docs/concepts.md`` (how a handover stream is framed) and ``docs/delivery.md``.
 """
 
 from __future__ import annotations
@@ -40,13 +42,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from lawful_intercept.ber import DEFAULT_MAX_DEPTH, MAX_LENGTH_OCTETS, BytesLike, decode_tag
-from lawful_intercept.errors import DecodeError
-
-from .errors import FramingError
+from .ber import DEFAULT_MAX_DEPTH, MAX_LENGTH_OCTETS, BytesLike, decode_tag
+from .catalog import PS_PDU
+from .errors import DecodeError, FramingError
 
 if TYPE_CHECKING:
-    from lawful_intercept.asn1c import Specification
+    from .asn1c import Specification
 
 __all__ = [
     "DEFAULT_MAX_BATCH_BYTES",
@@ -141,7 +142,7 @@ class PDUReader:
     def __init__(
         self,
         spec: Specification | None = None,
-        type_name: str = "PS-PDU",
+        type_name: str = PS_PDU,
         *,
         max_pdu_size: int = DEFAULT_MAX_PDU_SIZE,
         strict: bool = True,
@@ -490,7 +491,7 @@ def decode_first(spec: Specification, data: BytesLike, type_names: Iterable[str]
 def iter_pdus(
     chunks: Iterable[BytesLike],
     spec: Specification | None = None,
-    type_name: str = "PS-PDU",
+    type_name: str = PS_PDU,
     *,
     max_pdu_size: int = DEFAULT_MAX_PDU_SIZE,
     strict: bool = True,

@@ -1,5 +1,8 @@
 """``python -m lawful_intercept.lemf``: run a test LEMF (see
-the options of :func:`lawful_intercept.lemf.add_arguments`)."""
+the options of :func:`lawful_intercept.lemf.add_arguments`).
+
+See ``docs/lemf.md``.
+"""
 
 import sys
 

@@ -33,6 +33,8 @@ The rules:
 * **Encryption** (TS 102 232-1 Payload ``encryptionContainer``): with a key, the container is
   decrypted with :func:`~lawful_intercept.integrity.decrypt_container`; the PDU then counts
   under the kind of the payload inside.
+
+See ``docs/lemf.md``.
 """
 
 from __future__ import annotations
@@ -131,7 +133,9 @@ class _Integrity:
 
 
 class Collector:
-    """Judges received PDUs and keeps a LEMF's counters (see the module docstring).
+    """Judges received PDUs and keeps a LEMF's counters: duplicates and gaps per LIID + CIN +
+    kind (TS 102 232-1 5.2.5), cINReset epochs, IRI/CC correlation, integrity checks and
+    decryption (6.4); see docs/lemf.md.
 
     ``spec`` decodes what needs decoding (the encryptionContainer's plaintext); the PDUs
     themselves come decoded. ``decrypt_key`` (16, 24 or 32 octets) decrypts

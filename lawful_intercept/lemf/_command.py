@@ -2,6 +2,8 @@
 
 Runs :func:`~lawful_intercept.lemf.run_lemf` until SIGINT or SIGTERM. :func:`add_arguments`
 lets another command line (the library's ``lawful-intercept lemf``) offer the same options.
+
+See ``docs/lemf.md``.
 """
 
 from __future__ import annotations

@@ -26,6 +26,8 @@ Each line is one JSON object, ASCII only, with these members in this order:
     (only when set) the line was rebuilt from received.ber after a restart.
 ``value``
     the decoded value as :func:`lawful_intercept.files.to_json` gives it.
+
+See ``docs/lemf.md``.
 """
 
 from __future__ import annotations

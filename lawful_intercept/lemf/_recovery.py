@@ -4,10 +4,12 @@ A LEMF may be stopped at any moment, SIGKILL included. What it acknowledged is i
 received.ber (it writes the PDUs before it answers a pDUAcknowledgementRequest), so on the
 next start the duplicate, gap, correlation and integrity state is rebuilt by passing every
 PDU of received.ber (and every packet of received-ccc.bin) through the
-:class:`~lawful_intercept.lemf.collector.Collector` again, in the order received. records.jsonl
+:class:`~lawful_intercept.lemf.Collector` again, in the order received. records.jsonl
 says which ASN.1 type each PDU was received as; PDUs written just before a kill may have no
 line yet: they are decoded as PS-PDUs and their lines are written now, marked
 ``"recovered": true``.
+
+See ``docs/lemf.md``.
 """
 
 from __future__ import annotations

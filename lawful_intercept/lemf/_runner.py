@@ -1,5 +1,7 @@
 """Running a :class:`~lawful_intercept.lemf.LEMF`: in a background thread, or as a blocking
 process until SIGINT/SIGTERM; and the TLS material a LEMF reads from files.
+
+See ``docs/lemf.md``.
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ upwards. A receiver uses the numbers to remove the copies a reconnecting sender 
 and to see which PDUs never arrived. :class:`SequenceTracker` keeps what is needed for both
 in memory proportional to the disorder of the stream, not to its length: the numbers below a
 watermark are all seen, and only the numbers seen above it are kept.
+
+See ``docs/lemf.md``.
 """
 
 from __future__ import annotations

@@ -4,15 +4,15 @@
 (plain TCP only when asked for explicitly), reads each stream with the incremental reader of
 a :class:`~lawful_intercept.delivery.ReceiverSession` (bounded per connection), answers
 keep-alives (TS 102 232-1 6.4.5) and PDU acknowledgement requests (TRIPayload [12]/[13]),
-judges each record with a :class:`~lawful_intercept.lemf.collector.Collector` and writes it
-to its output directory (:mod:`lawful_intercept.lemf.store`). It can also take PacketCable
+judges each record with a :class:`~lawful_intercept.lemf.Collector` and writes it
+to its output directory (``_store``). It can also take PacketCable
 CCC packets over UDP.
 
 Durability: an acknowledgement request is answered only once every record received before
 it is written to received.ber and records.jsonl (handed to the operating system, and on disk
 with ``fsync=True``). A LEMF killed at any moment has therefore never acknowledged a record it
 had not written; restarted on the same directory it rebuilds its state from the files
-(:mod:`lawful_intercept.lemf.recovery`).
+(``_recovery``). See ``docs/lemf.md``.
 
 A client that sends octets that are not a stream of PDUs of the listener's type, or a PDU
 that does not decode, has its connection closed with the reason logged and counted
@@ -99,7 +99,7 @@ def _subject(certificate: Any) -> str | None:
 
 class LEMF:
     """A law-enforcement monitoring facility for tests: receives, checks and stores handover
-    records (see the module docstring and docs/lemf.md).
+    records (see docs/lemf.md).
 
     ``out_dir``: the output directory (created if needed; what an earlier run left there is
     read back first). ``spec``: the compiled modules (default :func:`lawful_intercept.bundled`).

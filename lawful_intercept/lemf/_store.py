@@ -14,6 +14,8 @@ then the JSON lines, so that a line never names octets that were not written. A 
 killed in the middle of a write leaves at most a partial PDU (or packet, or line) at the end
 of a file; :meth:`Store.scan_ber`, :meth:`Store.scan_ccc` and :meth:`Store.scan_index` cut
 such a tail off (and log it) before the files are appended to again.
+
+See ``docs/lemf.md``.
 """
 
 from __future__ import annotations
@@ -49,7 +51,8 @@ log = logging.getLogger("lawful_intercept.lemf")
 
 
 class Store:
-    """The output directory of a LEMF (see the module docstring).
+    """The output directory of a LEMF: received.ber, received-ccc.bin, records.jsonl and
+    summary.json (see docs/lemf.md).
 
     Read what is there first (:meth:`scan_index`, :meth:`scan_ber`, :meth:`scan_ccc`), then
     :meth:`open` the files for appending. ``fsync``: :meth:`flush` also asks the operating
