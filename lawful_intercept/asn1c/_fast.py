@@ -18,7 +18,6 @@ from typing import Any
 from .. import ber
 from ..errors import DecodeError, EncodeError
 from ._codec import (
-    ALPHABET_RE,
     CodecBuilder,
     Decoder,
     Encoder,
@@ -26,6 +25,7 @@ from ._codec import (
     sort_tag,
 )
 from ._model import Kind, Range, Tag, Type, first_tag_owners, first_tags
+from ._primitives import ALPHABET_RE
 
 __all__ = ["FastCodegen", "Source", "range_test"]
 
