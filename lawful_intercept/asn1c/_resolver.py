@@ -10,12 +10,11 @@ codec checks.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TypeVar
 
 from ..errors import CompileError
 from . import _syntax as syn
+from ._constraint_sets import intersect, intersect_ranges, intersection, operands, union
 from ._lexer import Token
 from ._model import (
     NO_DEFAULT,
@@ -29,8 +28,8 @@ from ._model import (
     Tag,
     TagClass,
     Type,
-    first_tags,
 )
+from ._tagging import apply_automatic, has_tag, tag_clash
 
 __all__ = ["ResolvedModule", "Resolver"]
 
@@ -49,8 +48,6 @@ _BUILTIN_KINDS = {
 }
 
 # Names of OBJECT IDENTIFIER arcs that may be written without a number (X.660 annex A).
-_T = TypeVar("_T")
-
 _TOP_ARCS = {"itu-t": 0, "ccitt": 0, "iso": 1, "joint-iso-itu-t": 2, "joint-iso-ccitt": 2}
 _SECOND_ARCS = {
     0: {
@@ -400,12 +397,12 @@ class Resolver:
         # AUTOMATIC TAGS: number the components when none of the root ones is tagged (25.3).
         if ctx.tagging == "AUTOMATIC":
             own = [c for c in syntax.components if isinstance(c, syn.ComponentSyntax)]
-            if not any(_has_tag(c.type) for c in own if not c.extension):
+            if not any(has_tag(c.type) for c in own if not c.extension):
                 ordered = [c for c in components if not c.extension] + [
                     c for c in components if c.extension
                 ]
                 for n, c in enumerate(ordered):
-                    c.type = _apply_automatic(c.type, n)
+                    c.type = apply_automatic(c.type, n)
         for item, _ in items:
             if item.default is not None:
                 comp = next(c for c in components if c.name == item.name)
@@ -418,7 +415,8 @@ class Resolver:
                 raise ctx.error(f"component {c.name} appears twice", syntax.line, construct)
             names.add(c.name)
         body.components = components
-        _check_distinct_tags(body, ctx, syntax.line, construct)
+        if (clash := tag_clash(body)) is not None:
+            raise ctx.error(clash, syntax.line, construct)
 
     # -- constraints -----------------------------------------------------------------------
 
@@ -432,7 +430,7 @@ class Resolver:
                 body = Body(body.kind, name=body.name, module=body.module,
                             contained=extra.type)
             return Type(body, inner.tags, inner.constraints, inner.name)
-        merged = _intersect(inner.constraints, extra)
+        merged = intersect(inner.constraints, extra)
         return Type(body, inner.tags, merged, inner.name)
 
     def _constraint(
@@ -450,7 +448,7 @@ class Resolver:
                 parts.append(self._constraint(add, base, ctx, construct))
             if any(p is None or isinstance(p, _Containing) for p in parts) or not parts:
                 return None
-            merged = _union([p for p in parts if isinstance(p, Constraints)])
+            merged = union([p for p in parts if isinstance(p, Constraints)])
             if merged is None:
                 return None
             return Constraints(
@@ -472,14 +470,14 @@ class Resolver:
                 if sub is None or isinstance(sub, _Containing):
                     return None
                 subs.append(sub)
-            return _union(subs)
+            return union(subs)
         if op == "intersection":
             result = Constraints()
             for arg in c.args:
                 assert isinstance(arg, syn.Constraint)
                 sub = self._constraint(arg, base, ctx, construct)
                 if isinstance(sub, Constraints):
-                    result = _intersect(result, sub)
+                    result = intersect(result, sub)
             return result
         if op == "size":
             inner = c.args[0]
@@ -523,15 +521,15 @@ class Resolver:
             return (Range(lo_v, hi_v),)
         if c.op in ("union", "extensible"):
             out: list[Range] = []
-            for arg in _operands(c, skip_markers=c.op == "extensible"):
+            for arg in operands(c, skip_markers=c.op == "extensible"):
                 r = self._ranges(arg, ctx, construct)
                 if r is None:
                     return None
                 out.extend(r)
             return tuple(out) if out or c.op == "union" else None
         if c.op == "intersection":
-            ranges = (self._ranges(arg, ctx, construct) for arg in _operands(c))
-            return _intersection(ranges, _intersect_ranges)
+            ranges = (self._ranges(arg, ctx, construct) for arg in operands(c))
+            return intersection(ranges, intersect_ranges)
         return None
 
     def _alphabet(self, c: syn.Constraint, ctx: _Ctx, construct: str) -> frozenset[str] | None:
@@ -548,15 +546,15 @@ class Resolver:
             return frozenset(chr(i) for i in range(ord(a), ord(b) + 1))
         if c.op in ("union", "extensible"):
             chars: set[str] = set()
-            for arg in _operands(c, skip_markers=True):
+            for arg in operands(c, skip_markers=True):
                 sub = self._alphabet(arg, ctx, construct)
                 if sub is None:
                     return None
                 chars |= sub
             return frozenset(chars)
         if c.op == "intersection":
-            alphabets = (self._alphabet(arg, ctx, construct) for arg in _operands(c))
-            return _intersection(alphabets, frozenset.intersection)
+            alphabets = (self._alphabet(arg, ctx, construct) for arg in operands(c))
+            return intersection(alphabets, frozenset.intersection)
         return None
 
     # -- values ---------------------------------------------------------------------------
@@ -771,129 +769,6 @@ def _bits_of(text: str) -> tuple[bytes, int]:
     nbits = len(body)
     padded = body + "0" * (-len(body) % 8)
     return int(padded, 2).to_bytes(len(padded) // 8, "big") if padded else b"", nbits
-
-
-def _has_tag(syntax: syn.TypeSyntax) -> bool:
-    while isinstance(syntax, syn.ConstrainedType):
-        syntax = syntax.inner
-    return isinstance(syntax, syn.TaggedType)
-
-
-def _apply_automatic(t: Type, number: int) -> Type:
-    tag = Tag(TagClass.CONTEXT, number)
-    tags = (tag, *t.tags[1:]) if t.tags else (tag,)
-    return Type(t.body, tags, t.constraints, t.name)
-
-
-def _check_distinct_tags(body: Body, ctx: _Ctx, line: int, construct: str) -> None:
-    """CHOICE alternatives and SET members must have distinct tags (X.680 29.2, 27.3).
-
-    SEQUENCE runs of OPTIONAL members need distinct tags too (25.6); a clash there makes BER
-    decoding ambiguous, so it is a compile error as well.
-    """
-    if body.kind in (Kind.CHOICE, Kind.SET):
-        seen: dict[Tag, str] = {}
-        for c in body.components:
-            if (tag := _record_tags(seen, c)) is not None:
-                raise ctx.error(
-                    f"{c.name} and {seen[tag]} have the same tag {tag}", line, construct
-                )
-    elif body.kind is Kind.SEQUENCE:
-        # Each run of OPTIONAL/DEFAULT members and the member after it (X.680 25.5).
-        run: dict[Tag, str] = {}
-        for c in body.components:
-            if (tag := _record_tags(run, c)) is not None:
-                raise ctx.error(
-                    f"{c.name} and {run[tag]} have the same tag {tag}, and {run[tag]} is "
-                    "OPTIONAL or DEFAULT: a decoder could not tell them apart (X.680 25.5)",
-                    line,
-                    construct,
-                )
-            if not (c.optional or c.has_default):
-                run = {}
-
-
-def _record_tags(seen: dict[Tag, str], c: Component) -> Tag | None:
-    """Record the first tags of member ``c`` (X.680 clause 8.6) in ``seen``, member name by
-    tag; return the first of them that another member had already, if any."""
-    for tag in first_tags(c.type):
-        if tag is None:
-            continue
-        if tag in seen:
-            return tag
-        seen[tag] = c.name
-    return None
-
-
-def _union(parts: list[Constraints]) -> Constraints | None:
-    """The union of constraints of one sort; None when they constrain different things."""
-    if not parts:
-        return None
-    if all(p.value is not None and p.size is None and p.alphabet is None for p in parts):
-        return Constraints(value=tuple(r for p in parts for r in (p.value or ())))
-    if all(p.size is not None and p.value is None and p.alphabet is None for p in parts):
-        return Constraints(size=tuple(r for p in parts for r in (p.size or ())))
-    if all(p.alphabet is not None and p.value is None and p.size is None for p in parts):
-        chars: set[str] = set()
-        for p in parts:
-            chars |= p.alphabet or frozenset()
-        return Constraints(alphabet=frozenset(chars))
-    return None
-
-
-def _operands(c: syn.Constraint, *, skip_markers: bool = False) -> Iterator[syn.Constraint]:
-    """The operands of a set operation (X.680 clause 46); with ``skip_markers``, without the
-    empty unions that stand for an extension marker ``...``."""
-    for arg in c.args:
-        assert isinstance(arg, syn.Constraint)
-        if skip_markers and not arg.args and arg.op == "union":
-            continue
-        yield arg
-
-
-def _intersection(values: Iterable[_T | None], meet: Callable[[_T, _T], _T]) -> _T | None:
-    """The meet of the values that are known (X.680 46.3); an unknown one (None) does not
-    narrow the result, and nothing known gives None."""
-    result: _T | None = None
-    for v in values:
-        if v is not None:
-            result = v if result is None else meet(result, v)
-    return result
-
-
-def _intersect_ranges(a: tuple[Range, ...], b: tuple[Range, ...]) -> tuple[Range, ...]:
-    out = []
-    for x in a:
-        for y in b:
-            lo = x.lower if y.lower is None else y.lower if x.lower is None else max(
-                x.lower, y.lower
-            )
-            hi = x.upper if y.upper is None else y.upper if x.upper is None else min(
-                x.upper, y.upper
-            )
-            if lo is None or hi is None or lo <= hi:
-                out.append(Range(lo, hi))
-    return tuple(out)
-
-
-def _intersect(a: Constraints, b: Constraints) -> Constraints:
-    """Serial application of constraints (X.680 49.6): both must hold."""
-    value = a.value if b.value is None else b.value if a.value is None else _intersect_ranges(
-        a.value, b.value
-    )
-    size = a.size if b.size is None else b.size if a.size is None else _intersect_ranges(
-        a.size, b.size
-    )
-    alphabet = a.alphabet if b.alphabet is None else b.alphabet if a.alphabet is None else (
-        a.alphabet & b.alphabet
-    )
-    return Constraints(
-        value,
-        (a.value_extensible or b.value_extensible) and value is not None,
-        size,
-        (a.size_extensible or b.size_extensible) and size is not None,
-        alphabet,
-    )
 
 
 def _split_commas(tokens: list[Token]) -> list[list[Token]]:
