@@ -24,19 +24,6 @@ from .._inet import internet_checksum
 from .._version import __version__
 from ._common import ACK, FIN, PSH, SYN, LinkType, StrPath
 
-__all__ = [
-    "DEFAULT_CLIENT",
-    "DEFAULT_CLIENT_PORT",
-    "DEFAULT_PORT",
-    "DEFAULT_SERVER",
-    "CaptureOptions",
-    "PacketBuilder",
-    "Timestamp",
-    "tcp_frames",
-    "write_pcap",
-    "write_pcapng",
-]
-
 DEFAULT_CLIENT: Final = "192.0.2.1"
 """Sender address of written captures (RFC 5737 TEST-NET-1): the mediation function."""
 DEFAULT_SERVER: Final = "192.0.2.2"

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519
 from ..asn1c import Specification
 from ..ber import decode_integer, decode_tag, read_tlv_full
 from ..catalog import KIND_OF_PAYLOAD, NUMBERING_OF_KIND, PS_PDU, PayloadKind, payload_kind
-from ..errors import DecodeError, EncodeError, Error
+from ..errors import DecodeError, EncodeError
 
 __all__ = [
     "CRYPTO_HASHES",
@@ -135,12 +135,7 @@ def normalize_hash(name: object, what: str, allowed: Iterable[str]) -> str:
 
 def qualified(spec: Specification, name: str) -> str:
     """``LI-PS-PDU.name`` if the specification has that module, else the plain name."""
-    name_in_module = f"{MODULE}.{name}"
-    try:
-        spec.get_type(name_in_module)
-    except Error:
-        return name
-    return name_in_module
+    return f"{MODULE}.{name}" if MODULE in spec.modules else name
 
 
 def liid_bytes(liid: object) -> bytes:

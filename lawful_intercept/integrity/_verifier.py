@@ -150,22 +150,22 @@ class IntegrityVerifier:
                check: Mapping[str, Any]) -> CheckResult:
         check_type = check.get("checkType")
         data_type = check.get("dataType")
-        where = _Where(str(check_type), liid, cin,
-                       cast(Kind | None, KIND_OF_DATA_TYPE.get(str(data_type))), seq,
-                       tuple(check.get("includedSequenceNumbers", ())))
+        where = CheckResult("unverifiable", str(check_type), liid, cin,
+                            cast(Kind | None, KIND_OF_DATA_TYPE.get(str(data_type))), seq,
+                            tuple(check.get("includedSequenceNumbers", ())))
         if check_type == "hash":
             return self._check_hash(where, check)
         if check_type == "signature":
             return self._check_signature(where, check)
-        return where.result("unverifiable", f"unknown checkType {check_type!r}")
+        return _judged(where, "unverifiable", f"unknown checkType {check_type!r}")
 
-    def _check_hash(self, where: _Where, check: Mapping[str, Any]) -> CheckResult:
+    def _check_hash(self, where: CheckResult, check: Mapping[str, Any]) -> CheckResult:
         value = bytes(check.get("checkValue", b""))
         _keep(self._hashes.setdefault((where.liid, where.cin, where.kind), {}),
               where.sequence_number, value, self.max_pending)
         name = check.get("hashAlgorithm")
         if name not in HASH_FACTORIES:
-            return where.result("unverifiable", "the hash check names no hash algorithm"
+            return _judged(where, "unverifiable", "the hash check names no hash algorithm"
                                 if name is None else f"unknown hashAlgorithm {name!r}")
         assert isinstance(name, str)
         if where.kind is not None:
@@ -183,7 +183,7 @@ class IntegrityVerifier:
                 store.pop(number, None)
         return best
 
-    def _hash_result(self, where: _Where, value: bytes, name: str) -> CheckResult:
+    def _hash_result(self, where: CheckResult, value: bytes, name: str) -> CheckResult:
         covered = where.covered
         store = self._pdus.get((where.liid, where.cin, str(where.kind)), {})
         missing = tuple(n for n in covered if n not in store)
@@ -191,18 +191,18 @@ class IntegrityVerifier:
         size = DIGEST_SIZES[name]
         if len(value) == size:  # one digest over the run
             if missing:
-                return where.result("missing", (
+                return _judged(where, "missing", (
                     f"{len(missing)} of the {len(covered)} PDUs covered were not received; a "
                     "digest over the whole run cannot check the others"), missing=missing)
             digest = factory()
             for number in covered:
                 digest.update(store[number])
             if hmac.compare_digest(digest.digest(), value):
-                return where.result("ok")
+                return _judged(where, "ok")
             if len(covered) == 1:
-                return where.result("mismatch", f"the PDU differs from its {name} digest",
+                return _judged(where, "mismatch", f"the PDU differs from its {name} digest",
                                     altered=covered)
-            return where.result("mismatch", (
+            return _judged(where, "mismatch", (
                 f"the {name} digest over the {len(covered)} PDUs differs: at least one of them "
                 "was altered (a digest over the run does not say which)"), suspects=covered)
         if len(covered) > 1 and len(value) == size * len(covered):  # one digest per PDU
@@ -212,20 +212,20 @@ class IntegrityVerifier:
                     factory(store[n]).digest(), value[i * size:(i + 1) * size])
             )
             if altered:
-                return where.result("mismatch", (
+                return _judged(where, "mismatch", (
                     f"{len(altered)} PDU(s) differ from their {name} digest"
                     + (f"; {len(missing)} not received" if missing else "")),
                     missing=missing, altered=altered)
             if missing:
-                return where.result("missing", (
+                return _judged(where, "missing", (
                     f"{len(missing)} of the {len(covered)} PDUs covered were not received; "
                     "the others match their digests"), missing=missing)
-            return where.result("ok")
-        return where.result("unverifiable", (
+            return _judged(where, "ok")
+        return _judged(where, "unverifiable", (
             f"checkValue has {len(value)} octets: neither one {name} digest ({size}) nor one "
             f"per PDU covered ({size} x {len(covered)})"))
 
-    def _check_signature(self, where: _Where, check: Mapping[str, Any]) -> CheckResult:
+    def _check_signature(self, where: CheckResult, check: Mapping[str, Any]) -> CheckResult:
         covered = where.covered
         if where.kind is not None:
             stores = [self._hashes.get((where.liid, where.cin, where.kind), {})]
@@ -235,19 +235,19 @@ class IntegrityVerifier:
         hashes_seen = max(stores, key=lambda st: sum(n in st for n in covered), default={})
         missing = tuple(n for n in covered if n not in hashes_seen)
         if missing:
-            return where.result("missing", (
+            return _judged(where, "missing", (
                 f"{len(missing)} of the {len(covered)} hash PDUs signed were not received"),
                 missing=missing)
         message = b"".join(hashes_seen[n] for n in covered)
         for number in covered:
             del hashes_seen[number]
         if self.public_key is None:
-            return where.result("unverifiable", "no public key to verify signatures with")
+            return _judged(where, "unverifiable", "no public key to verify signatures with")
         problem = _verify(self.public_key, message, bytes(check.get("checkValue", b"")),
                           check.get("signatureAlgorithm"), check.get("hashAlgorithm"))
         if problem is None:
-            return where.result("ok")
-        return where.result("bad-signature", problem)
+            return _judged(where, "ok")
+        return _judged(where, "bad-signature", problem)
 
 
 def _keep(store: dict[int, bytes], number: int, octets: bytes, limit: int) -> None:
@@ -259,22 +259,13 @@ def _keep(store: dict[int, bytes], number: int, octets: bytes, limit: int) -> No
         del store[next(iter(store))]
 
 
-@dataclass(frozen=True, slots=True)
-class _Where:
-    """The integrityCheck PDU a result is about."""
-
-    check_type: str
-    liid: bytes
-    cin: int | None
-    kind: Kind | None
-    sequence_number: int
-    covered: tuple[int, ...]
-
-    def result(self, status: CheckStatus, detail: str = "", *, missing: tuple[int, ...] = (),
-               altered: tuple[int, ...] = (), suspects: tuple[int, ...] = ()) -> CheckResult:
-        return CheckResult(status, self.check_type, self.liid, self.cin, self.kind,
-                           self.sequence_number, self.covered, missing, altered, suspects,
-                           detail)
+def _judged(where: CheckResult, status: CheckStatus, detail: str = "", *,
+            missing: tuple[int, ...] = (), altered: tuple[int, ...] = (),
+            suspects: tuple[int, ...] = ()) -> CheckResult:
+    """The result of the check ``where`` (a :class:`CheckResult` naming the integrityCheck PDU
+    and what it covers, not judged yet): ``status`` and what goes with it."""
+    return replace(where, status=status, detail=detail, missing=missing, altered=altered,
+                   suspects=suspects)
 
 
 def _verify(key: ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | ed448.Ed448PublicKey,

@@ -144,7 +144,15 @@ class Collector:
     it). ``verify_key`` (public key or certificate) verifies signed integrity checks.
     ``integrity_window``: at most this many PDUs per stream are kept waiting for their hash
     check.
+
+    Counters: ``received`` (PDUs judged, duplicates included, undecodable ones not),
+    ``records`` (unique records), ``duplicates`` (PDUs that repeated one received before),
+    ``decode_errors`` (PDUs or CCC packets that could not be decoded), ``decrypted``
+    (encryptionContainers decrypted), ``decryption_errors`` (encryptionContainers that could
+    not be decrypted with the key given).
     """
+
+    received = records = duplicates = decode_errors = decrypted = decryption_errors = 0
 
     def __init__(
         self,
@@ -182,18 +190,6 @@ class Collector:
         self._by_kind: Counter[str] = Counter()
         self._integrity = _Integrity()
         self._decryption_failures: list[dict[str, Any]] = []
-        self.received = 0
-        """PDUs judged, duplicates included, undecodable ones not."""
-        self.records = 0
-        """Unique records."""
-        self.duplicates = 0
-        """PDUs that repeated one received before."""
-        self.decode_errors = 0
-        """PDUs (or CCC packets) that could not be decoded."""
-        self.decrypted = 0
-        """encryptionContainers decrypted."""
-        self.decryption_errors = 0
-        """encryptionContainers that could not be decrypted with the key given."""
 
     # -- judging ------------------------------------------------------------------------------
 

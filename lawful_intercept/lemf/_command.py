@@ -12,7 +12,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Final
 
 from ..catalog import PS_PDU
 from ..errors import LEMFConfigError
@@ -63,6 +63,21 @@ def _hex_key(text: str) -> bytes:
     return key
 
 
+# The options naming a file (flag, metavar, help), and the on/off switches (flag, help).
+_FILE_OPTIONS: Final = (
+    ("--cert", "PEM", "the LEMF's certificate"),
+    ("--key", "PEM", "the private key of --cert"),
+    ("--client-ca", "PEM", "CA certificates that issue the clients' certificates"),
+    ("--verify-key", "PEM", "public key or certificate verifying signed integrity checks"),
+    ("--ready-file", "FILE", "write 'host port' per listener to FILE once listening"),
+)
+_SWITCHES: Final = (
+    ("--insecure-plain-tcp", "listen over plain TCP without TLS (tests only)"),
+    ("--no-acknowledge", "decline the pDUAcknowledgement option"),
+    ("--fsync", "fsync received.ber before acknowledging"),
+)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the LEMF's options to ``parser``."""
     parser.add_argument("--out", required=True, metavar="DIR",
@@ -75,24 +90,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         metavar="HOST:PORT[/LAYOUT]",
                         help="receive PacketCable CCC packets over UDP (layout ESP-I01, "
                              "ESP-1.5 or ES-DCI-C01); repeatable")
-    parser.add_argument("--cert", metavar="PEM", help="the LEMF's certificate")
-    parser.add_argument("--key", metavar="PEM", help="the private key of --cert")
-    parser.add_argument("--client-ca", metavar="PEM",
-                        help="CA certificates that issue the clients' certificates")
-    parser.add_argument("--insecure-plain-tcp", action="store_true",
-                        help="listen over plain TCP without TLS (tests only)")
-    parser.add_argument("--ready-file", metavar="FILE",
-                        help="write 'host port' per listener to FILE once listening")
+    for flag, metavar, text in _FILE_OPTIONS:
+        parser.add_argument(flag, metavar=metavar, help=text)
+    for flag, text in _SWITCHES:
+        parser.add_argument(flag, action="store_true", help=text)
     parser.add_argument("--decrypt-key", type=_hex_key, metavar="HEX",
                         help="AES key of encryptionContainers")
     parser.add_argument("--decrypt-padding", choices=("pkcs7", "zero"), default="pkcs7",
                         help="padding of encryptionContainers (zero: OpenLI)")
-    parser.add_argument("--verify-key", metavar="PEM",
-                        help="public key or certificate verifying signed integrity checks")
-    parser.add_argument("--no-acknowledge", action="store_true",
-                        help="decline the pDUAcknowledgement option")
-    parser.add_argument("--fsync", action="store_true",
-                        help="fsync received.ber before acknowledging")
     parser.add_argument("--summary-interval", type=float, default=1.0, metavar="SECONDS",
                         help="seconds between summary.json rewrites (default 1)")
     parser.add_argument("--log-level", default="INFO",

@@ -24,7 +24,7 @@ from ..records import CCC_LAYOUTS, CCCLayout
 from ..stream import decode_first
 from ._collector import Collector
 from ._lines import record_line
-from ._store import BER_FILE, CCC_FILE, Store
+from ._store import OutputFile, Store
 
 if TYPE_CHECKING:
     from ..asn1c import Specification
@@ -50,9 +50,9 @@ def recover(store: Store, collector: Collector, spec: Specification) -> dict[str
         offset = entry.get("offset")
         if not isinstance(offset, int):
             continue
-        if entry.get("file") == BER_FILE:
+        if entry.get("file") == OutputFile.BER:
             types[offset] = str(entry.get("pdu_type") or PS_PDU)
-        elif entry.get("file") == CCC_FILE:
+        elif entry.get("file") == OutputFile.CCC:
             fields = entry.get("value")
             layout = fields.get("layout") if isinstance(fields, dict) else None
             if isinstance(layout, str):
@@ -76,11 +76,11 @@ def recover(store: Store, collector: Collector, spec: Specification) -> dict[str
         try:
             value = spec.decode(pdu_type, raw, strict=False)
         except Error as exc:
-            error = f"{BER_FILE} offset {offset}: does not decode as {pdu_type}: {exc}"
+            error = f"{OutputFile.BER} offset {offset}: does not decode as {pdu_type}: {exc}"
             log.warning("%s", error)
         verdict = collector.accept(raw, value, pdu_type=pdu_type, error=error)
         if offset not in types:
-            missing.append(record_line(verdict, file=BER_FILE, offset=offset, length=len(raw),
+            missing.append(record_line(verdict, file=OutputFile.BER, offset=offset, length=len(raw),
                                        listener=None, connection=None, recovered=True))
     packets = 0
     for offset, datagram in store.scan_ccc():
@@ -90,7 +90,7 @@ def recover(store: Store, collector: Collector, spec: Specification) -> dict[str
             layout = "ESP-I01"
         verdict = collector.accept_ccc(datagram, cast(CCCLayout, layout))
         if offset not in layouts:
-            missing.append(record_line(verdict, file=CCC_FILE, offset=offset,
+            missing.append(record_line(verdict, file=OutputFile.CCC, offset=offset,
                                        length=len(datagram), listener=None, connection=None,
                                        recovered=True))
     store.open()

@@ -30,6 +30,7 @@ import os
 import ssl
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, cast
@@ -52,7 +53,7 @@ from ..stream import DEFAULT_MAX_PDU_SIZE, PDU
 from ._collector import Collector
 from ._lines import record_line
 from ._recovery import recover
-from ._store import BER_FILE, CCC_FILE, Store
+from ._store import OutputFile, Store
 
 if TYPE_CHECKING:
     from ..asn1c import Specification
@@ -115,7 +116,19 @@ class LEMF:
     writes of what was received, at the latest). ``max_pdu_size``: the largest PDU accepted
     (the memory one connection can hold). ``integrity_window``: PDUs per stream kept for
     their hash check. ``handshake_timeout``: seconds a TLS handshake may take.
+
+    Counters (each in summary.json too): ``connections`` (TCP connections accepted),
+    ``connections_closed_with_error`` (closed by the LEMF because of what the client sent, or
+    a write error), ``connections_lost`` (ended by a network error, a reset),
+    ``tls_handshake_failures``, ``protocol_errors`` (streams that could not be framed or
+    decoded; counted in ``decode_errors``), ``keep_alives`` (answered, TS 102 232-1 6.4.5),
+    ``acknowledgements`` (pDUAcknowledgementRequests answered), ``peer_messages`` (TRI
+    answers nobody asked for, logged).
     """
+
+    connections = connections_closed_with_error = connections_lost = 0
+    tls_handshake_failures = protocol_errors = keep_alives = acknowledgements = 0
+    peer_messages = 0
 
     def __init__(
         self,
@@ -174,22 +187,6 @@ class LEMF:
         self._closed = False
         self._started = time.time()
         self._last_errors: deque[dict[str, Any]] = deque(maxlen=_MAX_LAST_ERRORS)
-        self.connections = 0
-        """TCP connections accepted."""
-        self.connections_closed_with_error = 0
-        """Connections the LEMF closed because of what the client sent (or a write error)."""
-        self.connections_lost = 0
-        """Connections that ended with a network error (a reset)."""
-        self.tls_handshake_failures = 0
-        """Connections whose TLS handshake failed."""
-        self.protocol_errors = 0
-        """Streams that could not be framed or decoded (counted in ``decode_errors``)."""
-        self.keep_alives = 0
-        """keep-alives answered (TS 102 232-1 6.4.5)."""
-        self.acknowledgements = 0
-        """pDUAcknowledgementRequests answered."""
-        self.peer_messages = 0
-        """TRI answers nobody asked for (logged)."""
 
     # -- listening ----------------------------------------------------------------------------
 
@@ -212,19 +209,10 @@ class LEMF:
         listener = _Listener("", transport, host, port, pdu_type)
         server = await loop.create_server(lambda: _Connection(self, listener), host, port,
                                           reuse_address=True)
-        bound = server.sockets[0].getsockname()
-        listener.host, listener.port = str(bound[0]), int(bound[1])
-        try:
-            listener.name = self._name(name, f"{pdu_type}:{listener.port}")
-        except LEMFConfigError:
-            server.close()
-            raise
+        address = self._register(listener, server.sockets[0].getsockname(), name, pdu_type,
+                                 server.close, f"{transport.upper()}, {pdu_type}")
         self._servers.append(server)
-        self._listeners.append(listener)
-        self._start()
-        log.info("listening on %s:%d (%s, %s) as %r", listener.host, listener.port,
-                 transport.upper(), pdu_type, listener.name)
-        return listener.host, listener.port
+        return address
 
     async def listen_udp(self, host: str = "127.0.0.1", port: int = 0, *,
                          layout: str = "ESP-I01", name: str | None = None) -> tuple[str, int]:
@@ -241,17 +229,24 @@ class LEMF:
         listener = _Listener("", "udp", host, port, "CCC", layout)
         transport, _ = await loop.create_datagram_endpoint(
             lambda: _Datagrams(self, listener), local_addr=(host, port))
-        bound = transport.get_extra_info("sockname")
+        address = self._register(listener, transport.get_extra_info("sockname"), name, "CCC",
+                                 transport.close, f"UDP, CCC {layout}")
+        self._datagram_transports.append(transport)
+        return address
+
+    def _register(self, listener: _Listener, bound: Any, name: str | None, label: str,
+                  close: Callable[[], object], what: str) -> tuple[str, int]:
+        """Take the listener bound to the address ``bound``: name it (``name``, default
+        ``label:port``; ``close`` it if the name is taken) and start serving."""
         listener.host, listener.port = str(bound[0]), int(bound[1])
         try:
-            listener.name = self._name(name, f"CCC:{listener.port}")
+            listener.name = self._name(name, f"{label}:{listener.port}")
         except LEMFConfigError:
-            transport.close()
+            close()
             raise
-        self._datagram_transports.append(transport)
         self._listeners.append(listener)
         self._start()
-        log.info("listening on %s:%d (UDP, CCC %s) as %r", listener.host, listener.port, layout,
+        log.info("listening on %s:%d (%s) as %r", listener.host, listener.port, what,
                  listener.name)
         return listener.host, listener.port
 
@@ -350,7 +345,7 @@ class LEMF:
             return
         verdict = self._collector.accept(pdu.raw, pdu.value, pdu_type=connection.pdu_type)
         offset = store.append_pdu(pdu.raw)
-        store.append_line(record_line(verdict, file=BER_FILE, offset=offset,
+        store.append_line(record_line(verdict, file=OutputFile.BER, offset=offset,
                                       length=len(pdu.raw), listener=connection.listener.name,
                                       connection=connection.id))
         if store.pending_bytes >= _FLUSH_BYTES:
@@ -371,7 +366,7 @@ class LEMF:
                       listener.name, _peer_text(peer), store.failed)
             return
         offset = store.append_ccc(data)
-        store.append_line(record_line(verdict, file=CCC_FILE, offset=offset, length=len(data),
+        store.append_line(record_line(verdict, file=OutputFile.CCC, offset=offset, length=len(data),
                                       listener=listener.name, connection=None))
         if store.pending_bytes >= _FLUSH_BYTES:
             self._flush(sync=False)

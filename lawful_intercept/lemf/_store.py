@@ -24,6 +24,7 @@ import json
 import logging
 import os
 from collections.abc import Iterator
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, BinaryIO, Final
 
@@ -31,18 +32,23 @@ from ..errors import StoreError
 from ..stream import DEFAULT_MAX_PDU_SIZE, FramingError, PDUReader
 
 __all__ = [
-    "BER_FILE",
-    "CCC_FILE",
-    "JSONL_FILE",
-    "SUMMARY_FILE",
+    "OutputFile",
     "Store",
-    "StoreError",
 ]
 
-BER_FILE: Final = "received.ber"
-CCC_FILE: Final = "received-ccc.bin"
-JSONL_FILE: Final = "records.jsonl"
-SUMMARY_FILE: Final = "summary.json"
+
+class OutputFile(StrEnum):
+    """The files of a LEMF's output directory (see the module docstring)."""
+
+    BER = "received.ber"
+    """Every PDU as received, back to back (TS 102 232-1 clause 6)."""
+    CCC = "received-ccc.bin"
+    """Every PacketCable CCC packet, each after a 4-octet length."""
+    JSONL = "records.jsonl"
+    """One JSON line per PDU or packet received."""
+    SUMMARY = "summary.json"
+    """The running summary."""
+
 
 _CHUNK: Final = 1 << 20
 _LENGTH_OCTETS: Final = 4
@@ -96,7 +102,7 @@ class Store:
     def scan_index(self) -> Iterator[dict[str, Any]]:
         """The objects of records.jsonl, in order. A last line without its newline (a partial
         write) is cut off the file; a line that is not a JSON object is logged and skipped."""
-        path = self.path(JSONL_FILE)
+        path = self.path(OutputFile.JSONL)
         if not path.exists():
             return
         size = path.stat().st_size
@@ -111,19 +117,21 @@ class Store:
                 try:
                     entry = json.loads(line)
                 except ValueError as exc:
-                    log.warning("%s line %d is not JSON (%s): skipped", JSONL_FILE, number, exc)
+                    log.warning("%s line %d is not JSON (%s): skipped", OutputFile.JSONL,
+                                number, exc)
                     continue
                 if isinstance(entry, dict):
                     yield entry
                 else:
-                    log.warning("%s line %d is not a JSON object: skipped", JSONL_FILE, number)
+                    log.warning("%s line %d is not a JSON object: skipped", OutputFile.JSONL,
+                                number)
         self._cut(path, good, size)
 
     def scan_ber(self) -> Iterator[tuple[int, bytes]]:
         """(offset, octets) of every PDU in received.ber (framed by its BER header, X.690
         8.1.3). A partial PDU at the end is cut off the file. Raises :class:`StoreError` if
         the file cannot be framed before its end."""
-        path = self.path(BER_FILE)
+        path = self.path(OutputFile.BER)
         if not path.exists():
             return
         size = path.stat().st_size
@@ -135,9 +143,9 @@ class Store:
                     pdus = reader.feed(chunk)
                 except FramingError as exc:
                     raise StoreError(
-                        f"{BER_FILE} cannot be read back as BER PDUs at offset {exc.offset}: "
+                        f"{OutputFile.BER} cannot be read back as BER PDUs at offset {exc.offset}: "
                         f"{exc.message}; move the directory's files away to start afresh",
-                        BER_FILE) from None
+                        OutputFile.BER) from None
                 for pdu in pdus:
                     good = pdu.end
                     yield pdu.offset, pdu.raw
@@ -146,7 +154,7 @@ class Store:
     def scan_ccc(self) -> Iterator[tuple[int, bytes]]:
         """(offset of the datagram, datagram) of every packet in received-ccc.bin; a partial
         packet at the end is cut off the file."""
-        path = self.path(CCC_FILE)
+        path = self.path(OutputFile.CCC)
         if not path.exists():
             return
         data = path.read_bytes()
@@ -174,13 +182,13 @@ class Store:
         if self._ber is not None:
             return
         try:
-            self._ber = open(self.path(BER_FILE), "ab", buffering=0)  # noqa: SIM115
-            self._jsonl = open(self.path(JSONL_FILE), "ab", buffering=0)  # noqa: SIM115
+            self._ber = open(self.path(OutputFile.BER), "ab", buffering=0)  # noqa: SIM115
+            self._jsonl = open(self.path(OutputFile.JSONL), "ab", buffering=0)  # noqa: SIM115
         except OSError as exc:
             self.close()
             raise StoreError(f"cannot open the output files: {exc}", "out_dir") from None
         self.ber_size = os.fstat(self._ber.fileno()).st_size
-        ccc = self.path(CCC_FILE)
+        ccc = self.path(OutputFile.CCC)
         self.ccc_size = ccc.stat().st_size if ccc.exists() else 0  # created with its first packet
 
     def append_pdu(self, raw: bytes) -> int:
@@ -220,7 +228,7 @@ class Store:
         sync = self.fsync if sync is None else sync
         try:
             if self._pending_ccc and self._ccc is None:
-                self._ccc = open(self.path(CCC_FILE), "ab", buffering=0)  # noqa: SIM115
+                self._ccc = open(self.path(OutputFile.CCC), "ab", buffering=0)  # noqa: SIM115
             for handle, pending in ((self._ber, self._pending_ber),
                                     (self._ccc, self._pending_ccc),
                                     (self._jsonl, self._pending_lines)):
@@ -240,8 +248,8 @@ class Store:
 
     def write_summary(self, summary: dict[str, Any]) -> None:
         """Replace summary.json atomically (a temporary file renamed over it)."""
-        path = self.path(SUMMARY_FILE)
-        tmp = path.with_name(SUMMARY_FILE + ".tmp")
+        path = self.path(OutputFile.SUMMARY)
+        tmp = path.with_name(OutputFile.SUMMARY + ".tmp")
         data = json.dumps(summary, indent=2, ensure_ascii=True, allow_nan=False).encode("ascii")
         with open(tmp, "wb") as f:
             f.write(data + b"\n")
@@ -253,7 +261,7 @@ class Store:
     def read_summary(self) -> dict[str, Any] | None:
         """The summary.json left by an earlier run, ``None`` if missing or unreadable."""
         try:
-            data = json.loads(self.path(SUMMARY_FILE).read_bytes())
+            data = json.loads(self.path(OutputFile.SUMMARY).read_bytes())
         except (OSError, ValueError):
             return None
         return data if isinstance(data, dict) else None
