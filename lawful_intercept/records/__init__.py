@@ -33,19 +33,7 @@ from ..catalog import (
     IAS_PROTOCOL,
     LAES_PROTOCOL,
 )
-from ._atis import (
-    CC_DELIVERY_HEADER_OID,
-    IAS_CMCC_OID,
-    IAS_OID,
-    LAES_OID,
-    DeliveryIdentifierLike,
-    PacketDirection,
-    ias_ip_address,
-    ias_value,
-    media_information,
-    party_identity,
-    signaling_messages,
-)
+from ._atis import DeliveryIdentifierLike, PacketDirection
 from ._atis_ids import (
     ContentIdentifier,
     ContentIdentifierLike,
@@ -57,7 +45,13 @@ from ._atis_ids import (
     atis_iap_system_identity,
 )
 from ._email import EmailRecords
-from ._hi1 import HI1Operations, Operation, threegpp_hi1_pdu
+from ._hi1 import (
+    HI1Operations,
+    NotificationOptions,
+    Operation,
+    ThreeGPPNotificationOptions,
+    threegpp_hi1_pdu,
+)
 from ._hi2 import (
     HI2Records,
     HI2TimeStamps,
@@ -75,10 +69,17 @@ from ._hi2 import (
     tbcd_digits,
     time_stamp,
 )
-from ._ias import IASRecords
+from ._ias import IAS_CMCC_OID, IAS_OID, IASRecords, ias_ip_address, ias_value
 from ._ip_access import IPAccessRecords, ip_address
 from ._ipmm import AUTO, STREAM_ID_MAX, Address, IPMMRecords, stream_identifier
-from ._laes import LAESRecords
+from ._laes import (
+    CC_DELIVERY_HEADER_OID,
+    LAES_OID,
+    LAESRecords,
+    media_information,
+    party_identity,
+    signaling_messages,
+)
 from ._mobile import (
     DEFAULT_IRI_TYPES,
     Event,
@@ -103,8 +104,6 @@ from ._mobile import (
 from ._packetcable import (
     CCC_LAYOUTS,
     NTP_UNIX_OFFSET,
-    CallIdLike,
-    CCCId,
     CCCLayout,
     CCCPacket,
     NtpTimestamp,
@@ -117,6 +116,8 @@ from ._packetcable import (
 )
 from ._packetcable_ids import (
     BillingCorrelationId,
+    CallIdLike,
+    CCCId,
     ccc_id_text,
     pc_call_id,
     pc_call_id_from_bcid,
@@ -166,6 +167,7 @@ __all__ = [
     "LAESRecords",
     "MobileRecords",
     "NetworkElement",
+    "NotificationOptions",
     "NtpTimestamp",
     "NumberedPDU",
     "Operation",
@@ -176,6 +178,7 @@ __all__ = [
     "PstnIsdnRecords",
     "Reassembled",
     "Reassembler",
+    "ThreeGPPNotificationOptions",
     "TimeStamps",
     "atis_call_identity",
     "atis_case_identity",

@@ -30,8 +30,7 @@ class with the CC-APDU (:class:`AtisRecords`); :mod:`._laes` and :mod:`._ias` th
 
 from __future__ import annotations
 
-import ipaddress
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, Final, Literal
 
@@ -45,43 +44,20 @@ from ._atis_ids import (
     atis_case_identity,
     atis_iap_system_identity,
     checked_content_identifier,
-    relabel,
 )
-from ._packetcable_ids import pc_ccc_id, pc_ccc_id_pair
+from ._packetcable_ids import ccc_identity
+from ._values import relabel
 
 __all__ = [
-    "CC_DELIVERY_HEADER_OID",
-    "IAS_CMCC_OID",
-    "IAS_OID",
-    "LAES_OID",
     "AtisRecords",
     "DeliveryIdentifierLike",
     "PacketDirection",
     "checked_delivery_identifier",
-    "ias_ip_address",
-    "ias_value",
-    "media_information",
-    "party_identity",
-    "signaling_messages",
 ]
-
-#: ``EnhancedProtocol.protocolIdentifier`` of ATIS-1000678 (``T1S1-LAES-VoP-Abstract-Syntax-
-#: Module-OID``) as OpenCALEA sends it.
-LAES_OID: Final = "1.2.840.113737.2.1.0.0.0.1"
-#: The CCDeliveryHeaderModule (ATIS-1000678 CC-APDU), put in ``CCOpen.ccDeliveryFormat
-#: cc-APDU`` (``CCDeliveryHeaderModuleOID``), as OpenCALEA sends it.
-CC_DELIVERY_HEADER_OID: Final = "1.2.840.113737.2.1.0.1.1"
-#: ``IasProtocol.protocolIdentifier`` of ATIS-1000013 (``IAS-LAES-CmII-Abstract-Syntax-
-#: Module-OID``) as OpenCALEA sends it.
-IAS_OID: Final = "1.2.840.113737.2.1.1.0.0"
-#: The IAS CmCC module (IAS-CC-APDU), put in ``LEA-CmC-Delivery.ccDeliveryFormat
-#: atis-678-ASN1`` (``IAS-LAES-CmCC-Module-OID``), as OpenCALEA sends it.
-IAS_CMCC_OID: Final = "1.2.840.113737.2.1.1.1.0"
 
 
 PacketDirection = Literal["fromSubject", "toSubject"]
 """``PacketDirection`` of the CC delivery header (ATIS-1000678 / ATIS-1000013)."""
-
 
 
 DeliveryIdentifierLike = int | tuple[int, int] | tuple[str, Any]
@@ -94,116 +70,21 @@ _CCC_IDENTITY: Final = frozenset({"combCCC", "sepCCCpair", "indXmitCCC", "indRec
 _DIRECTIONS: Final = ("fromSubject", "toSubject")
 
 
-def party_identity(value: str | Mapping[str, Any], path: str = "partyIdentity"
-                   ) -> dict[str, Any]:
-    """A ``PartyIdentity`` (ATIS-1000678): a ``str`` with a ``:`` is a URI (``sip:``,
-    ``tel:``; ``uri`` SET OF UTF8String), any other ``str`` a directory number (``dn``,
-    VisibleString 1..15); a mapping is the PartyIdentity value itself."""
-    if isinstance(value, str):
-        return {"uri": [value]} if ":" in value else {"dn": value}
-    if isinstance(value, Mapping):
-        return dict(value)
-    raise EncodeError(
-        f"a PartyIdentity must be a URI or directory number (str) or a dict, got "
-        f"{type(value).__name__}", path,
-    )
-
-
-def media_information(value: str | Mapping[str, Any], path: str = "media") -> dict[str, Any]:
-    """A ``MediaInformation`` (ATIS-1000678): a ``str`` is an SDP description
-    (``characteristics sdp``); a mapping is the MediaInformation value itself."""
-    if isinstance(value, str):
-        return {"characteristics": ("sdp", value)}
-    if isinstance(value, Mapping):
-        return dict(value)
-    raise EncodeError(
-        f"a MediaInformation must be SDP text (str) or a dict, got {type(value).__name__}", path
-    )
-
-
-def signaling_messages(messages: Sequence[tuple[str, bytes | str]], path: str = "signalingMsg"
-                       ) -> list[dict[str, Any]]:
-    """``SET OF EncapsulatedSignalingMessage`` (ATIS-1000678): ``(protocol, message)`` pairs
-    such as ``("SIP", b"INVITE sip:...")``; a ``str`` message is encoded as UTF-8."""
-    out = []
-    for i, item in enumerate(messages):
-        if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str)):
-            raise EncodeError("a signaling message must be a (protocol, message) pair",
-                              f"{path}[{i}]")
-        protocol, message = item
-        if isinstance(message, str):
-            message = message.encode("utf-8")
-        out.append({"signalingProt": protocol, "sigMsg": message})
-    return out
-
-
 def checked_delivery_identifier(value: object, path: str = "deliveryIdentifier") -> tuple[str, Any]:
     """A ``DeliveryIdentifier`` CHOICE value (ATIS-1000678 ``CCOpen``, ATIS-1000013
     ``LEA-CmC-Delivery``) from a :data:`DeliveryIdentifierLike`."""
     try:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return ("cccId", pc_ccc_id(value))
-        if isinstance(value, tuple) and len(value) == 2:
-            first, second = value
-            if isinstance(first, int) and not isinstance(first, bool):
-                return ("cccId", pc_ccc_id_pair(first, second))
-            if first in _CCC_IDENTITY:
-                return ("cccId", (first, second))
-            if first in ("cccId", "ccAddress"):
-                return (first, second)
+        identity = ccc_identity(value, _CCC_IDENTITY)
     except EncodeError as exc:
         raise relabel(exc, "cCCId", f"{path}.cccId") from None
+    if identity is not None:
+        return ("cccId", identity)
+    if isinstance(value, tuple) and len(value) == 2 and value[0] in ("cccId", "ccAddress"):
+        return (value[0], value[1])
     raise EncodeError(
         "a DeliveryIdentifier must be a 32-bit CCC identifier (int), a (transmit, receive) pair "
         f"of them, a CCCIdentity or a DeliveryIdentifier CHOICE value, got {value!r}", path,
     )
-
-
-
-def ias_value(value: str | int | bytes | tuple[str, Any]) -> tuple[str, Any]:
-    """An ATIS-1000013 ``Value`` CHOICE: ``str`` as ``stringVS`` (or ``stringUTF8`` if it has
-    characters outside VisibleString), ``int`` as ``integer``, ``bytes`` as ``octets``; a
-    ``(name, value)`` tuple is the CHOICE value itself."""
-    if isinstance(value, tuple):
-        return value
-    if isinstance(value, str):
-        visible = all(" " <= c <= "~" for c in value)
-        return ("stringVS", value) if visible else ("stringUTF8", value)
-    if isinstance(value, bool):
-        raise EncodeError("a Value cannot be a bool", "value")
-    if isinstance(value, int):
-        return ("integer", value)
-    if isinstance(value, bytes | bytearray | memoryview):
-        return ("octets", bytes(value))
-    raise EncodeError(f"a Value must be str, int, bytes or a CHOICE tuple, got "
-                      f"{type(value).__name__}", "value")
-
-
-def ias_ip_address(
-    address: str | ipaddress.IPv4Address | ipaddress.IPv6Address | Mapping[str, Any],
-    allocation: Literal["static", "dynamic", "unknown", "notApplicable"] = "dynamic",
-    *,
-    prefix_len: int | None = None,
-    flow_label: str | None = None,
-) -> dict[str, Any]:
-    """An ATIS-1000013 ``IPAddress``: ``address`` (``ipV4``/``ipV6`` with the binary address)
-    and ``allocationMethod``; a mapping is taken as the IPAddress value itself."""
-    if isinstance(address, Mapping):
-        return dict(address)
-    try:
-        addr = ipaddress.ip_address(address)
-    except ValueError as exc:
-        raise EncodeError(f"not an IP address: {exc}", "iPAddress.address") from None
-    value: dict[str, Any] = {
-        "address": ("ipV4" if addr.version == 4 else "ipV6", addr.packed),
-        "allocationMethod": (allocation, None),
-    }
-    if flow_label is not None:
-        value["iPv6FlowLabel"] = flow_label
-    if prefix_len is not None:
-        value["prefixLen"] = prefix_len
-    return value
-
 
 
 class AtisRecords:

@@ -20,6 +20,7 @@ from .._checks import type_name
 from ..correlation._state import check_state_format, state_hex, state_mapping
 from ..correlation._values import visible_string
 from ..errors import EncodeError
+from ._values import relabel
 
 __all__ = [
     "ContentIdentifier",
@@ -31,7 +32,6 @@ __all__ = [
     "atis_correlation_info",
     "atis_iap_system_identity",
     "checked_content_identifier",
-    "relabel",
 ]
 
 ContentIdentifier = tuple[str, bytes] | tuple[str, dict[str, str]]
@@ -139,15 +139,6 @@ ContentIdentifierLike = ContentIdentifier | bytes | bytearray | memoryview
 """A ``ContentIdentifier``: a value of :func:`~lawful_intercept.records.
 atis_correlation_id` or :func:`~lawful_intercept.records.atis_call_identity`, or the
 octets of a ``correlationID``."""
-
-
-def relabel(exc: EncodeError, old: str, new: str) -> EncodeError:
-    """``exc`` with the path prefix ``old`` replaced by ``new`` (errors of a helper reported
-    at the field of the message that called it)."""
-    path = exc.path
-    if path == old or path.startswith((old + ".", old + "[")):
-        exc.path = new + path[len(old):]
-    return exc
 
 
 def content_key(content: ContentIdentifier) -> tuple[str, bytes | str, str | None]:

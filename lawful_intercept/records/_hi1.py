@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from ..asn1c import Specification
 from ..catalog import default_specification
@@ -29,9 +29,41 @@ from ..errors import EncodeError
 from ._hi2 import HI2TimeStamps, time_stamp
 from ._ps import PSPDUBuilder
 
-__all__ = ["HI1Operations", "Operation", "threegpp_hi1_pdu"]
+__all__ = [
+    "HI1Operations",
+    "NotificationOptions",
+    "Operation",
+    "ThreeGPPNotificationOptions",
+    "threegpp_hi1_pdu",
+]
 
 Operation = tuple[str, dict[str, Any]]
+
+
+class NotificationOptions(TypedDict, total=False):
+    """The options of an ETSI ``Notification`` (TS 101 671 HI1NotificationOperations):
+    ``target_information`` (1..256 octets, text as UTF-8), ``national_country_code``
+    (National-HI1-ASN1parameters), ``with_cin`` (default ``True``: the
+    communicationIdentifier is written) and ``time`` (default: now)."""
+
+    target_information: str | bytes | None
+    national_country_code: str | None
+    with_cin: bool
+    time: int | datetime | None
+
+
+class ThreeGPPNotificationOptions(TypedDict, total=False):
+    """The options of a 3GPP ``Notification`` (TS 33.108 ThreeGPP-HI1NotificationOperations):
+    ``target`` (Target-Information), ``network`` (Network-Identifier), ``broadcast_status``,
+    ``national_country_code`` (threeGPP-National-HI1-ASN1parameters), ``with_cin`` (default
+    ``True``: the communicationIdentifier is written) and ``time`` (default: now)."""
+
+    target: Mapping[str, Any] | None
+    network: Mapping[str, Any] | None
+    broadcast_status: str | None
+    national_country_code: str | None
+    with_cin: bool
+    time: int | datetime | None
 """An HI1-Operation / ThreeGPP-HI1-Operation value: ``("liActivated", {...})`` and so on."""
 
 _HI1 = "HI1-Operation"
@@ -98,9 +130,9 @@ class HI1Operations:
 
     # -- TS 101 671 HI1-Operation ------------------------------------------------------------
 
-    def _notification(self, kind: str, *, target_information: str | bytes | None,
-                      national_country_code: str | None, with_cin: bool,
-                      time: int | datetime | None) -> Operation:
+    def _notification(self, kind: str, *, target_information: str | bytes | None = None,
+                      national_country_code: str | None = None, with_cin: bool = True,
+                      time: int | datetime | None = None) -> Operation:
         value: dict[str, Any] = {}
         if self.domain_id is not None:
             value["domainID"] = self.domain_id
@@ -130,32 +162,22 @@ class HI1Operations:
         self._encode_hi1(operation)
         return operation
 
-    def activated(self, *, target_information: str | bytes | None = None,
-                  national_country_code: str | None = None, with_cin: bool = True,
-                  time: int | datetime | None = None) -> Operation:
+    def activated(self, **options: Unpack[NotificationOptions]) -> Operation:
         """``liActivated`` (TS 101 671 HI1NotificationOperations ``Notification``): the
         interception is active. ``target_information`` is 1..256 octets (text is UTF-8);
         ``national_country_code`` adds National-HI1-ASN1parameters; ``with_cin`` writes the
-        communicationIdentifier, if one is configured."""
-        return self._notification("liActivated", target_information=target_information,
-                                  national_country_code=national_country_code,
-                                  with_cin=with_cin, time=time)
+        communicationIdentifier, if one is configured (see :class:`NotificationOptions`)."""
+        return self._notification("liActivated", **options)
 
-    def deactivated(self, *, target_information: str | bytes | None = None,
-                    national_country_code: str | None = None, with_cin: bool = True,
-                    time: int | datetime | None = None) -> Operation:
-        """``liDeactivated`` (TS 101 671 HI1NotificationOperations): the interception ended."""
-        return self._notification("liDeactivated", target_information=target_information,
-                                  national_country_code=national_country_code,
-                                  with_cin=with_cin, time=time)
+    def deactivated(self, **options: Unpack[NotificationOptions]) -> Operation:
+        """``liDeactivated`` (TS 101 671 HI1NotificationOperations): the interception ended;
+        the options of :meth:`activated`."""
+        return self._notification("liDeactivated", **options)
 
-    def modified(self, *, target_information: str | bytes | None = None,
-                 national_country_code: str | None = None, with_cin: bool = True,
-                 time: int | datetime | None = None) -> Operation:
-        """``liModified`` (TS 101 671 HI1NotificationOperations): the interception changed."""
-        return self._notification("liModified", target_information=target_information,
-                                  national_country_code=national_country_code,
-                                  with_cin=with_cin, time=time)
+    def modified(self, **options: Unpack[NotificationOptions]) -> Operation:
+        """``liModified`` (TS 101 671 HI1NotificationOperations): the interception changed;
+        the options of :meth:`activated`."""
+        return self._notification("liModified", **options)
 
     def alarm(self, information: str | bytes, *, with_liid: bool = True,
               with_cin: bool = True, national_country_code: str | None = None,
@@ -253,11 +275,11 @@ class HI1Operations:
         if network is not None:
             value["network-Identifier"] = dict(network)
 
-    def _threegpp_notification(self, kind: str, *, target: Mapping[str, Any] | None,
-                               network: Mapping[str, Any] | None,
-                               broadcast_status: str | None,
-                               national_country_code: str | None, with_cin: bool,
-                               time: int | datetime | None) -> Operation:
+    def _threegpp_notification(self, kind: str, *, target: Mapping[str, Any] | None = None,
+                               network: Mapping[str, Any] | None = None,
+                               broadcast_status: str | None = None,
+                               national_country_code: str | None = None, with_cin: bool = True,
+                               time: int | datetime | None = None) -> Operation:
         value: dict[str, Any] = {}
         if self.threegpp_domain_id is not None:
             value["domainID"] = self.threegpp_domain_id
@@ -275,53 +297,23 @@ class HI1Operations:
         self._encode_3gpp(operation)
         return operation
 
-    def threegpp_activated(
-        self,
-        *,
-        target: Mapping[str, Any] | None = None,
-        network: Mapping[str, Any] | None = None,
-        broadcast_status: str | None = None,
-        national_country_code: str | None = None,
-        with_cin: bool = True,
-        time: int | datetime | None = None,
-    ) -> Operation:
+    def threegpp_activated(self, **options: Unpack[ThreeGPPNotificationOptions]) -> Operation:
         """3GPP ``liActivated`` (TS 33.108 ThreeGPP-HI1NotificationOperations
         ``Notification``): ``target`` a Target-Information (see :meth:`target_information`),
         ``network`` a Network-Identifier (see :func:`.hi2.network_identifier`),
-        ``broadcast_status`` (``succesfull``/``unsuccesfull``, as the module spells them)."""
-        return self._threegpp_notification(
-            "liActivated", target=target, network=network, broadcast_status=broadcast_status,
-            national_country_code=national_country_code, with_cin=with_cin, time=time)
+        ``broadcast_status`` (``succesfull``/``unsuccesfull``, as the module spells them);
+        the options are those of :class:`ThreeGPPNotificationOptions`."""
+        return self._threegpp_notification("liActivated", **options)
 
-    def threegpp_deactivated(
-        self,
-        *,
-        target: Mapping[str, Any] | None = None,
-        network: Mapping[str, Any] | None = None,
-        broadcast_status: str | None = None,
-        national_country_code: str | None = None,
-        with_cin: bool = True,
-        time: int | datetime | None = None,
-    ) -> Operation:
-        """3GPP ``liDeactivated`` (TS 33.108 ThreeGPP-HI1NotificationOperations)."""
-        return self._threegpp_notification(
-            "liDeactivated", target=target, network=network, broadcast_status=broadcast_status,
-            national_country_code=national_country_code, with_cin=with_cin, time=time)
+    def threegpp_deactivated(self, **options: Unpack[ThreeGPPNotificationOptions]) -> Operation:
+        """3GPP ``liDeactivated`` (TS 33.108 ThreeGPP-HI1NotificationOperations), with the
+        options of :meth:`threegpp_activated`."""
+        return self._threegpp_notification("liDeactivated", **options)
 
-    def threegpp_modified(
-        self,
-        *,
-        target: Mapping[str, Any] | None = None,
-        network: Mapping[str, Any] | None = None,
-        broadcast_status: str | None = None,
-        national_country_code: str | None = None,
-        with_cin: bool = True,
-        time: int | datetime | None = None,
-    ) -> Operation:
-        """3GPP ``liModified`` (TS 33.108 ThreeGPP-HI1NotificationOperations)."""
-        return self._threegpp_notification(
-            "liModified", target=target, network=network, broadcast_status=broadcast_status,
-            national_country_code=national_country_code, with_cin=with_cin, time=time)
+    def threegpp_modified(self, **options: Unpack[ThreeGPPNotificationOptions]) -> Operation:
+        """3GPP ``liModified`` (TS 33.108 ThreeGPP-HI1NotificationOperations), with the
+        options of :meth:`threegpp_activated`."""
+        return self._threegpp_notification("liModified", **options)
 
     def threegpp_alarm(
         self,

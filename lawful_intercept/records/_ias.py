@@ -4,26 +4,75 @@ of access and packet data sessions and the IAS-CC-APDUs of their content (see do
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from ..asn1c import Specification
 from ..catalog import IAS_CC_APDU, IAS_OPTIONAL_PROTOCOL, IAS_PROTOCOL
 from ..correlation import Clock
 from ..errors import EncodeError, Error
 from ._atis import (
-    IAS_CMCC_OID,
-    IAS_OID,
     AtisRecords,
     DeliveryIdentifierLike,
     checked_delivery_identifier,
-    ias_ip_address,
-    ias_value,
 )
 from ._atis_ids import ContentIdentifierLike, ContentSequenceNumbers, checked_content_identifier
 
-__all__ = ["IASRecords"]
+__all__ = ["IAS_CMCC_OID", "IAS_OID", "IASRecords", "ias_ip_address", "ias_value"]
+
+#: ``IasProtocol.protocolIdentifier`` of ATIS-1000013 (``IAS-LAES-CmII-Abstract-Syntax-
+#: Module-OID``) as OpenCALEA sends it.
+IAS_OID: Final = "1.2.840.113737.2.1.1.0.0"
+#: The IAS CmCC module (IAS-CC-APDU), put in ``LEA-CmC-Delivery.ccDeliveryFormat
+#: atis-678-ASN1`` (``IAS-LAES-CmCC-Module-OID``), as OpenCALEA sends it.
+IAS_CMCC_OID: Final = "1.2.840.113737.2.1.1.1.0"
+
+
+def ias_value(value: str | int | bytes | tuple[str, Any]) -> tuple[str, Any]:
+    """An ATIS-1000013 ``Value`` CHOICE: ``str`` as ``stringVS`` (or ``stringUTF8`` if it has
+    characters outside VisibleString), ``int`` as ``integer``, ``bytes`` as ``octets``; a
+    ``(name, value)`` tuple is the CHOICE value itself."""
+    if isinstance(value, tuple):
+        return value
+    if isinstance(value, str):
+        visible = all(" " <= c <= "~" for c in value)
+        return ("stringVS", value) if visible else ("stringUTF8", value)
+    if isinstance(value, bool):
+        raise EncodeError("a Value cannot be a bool", "value")
+    if isinstance(value, int):
+        return ("integer", value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return ("octets", bytes(value))
+    raise EncodeError(f"a Value must be str, int, bytes or a CHOICE tuple, got "
+                      f"{type(value).__name__}", "value")
+
+
+def ias_ip_address(
+    address: str | ipaddress.IPv4Address | ipaddress.IPv6Address | Mapping[str, Any],
+    allocation: Literal["static", "dynamic", "unknown", "notApplicable"] = "dynamic",
+    *,
+    prefix_len: int | None = None,
+    flow_label: str | None = None,
+) -> dict[str, Any]:
+    """An ATIS-1000013 ``IPAddress``: ``address`` (``ipV4``/``ipV6`` with the binary address)
+    and ``allocationMethod``; a mapping is taken as the IPAddress value itself."""
+    if isinstance(address, Mapping):
+        return dict(address)
+    try:
+        addr = ipaddress.ip_address(address)
+    except ValueError as exc:
+        raise EncodeError(f"not an IP address: {exc}", "iPAddress.address") from None
+    value: dict[str, Any] = {
+        "address": ("ipV4" if addr.version == 4 else "ipV6", addr.packed),
+        "allocationMethod": (allocation, None),
+    }
+    if flow_label is not None:
+        value["iPv6FlowLabel"] = flow_label
+    if prefix_len is not None:
+        value["prefixLen"] = prefix_len
+    return value
 
 _CMII: Final = "IAS-LAES-CmII-Abstract-Syntax-Module"
 _IAS_MESSAGE: Final = f"{_CMII}.IasMessage"

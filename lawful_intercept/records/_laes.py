@@ -13,14 +13,9 @@ from ..catalog import CC_APDU, LAES_PROTOCOL
 from ..correlation import Clock, generalized_time
 from ..errors import EncodeError, Error
 from ._atis import (
-    CC_DELIVERY_HEADER_OID,
-    LAES_OID,
     AtisRecords,
     DeliveryIdentifierLike,
     checked_delivery_identifier,
-    media_information,
-    party_identity,
-    signaling_messages,
 )
 from ._atis_ids import (
     ContentIdentifier,
@@ -28,10 +23,66 @@ from ._atis_ids import (
     ContentSequenceNumbers,
     atis_call_identity,
     checked_content_identifier,
-    relabel,
 )
+from ._values import relabel
 
-__all__ = ["LAESRecords"]
+__all__ = [
+    "CC_DELIVERY_HEADER_OID",
+    "LAES_OID",
+    "LAESRecords",
+    "media_information",
+    "party_identity",
+    "signaling_messages",
+]
+
+#: ``EnhancedProtocol.protocolIdentifier`` of ATIS-1000678 (``T1S1-LAES-VoP-Abstract-Syntax-
+#: Module-OID``) as OpenCALEA sends it.
+LAES_OID: Final = "1.2.840.113737.2.1.0.0.0.1"
+#: The CCDeliveryHeaderModule (ATIS-1000678 CC-APDU), put in ``CCOpen.ccDeliveryFormat
+#: cc-APDU`` (``CCDeliveryHeaderModuleOID``), as OpenCALEA sends it.
+CC_DELIVERY_HEADER_OID: Final = "1.2.840.113737.2.1.0.1.1"
+
+def party_identity(value: str | Mapping[str, Any], path: str = "partyIdentity"
+                   ) -> dict[str, Any]:
+    """A ``PartyIdentity`` (ATIS-1000678): a ``str`` with a ``:`` is a URI (``sip:``,
+    ``tel:``; ``uri`` SET OF UTF8String), any other ``str`` a directory number (``dn``,
+    VisibleString 1..15); a mapping is the PartyIdentity value itself."""
+    if isinstance(value, str):
+        return {"uri": [value]} if ":" in value else {"dn": value}
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise EncodeError(
+        f"a PartyIdentity must be a URI or directory number (str) or a dict, got "
+        f"{type(value).__name__}", path,
+    )
+
+
+def media_information(value: str | Mapping[str, Any], path: str = "media") -> dict[str, Any]:
+    """A ``MediaInformation`` (ATIS-1000678): a ``str`` is an SDP description
+    (``characteristics sdp``); a mapping is the MediaInformation value itself."""
+    if isinstance(value, str):
+        return {"characteristics": ("sdp", value)}
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise EncodeError(
+        f"a MediaInformation must be SDP text (str) or a dict, got {type(value).__name__}", path
+    )
+
+
+def signaling_messages(messages: Sequence[tuple[str, bytes | str]], path: str = "signalingMsg"
+                       ) -> list[dict[str, Any]]:
+    """``SET OF EncapsulatedSignalingMessage`` (ATIS-1000678): ``(protocol, message)`` pairs
+    such as ``("SIP", b"INVITE sip:...")``; a ``str`` message is encoded as UTF-8."""
+    out = []
+    for i, item in enumerate(messages):
+        if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str)):
+            raise EncodeError("a signaling message must be a (protocol, message) pair",
+                              f"{path}[{i}]")
+        protocol, message = item
+        if isinstance(message, str):
+            message = message.encode("utf-8")
+        out.append({"signalingProt": protocol, "sigMsg": message})
+    return out
 
 _LAES_MESSAGE: Final = "T1S1-LAES-VoP-Abstract-Syntax-Module.LaesMessage"
 

@@ -47,22 +47,13 @@ from ..asn1c import Kind, Specification
 from ..catalog import CDC_PDU, default_specification
 from ..correlation import Clock, generalized_time
 from ..errors import DecodeError, EncodeError, Error
-from ._packetcable_ids import (
-    BillingCorrelationId,
-    pc_call_id,
-    pc_call_id_from_bcid,
-    pc_case_id,
-    pc_ccc_id,
-    pc_ccc_id_pair,
-)
+from ._packetcable_ids import CallIdLike, CCCId, checked_call_id, checked_ccc_id, pc_case_id
 
 __all__ = [
     "CCC_LAYOUTS",
     "NTP_UNIX_OFFSET",
-    "CCCId",
     "CCCLayout",
     "CCCPacket",
-    "CallIdLike",
     "NtpTimestamp",
     "PacketCableRecords",
     "PartyLike",
@@ -80,15 +71,6 @@ CCCLayout = Literal["ESP-I01", "ESP-1.5", "ES-DCI-C01"]
 CCC_LAYOUTS: Final[tuple[str, ...]] = get_args(CCCLayout)
 #: Seconds from the NTP epoch (1900-01-01T00:00Z) to the Unix epoch (RFC 5905 6, figure 4).
 NTP_UNIX_OFFSET: Final = 2_208_988_800
-
-CallIdLike = Mapping[str, str] | BillingCorrelationId | bytes | bytearray | memoryview
-"""A PCESP ``CallId``: a value of :func:`~lawful_intercept.records.pc_call_id`, or the
-Billing Correlation ID it is derived from (a :class:`BillingCorrelationId` or its 24 octets,
-mapped by :func:`~lawful_intercept.records.pc_call_id_from_bcid`)."""
-
-CCCId = int | tuple[int, int] | tuple[str, Any]
-"""A PCESP ``CCCId``: a 32-bit CCC identifier (``combCCC``), a pair of them (transmit,
-receive: ``sepCCCpair``), or the CHOICE value itself (``("combCCC", "0000ABCD")``)."""
 
 PartyLike = str | Mapping[str, Any]
 """A PCESP ``PartyId``: a ``str`` is a directory number (``dn``, 1..15 characters); a mapping
@@ -114,7 +96,6 @@ _CLAUSE: Final = {
     "ES-DCI-C01": "PKT-SP-ES-DCI-C01 clause 7",
 }
 _V4_ONLY: Final = frozenset({"dialeddigitextraction", "confpartychange"})
-_CCC_CHOICES: Final = frozenset({"combCCC", "sepCCCpair"})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -340,53 +321,8 @@ def conference_party(
     if parties:
         value["partyId"] = [_party(p, f"partyId[{i}]") for i, p in enumerate(parties)]
     if ccc_id is not None:
-        value["cCCId"] = _ccc(ccc_id, "cCCId")
+        value["cCCId"] = checked_ccc_id(ccc_id, "cCCId")
     return value
-
-
-def _relabel(exc: EncodeError, old: str, new: str) -> EncodeError:
-    path = exc.path
-    if path == old or path.startswith((old + ".", old + "[")):
-        exc.path = new + path[len(old):]
-    return exc
-
-
-def _call_id(value: object, path: str) -> dict[str, str]:
-    try:
-        if isinstance(value, BillingCorrelationId | bytes | bytearray | memoryview):
-            return pc_call_id_from_bcid(value)
-        if isinstance(value, Mapping):
-            extra = set(value) - {"sequencenumber", "systemidentity"}
-            if extra:
-                raise EncodeError(
-                    f"unknown member(s) {', '.join(sorted(map(str, extra)))} of CallId "
-                    "(sequencenumber, systemidentity)", "callId",
-                )
-            return pc_call_id(value.get("sequencenumber"), value.get("systemidentity"))
-    except EncodeError as exc:
-        raise _relabel(exc, "callId", path) from None
-    raise EncodeError(
-        "a CallId must be a pc_call_id() value, a BillingCorrelationId or its 24 octets, got "
-        f"{type(value).__name__}", path,
-    )
-
-
-def _ccc(value: object, path: str) -> tuple[str, Any]:
-    try:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return pc_ccc_id(value)
-        if isinstance(value, tuple) and len(value) == 2:
-            first, second = value
-            if isinstance(first, int) and not isinstance(first, bool):
-                return pc_ccc_id_pair(first, second)
-            if first in _CCC_CHOICES:
-                return (str(first), second)
-    except EncodeError as exc:
-        raise _relabel(exc, "cCCId", path) from None
-    raise EncodeError(
-        "a CCCId must be a 32-bit CCC identifier (int), a (transmit, receive) pair of them, or "
-        f"a combCCC/sepCCCpair CHOICE value, got {value!r}", path,
-    )
 
 
 def _party(value: object, path: str) -> dict[str, Any]:
@@ -533,7 +469,7 @@ class PacketCableRecords:
                time: int | datetime | None = None, **more: Any) -> bytes:
         """``answer`` (PCESP ``Answer``): the call ``call_id`` was answered, by ``answering``."""
         return self._message("answer", {
-            "callId": _call_id(call_id, "callId"),
+            "callId": checked_call_id(call_id, "callId"),
             "answering": None if answering is None else _party(answering, "answering"),
         }, time, more)
 
@@ -542,7 +478,7 @@ class PacketCableRecords:
                 time: int | datetime | None = None, **more: Any) -> bytes:
         """``ccclose`` (PCESP ``CCClose``): the call content stream ``ccc_id`` is closed."""
         return self._message("ccclose", {
-            "cCCId": _ccc(ccc_id, "cCCId"), "flowDirection": flow_direction,
+            "cCCId": checked_ccc_id(ccc_id, "cCCId"), "flowDirection": flow_direction,
         }, time, more)
 
     def ccopen(self, ccc_id: CCCId, call_ids: CallIdLike | Sequence[CallIdLike], *,
@@ -557,9 +493,9 @@ class PacketCableRecords:
         if not calls:
             raise EncodeError("ccopen needs at least one CallId (ccOpenTime)", "ccOpenTime")
         return self._message("ccopen", {
-            "ccOpenOption": ("ccOpenTime", [_call_id(c, f"ccOpenTime[{i}]")
+            "ccOpenOption": ("ccOpenTime", [checked_call_id(c, f"ccOpenTime[{i}]")
                                             for i, c in enumerate(calls)]),
-            "cCCId": _ccc(ccc_id, "cCCId"),
+            "cCCId": checked_ccc_id(ccc_id, "cCCId"),
             "subject": _sdp(subject_sdp, "subject"),
             "associate": _sdp(associate_sdp, "associate"),
             "flowDirection": flow_direction,
@@ -573,8 +509,8 @@ class PacketCableRecords:
         """``ccchange`` (PCESP ``CCChange``): the media of the CCC stream ``ccc_id`` of the
         call changed (new SDP; ``resource_state`` ``reserved``/``committed``)."""
         return self._message("ccchange", {
-            "callId": _call_id(call_id, "callId"),
-            "cCCId": _ccc(ccc_id, "cCCId"),
+            "callId": checked_call_id(call_id, "callId"),
+            "cCCId": checked_ccc_id(ccc_id, "cCCId"),
             "subject": _sdp(subject_sdp, "subject"),
             "associate": _sdp(associate_sdp, "associate"),
             "flowDirection": flow_direction,
@@ -601,7 +537,7 @@ class PacketCableRecords:
                   ("translationinput",
                    _text(translation_input, "input.translationinput", "translationinput")))
         return self._message("origination", {
-            "callId": _call_id(call_id, "callId"),
+            "callId": checked_call_id(call_id, "callId"),
             "calling": _party(calling, "calling"),
             "called": None if called is None else _party(called, "called"),
             "input": choice,
@@ -616,10 +552,10 @@ class PacketCableRecords:
         """``redirection`` (PCESP ``Redirection``): the call ``old_call_id`` is redirected to
         ``redirected_to`` (forwarding, transfer), continuing as ``new_call_id``."""
         return self._message("redirection", {
-            "old": _call_id(old_call_id, "old"),
+            "old": checked_call_id(old_call_id, "old"),
             "redirectedto": _party(redirected_to, "redirectedto"),
             "transitCarrierId": transit_carrier_id,
-            "new": None if new_call_id is None else _call_id(new_call_id, "new"),
+            "new": None if new_call_id is None else checked_call_id(new_call_id, "new"),
             "redirectedfrom": (None if redirected_from is None
                                else _party(redirected_from, "redirectedfrom")),
         }, time, {"reserved0": None, "reserved1": None, **more})
@@ -627,7 +563,7 @@ class PacketCableRecords:
     def release(self, call_id: CallIdLike, *, time: int | datetime | None = None,
                 **more: Any) -> bytes:
         """``release`` (PCESP ``Release``): the call ``call_id`` ended."""
-        return self._message("release", {"callId": _call_id(call_id, "callId")}, time, more)
+        return self._message("release", {"callId": checked_call_id(call_id, "callId")}, time, more)
 
     def terminationattempt(self, call_id: CallIdLike, *, calling: PartyLike | None = None,
                            called: PartyLike | None = None,
@@ -636,7 +572,7 @@ class PacketCableRecords:
         """``terminationattempt`` (PCESP ``TerminationAttempt``): a call from ``calling``
         to the subject (``called``) arrives."""
         return self._message("terminationattempt", {
-            "callId": _call_id(call_id, "callId"),
+            "callId": checked_call_id(call_id, "callId"),
             "calling": None if calling is None else _party(calling, "calling"),
             "called": None if called is None else _party(called, "called"),
             "redirectedFromInfo": (None if redirected_from_info is None
@@ -651,7 +587,7 @@ class PacketCableRecords:
         """``networksignal`` (PCESP ``NetworkSignal``): the network signals to the subject
         (``alertingSignal``, ``subjectAudibleSignal``, ``terminalDisplayInfo``, ``other``)."""
         return self._message("networksignal", {
-            "callId": _call_id(call_id, "callId"),
+            "callId": checked_call_id(call_id, "callId"),
             "alertingSignal": alerting_signal,
             "subjectAudibleSignal": audible_signal,
             "terminalDisplayInfo": (None if terminal_display_info is None
@@ -675,7 +611,7 @@ class PacketCableRecords:
             raise EncodeError("a SubjectSignal needs at least one signal (PCESP SubjectSignal)",
                               "signal")
         return self._message("subjectsignal", {
-            "callId": None if call_id is None else _call_id(call_id, "callId"),
+            "callId": None if call_id is None else checked_call_id(call_id, "callId"),
             "signal": signal,
             "signaledFromPartyId": _party(signaled_from, "signaledFromPartyId"),
         }, time, more)
@@ -685,7 +621,7 @@ class PacketCableRecords:
                     time: int | datetime | None = None, **more: Any) -> bytes:
         """``mediareport`` (PCESP ``MediaReport``): the media (SDP) the call uses."""
         return self._message("mediareport", {
-            "callId": _call_id(call_id, "callId"),
+            "callId": checked_call_id(call_id, "callId"),
             "subject": _sdp(subject_sdp, "subject"),
             "associate": _sdp(associate_sdp, "associate"),
         }, time, more)
@@ -700,9 +636,9 @@ class PacketCableRecords:
         ``service_name`` (VisibleString 1..128), e.g. a three-way call joining
         ``related_call_id``."""
         return self._message("serviceinstance", {
-            "callId": _call_id(call_id, "callId"),
+            "callId": checked_call_id(call_id, "callId"),
             "relatedCallId": (None if related_call_id is None
-                              else _call_id(related_call_id, "relatedCallId")),
+                              else checked_call_id(related_call_id, "relatedCallId")),
             "serviceName": service_name,
             "firstCallCalling": (None if first_call_calling is None
                                  else _party(first_call_calling, "firstCallCalling")),
@@ -717,7 +653,7 @@ class PacketCableRecords:
         """``dialeddigitextraction`` (PCESP version 4 ``DialedDigitExtraction``): digits the
         subject dialled after the call was set up (VisibleString 1..32)."""
         return self._message("dialeddigitextraction", {
-            "callId": _call_id(call_id, "callId"), "digits": digits,
+            "callId": checked_call_id(call_id, "callId"), "digits": digits,
         }, time, more)
 
     def confpartychange(self, call_id: CallIdLike, *,
@@ -728,7 +664,7 @@ class PacketCableRecords:
         """``confpartychange`` (PCESP version 4 ``ConferencePartyChange``): the parties of a
         conference changed; each list holds :func:`conference_party` values."""
         return self._message("confpartychange", {
-            "callId": _call_id(call_id, "callId"),
+            "callId": checked_call_id(call_id, "callId"),
             "communicating": None if communicating is None else [dict(p) for p in communicating],
             "removed": None if removed is None else [dict(p) for p in removed],
             "joined": None if joined is None else [dict(p) for p in joined],

@@ -4,15 +4,23 @@ docs/records.md, "PacketCable")."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from typing import Any, Final
 
 from .._checks import type_name
 from ..correlation._values import uint, visible_string
 from ..errors import EncodeError
+from ._values import relabel
 
 __all__ = [
     "BillingCorrelationId",
+    "CCCId",
+    "CallIdLike",
     "ccc_id_text",
+    "ccc_identity",
+    "checked_call_id",
+    "checked_ccc_id",
     "pc_call_id",
     "pc_call_id_from_bcid",
     "pc_case_id",
@@ -162,4 +170,66 @@ def pc_ccc_id_pair(xmit: object, recv: object) -> tuple[str, dict[str, str]]:
             "sepXmitCCC": ccc_id_text(xmit, "cCCId.sepCCCpair.sepXmitCCC"),
             "sepRecvCCC": ccc_id_text(recv, "cCCId.sepCCCpair.sepRecvCCC"),
         },
+    )
+
+
+_CCC_CHOICES: Final = frozenset({"combCCC", "sepCCCpair"})
+
+CallIdLike = Mapping[str, str] | BillingCorrelationId | bytes | bytearray | memoryview
+"""A PCESP ``CallId``: a value of :func:`~lawful_intercept.records.pc_call_id`, or the
+Billing Correlation ID it is derived from (a :class:`BillingCorrelationId` or its 24 octets,
+mapped by :func:`~lawful_intercept.records.pc_call_id_from_bcid`)."""
+
+CCCId = int | tuple[int, int] | tuple[str, Any]
+"""A PCESP ``CCCId``: a 32-bit CCC identifier (``combCCC``), a pair of them (transmit,
+receive: ``sepCCCpair``), or the CHOICE value itself (``("combCCC", "0000ABCD")``)."""
+
+
+def checked_call_id(value: object, path: str) -> dict[str, str]:
+    """A PCESP ``CallId`` from a :data:`CallIdLike`; errors name ``path``."""
+    try:
+        if isinstance(value, BillingCorrelationId | bytes | bytearray | memoryview):
+            return pc_call_id_from_bcid(value)
+        if isinstance(value, Mapping):
+            extra = set(value) - {"sequencenumber", "systemidentity"}
+            if extra:
+                raise EncodeError(
+                    f"unknown member(s) {', '.join(sorted(map(str, extra)))} of CallId "
+                    "(sequencenumber, systemidentity)", "callId",
+                )
+            return pc_call_id(value.get("sequencenumber"), value.get("systemidentity"))
+    except EncodeError as exc:
+        raise relabel(exc, "callId", path) from None
+    raise EncodeError(
+        "a CallId must be a pc_call_id() value, a BillingCorrelationId or its 24 octets, got "
+        f"{type(value).__name__}", path,
+    )
+
+
+def ccc_identity(value: object, choices: Collection[str]) -> tuple[str, Any] | None:
+    """A CCC identity (PCESP ``CCCId``, ATIS ``CCCIdentity``) from a 32-bit CCC identifier, a
+    (transmit, receive) pair of them, or a CHOICE value whose name is in ``choices``; ``None``
+    for anything else."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return pc_ccc_id(value)
+    if isinstance(value, tuple) and len(value) == 2:
+        first, second = value
+        if isinstance(first, int) and not isinstance(first, bool):
+            return pc_ccc_id_pair(first, second)
+        if first in choices:
+            return (str(first), second)
+    return None
+
+
+def checked_ccc_id(value: object, path: str) -> tuple[str, Any]:
+    """A PCESP ``CCCId`` from a :data:`CCCId`; errors name ``path``."""
+    try:
+        identity = ccc_identity(value, _CCC_CHOICES)
+    except EncodeError as exc:
+        raise relabel(exc, "cCCId", path) from None
+    if identity is not None:
+        return identity
+    raise EncodeError(
+        "a CCCId must be a 32-bit CCC identifier (int), a (transmit, receive) pair of them, or "
+        f"a combCCC/sepCCCpair CHOICE value, got {value!r}", path,
     )

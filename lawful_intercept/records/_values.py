@@ -27,6 +27,7 @@ __all__ = [
     "iri_pdu",
     "object_identifiers",
     "octets",
+    "relabel",
 ]
 
 IP_ADDRESS_TYPES = (str, ipaddress.IPv4Address, ipaddress.IPv6Address)
@@ -140,3 +141,12 @@ def object_identifiers(spec: Specification, iri_name: str, cc_name: str, module:
         return as_str(spec.values[iri_name]), as_str(spec.values[cc_name])
     except KeyError as exc:
         raise EncodeError(f"the specification has no {module} value {exc}", "spec") from None
+
+
+def relabel(exc: EncodeError, old: str, new: str) -> EncodeError:
+    """``exc`` with the path prefix ``old`` replaced by ``new`` (errors of a helper reported
+    at the field of the message that called it)."""
+    path = exc.path
+    if path == old or path.startswith((old + ".", old + "[")):
+        exc.path = new + path[len(old):]
+    return exc
