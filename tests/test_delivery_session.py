@@ -1,9 +1,8 @@
-"""The sans-IO handover session (ETSI TS 102 232-1 clause 6, TRIPayload clause 6.4).
-
-A sender (:class:`HandoverSession`) and a LEMF-side responder (:class:`ReceiverSession`) are
-driven through an in-memory pipe with a fake clock: no socket, no real time. The pipe can
-hold octets "in the network", deliver them in chunks of any size, lose them (a dropped
-connection) or swallow the answers (a network that silently stops).
+"""The sender's side of the sans-IO handover session (:class:`HandoverSession`, ETSI TS 102
+232-1 clause 6, TRIPayload clause 6.4), driven against a LEMF-side responder
+(:class:`ReceiverSession`) through the in-memory pipe of ``_session_support``: no socket, no
+real time. The receiver's own tests are in test_delivery_receiver.py, the state machine's in
+test_delivery_transitions.py.
 """
 
 from __future__ import annotations
@@ -17,15 +16,26 @@ from typing import Any
 
 import hypothesis
 import pytest
+from _session_support import (
+    CLOCK,
+    RECORDS,
+    SPEC,
+    SPEC_35,
+    T0_NS,
+    Link,
+    make_records,
+    sender,
+    tri_builder,
+    tri_names,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import lawful_intercept
-from lawful_intercept.correlation import Clock, NetworkIdentifier, SessionIdentity
+from lawful_intercept.correlation import NetworkIdentifier, SessionIdentity
 from lawful_intercept.delivery import (
     Acknowledged,
     AcknowledgementRequested,
-    Event,
     HandoverSession,
     KeepAliveFailed,
     LocalProtocolError,
@@ -38,123 +48,7 @@ from lawful_intercept.delivery import (
     ResendNeeded,
     SessionState,
 )
-from lawful_intercept.records import IPAccessRecords, PSPDUBuilder
-
-SPEC = lawful_intercept.bundled()
-SPEC_35 = lawful_intercept.bundled(versions={"102232-1": "35"})
-T0_NS = 1_767_225_600_000_000_000  # 2026-01-01T00:00:00Z: the PDUs' time stamps
-CLOCK = Clock(lambda: T0_NS)
-MF = NetworkIdentifier(b"operator-1", b"mf-1")
-PACKET = b"\x45\x00\x00\x1c" + bytes(24)
-
-
-def tri_builder(spec: lawful_intercept.Specification = SPEC) -> PSPDUBuilder:
-    """TRI PDUs as OpenLI sends them: CIN 0, their own sequence numbers."""
-    return PSPDUBuilder(SessionIdentity("LIID-TRI", MF, 0), spec=spec, clock=CLOCK)
-
-
-def make_records(n: int, spec: lawful_intercept.Specification = SPEC) -> list[bytes]:
-    """``n`` distinct IPCC PS-PDUs (sequence numbers 0..n-1)."""
-    ip = IPAccessRecords(PSPDUBuilder(SessionIdentity("LIID-42", MF, 1234), spec=spec,
-                                      clock=CLOCK))
-    return [ip.ipcc(PACKET, "toTarget") for _ in range(n)]
-
-
-RECORDS = make_records(400)
-
-
-class Link:
-    """A sender and a LEMF responder joined by an in-memory pipe, with a fake clock."""
-
-    def __init__(self, sender: HandoverSession, *, chunk: int | None = None,
-                 **receiver_options: Any) -> None:
-        self.sender = sender
-        self.receiver_options = receiver_options
-        self.receiver = ReceiverSession(sender.spec, **receiver_options)
-        self.chunk = chunk
-        self.now = 0.0
-        self.to_receiver = bytearray()  # octets in the network towards the LEMF
-        self.to_sender = bytearray()
-        self.events: list[Event] = []  # the sender's
-        self.received: list[bytes] = []  # raw records the LEMF got, every connection
-        self.receiver_events: list[Event] = []
-        self.answering = True  # False: the network swallows everything towards the sender
-
-    def connect(self) -> None:
-        self.receiver = ReceiverSession(self.sender.spec, **self.receiver_options)
-        self.sender.connection_made(self.now)
-
-    def write(self) -> bytes:
-        data = self.sender.data_to_send()
-        self.to_receiver += data
-        return data
-
-    def deliver(self) -> None:
-        """Carry every octet across in both directions until both sides are quiet."""
-        while True:
-            self.write()
-            if not self.to_receiver and not self.to_sender:
-                break
-            while self.to_receiver:
-                n = self.chunk or len(self.to_receiver)
-                piece = bytes(self.to_receiver[:n])
-                del self.to_receiver[:n]
-                self.receiver.receive_data(piece)
-            self.collect_receiver()
-            if self.answering:
-                self.to_sender += self.receiver.data_to_send()
-            else:
-                self.receiver.data_to_send()
-            while self.to_sender:
-                n = self.chunk or len(self.to_sender)
-                piece = bytes(self.to_sender[:n])
-                del self.to_sender[:n]
-                self.sender.receive_data(piece)
-        self.collect()
-
-    def collect(self) -> list[Event]:
-        new = self.sender.events()
-        self.events += new
-        return new
-
-    def collect_receiver(self) -> None:
-        for event in self.receiver.events():
-            self.receiver_events.append(event)
-            if isinstance(event, RecordReceived):
-                self.received.append(event.pdu.raw)
-
-    def advance(self, seconds: float) -> list[Event]:
-        self.now += seconds
-        self.sender.tick(self.now)
-        return self.collect()
-
-    def drop(self, reason: str = "reset") -> list[Event]:
-        self.to_receiver.clear()
-        self.to_sender.clear()
-        self.sender.connection_lost(self.now, reason)
-        return self.collect()
-
-    def of(self, kind: type[Event]) -> list[Any]:
-        return [e for e in self.events if isinstance(e, kind)]
-
-    def acknowledged(self, basis: str | None = None) -> list[Hashable]:
-        return [rid for e in self.of(Acknowledged) if basis in (None, e.basis)
-                for rid in e.record_ids]
-
-
-def tri_names(data: bytes) -> list[str]:
-    """The payload kind of each PS-PDU in ``data``: a TRIPayload alternative or the Payload
-    alternative."""
-    names = []
-    for pdu in lawful_intercept.stream.iter_pdus([data], SPEC):
-        kind, inner = pdu.value["payload"]
-        names.append(inner[0] if kind == "tRIPayload" else kind)
-    return names
-
-
-def sender(**options: Any) -> HandoverSession:
-    return HandoverSession(tri=tri_builder(), **options)
-
+from lawful_intercept.records import NumberedPDU, PSPDUBuilder
 
 # -- normal flow and batching ---------------------------------------------------------------
 
@@ -384,18 +278,6 @@ def test_unanswered_acknowledgement_request_fails() -> None:
     assert link.drop() == [ResendNeeded((0, 1), "reset")]
 
 
-def test_manual_acknowledgement_by_the_receiver() -> None:
-    link = Link(sender(acknowledgement="request", ack_every=2), auto_acknowledge=False)
-    link.connect()
-    link.sender.send("a", RECORDS[0])
-    link.sender.send("b", RECORDS[1])
-    link.deliver()
-    assert link.acknowledged() == []
-    [request] = [e for e in link.receiver_events if isinstance(e, AcknowledgementRequested)]
-    link.receiver.acknowledge(request)
-    link.to_sender += link.receiver.data_to_send()
-    link.deliver()
-    assert link.acknowledged() == ["a", "b"]
 
 
 def test_acknowledgement_response_matched_by_sequence_number() -> None:
@@ -485,14 +367,6 @@ def test_negotiation_without_answer_goes_on_without_options() -> None:
     assert link.received == RECORDS[:1]
 
 
-def test_receiver_declines_options_it_does_not_offer() -> None:
-    receiver = ReceiverSession(SPEC, options=["somethingElse"])
-    tri = tri_builder()
-    receiver.receive_data(tri.tri(("optionRequest",
-                                   {"requestedOptions": [("pDUAcknowledgement", None)]})))
-    answer = SPEC.decode("PS-PDU", receiver.data_to_send())["payload"][1]
-    assert answer == ("optionResponse", {"acceptedOptions": [],
-                                         "declinedOptions": [("pDUAcknowledgement", None)]})
 
 
 def test_acknowledgement_needs_a_module_that_has_it() -> None:
@@ -611,17 +485,6 @@ def test_garbage_from_the_peer_is_a_protocol_error(garbage: bytes) -> None:
     assert link.drop("protocol error") == [ResendNeeded(("a",), "protocol error")]
 
 
-def test_receiver_reports_garbage_and_truncation() -> None:
-    receiver = ReceiverSession(SPEC)
-    receiver.receive_data(RECORDS[0] + b"\x04\x01\x00")
-    events = receiver.events()
-    assert [type(e) for e in events] == [RecordReceived, ProtocolViolation]
-    assert receiver.failed
-    truncated = ReceiverSession(SPEC)
-    truncated.receive_data(RECORDS[0][:-1])
-    truncated.eof()
-    [error] = truncated.events()
-    assert isinstance(error, ProtocolViolation) and "inside a PDU" in error.reason
 
 
 def test_other_pdus_from_the_peer_are_reported() -> None:
@@ -679,9 +542,9 @@ def test_callable_tri_builder() -> None:
     builder = tri_builder()
     made: list[str] = []
 
-    def build(payload: tuple[str, Any]) -> bytes:
+    def build(payload: tuple[str, Any]) -> NumberedPDU:
         made.append(payload[0])
-        return builder.tri(payload)
+        return builder.tri_numbered(payload)
 
     link = Link(HandoverSession(SPEC, tri=build, keep_alive_interval=1))
     link.connect()

@@ -25,7 +25,8 @@ from ._events import (
     ResendNeeded,
 )
 from ._receiver import ReceiverSession
-from ._sender import (
+from ._sender import HandoverSession
+from ._settings import (
     ACKNOWLEDGEMENT_MODES,
     DEFAULT_ACK_DELAY,
     DEFAULT_ACK_EVERY,
@@ -34,7 +35,6 @@ from ._sender import (
     DEFAULT_RESEND_WINDOW,
     DEFAULT_RESEND_WINDOW_SECONDS,
     AcknowledgementMode,
-    HandoverSession,
     TRIBuilder,
 )
 from ._transitions import SessionState

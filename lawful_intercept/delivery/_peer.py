@@ -20,15 +20,9 @@ if TYPE_CHECKING:
     from ..asn1c import Specification
 
 __all__ = [
-    "ACK_REQUEST",
-    "ACK_RESPONSE",
-    "KEEP_ALIVE",
-    "KEEP_ALIVE_RESPONSE",
-    "OPTION_COMPLETE",
-    "OPTION_REQUEST",
-    "OPTION_RESPONSE",
-    "TRI",
+    "TRI_PAYLOAD",
     "Peer",
+    "TRIName",
     "component_names",
     "option_names",
     "sequence_number",
@@ -36,22 +30,25 @@ __all__ = [
     "undecodable",
 ]
 
-TRI: Final = "tRIPayload"
+TRI_PAYLOAD: Final = "tRIPayload"
 """The PS-PDU ``Payload`` alternative of the connection's housekeeping (TS 102 232-1 6.4)."""
-KEEP_ALIVE: Final = "keep-alive"
-"""TRIPayload keep-alive (TS 102 232-1 6.4.5)."""
-KEEP_ALIVE_RESPONSE: Final = "keep-aliveResponse"
-"""TRIPayload keep-aliveResponse (TS 102 232-1 6.4.5)."""
-ACK_REQUEST: Final = "pDUAcknowledgementRequest"
-"""TRIPayload pDUAcknowledgementRequest [12]."""
-ACK_RESPONSE: Final = "pDUAcknowledgementResponse"
-"""TRIPayload pDUAcknowledgementResponse [13]."""
-OPTION_REQUEST: Final = "optionRequest"
-"""TRIPayload optionRequest [9]."""
-OPTION_RESPONSE: Final = "optionResponse"
-"""TRIPayload optionResponse [10]."""
-OPTION_COMPLETE: Final = "optionComplete"
-"""TRIPayload optionComplete [11]."""
+
+
+class TRIName:
+    """The TRIPayload alternatives the sessions write and answer (TS 102 232-1 clause 6.4):
+    keep-alive and its response (6.4.5), option negotiation ([9] request, [10] response,
+    [11] complete) and PDU acknowledgement ([12] request, [13] response)."""
+
+    KEEP_ALIVE: Final = "keep-alive"
+    KEEP_ALIVE_RESPONSE: Final = "keep-aliveResponse"
+    OPTION_REQUEST: Final = "optionRequest"
+    OPTION_RESPONSE: Final = "optionResponse"
+    OPTION_COMPLETE: Final = "optionComplete"
+    ACK_REQUEST: Final = "pDUAcknowledgementRequest"
+    ACK_RESPONSE: Final = "pDUAcknowledgementResponse"
+    ANSWERS: Final = frozenset({KEEP_ALIVE_RESPONSE, OPTION_RESPONSE, OPTION_COMPLETE,
+                                ACK_RESPONSE})
+    """The alternatives that answer a request (or end a negotiation)."""
 
 
 def component_names(spec: Specification, type_name: str) -> frozenset[str]:
@@ -78,7 +75,7 @@ def option_names(options: Iterable[Any]) -> tuple[str, ...]:
 def tri_payload(pdu: PDU) -> tuple[str, Any] | None:
     """The TRIPayload alternative of a decoded PS-PDU, or ``None`` for other payloads."""
     payload = pdu.value.get("payload") if isinstance(pdu.value, dict) else None
-    if isinstance(payload, tuple) and payload[0] == TRI and isinstance(payload[1], tuple):
+    if isinstance(payload, tuple) and payload[0] == TRI_PAYLOAD and isinstance(payload[1], tuple):
         inner: tuple[str, Any] = payload[1]
         return inner
     return None
@@ -142,14 +139,19 @@ class Peer:
         for pdu in pdus:
             if self._stopped():
                 return
-            self._handle(pdu)
+            if pdu.error is not None:
+                self._fail(undecodable(pdu))
+            else:
+                self._handle(pdu, tri_payload(pdu) if self._ps else None)
         if error is not None and not self._stopped():
             self._fail(error)
 
     def _stopped(self) -> bool:
         raise NotImplementedError
 
-    def _handle(self, pdu: PDU) -> None:
+    def _handle(self, pdu: PDU, tri: tuple[str, Any] | None) -> None:
+        """A PDU from the peer that decoded; ``tri`` is its TRIPayload alternative (``None``
+        for any other payload, and on connections other than PS-PDU)."""
         raise NotImplementedError
 
     def _fail(self, event: Event) -> None:
@@ -185,7 +187,7 @@ class Peer:
         header = request.value["pSHeader"]
         assert self._encode is not None  # answers exist only on PS-PDU connections
         try:
-            return self._encode({"pSHeader": header, "payload": (TRI, payload)})
+            return self._encode({"pSHeader": header, "payload": (TRI_PAYLOAD, payload)})
         except EncodeError as exc:
             return ProtocolViolation(f"cannot answer the peer's {payload[0]!s} request: {exc}",
                                      request.offset)

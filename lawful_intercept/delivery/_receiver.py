@@ -10,7 +10,7 @@ connection. See docs/delivery.md, "the handover session".
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..catalog import PS_PDU, default_specification
 from ..errors import FramingError
@@ -25,21 +25,7 @@ from ._events import (
     ProtocolViolation,
     RecordReceived,
 )
-from ._peer import (
-    ACK_REQUEST,
-    ACK_RESPONSE,
-    KEEP_ALIVE,
-    KEEP_ALIVE_RESPONSE,
-    OPTION_COMPLETE,
-    OPTION_REQUEST,
-    OPTION_RESPONSE,
-    Peer,
-    component_names,
-    option_names,
-    sequence_number,
-    tri_payload,
-    undecodable,
-)
+from ._peer import Peer, TRIName, component_names, option_names, sequence_number
 
 if TYPE_CHECKING:
     from ..asn1c import Specification
@@ -105,7 +91,7 @@ class ReceiverSession(Peer):
     def acknowledge(self, request: AcknowledgementRequested) -> None:
         """Queue the pDUAcknowledgementResponse to ``request`` (without ``auto_acknowledge``:
         once the records before it are stored)."""
-        self._reply(request.pdu, (ACK_RESPONSE, None))
+        self._reply(request.pdu, (TRIName.ACK_RESPONSE, None))
 
     def data_to_send(self) -> bytes:
         """The octets to write to the sender (answers), ``b""`` if none."""
@@ -124,22 +110,18 @@ class ReceiverSession(Peer):
         if not self._failed:
             self._out.append(data)
 
-    def _handle(self, pdu: PDU) -> None:
-        if pdu.error is not None:
-            self._fail(undecodable(pdu))
-            return
-        tri = tri_payload(pdu) if self._ps else None
+    def _handle(self, pdu: PDU, tri: tuple[str, Any] | None) -> None:
         name = tri[0] if tri is not None else None
-        if name == KEEP_ALIVE and self.answer_keep_alives:
-            self._reply(pdu, (KEEP_ALIVE_RESPONSE, None))
+        if name == TRIName.KEEP_ALIVE and self.answer_keep_alives:
+            self._reply(pdu, (TRIName.KEEP_ALIVE_RESPONSE, None))
             self._events.append(PeerKeepAlive(sequence_number(pdu)))
-        elif name == ACK_REQUEST:
+        elif name == TRIName.ACK_REQUEST:
             event = AcknowledgementRequested(sequence_number(pdu), self._since_request, pdu)
             self._since_request = 0
             if self.auto_acknowledge:
                 self.acknowledge(event)
             self._events.append(event)
-        elif name == OPTION_REQUEST and tri is not None:
+        elif name == TRIName.OPTION_REQUEST and tri is not None:
             requested = tri[1].get("requestedOptions", []) if isinstance(tri[1], dict) else []
             known = self._known_options
             accepted = [o for o in requested if o[0] in known and o[0] in self.options]
@@ -147,13 +129,13 @@ class ReceiverSession(Peer):
             # both lists (not accepted, so declined for the sender).
             declined = [o for o in requested if o[0] in known and o not in accepted]
             self._negotiated = (option_names(accepted), option_names(declined))
-            self._reply(pdu, (OPTION_RESPONSE, {"acceptedOptions": accepted,
-                                                  "declinedOptions": declined}))
-        elif name == OPTION_COMPLETE and self._negotiated is not None:
+            self._reply(pdu, (TRIName.OPTION_RESPONSE, {"acceptedOptions": accepted,
+                                                         "declinedOptions": declined}))
+        elif name == TRIName.OPTION_COMPLETE and self._negotiated is not None:
             accepted_names, declined_names = self._negotiated
             self._negotiated = None
             self._events.append(OptionsNegotiated(accepted_names, declined_names))
-        elif name in (KEEP_ALIVE_RESPONSE, ACK_RESPONSE, OPTION_RESPONSE, OPTION_COMPLETE):
+        elif name in TRIName.ANSWERS:
             self._events.append(PeerMessage(pdu))
         else:
             self.records += 1
