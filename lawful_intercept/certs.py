@@ -123,28 +123,12 @@ class TestPKI:
     key_type: KeyType
     client_names: tuple[str, ...] = ()
 
-    # -- PEM shortcuts ---------------------------------------------------------------------
+    # -- PEM (the others: ``pki.server.cert_pem``, ``pki.client.key_pem``, ...) -------------
 
     @property
     def ca_pem(self) -> bytes:
         """The CA certificate, PEM (the trust anchor of both ends)."""
         return self.ca.cert_pem
-
-    @property
-    def server_cert_pem(self) -> bytes:
-        return self.server.cert_pem
-
-    @property
-    def server_key_pem(self) -> bytes:
-        return self.server.key_pem
-
-    @property
-    def client_cert_pem(self) -> bytes:
-        return self.client.cert_pem
-
-    @property
-    def client_key_pem(self) -> bytes:
-        return self.client.key_pem
 
     # -- files and SSL contexts -------------------------------------------------------------
 

@@ -147,10 +147,10 @@ def test_write_files(tmp_path: Path, pki: TestPKI) -> None:
     names = sorted(p.name for p in (tmp_path / "pki").iterdir())
     assert names == ["ca.pem", "client.key", "client.pem", "server.key", "server.pem"]
     assert files.ca.read_bytes() == pki.ca_pem
-    assert files.server_cert.read_bytes() == pki.server_cert_pem
-    assert files.server_key.read_bytes() == pki.server_key_pem
-    assert files.client_cert.read_bytes() == pki.client_cert_pem
-    assert files.client_key.read_bytes() == pki.client_key_pem
+    assert files.server_cert.read_bytes() == pki.server.cert_pem
+    assert files.server_key.read_bytes() == pki.server.key_pem
+    assert files.client_cert.read_bytes() == pki.client.cert_pem
+    assert files.client_key.read_bytes() == pki.client.key_pem
     for key in (files.server_key, files.client_key):
         assert stat.S_IMODE(key.stat().st_mode) == 0o600
         assert key.read_bytes().startswith(b"-----BEGIN PRIVATE KEY-----")

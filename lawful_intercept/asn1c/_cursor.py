@@ -43,23 +43,28 @@ class Cursor:
         self.filename = filename
 
     def error(self, message: str, construct: str = "", tok: Token | None = None) -> CompileError:
+        """A compile error at ``tok`` (default: the current token), with the file and line."""
         if tok is None:
             tok = self.tokens[min(self.pos, self.end - 1)] if self.end > 0 else None
         line = tok.line if tok is not None else None
         return CompileError(message, self.filename, line, construct)
 
     def at_end(self) -> bool:
+        """No token is left in the range."""
         return self.pos >= self.end
 
     def peek(self, ahead: int = 0) -> Token | None:
+        """The token ``ahead`` places after the current one, None past the end."""
         i = self.pos + ahead
         return self.tokens[i] if i < self.end else None
 
     def peek_text(self, ahead: int = 0) -> str:
+        """The text of :meth:`peek`, ``""`` past the end."""
         tok = self.peek(ahead)
         return tok.text if tok is not None else ""
 
     def next(self, construct: str = "") -> Token:
+        """Consume and return the current token; an error at the end."""
         if self.pos >= self.end:
             last = self.tokens[self.end - 1] if self.end > 0 else None
             raise self.error("unexpected end of text", construct, last)
@@ -68,12 +73,14 @@ class Cursor:
         return tok
 
     def accept(self, text: str) -> bool:
+        """Consume the current token if its text is ``text``."""
         if self.peek_text() == text:
             self.pos += 1
             return True
         return False
 
     def expect(self, text: str, construct: str = "") -> Token:
+        """Consume the current token, which must be ``text``."""
         tok = self.peek()
         if tok is None or tok.text != text:
             found = repr(tok.text) if tok is not None else "end of text"

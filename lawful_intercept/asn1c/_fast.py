@@ -125,9 +125,11 @@ class Source:
         self.lines: list[str] = []
 
     def add(self, indent: int, text: str) -> None:
+        """Append the line ``text``, indented ``indent`` levels."""
         self.lines.append("    " * indent + text)
 
     def text(self) -> str:
+        """The whole source, one line per added line."""
         return "\n".join(self.lines) + "\n"
 
 

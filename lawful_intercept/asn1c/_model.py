@@ -158,13 +158,16 @@ class Constraints:
 
     @property
     def empty(self) -> bool:
+        """Nothing is constrained."""
         return self.value is None and self.size is None and self.alphabet is None
 
     def describe_value(self) -> str:
+        """The value ranges as written in X.680 notation (``0..255 | 300``)."""
         assert self.value is not None
         return " | ".join(str(r) for r in self.value)
 
     def describe_size(self) -> str:
+        """The SIZE constraint as written in X.680 notation (``SIZE (1..8)``)."""
         assert self.size is not None
         return "SIZE (" + " | ".join(str(r) for r in self.size) + ")"
 
@@ -201,6 +204,7 @@ class Component:
 
     @property
     def has_default(self) -> bool:
+        """The member has a DEFAULT value (X.680 25.6)."""
         return self.default is not NO_DEFAULT
 
 
@@ -251,6 +255,7 @@ class Type:
 
     @property
     def kind(self) -> Kind:
+        """The kind of the type's structure (``body.kind``)."""
         return self.body.kind
 
     def __repr__(self) -> str:

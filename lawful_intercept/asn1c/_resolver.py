@@ -211,6 +211,7 @@ class Resolver:
     # -- types ----------------------------------------------------------------------------
 
     def assignment_type(self, m: syn.ModuleSyntax, name: str) -> Type:
+        """The resolved type of the type assignment ``name`` in module ``m`` (resolved once)."""
         key = (m.name, name)
         t = self._types.get(key)
         if t is not None:

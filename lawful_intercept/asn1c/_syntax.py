@@ -147,9 +147,11 @@ class ValueSyntax:
 
     @property
     def line(self) -> int:
+        """The line the value starts on (0: an empty value)."""
         return self.tokens[0].line if self.tokens else 0
 
     def text(self) -> str:
+        """The value as written, its tokens separated by spaces."""
         return " ".join(t.text for t in self.tokens)
 
 

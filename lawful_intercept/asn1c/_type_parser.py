@@ -40,6 +40,7 @@ class TypeParser(Cursor):
     # -- types ----------------------------------------------------------------------------
 
     def parse_type(self, construct: str) -> syn.TypeSyntax:
+        """The type at the cursor, with its tags and constraints (X.680 clause 17)."""
         tok = self.peek()
         if tok is None:
             raise self.error("a type is missing", construct)
@@ -258,6 +259,7 @@ class TypeParser(Cursor):
     # -- values ---------------------------------------------------------------------------
 
     def parse_value(self, construct: str, stop: tuple[str, ...] = ()) -> syn.ValueSyntax:
+        """The value at the cursor, up to a token in ``stop`` (X.680 clause 17.7)."""
         tok = self.peek()
         if tok is None or tok.text in stop:
             raise self.error("a value is missing", construct)
@@ -282,6 +284,7 @@ class TypeParser(Cursor):
     # -- constraints ----------------------------------------------------------------------
 
     def parse_constraint(self, construct: str) -> syn.Constraint:
+        """The parenthesized subtype constraint at the cursor (X.680 clauses 49-51)."""
         open_tok = self.expect("(", construct)
         root = self._element_set(construct)
         result = root
