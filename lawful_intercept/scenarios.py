@@ -32,7 +32,7 @@ import random
 import struct
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Final, Literal, get_args
+from typing import Final, Literal, TypedDict, Unpack, get_args
 
 from ._inet import internet_checksum
 from .asn1c import Specification
@@ -74,6 +74,7 @@ __all__ = [
     "Destination",
     "Format",
     "PDUKind",
+    "ScenarioOptions",
     "ScenarioPDU",
     "iter_scenario",
     "minimum_records",
@@ -192,23 +193,27 @@ def pdu_type_for(format: str, destination: str) -> str:
     return types[0]
 
 
-def scenario(
-    format: Format = "etsi",
-    *,
-    records: int = 200,
-    seed: int = 0,
-    spec: Specification | None = None,
-    clock: Clock | None = None,
-) -> list[ScenarioPDU]:
+def scenario(format: Format = "etsi", **options: Unpack[ScenarioOptions]) -> list[ScenarioPDU]:
     """The PDUs of ``format``'s scenario in the order of their times (see the module
     docstring); :func:`iter_scenario` yields the same PDUs one at a time.
 
-    ``records`` is the number of PDUs, at least :func:`minimum_records` (fewer are raised to
-    it); what is above the fixed PDUs is call content. ``seed`` makes the packets;
-    ``clock`` is read once for the start of the timeline (default: now); ``spec`` is the
-    compiled specification (default: the bundled modules).
+    The options (:class:`ScenarioOptions`) are those of :func:`iter_scenario`: ``records``
+    is the number of PDUs, at least :func:`minimum_records` (fewer are raised to it); what is
+    above the fixed PDUs is call content. ``seed`` makes the packets; ``clock`` is read once
+    for the start of the timeline (default: now); ``spec`` is the compiled specification
+    (default: the bundled modules).
     """
-    return list(iter_scenario(format, records=records, seed=seed, spec=spec, clock=clock))
+    return list(iter_scenario(format, **options))
+
+
+class ScenarioOptions(TypedDict, total=False):
+    """The keyword options of :func:`scenario` and :func:`iter_scenario`: ``records``
+    (default 200), ``seed`` (default 0), ``spec`` and ``clock``."""
+
+    records: int
+    seed: int
+    spec: Specification | None
+    clock: Clock | None
 
 
 def iter_scenario(

@@ -209,6 +209,10 @@ class SequenceCounters:
         numbering starting at 0 is then expected and needs no cINReset. Idempotent: counters
         already in use are left as they are (use :meth:`forget` to drop them).
         """
+        self._mark_known(liid, cin)
+
+    def _mark_known(self, liid: LIID | str | bytes, cin: int) -> None:
+        """(LIID, CIN) needs no cINReset: declared new, or its cINReset was sent."""
         key = self._key(liid, cin)
         with self._lock:
             comm = self._comms.get(key)
@@ -236,12 +240,7 @@ class SequenceCounters:
         The counters are not changed: send the cINReset before the first IRI or CC PDU of the
         communication, and they start at 0 after it.
         """
-        key = self._key(liid, cin)
-        with self._lock:
-            comm = self._comms.get(key)
-            if comm is None:
-                comm = self._comms[key] = _Communication([0, 0, 0])
-            comm.known = True
+        self._mark_known(liid, cin)
 
     def is_restored(self, liid: LIID | str | bytes, cin: int) -> bool:
         """Whether the counters of (LIID, CIN) came from a saved state (TS 102 232-1 5.2.5)."""

@@ -126,7 +126,7 @@ from ._packetcable_ids import (
     pc_ccc_id_pair,
 )
 from ._ps import NumberedPDU, PSPDUBuilder, TimeStamps
-from ._pstn import PstnIsdnRecords
+from ._pstn import PstnIsdnRecords, SupplementaryInfoOptions
 from ._segments import Reassembled, Reassembler, ip_packet_segment
 
 __all__ = [
@@ -178,6 +178,7 @@ __all__ = [
     "PstnIsdnRecords",
     "Reassembled",
     "Reassembler",
+    "SupplementaryInfoOptions",
     "ThreeGPPNotificationOptions",
     "TimeStamps",
     "atis_call_identity",

@@ -23,12 +23,12 @@ from ._ipmm import Address
 from ._ps import PSPDUBuilder
 from ._values import (
     DIRECTIONS,
+    ServiceRecords,
     address,
     check_name,
     enum_names,
     integer,
     iri_pdu,
-    object_identifiers,
     octets,
 )
 
@@ -38,7 +38,7 @@ _PORT_MAX = 65535
 _COUNT_MAX = 4294967295
 
 
-class EmailRecords:
+class EmailRecords(ServiceRecords):
     """EmailIRI and EmailCC PS-PDUs of one e-mail communication (ETSI TS 102 232-2).
 
     One instance per communication (one :class:`PSPDUBuilder`): the IRI of an SMTP, POP3,
@@ -46,10 +46,8 @@ class EmailRecords:
     """
 
     def __init__(self, builder: PSPDUBuilder) -> None:
-        self.builder = builder
+        super().__init__(builder, "EmailPDU", "emailIRIObjId", "emailCCObjId")
         spec = builder.spec
-        self.iri_obj_id, self.cc_obj_id = object_identifiers(
-            spec, "emailIRIObjId", "emailCCObjId", "EmailPDU")
         self.events: tuple[str, ...] = enum_names(spec, "EmailPDU.E-mail-Event")
         """The ``eventType`` items of the specification (TS 102 232-2 E-mail-Event)."""
         self.protocols: tuple[str, ...] = enum_names(spec, "EmailPDU.E-mail-Protocol")
@@ -58,7 +56,6 @@ class EmailRecords:
         """The ``status`` items (TS 102 232-2 E-mail-Status)."""
         self.formats: tuple[str, ...] = enum_names(spec, "EmailPDU.Email-Format")
         """The EmailCC ``email-Format`` items (TS 102 232-2 Email-Format)."""
-        self._cc: dict[tuple[Any, ...], Callable[..., bytes]] = {}
 
     def iri(
         self,

@@ -26,12 +26,12 @@ from ..errors import EncodeError
 from ._ps import PSPDUBuilder
 from ._values import (
     DIRECTIONS,
+    ServiceRecords,
     address,
     check_name,
     enum_names,
     header_lines,
     iri_pdu,
-    object_identifiers,
     octets,
 )
 
@@ -82,7 +82,7 @@ def stream_identifier(value: int | bytes) -> bytes:
     )
 
 
-class IPMMRecords:
+class IPMMRecords(ServiceRecords):
     """IPMMIRI and IPMMCC PS-PDUs of one IP multimedia communication (ETSI TS 102 232-5).
 
     One instance per communication (one :class:`PSPDUBuilder`, so one LIID and CIN): the
@@ -91,15 +91,12 @@ class IPMMRecords:
     """
 
     def __init__(self, builder: PSPDUBuilder) -> None:
-        self.builder = builder
+        super().__init__(builder, "IPMultimediaPDU", "iPMMIRIObjId", "iPMMCCObjId")
         spec = builder.spec
-        self.iri_obj_id, self.cc_obj_id = object_identifiers(
-            spec, "iPMMIRIObjId", "iPMMCCObjId", "IPMultimediaPDU")
         self.frame_types: tuple[str, ...] = enum_names(spec, "IPMultimediaPDU.FrameType")
         """The IPMMCC ``frameType`` items of the specification (TS 102 232-5 FrameType)."""
         self.protocols: tuple[str, ...] = enum_names(spec, "IPMultimediaPDU.MMCCprotocol")
         """The ``mMCCprotocol`` items of the specification (TS 102 232-5 MMCCprotocol)."""
-        self._cc: dict[tuple[Any, ...], Callable[..., bytes]] = {}
 
     # -- IRI ------------------------------------------------------------------------------
 

@@ -19,42 +19,54 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from ..asn1c import Hole
 from ..errors import EncodeError
 from ._ps import PSPDUBuilder
 from ._values import (
     DIRECTIONS,
+    ServiceRecords,
     check_name,
     enum_names,
     integer,
     iri_pdu,
-    object_identifiers,
     octets,
 )
 
-__all__ = ["PstnIsdnRecords"]
+__all__ = ["PstnIsdnRecords", "SupplementaryInfoOptions"]
 
 _LINK_MAX = 65535
 _PDU_NUMBER_MAX = 4294967295
 _MEDIA_FORMAT_MAX = 127
 
 
-class PstnIsdnRecords:
+class SupplementaryInfoOptions(TypedDict, total=False):
+    """The optional members of a ``SupplementaryInfo`` (TS 102 232-6), as
+    :meth:`PstnIsdnRecords.supplementary_info` takes them."""
+
+    cc_link_id: int | None
+    first_pdu_number: int | None
+    media_attributes: bytes | str | None
+    encryption_key: bytes | None
+    session_name: bytes | str | None
+    session_info: bytes | str | None
+    sdp: bytes | str | None
+    frame_type: str | None
+    alternate_protocol: str | None
+
+
+class PstnIsdnRecords(ServiceRecords):
     """PstnIsdnIRI and PstnIsdnCC PS-PDUs of one PSTN/ISDN call (ETSI TS 102 232-6)."""
 
     def __init__(self, builder: PSPDUBuilder) -> None:
-        self.builder = builder
+        super().__init__(builder, "PstnIsdnPDU", "pstnIsdnIRIObjId", "pstnIsdnCCObjId")
         spec = builder.spec
-        self.iri_obj_id, self.cc_obj_id = object_identifiers(
-            spec, "pstnIsdnIRIObjId", "pstnIsdnCCObjId", "PstnIsdnPDU")
         self.frame_types: tuple[str, ...] = enum_names(spec, "PstnIsdnPDU.FrameType")
         """The SupplementaryInfo ``frameType`` items (TS 102 232-6 FrameType)."""
         self.alternate_protocols: tuple[str, ...] = enum_names(
             spec, "PstnIsdnPDU.AlternateProtocol")
         """The ``alternateProtocol`` items (TS 102 232-6 AlternateProtocol)."""
-        self._cc: dict[tuple[Any, ...], Callable[..., bytes]] = {}
 
     def supplementary_info(
         self,
@@ -116,32 +128,13 @@ class PstnIsdnRecords:
                 "TS 102 232-6 AlternateProtocol")
         return info
 
-    def iri(
-        self,
-        direction: str,
-        media_format: int,
-        *,
-        cc_link_id: int | None = None,
-        first_pdu_number: int | None = None,
-        media_attributes: bytes | str | None = None,
-        encryption_key: bytes | None = None,
-        session_name: bytes | str | None = None,
-        session_info: bytes | str | None = None,
-        sdp: bytes | str | None = None,
-        frame_type: str | None = None,
-        alternate_protocol: str | None = None,
-        iri_type: str | None = None,
-        time: int | datetime | None = None,
-    ) -> bytes:
+    def iri(self, direction: str, media_format: int, *, iri_type: str | None = None,
+            time: int | datetime | None = None,
+            **options: Unpack[SupplementaryInfoOptions]) -> bytes:
         """A PS-PDU with a PstnIsdnIRI describing the call's CC (TS 102 232-6,
         ``PstnIsdnIRIContents.supplementaryInfo``); the arguments are those of
         :meth:`supplementary_info`, with ``iri_type`` the IRIType (TS 102 232-1 5.2.10)."""
-        info = self.supplementary_info(
-            direction, media_format, cc_link_id=cc_link_id, first_pdu_number=first_pdu_number,
-            media_attributes=media_attributes, encryption_key=encryption_key,
-            session_name=session_name, session_info=session_info, sdp=sdp,
-            frame_type=frame_type, alternate_protocol=alternate_protocol,
-        )
+        info = self.supplementary_info(direction, media_format, **options)
         return self.iri_value(info, iri_type=iri_type, time=time)
 
     def iri_value(self, info: Mapping[str, Any], *, iri_type: str | None = None,

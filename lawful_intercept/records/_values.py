@@ -5,7 +5,7 @@ PS-PDU with an optional payloadDirection (see docs/records.md)."""
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +18,7 @@ __all__ = [
     "DIRECTIONS",
     "IP_ADDRESS_TYPES",
     "IRI_TYPE_NAMES",
+    "ServiceRecords",
     "address",
     "as_str",
     "check_name",
@@ -150,3 +151,15 @@ def relabel(exc: EncodeError, old: str, new: str) -> EncodeError:
     if path == old or path.startswith((old + ".", old + "[")):
         exc.path = new + path[len(old):]
     return exc
+
+
+class ServiceRecords:
+    """What the records objects of the PS services share (TS 102 232-2 e-mail, -5 IP
+    multimedia, -6 PSTN/ISDN): the :class:`PSPDUBuilder` of the communication, the IRI and CC
+    object identifiers of the service's module, and the CC encoders kept per key."""
+
+    def __init__(self, builder: PSPDUBuilder, module: str, iri_name: str, cc_name: str) -> None:
+        self.builder = builder
+        self.iri_obj_id, self.cc_obj_id = object_identifiers(builder.spec, iri_name, cc_name,
+                                                             module)
+        self._cc: dict[tuple[Any, ...], Callable[..., bytes]] = {}
