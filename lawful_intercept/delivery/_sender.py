@@ -34,6 +34,7 @@ from .._checks import require_int
 from ..catalog import PS_PDU, default_specification
 from ..errors import LocalProtocolError
 from ..stream import DEFAULT_MAX_PDU_SIZE, PDU
+from . import _settings
 from ._events import (
     PDU_ACKNOWLEDGEMENT,
     Acknowledged,
@@ -47,20 +48,7 @@ from ._events import (
 )
 from ._outbox import NO_RECORD, Outbox, Record, Request
 from ._peer import Peer, TRIName, option_names, sequence_number
-from ._settings import (
-    DEFAULT_ACK_DELAY,
-    DEFAULT_ACK_EVERY,
-    DEFAULT_KEEP_ALIVE_INTERVAL,
-    DEFAULT_KEEP_ALIVE_WAIT,
-    DEFAULT_RESEND_WINDOW,
-    DEFAULT_RESEND_WINDOW_SECONDS,
-    AcknowledgementMode,
-    TRIBuilder,
-    build_tri,
-    check_tri_support,
-    seconds,
-    tri_builder,
-)
+from ._settings import AcknowledgementMode, TRIBuilder, build_tri, check_tri_support, seconds
 from ._transitions import SessionState, Trigger, check_call, next_state
 
 if TYPE_CHECKING:
@@ -116,18 +104,18 @@ class HandoverSession(Peer):
         *,
         tri: PSPDUBuilder | TRIBuilder | None,
         pdu_type: str = PS_PDU,
-        keep_alive_interval: float = DEFAULT_KEEP_ALIVE_INTERVAL,
-        keep_alive_wait: float = DEFAULT_KEEP_ALIVE_WAIT,
+        keep_alive_interval: float = _settings.DEFAULT_KEEP_ALIVE_INTERVAL,
+        keep_alive_wait: float = _settings.DEFAULT_KEEP_ALIVE_WAIT,
         acknowledgement: AcknowledgementMode = "off",
-        ack_every: int = DEFAULT_ACK_EVERY,
-        ack_delay: float = DEFAULT_ACK_DELAY,
+        ack_every: int = _settings.DEFAULT_ACK_EVERY,
+        ack_delay: float = _settings.DEFAULT_ACK_DELAY,
         acknowledgement_wait: float | None = None,
-        resend_window: int = DEFAULT_RESEND_WINDOW,
-        resend_window_seconds: float = DEFAULT_RESEND_WINDOW_SECONDS,
+        resend_window: int = _settings.DEFAULT_RESEND_WINDOW,
+        resend_window_seconds: float = _settings.DEFAULT_RESEND_WINDOW_SECONDS,
         max_batch_bytes: int | None = None,
         max_pdu_size: int = DEFAULT_MAX_PDU_SIZE,
     ) -> None:
-        build = tri_builder(tri)
+        build = _settings.tri_builder(tri)
         if spec is None:
             builder_spec = getattr(tri, "spec", None)
             spec = builder_spec if builder_spec is not None else default_specification()
