@@ -39,6 +39,7 @@ __all__ = [
     "IAS_PROTOCOL",
     "INTERFACE_OF_KIND",
     "KIND_OF_PAYLOAD",
+    "KIND_OF_PAYLOAD_TAG",
     "KIND_OF_TYPE",
     "LAES_PROTOCOL",
     "NUMBERING_OF_KIND",
@@ -92,10 +93,11 @@ KIND_OF_PAYLOAD: Final[Mapping[str, PayloadKind]] = {
 """The kind of each TS 102 232-1 ``Payload`` alternative, by its name. An
 ``encryptionContainer`` is not listed: its kind is that of the payload inside."""
 
-# The same by the alternative's context tag number (LI-PS-PDU versions 35 and 43 alike).
-_KIND_OF_PAYLOAD_TAG: Final[Mapping[int, PayloadKind]] = {
+KIND_OF_PAYLOAD_TAG: Final[Mapping[int, PayloadKind]] = {
     0: "IRI", 1: "CC", 2: "TRI", 3: "HI1", 5: "HI1", 6: "ILHI", 7: "HI4",
 }
+"""The same by the alternative's context tag number (LI-PS-PDU versions 35 and 43 alike);
+[4] ``encryptionContainer`` is not listed."""
 
 KIND_OF_TYPE: Final[Mapping[str, PayloadKind]] = {
     "CdcPdu": "IRI",
@@ -159,7 +161,7 @@ def _payload_kind(data: bytes | bytearray | memoryview) -> PayloadKind:
     cls, constructed, number, _ = decode_tag(data, pos, end)
     if cls != _CONTEXT:
         return "OTHER"
-    return _KIND_OF_PAYLOAD_TAG.get(number, "OTHER")
+    return KIND_OF_PAYLOAD_TAG.get(number, "OTHER")
 
 
 def kind_of_type(pdu_type: str) -> PayloadKind:

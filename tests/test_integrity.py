@@ -648,3 +648,50 @@ def test_guide_has_examples() -> None:
 @pytest.mark.parametrize("code", BLOCKS)
 def test_guide_example_runs(code: str) -> None:
     exec(compile(code, str(DOC), "exec"), {})
+
+
+# -- reading the header fields of an encoded PS-PDU (integrity._common) ----------------------
+
+
+def test_peek_header_reads_what_the_decoder_reads(spec: Specification) -> None:
+    from lawful_intercept.integrity._common import decoded_header, peek_header
+
+    builder = _builder(spec=spec)
+    ip = IPAccessRecords(builder)
+    pdus = [
+        ip.ipiri("sessionStart", target_username="u", access_type="xDSL"),
+        ip.ipcc(_packet(0), "toTarget"),
+        encrypt_pdu(ip.ipcc(_packet(1), "toTarget"), KEYS["AES-192-CBC"], spec=spec),
+        *IntegrityChecker(pdus_per_hash=None, spec=spec).emit(
+            builder, IntegrityChecker(pdus_per_hash=1, spec=spec).add(ip.ipcc(_packet(2),
+                                                                          "toTarget"))),
+    ]
+    kinds = []
+    for pdu in pdus:
+        peeked = peek_header(pdu)
+        assert peeked is not None
+        assert peeked == decoded_header(spec, pdu)
+        kinds.append((peeked.kind, peeked.encrypted))
+    assert kinds == [("IRI", False), ("CC", False), ("OTHER", True), ("TRI", False)]
+
+
+def test_peek_header_leaves_unusual_shapes_to_the_decoder() -> None:
+    from lawful_intercept.integrity._common import peek_header
+
+    def tlv(tag: int, contents: bytes) -> bytes:
+        return bytes([tag, len(contents)]) + contents
+
+    payload = tlv(0xA2, tlv(0xA1, b""))  # cCPayloadSequence, empty
+    cin = tlv(0xA3, tlv(0x81, b"\x07"))
+    header = tlv(0xA1, tlv(0x81, b"AB") + cin + tlv(0x84, b"\x05"))
+    peeked = peek_header(tlv(0x30, header + payload))
+    assert peeked is not None
+    assert (peeked.liid, peeked.cin, peeked.sequence_number, peeked.kind) == (b"AB", 7, 5, "CC")
+    # A constructed LIID, an empty sequence number, no PSHeader, truncated octets: None.
+    constructed = tlv(0xA1, tlv(0xA1, tlv(0x04, b"AB")) + tlv(0x84, b"\x05"))
+    assert peek_header(tlv(0x30, constructed + payload)) is None
+    empty = tlv(0xA1, tlv(0x81, b"AB") + tlv(0x84, b""))
+    assert peek_header(tlv(0x30, empty + payload)) is None
+    assert peek_header(tlv(0x30, payload)) is None
+    assert peek_header(tlv(0x30, header + payload)[:-3]) is None
+    assert peek_header(b"\x04\x01\x00") is None

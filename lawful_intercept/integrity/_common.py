@@ -18,7 +18,13 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519
 
 from ..asn1c import Specification
 from ..ber import decode_integer, decode_tag, read_tlv_full
-from ..catalog import KIND_OF_PAYLOAD, NUMBERING_OF_KIND, PS_PDU, PayloadKind, payload_kind
+from ..catalog import (
+    KIND_OF_PAYLOAD,
+    KIND_OF_PAYLOAD_TAG,
+    NUMBERING_OF_KIND,
+    PS_PDU,
+    PayloadKind,
+)
 from ..errors import DecodeError, EncodeError
 
 __all__ = [
@@ -153,7 +159,7 @@ def liid_bytes(liid: object) -> bytes:
 @dataclass(frozen=True, slots=True)
 class PDUHeader:
     """The PSHeader fields a hash needs (TS 102 232-1 5.2) and what the Payload is: ``kind``
-    as :func:`lawful_intercept.catalog.payload_kind` says, ``encrypted`` for an
+    as :data:`lawful_intercept.catalog.KIND_OF_PAYLOAD` gives it, ``encrypted`` for an
     ``encryptionContainer``."""
 
     liid: bytes
@@ -197,7 +203,8 @@ def peek_header(pdu: bytes) -> PDUHeader | None:
                 if liid is None or cstart == cstop:
                     return None
                 return PDUHeader(liid, cin, decode_integer(pdu[cstart:cstop]),
-                                 payload_kind(pdu), alternative == _ENCRYPTION_CONTAINER)
+                                 KIND_OF_PAYLOAD_TAG.get(alternative, "OTHER"),
+                                 alternative == _ENCRYPTION_CONTAINER)
     except DecodeError:
         return None
     return None
