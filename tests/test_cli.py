@@ -17,7 +17,7 @@ import pytest
 from cryptography import x509
 
 import lawful_intercept
-from lawful_intercept.cli import generate as generate_command
+from lawful_intercept.cli import _generate as generate_command
 from lawful_intercept.cli import main
 from lawful_intercept.correlation import Clock
 from lawful_intercept.files import read_ber, read_pcap, to_json, write_pcapng

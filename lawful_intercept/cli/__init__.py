@@ -38,7 +38,7 @@ from typing import Protocol
 
 from .._version import __version__
 from ..errors import Error
-from . import certs, codec, compiler, demo, generate, lemf, send, version
+from . import _certs, _codec, _compiler, _demo, _generate, _lemf, _version, send
 from ._common import PROG, CLIError, Parser, Subcommands, describe_os_error
 
 __all__ = ["COMMANDS", "DISTRIBUTION", "build_parser", "main"]
@@ -54,8 +54,9 @@ class CommandModule(Protocol):
         """Add the module's commands to ``commands``."""
 
 
-COMMANDS: tuple[CommandModule, ...] = (demo, generate, send, lemf, codec, compiler, certs,
-                                        version)
+COMMANDS: tuple[CommandModule, ...] = (
+    _demo, _generate, send, _lemf, _codec, _compiler, _certs, _version
+)
 """The command modules, in the order ``--help`` lists their commands."""
 
 

@@ -100,10 +100,7 @@ def load_spec(extra: Sequence[str] | None) -> Specification:
 
 def positive_int(text: str) -> int:
     """An ``int`` of at least 1 (argument type)."""
-    value = _int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
-    return value
+    return _int_at_least(text, 1, "a positive integer")
 
 
 def positive_seconds(text: str) -> float:
@@ -119,17 +116,17 @@ def positive_seconds(text: str) -> float:
 
 def non_negative_int(text: str) -> int:
     """An ``int`` of at least 0 (argument type)."""
-    value = _int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text!r}")
-    return value
+    return _int_at_least(text, 0, "0 or more")
 
 
-def _int(text: str) -> int:
+def _int_at_least(text: str, minimum: int, requirement: str) -> int:
     try:
-        return int(text, 10)
+        value = int(text, 10)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"must be {requirement}, got {text!r}")
+    return value
 
 
 def time_ns(text: str) -> int:

@@ -34,9 +34,9 @@ from ..lemf import parse_address
 from ..registry import bundled
 from ..scenarios import PS_PDU, TOP_LEVEL_TYPES
 from ..stream import FramingError, decode_first
+from ._codec import framed as _framed
 from ._common import CLIError, Subcommands, add_command, positive_seconds, print_json
 from ._sessions import session_factory
-from .codec import _framed
 
 __all__ = ["register"]
 

@@ -14,18 +14,18 @@ from ._common import CLIError, Subcommands, add_command, print_json
 
 __all__ = ["register"]
 
+_HELP = "run a test LEMF: receive handover connections over TLS, check and store them"
+_DESCRIPTION = (
+    "Run a test LEMF (collection function) until SIGINT or SIGTERM. It requires client "
+    "certificates, answers keep-alives and acknowledgement requests, checks sequence numbers, "
+    "duplicates, correlation and integrity, and writes DIR/received.ber (appended across "
+    "restarts), DIR/records.jsonl and DIR/summary.json."
+)
+
 
 def register(commands: Subcommands) -> None:
     """Add ``lemf``."""
-    parser = add_command(
-        commands, "lemf", _lemf,
-        help="run a test LEMF: receive handover connections over TLS, check and store them",
-        description="Run a test LEMF (collection function) until SIGINT or SIGTERM. It "
-                    "requires client certificates, answers keep-alives and acknowledgement "
-                    "requests, checks sequence numbers, duplicates, correlation and "
-                    "integrity, and writes DIR/received.ber (appended across restarts), "
-                    "DIR/records.jsonl and DIR/summary.json.",
-    )
+    parser = add_command(commands, "lemf", _lemf, help=_HELP, description=_DESCRIPTION)
     add_arguments(parser)
     parser.add_argument("--json", action="store_true",
                         help="print the final summary as one JSON line when stopped")

@@ -19,15 +19,15 @@ from collections.abc import Iterator
 from typing import IO, Any, BinaryIO, Final
 
 from ..asn1c import Specification
+from ..catalog import PS_PDU, TOP_LEVEL_TYPES
 from ..errors import DecodeError, EncodeError, Error
 from ..files import from_json, pdu_to_json, read_pcap
-from ..scenarios import TOP_LEVEL_TYPES
 from ..stream import PDU, FramingError, PDUReader, decode_first
 from ._common import CLIError, Subcommands, add_command, describe_os_error, load_spec
 
-__all__ = ["DEFAULT_TYPE", "RECORD_KEYS", "check_type", "register"]
+__all__ = ["DEFAULT_TYPE", "RECORD_KEYS", "check_type", "framed", "register"]
 
-DEFAULT_TYPE: Final = "PS-PDU"
+DEFAULT_TYPE: Final = PS_PDU
 """The type PDUs are decoded and encoded as when no ``--type`` is given."""
 
 RECORD_KEYS: Final = frozenset({"offset", "length", "flow", "time", "type", "value", "raw"})
@@ -99,7 +99,7 @@ def _decode(args: argparse.Namespace) -> int:
     source = _open_input(args.file)
     count = errors = 0
     try:
-        for pdu in _framed(source, args.file, name):
+        for pdu in framed(source, args.file, name):
             record = _record(spec, pdu, candidates)
             count += 1
             errors += "error" in record
@@ -135,7 +135,7 @@ def _open_input(path: str) -> BinaryIO:
         raise CLIError(describe_os_error(exc, path, "cannot read")) from None
 
 
-def _framed(source: BinaryIO, path: str, name: str) -> Iterator[PDU]:
+def framed(source: BinaryIO, path: str, name: str) -> Iterator[PDU]:
     """The PDUs of ``source``: a capture's TCP streams (by the file's magic number), else BER
     back to back. Octets only; decoding is left to the caller."""
     try:

@@ -22,12 +22,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..asn1c import Specification
+from ..catalog import default_specification
 from ..certs import make_test_pki
-from ..delivery.client import DeliveryClient
-from ..delivery.spool import Spool
+from ..delivery import DeliveryClient, Spool
 from ..files import read_ber, write_pcap
 from ..lemf import LEMFThread
-from ..registry import bundled
 from ..scenarios import CCC_PACKET, FORMATS, ScenarioPDU, minimum_records, scenario
 from ._common import CLIError, Subcommands, add_command, positive_int, print_json
 from ._sessions import session_factory
@@ -83,7 +82,7 @@ def _demo(args: argparse.Namespace) -> int:
     records = max(args.records, minimum_records(args.format))
     _say(args, f"lawful-intercept demo: {args.format} format, {records} PDUs, output in {out}")
 
-    spec = bundled()
+    spec = default_specification()
     pki = make_test_pki(out / "certs")
     _say(args, "  certificates: a throwaway CA, the LEMF's and the mediation function's "
                f"(mutual TLS), in {out / 'certs'}")
