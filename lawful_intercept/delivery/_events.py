@@ -40,7 +40,13 @@ DeliveryBasis = Literal["acknowledgement", "keep-alive", "window"]
 
 
 class Event:
-    """Base class of everything a session reports (the ``h11`` event model)."""
+    """Base class of everything a session reports (the ``h11`` event model).
+
+    The sender (:class:`~lawful_intercept.delivery.HandoverSession`) reports
+    :class:`Acknowledged`, :class:`ResendNeeded` and :class:`KeepAliveFailed`; the receiver
+    (:class:`~lawful_intercept.delivery.ReceiverSession`) :class:`RecordReceived` and
+    :class:`AcknowledgementRequested`; both :class:`ProtocolViolation`,
+    :class:`PeerKeepAlive`, :class:`OptionsNegotiated` and :class:`PeerMessage`."""
 
     __slots__ = ()
 
@@ -124,7 +130,11 @@ class OptionsNegotiated(Event):
 class ProtocolViolation(Event):
     """The peer sent octets that are not a stream of PS-PDUs (framing, TS 102 232-1 clause
     6; X.690 8.1) or a PS-PDU that does not decode, or a request the session could not
-    answer. The session stops; the transport must close the connection."""
+    answer. The session stops; the transport must close the connection.
+
+    The peer's violation, reported as an event (never raised); a wrong call of our own
+    caller raises :class:`~lawful_intercept.errors.LocalProtocolError` instead. ``offset`` is
+    where in the peer's stream the violation was found, when known."""
 
     reason: str
     offset: int | None = None

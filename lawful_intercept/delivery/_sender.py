@@ -14,7 +14,9 @@ every timer runs on the ``now`` values passed in (seconds, any epoch, e.g.
 ``time.monotonic()``). The time stamps *inside* the TRI PDUs come from the TRI builder (a
 :class:`~lawful_intercept.records.PSPDUBuilder` and its
 :class:`~lawful_intercept.correlation.Clock`). Which call moves the session between states,
-and which calls are refused in each, is the table of :mod:`._transitions`.
+and which calls are refused in each, is the table of :mod:`._transitions`; the books (records
+accepted, queued, written, resolved) are kept by :class:`~._outbox.Outbox`; the settings,
+their defaults and checks are in :mod:`._settings`.
 
 What the standard's text says about PDU acknowledgement and option negotiation was not
 available to check; the semantics implemented here are the library's reading of the ASN.1
@@ -152,8 +154,8 @@ class HandoverSession(Peer):
 
     @property
     def state(self) -> SessionState:
-        """Where the session is (:class:`SessionState`; the moves are those of
-        :data:`~lawful_intercept.delivery._transitions.TRANSITIONS`)."""
+        """Where the session is (:class:`SessionState`; docs/delivery.md, "the model", shows
+        which call moves it where)."""
         return self._state
 
     @property
