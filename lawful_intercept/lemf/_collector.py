@@ -12,7 +12,8 @@ The rules:
 
 * **Streams** (TS 102 232-1 5.2.5): PS-PDUs are numbered per LIID + CIN + kind from 0. IRI
   and the HI1 operations share the IRI numbering (as :class:`~lawful_intercept.records.PSPDUBuilder`
-  numbers them), CC has its own, TRI PDUs their own. A PDU whose (LIID, CIN, kind,
+  numbers them), CC has its own, ILHI, HI4 and TRI PDUs theirs
+  (:data:`~lawful_intercept.catalog.NUMBERING_OF_KIND`). A PDU whose (LIID, CIN, kind,
   sequenceNumber) was seen before is a duplicate (TS 102 232-1 5.2.5: a receiver removes
   copies by these fields). The numbers in ``[0, highest seen]`` of an IRI, CC or ILHI stream
   never seen are its gaps; TRI streams are not checked for gaps (the keep-alives and
