@@ -18,9 +18,7 @@ from pathlib import Path
 
 from lawful_intercept.certs import make_test_pki
 from lawful_intercept.correlation import NetworkIdentifier, SessionIdentity
-from lawful_intercept.delivery import HandoverSession
-from lawful_intercept.delivery.client import DeliveryClient
-from lawful_intercept.delivery.spool import Spool
+from lawful_intercept.delivery import DeliveryClient, HandoverSession, Spool
 from lawful_intercept.integrity import IntegrityChecker
 from lawful_intercept.lemf import LEMFThread
 from lawful_intercept.records import IPAccessRecords, PSPDUBuilder

@@ -616,6 +616,10 @@ def test_bad_options_are_named(tmp_path: Path) -> None:
         lemf.listen(name="hi2")
         with pytest.raises(LEMFConfigError, match="already"):
             lemf.listen(name="hi2")
+        with pytest.raises(LEMFConfigError, match="already"):
+            lemf.listen_udp(name="hi2")
+        _, port = lemf.listen_udp()
+        assert [li["name"] for li in lemf.summary()["listeners"]][1:] == [f"CCC:{port}"]
 
 
 # -- integrity and encryption --------------------------------------------------------------------
