@@ -22,7 +22,7 @@ from ._identity import (
     liid_bytes,
 )
 from ._state import check_state_format, state_field, state_fingerprint, state_hex, state_mapping
-from ._values import PATH_CIN, PATH_NETWORK
+from ._values import PATH_CIN, PATH_NETWORK, ReadOnly, read_only
 
 __all__ = ["CIN_MAX_INTEROP", "CINAllocator", "SessionKey"]
 
@@ -139,20 +139,10 @@ class CINAllocator:
         self._liids: dict[bytes, _LiidCins] = {}
         self._lock = threading.Lock()
 
-    @property
-    def min_cin(self) -> int:
-        """The smallest CIN handed out (TS 102 232-1 5.2.4)."""
-        return self._min
-
-    @property
-    def max_cin(self) -> int:
-        """The largest CIN handed out (TS 102 232-1 5.2.4)."""
-        return self._max
-
-    @property
-    def hold_seconds(self) -> float:
-        """Seconds a released CIN stays unavailable (records in flight, TS 102 232-1 5.2.4)."""
-        return self._hold
+    min_cin: ReadOnly[int] = read_only("_min", "The smallest CIN handed out (TS 102 232-1 5.2.4).")
+    max_cin: ReadOnly[int] = read_only("_max", "The largest CIN handed out (TS 102 232-1 5.2.4).")
+    hold_seconds: ReadOnly[float] = read_only("_hold", "Seconds a released CIN stays "
+                                              "unavailable (records in flight, 5.2.4).")
 
     def _fingerprint(self, liid: bytes, network: NetworkIdentifier, key: bytes) -> bytes:
         digest = hashlib.blake2b(digest_size=16, key=self._secret, person=b"li-cin/v1")

@@ -11,7 +11,7 @@ from typing import Final, Literal, TypedDict
 
 from .._checks import type_name
 from ..errors import EncodeError
-from ._values import uint
+from ._values import ReadOnly, read_only, uint
 
 __all__ = [
     "TIME_STAMP_QUALIFIERS",
@@ -192,21 +192,13 @@ class Clock:
         self._utc = utc
         self._precision: Precision = precision
 
-    @property
-    def time_source(self) -> Callable[[], int]:
-        """The time source itself (nanoseconds since the epoch), for per-PDU paths that call
-        it without the check :meth:`now_ns` makes."""
-        return self._time_ns
-
-    @property
-    def utc(self) -> bool:
-        """Whether GeneralizedTime values are UTC (``Z``) rather than local (TS 102 232-1)."""
-        return self._utc
-
-    @property
-    def precision(self) -> Precision:
-        """The fraction of GeneralizedTime values: ``"ms"`` or ``"us"`` (TS 102 232-1 5.2.6)."""
-        return self._precision
+    time_source: ReadOnly[Callable[[], int]] = read_only(
+        "_time_ns", "The time source itself (nanoseconds since the epoch), for per-PDU paths "
+        "that call it without the check :meth:`now_ns` makes.")
+    utc: ReadOnly[bool] = read_only("_utc", "Whether GeneralizedTime values are UTC (``Z``) "
+                                    "rather than local (TS 102 232-1).")
+    precision: ReadOnly[Precision] = read_only("_precision", "The fraction of GeneralizedTime "
+                                               'values: ``"ms"`` or ``"us"`` (5.2.6).')
 
     def now_ns(self) -> int:
         """One reading of the time source, in nanoseconds since the epoch (TS 102 232-1)."""

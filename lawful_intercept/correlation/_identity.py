@@ -9,7 +9,7 @@ from typing import Any, Final, Literal
 
 from .._checks import type_name
 from ..errors import EncodeError
-from ._values import PATH_CIN, PATH_LIID, PATH_NETWORK, text_octets, uint
+from ._values import PATH_CIN, PATH_LIID, PATH_NETWORK, ReadOnly, read_only, text_octets, uint
 
 __all__ = [
     "CIN_MAX",
@@ -124,10 +124,8 @@ class LIID:
     def __reduce__(self) -> tuple[type[LIID], tuple[bytes]]:
         return (LIID, (self._value,))
 
-    @property
-    def value(self) -> bytes:
-        """The octets of the LIID (TS 102 232-1 5.2.2 ``lawfulInterceptionIdentifier``)."""
-        return self._value
+    value: ReadOnly[bytes] = read_only(
+        "_value", "The octets of the LIID (TS 102 232-1 5.2.2 ``lawfulInterceptionIdentifier``).")
 
     @property
     def text(self) -> str | None:
@@ -197,15 +195,10 @@ class NetworkIdentifier:
     def __reduce__(self) -> tuple[type[NetworkIdentifier], tuple[bytes, bytes | None]]:
         return (NetworkIdentifier, (self._operator, self._element))
 
-    @property
-    def operator_identifier(self) -> bytes:
-        """``operatorIdentifier`` (TS 102 232-1 5.2.4), 1..16 octets."""
-        return self._operator
-
-    @property
-    def network_element_identifier(self) -> bytes | None:
-        """``networkElementIdentifier`` (TS 102 232-1 5.2.4), 1..16 octets, or ``None``."""
-        return self._element
+    operator_identifier: ReadOnly[bytes] = read_only(
+        "_operator", "``operatorIdentifier`` (TS 102 232-1 5.2.4), 1..16 octets.")
+    network_element_identifier: ReadOnly[bytes | None] = read_only(
+        "_element", "``networkElementIdentifier`` (TS 102 232-1 5.2.4), 1..16 octets, or ``None``.")
 
     def to_value(self) -> dict[str, bytes]:
         """The NetworkIdentifier value (TS 102 232-1 5.2.4): a dict as the codec takes it."""
@@ -357,35 +350,17 @@ class SessionIdentity:
     def __reduce__(self) -> tuple[Callable[..., SessionIdentity], tuple[object, ...]]:
         return (_rebuild_session_identity, self._key())
 
-    @property
-    def liid(self) -> LIID:
-        """The LIID (TS 102 232-1 5.2.2)."""
-        return self._liid
-
-    @property
-    def network(self) -> NetworkIdentifier:
-        """The NetworkIdentifier (TS 102 232-1 5.2.4)."""
-        return self._network
-
-    @property
-    def cin(self) -> int | None:
-        """The communicationIdentityNumber (TS 102 232-1 5.2.4), or ``None``."""
-        return self._cin
-
-    @property
-    def authorization_country_code(self) -> str | None:
-        """The authorizationCountryCode (TS 102 232-1 5.2.3), or ``None``."""
-        return self._authorization
-
-    @property
-    def delivery_country_code(self) -> str | None:
-        """The deliveryCountryCode (TS 102 232-1 5.2.4), or ``None``."""
-        return self._delivery
-
-    @property
-    def interception_point_id(self) -> str | None:
-        """The interceptionPointID (TS 102 232-1 5.2.11), or ``None``."""
-        return self._ipid
+    liid: ReadOnly[LIID] = read_only("_liid", "The LIID (TS 102 232-1 5.2.2).")
+    network: ReadOnly[NetworkIdentifier] = read_only(
+        "_network", "The NetworkIdentifier (TS 102 232-1 5.2.4).")
+    cin: ReadOnly[int | None] = read_only(
+        "_cin", "The communicationIdentityNumber (TS 102 232-1 5.2.4), or ``None``.")
+    authorization_country_code: ReadOnly[str | None] = read_only(
+        "_authorization", "The authorizationCountryCode (TS 102 232-1 5.2.3), or ``None``.")
+    delivery_country_code: ReadOnly[str | None] = read_only(
+        "_delivery", "The deliveryCountryCode (TS 102 232-1 5.2.4), or ``None``.")
+    interception_point_id: ReadOnly[str | None] = read_only(
+        "_ipid", "The interceptionPointID (TS 102 232-1 5.2.11), or ``None``.")
 
     def with_cin(self, cin: int) -> SessionIdentity:
         """The same identity with communicationIdentityNumber ``cin`` (TS 102 232-1 5.2.4)."""

@@ -12,7 +12,7 @@ from typing import Any, Final
 from ..errors import EncodeError
 from ._identity import CIN_MAX, LIID, communication_identity_number, liid_bytes
 from ._state import check_state_format, state_field, state_hex, state_mapping
-from ._values import PATH_SEQ, uint
+from ._values import PATH_SEQ, ReadOnly, read_only, uint
 
 __all__ = ["SEQUENCE_KINDS", "SEQUENCE_NUMBER_MAX", "Numbering", "SequenceCounters"]
 
@@ -166,15 +166,10 @@ class SequenceCounters:
         self._comms: dict[tuple[bytes, int], _Communication] = {}
         self._lock = threading.Lock()
 
-    @property
-    def wrap(self) -> bool:
-        """Whether 4294967295 is followed by 0 (TS 102 232-1 5.2.5); else numbering stops."""
-        return self._wrap
-
-    @property
-    def restarted(self) -> bool:
-        """Whether this process continues an earlier one (TS 102 232-1 TRIPayload cINReset)."""
-        return self._restarted
+    wrap: ReadOnly[bool] = read_only("_wrap", "Whether 4294967295 is followed by 0 (TS 102 "
+                                     "232-1 5.2.5); else numbering stops.")
+    restarted: ReadOnly[bool] = read_only("_restarted", "Whether this process continues an "
+                                          "earlier one (TS 102 232-1 TRIPayload cINReset).")
 
     @staticmethod
     def _key(liid: object, cin: object) -> tuple[bytes, int]:

@@ -4,22 +4,30 @@ and bounded integers, each failing with an ``EncodeError`` whose path names the 
 
 from __future__ import annotations
 
-from typing import Final
+from operator import attrgetter
+from typing import Any, Protocol, TypeVar, overload
 
 from .._checks import type_name
 from ..errors import EncodeError
 
-__all__ = ["PATH_CIN", "PATH_LIID", "PATH_NETWORK", "PATH_SEQ", "text_octets", "uint",
-           "visible_string"]
+__all__ = [
+    "PATH_CIN",
+    "PATH_LIID",
+    "PATH_NETWORK",
+    "PATH_SEQ",
+    "ReadOnly",
+    "read_only",
+    "text_octets",
+    "uint",
+    "visible_string",
+]
 
-PATH_LIID: Final = "lawfulInterceptionIdentifier"
-"""Error path of the LIID (TS 102 232-1 5.2.2)."""
-PATH_NETWORK: Final = "communicationIdentifier.networkIdentifier"
-"""Error path of the NetworkIdentifier (TS 102 232-1 5.2.4)."""
-PATH_CIN: Final = "communicationIdentifier.communicationIdentityNumber"
-"""Error path of the CIN (TS 102 232-1 5.2.4)."""
-PATH_SEQ: Final = "sequenceNumber"
-"""Error path of the sequenceNumber (TS 102 232-1 5.2.5)."""
+#: The error paths of the LIID (TS 102 232-1 5.2.2), the NetworkIdentifier and the CIN (5.2.4)
+#: and the sequenceNumber (5.2.5).
+PATH_LIID = "lawfulInterceptionIdentifier"
+PATH_NETWORK = "communicationIdentifier.networkIdentifier"
+PATH_CIN = "communicationIdentifier.communicationIdentityNumber"
+PATH_SEQ = "sequenceNumber"
 
 
 def text_octets(value: object, path: str, what: str, max_octets: int, rule: str) -> bytes:
@@ -65,3 +73,23 @@ def uint(value: object, path: str, what: str, high: int, rule: str) -> int:
     if not 0 <= value <= high:
         raise EncodeError(f"{what} must be 0..{high} ({rule}), got {value}", path)
     return value
+
+
+_T_co = TypeVar("_T_co", covariant=True)
+
+
+class ReadOnly(Protocol[_T_co]):
+    """The type of a :func:`read_only` attribute: read on an instance, it gives a ``_T_co``."""
+
+    @overload
+    def __get__(self, instance: None, owner: type[Any], /) -> ReadOnly[_T_co]: ...
+    @overload
+    def __get__(self, instance: object, owner: type[Any] | None = None, /) -> _T_co: ...
+
+
+def read_only(attribute: str, doc: str) -> Any:
+    """A read-only attribute that reads ``attribute`` of the instance, documented by ``doc``:
+    a ``property`` whose getter is ``operator.attrgetter`` (as fast as a plain attribute
+    read). Annotate it with :class:`ReadOnly`, e.g.
+    ``cin: ReadOnly[int | None] = read_only("_cin", "The CIN (TS 102 232-1 5.2.4).")``."""
+    return property(attrgetter(attribute), doc=doc)
