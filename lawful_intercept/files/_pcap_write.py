@@ -91,6 +91,9 @@ class PacketBuilder:
     def frame(
         self, from_client: bool, seq: int, ack: int, flags: int, payload: bytes = b""
     ) -> bytes:
+        """One Ethernet frame of the flow: a TCP segment (RFC 9293 3.1) from the client or the
+        server with ``seq``, ``ack``, ``flags`` and ``payload``, checksums computed (the MSS
+        option on a SYN, RFC 9293 3.7.1)."""
         side = 0 if from_client else 1
         src, dst = self.addr[side], self.addr[1 - side]
         sport, dport = self.ports[side], self.ports[1 - side]

@@ -71,6 +71,7 @@ class CheckResult:
 
     @property
     def ok(self) -> bool:
+        """Whether the check passed (``status == "ok"``)."""
         return self.status == "ok"
 
 
