@@ -8,10 +8,10 @@ receiver, which runs in a separate process and reports back once it has read eve
   beforehand, with one ``sendall``: the ceiling of the link, the receiver and the CPUs;
 * ``plain_ssl_per_pdu`` (``ratio_vs_per_pdu``): the same socket writes the PDUs one by one,
   one ``sendall`` each, as a sender without a queue writes what it has;
-* ``library``: the PDUs are accepted into a :class:`~lawful_intercept.delivery.spool.Spool`
+* ``library``: the PDUs are accepted into a :class:`~lawful_intercept.delivery.Spool`
   with its default fsync policy (``"always"``: durable before the call returns) through
   ``DeliveryClient.send_batch`` in runs of ``--batch`` (one spool record and one fsync per
-  run), and delivered by the :class:`~lawful_intercept.delivery.client.DeliveryClient`
+  run), and delivered by the :class:`~lawful_intercept.delivery.DeliveryClient`
   thread; ``send_many`` is the same with one spool record per PDU (one fsync per batch).
 
 Both durable paths must write every octet to stable storage before accepting it, so they
@@ -58,12 +58,12 @@ from lawful_intercept.certs import make_test_pki
 from lawful_intercept.correlation import NetworkIdentifier, SessionIdentity
 from lawful_intercept.delivery import (
     AcknowledgementMode,
+    DeliveryClient,
     HandoverSession,
     ReceiverSession,
     RecordReceived,
+    Spool,
 )
-from lawful_intercept.delivery.client import DeliveryClient
-from lawful_intercept.delivery.spool import Spool
 from lawful_intercept.records import IPAccessRecords, PSPDUBuilder
 
 HOST = "127.0.0.1"

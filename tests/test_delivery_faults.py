@@ -36,9 +36,7 @@ from _network_support import HOST, LEMFProcess, free_port, wait_for
 import lawful_intercept
 from lawful_intercept.certs import PKIFiles, TestPKI, make_test_pki
 from lawful_intercept.correlation import Clock, NetworkIdentifier, SessionIdentity
-from lawful_intercept.delivery import HandoverSession
-from lawful_intercept.delivery.client import DeliveryClient
-from lawful_intercept.delivery.spool import Spool
+from lawful_intercept.delivery import DeliveryClient, HandoverSession, Spool
 from lawful_intercept.lemf import LEMFThread
 from lawful_intercept.records import IPAccessRecords, PSPDUBuilder
 from lawful_intercept.stream import iter_pdus
@@ -153,9 +151,9 @@ SENDER = textwrap.dedent('''
     from lawful_intercept.certs import load_identity
     from lawful_intercept.correlation import Clock, NetworkIdentifier, SessionIdentity
     from lawful_intercept.delivery import HandoverSession
-    from lawful_intercept.delivery.client import DeliveryClient
-    from lawful_intercept.delivery.spool import Spool
-    from lawful_intercept.delivery.tls import client_context
+    from lawful_intercept.delivery import DeliveryClient
+    from lawful_intercept.delivery import Spool
+    from lawful_intercept.delivery import client_context
     from lawful_intercept.records import IPAccessRecords, PSPDUBuilder
 
     mode, spool_dir, port, ca, cert, key, log = sys.argv[1:8]

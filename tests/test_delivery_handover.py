@@ -10,7 +10,7 @@ import hashlib
 import ssl
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -19,18 +19,21 @@ from hypothesis import strategies as st
 from test_delivery_client import LEMF, wait_for
 
 import lawful_intercept
+from lawful_intercept.catalog import KIND_OF_PAYLOAD, PayloadKind
 from lawful_intercept.certs import TestPKI, make_test_pki
 from lawful_intercept.correlation import Clock, NetworkIdentifier, SessionIdentity
-from lawful_intercept.delivery import HandoverSession
-from lawful_intercept.delivery.client import DeliveryClient
-from lawful_intercept.delivery.handover import Destination, HandoverDelivery, payload_kind
-from lawful_intercept.delivery.spool import Spool
-from lawful_intercept.delivery.tls import (
+from lawful_intercept.delivery import (
+    DeliveryClient,
+    Destination,
+    HandoverDelivery,
+    HandoverSession,
     PinMismatch,
+    Spool,
     TLSConfigError,
     check_pin,
     client_context,
     normalize_pins,
+    payload_kind,
 )
 from lawful_intercept.errors import Error
 from lawful_intercept.records import HI1Operations, IPAccessRecords, PSPDUBuilder
@@ -40,10 +43,9 @@ SPEC = lawful_intercept.bundled()
 CLOCK = Clock(lambda: 1_767_225_600_000_000_000)
 MF = NetworkIdentifier(b"operator-1", b"mf-1")
 HOST = "127.0.0.1"
-KINDS = {"IRI", "CC", "TRI", "HI1", "OTHER"}
+KINDS = set(get_args(PayloadKind))
 # The kind of each Payload alternative, by name (what a full decode tells).
-EXPECTED = {"iRIPayloadSequence": "IRI", "cCPayloadSequence": "CC", "tRIPayload": "TRI",
-            "hI1-Operation": "HI1", "threeGPP-HI1-Operation": "HI1"}
+EXPECTED = KIND_OF_PAYLOAD
 
 
 def decoded_kind(pdu: bytes, spec: Any = SPEC) -> str:
@@ -100,9 +102,11 @@ def test_the_payload_tags_are_those_of_the_bundled_module(version: str) -> None:
     spec = lawful_intercept.bundled(versions={"102232-1": version})
     tags = {c.name: (c.type.tags[0].cls.value, c.type.tags[0].number)
             for c in spec.get_type("Payload").body.components}
-    assert {name: tags[name] for name in EXPECTED} == {
-        "iRIPayloadSequence": (2, 0), "cCPayloadSequence": (2, 1), "tRIPayload": (2, 2),
-        "hI1-Operation": (2, 3), "threeGPP-HI1-Operation": (2, 5)}
+    expected = {"iRIPayloadSequence": (2, 0), "cCPayloadSequence": (2, 1),
+                "tRIPayload": (2, 2), "hI1-Operation": (2, 3), "threeGPP-HI1-Operation": (2, 5)}
+    if version == "43":
+        expected |= {"iLHIPayload": (2, 6), "hI4Payload": (2, 7)}
+    assert {name: tags[name] for name in expected} == expected
     records = Records(spec)
     assert payload_kind(records.iri()) == decoded_kind(records.iri(), spec) == "IRI"
     assert payload_kind(records.cc()) == decoded_kind(records.cc(), spec) == "CC"

@@ -29,8 +29,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lawful_intercept.delivery import spool as spool_module
-from lawful_intercept.delivery.spool import (
+from lawful_intercept.delivery import _spool_format as spool_format
+from lawful_intercept.delivery import (
     RECORD_OVERHEAD,
     SEGMENT_OVERHEAD,
     Spool,
@@ -133,54 +133,27 @@ def test_ack_of_an_id_never_issued_raises_and_acknowledges_nothing(opened: Spool
         opened.ack(0)
     with pytest.raises(ValueError, match="never issued"):
         opened.ack_through(4)
-    with pytest.raises(ValueError, match="never issued"):
-        opened.mark_sent([9])
     assert [i for i, _ in opened.pending()] == [1, 2, 3]
 
 
-def test_mark_sent_unsent_and_rewind(opened: Spool) -> None:
+def test_read_from_gives_pending_records_above_an_id(opened: Spool) -> None:
     for i in range(6):
         opened.append(bytes([i]))
-    opened.mark_sent([1, 2, 3])
-    assert [i for i, _ in opened.unsent()] == [4, 5, 6]
-    assert opened.stats().sent == 3
-    opened.ack([1, 2])
-    assert opened.stats().sent == 1
-    opened.mark_sent([1, 4])  # 1 is acknowledged already: ignored
-    assert [i for i, _ in opened.unsent()] == [5, 6]
-    assert [e.id for e in opened.entries(unsent_only=True)] == [5, 6]
-    opened.rewind()  # reconnect: resend from the oldest unacknowledged record
-    assert [i for i, _ in opened.unsent()] == [3, 4, 5, 6]
+    assert [e.id for e in opened.read_from(3)] == [4, 5, 6]
+    opened.ack([1, 2, 5])
+    assert [e.id for e in opened.read_from(0)] == [3, 4, 6]  # a transport reconnected
+    assert [i for i, _ in opened.pending(after=3)] == [4, 6]
+    assert [e.id for e in opened.entries(after=4)] == [6]
+    assert opened.read_from(6) == []
 
 
-def test_mark_unsent_and_wait_unsent(opened: Spool) -> None:
-    assert opened.wait_unsent(timeout=0.01) is False
-    for i in range(4):
-        opened.append(bytes([i]))
-    assert opened.wait_unsent(timeout=0) is True
-    opened.mark_sent([1, 2, 3, 4])
-    assert opened.wait_unsent(timeout=0.01) is False
-    opened.mark_unsent([2, 3, 99])  # a session asked to resend 2 and 3
-    assert [i for i, _ in opened.unsent()] == [2, 3]
-    opened.mark_sent([2, 3])
-    woken: list[bool] = []
-    waiter = threading.Thread(target=lambda: woken.append(opened.wait_unsent(timeout=5)))
-    waiter.start()
-    time.sleep(0.05)
-    assert woken == []
-    opened.append(b"new")
-    waiter.join(5)
-    assert woken == [True]
-
-
-def test_sent_marks_are_not_persistent(directory: Path) -> None:
+def test_reading_leaves_nothing_to_persist(directory: Path) -> None:
     with Spool(directory) as spool:
         for i in range(3):
             spool.append(bytes([i]))
-        spool.mark_sent([1, 2, 3])
-        assert list(spool.unsent()) == []
+        assert [e.id for e in spool.read_from(0)] == [1, 2, 3]
     with Spool(directory) as spool:
-        assert [i for i, _ in spool.unsent()] == [1, 2, 3]
+        assert [e.id for e in spool.read_from(0)] == [1, 2, 3]
 
 
 def test_iteration_spans_batches_and_segments(directory: Path) -> None:
@@ -261,10 +234,9 @@ def test_stats(directory: Path) -> None:
         assert (stats.queued, stats.segments, stats.next_id) == (0, 1, 1)
         spool.append(b"abc", kind="CC")
         spool.append(b"defg")
-        spool.mark_sent(1)
         stats = spool.stats()
         size = record_size(b"abc", "CC") + record_size(b"defg")
-        assert stats.queued == 2 and stats.queued_bytes == size and stats.sent == 1
+        assert stats.queued == 2 and stats.queued_bytes == size
         on_disk = sum(p.stat().st_size for p in segment_files(directory))
         on_disk += (directory / "acks.log").stat().st_size
         assert stats.bytes_on_disk == on_disk
@@ -563,7 +535,7 @@ def test_second_opener_in_another_process_is_refused(directory: Path) -> None:
     script = textwrap.dedent(
         f"""
         import sys
-        from lawful_intercept.delivery.spool import Spool, SpoolLocked
+        from lawful_intercept.delivery import Spool, SpoolLocked
         try:
             Spool({str(directory)!r})
         except SpoolLocked as exc:
@@ -659,7 +631,7 @@ def test_damage_in_the_middle_raises_naming_file_and_offset(directory: Path, whe
     elif where == "magic":
         data[offset] = ord("X")
     else:  # a sound record with the wrong id: records were mixed up
-        header = spool_module._record_header(99, 50, 0, 0, zlib.crc32(records[2]))
+        header = spool_format.record_header(99, 50, 0, 0, zlib.crc32(records[2]))
         data[offset : offset + RECORD_OVERHEAD] = header
     segment.write_bytes(bytes(data))
     with pytest.raises(SpoolCorrupt) as caught:
@@ -773,8 +745,7 @@ OPERATIONS = st.lists(
         st.tuples(st.just("append"), st.binary(max_size=200), st.sampled_from(["", "IRI"])),
         st.tuples(st.just("ack"), st.lists(st.integers(0, 60), max_size=6)),
         st.tuples(st.just("ack_through"), st.integers(0, 60)),
-        st.tuples(st.just("mark_sent"), st.lists(st.integers(0, 60), max_size=4)),
-        st.tuples(st.just("rewind")),
+        st.tuples(st.just("read_from"), st.integers(0, 60)),
         st.tuples(st.just("reopen")),
     ),
     max_size=40,
@@ -793,7 +764,6 @@ def test_pending_is_appended_minus_acknowledged(operations: list[tuple[Any, ...]
         spool = open_spool()
         model: dict[int, bytes] = {}
         issued: list[int] = []
-        sent: set[int] = set()
         try:
             for operation in operations:
                 name = operation[0]
@@ -808,29 +778,22 @@ def test_pending_is_appended_minus_acknowledged(operations: list[tuple[Any, ...]
                     assert spool.ack(ids) == len(fresh)
                     for i in fresh:
                         del model[i]
-                        sent.discard(i)
                 elif name == "ack_through":
                     through = issued[operation[1] % len(issued)] if issued else 0
                     fresh = {i for i in model if i <= through}
                     assert spool.ack_through(through) == len(fresh)
                     for i in fresh:
                         del model[i]
-                        sent.discard(i)
-                elif name == "mark_sent" and issued:
-                    ids = [issued[i % len(issued)] for i in operation[1]]
-                    spool.mark_sent(ids)
-                    sent.update(i for i in ids if i in model)
-                elif name == "rewind":
-                    spool.rewind()
-                    sent.clear()
+                elif name == "read_from":
+                    after = issued[operation[1] % len(issued)] if issued else 0
+                    read = spool.read_from(after, max_records=1000)
+                    assert [(e.id, e.data) for e in read] == [
+                        (i, d) for i, d in model.items() if i > after]
                 elif name == "reopen":
                     spool.close()
                     spool = open_spool()
-                    sent.clear()
                 assert list(spool.pending()) == list(model.items())
-                assert [i for i, _ in spool.unsent()] == [i for i in model if i not in sent]
-                stats = spool.stats()
-                assert stats.queued == len(model) and stats.sent == len(sent)
+                assert spool.stats().queued == len(model)
             spool.close()
             spool = open_spool()
             assert list(spool.pending()) == list(model.items())
@@ -847,7 +810,7 @@ def test_pending_is_appended_minus_acknowledged(operations: list[tuple[Any, ...]
 CHILD = textwrap.dedent(
     """
     import hashlib, random, sys
-    from lawful_intercept.delivery.spool import Spool
+    from lawful_intercept.delivery import Spool
 
     directory, policy, round_no, seed = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     fsync = policy if policy in ("always", "never") else float(policy)
@@ -976,7 +939,7 @@ def test_no_accepted_record_is_lost_when_the_process_is_killed(
 BIG_WRITER = textwrap.dedent(
     """
     import sys
-    from lawful_intercept.delivery.spool import Spool
+    from lawful_intercept.delivery import Spool
 
     spool = Spool(sys.argv[1], segment_bytes=1 << 20, max_bytes=1 << 31)
     spool.append(b"small")
@@ -1031,7 +994,7 @@ def test_a_write_cut_by_sigkill_is_cut_off_on_recovery(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# batches: append_many, take_unsent and the in-memory copies
+# batches: append_many, read_from and the in-memory copies
 # ---------------------------------------------------------------------------------------------
 
 
@@ -1184,41 +1147,25 @@ def test_a_failed_write_undoes_the_whole_batch(
         assert list(spool.pending()) == list(zip(range(1, 6), records[:5], strict=True))
 
 
-def test_take_unsent_takes_the_oldest_unsent_records(directory: Path) -> None:
+def test_read_from_reads_in_bounded_batches(directory: Path) -> None:
     with Spool(directory) as spool:
-        assert spool.take_unsent() == []
+        assert spool.read_from(0) == []
         spool.append_many([bytes([i]) * 10 for i in range(10)], kinds="CC", keys=b"L")
-        first = spool.take_unsent(max_records=3)
+        first = spool.read_from(0, max_records=3)
         assert first == [SpoolEntry(i, bytes([i - 1]) * 10, "CC", b"L") for i in (1, 2, 3)]
-        assert spool.stats().sent == 3
         # One record takes RECORD_OVERHEAD + 3 + 10 bytes: the bound stops after the second.
-        assert [e.id for e in spool.take_unsent(max_bytes=RECORD_OVERHEAD + 14)] == [4, 5]
-        assert [e.id for e in spool.take_unsent(max_bytes=1)] == [6]  # at least one
+        assert [e.id for e in spool.read_from(3, max_bytes=RECORD_OVERHEAD + 14)] == [4, 5]
+        assert [e.id for e in spool.read_from(5, max_bytes=1)] == [6]  # at least one
         spool.ack([7, 8])
-        assert [e.id for e in spool.take_unsent()] == [9, 10]
-        assert spool.take_unsent() == [] and list(spool.unsent()) == []
-        spool.mark_unsent([2, 5])
-        assert [e.id for e in spool.take_unsent()] == [2, 5]
-        spool.rewind()
-        assert [e.id for e in spool.take_unsent(max_records=100)] == [1, 2, 3, 4, 5, 6, 9, 10]
+        assert [e.id for e in spool.read_from(6)] == [9, 10]
+        assert spool.read_from(10) == []
+        assert [e.id for e in spool.read_from(0, max_records=100)] == [1, 2, 3, 4, 5, 6, 9, 10]
         spool.append(b"new")
-        assert [e.id for e in spool.take_unsent()] == [11]
+        assert [e.id for e in spool.read_from(10)] == [11]
         with pytest.raises(ValueError, match="max_records"):
-            spool.take_unsent(max_records=0)
+            spool.read_from(0, max_records=0)
         with pytest.raises(ValueError, match="max_bytes"):
-            spool.take_unsent(max_bytes=0)
-
-
-def test_unsent_skips_what_mark_sent_marked(directory: Path) -> None:
-    with Spool(directory, fsync="never") as spool:
-        spool.append_many([bytes([i]) for i in range(8)])
-        spool.mark_sent([1, 2, 4])
-        assert [i for i, _ in spool.unsent()] == [3, 5, 6, 7, 8]
-        spool.mark_sent([3])
-        spool.ack([5])
-        assert [i for i, _ in spool.unsent()] == [6, 7, 8]
-        spool.mark_unsent([2])
-        assert [i for i, _ in spool.unsent()] == [2, 6, 7, 8]
+            spool.read_from(0, max_bytes=0)
 
 
 class PreadCounter:
@@ -1241,25 +1188,25 @@ def test_recent_records_are_served_from_memory_within_cache_bytes(
         spool.append_many(records)  # the first two fit in 250 bytes, the rest do not
         counter = PreadCounter()
         monkeypatch.setattr(os, "pread", counter)
-        assert [e.data for e in spool.take_unsent(max_records=2)] == records[:2]
+        assert [e.data for e in spool.read_from(0, max_records=2)] == records[:2]
         assert counter.calls == 0
-        assert [e.data for e in spool.take_unsent()] == records[2:]
+        assert [e.data for e in spool.read_from(2)] == records[2:]
         assert counter.calls == 1  # the three others, with one read
-        spool.rewind()  # taken records left memory: they are read again
-        assert [e.data for e in spool.take_unsent()] == records
+        # A reconnected transport reads from the start: the records read left memory.
+        assert [e.data for e in spool.read_from(0)] == records
         assert counter.calls == 2
         spool.ack_through(5)
-        spool.append_many(records[:2])  # the space of the sent ones is free again
-        assert [e.data for e in spool.take_unsent()] == records[:2]
+        spool.append_many(records[:2])  # the space of the read ones is free again
+        assert [e.data for e in spool.read_from(5)] == records[:2]
         assert counter.calls == 2
     with Spool(directory / "none", cache_bytes=0) as spool:
         spool.append_many(records)
-        assert [e.data for e in spool.take_unsent()] == records
+        assert [e.data for e in spool.read_from(0)] == records
     with pytest.raises(ValueError, match="cache_bytes"):
         Spool(directory / "bad", cache_bytes=-1)
 
 
-def test_take_unsent_checks_records_read_from_disk(directory: Path) -> None:
+def test_read_from_checks_records_read_from_disk(directory: Path) -> None:
     with Spool(directory, cache_bytes=0) as spool:
         spool.append_many([b"a" * 50, b"b" * 50, b"c" * 50])
         path = segment_files(directory)[0]
@@ -1268,7 +1215,7 @@ def test_take_unsent_checks_records_read_from_disk(directory: Path) -> None:
             file.seek(offset)
             file.write(b"X")
         with pytest.raises(SpoolCorrupt, match="checksum") as caught:
-            spool.take_unsent()
+            spool.read_from(0)
         assert caught.value.filename == str(path)
         assert caught.value.offset == SEGMENT_OVERHEAD + record_size(b"a" * 50)
 
@@ -1278,9 +1225,8 @@ BATCH_OPERATIONS = st.lists(
         st.tuples(st.just("append"), st.binary(max_size=120)),
         st.tuples(st.just("append_many"), st.lists(st.binary(max_size=120), max_size=8)),
         st.tuples(st.just("ack"), st.lists(st.integers(0, 80), max_size=6)),
-        st.tuples(st.just("take_unsent"), st.integers(1, 5), st.integers(1, 400)),
-        st.tuples(st.just("mark_unsent"), st.lists(st.integers(0, 80), max_size=3)),
-        st.tuples(st.just("rewind")),
+        st.tuples(st.just("read_from"), st.integers(1, 5), st.integers(1, 400)),
+        st.tuples(st.just("reconnect")),
         st.tuples(st.just("reopen")),
     ),
     max_size=40,
@@ -1301,7 +1247,7 @@ def test_batches_keep_ids_increasing_and_pending_appended_minus_acknowledged(
         spool = open_spool()
         model: dict[int, bytes] = {}
         issued: list[int] = []
-        sent: set[int] = set()
+        cursor = 0  # the last id a transport's connection was handed
         try:
             for operation in operations:
                 name = operation[0]
@@ -1320,28 +1266,24 @@ def test_batches_keep_ids_increasing_and_pending_appended_minus_acknowledged(
                     assert spool.ack(ids) == len(fresh)
                     for i in fresh:
                         del model[i]
-                        sent.discard(i)
-                elif name == "take_unsent":
-                    unsent = [i for i in model if i not in sent]
-                    taken = spool.take_unsent(max_records=operation[1], max_bytes=operation[2])
+                elif name == "read_from":
+                    unsent = [i for i in model if i > cursor]
+                    taken = spool.read_from(cursor, max_records=operation[1],
+                                            max_bytes=operation[2])
                     assert [e.id for e in taken] == unsent[: len(taken)]
                     assert [e.data for e in taken] == [model[e.id] for e in taken]
                     assert len(taken) == min(len(unsent), operation[1]) or (
                         sum(record_size(e.data, "CC") for e in taken) >= operation[2])
-                    sent.update(e.id for e in taken)
-                elif name == "mark_unsent" and issued:
-                    ids = [issued[i % len(issued)] for i in operation[1]]
-                    spool.mark_unsent(ids)
-                    sent.difference_update(ids)
-                elif name == "rewind":
-                    spool.rewind()
-                    sent.clear()
+                    cursor = taken[-1].id if taken else cursor
+                elif name == "reconnect":
+                    cursor = 0
                 elif name == "reopen":
                     spool.close()
                     spool = open_spool()
-                    sent.clear()
+                    cursor = 0
                 assert list(spool.pending()) == list(model.items())
-                assert [i for i, _ in spool.unsent()] == [i for i in model if i not in sent]
+                assert [i for i, _ in spool.pending(after=cursor)] == [i for i in model
+                                                                        if i > cursor]
                 assert spool.stats().queued == len(model)
             spool.close()
             spool = open_spool()
@@ -1355,7 +1297,7 @@ def test_batches_keep_ids_increasing_and_pending_appended_minus_acknowledged(
 BATCH_CHILD = textwrap.dedent(
     """
     import hashlib, random, sys
-    from lawful_intercept.delivery.spool import Spool
+    from lawful_intercept.delivery import Spool
 
     directory, policy, round_no = sys.argv[1], sys.argv[2], int(sys.argv[3])
     fsync = policy if policy in ("always", "never") else float(policy)

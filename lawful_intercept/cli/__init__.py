@@ -38,7 +38,7 @@ from typing import Protocol
 
 from .._version import __version__
 from ..errors import Error
-from . import _certs, _codec, _compiler, _demo, _generate, _lemf, _version, send
+from . import _certs, _codec, _compiler, _demo, _generate, _lemf, _send, _version
 from ._common import PROG, CLIError, Parser, Subcommands, describe_os_error
 
 __all__ = ["COMMANDS", "DISTRIBUTION", "build_parser", "main"]
@@ -55,7 +55,7 @@ class CommandModule(Protocol):
 
 
 COMMANDS: tuple[CommandModule, ...] = (
-    _demo, _generate, send, _lemf, _codec, _compiler, _certs, _version
+    _demo, _generate, _send, _lemf, _codec, _compiler, _certs, _version
 )
 """The command modules, in the order ``--help`` lists their commands."""
 

@@ -1,15 +1,30 @@
 """Delivery of handover records to a LEMF over ETSI TS 102 232-1 connections (HI2 and HI3).
 
-:mod:`lawful_intercept.delivery.session` is the sans-IO core (TS 102 232-1 clause 6
-transport, clause 6.4 TRIPayload housekeeping): :class:`HandoverSession` for the sender
-(mediation function) and :class:`ReceiverSession` for the LEMF. Around it: the durable
-:class:`Spool`, the transports :class:`DeliveryClient` (blocking) and
-:class:`AsyncDeliveryClient` (asyncio), :class:`HandoverDelivery` (HI2 and HI3 addresses,
-each its own connection and spool) and the TLS helpers of
-:mod:`lawful_intercept.delivery.tls`. See docs/delivery.md.
+The sans-IO core (TS 102 232-1 clause 6 transport, clause 6.4 TRIPayload housekeeping) is
+:class:`HandoverSession` for the sender (mediation function) and :class:`ReceiverSession` for
+the LEMF. Around it: the durable log :class:`Spool` (docs/spool.md), the sans-IO
+:class:`DeliveryPump` (spool ↔ session ↔ connection: send cursor, acknowledgements,
+back-off, :class:`ClientStats`), the transports driving it, :class:`DeliveryClient`
+(blocking) and :class:`AsyncDeliveryClient` (asyncio), :class:`HandoverDelivery` (HI2 and HI3
+addresses, each its own connection and spool) and the TLS helpers (:func:`client_context`,
+certificate pins). The implementation modules are private; every public name is here. See
+docs/delivery.md.
 """
 
-from ..errors import LocalProtocolError
+from ..catalog import PayloadKind, payload_kind
+from ..errors import (
+    InsecureTransportError,
+    LocalProtocolError,
+    PinMismatch,
+    SpoolClosed,
+    SpoolCorrupt,
+    SpoolError,
+    SpoolFull,
+    SpoolLocked,
+    TLSConfigError,
+)
+from ._aio import AsyncDeliveryClient
+from ._client import DeliveryClient
 from ._events import (
     PDU_ACKNOWLEDGEMENT,
     Acknowledged,
@@ -24,6 +39,8 @@ from ._events import (
     RecordReceived,
     ResendNeeded,
 )
+from ._handover import Destination, DestinationName, HandoverDelivery
+from ._pump import ClientStats, DeliveryPump
 from ._receiver import ReceiverSession
 from ._sender import HandoverSession
 from ._settings import (
@@ -37,22 +54,32 @@ from ._settings import (
     AcknowledgementMode,
     TRIBuilder,
 )
+from ._spool import (
+    DEFAULT_CACHE_BYTES,
+    DEFAULT_MAX_BYTES,
+    DEFAULT_SEGMENT_BYTES,
+    FsyncPolicy,
+    Spool,
+    SpoolStats,
+)
+from ._spool_format import RECORD_OVERHEAD, SEGMENT_OVERHEAD, SpoolEntry
+from ._tls import Pins, check_pin, client_context, fingerprint, normalize_pins
 from ._transitions import SessionState
-from .aio import AsyncDeliveryClient
-from .client import ClientStats, DeliveryClient, InsecureTransportError
-from .handover import Destination, HandoverDelivery, payload_kind
-from .spool import Spool, SpoolCorrupt, SpoolError, SpoolFull, SpoolLocked, SpoolStats
-from .tls import PinMismatch, TLSConfigError, client_context
 
 __all__ = [
     "ACKNOWLEDGEMENT_MODES",
     "DEFAULT_ACK_DELAY",
     "DEFAULT_ACK_EVERY",
+    "DEFAULT_CACHE_BYTES",
     "DEFAULT_KEEP_ALIVE_INTERVAL",
     "DEFAULT_KEEP_ALIVE_WAIT",
+    "DEFAULT_MAX_BYTES",
     "DEFAULT_RESEND_WINDOW",
     "DEFAULT_RESEND_WINDOW_SECONDS",
+    "DEFAULT_SEGMENT_BYTES",
     "PDU_ACKNOWLEDGEMENT",
+    "RECORD_OVERHEAD",
+    "SEGMENT_OVERHEAD",
     "Acknowledged",
     "AcknowledgementMode",
     "AcknowledgementRequested",
@@ -60,30 +87,40 @@ __all__ = [
     "ClientStats",
     "DeliveryBasis",
     "DeliveryClient",
+    "DeliveryPump",
     "Destination",
+    "DestinationName",
     "Event",
+    "FsyncPolicy",
     "HandoverDelivery",
     "HandoverSession",
     "InsecureTransportError",
     "KeepAliveFailed",
     "LocalProtocolError",
     "OptionsNegotiated",
+    "PayloadKind",
     "PeerKeepAlive",
     "PeerMessage",
     "PinMismatch",
+    "Pins",
     "ProtocolViolation",
     "ReceiverSession",
     "RecordReceived",
     "ResendNeeded",
     "SessionState",
     "Spool",
+    "SpoolClosed",
     "SpoolCorrupt",
+    "SpoolEntry",
     "SpoolError",
     "SpoolFull",
     "SpoolLocked",
     "SpoolStats",
     "TLSConfigError",
     "TRIBuilder",
+    "check_pin",
     "client_context",
+    "fingerprint",
+    "normalize_pins",
     "payload_kind",
 ]

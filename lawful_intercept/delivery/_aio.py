@@ -1,16 +1,12 @@
 """An asyncio TLS transport for the handover session (ETSI TS 102 232-1 clause 6).
 
-:class:`AsyncDeliveryClient` is :class:`~lawful_intercept.delivery.client.DeliveryClient`
-on asyncio streams: the same refusals (:class:`InsecureTransportError`), the same TLS 1.2
-minimum and certificate pinning, the same back-off and the same statistics
-(:class:`ClientStats`). The protocol decisions stay in the sans-IO
-:class:`~lawful_intercept.delivery.HandoverSession`; the records come from a durable
-:class:`~lawful_intercept.delivery.spool.Spool`. The spool's calls that may wait for the disk
-(append with its fsync, reading unsent records, acknowledging) run in the event loop's
-default thread-pool executor, so the loop never blocks on storage. The records are fed to
-the session as the blocking client feeds them: in batches taken with
-:meth:`~lawful_intercept.delivery.spool.Spool.take_unsent`, only while the session is open,
-and at once again while a backlog remains.
+:class:`AsyncDeliveryClient` is :class:`~lawful_intercept.delivery.DeliveryClient` on asyncio
+streams, driving the same sans-IO :class:`~lawful_intercept.delivery._pump.DeliveryPump`: the
+same refusals (:class:`InsecureTransportError`), the same TLS 1.2 minimum and certificate
+pinning, the same back-off and the same statistics (:class:`ClientStats`). The spool's calls
+that may wait for the disk (append with its fsync, reading records, acknowledging) run in the
+event loop's default thread-pool executor, so the loop never blocks on storage; the pump's
+work on the session stays in the loop. See docs/delivery.md, "The asyncio client".
 """
 
 from __future__ import annotations
@@ -22,25 +18,15 @@ from collections.abc import Iterable
 from types import TracebackType
 from typing import Any, TypeVar
 
-from ._events import Acknowledged, KeepAliveFailed, ProtocolViolation
-from ._sender import HandoverSession
-from ._transitions import SessionState
-from .client import (
-    ClientStats,
-    InsecureTransportError,
-    _confirm_when_idle,
-    _ConnectionEnded,
-    _describe,
-    _Transport,
-)
-from .spool import SpoolEntry, SpoolError
-from .tls import check_pin
+from ..errors import InsecureTransportError, SpoolError
+from ._pump import ClientStats
+from ._pump_transport import PumpTransport, describe_error
+from ._tls import check_pin
 
 __all__ = ["AsyncDeliveryClient", "ClientStats", "InsecureTransportError"]
 
 _READ_SIZE = 65536
 _T = TypeVar("_T")
-_TAKE_RECORDS = 4096  # records per Spool.take_unsent call, as the blocking client
 
 
 def _read_here(value: _T) -> _T | list[Any]:
@@ -52,7 +38,7 @@ def _read_here(value: _T) -> _T | list[Any]:
     return value
 
 
-class AsyncDeliveryClient(_Transport):
+class AsyncDeliveryClient(PumpTransport):
     """Delivers a spool's records to one LEMF address over TLS, as an asyncio task.
 
     The arguments are those of :class:`~lawful_intercept.delivery.client.DeliveryClient`:
@@ -229,7 +215,7 @@ class AsyncDeliveryClient(_Transport):
             try:
                 await self.run_once()
             except SpoolError as exc:  # closed or unusable: nothing left to deliver from
-                self._last_error = f"spool: {_describe(exc)}"
+                self.pump.set_error(f"spool: {describe_error(exc)}")
                 return
             if self._stopping:
                 return
@@ -241,37 +227,26 @@ class AsyncDeliveryClient(_Transport):
         """One connection: connect, deliver until it fails, ends or :meth:`stop`. Whether a
         connection was established. Errors end up in ``stats().last_error``."""
         self._bind()
-        self._attempts += 1
+        pump = self.pump
+        pump.attempt()
         try:
             reader, writer = await self._connect()
         except OSError as exc:  # ssl.SSLError, TimeoutError and tls.PinMismatch are OSErrors
-            self._failures += 1
-            self._last_error = f"connect to {self.host}:{self.port} failed: {_describe(exc)}"
+            self.connect_failed(exc)
             return False
-        self._connects += 1
-        self._connected = True
-        started = self.clock()
-        session = self.session_factory()
         reason = "closed"
-        self._heard = False
         try:
-            session.connection_made(self.clock())
-            self.spool.rewind()
-            await self._deliver(reader, session, writer)
-            reason = "stopped"
-        except (OSError, _ConnectionEnded) as exc:
-            reason = _describe(exc)
-            self._last_error = reason
+            pump.connected(self.clock())
+            reason = await self._deliver(reader, writer) or "stopped"
+        except OSError as exc:
+            reason = describe_error(exc)
         finally:
             writer.close()
-            self._connected = False
-            session.connection_lost(self.clock(), reason)
+            if reason not in ("stopped", "closed"):
+                pump.set_error(reason)
+            acknowledged = pump.disconnected(self.clock(), reason)
             await self._closed(writer)
-            await self._handle_events(session, raise_on_failure=False)
-        if self._heard or self.clock() - started >= self.reconnect_max:
-            self._failures = 0
-        else:
-            self._failures += 1
+            await self._acknowledge(acknowledged)
         return True
 
     # -- internals --------------------------------------------------------------------------
@@ -329,27 +304,28 @@ class AsyncDeliveryClient(_Transport):
             writer.transport.abort()
             raise
 
-    async def _deliver(self, reader: asyncio.StreamReader, session: HandoverSession,
-                       writer: asyncio.StreamWriter) -> None:
-        """The loop of one connection; returns when stopped, raises when the connection
-        must be closed."""
+    async def _deliver(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+                       ) -> str | None:
+        """The loop of one connection: ``None`` when stopped, else why the connection must
+        be closed (socket errors are raised)."""
+        pump = self.pump
         wake = self._wake_event
         read: asyncio.Task[bytes] | None = None
         try:
             while not self._stopping:
                 wake.clear()
-                backlog = await self._feed(session)
-                if not backlog:
-                    _confirm_when_idle(session, self.spool)
-                session.tick(self.clock())
-                await self._handle_events(session)
-                await self._write(writer, session)
+                backlog = await self._feed()
+                pump.tick(self.clock(), backlog=backlog)
+                await self._acknowledge(pump.events())
+                if pump.failure is not None:
+                    return pump.failure
+                stalled = await self._write(writer)
+                if stalled is not None:
+                    return stalled
                 if self._stopping:
                     break
-                deadline = session.next_deadline()
-                timeout = 0.0 if backlog else self.poll_interval  # more to send: just look
-                if deadline is not None:
-                    timeout = min(timeout, max(0.0, deadline - self.clock()))
+                timeout = pump.timeout(self.clock(), backlog=backlog,
+                                       poll_interval=self.poll_interval)
                 if read is None:
                     read = asyncio.ensure_future(reader.read(_READ_SIZE))
                 if not read.done():
@@ -364,10 +340,12 @@ class AsyncDeliveryClient(_Transport):
                 data = read.result()
                 read = None
                 if not data:
-                    raise _ConnectionEnded("the peer closed the connection")
-                session.receive_data(data)
-                await self._handle_events(session)
-                self._heard = True  # the peer answers: the back-off starts again from the start
+                    return "the peer closed the connection"
+                pump.receive_data(data)
+                await self._acknowledge(pump.events())
+                if pump.failure is not None:
+                    return pump.failure
+            return None
         finally:
             if read is not None:
                 if not read.done():
@@ -375,70 +353,31 @@ class AsyncDeliveryClient(_Transport):
                 elif not read.cancelled():
                     read.exception()  # retrieved: no "exception never retrieved" warning
 
-    async def _write(self, writer: asyncio.StreamWriter, session: HandoverSession) -> None:
-        while data := session.data_to_send():
+    async def _write(self, writer: asyncio.StreamWriter) -> str | None:
+        """Write what the pump has; why the connection must end if a write stalls."""
+        while data := self.pump.data_to_send():
             writer.write(data)
             try:
                 async with asyncio.timeout(self.write_timeout):
                     await writer.drain()
             except TimeoutError:
-                raise _ConnectionEnded(f"write stalled for {self.write_timeout:g} s: the peer "
-                                       "does not read") from None
+                return f"write stalled for {self.write_timeout:g} s: the peer does not read"
+        return None
 
-    async def _feed(self, session: HandoverSession) -> bool:
-        """Hand the spool's unsent records to the session in batches (bounded by
-        ``max_buffered_bytes``), marking them sent (:meth:`Spool.take_unsent`, in the
-        executor). Whether it stopped at the bound, so that more records may be waiting.
-
-        Only while the session is open: before (option negotiation) it would hold them all
-        in memory."""
-        if session.state is not SessionState.OPEN:
-            return False
-        room = self.max_buffered_bytes - session.pending_bytes
-        if room <= 0:
-            return True
-        counts = self.spool.stats()
-        if counts.queued <= counts.sent:  # nothing unsent: no trip to the executor
+    async def _feed(self) -> bool:
+        """Feed the session from the spool (the read in the executor); whether there may be
+        more to feed at once."""
+        pump = self.pump
+        room = pump.room()
+        if not room:
             return False
         loop = asyncio.get_running_loop()
-        entries = await loop.run_in_executor(None, self._take_unsent, room)
-        if entries:
-            session.send_many([(entry.id, entry.data) for entry in entries])
-            self._count_fed([entry.id for entry in entries])
-        return sum(len(entry.data) for entry in entries) >= room
+        entries = await loop.run_in_executor(None, pump.read, room)
+        return pump.hand(entries, room)
 
-    def _take_unsent(self, room: int) -> list[SpoolEntry]:
-        """(In the executor.) The oldest unsent records, marked sent, until their octets
-        fill ``room`` or none is left."""
-        taken: list[SpoolEntry] = []
-        while room > 0:
-            entries = self.spool.take_unsent(_TAKE_RECORDS, room)
-            if not entries:
-                break
-            taken.extend(entries)
-            room -= sum(len(entry.data) for entry in entries)
-        return taken
-
-    async def _handle_events(self, session: HandoverSession, *,
-                             raise_on_failure: bool = True) -> None:
-        failure: str | None = None
-        acknowledged: list[int] = []
-        for event in session.events():
-            if isinstance(event, Acknowledged):
-                acknowledged.extend(i for i in event.record_ids if isinstance(i, int))
-            elif isinstance(event, KeepAliveFailed):
-                self._keep_alive_failures += 1
-                failure = failure or (f"no answer to {event.request} #{event.sequence_number} "
-                                      f"within the wait")
-            elif isinstance(event, ProtocolViolation):
-                self._protocol_errors += 1
-                failure = failure or f"protocol error from the peer: {event.reason}"
-            # ResendNeeded: the records stay in the spool; the rewind of the next
-            # connection resends them. Other events need no action here.
-        if acknowledged:
+    async def _acknowledge(self, record_ids: list[int]) -> None:
+        """Acknowledge records in the spool (in the executor) and wake :meth:`wait_idle`."""
+        if record_ids:
             loop = asyncio.get_running_loop()
-            self._acknowledged += await loop.run_in_executor(None, self.spool.ack,
-                                                             acknowledged)
+            await loop.run_in_executor(None, self.pump.acknowledge, record_ids)
             self._progress.set()
-        if failure is not None and raise_on_failure:
-            raise _ConnectionEnded(failure)

@@ -1,12 +1,15 @@
 """``send``: deliver a stream file (BER PDUs back to back, or a capture) to a LEMF with the
-library's delivery clients, durably through a spool, and wait until every PDU is delivered.
+library's :class:`~lawful_intercept.delivery.HandoverDelivery`, durably through its spools,
+and wait until every PDU is delivered (docs/cli.md, "send").
 
 Routing: a PS-PDU goes to HI3 (``--cc-to``) when it carries CC and to HI2 (``--to``)
-otherwise (TS 102 232-1 ``Payload``); for ATIS and PacketCable PDUs the CC types (CC-APDU,
-IAS-CC-APDU) go to ``--cc-to``. An address may end in ``/TYPE``: PDUs of that type go there,
-the others to the address without a type. Each address and PDU type is one connection with
-its own spool folder. Resuming: ``--spool DIR`` keeps the spool and a small state file; run
-the same command again after a crash and it delivers what the spool still holds and appends
+otherwise (TS 102 232-1 ``Payload``, :func:`~lawful_intercept.catalog.payload_kind`); for
+ATIS and PacketCable PDUs the CC types (CC-APDU, IAS-CC-APDU,
+:func:`~lawful_intercept.catalog.kind_of_type`) go to ``--cc-to``. An address may end in
+``/TYPE``: PDUs of that type go there, the others to the address without a type. Each PDU
+type and pair of addresses is one ``HandoverDelivery`` (one connection and one spool folder
+per address it uses). Resuming: ``--spool DIR`` keeps the spools and a small state file; run
+the same command again after a crash and it delivers what the spools still hold and appends
 only the PDUs of the file that the earlier run had not accepted.
 """
 
@@ -20,21 +23,28 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from ..asn1c import Specification
-from ..delivery.client import DeliveryClient, InsecureTransportError
-from ..delivery.handover import payload_kind
-from ..delivery.spool import Spool, SpoolError
-from ..delivery.tls import TLSConfigError, client_context, normalize_pins
+from ..catalog import PS_PDU, TOP_LEVEL_TYPES, default_specification, kind_of_type, payload_kind
+from ..delivery import (
+    DeliveryClient,
+    Destination,
+    DestinationName,
+    HandoverDelivery,
+    InsecureTransportError,
+    SpoolError,
+    TLSConfigError,
+    client_context,
+    normalize_pins,
+)
 from ..errors import DecodeError, Error
 from ..lemf import parse_address
-from ..registry import bundled
-from ..scenarios import PS_PDU, TOP_LEVEL_TYPES
 from ..stream import FramingError, decode_first
-from ._codec import framed as _framed
+from ._codec import framed
 from ._common import CLIError, Subcommands, add_command, positive_seconds, print_json
 from ._sessions import session_factory
 
@@ -43,8 +53,9 @@ __all__ = ["register"]
 _BATCH = 512
 """PDUs appended to the spools per batch (one fsync each) and per state-file update."""
 _STATE = "send-state.json"
-_CC_TYPES = frozenset(t for t in TOP_LEVEL_TYPES if t.rpartition(".")[2] in ("CC-APDU",
-                                                                             "IAS-CC-APDU"))
+_CLIENT_OPTIONS = {"reconnect_initial": 0.2, "reconnect_max": 5.0}
+
+Address = tuple[str, int]
 
 
 def register(commands: Subcommands) -> None:
@@ -96,26 +107,30 @@ def register(commands: Subcommands) -> None:
 
 
 @dataclass
-class _Stream:
-    """One connection: an address, the PDU type it carries, its spool and client."""
+class _Route:
+    """The :class:`HandoverDelivery` of one PDU type and pair of addresses, with its batch
+    of PDUs waiting to be appended and what was routed to each destination."""
 
-    host: str
-    port: int
     pdu_type: str
-    spool: Spool | None = None
-    client: DeliveryClient | None = None
-    pdus: int = 0
-    leftover: int = 0
-    """Records an earlier run left in the spool (delivered by this run too)."""
+    delivery: HandoverDelivery
     batch: list[bytes] = field(default_factory=list)
+    pdus: dict[DestinationName, int] = field(default_factory=dict)
+    """PDUs of this run per destination used (0 for one that only had leftovers)."""
+    leftover: int = 0
+    """Records an earlier run left in the spools (delivered by this run too)."""
 
-    @property
-    def address(self) -> str:
-        return f"{self.host}:{self.port}"
+    def use(self, name: DestinationName) -> None:
+        """Start the client of ``name`` (once): it has PDUs to deliver."""
+        if name not in self.pdus:
+            self.pdus[name] = 0
+            self.delivery.clients[name].start()
 
-    @property
-    def folder(self) -> str:
-        return f"{self.host}_{self.port}_{self.pdu_type.rpartition('.')[2]}"
+    def address(self, name: DestinationName) -> str:
+        destination = self.delivery.destinations[name]
+        return f"{destination.host}:{destination.port}"
+
+    def client(self, name: DestinationName) -> DeliveryClient:
+        return self.delivery.clients[name]
 
 
 def _addresses(values: list[str], option: str) -> dict[str | None, tuple[str, int]]:
@@ -199,7 +214,7 @@ def _send(args: argparse.Namespace) -> int:
             pins = normalize_pins(args.pin, argument="--pin") if args.pin else None
         except TLSConfigError as exc:
             raise CLIError(str(exc)) from None
-    spec = bundled()
+    spec = default_specification()
     if args.type is not None:
         try:
             spec.get_type(args.type)
@@ -224,31 +239,26 @@ def _send(args: argparse.Namespace) -> int:
         raise CLIError(f"--spool: {folder} holds the spool of another file "
                        f"({state.get('file')}); use another folder")
     skip = int(state["appended"]) if state is not None else 0
-    streams: dict[tuple[str, int, str], _Stream] = {}
+    router = _Router(args, spec, hi2, hi3, context, pins, folder)
     started = time.monotonic()
     try:
-        total = _accept(args, spec, candidates, hi2, hi3, context,
-                        pins, folder, digest, skip,
-                        streams)
-        delivered = _wait(args, streams, started)
+        total = _accept(args, router, candidates, digest, skip)
+        delivered = _wait(args, router)
     finally:
-        for stream in streams.values():
-            if stream.client is not None:
-                stream.client.close()
-            if stream.spool is not None:
-                stream.spool.close()
+        router.close()
         if temporary:
             shutil.rmtree(folder, ignore_errors=True)
     seconds = time.monotonic() - started
     fresh = total - skip
+    streams = [(route, name, route.client(name).stats())
+               for route in router.routes.values() for name in route.pdus]
     summary = {
         "command": "send", "file": args.file, "pdus": total, "delivered": delivered,
         "resumed": state is not None, "skipped": skip,
-        "streams": [{"to": s.address, "pdu_type": s.pdu_type, "pdus": s.pdus,
-                     **({"acknowledged": st.acknowledged, "reconnects": st.reconnects,
-                         "last_error": st.last_error}
-                        if s.client is not None and (st := s.client.stats()) else {})}
-                    for s in streams.values()],
+        "streams": [{"to": route.address(name), "pdu_type": route.pdu_type,
+                     "pdus": route.pdus[name], "acknowledged": stats.acknowledged,
+                     "reconnects": stats.reconnects, "last_error": stats.last_error}
+                    for route, name, stats in streams],
         "seconds": round(seconds, 3),
         "pdus_per_second": round(fresh / seconds, 1) if seconds > 0 else None,
     }
@@ -257,47 +267,125 @@ def _send(args: argparse.Namespace) -> int:
     else:
         resumed = f" (resumed: {skip} accepted by an earlier run)" if state is not None else ""
         print(f"delivered {delivered} PDUs of {args.file}{resumed} in {seconds:.2f} s")
-        for s in streams.values():
-            print(f"  {s.address} {s.pdu_type}: {s.pdus} PDUs")
+        for route, name, _ in streams:
+            print(f"  {route.address(name)} {route.pdu_type}: {route.pdus[name]} PDUs")
     return 0
 
 
-def _accept(args: argparse.Namespace, spec: Specification, candidates: tuple[str, ...],
-            hi2: dict[str | None, tuple[str, int]], hi3: dict[str | None, tuple[str, int]],
-            context: Any, pins: frozenset[bytes] | None, folder: Path, digest: str,
-            skip: int, streams: dict[tuple[str, int, str], _Stream]) -> int:
-    """Read the file, route each PDU, append it to its stream's spool in batches (the state
-    file follows each batch); start each stream's client on its first PDU. The number of
-    PDUs in the file."""
+class _Router:
+    """The routes of one ``send``: a :class:`HandoverDelivery` per PDU type and pair of
+    addresses, made on the first PDU that needs it."""
+
+    def __init__(self, args: argparse.Namespace, spec: Specification,
+                 hi2: dict[str | None, Address], hi3: dict[str | None, Address],
+                 context: Any, pins: frozenset[bytes] | None, folder: Path) -> None:
+        self.args = args
+        self.spec = spec
+        self.hi2 = hi2
+        self.hi3 = hi3
+        self.context = context
+        self.pins = pins
+        self.folder = folder
+        self.routes: dict[tuple[str, Address, Address | None], _Route] = {}
+
+    def route(self, pdu_type: str, raw: bytes) -> tuple[_Route, DestinationName]:
+        """The route of a PDU and the destination it goes to (whose client is started)."""
+        kind = payload_kind(raw) if pdu_type == PS_PDU else kind_of_type(pdu_type)
+        to_hi3 = kind == "CC" and bool(self.hi3)
+        target = _match(self.hi3, pdu_type) if to_hi3 else _match(self.hi2, pdu_type)
+        if target is None:
+            option = "--cc-to" if to_hi3 else "--to"
+            raise CLIError(f"{option}: no address for PDUs of type {pdu_type} (add "
+                           f"{option} HOST:PORT/{pdu_type.rpartition('.')[2]})")
+        if pdu_type == PS_PDU:  # routed by payload: one delivery for HI2 and HI3
+            first = _match(self.hi2, pdu_type) or target
+            second = _match(self.hi3, pdu_type) if first != target or not to_hi3 else None
+        else:  # one kind per type: its address is the delivery's only one
+            first, second = target, None
+        key = (pdu_type, first, second)
+        route = self.routes.get(key)
+        if route is None:
+            route = self.routes[key] = self._open(pdu_type, raw, first, second)
+        name = route.delivery.route(route.delivery.classify(raw))
+        route.use(name)
+        return route, name
+
+    def _open(self, pdu_type: str, raw: bytes, first: Address, second: Address | None
+              ) -> _Route:
+        args = self.args
+        short = pdu_type.rpartition(".")[2]
+        folder = "_".join([short, *(f"{host}_{port}" for host, port in
+                                    ([first] if second is None else [first, second]))])
+        classify: Callable[[bytes], str] = payload_kind
+        if pdu_type != PS_PDU:
+            kind = kind_of_type(pdu_type)
+            classify = lambda _: kind  # noqa: E731
+        try:
+            delivery = HandoverDelivery(
+                self._destination(first),
+                None if second is None else self._destination(second),
+                self.folder / folder,
+                session_factory(self.spec, pdu_type, raw, acknowledgement=args.acknowledgement,
+                                keep_alive_interval=args.keep_alive_interval,
+                                keep_alive_wait=args.keep_alive_wait),
+                ssl_context=self.context, insecure_plain_tcp=args.insecure_plain_tcp,
+                client_options=_CLIENT_OPTIONS, classify=classify)
+        except (SpoolError, InsecureTransportError, TLSConfigError) as exc:
+            raise CLIError(str(exc)) from None
+        route = _Route(pdu_type, delivery)
+        for name, spool in delivery.spools.items():
+            queued = spool.stats().queued
+            if queued:  # left by an earlier run: deliver it now
+                route.leftover += queued
+                route.use(name)
+        return route
+
+    def _destination(self, address: Address) -> Destination:
+        return Destination(address[0], address[1], server_hostname=self.args.server_name,
+                           pinned_sha256=self.pins)
+
+    def queued(self) -> int:
+        """Records not yet delivered, in every spool."""
+        return sum(spool.stats().queued for route in self.routes.values()
+                   for spool in route.delivery.spools.values())
+
+    def close(self) -> None:
+        for route in self.routes.values():
+            route.delivery.close()
+
+
+def _accept(args: argparse.Namespace, router: _Router, candidates: tuple[str, ...],
+            digest: str, skip: int) -> int:
+    """Read the file, route each PDU, append it to its route's spools in batches (the state
+    file follows each batch). The number of PDUs in the file."""
     count = 0
     pending = 0
 
     def flush() -> None:
         nonlocal pending
-        for stream in streams.values():
-            if stream.batch:
-                assert stream.client is not None
-                stream.client.send_many(stream.batch)
-                stream.batch = []
+        for route in router.routes.values():
+            if route.batch:
+                route.delivery.send_many(route.batch)
+                route.batch = []
         if pending:
-            _write_state(folder, {"file": args.file, "sha256": digest, "appended": count})
+            _write_state(router.folder, {"file": args.file, "sha256": digest,
+                                         "appended": count})
             pending = 0
 
     source = _open(args.file)
     try:
-        for pdu in _framed(source, args.file, args.file):
+        for pdu in framed(source, args.file, args.file):
             raw = pdu.raw
-            pdu_type = _type_of(spec, raw, candidates)
+            pdu_type = _type_of(router.spec, raw, candidates)
             if pdu_type is None:
                 raise CLIError(f"{args.file}: the PDU at offset {pdu.offset} does not decode as "
                                + (args.type or "any of the known top-level types"))
-            stream = _stream_for(args, spec, pdu_type, raw, hi2, hi3, context, pins, folder,
-                                 streams)
+            route, name = router.route(pdu_type, raw)
             count += 1
             if count <= skip:
                 continue  # accepted by an earlier run (in a spool, or delivered)
-            stream.pdus += 1
-            stream.batch.append(raw)
+            route.pdus[name] += 1
+            route.batch.append(raw)
             pending += 1
             if pending >= _BATCH:
                 flush()
@@ -320,47 +408,14 @@ def _open(path: str) -> BinaryIO:
         raise CLIError(f"{path}: cannot read: {exc.strerror or exc}") from None
 
 
-def _stream_for(args: argparse.Namespace, spec: Specification, pdu_type: str, raw: bytes,
-                hi2: dict[str | None, tuple[str, int]], hi3: dict[str | None, tuple[str, int]],
-                context: Any, pins: frozenset[bytes] | None, folder: Path,
-                streams: dict[tuple[str, int, str], _Stream]) -> _Stream:
-    is_cc = (payload_kind(raw) == "CC") if pdu_type == PS_PDU else pdu_type in _CC_TYPES
-    address = _match(hi3, pdu_type) if is_cc and hi3 else _match(hi2, pdu_type)
-    if address is None:
-        option = "--cc-to" if is_cc and hi3 else "--to"
-        raise CLIError(f"{option}: no address for PDUs of type {pdu_type} (add "
-                       f"{option} HOST:PORT/{pdu_type.rpartition('.')[2]})")
-    key = (address[0], address[1], pdu_type)
-    stream = streams.get(key)
-    if stream is not None:
-        return stream
-    stream = _Stream(address[0], address[1], pdu_type)
-    streams[key] = stream
-    try:
-        stream.spool = Spool(folder / stream.folder)
-        stream.leftover = stream.spool.stats().queued
-        stream.client = DeliveryClient(
-            stream.host, stream.port, stream.spool,
-            session_factory(spec, pdu_type, raw, acknowledgement=args.acknowledgement,
-                            keep_alive_interval=args.keep_alive_interval,
-                            keep_alive_wait=args.keep_alive_wait), ssl_context=context,
-            server_hostname=args.server_name, insecure_plain_tcp=args.insecure_plain_tcp,
-            pinned_sha256=pins, reconnect_initial=0.2, reconnect_max=5.0)
-    except (SpoolError, InsecureTransportError, TLSConfigError) as exc:
-        raise CLIError(str(exc)) from None
-    stream.client.start()
-    return stream
-
-
-def _wait(args: argparse.Namespace, streams: dict[tuple[str, int, str], _Stream],
-          started: float) -> int:
+def _wait(args: argparse.Namespace, router: _Router) -> int:
     """Wait until every spool is empty; raise when nothing moved for ``--timeout``."""
     progress = sys.stderr.isatty() and not args.json
-    total = sum(s.leftover + s.pdus for s in streams.values())
+    total = sum(r.leftover + sum(r.pdus.values()) for r in router.routes.values())
     last_change = time.monotonic()
     last_left = -1
     while True:
-        left = sum(s.spool.stats().queued for s in streams.values() if s.spool is not None)
+        left = router.queued()
         if progress:
             done = total - left
             print(f"\r  delivered {done}/{total} PDUs", end="", file=sys.stderr, flush=True)
@@ -375,10 +430,9 @@ def _wait(args: argparse.Namespace, streams: dict[tuple[str, int, str], _Stream]
             if progress:
                 print(file=sys.stderr)
             reasons = "; ".join(
-                f"{s.address}: {st.last_error or 'no answer'}"
-                for s in streams.values() if s.client is not None
-                and (st := s.client.stats()) and s.spool is not None
-                and s.spool.stats().queued)
+                f"{route.address(name)}: {route.client(name).stats().last_error or 'no answer'}"
+                for route in router.routes.values() for name in route.pdus
+                if route.delivery.spools[name].stats().queued)
             where = (f" (kept in {args.spool}: run the same command again to resume)"
                      if args.spool else "")
             raise CLIError(f"{left} of {total} PDUs not delivered after {args.timeout:g} s "

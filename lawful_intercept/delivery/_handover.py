@@ -3,24 +3,16 @@
 ETSI TS 102 232-1 carries IRI and CC in the same PS-PDU structure, but agencies usually take
 them on separate connections, to separate addresses: HI2 for IRI (TS 102 232-1 clause 6.2,
 TS 101 671 HI2) and HI3 for CC (clause 6.3, TS 101 671 HI3). :class:`HandoverDelivery` keeps
-one durable :class:`~lawful_intercept.delivery.spool.Spool` and one blocking
-:class:`~lawful_intercept.delivery.client.DeliveryClient` (its own thread and connection)
-per address and routes each record by its payload, which :func:`payload_kind` reads from the
-first octets of the PS-PDU without decoding it:
-
-=====================================================  ============  =====================
-PS-PDU ``payload`` (TS 102 232-1 ``Payload``)          kind          destination
-=====================================================  ============  =====================
-``iRIPayloadSequence [0]``                             ``"IRI"``     HI2
-``cCPayloadSequence [1]``                              ``"CC"``      HI3 (HI2 without HI3)
-``tRIPayload [2]``                                     ``"TRI"``     HI2
-``hI1-Operation [3]``, ``threeGPP-HI1-Operation [5]``  ``"HI1"``     HI2
-anything else (``encryptionContainer [4]``, …)         ``"OTHER"``   HI2
-=====================================================  ============  =====================
-
-An ``encryptionContainer`` goes to HI2: its ``encryptedPayloadType`` names only the part of
-TS 102 232 the payload belongs to (part2 … part7), not whether it is IRI or CC, so it cannot
-be routed by payload. A sender that encrypts CC calls :meth:`HandoverDelivery.send_cc`.
+one durable :class:`~lawful_intercept.delivery.Spool` and one blocking
+:class:`~lawful_intercept.delivery.DeliveryClient` (its own thread and connection) per
+address and routes each record by its kind, which
+:func:`~lawful_intercept.catalog.payload_kind` reads from the first octets of the PS-PDU
+without decoding it; the kind's interface is the catalog's
+(:data:`~lawful_intercept.catalog.INTERFACE_OF_KIND`): CC goes to HI3 (to HI2 when there is
+no HI3 address), every other kind (IRI, TRI, HI1, ILHI, HI4) to HI2, and so does
+``"OTHER"``: an ``encryptionContainer`` names only the part of TS 102 232 its payload
+belongs to, not whether it is IRI or CC, so a sender that encrypts CC calls
+:meth:`HandoverDelivery.send_cc`. See docs/delivery.md, "HI2 and HI3".
 """
 
 from __future__ import annotations
@@ -34,81 +26,28 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Literal
 
-from ..ber import decode_length, decode_tag, skip_tlv
-from ..errors import DecodeError
+from .._checks import require_instance, type_name
+from ..catalog import INTERFACE_OF_KIND, payload_kind
+from ._client import DeliveryClient
+from ._pump import ClientStats
 from ._sender import HandoverSession
-from .client import ClientStats, DeliveryClient
-from .spool import Spool
-from .tls import Pins, normalize_pins
+from ._spool import Spool
+from ._tls import Pins, normalize_pins
 
 __all__ = [
     "Destination",
     "DestinationName",
     "HandoverDelivery",
-    "PayloadKind",
-    "payload_kind",
 ]
-
-PayloadKind = Literal["IRI", "CC", "TRI", "HI1", "OTHER"]
-"""What :func:`payload_kind` tells about a PS-PDU."""
 
 DestinationName = Literal["hi2", "hi3"]
 """The handover interface a record went to."""
 
-_CONTEXT: Final = 2  # tag class context-specific (X.690 8.1.2.2)
-_UNIVERSAL: Final = 0
-_SEQUENCE: Final = 16
-_PS_HEADER: Final = 1  # PS-PDU.pSHeader [1]
-_PAYLOAD: Final = 2  # PS-PDU.payload [2]
-# Payload alternatives of LI-PS-PDU (versions 35 and 43 alike) by tag number.
-_KINDS: Final[Mapping[int, PayloadKind]] = {
-    0: "IRI",  # iRIPayloadSequence
-    1: "CC",  # cCPayloadSequence
-    2: "TRI",  # tRIPayload
-    3: "HI1",  # hI1-Operation
-    5: "HI1",  # threeGPP-HI1-Operation
-}
 # Keys the HandoverDelivery sets itself, refused in client_options / spool_options.
 _CLIENT_OWN: Final = frozenset({"host", "port", "spool", "session_factory", "ssl_context",
                                 "server_hostname", "insecure_plain_tcp", "pinned_sha256"})
 _SPOOL_OWN: Final = frozenset({"directory"})
 _IDLE_POLL: Final = 0.01
-
-
-def payload_kind(pdu: bytes | bytearray | memoryview) -> PayloadKind:
-    """Which payload a BER-encoded PS-PDU carries (TS 102 232-1 ``PS-PDU ::= SEQUENCE
-    { pSHeader [1], payload [2] Payload }``), read from the tags of the outer TLVs without
-    decoding the PDU: ``"IRI"`` (iRIPayloadSequence [0]), ``"CC"`` (cCPayloadSequence [1]),
-    ``"TRI"`` (tRIPayload [2]), ``"HI1"`` (hI1-Operation [3], threeGPP-HI1-Operation [5]),
-    else ``"OTHER"``: another alternative, or octets that do not start like a PS-PDU. It never
-    raises on bad octets; only what is read is checked, not the whole PDU."""
-    if not isinstance(pdu, bytes | bytearray | memoryview):
-        raise TypeError(f"pdu must be bytes, not {type(pdu).__name__}")
-    try:
-        return _payload_kind(pdu)
-    except DecodeError:
-        return "OTHER"
-
-
-def _payload_kind(data: bytes | bytearray | memoryview) -> PayloadKind:
-    cls, constructed, number, pos = decode_tag(data, 0)
-    if cls != _UNIVERSAL or not constructed or number != _SEQUENCE:
-        return "OTHER"
-    length, pos = decode_length(data, pos)
-    end = len(data) if length is None else pos + length
-    cls, constructed, number, _ = decode_tag(data, pos, end)
-    if cls != _CONTEXT or not constructed or number != _PS_HEADER:
-        return "OTHER"
-    pos = skip_tlv(data, pos, end=end)
-    cls, constructed, number, pos = decode_tag(data, pos, end)
-    if cls != _CONTEXT or not constructed or number != _PAYLOAD:
-        return "OTHER"
-    length, pos = decode_length(data, pos, end)
-    end = end if length is None else pos + length
-    cls, constructed, number, _ = decode_tag(data, pos, end)
-    if cls != _CONTEXT:
-        return "OTHER"
-    return _KINDS.get(number, "OTHER")
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,10 +111,9 @@ class HandoverDelivery:
         client_options: Mapping[str, Any] | None = None,
         classify: Callable[[bytes], str] = payload_kind,
     ) -> None:
-        if not isinstance(hi2, Destination):
-            raise TypeError(f"hi2 must be a Destination, not {type(hi2).__name__}")
+        require_instance(hi2, Destination, "hi2")
         if hi3 is not None and not isinstance(hi3, Destination):
-            raise TypeError(f"hi3 must be a Destination or None, not {type(hi3).__name__}")
+            raise TypeError(f"hi3 must be a Destination or None, not {type_name(hi3)}")
         spool_settings = dict(spool_options or {})
         client_settings = dict(client_options or {})
         for what, given, own in (("spool_options", spool_settings, _SPOOL_OWN),
@@ -208,9 +146,11 @@ class HandoverDelivery:
     # -- sending ------------------------------------------------------------------------------
 
     def route(self, kind: str) -> DestinationName:
-        """The destination of a record of ``kind``: HI3 for ``"CC"`` when there is an HI3
-        address, HI2 otherwise."""
-        return "hi3" if kind == "CC" and "hi3" in self.clients else "hi2"
+        """The destination of a record of ``kind``: its interface in
+        :data:`~lawful_intercept.catalog.INTERFACE_OF_KIND` (HI3 for ``"CC"``, HI2 for the
+        other kinds), HI2 for a kind not listed there and when there is no HI3 address."""
+        interface = INTERFACE_OF_KIND.get(kind, "HI2")  # type: ignore[call-overload]
+        return "hi3" if interface == "HI3" and "hi3" in self.clients else "hi2"
 
     def send(self, pdu: bytes, *, key: bytes | str = b"") -> tuple[DestinationName, int]:
         """Spool one encoded PS-PDU for the destination its payload calls for (``classify``)

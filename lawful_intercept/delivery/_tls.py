@@ -13,7 +13,10 @@ matches no pin is closed right after the handshake, before any record is written
 
 * :func:`client_context` builds a verifying client ``ssl.SSLContext`` from PEM files;
 * :func:`normalize_pins` parses fingerprints given as 32 bytes or as hex text;
-* :func:`check_pin` checks a certificate against the pins (:class:`PinMismatch`).
+* :func:`check_pin` checks a certificate against the pins (:class:`PinMismatch`);
+* :func:`check_client_context` is the delivery clients' refusal of an insecure set-up.
+
+See docs/delivery.md, "TLS and certificate pinning".
 """
 
 from __future__ import annotations
@@ -25,12 +28,13 @@ import string
 from collections.abc import Iterable
 from typing import Final, TypeAlias
 
-from ..errors import PinMismatch, TLSConfigError
+from ..errors import InsecureTransportError, PinMismatch, TLSConfigError
 
 __all__ = [
     "PinMismatch",
     "Pins",
     "TLSConfigError",
+    "check_client_context",
     "check_pin",
     "client_context",
     "fingerprint",
@@ -111,6 +115,37 @@ def check_pin(der: bytes | None, pins: frozenset[bytes]) -> None:
             f"certificate pin mismatch: the server's certificate has SHA-256 fingerprint "
             f"{digest.hex(':').upper()}, which is none of the {len(pins)} pinned",
             digest)
+
+
+def check_client_context(ssl_context: ssl.SSLContext | None, *, insecure_plain_tcp: bool,
+                         pinned_sha256: Pins) -> frozenset[bytes]:
+    """The delivery clients' refusals (:class:`InsecureTransportError`): plain TCP unless
+    asked for, an SSL context that does not verify the server (certificate and host name),
+    pins without TLS. Raises the context's ``minimum_version`` to TLS 1.2 if it is lower;
+    returns the parsed pins (:func:`normalize_pins`)."""
+    if ssl_context is None:
+        if not insecure_plain_tcp:
+            raise InsecureTransportError(
+                "no ssl_context: refusing to deliver over plain TCP (pass "
+                "insecure_plain_tcp=True to allow it, for tests only)")
+    else:
+        if insecure_plain_tcp:
+            raise InsecureTransportError(
+                "insecure_plain_tcp=True contradicts the ssl_context given")
+        if ssl_context.verify_mode != ssl.CERT_REQUIRED or not ssl_context.check_hostname:
+            raise InsecureTransportError(
+                "ssl_context must verify the server's certificate and host name "
+                "(verify_mode=CERT_REQUIRED, check_hostname=True)")
+        minimum = ssl_context.minimum_version
+        if (minimum == ssl.TLSVersion.MINIMUM_SUPPORTED
+                or (minimum != ssl.TLSVersion.MAXIMUM_SUPPORTED
+                    and minimum < ssl.TLSVersion.TLSv1_2)):
+            ssl_context.minimum_version = ssl.TLSVersion.TLSv1_2
+    pins = normalize_pins(pinned_sha256)
+    if pins and ssl_context is None:
+        raise InsecureTransportError(
+            "pinned_sha256 needs TLS: a certificate pin cannot be checked over plain TCP")
+    return pins
 
 
 def _readable_file(path: str | os.PathLike[str], argument: str) -> str:

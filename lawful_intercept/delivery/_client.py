@@ -1,0 +1,262 @@
+"""A blocking TLS transport for the handover session (ETSI TS 102 232-1 clause 6).
+
+:class:`DeliveryClient` owns the socket, the clock and a thread; what to send, when, and what
+an answer means is decided by the sans-IO
+:class:`~lawful_intercept.delivery._pump.DeliveryPump` (the spool's records through a
+:class:`~lawful_intercept.delivery.HandoverSession` per connection; see docs/delivery.md,
+"The blocking client"). One connection at a time:
+
+* connect (TCP, then TLS 1.2 or later; the given ``ssl.SSLContext`` verifies the server's
+  certificate and host name and carries the client certificate for mutual TLS). Plain TCP
+  only when asked for explicitly with ``insecure_plain_tcp=True``;
+* the pump starts a fresh session and sends again everything not yet acknowledged;
+* write what the pump gives, read with a timeout the pump computes, hand it what was read;
+  close and reconnect when the pump says the connection must end (no answer to a
+  keep-alive, a protocol violation) or the socket fails;
+* reconnect after the pump's back-off (exponential, with jitter).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import select
+import socket
+import ssl
+import threading
+from collections.abc import Iterable
+from types import TracebackType
+
+from ..errors import InsecureTransportError, SpoolError
+from ._pump import ClientStats
+from ._pump_transport import PumpTransport, describe_error
+from ._tls import check_pin
+
+__all__ = ["ClientStats", "DeliveryClient", "InsecureTransportError"]
+
+_READ_SIZE = 65536
+
+
+class DeliveryClient(PumpTransport):
+    """Delivers a spool's records to one LEMF address over TLS, in its own thread.
+
+    ``session_factory()`` builds the :class:`HandoverSession` used for each connection (a
+    new one per connection; give its ``tri`` builder a ``SessionIdentity`` with CIN 0).
+    ``ssl_context`` must be a client context that verifies the server
+    (``verify_mode=CERT_REQUIRED``, ``check_hostname=True``, as from
+    ``ssl.create_default_context``); its ``minimum_version`` is raised to TLS 1.2 if it is
+    lower. ``server_hostname`` (default ``host``) is the name checked against the server's
+    certificate. ``insecure_plain_tcp=True`` (with ``ssl_context=None``) sends over plain TCP,
+    for tests and lab set-ups only. ``pinned_sha256``: SHA-256 fingerprints of the server's
+    certificate (see :func:`~lawful_intercept.delivery.tls.normalize_pins`), checked after
+    the handshake in addition to the verification; a certificate matching none fails the
+    connection attempt (:class:`~lawful_intercept.delivery.tls.PinMismatch`, back-off
+    applies) before anything is written.
+
+    Timing: the first reconnection waits ``reconnect_initial`` seconds, doubling up to
+    ``reconnect_max``, each delay varied by ±``jitter`` (a fraction); ``connect_timeout``
+    bounds the TCP connect and the TLS handshake, ``write_timeout`` one write (a peer that
+    stops reading); reads never block (a peer that stops answering is found by the
+    session's keep-alive). Records appended to the spool directly (not via :meth:`send`)
+    are picked up within ``poll_interval`` seconds. ``max_buffered_bytes`` bounds the
+    octets fed into the session ahead of the socket. ``clock`` gives the session's ``now``.
+
+    Use :meth:`start` / :meth:`stop` (or ``with DeliveryClient(...) as client:``), or call
+    :meth:`run` (until :meth:`stop`) or :meth:`run_once` (one connection) in a thread of
+    your own.
+    """
+
+    def _setup(self) -> None:
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._wake_w.setblocking(False)
+
+
+    # -- control ----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Run :meth:`run` in a daemon thread."""
+        if self._thread is not None and self._thread.is_alive():
+            raise RuntimeError("the delivery client is already running")
+        self._stop.clear()
+        self._thread = threading.Thread(target=self.run, name=f"delivery-{self.host}:"
+                                        f"{self.port}", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float | None = 10.0) -> bool:
+        """Ask the loop to end (the connection is closed; what is not acknowledged stays in
+        the spool) and wait up to ``timeout`` seconds for the thread. Whether it ended."""
+        self._stop.set()
+        self._wake()
+        thread = self._thread
+        if thread is None or thread is threading.current_thread():
+            return True
+        thread.join(timeout)
+        return not thread.is_alive()
+
+    def close(self, timeout: float | None = 10.0) -> None:
+        """:meth:`stop`, then release the wake-up socket pair."""
+        self.stop(timeout)
+        self._wake_r.close()
+        self._wake_w.close()
+
+    def __enter__(self) -> DeliveryClient:
+        self.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def send(self, pdu: bytes, *, kind: str = "", key: bytes | str = b"") -> int:
+        """Append one encoded PS-PDU to the spool (durably, per its policy) and wake the
+        loop; return its record id."""
+        record_id = self.spool.append(pdu, kind=kind, key=key)
+        self._wake()
+        return record_id
+
+    def send_many(self, pdus: Iterable[bytes], *, kind: str | Iterable[str] = "",
+                  key: bytes | str | Iterable[bytes | str] = b"") -> list[int]:
+        """Append encoded PS-PDUs to the spool as one batch (:meth:`Spool.append_many`: all
+        or nothing, one fsync for the batch under the ``"always"`` policy) and wake the loop;
+        return their record ids, in order. ``kind`` and ``key`` are one value for every PDU
+        or one per PDU. Every PDU is durable (per the spool's policy) when this returns."""
+        record_ids = self.spool.append_many(pdus, kinds=kind, keys=key)
+        if record_ids:
+            self._wake()
+        return record_ids
+
+    def send_batch(self, pdus: Iterable[bytes], *, kind: str = "", key: bytes | str = b""
+                   ) -> int:
+        """Append a run of encoded PDUs to the spool as ONE record (their octets back to
+        back, as they go on the wire: TS 102 232-1 clause 6 has no framing of its own) and
+        wake the loop; return that record's id, or 0 for an empty run.
+
+        The run is stored, delivered, acknowledged and, after a connection loss, resent as
+        a unit: the cheapest way to accept many PDUs durably (one record header, one
+        checksum and one fsync per run; no per-PDU work in the spool or the session), at the
+        price of per-PDU bookkeeping: a resend repeats the whole run (the LEMF removes the
+        duplicates), ``Acknowledged`` and the spool count runs, and the session's
+        ``ack_every`` and ``resend_window`` count runs. Every PDU of the run must be a
+        complete PDU (it is not checked here: give what the record builders produced)."""
+        data = b"".join(pdus)
+        if not data:
+            return 0
+        record_id = self.spool.append(data, kind=kind, key=key)
+        self._wake()
+        return record_id
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    # -- the loop ---------------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Connect, deliver and reconnect with back-off until :meth:`stop` (or the spool is
+        closed or fails)."""
+        while not self._stop.is_set():
+            try:
+                self.run_once()
+            except SpoolError as exc:  # closed or unusable: nothing left to deliver from
+                self.pump.set_error(f"spool: {describe_error(exc)}")
+                return
+            if self._stop.is_set():
+                return
+            self._stop.wait(self.next_delay())
+
+    def run_once(self) -> bool:
+        """One connection: connect, deliver until it fails, ends or :meth:`stop`. Whether a
+        connection was established. Errors end up in ``stats().last_error``."""
+        pump = self.pump
+        pump.attempt()
+        try:
+            sock = self._connect()
+        except OSError as exc:  # ssl.SSLError and socket.timeout are OSErrors
+            self.connect_failed(exc)
+            return False
+        reason = "closed"
+        try:
+            pump.connected(self.clock())
+            reason = self._deliver(sock) or "stopped"
+        except OSError as exc:
+            reason = describe_error(exc)
+        finally:
+            with contextlib.suppress(OSError):
+                sock.close()
+            if reason not in ("stopped", "closed"):
+                pump.set_error(reason)
+            pump.acknowledge(pump.disconnected(self.clock(), reason))
+        return True
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _connect(self) -> socket.socket:
+        raw = socket.create_connection((self.host, self.port), timeout=self.connect_timeout)
+        try:
+            raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if self.ssl_context is None:
+                sock: socket.socket = raw
+            else:
+                sock = self.ssl_context.wrap_socket(raw, server_hostname=self.server_hostname)
+                try:  # before anything is written; tls.PinMismatch is an OSError
+                    check_pin(sock.getpeercert(binary_form=True), self.pinned_sha256)
+                except BaseException:
+                    sock.close()
+                    raise
+        except BaseException:
+            raw.close()
+            raise
+        sock.settimeout(self.write_timeout)
+        return sock
+
+    def _deliver(self, sock: socket.socket) -> str | None:
+        """The loop of one connection: ``None`` when stopped, else why the connection must
+        be closed (socket errors are raised)."""
+        pump = self.pump
+        while not self._stop.is_set():
+            backlog = pump.feed()
+            pump.tick(self.clock(), backlog=backlog)
+            pump.acknowledge(pump.events())
+            if pump.failure is not None:
+                return pump.failure
+            while data := pump.data_to_send():
+                sock.sendall(data)
+            if self._stop.is_set():
+                break
+            timeout = pump.timeout(self.clock(), backlog=backlog,
+                                   poll_interval=self.poll_interval)
+            if not self._readable(sock, timeout):
+                continue
+            # Read only what has arrived: a readable TLS socket may hold no application data
+            # (a TLS 1.3 session ticket, part of a record), and a blocking read would then
+            # wait for the peer, who may have nothing to say.
+            sock.settimeout(0.0)
+            try:
+                data = sock.recv(_READ_SIZE)
+            except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError):
+                continue
+            finally:
+                sock.settimeout(self.write_timeout)
+            if not data:
+                return "the peer closed the connection"
+            pump.receive_data(data)
+            pump.acknowledge(pump.events())
+            if pump.failure is not None:
+                return pump.failure
+        return None
+
+    def _readable(self, sock: socket.socket, timeout: float) -> bool:
+        if isinstance(sock, ssl.SSLSocket) and sock.pending():
+            return True
+        readable, _, _ = select.select([sock, self._wake_r], [], [], timeout)
+        if self._wake_r in readable:
+            with contextlib.suppress(OSError):
+                while self._wake_r.recv(4096):
+                    pass
+        return sock in readable
+
+    def _wake(self) -> None:
+        with contextlib.suppress(OSError):  # full (already woken) or closed
+            self._wake_w.send(b"\0")

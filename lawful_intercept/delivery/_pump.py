@@ -1,0 +1,349 @@
+"""The delivery pump: spool ↔ handover session ↔ connection, without I/O (docs/delivery.md,
+"The delivery pump").
+
+:class:`DeliveryPump` is what both delivery clients share, in the manner of h11 or the
+``BaseClient`` of httpx: it decides and counts, the transport moves octets. Per connection it
+makes a fresh :class:`~lawful_intercept.delivery.HandoverSession` (TS 102 232-1 clause 6),
+keeps the *send cursor* (the last record id handed to this connection: a new connection starts
+again from 0, so that everything not acknowledged is sent again), feeds the session the
+spool's records above the cursor in batches bounded by ``max_buffered_bytes``, asks for a
+keep-alive when the spool is drained on a connection without PDU acknowledgement (TS 102 232-1
+6.4.5, "confirm when idle"), turns the session's events into spool acknowledgements and into
+the reason a connection must end, and computes the back-off before the next attempt
+(exponential with jitter). It keeps the counters of :class:`ClientStats`.
+
+It opens no socket, starts no thread and knows nothing of asyncio. The transport calls, per
+connection: :meth:`~DeliveryPump.connected`, then in a loop :meth:`~DeliveryPump.feed` (or
+:meth:`~DeliveryPump.room` / :meth:`~DeliveryPump.read` / :meth:`~DeliveryPump.hand` when the
+spool must be read in another thread), :meth:`~DeliveryPump.tick`,
+:meth:`~DeliveryPump.events` with :meth:`~DeliveryPump.acknowledge`, writes what
+:meth:`~DeliveryPump.data_to_send` returns, waits at most :meth:`~DeliveryPump.timeout`,
+gives what it read to :meth:`~DeliveryPump.receive_data`; it ends the connection when
+:attr:`~DeliveryPump.failure` is set, and calls :meth:`~DeliveryPump.disconnected`. The
+spool calls (:meth:`~DeliveryPump.read`, :meth:`~DeliveryPump.acknowledge`) may wait for the
+disk; they touch neither the session nor the cursor, so an asyncio transport runs them in an
+executor.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final
+
+from .._checks import require_int, require_number
+from ._events import Acknowledged, KeepAliveFailed, ProtocolViolation
+from ._sender import HandoverSession
+from ._spool import Spool
+from ._spool_format import SpoolEntry
+from ._transitions import SessionState
+
+__all__ = ["READ_RECORDS", "WRITE_BYTES", "ClientStats", "DeliveryPump"]
+
+READ_RECORDS: Final = 4096
+"""Records per spool read."""
+WRITE_BYTES: Final = 256 << 10
+"""Octets per write the pump asks for (whole PDUs; one larger PDU alone): small enough to stay
+in the CPU's caches between the join and the encryption, large enough for few system calls."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClientStats:
+    """A snapshot of a delivery client's counters (``DeliveryClient.stats``).
+
+    ``attempts``: connection attempts; ``connects``: connections established (TLS handshake
+    done); ``reconnects``: connections established after the first; ``sent``: records handed
+    to a connection (resends counted again); ``resent``: of those, records handed to a
+    connection again after an earlier one (not acknowledged before it ended);
+    ``acknowledged``: records the spool deleted after an :class:`Acknowledged`;
+    ``keep_alive_failures``: :class:`KeepAliveFailed` events; ``protocol_errors``:
+    :class:`ProtocolViolation` events; ``last_error``: the last reason a connection failed or
+    ended (``None`` if none yet); ``connected``: whether a connection is up now;
+    ``queued``: records in the spool, not yet acknowledged, when the snapshot was taken.
+    """
+
+    attempts: int
+    connects: int
+    reconnects: int
+    sent: int
+    acknowledged: int
+    keep_alive_failures: int
+    protocol_errors: int
+    last_error: str | None
+    connected: bool
+    resent: int = 0
+    queued: int = 0
+
+
+class DeliveryPump:
+    """Delivers ``spool``'s records through one ``session_factory()`` session per connection,
+    without I/O (see the module documentation).
+
+    ``max_buffered_bytes`` bounds the record octets fed into the session ahead of the
+    connection. Back-off (:meth:`next_delay`): ``reconnect_initial`` seconds after a
+    connection that worked or after the first failure, doubled per further consecutive
+    failure up to ``reconnect_max``, varied by ±``jitter`` (a fraction in [0, 1)) with
+    ``rng``. :meth:`stats` may be called from any thread.
+    """
+
+    def __init__(
+        self,
+        spool: Spool,
+        session_factory: Callable[[], HandoverSession],
+        *,
+        max_buffered_bytes: int = 4 << 20,
+        reconnect_initial: float = 1.0,
+        reconnect_max: float = 60.0,
+        jitter: float = 0.2,
+        rng: random.Random | None = None,
+    ) -> None:
+        if not isinstance(spool, Spool):
+            raise TypeError(f"spool must be a Spool, not {type(spool).__name__}")
+        if not callable(session_factory):
+            raise TypeError("session_factory must be callable")
+        self.max_buffered_bytes = require_int(max_buffered_bytes, "max_buffered_bytes", low=1)
+        initial = require_number(reconnect_initial, "reconnect_initial", low=0, low_open=True)
+        self.reconnect_initial = initial
+        self.reconnect_max = max(
+            require_number(reconnect_max, "reconnect_max", low=0, low_open=True), initial)
+        self.jitter = require_number(jitter, "jitter", low=0)
+        if not self.jitter < 1:
+            raise ValueError(f"jitter must be a fraction in [0, 1), not {jitter!r}")
+        self.spool = spool
+        self.session_factory = session_factory
+        self.session: HandoverSession | None = None
+        """The session of the current connection (``None`` between connections)."""
+        self.cursor = 0
+        """The last record id handed to the current connection."""
+        self.failure: str | None = None
+        """Why the current connection must end (set by :meth:`events`), or ``None``."""
+        self._rng = rng if rng is not None else random.Random()
+        self._lock = threading.Lock()
+        self._failures = 0
+        self._heard = False
+        self._started = 0.0
+        self._highest_fed = 0
+        self._attempts = 0
+        self._connects = 0
+        self._sent = 0
+        self._resent = 0
+        self._acknowledged = 0
+        self._keep_alive_failures = 0
+        self._protocol_errors = 0
+        self._last_error: str | None = None
+        self._connected = False
+
+    # -- counters and back-off ----------------------------------------------------------------
+
+    def stats(self) -> ClientStats:
+        """The counters since construction (:class:`ClientStats`)."""
+        queued = self.spool.stats().queued
+        with self._lock:
+            return ClientStats(
+                attempts=self._attempts,
+                connects=self._connects,
+                reconnects=max(0, self._connects - 1),
+                sent=self._sent,
+                acknowledged=self._acknowledged,
+                keep_alive_failures=self._keep_alive_failures,
+                protocol_errors=self._protocol_errors,
+                last_error=self._last_error,
+                connected=self._connected,
+                resent=self._resent,
+                queued=queued,
+            )
+
+    def next_delay(self) -> float:
+        """The back-off before the next attempt: ``reconnect_initial`` after a connection
+        that worked (the peer answered) or after the first failure, then doubled per further
+        consecutive failure, at most ``reconnect_max``; varied by ±``jitter``."""
+        doublings = min(max(self._failures - 1, 0), 62)
+        base = min(self.reconnect_max, self.reconnect_initial * 2.0 ** doublings)
+        return base * (1.0 + self.jitter * (2.0 * self._rng.random() - 1.0))
+
+    def set_error(self, reason: str) -> None:
+        """Record ``reason`` as the last error (``stats().last_error``)."""
+        with self._lock:
+            self._last_error = reason
+
+    # -- connection life ----------------------------------------------------------------------
+
+    def attempt(self) -> None:
+        """A connection attempt starts."""
+        with self._lock:
+            self._attempts += 1
+
+    def connect_failed(self, reason: str) -> None:
+        """The attempt failed (no connection): counts toward the back-off."""
+        self._failures += 1
+        self.set_error(reason)
+
+    def connected(self, now: float) -> HandoverSession:
+        """A connection is up at ``now``: a fresh session, the cursor back to the start (every
+        record not acknowledged is sent again). Returns the session."""
+        with self._lock:
+            self._connects += 1
+            self._connected = True
+        self._started = now
+        self._heard = False
+        self.cursor = 0
+        self.failure = None
+        session = self.session_factory()
+        session.connection_made(now)
+        self.session = session
+        return session
+
+    def disconnected(self, now: float, reason: str) -> list[int]:
+        """The connection is gone at ``now`` (``reason``): the session reports what is lost
+        (resent on the next connection, from the cursor's start). Returns the record ids its
+        last events acknowledged, for :meth:`acknowledge`. A connection on which the peer
+        answered, or that lasted ``reconnect_max``, resets the back-off."""
+        with self._lock:
+            self._connected = False
+        session = self.session
+        acknowledged: list[int] = []
+        if session is not None:
+            session.connection_lost(now, reason)
+            acknowledged = self.events()
+            self.session = None
+        if self._heard or now - self._started >= self.reconnect_max:
+            self._failures = 0
+        else:
+            self._failures += 1
+        return acknowledged
+
+    # -- records to the session ---------------------------------------------------------------
+
+    def room(self) -> int:
+        """Octets of records the session takes now: 0 unless it is open, has room below
+        ``max_buffered_bytes`` and the spool has records above the cursor. (The session
+        holds no records before it is open: option negotiation would keep them all in
+        memory.)"""
+        session = self.session
+        if session is None or session.state is not SessionState.OPEN:
+            return 0
+        room = self.max_buffered_bytes - session.pending_bytes
+        if room <= 0 or self.spool.stats().next_id - 1 <= self.cursor:
+            return 0
+        return room
+
+    def read(self, room: int) -> list[SpoolEntry]:
+        """The spool's records above the cursor until their octets fill ``room`` (at least
+        one, when any). Reads the spool only: may run in another thread."""
+        taken: list[SpoolEntry] = []
+        after = self.cursor
+        while room > 0:
+            entries = self.spool.read_from(after, READ_RECORDS, room)
+            if not entries:
+                break
+            taken += entries
+            after = entries[-1].id
+            room -= sum([len(entry.data) for entry in entries])
+        return taken
+
+    def hand(self, entries: list[SpoolEntry], room: int) -> bool:
+        """Give records :meth:`read` returned to the session and move the cursor past them.
+        Whether they filled ``room`` (more may be waiting: feed again without waiting)."""
+        session = self.session
+        if not entries or session is None or session.state is not SessionState.OPEN:
+            return False
+        session.send_many([(entry[0], entry[1]) for entry in entries])
+        first, last = entries[0].id, entries[-1].id
+        self.cursor = last
+        highest = self._highest_fed
+        again = 0
+        if first <= highest:  # ids only grow: these were handed to an earlier connection
+            again = sum([1 for entry in entries if entry.id <= highest])
+        with self._lock:
+            self._sent += len(entries)
+            self._resent += again
+            self._highest_fed = max(highest, last)
+        return sum([len(entry.data) for entry in entries]) >= room
+
+    def feed(self) -> bool:
+        """:meth:`room`, :meth:`read` and :meth:`hand` in one call. Whether there may be
+        more to feed at once."""
+        room = self.room()
+        return self.hand(self.read(room), room) if room else False
+
+    # -- the session's clock, output and input ------------------------------------------------
+
+    def tick(self, now: float, *, backlog: bool = False) -> None:
+        """Run the session's timers at ``now``. Unless more records wait (``backlog``),
+        confirm when idle: without PDU acknowledgement, once the spool has nothing above the
+        cursor, :meth:`HandoverSession.flush` asks for a keep-alive whose answer confirms
+        every record written before it (TS 102 232-1 6.4.5; at most one is outstanding), so
+        that the last records of a burst do not wait for the idle keep-alive or the resend
+        window."""
+        session = self.session
+        if session is None:
+            return
+        if (not backlog and session.state is SessionState.OPEN and not session.acknowledging
+                and session.outstanding and not session.pending_bytes
+                and self.spool.stats().next_id - 1 <= self.cursor):
+            session.flush()
+        session.tick(now)
+
+    def data_to_send(self) -> bytes:
+        """The next octets to write (whole PDUs, about :data:`WRITE_BYTES` at most; a larger
+        PDU alone, not copied); ``b""`` when there is nothing. Call until it returns ``b""``."""
+        session = self.session
+        if session is None:
+            return b""
+        limit = session.max_batch_bytes
+        return session.data_to_send(WRITE_BYTES if limit is None else min(limit, WRITE_BYTES))
+
+    def receive_data(self, data: bytes | bytearray | memoryview) -> None:
+        """Octets read from the connection (the peer answers: the back-off will start again
+        from ``reconnect_initial``)."""
+        if self.session is not None:
+            self.session.receive_data(data)
+            self._heard = True
+
+    def timeout(self, now: float, *, backlog: bool, poll_interval: float) -> float:
+        """How long the transport may wait for input before the next round: 0 with a backlog,
+        else ``poll_interval`` (records appended directly to the spool are picked up that
+        late), at most until the session's next deadline."""
+        timeout = 0.0 if backlog else poll_interval
+        deadline = self.session.next_deadline() if self.session is not None else None
+        if deadline is not None:
+            timeout = min(timeout, max(0.0, deadline - now))
+        return timeout
+
+    # -- the session's events -----------------------------------------------------------------
+
+    def events(self) -> list[int]:
+        """Act on the session's events: count them, set :attr:`failure` on the first
+        :class:`KeepAliveFailed` or :class:`ProtocolViolation` (the connection must end), and
+        return the record ids :class:`Acknowledged` reported, for :meth:`acknowledge`.
+        (:class:`ResendNeeded` needs nothing: the next connection starts from the cursor's
+        start.)"""
+        session = self.session
+        if session is None:
+            return []
+        acknowledged: list[int] = []
+        for event in session.events():
+            if isinstance(event, Acknowledged):
+                acknowledged += [i for i in event.record_ids if isinstance(i, int)]
+            elif isinstance(event, KeepAliveFailed):
+                with self._lock:
+                    self._keep_alive_failures += 1
+                self.failure = self.failure or (
+                    f"no answer to {event.request} #{event.sequence_number} within the wait")
+            elif isinstance(event, ProtocolViolation):
+                with self._lock:
+                    self._protocol_errors += 1
+                self.failure = self.failure or f"protocol error from the peer: {event.reason}"
+        return acknowledged
+
+    def acknowledge(self, record_ids: list[int]) -> int:
+        """Acknowledge ``record_ids`` in the spool (they are delivered); how many it deleted.
+        Touches the spool and the counters only: may run in another thread."""
+        if not record_ids:
+            return 0
+        count = self.spool.ack(record_ids)
+        with self._lock:
+            self._acknowledged += count
+        return count
