@@ -128,18 +128,24 @@ class HI1Operations:
         return time_stamp(self.clock.now_ns() if time is None else time, self.time_stamps,
                           clock=self.clock)
 
+    def _header(self, domain_id: str | None, *, with_liid: bool, with_cin: bool,
+                time: int | datetime | None) -> dict[str, Any]:
+        """domainID, lawfulInterceptionIdentifier, communicationIdentifier and timeStamp of an
+        HI1 notification or alarm (TS 101 671 HI1NotificationOperations, TS 33.108)."""
+        value: dict[str, Any] = {} if domain_id is None else {"domainID": domain_id}
+        if with_liid:
+            value["lawfulInterceptionIdentifier"] = self.liid.value
+        if with_cin and self.communication_identifier is not None:
+            value["communicationIdentifier"] = self.communication_identifier
+        value["timeStamp"] = self.time_stamp(time)
+        return value
+
     # -- TS 101 671 HI1-Operation ------------------------------------------------------------
 
     def _notification(self, kind: str, *, target_information: str | bytes | None = None,
                       national_country_code: str | None = None, with_cin: bool = True,
                       time: int | datetime | None = None) -> Operation:
-        value: dict[str, Any] = {}
-        if self.domain_id is not None:
-            value["domainID"] = self.domain_id
-        value["lawfulInterceptionIdentifier"] = self.liid.value
-        if with_cin and self.communication_identifier is not None:
-            value["communicationIdentifier"] = self.communication_identifier
-        value["timeStamp"] = self.time_stamp(time)
+        value = self._header(self.domain_id, with_liid=True, with_cin=with_cin, time=time)
         if national_country_code is not None:
             value["national-HI1-ASN1parameters"] = self._national(national_country_code,
                                                                   self.domain_id)
@@ -186,15 +192,8 @@ class HI1Operations:
         ``information`` is the alarm-information, 1..256 octets (text is UTF-8);
         ``with_liid``/``with_cin`` write the lawfulInterceptionIdentifier and the configured
         communicationIdentifier (both OPTIONAL in an alarm)."""
-        value: dict[str, Any] = {}
-        if self.domain_id is not None:
-            value["domainID"] = self.domain_id
-        if with_cin and self.communication_identifier is not None:
-            value["communicationIdentifier"] = self.communication_identifier
-        value["timeStamp"] = self.time_stamp(time)
+        value = self._header(self.domain_id, with_liid=with_liid, with_cin=with_cin, time=time)
         value["alarm-information"] = _octets(information, "alarm-information")
-        if with_liid:
-            value["lawfulInterceptionIdentifier"] = self.liid.value
         if national_country_code is not None:
             value["national-HI1-ASN1parameters"] = self._national(national_country_code,
                                                                   self.domain_id)
@@ -280,13 +279,8 @@ class HI1Operations:
                                broadcast_status: str | None = None,
                                national_country_code: str | None = None, with_cin: bool = True,
                                time: int | datetime | None = None) -> Operation:
-        value: dict[str, Any] = {}
-        if self.threegpp_domain_id is not None:
-            value["domainID"] = self.threegpp_domain_id
-        value["lawfulInterceptionIdentifier"] = self.liid.value
-        if with_cin and self.communication_identifier is not None:
-            value["communicationIdentifier"] = self.communication_identifier
-        value["timeStamp"] = self.time_stamp(time)
+        value = self._header(self.threegpp_domain_id, with_liid=True, with_cin=with_cin,
+                             time=time)
         self._threegpp_common(value, target=target, network=network,
                               national_country_code=national_country_code)
         if broadcast_status is not None:
@@ -331,15 +325,9 @@ class HI1Operations:
         ``Alarm-Indicator``): ``information`` the alarm-information (1..256 octets),
         ``network_element_information`` (1..256 octets), and the optional members as for
         :meth:`threegpp_activated`."""
-        value: dict[str, Any] = {}
-        if self.threegpp_domain_id is not None:
-            value["domainID"] = self.threegpp_domain_id
-        if with_cin and self.communication_identifier is not None:
-            value["communicationIdentifier"] = self.communication_identifier
-        value["timeStamp"] = self.time_stamp(time)
+        value = self._header(self.threegpp_domain_id, with_liid=with_liid, with_cin=with_cin,
+                             time=time)
         value["alarm-information"] = _octets(information, "alarm-information")
-        if with_liid:
-            value["lawfulInterceptionIdentifier"] = self.liid.value
         self._threegpp_common(value, target=target, network=network,
                               national_country_code=national_country_code)
         if network_element_information is not None:
