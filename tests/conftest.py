@@ -1,5 +1,9 @@
 """Shared fixtures of the test suite.
 
+``spec`` (the bundled specification), ``pki`` (a throwaway test PKI whose server certificate
+names ``localhost`` and ``127.0.0.1``) and ``spool`` (an empty spool without fsync) serve every
+test file that needs one; a file may still define its own fixture of the same name.
+
 The reference ASN.1 modules (read-only test oracles, never copied into the repository) live
 next to the repository, in ``<repository root>/../shared/reference/asn1``. Every test that
 needs them asks for one of the fixtures below, which skip the test when the folder is absent.
@@ -8,11 +12,15 @@ needs them asks for one of the fixtures below, which skip the test when the fold
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+import lawful_intercept
+from lawful_intercept.certs import TestPKI, make_test_pki
+from lawful_intercept.delivery import Spool
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 REFERENCE_DIR = REPOSITORY_ROOT.parent / "shared" / "reference" / "asn1"
@@ -39,8 +47,6 @@ def group_spec(
     reference_dir: Path, reference_groups: dict[str, list[str]]
 ) -> Callable[[str], Any]:
     """A function compiling one reference group (without the cache), memoised per session."""
-    import lawful_intercept
-
     compiled: dict[str, Any] = {}
 
     def get(group: str) -> Any:
@@ -50,3 +56,24 @@ def group_spec(
         return compiled[group]
 
     return get
+
+
+@pytest.fixture(scope="session")
+def spec() -> lawful_intercept.Specification:
+    """The bundled specification (every handover module, current versions)."""
+    return lawful_intercept.bundled()
+
+
+@pytest.fixture(scope="session")
+def pki() -> TestPKI:
+    """A test PKI: CA, server certificate for ``localhost`` and ``127.0.0.1``, client
+    certificate (made once per session: key generation is slow)."""
+    return make_test_pki()
+
+
+@pytest.fixture
+def spool(tmp_path: Path) -> Iterator[Spool]:
+    """An empty spool in the test's temporary folder, without fsync (tests need no
+    durability against power loss)."""
+    with Spool(tmp_path / "spool", fsync="never") as opened:
+        yield opened

@@ -22,11 +22,6 @@ from lawful_intercept.certs import CertifiedKey, TestPKI, make_test_pki
 TIMEOUT = 5.0  # seconds; every socket operation of the handshake tests is bounded by it
 
 
-@pytest.fixture(scope="module")
-def pki() -> TestPKI:
-    return make_test_pki()
-
-
 def _store(pki: TestPKI) -> verification.Store:
     return verification.Store([pki.ca.certificate])
 

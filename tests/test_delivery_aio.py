@@ -15,14 +15,13 @@ import ssl
 import threading
 import warnings
 from collections.abc import Callable, Coroutine, Iterator
-from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
 
 import lawful_intercept
-from lawful_intercept.certs import TestPKI, make_test_pki
+from lawful_intercept.certs import TestPKI
 from lawful_intercept.correlation import Clock, NetworkIdentifier, SessionIdentity
 from lawful_intercept.delivery import (
     AsyncDeliveryClient,
@@ -150,17 +149,6 @@ class AsyncLEMF:
         finally:
             writer.transport.abort()
             self._handlers.discard(task)
-
-
-@pytest.fixture(scope="module")
-def pki() -> TestPKI:
-    return make_test_pki(hostnames=("localhost", HOST))
-
-
-@pytest.fixture
-def spool(tmp_path: Path) -> Iterator[Spool]:
-    with Spool(tmp_path / "spool", fsync="never") as opened:
-        yield opened
 
 
 def client_for(port: int, spool: Spool, context: ssl.SSLContext | None, *,

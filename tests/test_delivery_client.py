@@ -14,13 +14,13 @@ import ssl
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 import lawful_intercept
-from lawful_intercept.certs import TestPKI, make_test_pki
+from lawful_intercept.certs import TestPKI
 from lawful_intercept.correlation import Clock, NetworkIdentifier, SessionIdentity
 from lawful_intercept.delivery import (
     DeliveryClient,
@@ -166,17 +166,6 @@ class LEMF:
                 sock.settimeout(5)
                 sock.sendall(answer)
                 sock.settimeout(0.1)
-
-
-@pytest.fixture(scope="module")
-def pki() -> TestPKI:
-    return make_test_pki(hostnames=("localhost", HOST))
-
-
-@pytest.fixture
-def spool(tmp_path: Path) -> Iterator[Spool]:
-    with Spool(tmp_path / "spool", fsync="never") as opened:
-        yield opened
 
 
 def client_for(port: int, spool: Spool, context: ssl.SSLContext | None, **options: object

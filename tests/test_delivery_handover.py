@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import ssl
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, get_args
 
@@ -20,7 +20,7 @@ from test_delivery_client import LEMF, wait_for
 
 import lawful_intercept
 from lawful_intercept.catalog import KIND_OF_PAYLOAD, PayloadKind
-from lawful_intercept.certs import TestPKI, make_test_pki
+from lawful_intercept.certs import TestPKI
 from lawful_intercept.correlation import Clock, NetworkIdentifier, SessionIdentity
 from lawful_intercept.delivery import (
     DeliveryClient,
@@ -77,17 +77,6 @@ def session_factory(acknowledgement: str = "negotiate") -> Callable[[], Handover
 
 FAST = {"reconnect_initial": 0.05, "reconnect_max": 0.2, "connect_timeout": 3.0,
         "write_timeout": 3.0, "poll_interval": 0.05}
-
-
-@pytest.fixture(scope="module")
-def pki() -> TestPKI:
-    return make_test_pki(hostnames=("localhost", HOST))
-
-
-@pytest.fixture
-def spool(tmp_path: Path) -> Iterator[Spool]:
-    with Spool(tmp_path / "spool", fsync="never") as opened:
-        yield opened
 
 
 def server_fingerprint(pki: TestPKI) -> bytes:

@@ -39,11 +39,6 @@ KEYS = {"AES-128-CBC": bytes(range(16)), "AES-192-CBC": bytes(range(24)),
         "AES-256-CBC": bytes(range(32)), "none": b""}
 
 
-@pytest.fixture(scope="module")
-def spec() -> Specification:
-    return lawful_intercept.bundled()
-
-
 def _builder(cin: int = 1234567, liid: str = "LIID-42",
              spec: Specification | None = None) -> PSPDUBuilder:
     ticks = iter(range(T0, T0 + 10**15, 1_000_000))

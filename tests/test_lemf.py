@@ -29,7 +29,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import lawful_intercept
-from lawful_intercept.certs import TestPKI, make_test_pki
+from lawful_intercept.certs import TestPKI
 from lawful_intercept.correlation import (
     Clock,
     NetworkIdentifier,
@@ -147,17 +147,6 @@ def ber_pdus(path: Path) -> list[bytes]:
 
 def jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text("ascii").splitlines()]
-
-
-@pytest.fixture(scope="module")
-def pki() -> TestPKI:
-    return make_test_pki(hostnames=("localhost", HOST))
-
-
-@pytest.fixture
-def spool(tmp_path: Path) -> Iterator[Spool]:
-    with Spool(tmp_path / "spool", fsync="never") as opened:
-        yield opened
 
 
 @contextlib.contextmanager

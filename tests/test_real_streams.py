@@ -106,11 +106,6 @@ def _bytes(hex_text: str) -> bytes:
     return bytes.fromhex(hex_text.replace(" ", ""))
 
 
-@pytest.fixture(scope="module")
-def spec() -> Specification:
-    return lawful_intercept.bundled()
-
-
 @pytest.mark.parametrize("versions", [None, {"102232-1": "35"}], ids=["v43", "v35"])
 @pytest.mark.parametrize("name", sorted(ASN1_VIEWER))
 def test_asn1_viewer_ps_pdu_header(name: str, versions: dict[str, str] | None) -> None:

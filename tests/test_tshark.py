@@ -83,11 +83,6 @@ def real_problems(problems: list[str]) -> list[str]:
     return [p for p in problems if not any(r.search(p) for r in _IGNORED)]
 
 
-@pytest.fixture(scope="module")
-def spec() -> Specification:
-    return lawful_intercept.bundled()
-
-
 def _collect(strategy: Any, n: int) -> list[Any]:
     out: list[Any] = []
 
