@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any, cast
+from typing import Any, Final, cast
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -34,6 +34,13 @@ from ._common import (
 )
 
 __all__ = ["CheckResult", "IntegrityVerifier"]
+
+# The integrity kind of each Payload alternative a hash can cover (HI1 operations: IRI).
+_COVERED_KIND_OF_PAYLOAD: Final[Mapping[str, Kind]] = {
+    alternative: covered
+    for alternative, kind in KIND_OF_PAYLOAD.items()
+    if (covered := covered_kind(kind)) is not None
+}
 
 
 @dataclass(frozen=True)
@@ -134,10 +141,14 @@ class IntegrityVerifier:
                 return [self._check(liid, cin, seq, inner[1])]
             return []
         if kind is None:
-            kind = covered_kind(KIND_OF_PAYLOAD.get(alternative, "OTHER"))
+            kind = _COVERED_KIND_OF_PAYLOAD.get(alternative)
             if kind is None:
                 return []
-        _keep(self._pdus.setdefault((liid, cin, kind), {}), seq, bytes(raw), self.max_pending)
+        store = self._pdus.setdefault((liid, cin, kind), {})
+        store.pop(seq, None)  # a repeated PDU replaces the earlier one, as the newest
+        store[seq] = bytes(raw)
+        if len(store) > self.max_pending:
+            del store[next(iter(store))]
         return []
 
     def unchecked(self) -> dict[StreamKey, tuple[int, ...]]:
@@ -162,8 +173,11 @@ class IntegrityVerifier:
 
     def _check_hash(self, where: CheckResult, check: Mapping[str, Any]) -> CheckResult:
         value = bytes(check.get("checkValue", b""))
-        _keep(self._hashes.setdefault((where.liid, where.cin, where.kind), {}),
-              where.sequence_number, value, self.max_pending)
+        hashes_seen = self._hashes.setdefault((where.liid, where.cin, where.kind), {})
+        hashes_seen.pop(where.sequence_number, None)
+        hashes_seen[where.sequence_number] = value
+        if len(hashes_seen) > self.max_pending:
+            del hashes_seen[next(iter(hashes_seen))]
         name = check.get("hashAlgorithm")
         if name not in HASH_FACTORIES:
             return _judged(where, "unverifiable", "the hash check names no hash algorithm"
@@ -249,15 +263,6 @@ class IntegrityVerifier:
         if problem is None:
             return _judged(where, "ok")
         return _judged(where, "bad-signature", problem)
-
-
-def _keep(store: dict[int, bytes], number: int, octets: bytes, limit: int) -> None:
-    """Keep ``octets`` under ``number`` as the newest entry of ``store`` (a repeated PDU
-    replaces the earlier one), dropping the oldest beyond ``limit``."""
-    store.pop(number, None)
-    store[number] = octets
-    if len(store) > limit:
-        del store[next(iter(store))]
 
 
 def _judged(where: CheckResult, status: CheckStatus, detail: str = "", *,

@@ -42,10 +42,11 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Literal, cast
 
-from ..catalog import KIND_OF_PAYLOAD, KIND_OF_TYPE, NUMBERING_OF_KIND, PS_PDU, PayloadKind
+from ..catalog import KIND_OF_PAYLOAD, KIND_OF_TYPE, NUMBERING_OF_KIND, PS_PDU
 from ..errors import DecodeError
 from ..integrity import (
     CheckResult,
@@ -76,6 +77,8 @@ __all__ = [
 CCC: Final = "CCC"
 
 _GAP_CHECKED: Final = frozenset({"IRI", "CC", "ILHI"})
+# The catalog's numbering table, looked up by the kinds reported here (plain strings).
+_NUMBERING: Final = cast(Mapping[str, str], NUMBERING_OF_KIND)
 
 MAX_DETAILS: Final = 50
 """At most this many integrity results that were not ``ok`` (and decryption failures) are
@@ -237,7 +240,7 @@ class Collector:
                               self._epochs.get((liid, cin), 0), duplicate=True, cin_reset=True)
             return self._count(verdict)
         epoch = self._epochs.get((liid, cin), 0)
-        numbering = NUMBERING_OF_KIND.get(cast(PayloadKind, kind))
+        numbering = _NUMBERING.get(kind)
         if numbering is not None:
             key: StreamKey = (liid, cin, numbering, epoch)
             tracker = self._streams.get(key)
@@ -378,7 +381,7 @@ class Collector:
         if kind == "TRI":
             results = self._verifier.feed(value, raw)
         else:
-            numbering = NUMBERING_OF_KIND.get(cast(PayloadKind, kind))
+            numbering = _NUMBERING.get(kind)
             if numbering not in _GAP_CHECKED:
                 return ()
             # The verifier reads the kind from the payload, except behind a container.
