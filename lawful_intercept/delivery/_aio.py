@@ -41,14 +41,15 @@ def _read_here(value: _T) -> _T | list[Any]:
 class AsyncDeliveryClient(PumpTransport):
     """Delivers a spool's records to one LEMF address over TLS, as an asyncio task.
 
-    The arguments are those of :class:`~lawful_intercept.delivery.client.DeliveryClient`:
+    The arguments are those of :class:`~lawful_intercept.delivery.DeliveryClient`:
     ``session_factory()`` builds the :class:`HandoverSession` of each connection;
     ``ssl_context`` must verify the server (``CERT_REQUIRED`` and ``check_hostname``; its
     ``minimum_version`` is raised to TLS 1.2); ``server_hostname`` (default ``host``) is the
     name checked against the certificate; ``insecure_plain_tcp=True`` with
     ``ssl_context=None`` sends over plain TCP (tests and lab set-ups only);
     ``pinned_sha256`` are SHA-256 fingerprints of the server's certificate, checked after the
-    handshake in addition to the verification (see :mod:`lawful_intercept.delivery.tls`).
+    handshake in addition to the verification (see
+    :func:`~lawful_intercept.delivery.normalize_pins`).
     Timing: reconnection after ``reconnect_initial`` seconds, doubling up to
     ``reconnect_max``, each delay varied by ±``jitter``; ``connect_timeout`` bounds the TCP
     connect, the TLS handshake and the closing handshake; ``write_timeout`` bounds a write
@@ -163,18 +164,11 @@ class AsyncDeliveryClient(PumpTransport):
 
     async def send_batch(self, pdus: Iterable[bytes], *, kind: str = "",
                          key: bytes | str = b"") -> int:
-        """Append a run of encoded PDUs to the spool as ONE record (their octets back to
-        back, as they go on the wire: TS 102 232-1 clause 6 has no framing of its own; in the
-        executor) and wake the loop; return that record's id, or 0 for an empty run.
-
-        The run is stored, delivered, acknowledged and, after a connection loss, resent as
-        a unit: the cheapest way to accept many PDUs durably (one record header, one
-        checksum and one fsync per run; no per-PDU work in the spool or the session), at the
-        price of per-PDU bookkeeping: a resend repeats the whole run (the LEMF removes the
-        duplicates), ``Acknowledged`` and the spool count runs, and the session's
-        ``ack_every`` and ``resend_window`` count runs. Every PDU of the run must be a
-        complete PDU (it is not checked here: give what the record builders produced).
-        Cancelling this call does not take the record back once the append has started."""
+        """:meth:`DeliveryClient.send_batch <lawful_intercept.delivery.DeliveryClient.send_batch>`
+        on asyncio: a run of encoded PDUs appended to the spool as ONE record (in the
+        executor), stored, delivered, acknowledged and resent as a unit; wakes the loop and
+        returns that record's id, or 0 for an empty run. Cancelling this call does not take
+        the record back once the append has started."""
         data = b"".join(pdus)
         if not data:
             return 0

@@ -24,11 +24,10 @@ import socket
 import ssl
 import threading
 from collections.abc import Iterable
-from types import TracebackType
 
 from ..errors import InsecureTransportError, SpoolError
 from ._pump import ClientStats
-from ._pump_transport import PumpTransport, describe_error
+from ._pump_transport import PumpTransport, StartedInContext, describe_error
 from ._tls import check_pin
 
 __all__ = ["ClientStats", "DeliveryClient", "InsecureTransportError"]
@@ -36,7 +35,7 @@ __all__ = ["ClientStats", "DeliveryClient", "InsecureTransportError"]
 _READ_SIZE = 65536
 
 
-class DeliveryClient(PumpTransport):
+class DeliveryClient(PumpTransport, StartedInContext):
     """Delivers a spool's records to one LEMF address over TLS, in its own thread.
 
     ``session_factory()`` builds the :class:`HandoverSession` used for each connection (a
@@ -47,9 +46,9 @@ class DeliveryClient(PumpTransport):
     lower. ``server_hostname`` (default ``host``) is the name checked against the server's
     certificate. ``insecure_plain_tcp=True`` (with ``ssl_context=None``) sends over plain TCP,
     for tests and lab set-ups only. ``pinned_sha256``: SHA-256 fingerprints of the server's
-    certificate (see :func:`~lawful_intercept.delivery.tls.normalize_pins`), checked after
+    certificate (see :func:`~lawful_intercept.delivery.normalize_pins`), checked after
     the handshake in addition to the verification; a certificate matching none fails the
-    connection attempt (:class:`~lawful_intercept.delivery.tls.PinMismatch`, back-off
+    connection attempt (:class:`~lawful_intercept.delivery.PinMismatch`, back-off
     applies) before anything is written.
 
     Timing: the first reconnection waits ``reconnect_initial`` seconds, doubling up to
@@ -71,7 +70,6 @@ class DeliveryClient(PumpTransport):
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
-
 
     # -- control ----------------------------------------------------------------------------
 
@@ -100,14 +98,6 @@ class DeliveryClient(PumpTransport):
         self.stop(timeout)
         self._wake_r.close()
         self._wake_w.close()
-
-    def __enter__(self) -> DeliveryClient:
-        self.start()
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.close()
 
     def send(self, pdu: bytes, *, kind: str = "", key: bytes | str = b"") -> int:
         """Append one encoded PS-PDU to the spool (durably, per its policy) and wake the
@@ -149,6 +139,7 @@ class DeliveryClient(PumpTransport):
 
     @property
     def stopping(self) -> bool:
+        """Whether :meth:`stop` was called (and :meth:`start` not since)."""
         return self._stop.is_set()
 
     # -- the loop ---------------------------------------------------------------------------

@@ -23,13 +23,13 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Final, Literal
 
 from .._checks import require_instance, type_name
 from ..catalog import INTERFACE_OF_KIND, payload_kind
 from ._client import DeliveryClient
 from ._pump import ClientStats
+from ._pump_transport import StartedInContext
 from ._sender import HandoverSession
 from ._spool import Spool
 from ._tls import Pins, normalize_pins
@@ -55,7 +55,7 @@ class Destination:
     """One handover address of the agency (LEMF): ``host`` and ``port``; ``server_hostname``
     is the name its certificate must carry (default ``host``); ``pinned_sha256`` optional
     SHA-256 fingerprints of that certificate (see
-    :func:`~lawful_intercept.delivery.tls.normalize_pins`; kept as a ``frozenset`` of 32-byte
+    :func:`~lawful_intercept.delivery.normalize_pins`; kept as a ``frozenset`` of 32-byte
     digests)."""
 
     host: str
@@ -79,15 +79,15 @@ class Destination:
             object.__setattr__(self, "pinned_sha256", pins)
 
 
-class HandoverDelivery:
+class HandoverDelivery(StartedInContext):
     """Delivers IRI to the HI2 address and CC to the HI3 address, each over its own
     connection from its own spool (see the module documentation for the routing).
 
     ``hi2`` and ``hi3`` are the :class:`Destination` s (``hi3=None``: everything goes to
     HI2). The spools are ``spool_dir/hi2`` and ``spool_dir/hi3``, opened with
-    ``spool_options`` (keyword arguments of :class:`~lawful_intercept.delivery.spool.Spool`,
+    ``spool_options`` (keyword arguments of :class:`~lawful_intercept.delivery.Spool`,
     e.g. ``{"fsync": 10}``); each client is a
-    :class:`~lawful_intercept.delivery.client.DeliveryClient` with ``session_factory``,
+    :class:`~lawful_intercept.delivery.DeliveryClient` with ``session_factory``,
     ``ssl_context``, ``insecure_plain_tcp`` and ``client_options`` (its other keyword
     arguments, e.g. ``{"reconnect_max": 30.0}``). ``classify`` maps a PDU to its kind
     (default :func:`payload_kind`; give your own for streams that are not PS-PDUs, such as
@@ -214,14 +214,6 @@ class HandoverDelivery:
         """:meth:`stop`, then release the clients and close the spools."""
         self.stop(timeout)
         self._release()
-
-    def __enter__(self) -> HandoverDelivery:
-        self.start()
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.close()
 
     def stats(self) -> dict[str, ClientStats]:
         """Each client's counters, by destination name (``"hi2"``, ``"hi3"``)."""

@@ -15,6 +15,8 @@ import random
 import ssl
 import time
 from collections.abc import Callable
+from types import TracebackType
+from typing import Self
 
 from .._checks import require_number
 from ._pump import ClientStats, DeliveryPump
@@ -22,13 +24,34 @@ from ._sender import HandoverSession
 from ._spool import Spool
 from ._tls import Pins, check_client_context
 
-__all__ = ["PumpTransport", "describe_error"]
+__all__ = ["PumpTransport", "StartedInContext", "describe_error"]
 
 
 def describe_error(exc: BaseException) -> str:
     """An exception as ``stats().last_error`` shows it: ``"TypeName: text"``."""
     text = str(exc) or repr(exc)
     return f"{type(exc).__name__}: {text}"
+
+
+class StartedInContext:
+    """``with service:`` calls ``service.start()`` and, at the end, ``service.close()`` (for
+    the delivery clients and :class:`~lawful_intercept.delivery.HandoverDelivery`)."""
+
+    def start(self) -> object:
+        """Start the service."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Stop the service and release what it holds."""
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
 
 
 class PumpTransport:

@@ -65,14 +65,14 @@ class Segment:
         self.low = 0  # index of the first record that may be unacknowledged
 
     @property
-    def count(self) -> int:
-        """Number of records in the file."""
-        return len(self.offsets)
-
-    @property
     def end_id(self) -> int:
         """One past the id of the last record."""
         return self.first_id + len(self.offsets)
+
+    @property
+    def count(self) -> int:
+        """Number of records in the file."""
+        return len(self.offsets)
 
     def end(self, index: int) -> int:
         """File offset just past record ``index``."""
