@@ -29,7 +29,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lawful_intercept.delivery import _spool_format as spool_format
 from lawful_intercept.delivery import (
     RECORD_OVERHEAD,
     SEGMENT_OVERHEAD,
@@ -41,6 +40,7 @@ from lawful_intercept.delivery import (
     SpoolFull,
     SpoolLocked,
 )
+from lawful_intercept.delivery import _spool_format as spool_format
 from lawful_intercept.errors import Error
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
