@@ -28,6 +28,7 @@ from ..correlation import LIID, Clock, country_code
 from ..errors import EncodeError
 from ._hi2 import HI2TimeStamps, time_stamp
 from ._ps import PSPDUBuilder
+from ._values import without_none
 
 __all__ = [
     "HI1Operations",
@@ -231,24 +232,16 @@ class HI1Operations:
         values, see :func:`.ip_access.ip_address`) or numbers (CalledPartyNumber), and the
         times of activation, deactivation, modification and set-up (in this object's
         TimeStamp mode)."""
-        value: dict[str, Any] = {}
-        if communication_identifier is not None:
-            value["communicationIdentifier"] = dict(communication_identifier)
-        if network is not None:
-            value["network-Identifier"] = dict(network)
-        if broadcast_area is not None:
-            value["broadcastArea"] = broadcast_area
-        if target_type is not None:
-            value["targetType"] = target_type
-        delivery: dict[str, Any] = {}
-        if hi2_delivery_number is not None:
-            delivery["hi2DeliveryNumber"] = hi2_delivery_number
-        if hi3_delivery_number is not None:
-            delivery["hi3DeliveryNumber"] = hi3_delivery_number
-        if hi2_delivery_address is not None:
-            delivery["hi2DeliveryIpAddress"] = dict(hi2_delivery_address)
-        if hi3_delivery_address is not None:
-            delivery["hi3DeliveryIpAddress"] = dict(hi3_delivery_address)
+        value = without_none({
+            "communicationIdentifier": _copy(communication_identifier),
+            "network-Identifier": _copy(network), "broadcastArea": broadcast_area,
+            "targetType": target_type,
+        })
+        delivery = without_none({
+            "hi2DeliveryNumber": hi2_delivery_number, "hi3DeliveryNumber": hi3_delivery_number,
+            "hi2DeliveryIpAddress": _copy(hi2_delivery_address),
+            "hi3DeliveryIpAddress": _copy(hi3_delivery_address),
+        })
         if delivery:
             value["deliveryInformation"] = delivery
         for name, when in (("liActivatedTime", activated_time),
@@ -348,3 +341,7 @@ def threegpp_hi1_pdu(builder: PSPDUBuilder, operation: Operation, *,
     <lawful_intercept.records.PSPDUBuilder.threegpp_hi1>`, numbered with the IRI of the
     identity's CIN (0 without one); the operation is checked before a number is taken."""
     return builder.threegpp_hi1(operation, time=time)
+
+
+def _copy(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    return None if value is None else dict(value)

@@ -33,6 +33,7 @@ from ..catalog import default_specification
 from ..correlation import LIID, Clock, generalized_time
 from ..errors import EncodeError
 from ._ip_access import ip_address
+from ._values import without_none
 
 __all__ = [
     "HI2Records",
@@ -262,13 +263,8 @@ def location(
     5..7 octets, ``sAI`` 7, ``rAI`` 6, ``tAI`` 6, ``eCGI`` 8, ``e164-Number``) are the
     encoded octets. ``more`` are further Location members by their ASN.1 names.
     """
-    value: dict[str, Any] = {}
-    if e164_number is not None:
-        value["e164-Number"] = e164_number
-    if global_cell_id is not None:
-        value["globalCellID"] = global_cell_id
-    if rai is not None:
-        value["rAI"] = rai
+    value = without_none({"e164-Number": e164_number, "globalCellID": global_cell_id,
+                          "rAI": rai})
     if (latitude is None) != (longitude is None):
         raise EncodeError("latitude and longitude go together",
                           "locationOfTheTarget.gsmLocation.geoCoordinates")
@@ -282,12 +278,7 @@ def location(
         if azimuth is not None:
             geo["azimuth"] = azimuth
         value["gsmLocation"] = ("geoCoordinates", geo)
-    if sai is not None:
-        value["sAI"] = sai
-    if tai is not None:
-        value["tAI"] = tai
-    if ecgi is not None:
-        value["eCGI"] = ecgi
+    value.update(without_none({"sAI": sai, "tAI": tai, "eCGI": ecgi}))
     value.update(more)
     return value
 
@@ -304,16 +295,8 @@ def call_content_link(
     ``callActive``, ``callReleased``, ``lack-of-resource``), ``release_time`` a TimeStamp
     value (see :meth:`HI2Records.time_stamp`), ``release_reason`` 2 octets, ``lemf_address``
     a CalledPartyNumber ``(format, octets)``."""
-    value: dict[str, Any] = {}
-    if state is not None:
-        value["cCLink-State"] = state
-    if release_time is not None:
-        value["release-Time"] = release_time
-    if release_reason is not None:
-        value["release-Reason"] = release_reason
-    if lemf_address is not None:
-        value["lEMF-Address"] = lemf_address
-    return value
+    return without_none({"cCLink-State": state, "release-Time": release_time,
+                         "release-Reason": release_reason, "lEMF-Address": lemf_address})
 
 
 # -- identifiers and time stamps ---------------------------------------------------------------

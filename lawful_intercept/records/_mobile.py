@@ -36,6 +36,7 @@ from typing import Any
 from ..asn1c import Hole, Template
 from ..errors import EncodeError
 from ._ps import PSPDUBuilder, check_direction
+from ._values import without_none
 
 __all__ = [
     "DEFAULT_IRI_TYPES",
@@ -479,16 +480,10 @@ def pdu_session_release(
     the times of the first and last packet and the SMF cause text; ``more`` further
     members (``nGAPCause``, ``fiveGMMCause``, …)."""
     event: dict[str, Any] = {"sUPI": _supi(supi), "pDUSessionID": pdu_session_id}
-    if time_of_first_packet is not None:
-        event["timeOfFirstPacket"] = time_of_first_packet
-    if time_of_last_packet is not None:
-        event["timeOfLastPacket"] = time_of_last_packet
-    if uplink_volume is not None:
-        event["uplinkVolume"] = uplink_volume
-    if downlink_volume is not None:
-        event["downlinkVolume"] = downlink_volume
-    if cause is not None:
-        event["cause"] = cause
+    event.update(without_none({
+        "timeOfFirstPacket": time_of_first_packet, "timeOfLastPacket": time_of_last_packet,
+        "uplinkVolume": uplink_volume, "downlinkVolume": downlink_volume, "cause": cause,
+    }))
     return ("pDUSessionRelease", _common(event, pei=pei, gpsi=gpsi, location=location,
                                          more=more))
 

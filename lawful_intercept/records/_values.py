@@ -5,7 +5,7 @@ PS-PDU with an optional payloadDirection (see docs/records.md)."""
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +29,7 @@ __all__ = [
     "object_identifiers",
     "octets",
     "relabel",
+    "without_none",
 ]
 
 IP_ADDRESS_TYPES = (str, ipaddress.IPv4Address, ipaddress.IPv6Address)
@@ -163,3 +164,10 @@ class ServiceRecords:
         self.iri_obj_id, self.cc_obj_id = object_identifiers(builder.spec, iri_name, cc_name,
                                                              module)
         self._cc: dict[tuple[Any, ...], Callable[..., bytes]] = {}
+
+
+def without_none(members: Mapping[str, Any]) -> dict[str, Any]:
+    """``members`` without those that are ``None``: the OPTIONAL members of a SEQUENCE that
+    were not given (the codec encodes members in the order of the type, whatever the order
+    of the dict)."""
+    return {name: value for name, value in members.items() if value is not None}
