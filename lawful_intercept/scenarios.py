@@ -30,7 +30,7 @@ from __future__ import annotations
 import ipaddress
 import random
 import struct
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Final, Literal, TypedDict, Unpack, get_args
 
@@ -156,6 +156,21 @@ class _Plan:
     pdu_type: str
     note: str
     build: Callable[[int], bytes]  # called with the absolute time, in timeline order
+
+
+_ATIS_DIRECTIONS: Final = ("fromSubject", "toSubject")  # PacketCable and ATIS name them so
+
+
+def _media_plans(media: Iterable[tuple[int, bool, int]], destination: Destination,
+                 pdu_type: str, label: str, directions: tuple[str, str],
+                 build: Callable[[bool, int], Callable[[int], bytes]]) -> list[_Plan]:
+    """The CC plans of a call's RTP packets ``(time, from_target, index)``: each noted with
+    its direction (``directions``: from, to the target) and built by
+    ``build(from_target, index)``."""
+    return [_Plan(when, destination, "CC", pdu_type,
+                  f"{label} {directions[0] if from_target else directions[1]}",
+                  build(from_target, index))
+            for when, from_target, index in media]
 
 
 def _check_format(format: object) -> str:
@@ -473,10 +488,8 @@ def _plan_etsi(spec: Specification, clock: Clock, rng: random.Random, content: _
         title = first_line.split(" ")[0] if from_target else first_line[8:]
         plans.append(_Plan(when, "HI2", "IRI", PS_PDU, f"IPMMIRI SIP {title}",
                            _sip_iri(voip, message, from_target, iri_type)))
-    for when, from_target, index in call.media:
-        direction = "fromTarget" if from_target else "toTarget"
-        plans.append(_Plan(when, "HI3", "CC", PS_PDU, f"IPMMCC RTP {direction}",
-                           _ipmmcc(voip, content, from_target, index)))
+    plans += _media_plans(call.media, "HI3", PS_PDU, "IPMMCC RTP", ("fromTarget", "toTarget"),
+                          lambda from_target, index: _ipmmcc(voip, content, from_target, index))
     plans.append(_Plan(end, "HI2", "IRI", PS_PDU, "IPIRI sessionEnd",
                        lambda t: access.ipiri(
                            "sessionEnd", target_username=_SUBSCRIBER, access_type="xDSL",
@@ -539,10 +552,9 @@ def _plan_packetcable(spec: Specification, clock: Clock, rng: random.Random,
               lambda t: cdc.mediareport(bcid, subject_sdp=offer, associate_sdp=answer,
                                         time=t)),
     ]
-    for when, from_target, index in call.media:
-        direction = "fromSubject" if from_target else "toSubject"
-        plans.append(_Plan(when, "CCC", "CC", CCC_PACKET, f"CCC RTP {direction}",
-                           _ccc(cdc, ccc_id, content, from_target, index)))
+    plans += _media_plans(call.media, "CCC", CCC_PACKET, "CCC RTP", _ATIS_DIRECTIONS,
+                          lambda from_target, index: _ccc(cdc, ccc_id, content, from_target,
+                                                          index))
     plans += [
         _Plan(call.bye, "HI2", "IRI", CDC_PDU, "CDC release",
               lambda t: cdc.release(bcid, time=t)),
@@ -600,10 +612,9 @@ def _plan_atis(spec: Specification, clock: Clock, rng: random.Random, content: _
         _Plan(timeline.answer, "HI2", "IRI", LAES_PROTOCOL, "LAES answer",
               lambda t: laes.answer(call, answering=callee, answering_media=answer, time=t)),
     ]
-    for when, from_target, index in timeline.media:
-        direction = "fromSubject" if from_target else "toSubject"
-        plans.append(_Plan(when, "HI3", "CC", CC_APDU, f"CC-APDU RTP {direction}",
-                           _laes_cc(laes, content, voice, from_target, index)))
+    plans += _media_plans(timeline.media, "HI3", CC_APDU, "CC-APDU RTP", _ATIS_DIRECTIONS,
+                          lambda from_target, index: _laes_cc(laes, content, voice,
+                                                              from_target, index))
     plans += [
         _Plan(timeline.bye, "HI2", "IRI", LAES_PROTOCOL, "LAES release",
               lambda t: laes.release(call, time=t)),
