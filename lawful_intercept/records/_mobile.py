@@ -95,16 +95,23 @@ def _digit_string(value: str, path: str, what: str, low: int, high: int, rule: s
     return value
 
 
+def _text_or_choice(value: object, path: str, what: str) -> str | tuple[str, Any]:
+    """``value`` if it is text or an ``(alternative, value)`` CHOICE; else an ``EncodeError``
+    naming ``what``."""
+    if isinstance(value, str | tuple):
+        return value
+    raise EncodeError(f"{what} must be str, got {type(value).__name__}", path)
+
+
 def supi(value: str | tuple[str, str]) -> tuple[str, str]:
     """A SUPI value (TS 33.128 ``SUPI``: IMSI or NAI, TS 23.003 2.2A).
 
     Text in the form of TS 29.571 (``"imsi-262011234567890"``, ``"nai-user@realm"``), bare
     digits (an IMSI) or an NAI (text with ``@``); or the ``(alternative, value)`` itself."""
     path = "sUPI"
+    value = _text_or_choice(value, path, "SUPI")
     if isinstance(value, tuple):
         return value
-    if not isinstance(value, str):
-        raise EncodeError(f"SUPI must be str, got {type(value).__name__}", path)
     if value.startswith("imsi-"):
         return ("iMSI", _digit_string(value[5:], f"{path}.iMSI", "IMSI", 6, 15,
                                       "TS 23.003 2.1"))
@@ -172,10 +179,9 @@ def gpsi(value: str | tuple[str, str]) -> tuple[str, str]:
     Text in the form of TS 29.571 (``"msisdn-491701234567"``, ``"extid-user@domain"``) or
     the MSISDN's digits (a leading ``+`` is dropped); or the ``(alternative, value)``."""
     path = "gPSI"
+    value = _text_or_choice(value, path, "GPSI")
     if isinstance(value, tuple):
         return value
-    if not isinstance(value, str):
-        raise EncodeError(f"GPSI must be str, got {type(value).__name__}", path)
     if value.startswith("extid-"):
         return ("nAI", value[6:])
     if value.startswith("msisdn-"):
