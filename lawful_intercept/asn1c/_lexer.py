@@ -112,6 +112,7 @@ def tokenize(text: str, filename: str | None = None) -> list[Token]:
             pos = end
             continue
         if kind == "block_comment":
+            opened = line
             depth = 1
             end = pos + 2
             while end < n and depth:
@@ -126,7 +127,9 @@ def tokenize(text: str, filename: str | None = None) -> list[Token]:
                         line += 1
                     end += 1
             if depth:
-                raise CompileError("unterminated /* comment", filename, line, "lexical analysis")
+                raise CompileError(
+                    "unterminated /* comment (opened here)", filename, opened, "lexical analysis"
+                )
             pos = end
             continue
         tokens.append(Token(kind, value, line))
