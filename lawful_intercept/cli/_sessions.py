@@ -6,10 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 from ..asn1c import Specification
+from ..catalog import PS_PDU
 from ..correlation import NetworkIdentifier, SessionIdentity
 from ..delivery import HandoverSession
 from ..records import PSPDUBuilder
-from ..scenarios import PS_PDU
 
 __all__ = ["session_factory"]
 
