@@ -69,7 +69,16 @@ from ._hi2 import (
     tbcd_digits,
     time_stamp,
 )
-from ._ias import IAS_CMCC_OID, IAS_OID, IASRecords, ias_ip_address, ias_value
+from ._ias import (
+    IAS_CMCC_OID,
+    IAS_OID,
+    IASRecords,
+    IasValueLike,
+    IPAddressLike,
+    SessionDelivery,
+    ias_ip_address,
+    ias_value,
+)
 from ._ip_access import IPAccessRecords, ip_address
 from ._ipmm import AUTO, STREAM_ID_MAX, Address, IPMMRecords, stream_identifier
 from ._laes import (
@@ -162,8 +171,10 @@ __all__ = [
     "HI2TimeStamps",
     "IASRecords",
     "IPAccessRecords",
+    "IPAddressLike",
     "IPMMRecords",
     "IRIContentValue",
+    "IasValueLike",
     "LAESRecords",
     "MobileRecords",
     "NetworkElement",
@@ -178,6 +189,7 @@ __all__ = [
     "PstnIsdnRecords",
     "Reassembled",
     "Reassembler",
+    "SessionDelivery",
     "SupplementaryInfoOptions",
     "ThreeGPPNotificationOptions",
     "TimeStamps",

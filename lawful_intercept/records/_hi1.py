@@ -28,7 +28,7 @@ from ..correlation import LIID, Clock, country_code
 from ..errors import EncodeError
 from ._hi2 import HI2TimeStamps, time_stamp
 from ._ps import PSPDUBuilder
-from ._values import without_none
+from ._values import copy_or_none, without_none
 
 __all__ = [
     "HI1Operations",
@@ -233,14 +233,14 @@ class HI1Operations:
         times of activation, deactivation, modification and set-up (in this object's
         TimeStamp mode)."""
         value = without_none({
-            "communicationIdentifier": _copy(communication_identifier),
-            "network-Identifier": _copy(network), "broadcastArea": broadcast_area,
+            "communicationIdentifier": copy_or_none(communication_identifier),
+            "network-Identifier": copy_or_none(network), "broadcastArea": broadcast_area,
             "targetType": target_type,
         })
         delivery = without_none({
             "hi2DeliveryNumber": hi2_delivery_number, "hi3DeliveryNumber": hi3_delivery_number,
-            "hi2DeliveryIpAddress": _copy(hi2_delivery_address),
-            "hi3DeliveryIpAddress": _copy(hi3_delivery_address),
+            "hi2DeliveryIpAddress": copy_or_none(hi2_delivery_address),
+            "hi3DeliveryIpAddress": copy_or_none(hi3_delivery_address),
         })
         if delivery:
             value["deliveryInformation"] = delivery
@@ -341,7 +341,3 @@ def threegpp_hi1_pdu(builder: PSPDUBuilder, operation: Operation, *,
     <lawful_intercept.records.PSPDUBuilder.threegpp_hi1>`, numbered with the IRI of the
     identity's CIN (0 without one); the operation is checked before a number is taken."""
     return builder.threegpp_hi1(operation, time=time)
-
-
-def _copy(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    return None if value is None else dict(value)

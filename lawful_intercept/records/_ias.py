@@ -19,8 +19,18 @@ from ._atis import (
     checked_delivery_identifier,
 )
 from ._atis_ids import ContentIdentifierLike, ContentSequenceNumbers, checked_content_identifier
+from ._values import copy_or_none, without_none
 
-__all__ = ["IAS_CMCC_OID", "IAS_OID", "IASRecords", "ias_ip_address", "ias_value"]
+__all__ = [
+    "IAS_CMCC_OID",
+    "IAS_OID",
+    "IASRecords",
+    "IPAddressLike",
+    "IasValueLike",
+    "SessionDelivery",
+    "ias_ip_address",
+    "ias_value",
+]
 
 #: ``IasProtocol.protocolIdentifier`` of ATIS-1000013 (``IAS-LAES-CmII-Abstract-Syntax-
 #: Module-OID``) as OpenCALEA sends it.
@@ -30,7 +40,17 @@ IAS_OID: Final = "1.2.840.113737.2.1.1.0.0"
 IAS_CMCC_OID: Final = "1.2.840.113737.2.1.1.1.0"
 
 
-def ias_value(value: str | int | bytes | tuple[str, Any]) -> tuple[str, Any]:
+IasValueLike = str | int | bytes | tuple[str, Any]
+"""An ATIS-1000013 ``Value``: text, a number, octets or the CHOICE value (see
+:func:`ias_value`)."""
+IPAddressLike = str | Mapping[str, Any]
+"""An IP address as text, or an ATIS-1000013 ``IPAddress`` value (see :func:`ias_ip_address`)."""
+SessionDelivery = tuple[ContentIdentifierLike, DeliveryIdentifierLike]
+"""The ``deliveryInformation`` of a packet data session (ATIS-1000013 ``LEA-CmC-Delivery``):
+(content identifier, delivery identifier), see :meth:`IASRecords.delivery_information`."""
+
+
+def ias_value(value: IasValueLike) -> tuple[str, Any]:
     """An ATIS-1000013 ``Value`` CHOICE: ``str`` as ``stringVS`` (or ``stringUTF8`` if it has
     characters outside VisibleString), ``int`` as ``integer``, ``bytes`` as ``octets``; a
     ``(name, value)`` tuple is the CHOICE value itself."""
@@ -191,180 +211,174 @@ class IASRecords(AtisRecords):
 
     # -- access sessions -------------------------------------------------------------------
 
-    def access_attempt(self, subscriber: str | int | bytes | tuple[str, Any], *,
+    def access_attempt(self, subscriber: IasValueLike, *,
                        access_method: Mapping[str, Any] | None = None,
                        time: int | datetime | None = None, **more: Any) -> bytes:
         """``access-Attempt`` (ATIS-1000013 ``Access-Attempt``): the subscriber tries to get
         network access."""
         return self._message("access-Attempt", {
             "subscriberIdentity": ias_value(subscriber),
-            "accessMethod": None if access_method is None else dict(access_method),
+            "accessMethod": copy_or_none(access_method),
         }, time, more)
 
-    def access_accepted(self, subscriber: str | int | bytes | tuple[str, Any],
-                        access_session_id: str | int | bytes | tuple[str, Any], *,
-                        ip_address: str | Mapping[str, Any] | None = None,
+    def access_accepted(self, subscriber: IasValueLike, access_session_id: IasValueLike, *,
+                        ip_address: IPAddressLike | None = None,
                         access_method: Mapping[str, Any] | None = None,
                         time: int | datetime | None = None, **more: Any) -> bytes:
         """``access-Accepted`` (ATIS-1000013 ``Access-Accepted``): access granted, session
         ``access_session_id``."""
         return self._message("access-Accepted", {
             "subscriberIdentity": ias_value(subscriber),
-            "accessMethod": None if access_method is None else dict(access_method),
-            "iPAddress": None if ip_address is None else ias_ip_address(ip_address),
+            "accessMethod": copy_or_none(access_method),
+            "iPAddress": _optional_address(ip_address),
             "accessSessionID": ias_value(access_session_id),
         }, time, more)
 
-    def access_failed(self, subscriber: str | int | bytes | tuple[str, Any], *,
-                      reason: str | int | bytes | tuple[str, Any] | None = None,
+    def access_failed(self, subscriber: IasValueLike, *, reason: IasValueLike | None = None,
                       time: int | datetime | None = None, **more: Any) -> bytes:
         """``access-Failed`` (ATIS-1000013 ``Access-Failed``)."""
-        return self._message("access-Failed", {
-            "subscriberIdentity": ias_value(subscriber),
-            "reasonForTermination": None if reason is None else ias_value(reason),
-        }, time, more)
+        return self._refused("access-Failed", subscriber, reason, time, more)
 
-    def access_rejected(self, subscriber: str | int | bytes | tuple[str, Any], *,
-                        reason: str | int | bytes | tuple[str, Any] | None = None,
+    def access_rejected(self, subscriber: IasValueLike, *, reason: IasValueLike | None = None,
                         time: int | datetime | None = None, **more: Any) -> bytes:
         """``access-Rejected`` (ATIS-1000013 ``Access-Rejected``)."""
-        return self._message("access-Rejected", {
-            "subscriberIdentity": ias_value(subscriber),
-            "reasonForTermination": None if reason is None else ias_value(reason),
-        }, time, more)
+        return self._refused("access-Rejected", subscriber, reason, time, more)
 
-    def access_session_end(self, subscriber: str | int | bytes | tuple[str, Any],
-                           access_session_id: str | int | bytes | tuple[str, Any], *,
-                           ip_address: str | Mapping[str, Any] | None = None,
-                           reason: str | int | bytes | tuple[str, Any] | None = None,
+    def access_session_end(self, subscriber: IasValueLike, access_session_id: IasValueLike, *,
+                           ip_address: IPAddressLike | None = None,
+                           reason: IasValueLike | None = None,
                            time: int | datetime | None = None, **more: Any) -> bytes:
         """``access-Session-End`` (ATIS-1000013 ``Access-Session-End``)."""
         return self._message("access-Session-End", {
             "subscriberIdentity": ias_value(subscriber),
-            "iPAddress": None if ip_address is None else ias_ip_address(ip_address),
+            "iPAddress": _optional_address(ip_address),
             "accessSessionID": ias_value(access_session_id),
-            "reasonForTermination": None if reason is None else ias_value(reason),
+            "reasonForTermination": _optional_value(reason),
         }, time, more)
 
     def access_signaling_message_report(
         self, messages: Sequence[tuple[str, str]], *,
-        access_session_id: str | int | bytes | tuple[str, Any] | None = None,
+        access_session_id: IasValueLike | None = None,
         time: int | datetime | None = None, **more: Any,
     ) -> bytes:
         """``access-Signaling-Message-Report`` (ATIS-1000013): intercepted access signalling
         as ``(messageType, message)`` pairs, messageType radius, diameter, xml, asndot1 or
         other."""
         return self._message("access-Signaling-Message-Report", {
-            "accessSessionID": (None if access_session_id is None
-                                else ias_value(access_session_id)),
+            "accessSessionID": _optional_value(access_session_id),
             "signalingMsg": [{"messageType": t, "message": m} for t, m in messages],
         }, time, more)
 
     # -- packet data sessions --------------------------------------------------------------
 
-    def session_start(self, subscriber: str | int | bytes | tuple[str, Any],
-                      packet_data_session_id: str | int | bytes | tuple[str, Any],
-                      ip_address: str | Mapping[str, Any], *,
-                      access_session_id: str | int | bytes | tuple[str, Any] | None = None,
-                      delivery: tuple[ContentIdentifierLike, DeliveryIdentifierLike]
-                      | None = None,
+    def session_start(self, subscriber: IasValueLike, packet_data_session_id: IasValueLike,
+                      ip_address: IPAddressLike, *, access_session_id: IasValueLike | None = None,
+                      delivery: SessionDelivery | None = None,
                       time: int | datetime | None = None, **more: Any) -> bytes:
         """``session-Start`` (ATIS-1000013 ``Packet-Data-Session-Start``): a packet data
         session starts; ``delivery`` = (content identifier, delivery identifier) gives its
         ``deliveryInformation`` (:meth:`delivery_information`)."""
-        return self._message("session-Start", {
-            "subscriberIdentity": ias_value(subscriber),
-            "accessSessionID": (None if access_session_id is None
-                                else ias_value(access_session_id)),
-            "packetDataSessionID": ias_value(packet_data_session_id),
-            "iPAddress": ias_ip_address(ip_address),
-            "deliveryInformation": (None if delivery is None
-                                    else self.delivery_information(*delivery)),
-        }, time, more)
+        return self._session("session-Start", subscriber, packet_data_session_id, ip_address,
+                             access_session_id, delivery, time, more)
 
     def session_already_established(
-        self, subscriber: str | int | bytes | tuple[str, Any],
-        packet_data_session_id: str | int | bytes | tuple[str, Any],
-        ip_address: str | Mapping[str, Any], *,
-        access_session_id: str | int | bytes | tuple[str, Any] | None = None,
-        delivery: tuple[ContentIdentifierLike, DeliveryIdentifierLike] | None = None,
-        time: int | datetime | None = None, **more: Any,
+        self, subscriber: IasValueLike, packet_data_session_id: IasValueLike,
+        ip_address: IPAddressLike, *, access_session_id: IasValueLike | None = None,
+        delivery: SessionDelivery | None = None, time: int | datetime | None = None,
+        **more: Any,
     ) -> bytes:
         """``session-Already-Established`` (ATIS-1000013): as :meth:`session_start`, for a
         session that was running when the surveillance began."""
-        return self._message("session-Already-Established", {
-            "subscriberIdentity": ias_value(subscriber),
-            "accessSessionID": (None if access_session_id is None
-                                else ias_value(access_session_id)),
-            "packetDataSessionID": ias_value(packet_data_session_id),
-            "iPAddress": ias_ip_address(ip_address),
-            "deliveryInformation": (None if delivery is None
-                                    else self.delivery_information(*delivery)),
-        }, time, more)
+        return self._session("session-Already-Established", subscriber, packet_data_session_id,
+                             ip_address, access_session_id, delivery, time, more)
 
-    def session_failed(self, subscriber: str | int | bytes | tuple[str, Any], *,
-                       reason: str | int | bytes | tuple[str, Any] | None = None,
+    def session_failed(self, subscriber: IasValueLike, *, reason: IasValueLike | None = None,
                        time: int | datetime | None = None, **more: Any) -> bytes:
         """``session-Failed`` (ATIS-1000013 ``Packet-Data-Session-Failed``)."""
-        return self._message("session-Failed", {
-            "subscriberIdentity": ias_value(subscriber),
-            "reasonForTermination": None if reason is None else ias_value(reason),
-        }, time, more)
+        return self._refused("session-Failed", subscriber, reason, time, more)
 
-    def session_end(self, subscriber: str | int | bytes | tuple[str, Any],
-                    packet_data_session_id: str | int | bytes | tuple[str, Any],
-                    ip_address: str | Mapping[str, Any], *,
-                    reason: str | int | bytes | tuple[str, Any] | None = None,
+    def session_end(self, subscriber: IasValueLike, packet_data_session_id: IasValueLike,
+                    ip_address: IPAddressLike, *, reason: IasValueLike | None = None,
                     time: int | datetime | None = None, **more: Any) -> bytes:
         """``session-End`` (ATIS-1000013 ``Packet-Data-Session-End``)."""
         return self._message("session-End", {
             "subscriberIdentity": ias_value(subscriber),
             "packetDataSessionID": ias_value(packet_data_session_id),
             "iPAddress": ias_ip_address(ip_address),
-            "reasonForTermination": None if reason is None else ias_value(reason),
+            "reasonForTermination": _optional_value(reason),
+        }, time, more)
+
+    def _refused(self, name: str, subscriber: IasValueLike, reason: IasValueLike | None,
+                 time: int | datetime | None, more: Mapping[str, Any]) -> bytes:
+        """An access or packet data session that failed or was refused (ATIS-1000013
+        ``Access-Failed``, ``Access-Rejected``, ``Packet-Data-Session-Failed``)."""
+        return self._message(name, {
+            "subscriberIdentity": ias_value(subscriber),
+            "reasonForTermination": _optional_value(reason),
+        }, time, more)
+
+    def _session(self, name: str, subscriber: IasValueLike, session_id: IasValueLike,
+                 ip_address: IPAddressLike, access_session_id: IasValueLike | None,
+                 delivery: SessionDelivery | None, time: int | datetime | None,
+                 more: Mapping[str, Any]) -> bytes:
+        """A packet data session that starts or runs (ATIS-1000013
+        ``Packet-Data-Session-Start``, ``Session-Already-Established``)."""
+        return self._message(name, {
+            "subscriberIdentity": ias_value(subscriber),
+            "accessSessionID": _optional_value(access_session_id),
+            "packetDataSessionID": ias_value(session_id),
+            "iPAddress": ias_ip_address(ip_address),
+            "deliveryInformation": (None if delivery is None
+                                    else self.delivery_information(*delivery)),
         }, time, more)
 
     def data_header_report(
         self, content_identifier: ContentIdentifierLike, *,
-        stream_id: str | int | bytes | tuple[str, Any],
-        source: str | Mapping[str, Any], destination: str | Mapping[str, Any],
+        stream_id: IasValueLike, source: IPAddressLike, destination: IPAddressLike,
         source_port: int | str | None = None, destination_port: int | str | None = None,
         time: int | datetime | None = None, **more: Any,
     ) -> bytes:
         """``data-Header-Report`` (ATIS-1000013 ``Packet-Data-Header-Report``): the header of
         a packet stream (``HeaderSet``; ports are text, as ``PortNumber ::= UTF8String``)."""
-        header = {k: v for k, v in {
-            "streamID": ias_value(stream_id),
-            "sourceIPaddress": ias_ip_address(source),
-            "destinationIPaddress": ias_ip_address(destination),
-            "sourcePortNumber": _port(source_port),
-            "destinationPortNumber": _port(destination_port),
-        }.items() if v is not None}
         return self._message("data-Header-Report", {
             "contentIdentifier": checked_content_identifier(content_identifier),
-            "headerSet": header,
+            "headerSet": _stream(stream_id, source, destination, source_port, destination_port),
         }, time, more)
 
     def data_summary_report(
         self, content_identifier: ContentIdentifierLike, *,
-        stream_id: str | int | bytes | tuple[str, Any],
-        source: str | Mapping[str, Any], destination: str | Mapping[str, Any],
+        stream_id: IasValueLike, source: IPAddressLike, destination: IPAddressLike,
         packet_count: int,
         source_port: int | str | None = None, destination_port: int | str | None = None,
         time: int | datetime | None = None, **more: Any,
     ) -> bytes:
         """``data-Summary-Report`` (ATIS-1000013 ``Packet-Data-Summary-Report``): the packet
         count of a stream (``StreamSet``)."""
-        stream = {k: v for k, v in {
-            "streamID": ias_value(stream_id),
-            "sourceIPaddress": ias_ip_address(source),
-            "destinationIPaddress": ias_ip_address(destination),
-            "packetCount": packet_count,
-            "sourcePortNumber": _port(source_port),
-            "destinationPortNumber": _port(destination_port),
-        }.items() if v is not None}
+        stream = _stream(stream_id, source, destination, source_port, destination_port)
+        if packet_count is not None:  # the type asks for it; the codec reports it missing
+            stream["packetCount"] = packet_count
         return self._message("data-Summary-Report", {
             "contentIdentifier": checked_content_identifier(content_identifier),
             "streamSet": stream,
         }, time, more)
 
+
+def _optional_value(value: IasValueLike | None) -> tuple[str, Any] | None:
+    return None if value is None else ias_value(value)
+
+
+def _optional_address(value: IPAddressLike | None) -> dict[str, Any] | None:
+    return None if value is None else ias_ip_address(value)
+
+
+def _stream(stream_id: IasValueLike, source: IPAddressLike, destination: IPAddressLike,
+            source_port: int | str | None, destination_port: int | str | None
+            ) -> dict[str, Any]:
+    """The members of a ``HeaderSet`` / ``StreamSet`` (ATIS-1000013) that name a stream."""
+    return without_none({
+        "streamID": ias_value(stream_id),
+        "sourceIPaddress": ias_ip_address(source),
+        "destinationIPaddress": ias_ip_address(destination),
+        "sourcePortNumber": _port(source_port),
+        "destinationPortNumber": _port(destination_port),
+    })

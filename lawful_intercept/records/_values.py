@@ -22,6 +22,7 @@ __all__ = [
     "address",
     "as_str",
     "check_name",
+    "copy_or_none",
     "enum_names",
     "header_lines",
     "integer",
@@ -171,3 +172,8 @@ def without_none(members: Mapping[str, Any]) -> dict[str, Any]:
     were not given (the codec encodes members in the order of the type, whatever the order
     of the dict)."""
     return {name: value for name, value in members.items() if value is not None}
+
+
+def copy_or_none(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A ``dict`` copy of a SEQUENCE value given as a mapping, or ``None`` (left out)."""
+    return None if value is None else dict(value)
