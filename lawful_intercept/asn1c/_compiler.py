@@ -102,8 +102,7 @@ def _cached(
         directory.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
         with os.fdopen(fd, "wb") as f:
-            state = (spec._by_module, dict(spec.modules), spec._values_by_module)
-            pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(spec.model(), f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
     except OSError:
         pass  # caching is an optimisation; an unwritable cache directory is not an error

@@ -87,6 +87,14 @@ class Specification:
             )
         raise Error(f"unknown type {name!r}")
 
+    def model(
+        self,
+    ) -> tuple[dict[tuple[str, str], Type], dict[str, str | None], dict[tuple[str, str], object]]:
+        """What the specification is built from: the types and the values by ``(module,
+        name)`` and each module's OID; ``Specification(*spec.model())`` is an equal one (the
+        compile cache stores this)."""
+        return dict(self._by_module), dict(self._modules), dict(self._values_by_module)
+
     # -- codecs ---------------------------------------------------------------------------
 
     def encoder(self, type_name: str) -> Encoder:
