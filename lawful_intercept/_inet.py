@@ -1,4 +1,7 @@
-"""Internet protocol helpers shared by the capture writer and the built-in scenarios."""
+"""Internet protocol helpers shared by the capture writer and the built-in scenarios.
+
+See ``docs/records.md``.
+"""
 
 from __future__ import annotations
 

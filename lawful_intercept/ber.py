@@ -41,6 +41,7 @@ non-DER output; each decodes to an equal value on both sides unless said otherwi
   would not decode to itself.
 * BMPString holds the Basic Multilingual Plane only: characters above U+FFFF (which the
   ``utf-16-be`` codec would write as surrogate pairs) are rejected both ways.
+See ``docs/compiler.md``.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ and ones issued by another CA. :func:`make_test_pki` makes all of them in memory
 
 Nothing here is meant for production: keys are unencrypted, the CA key is kept in memory, and
 validity periods are short. The keys are ECDSA P-256 (``key_type="ec"``, the default) or
-RSA 2048 (``key_type="rsa"``).
+RSA 2048 (``key_type="rsa"``). See ``docs/delivery.md``.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ Versions: each standard part (``"102232-1"``, ``"33128"``, …) has one default 
 shipped version is selected with ``bundled(versions={"102232-1": "35"})`` or, for one part,
 ``bundled(standard="102232-1", version="35")``. A user's own module files (the licensed ATIS
 texts, a newer ETSI version) are compiled together with ours with ``extra=[paths]``: a module
-of the same name replaces the bundled one.
+of the same name replaces the bundled one. See ``docs/standards.md``.
 """
 
 from __future__ import annotations

@@ -87,7 +87,7 @@ as small as the type allows: OPTIONAL members omitted, lists as short as SIZE al
 alternatives that end soonest. Values are therefore always finite, and no deeper than
 ``max_depth`` or than the smallest value of the type, whichever is the deeper.
 A type every value of which would be infinite (``A ::= SEQUENCE { a A }``) raises
-:class:`UnproducibleTypeError`.
+:class:`UnproducibleTypeError`. See ``docs/values.md``.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Two types are wire-equal when they have the same tags, the same kind, the same m
 same order with the same optionality, defaults and extension status, the same named numbers
 and ENUMERATED items, and the same constraints — recursively. That is the test the project
 applies to its own modules against the standards' texts, and what a user can apply to a
-newer version of a module against an older one.
+newer version of a module against an older one. See ``docs/compiler.md``.
 """
 
 from __future__ import annotations

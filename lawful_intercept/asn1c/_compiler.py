@@ -2,7 +2,7 @@
 
 A compiled specification (the resolved type model, not the codecs, which are rebuilt lazily)
 is stored under a key made from the library version and the modules' contents, so that a
-process compiling the same modules again starts quickly.
+process compiling the same modules again starts quickly. See ``docs/compiler.md``.
 """
 
 from __future__ import annotations

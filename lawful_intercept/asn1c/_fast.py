@@ -1,12 +1,13 @@
-"""Generated fast paths for the BER codecs of :mod:`.codec`.
+"""Generated fast paths for the BER codecs of :mod:`._codec`.
 
 For every SEQUENCE, SET, CHOICE, SEQUENCE OF and SET OF the compiler writes one Python
 function whose members' common cases (definite short lengths, expected tags in order, plain
 values of the right Python type) are handled inline, without a call per member. Anything out of
 the ordinary — a wrong Python type, a constraint broken, an indefinite length, an unknown
 extension, a constructed string — sends the whole value back to the general closure of
-:mod:`.codec`, which either handles it or raises the precise error. The fast path therefore
+:mod:`._codec`, which either handles it or raises the precise error. The fast path therefore
 never decides a value is invalid by itself: it only takes shortcuts when everything is plain.
+See ``docs/compiler.md``.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Comments (``--`` to the next ``--`` or end of line, and nested ``/* */``) are dropped; every
 token keeps its line so that compile errors can point at it. A non-breaking space (found in the
-published TS 101 671 texts) counts as white space.
+published TS 101 671 texts) counts as white space. See ``docs/compiler.md``.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ every constraint is reduced to sets the codec can check quickly. Nothing here kn
 
 A :class:`Type` is a *use* of a structure: its tags and constraints belong to the place it is
 used (``[3] Foo (SIZE (1..5))``), while the structure itself (:class:`Body`) is shared by every
-use, which is how recursive definitions are represented.
+use, which is how recursive definitions are represented. See ``docs/compiler.md``.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ classes, objects and parameterized definitions (which have no BER of their own) 
 together with the IMPORTS that only they used.
 
 Extension addition groups ``[[ ]]`` are written as plain additions: BER encodes both alike.
+See ``docs/compiler.md``.
 """
 
 from __future__ import annotations

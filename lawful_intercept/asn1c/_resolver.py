@@ -5,7 +5,7 @@ to the module name because the standards' texts import each other at versions th
 the ones published together), applies the module's tagging default (EXPLICIT, IMPLICIT,
 AUTOMATIC) and ``EXTENSIBILITY IMPLIED``, evaluates values (tag numbers, constraint bounds,
 DEFAULTs, OBJECT IDENTIFIER and RELATIVE-OID values) and reduces constraints to the sets the
-codec checks.
+codec checks. See ``docs/compiler.md``.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ class _Ctx:
 
 
 class Resolver:
-    """Resolve a set of parsed modules into :class:`~.model.Type` objects."""
+    """Resolve a set of parsed modules into :class:`~lawful_intercept.asn1c.Type` objects."""
 
     def __init__(self, modules: list[syn.ModuleSyntax]) -> None:
         self.modules: dict[str, syn.ModuleSyntax] = {}

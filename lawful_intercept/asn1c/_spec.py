@@ -1,4 +1,7 @@
-"""The compiled specification: named types with their BER encoders and decoders."""
+"""The compiled specification: named types with their BER encoders and decoders.
+
+See ``docs/compiler.md``.
+"""
 
 from __future__ import annotations
 

@@ -3,6 +3,7 @@
 These classes are what the parser produces and what the resolver reads. Values are kept as
 token lists where their meaning depends on the governing type (``{ ... }`` can be an OBJECT
 IDENTIFIER, a SEQUENCE value or a list of named bits), and are interpreted by the resolver.
+See ``docs/compiler.md``.
 """
 
 from __future__ import annotations

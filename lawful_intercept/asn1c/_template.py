@@ -5,6 +5,7 @@ timestamp, payload) while LIID, network identifiers, country codes and the paylo
 the same for a session. :meth:`Specification.template` takes a value in which those varying
 fields are :class:`Hole` markers, encodes every part without a hole once, and generates a
 function that writes only the holes and the lengths that depend on them (X.690 8.1.3).
+See ``docs/compiler.md``.
 """
 
 from __future__ import annotations

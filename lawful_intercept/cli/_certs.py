@@ -1,5 +1,5 @@
 """``certs``: a throwaway CA with a server and a client certificate, for testing the TLS
-handover interface (see :mod:`lawful_intercept.certs`)."""
+handover interface (see :mod:`lawful_intercept.certs`). See ``docs/cli.md``."""
 
 from __future__ import annotations
 

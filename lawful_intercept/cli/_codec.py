@@ -4,7 +4,7 @@
 streams of a pcap/pcapng capture, decodes each PDU and prints it as JSON
 (:func:`lawful_intercept.files.to_json`, ITU-T X.697 JER where it fits). ``encode`` reads such
 JSON back and writes the BER, so that ``decode --json`` piped into ``encode`` gives the same
-octets.
+octets. See ``docs/cli.md``.
 """
 
 from __future__ import annotations

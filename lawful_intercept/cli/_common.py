@@ -3,6 +3,7 @@
 The parser class (usage errors end with one ``lawful-intercept: error: …`` line, exit status
 2), :class:`CLIError` for the errors a user can cause (one line, exit status 1), the
 ``--json`` summary line, argument types, and loading the specification a command works with.
+See ``docs/cli.md``.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 The files are compiled together (X.680; IMPORTS resolved between them) with
 :func:`lawful_intercept.compile_files`; an error is reported as ``FILE:LINE: message``.
+See ``docs/cli.md``.
 """
 
 from __future__ import annotations

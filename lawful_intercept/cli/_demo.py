@@ -7,7 +7,7 @@ mutual TLS (throwaway certificates from :mod:`lawful_intercept.certs`) by the li
 delivery clients to a test LEMF (:mod:`lawful_intercept.lemf`) listening on 127.0.0.1, one
 connection per interface (HI2, HI3) and PDU type; PacketCable CCC packets go over UDP, as
 the standard has them. Then what arrived is checked against what was sent, PDU by PDU, from
-the files the LEMF wrote.
+the files the LEMF wrote. See ``docs/cli.md``.
 """
 
 from __future__ import annotations

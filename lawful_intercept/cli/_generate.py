@@ -1,5 +1,5 @@
 """``generate``: write one of the built-in scenarios (:mod:`lawful_intercept.scenarios`) as a
-file of BER PDUs back to back, and optionally as a pcap capture."""
+file of BER PDUs back to back, and optionally as a pcap capture. See ``docs/cli.md``."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """``lemf``: run the test collection function (:mod:`lawful_intercept.lemf`) until SIGINT or
-SIGTERM, writing what it receives to a directory."""
+SIGTERM, writing what it receives to a directory. See ``docs/cli.md``."""
 
 from __future__ import annotations
 

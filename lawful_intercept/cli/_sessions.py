@@ -1,4 +1,7 @@
-"""The handover sessions the ``send`` and ``demo`` commands open, one kind per PDU type."""
+"""The handover sessions the ``send`` and ``demo`` commands open, one kind per PDU type.
+
+See ``docs/cli.md``.
+"""
 
 from __future__ import annotations
 

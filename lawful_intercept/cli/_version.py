@@ -1,4 +1,4 @@
-"""``version``: the installed version of the library."""
+"""``version``: the installed version of the library. See ``docs/cli.md``."""
 
 from __future__ import annotations
 
