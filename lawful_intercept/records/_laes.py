@@ -29,7 +29,11 @@ from ._values import relabel
 __all__ = [
     "CC_DELIVERY_HEADER_OID",
     "LAES_OID",
+    "CallIdentityLike",
     "LAESRecords",
+    "MediaLike",
+    "PartyIdentityLike",
+    "SignalingMessages",
     "media_information",
     "party_identity",
     "signaling_messages",
@@ -42,8 +46,19 @@ LAES_OID: Final = "1.2.840.113737.2.1.0.0.0.1"
 #: cc-APDU`` (``CCDeliveryHeaderModuleOID``), as OpenCALEA sends it.
 CC_DELIVERY_HEADER_OID: Final = "1.2.840.113737.2.1.0.1.1"
 
-def party_identity(value: str | Mapping[str, Any], path: str = "partyIdentity"
-                   ) -> dict[str, Any]:
+CallIdentityLike = str | Mapping[str, str] | ContentIdentifier
+"""A ``CallIdentity`` (ATIS-1000678): its ``main`` text, a ``{"main", "leg"}`` dict or an
+:func:`~lawful_intercept.records.atis_call_identity` value."""
+PartyIdentityLike = str | Mapping[str, Any]
+"""A ``PartyIdentity`` (ATIS-1000678): a URI or directory number, or the value itself (see
+:func:`party_identity`)."""
+MediaLike = str | Mapping[str, Any]
+"""A ``MediaInformation`` (ATIS-1000678): SDP text or the value itself (see
+:func:`media_information`)."""
+SignalingMessages = Sequence[tuple[str, bytes | str]]
+"""Intercepted signalling as ``(protocol, message)`` pairs (see :func:`signaling_messages`)."""
+
+def party_identity(value: PartyIdentityLike, path: str = "partyIdentity") -> dict[str, Any]:
     """A ``PartyIdentity`` (ATIS-1000678): a ``str`` with a ``:`` is a URI (``sip:``,
     ``tel:``; ``uri`` SET OF UTF8String), any other ``str`` a directory number (``dn``,
     VisibleString 1..15); a mapping is the PartyIdentity value itself."""
@@ -57,7 +72,7 @@ def party_identity(value: str | Mapping[str, Any], path: str = "partyIdentity"
     )
 
 
-def media_information(value: str | Mapping[str, Any], path: str = "media") -> dict[str, Any]:
+def media_information(value: MediaLike, path: str = "media") -> dict[str, Any]:
     """A ``MediaInformation`` (ATIS-1000678): a ``str`` is an SDP description
     (``characteristics sdp``); a mapping is the MediaInformation value itself."""
     if isinstance(value, str):
@@ -69,7 +84,7 @@ def media_information(value: str | Mapping[str, Any], path: str = "media") -> di
     )
 
 
-def signaling_messages(messages: Sequence[tuple[str, bytes | str]], path: str = "signalingMsg"
+def signaling_messages(messages: SignalingMessages, path: str = "signalingMsg"
                        ) -> list[dict[str, Any]]:
     """``SET OF EncapsulatedSignalingMessage`` (ATIS-1000678): ``(protocol, message)`` pairs
     such as ``("SIP", b"INVITE sip:...")``; a ``str`` message is encoded as UTF-8."""
@@ -189,7 +204,7 @@ class LAESRecords(AtisRecords):
         return self._encode(("laesMessage", (name, inner)))
 
     def _message(self, name: str, fields: dict[str, Any], time: int | datetime | None,
-                 signaling: Sequence[tuple[str, bytes | str]] | None,
+                 signaling: SignalingMessages | None,
                  more: Mapping[str, Any]) -> bytes:
         value = {k: v for k, v in fields.items() if v is not None}
         if signaling is not None:
@@ -199,70 +214,54 @@ class LAESRecords(AtisRecords):
 
     # -- call events -----------------------------------------------------------------------
 
-    def origination(
-        self, call_id: str | Mapping[str, str] | ContentIdentifier, *,
-        origination_cause: str,
-        calling: str | Mapping[str, Any] | None = None,
-        called: str | Mapping[str, Any] | None = None,
-        user_input: str | Mapping[str, Any] | None = None,
-        translation_input: str | Mapping[str, Any] | None = None,
-        subject_media: str | Mapping[str, Any] | None = None,
-        signaling: Sequence[tuple[str, bytes | str]] | None = None,
-        time: int | datetime | None = None, **more: Any,
-    ) -> bytes:
+    def origination(self, call_id: CallIdentityLike, *, origination_cause: str,
+                    calling: PartyIdentityLike | None = None,
+                    called: PartyIdentityLike | None = None,
+                    user_input: PartyIdentityLike | None = None,
+                    translation_input: PartyIdentityLike | None = None,
+                    subject_media: MediaLike | None = None,
+                    signaling: SignalingMessages | None = None, time: int | datetime | None = None,
+                    **more: Any) -> bytes:
         """``origination`` (ATIS-1000678 ``Origination``): the subject places the call
         ``call_id`` (``CallIdentity``). Exactly one of ``user_input`` / ``translation_input``
         is given (text for ``generic``, a party for ``specific``); ``origination_cause`` is
         the mandatory ``originationCause`` (VisibleString)."""
         return self._message("origination", {
             "callId": _call(call_id),
-            "calling": None if calling is None else party_identity(calling, "calling"),
-            "called": None if called is None else party_identity(called, "called"),
+            "calling": _optional_party(calling, "calling"),
+            "called": _optional_party(called, "called"),
             "input": _input(user_input, translation_input),
-            "subjectMedia": (None if subject_media is None
-                             else media_information(subject_media, "subjectMedia")),
+            "subjectMedia": _optional_media(subject_media, "subjectMedia"),
             "originationCause": origination_cause,
         }, time, signaling, more)
 
-    def termination_attempt(
-        self, call_id: str | Mapping[str, str] | ContentIdentifier,
-        calling: str | Mapping[str, Any], *,
-        called: str | Mapping[str, Any] | None = None,
-        associate_media: str | Mapping[str, Any] | None = None,
-        signaling: Sequence[tuple[str, bytes | str]] | None = None,
-        time: int | datetime | None = None, **more: Any,
-    ) -> bytes:
+    def termination_attempt(self, call_id: CallIdentityLike, calling: PartyIdentityLike, *,
+                            called: PartyIdentityLike | None = None,
+                            associate_media: MediaLike | None = None,
+                            signaling: SignalingMessages | None = None,
+                            time: int | datetime | None = None, **more: Any) -> bytes:
         """``termAttempt`` (ATIS-1000678 ``TerminationAttempt``): a call from ``calling``
         arrives for the subject."""
         return self._message("termAttempt", {
             "callId": _call(call_id),
             "calling": party_identity(calling, "calling"),
-            "called": None if called is None else party_identity(called, "called"),
-            "associateMedia": (None if associate_media is None
-                               else media_information(associate_media, "associateMedia")),
+            "called": _optional_party(called, "called"),
+            "associateMedia": _optional_media(associate_media, "associateMedia"),
         }, time, signaling, more)
 
-    def answer(
-        self, call_id: str | Mapping[str, str] | ContentIdentifier, *,
-        answering: str | Mapping[str, Any] | None = None,
-        answering_media: str | Mapping[str, Any] | None = None,
-        signaling: Sequence[tuple[str, bytes | str]] | None = None,
-        time: int | datetime | None = None, **more: Any,
-    ) -> bytes:
+    def answer(self, call_id: CallIdentityLike, *, answering: PartyIdentityLike | None = None,
+               answering_media: MediaLike | None = None, signaling: SignalingMessages | None = None,
+               time: int | datetime | None = None, **more: Any) -> bytes:
         """``answer`` (ATIS-1000678 ``Answer``): the call was answered by ``answering``."""
         return self._message("answer", {
             "callId": _call(call_id),
-            "answering": None if answering is None else party_identity(answering, "answering"),
-            "answeringMedia": (None if answering_media is None
-                               else media_information(answering_media, "answeringMedia")),
+            "answering": _optional_party(answering, "answering"),
+            "answeringMedia": _optional_media(answering_media, "answeringMedia"),
         }, time, signaling, more)
 
-    def release(
-        self, call_id: str | Mapping[str, str] | ContentIdentifier, *,
-        cause: Mapping[str, Any] | None = None,
-        signaling: Sequence[tuple[str, bytes | str]] | None = None,
-        time: int | datetime | None = None, **more: Any,
-    ) -> bytes:
+    def release(self, call_id: CallIdentityLike, *, cause: Mapping[str, Any] | None = None,
+                signaling: SignalingMessages | None = None, time: int | datetime | None = None,
+                **more: Any) -> bytes:
         """``release`` (ATIS-1000678 ``Release``): the call ended (``cause``: a ``Cause``
         value ``{signalingType, cause?}``)."""
         return self._message("release", {
@@ -270,65 +269,54 @@ class LAESRecords(AtisRecords):
             "cause": None if cause is None else dict(cause),
         }, time, signaling, more)
 
-    def redirection(
-        self, call_id: str | Mapping[str, str] | ContentIdentifier, *,
-        new_call_id: str | Mapping[str, str] | ContentIdentifier | None = None,
-        redirected_from: str | Mapping[str, Any] | None = None,
-        redirected_to: str | Mapping[str, Any] | None = None,
-        signaling: Sequence[tuple[str, bytes | str]] | None = None,
-        time: int | datetime | None = None, **more: Any,
-    ) -> bytes:
+    def redirection(self, call_id: CallIdentityLike, *, new_call_id: CallIdentityLike | None = None,
+                    redirected_from: PartyIdentityLike | None = None,
+                    redirected_to: PartyIdentityLike | None = None,
+                    signaling: SignalingMessages | None = None, time: int | datetime | None = None,
+                    **more: Any) -> bytes:
         """``redirection`` (ATIS-1000678 ``Redirection``): the call is forwarded."""
         return self._message("redirection", {
             "callId": _call(call_id),
             "newCallId": None if new_call_id is None else _call(new_call_id, "newCallId"),
-            "redirectedFrom": (None if redirected_from is None
-                               else party_identity(redirected_from, "redirectedFrom")),
-            "redirectedTo": (None if redirected_to is None
-                             else party_identity(redirected_to, "redirectedTo")),
+            "redirectedFrom": _optional_party(redirected_from, "redirectedFrom"),
+            "redirectedTo": _optional_party(redirected_to, "redirectedTo"),
         }, time, signaling, more)
 
     def media_and_address_reporting(
-        self, call_id: str | Mapping[str, str] | ContentIdentifier, *,
-        subject_media: str | Mapping[str, Any] | None = None,
+        self, call_id: CallIdentityLike, *,
+        subject_media: MediaLike | None = None,
         associate_media: Sequence[str | Mapping[str, Any]] | None = None,
-        signaling: Sequence[tuple[str, bytes | str]] | None = None,
+        signaling: SignalingMessages | None = None,
         time: int | datetime | None = None, **more: Any,
     ) -> bytes:
         """``mediaAndAddressReporting`` (ATIS-1000678 ``MediaAndAddressReporting``): the
         media (SDP) of the subject and of the associates."""
         return self._message("mediaAndAddressReporting", {
             "callId": _call(call_id),
-            "subjectMedia": (None if subject_media is None
-                             else media_information(subject_media, "subjectMedia")),
+            "subjectMedia": _optional_media(subject_media, "subjectMedia"),
             "associateMedia": (None if associate_media is None else
                                [media_information(m, f"associateMedia[{i}]")
                                 for i, m in enumerate(associate_media)]),
         }, time, signaling, more)
 
-    def dialed_digit_extraction(
-        self, call_id: str | Mapping[str, str] | ContentIdentifier, digits: str, *,
-        time: int | datetime | None = None, **more: Any,
-    ) -> bytes:
+    def dialed_digit_extraction(self, call_id: CallIdentityLike, digits: str, *,
+                                time: int | datetime | None = None, **more: Any) -> bytes:
         """``dialedDgtExtrn`` (ATIS-1000678 ``DialedDigitExtraction``): digits dialled
         during the call (VisibleString 1..32)."""
         return self._message("dialedDgtExtrn", {"callId": _call(call_id), "digits": digits},
                              time, None, more)
 
-    def network_signal(
-        self, call_id: str | Mapping[str, str] | ContentIdentifier | None = None, *,
-        signaled_to: str | Mapping[str, Any] | None = None,
-        alerting_signal: str | None = None, audible_signal: str | None = None,
-        terminal_display_info: Mapping[str, str] | None = None, other: str | None = None,
-        signaling: Sequence[tuple[str, bytes | str]] | None = None,
-        time: int | datetime | None = None, **more: Any,
-    ) -> bytes:
+    def network_signal(self, call_id: CallIdentityLike | None = None, *,
+                       signaled_to: PartyIdentityLike | None = None,
+                       alerting_signal: str | None = None, audible_signal: str | None = None,
+                       terminal_display_info: Mapping[str, str] | None = None,
+                       other: str | None = None, signaling: SignalingMessages | None = None,
+                       time: int | datetime | None = None, **more: Any) -> bytes:
         """``networkSignal`` (ATIS-1000678 ``NetworkSignal``): signals the network applies
         to the subject."""
         return self._message("networkSignal", {
             "callId": None if call_id is None else _call(call_id),
-            "signaledToPartyId": (None if signaled_to is None
-                                  else party_identity(signaled_to, "signaledToPartyId")),
+            "signaledToPartyId": _optional_party(signaled_to, "signaledToPartyId"),
             "alertingSignal": alerting_signal,
             "subjectAudibleSignal": audible_signal,
             "terminalDisplayInfo": (None if terminal_display_info is None
@@ -336,15 +324,13 @@ class LAESRecords(AtisRecords):
             "other": other,
         }, time, signaling, more)
 
-    def subject_signal(
-        self, *, user_input: str | Mapping[str, Any] | None = None,
-        translation_input: str | Mapping[str, Any] | None = None,
-        call_id: str | Mapping[str, str] | ContentIdentifier | None = None,
-        switchhook_flash: str | None = None, dialed_digits: str | None = None,
-        feature_key: str | None = None, other_signaling_information: str | None = None,
-        signaling: Sequence[tuple[str, bytes | str]] | None = None,
-        time: int | datetime | None = None, **more: Any,
-    ) -> bytes:
+    def subject_signal(self, *, user_input: PartyIdentityLike | None = None,
+                       translation_input: PartyIdentityLike | None = None,
+                       call_id: CallIdentityLike | None = None, switchhook_flash: str | None = None,
+                       dialed_digits: str | None = None, feature_key: str | None = None,
+                       other_signaling_information: str | None = None,
+                       signaling: SignalingMessages | None = None,
+                       time: int | datetime | None = None, **more: Any) -> bytes:
         """``subjectSignal`` (ATIS-1000678 ``SubjectSignal``): the subject signals; the
         mandatory ``input`` as in :meth:`origination`, the ``signal`` members as given."""
         signal = {k: v for k, v in {
@@ -359,63 +345,55 @@ class LAESRecords(AtisRecords):
 
     # -- call content ----------------------------------------------------------------------
 
-    def cc_open(
-        self, content_identifier: ContentIdentifierLike,
-        delivery_identifier: DeliveryIdentifierLike, *,
-        subject_media: str | Mapping[str, Any] | None = None,
-        associate_media: str | Mapping[str, Any] | None = None,
-        signaling: Sequence[tuple[str, bytes | str]] | None = None,
-        time: int | datetime | None = None, **more: Any,
-    ) -> bytes:
+    def cc_open(self, content_identifier: ContentIdentifierLike,
+                delivery_identifier: DeliveryIdentifierLike, *,
+                subject_media: MediaLike | None = None, associate_media: MediaLike | None = None,
+                signaling: SignalingMessages | None = None, time: int | datetime | None = None,
+                **more: Any) -> bytes:
         """``ccOpen`` (ATIS-1000678 ``CCOpen``): call content of the call starts to flow.
         ``content_identifier`` is what every CC-APDU of it carries (:meth:`cc_apdu`
         ``correlation=``); ``delivery_identifier`` the CCC (``cccId``) or address it goes
         to; ``ccDeliveryFormat`` is this object's ``cc_delivery_format``."""
-        return self._message("ccOpen", {
-            "contentIdentifier": checked_content_identifier(content_identifier),
-            "deliveryIdentifier": checked_delivery_identifier(delivery_identifier),
+        return self._cc_message("ccOpen", content_identifier, delivery_identifier, {
             "ccDeliveryFormat": self.cc_delivery_format,
-            "subjectMedia": (None if subject_media is None
-                             else media_information(subject_media, "subjectMedia")),
-            "associateMedia": (None if associate_media is None
-                               else media_information(associate_media, "associateMedia")),
+            "subjectMedia": _optional_media(subject_media, "subjectMedia"),
+            "associateMedia": _optional_media(associate_media, "associateMedia"),
         }, time, signaling, more)
 
-    def cc_change(
-        self, content_identifier: ContentIdentifierLike,
-        delivery_identifier: DeliveryIdentifierLike, *,
-        subject_media: str | Mapping[str, Any] | None = None,
-        associate_media: str | Mapping[str, Any] | None = None,
-        signaling: Sequence[tuple[str, bytes | str]] | None = None,
-        time: int | datetime | None = None, **more: Any,
-    ) -> bytes:
+    def cc_change(self, content_identifier: ContentIdentifierLike,
+                  delivery_identifier: DeliveryIdentifierLike, *,
+                  subject_media: MediaLike | None = None, associate_media: MediaLike | None = None,
+                  signaling: SignalingMessages | None = None, time: int | datetime | None = None,
+                  **more: Any) -> bytes:
         """``ccChange`` (ATIS-1000678 ``CCChange``): the media of a CC stream changed."""
-        return self._message("ccChange", {
-            "contentIdentifier": checked_content_identifier(content_identifier),
-            "deliveryIdentifier": checked_delivery_identifier(delivery_identifier),
-            "subjectMedia": (None if subject_media is None
-                             else media_information(subject_media, "subjectMedia")),
-            "associateMedia": (None if associate_media is None
-                               else media_information(associate_media, "associateMedia")),
+        return self._cc_message("ccChange", content_identifier, delivery_identifier, {
+            "subjectMedia": _optional_media(subject_media, "subjectMedia"),
+            "associateMedia": _optional_media(associate_media, "associateMedia"),
         }, time, signaling, more)
 
-    def cc_close(
-        self, content_identifier: ContentIdentifierLike,
-        delivery_identifier: DeliveryIdentifierLike, *,
-        signaling: Sequence[tuple[str, bytes | str]] | None = None,
-        time: int | datetime | None = None, **more: Any,
-    ) -> bytes:
+    def cc_close(self, content_identifier: ContentIdentifierLike,
+                 delivery_identifier: DeliveryIdentifierLike, *,
+                 signaling: SignalingMessages | None = None, time: int | datetime | None = None,
+                 **more: Any) -> bytes:
         """``ccClose`` (ATIS-1000678 ``CCClose``): the CC stream ends."""
-        return self._message("ccClose", {
+        return self._cc_message("ccClose", content_identifier, delivery_identifier, {},
+                                time, signaling, more)
+
+    def _cc_message(self, name: str, content_identifier: ContentIdentifierLike,
+                    delivery_identifier: DeliveryIdentifierLike, fields: dict[str, Any],
+                    time: int | datetime | None, signaling: SignalingMessages | None,
+                    more: Mapping[str, Any]) -> bytes:
+        """A message about a CC stream (ATIS-1000678 ``CCOpen``, ``CCChange``, ``CCClose``):
+        its contentIdentifier and deliveryIdentifier, then ``fields``."""
+        return self._message(name, {
             "contentIdentifier": checked_content_identifier(content_identifier),
             "deliveryIdentifier": checked_delivery_identifier(delivery_identifier),
+            **fields,
         }, time, signaling, more)
 
-    def direct_signal_reporting(
-        self, correlation_id: bytes | ContentIdentifier,
-        signaling: Sequence[tuple[str, bytes | str]], *,
-        time: int | datetime | None = None, **more: Any,
-    ) -> bytes:
+    def direct_signal_reporting(self, correlation_id: bytes | ContentIdentifier,
+                                signaling: SignalingMessages, *, time: int | datetime | None = None,
+                                **more: Any) -> bytes:
         """``directSignalReporting`` (ATIS-1000678 ``DirectSignalReporting``): the call's
         signalling messages as intercepted (e.g. ``[("SIP", b"INVITE ...")]``), tied to the
         call by ``correlation_id`` (``CorrelationIdentifier`` octets)."""
@@ -426,10 +404,8 @@ class LAESRecords(AtisRecords):
         return self._message("directSignalReporting", {"correlationID": content[1]},
                              time, signaling, more)
 
-    def surveillance_status(
-        self, event_type: str, current_status: str, *,
-        time: int | datetime | None = None, **more: Any,
-    ) -> bytes:
+    def surveillance_status(self, event_type: str, current_status: str, *,
+                            time: int | datetime | None = None, **more: Any) -> bytes:
         """``surveillanceStatus`` (ATIS-1000678 ``SurveillanceStatus``): ``statusEventType``
         (activation, deactivation, change, scheduledReport) and ``currentStatus``
         (fullyActive, partiallyActive, inactive)."""
@@ -443,3 +419,9 @@ class LAESRecords(AtisRecords):
         return self._message("connTest", {"memo": memo}, time, None, more)
 
 
+def _optional_party(value: PartyIdentityLike | None, path: str) -> dict[str, Any] | None:
+    return None if value is None else party_identity(value, path)
+
+
+def _optional_media(value: MediaLike | None, path: str) -> dict[str, Any] | None:
+    return None if value is None else media_information(value, path)
