@@ -24,7 +24,7 @@ from ._atis_ids import (
     atis_call_identity,
     checked_content_identifier,
 )
-from ._values import relabel
+from ._values import network_signals, relabel
 
 __all__ = [
     "CC_DELIVERY_HEADER_OID",
@@ -317,11 +317,7 @@ class LAESRecords(AtisRecords):
         return self._message("networkSignal", {
             "callId": None if call_id is None else _call(call_id),
             "signaledToPartyId": _optional_party(signaled_to, "signaledToPartyId"),
-            "alertingSignal": alerting_signal,
-            "subjectAudibleSignal": audible_signal,
-            "terminalDisplayInfo": (None if terminal_display_info is None
-                                    else dict(terminal_display_info)),
-            "other": other,
+            **network_signals(alerting_signal, audible_signal, terminal_display_info, other),
         }, time, signaling, more)
 
     def subject_signal(self, *, user_input: PartyIdentityLike | None = None,

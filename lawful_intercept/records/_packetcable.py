@@ -48,6 +48,7 @@ from ..catalog import CDC_PDU, default_specification
 from ..correlation import Clock, generalized_time
 from ..errors import DecodeError, EncodeError, Error
 from ._packetcable_ids import CallIdLike, CCCId, checked_call_id, checked_ccc_id, pc_case_id
+from ._values import network_signals
 
 __all__ = [
     "CCC_LAYOUTS",
@@ -588,11 +589,7 @@ class PacketCableRecords:
         (``alertingSignal``, ``subjectAudibleSignal``, ``terminalDisplayInfo``, ``other``)."""
         return self._message("networksignal", {
             "callId": checked_call_id(call_id, "callId"),
-            "alertingSignal": alerting_signal,
-            "subjectAudibleSignal": audible_signal,
-            "terminalDisplayInfo": (None if terminal_display_info is None
-                                    else dict(terminal_display_info)),
-            "other": other,
+            **network_signals(alerting_signal, audible_signal, terminal_display_info, other),
             "signaledToPartyId": _party(signaled_to, "signaledToPartyId"),
         }, time, more)
 

@@ -27,6 +27,7 @@ __all__ = [
     "header_lines",
     "integer",
     "iri_pdu",
+    "network_signals",
     "object_identifiers",
     "octets",
     "relabel",
@@ -177,3 +178,15 @@ def without_none(members: Mapping[str, Any]) -> dict[str, Any]:
 def copy_or_none(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """A ``dict`` copy of a SEQUENCE value given as a mapping, or ``None`` (left out)."""
     return None if value is None else dict(value)
+
+
+def network_signals(alerting_signal: str | None, audible_signal: str | None,
+                    terminal_display_info: Mapping[str, str] | None,
+                    other: str | None) -> dict[str, Any]:
+    """The signals of a ``NetworkSignal`` (PacketCable PCESP, ATIS-1000678: the same
+    members): ``alertingSignal``, ``subjectAudibleSignal``, ``terminalDisplayInfo`` and
+    ``other``, those given."""
+    return without_none({
+        "alertingSignal": alerting_signal, "subjectAudibleSignal": audible_signal,
+        "terminalDisplayInfo": copy_or_none(terminal_display_info), "other": other,
+    })
