@@ -19,17 +19,8 @@ import pytest
 from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
-from lawful_intercept.asn1c import (
-    UNIVERSAL_TAGS,
-    Body,
-    Component,
-    Constraints,
-    Kind,
-    Range,
-    Tag,
-    TagClass,
-    Type,
-)
+from lawful_intercept.asn1c import Body, Component, Constraints, Kind, Range, Tag, TagClass, Type
+from lawful_intercept.asn1c._model import UNIVERSAL_TAGS
 from lawful_intercept.testing import (
     UnproducibleTypeError,
     clear_cache,

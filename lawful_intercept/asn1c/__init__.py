@@ -15,7 +15,7 @@ from ._compiler import (
     parse_sources,
     read_module_files,
 )
-from ._model import NO_DEFAULT, Body, Component, Constraints, Kind, Range, Tag, TagClass, Type
+from ._model import Body, Component, Constraints, Kind, Range, Tag, TagClass, Type
 from ._parser import parse_text
 from ._printer import format_module
 from ._spec import Specification
@@ -23,7 +23,6 @@ from ._syntax import ModuleSyntax, TypeAssignment
 from ._template import Hole, Template
 
 __all__ = [
-    "NO_DEFAULT",
     "Body",
     "Component",
     "Constraints",
