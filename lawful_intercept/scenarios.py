@@ -44,6 +44,7 @@ from .catalog import (
     LAES_PROTOCOL,
     PS_PDU,
     TOP_LEVEL_TYPES,
+    default_specification,
 )
 from .correlation import (
     CINAllocator,
@@ -248,9 +249,7 @@ def iter_scenario(
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise ValueError(f"seed must be an int, got {seed!r}")
     if spec is None:
-        from .registry import bundled
-
-        spec = bundled()
+        spec = default_specification()
     clock = clock if clock is not None else Clock()
     start = clock.now_ns()
     rng = random.Random(seed)
