@@ -126,10 +126,12 @@ class _Route:
             self.delivery.clients[name].start()
 
     def address(self, name: DestinationName) -> str:
+        """``HOST:PORT`` of destination ``name``."""
         destination = self.delivery.destinations[name]
         return f"{destination.host}:{destination.port}"
 
     def client(self, name: DestinationName) -> DeliveryClient:
+        """The delivery client of destination ``name``."""
         return self.delivery.clients[name]
 
 
@@ -350,6 +352,7 @@ class _Router:
                    for spool in route.delivery.spools.values())
 
     def close(self) -> None:
+        """Stop every delivery and close its spools (what is not delivered stays there)."""
         for route in self.routes.values():
             route.delivery.close()
 
@@ -362,6 +365,7 @@ def _accept(args: argparse.Namespace, router: _Router, candidates: tuple[str, ..
     pending = 0
 
     def flush() -> None:
+        """Append every route's batch, then record in the state file how far the file is."""
         nonlocal pending
         for route in router.routes.values():
             if route.batch:

@@ -83,15 +83,20 @@ RECORD_OVERHEAD: Final = HEAD_CRC.size
 """Bytes a record takes in a segment file besides its kind, key and payload (28)."""
 
 MAX_KIND: Final = 0xFF
+"""The longest kind, in UTF-8 bytes."""
 MAX_KEY: Final = 0xFFFF
+"""The longest key, in bytes."""
 MAX_PAYLOAD: Final = 0xFFFFFFFF
 """The largest payload a record header can describe."""
 
 SEGMENT_NAME: Final = re.compile(r"^(\d{20})\.seg$")
 """The name of a segment file; the group is its first record id."""
 LOCK_NAME: Final = "LOCK"
+"""The lock file (its ``flock`` marks the owner; it holds the owner's process id)."""
 ACK_NAME: Final = "acks.log"
+"""The acknowledgement log."""
 ACK_TMP_NAME: Final = "acks.log.tmp"
+"""The acknowledgement log being compacted, renamed over :data:`ACK_NAME` when complete."""
 IOV_MAX: Final = 1024
 """Buffers per ``pwritev`` call (the POSIX minimum of ``IOV_MAX``)."""
 
