@@ -150,10 +150,7 @@ SENDER = textwrap.dedent('''
     import lawful_intercept
     from lawful_intercept.certs import load_identity
     from lawful_intercept.correlation import Clock, NetworkIdentifier, SessionIdentity
-    from lawful_intercept.delivery import HandoverSession
-    from lawful_intercept.delivery import DeliveryClient
-    from lawful_intercept.delivery import Spool
-    from lawful_intercept.delivery import client_context
+    from lawful_intercept.delivery import DeliveryClient, HandoverSession, Spool, client_context
     from lawful_intercept.records import IPAccessRecords, PSPDUBuilder
 
     mode, spool_dir, port, ca, cert, key, log = sys.argv[1:8]
