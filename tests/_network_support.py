@@ -1,8 +1,10 @@
 """Helpers of the tests that run LEMFs and senders on 127.0.0.1: bounded waits, free ports,
-and a LEMF in a process of its own that can be killed and started again."""
+the server certificate's fingerprint, and a LEMF in a process of its own that can be killed
+and started again."""
 
 from __future__ import annotations
 
+import hashlib
 import signal
 import socket
 import subprocess
@@ -11,7 +13,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from lawful_intercept.certs import PKIFiles
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from lawful_intercept.certs import PKIFiles, TestPKI
 
 HOST = "127.0.0.1"
 
@@ -32,6 +36,12 @@ def free_port() -> int:
         s.bind((HOST, 0))
         port: int = s.getsockname()[1]
         return port
+
+
+def server_fingerprint(pki: TestPKI) -> bytes:
+    """SHA-256 of the DER of ``pki``'s server certificate (what a pin names), computed here
+    rather than by the library's own helper."""
+    return hashlib.sha256(pki.server.certificate.public_bytes(Encoding.DER)).digest()
 
 
 def cli(*argv: str) -> list[str]:

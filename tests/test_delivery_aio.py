@@ -18,7 +18,7 @@ from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
 import pytest
-from cryptography.hazmat.primitives.serialization import Encoding
+from _network_support import server_fingerprint
 
 import lawful_intercept
 from lawful_intercept.certs import TestPKI
@@ -160,10 +160,6 @@ def client_for(port: int, spool: Spool, context: ssl.SSLContext | None, *,
     settings.update(options)
     return AsyncDeliveryClient(HOST, port, spool, factory or session_factory(),
                                ssl_context=context, **settings)
-
-
-def server_fingerprint(pki: TestPKI) -> bytes:
-    return hashlib.sha256(pki.server.certificate.public_bytes(Encoding.DER)).digest()
 
 
 # -- delivery -----------------------------------------------------------------------------------

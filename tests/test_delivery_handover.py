@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, get_args
 
 import pytest
-from cryptography.hazmat.primitives.serialization import Encoding
+from _network_support import server_fingerprint
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_delivery_client import LEMF, wait_for
@@ -77,10 +77,6 @@ def session_factory(acknowledgement: str = "negotiate") -> Callable[[], Handover
 
 FAST = {"reconnect_initial": 0.05, "reconnect_max": 0.2, "connect_timeout": 3.0,
         "write_timeout": 3.0, "poll_interval": 0.05}
-
-
-def server_fingerprint(pki: TestPKI) -> bytes:
-    return hashlib.sha256(pki.server.certificate.public_bytes(Encoding.DER)).digest()
 
 
 # -- payload_kind -------------------------------------------------------------------------------
