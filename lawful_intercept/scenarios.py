@@ -43,7 +43,6 @@ from .catalog import (
     IAS_PROTOCOL,
     LAES_PROTOCOL,
     PS_PDU,
-    TOP_LEVEL_TYPES,
     default_specification,
 )
 from .correlation import (
@@ -70,8 +69,6 @@ from .records import (
 __all__ = [
     "CCC_PACKET",
     "FORMATS",
-    "PS_PDU",
-    "TOP_LEVEL_TYPES",
     "Destination",
     "Format",
     "PDUKind",

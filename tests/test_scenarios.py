@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import lawful_intercept
+from lawful_intercept.catalog import PS_PDU, TOP_LEVEL_TYPES
 from lawful_intercept.correlation import Clock
 from lawful_intercept.records import (
     CC_APDU,
@@ -24,8 +25,6 @@ from lawful_intercept.records import (
 from lawful_intercept.scenarios import (
     CCC_PACKET,
     FORMATS,
-    PS_PDU,
-    TOP_LEVEL_TYPES,
     Format,
     ScenarioPDU,
     iter_scenario,
