@@ -23,6 +23,8 @@ Call content is deterministic: packet sizes, timing jitter and payload octets co
 timeline), so the same seed and the same start time give the same bytes. The CC packets are
 complete IPv4 datagrams (RFC 791) with UDP (RFC 768) or TCP (RFC 9293) headers and correct
 checksums; the media is RTP (RFC 3550) carrying 20 ms of PCMA (payload type 8, RFC 3551).
+
+See docs/cli.md, "generate" (the command that writes them).
 """
 
 from __future__ import annotations

@@ -9,6 +9,8 @@ are those of the EmailPDU module in the builder's specification.
 
 EmailCC goes through a template per (format, direction); every input is checked before the
 sequence number is taken.
+
+See docs/records.md, "E-mail".
 """
 
 from __future__ import annotations

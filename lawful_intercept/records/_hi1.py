@@ -14,6 +14,8 @@ Payload alternatives ``hI1-Operation [3]`` (pass the value to
 ``threeGPP-HI1-Operation [5]`` (:func:`threegpp_hi1_pdu`, until the builder has a method of
 its own for it). Either is numbered with the IRI of the builder's communication (TS 102 232-1
 6.6; CIN 0 without one), and its number is taken only once the PDU is known to encode.
+
+See docs/records.md, "HI1 operations".
 """
 
 from __future__ import annotations

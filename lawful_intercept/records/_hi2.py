@@ -18,6 +18,8 @@ The HI2Operations CommunicationIdentifier is not the PS-PDU one: its operator-Id
 1..5 octets (not 1..16), its network element identifier is a CHOICE of formats and its CIN an
 ``OCTET STRING (SIZE (1..8))`` (not an INTEGER); so it has its own helpers here
 (:func:`communication_identifier`, :func:`network_identifier`).
+
+See docs/records.md, "TS 101 671 HI2".
 """
 
 from __future__ import annotations

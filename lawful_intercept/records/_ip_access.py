@@ -7,6 +7,8 @@ clause 5, 7.1) and the target's IP packets as IPCC (clause 6). The object identi
 
 IPCC is the hot path of a mediation function: it is encoded through a template per payload
 direction, so only the sequence number, the time stamp and the packet are written per PDU.
+
+See docs/records.md, "Internet access".
 """
 
 from __future__ import annotations

@@ -12,6 +12,8 @@ IPMMCC is the hot path (an RTP stream is 50 packets a second per direction): it 
 a template per (direction, frame type, stream identifier, protocol), and every input is
 checked before the sequence number is taken, so a bad input raises ``EncodeError`` and
 leaves the CC numbering gapless.
+
+See docs/records.md, "IP multimedia".
 """
 
 from __future__ import annotations

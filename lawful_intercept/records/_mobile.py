@@ -23,6 +23,8 @@ The functions :func:`registration`, :func:`deregistration`, :func:`location_upda
 (6.2.3) with typed parameters; any other event is given as ``(alternative, value)`` in the
 library's value convention. The object identifiers are those of the TS33128Payloads module
 in the builder's specification.
+
+See docs/records.md, "3GPP TS 33.128 in PS-PDUs".
 """
 
 from __future__ import annotations

@@ -33,6 +33,8 @@ Every input is checked before anything is returned: a broken rule raises
 :class:`~lawful_intercept.EncodeError` whose ``path`` names the field (``caseId``,
 ``accessingElementId``, ``callId.sequencenumber``, ``cCCId.combCCC``, ``cccId``, ``layout``,
 …, or the encoder's path such as ``PCESP.CdcPdu.message.origination.calling.dn``).
+
+See docs/records.md, "PacketCable".
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ specification, so the parts that do not change are encoded once per session.
 A builder never hands out a sequence number for a PDU it could not encode: every record is
 encoded before its number is taken, so a bad input raises ``EncodeError`` and leaves the
 numbering gapless.
+
+See docs/records.md, "PS-PDUs".
 """
 
 from __future__ import annotations

@@ -13,6 +13,8 @@ of the PstnIsdnPDU module in the builder's specification.
 PstnIsdnCC is the hot path (a voice frame every 20 ms per direction): it goes through a
 template per (direction, cCLinkID), and every input is checked before the sequence number is
 taken.
+
+See docs/records.md, "PSTN/ISDN".
 """
 
 from __future__ import annotations

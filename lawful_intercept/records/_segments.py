@@ -5,6 +5,8 @@ PDU with ``firstSegmentFlag`` and one with ``lastSegmentFlag`` (see
 :meth:`~lawful_intercept.records.PSPDUBuilder.segmented_cc`). :class:`Reassembler` takes
 the decoded PS-PDUs of a stream, in order, and gives back each CC payload whole, per
 communication (LIID, CIN).
+
+See docs/records.md, segmented CC.
 """
 
 from __future__ import annotations
