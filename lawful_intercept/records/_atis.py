@@ -91,11 +91,10 @@ class AtisRecords:
     """Case identity, clock and CC-APDU numbering shared by the ATIS records objects
     (ATIS-1000678 / ATIS-1000013 CCDeliveryHeader)."""
 
-    _cc_type: str = ""
-
     def __init__(self, case_identity: str, iap_system_identity: str | None,
                  spec: Specification | None, clock: Clock | None,
-                 sequence_numbers: ContentSequenceNumbers | None, number_cc: bool) -> None:
+                 sequence_numbers: ContentSequenceNumbers | None, number_cc: bool,
+                 cc_type: str) -> None:
         self.case_id = atis_case_identity(case_identity)
         self.iap_id: str | None = None
         if iap_system_identity is not None:
@@ -106,9 +105,9 @@ class AtisRecords:
                                  else ContentSequenceNumbers())
         self.number_cc = number_cc
         try:
-            self._encode_cc: Callable[[Any], bytes] = self.spec.encoder(self._cc_type)
+            self._encode_cc: Callable[[Any], bytes] = self.spec.encoder(cc_type)
         except Error:
-            raise EncodeError(f"the specification has no {self._cc_type}", "spec") from None
+            raise EncodeError(f"the specification has no {cc_type}", "spec") from None
 
     def timestamp(self, time: int | datetime | None = None) -> datetime:
         """A ``TimeStamp`` (GeneralizedTime) for ``time`` (nanoseconds since the epoch or a

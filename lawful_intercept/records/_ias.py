@@ -126,8 +126,6 @@ class IASRecords(AtisRecords):
     encoded IasProtocol.
     """
 
-    _cc_type = IAS_CC_APDU
-
     def __init__(
         self,
         case_identity: str,
@@ -145,7 +143,7 @@ class IASRecords(AtisRecords):
             raise EncodeError("IAPSystemIdentity is mandatory in ATIS-1000013 CmII messages",
                               "iapId")
         super().__init__(case_identity, iap_system_identity, spec, clock, sequence_numbers,
-                         number_cc)
+                         number_cc, IAS_CC_APDU)
         self.protocol_identifier = protocol_identifier
         self.optional_protocol_identifier = optional_protocol_identifier
         self.cc_delivery_format = cc_delivery_format

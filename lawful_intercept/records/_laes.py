@@ -151,8 +151,6 @@ class LAESRecords(AtisRecords):
     ASN.1 names and returns the encoded LAESProtocol.
     """
 
-    _cc_type = CC_APDU
-
     def __init__(
         self,
         case_identity: str,
@@ -167,7 +165,7 @@ class LAESRecords(AtisRecords):
         number_cc: bool = True,
     ) -> None:
         super().__init__(case_identity, iap_system_identity, spec, clock, sequence_numbers,
-                         number_cc)
+                         number_cc, CC_APDU)
         self.enhanced = enhanced
         self.protocol_identifier = protocol_identifier
         self.cc_delivery_format = cc_delivery_format
