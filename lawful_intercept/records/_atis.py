@@ -93,8 +93,11 @@ class AtisRecords:
 
     def __init__(self, case_identity: str, iap_system_identity: str | None,
                  spec: Specification | None, clock: Clock | None,
-                 sequence_numbers: ContentSequenceNumbers | None, number_cc: bool,
-                 cc_type: str) -> None:
+                 sequence_numbers: ContentSequenceNumbers | None, number_cc: bool, *,
+                 cc_type: str, messages: tuple[str, str], protocol_identifier: str,
+                 cc_delivery_format: tuple[str, Any]) -> None:
+        """``messages`` is (the protocol type, its message CHOICE type), e.g. ATIS-1000678
+        ``LAESProtocol`` and ``LaesMessage``; ``cc_type`` the CC-APDU type."""
         self.case_id = atis_case_identity(case_identity)
         self.iap_id: str | None = None
         if iap_system_identity is not None:
@@ -104,10 +107,20 @@ class AtisRecords:
         self.sequence_numbers = (sequence_numbers if sequence_numbers is not None
                                  else ContentSequenceNumbers())
         self.number_cc = number_cc
+        self.protocol_identifier = protocol_identifier
+        self.cc_delivery_format = cc_delivery_format
         try:
             self._encode_cc: Callable[[Any], bytes] = self.spec.encoder(cc_type)
         except Error:
             raise EncodeError(f"the specification has no {cc_type}", "spec") from None
+        protocol_type, message_type = messages
+        try:
+            self._encode: Callable[[Any], bytes] = self.spec.encoder(protocol_type)
+            self.messages = frozenset(
+                c.name for c in self.spec.get_type(message_type).body.components)
+        except Error:
+            module = protocol_type.partition(".")[0]
+            raise EncodeError(f"the specification has no {module}", "spec") from None
 
     def timestamp(self, time: int | datetime | None = None) -> datetime:
         """A ``TimeStamp`` (GeneralizedTime) for ``time`` (nanoseconds since the epoch or a

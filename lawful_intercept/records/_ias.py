@@ -5,14 +5,14 @@ of access and packet data sessions and the IAS-CC-APDUs of their content (see do
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Final, Literal
 
 from ..asn1c import Specification
 from ..catalog import IAS_CC_APDU, IAS_OPTIONAL_PROTOCOL, IAS_PROTOCOL
 from ..correlation import Clock
-from ..errors import EncodeError, Error
+from ..errors import EncodeError
 from ._atis import (
     AtisRecords,
     DeliveryIdentifierLike,
@@ -143,17 +143,10 @@ class IASRecords(AtisRecords):
             raise EncodeError("IAPSystemIdentity is mandatory in ATIS-1000013 CmII messages",
                               "iapId")
         super().__init__(case_identity, iap_system_identity, spec, clock, sequence_numbers,
-                         number_cc, IAS_CC_APDU)
-        self.protocol_identifier = protocol_identifier
+                         number_cc, cc_type=IAS_CC_APDU, messages=(IAS_PROTOCOL, _IAS_MESSAGE),
+                         protocol_identifier=protocol_identifier,
+                         cc_delivery_format=cc_delivery_format)
         self.optional_protocol_identifier = optional_protocol_identifier
-        self.cc_delivery_format = cc_delivery_format
-        try:
-            self._encode: Callable[[Any], bytes] = self.spec.encoder(IAS_PROTOCOL)
-            self.messages = frozenset(
-                c.name for c in self.spec.get_type(_IAS_MESSAGE).body.components)
-        except Error:
-            raise EncodeError("the specification has no IAS-LAES-CmII-Abstract-Syntax-Module",
-                              "spec") from None
         try:
             self.spec.encode(_IAS_OID_TYPE, protocol_identifier)
         except EncodeError as exc:

@@ -4,14 +4,14 @@ docs/records.md, "ATIS")."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Final, cast
 
 from ..asn1c import Specification
 from ..catalog import CC_APDU, LAES_PROTOCOL
 from ..correlation import Clock, generalized_time
-from ..errors import EncodeError, Error
+from ..errors import EncodeError
 from ._atis import (
     AtisRecords,
     DeliveryIdentifierLike,
@@ -164,18 +164,11 @@ class LAESRecords(AtisRecords):
         sequence_numbers: ContentSequenceNumbers | None = None,
         number_cc: bool = True,
     ) -> None:
-        super().__init__(case_identity, iap_system_identity, spec, clock, sequence_numbers,
-                         number_cc, CC_APDU)
         self.enhanced = enhanced
-        self.protocol_identifier = protocol_identifier
-        self.cc_delivery_format = cc_delivery_format
-        try:
-            self._encode: Callable[[Any], bytes] = self.spec.encoder(LAES_PROTOCOL)
-            self.messages = frozenset(
-                c.name for c in self.spec.get_type(_LAES_MESSAGE).body.components)
-        except Error:
-            raise EncodeError("the specification has no T1S1-LAES-VoP-Abstract-Syntax-Module",
-                              "spec") from None
+        super().__init__(case_identity, iap_system_identity, spec, clock, sequence_numbers,
+                         number_cc, cc_type=CC_APDU, messages=(LAES_PROTOCOL, _LAES_MESSAGE),
+                         protocol_identifier=protocol_identifier,
+                         cc_delivery_format=cc_delivery_format)
         # A connection test checks the identifiers and the protocol identifier once.
         self.message("connTest", {"timestamp": generalized_time(0)})
 
