@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from .asn1c import Specification, compile_files, parse_text
+from .asn1c import Specification, compile_files, parse_text, read_module_files
 from .errors import CompileError, Error
 
 __all__ = ["BundledModule", "bundled", "bundled_files", "list_bundled", "modules_dir"]
@@ -140,13 +140,8 @@ def _versions(
 
 
 def _module_names(path: Path) -> list[str]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        text = path.read_bytes().decode("cp1252", errors="replace")
-    except OSError as exc:
-        raise CompileError(f"cannot read the file: {exc.strerror}", str(path)) from None
-    return [m.name for m in parse_text(text, str(path))]
+    [(text, filename)] = read_module_files([path])
+    return [m.name for m in parse_text(text, filename)]
 
 
 def bundled(

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any, NoReturn, TypeAlias
 
 from ..asn1c import Specification
+from ..catalog import default_specification
 from ..errors import CLIError, Error
 from ..registry import bundled
 
@@ -94,7 +95,7 @@ def load_spec(extra: Sequence[str] | None) -> Specification:
     """The bundled modules, compiled together with the user's ``--spec`` files (a module of
     the same name as a bundled one replaces it)."""
     try:
-        return bundled(extra=list(extra or ()))
+        return bundled(extra=list(extra)) if extra else default_specification()
     except Error as exc:
         raise CLIError(f"--spec: {exc}") from None
 
