@@ -180,6 +180,13 @@ def class_members(obj: type, node: ast.ClassDef) -> tuple[str, list[tuple[str, s
                 elif "classmethod" in decorators:
                     kind = "@classmethod "
                 members.append((item.name, kind + render_function(item, item.name), doc))
+    if not init and not fields and "__init__" not in vars(obj):
+        inherited = getattr(obj, "__init__", None)
+        node_init = definition_node(inherited) if inspect.isfunction(inherited) else None
+        if isinstance(node_init, ast.FunctionDef):
+            init = render_function(node_init, obj.__name__).replace("def ", "", 1)
+            init = init.replace("(self, ", "(", 1).replace("(self)", "()", 1)
+            init = init.rsplit(" -> None", 1)[0]
     head = f"class {obj.__name__}({bases})" if bases else f"class {obj.__name__}"
     if init:
         head += f"\n    # constructor\n    {init}"
