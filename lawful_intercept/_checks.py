@@ -5,9 +5,17 @@ type) or a ``ValueError`` (a value out of its range), each naming the argument a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
-__all__ = ["require_instance", "require_int", "require_number", "type_name"]
+__all__ = [
+    "require_bytes",
+    "require_choice",
+    "require_instance",
+    "require_int",
+    "require_number",
+    "type_name",
+]
 
 _T = TypeVar("_T")
 
@@ -25,6 +33,24 @@ def require_instance(value: Any, types: type[_T] | tuple[type[_T], ...], name: s
         else:
             wanted = types.__name__
         raise TypeError(f"{name} must be {wanted}, not {type_name(value)}")
+    return value
+
+
+def require_bytes(value: object, name: str) -> bytes:
+    """``value`` as ``bytes`` if it is ``bytes``, ``bytearray`` or ``memoryview``, else
+    ``TypeError`` naming ``name``."""
+    if not isinstance(value, bytes | bytearray | memoryview):
+        raise TypeError(f"{name} must be bytes, not {type_name(value)}")
+    return bytes(value)
+
+
+def require_choice(value: _T, allowed: Iterable[object], name: str) -> _T:
+    """``value`` if it is one of ``allowed`` (compared with ``==``), else ``ValueError``
+    naming ``name`` and the choices."""
+    choices = tuple(allowed)
+    if value not in choices:
+        listed = ", ".join(repr(choice) for choice in choices)
+        raise ValueError(f"{name} must be one of {listed}, not {value!r}")
     return value
 
 

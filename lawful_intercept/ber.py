@@ -100,6 +100,7 @@ __all__ = [
     "encode_tag",
     "encode_tlv",
     "encode_utc_time",
+    "read_short_tlv",
     "read_tlv",
     "read_tlv_full",
     "skip_tlv",
@@ -370,6 +371,44 @@ def read_tlv(
     """
     cls, constructed, number, start, stop, _ = read_tlv_full(data, offset, max_depth, end=end)
     return cls, constructed, number, start, stop
+
+
+def read_short_tlv(data: BytesLike, offset: int, end: int) -> tuple[int, int, int]:
+    """Read a TLV of the common short shape at ``offset``, fast: ``(identifier octet,
+    contents_start, contents_end)``.
+
+    For readers that pick a few fields out of known structures by their identifier octet
+    (``0x81`` is a primitive ``[1]``, ``0xA3`` a constructed ``[3]``).  Only the low tag number
+    form (X.690 8.1.2.2) and a definite length (X.690 8.1.3.4, 8.1.3.5, at most
+    :data:`MAX_LENGTH_OCTETS` subsequent octets) are read; a high tag number, the indefinite
+    length or contents past ``end`` raise :class:`~lawful_intercept.DecodeError`, as do
+    truncated octets.  Use :func:`read_tlv_full` for any BER encoding.
+    """
+    try:
+        tag = data[offset]
+        first = data[offset + 1]
+    except IndexError:
+        raise DecodeError("identifier or length octets missing: data truncated (X.690 8.1.1)",
+                          offset=offset) from None
+    if tag & 0x1F == 0x1F:
+        raise DecodeError("high tag number form: not a short TLV (X.690 8.1.2.4)",
+                          offset=offset)
+    if first < 0x80:
+        start = offset + 2
+        stop = start + first
+    else:
+        count = first & 0x7F
+        if count == 0 or count > MAX_LENGTH_OCTETS:
+            raise DecodeError(f"length octet 0x{first:02x}: not a definite length of at most "
+                              f"{MAX_LENGTH_OCTETS} octets (X.690 8.1.3)", offset=offset + 1)
+        start = offset + 2 + count
+        if start > end:
+            raise DecodeError("long form length truncated (X.690 8.1.3.5)", offset=offset + 1)
+        stop = start + int.from_bytes(data[offset + 2:start], "big")
+    if stop > end:  # also octets read past ``end``: then start > end
+        raise DecodeError(f"declared length {stop - start} exceeds the {end - start} bytes "
+                          "available (X.690 8.1.3)", offset=offset + 1)
+    return tag, start, stop
 
 
 def skip_tlv(

@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Final, Literal, TypedDict, Unpack, get_args
 
+from ._checks import require_choice, require_int
 from ._inet import internet_checksum
 from .asn1c import Specification
 from .catalog import (
@@ -174,8 +175,7 @@ def _media_plans(media: Iterable[tuple[int, bool, int]], destination: Destinatio
 
 
 def _check_format(format: object) -> str:
-    if format not in FORMATS:
-        raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {format!r}")
+    require_choice(format, FORMATS, "format")
     return str(format)
 
 
@@ -243,10 +243,8 @@ def iter_scenario(
     are checked and the timeline planned at once (a small object per PDU); the packets and
     the encodings are made only when each PDU is taken."""
     name = _check_format(format)
-    if isinstance(records, bool) or not isinstance(records, int) or records < 1:
-        raise ValueError(f"records must be a positive int, got {records!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise ValueError(f"seed must be an int, got {seed!r}")
+    require_int(records, "records", low=1)
+    require_int(seed, "seed")
     if spec is None:
         spec = default_specification()
     clock = clock if clock is not None else Clock()

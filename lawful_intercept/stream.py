@@ -42,6 +42,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
+from ._checks import require_int
 from .ber import DEFAULT_MAX_DEPTH, MAX_LENGTH_OCTETS, BytesLike, decode_tag
 from .catalog import PS_PDU
 from .errors import DecodeError, FramingError
@@ -147,8 +148,7 @@ class PDUReader:
         max_pdu_size: int = DEFAULT_MAX_PDU_SIZE,
         strict: bool = True,
     ) -> None:
-        if max_pdu_size < 0:
-            raise ValueError(f"max_pdu_size must not be negative, got {max_pdu_size}")
+        require_int(max_pdu_size, "max_pdu_size", low=0)
         self._spec = spec
         self._type_name = type_name
         self._strict = strict
@@ -534,8 +534,7 @@ class PDUWriter:
     """
 
     def __init__(self, max_batch_bytes: int = DEFAULT_MAX_BATCH_BYTES) -> None:
-        if max_batch_bytes < 1:
-            raise ValueError(f"max_batch_bytes must be positive, got {max_batch_bytes}")
+        require_int(max_batch_bytes, "max_batch_bytes", low=1)
         self.max_batch_bytes = max_batch_bytes
         """The size bound of the buffers :meth:`batches` builds."""
         self._queue: list[bytes] = []

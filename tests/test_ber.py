@@ -287,6 +287,48 @@ def test_read_tlv_end_bounds_the_scan() -> None:
         ber.read_tlv(bytes.fromhex("3003 020105"), 0, end=4)
 
 
+def test_read_short_tlv_known_answers() -> None:
+    data = bytes.fromhex("a1 06 8102 4142 8400 ff")
+    assert ber.read_short_tlv(data, 0, len(data)) == (0xA1, 2, 8)
+    assert ber.read_short_tlv(data, 2, 8) == (0x81, 4, 6)
+    assert ber.read_short_tlv(data, 6, 8) == (0x84, 8, 8)
+    long_form = bytes.fromhex("04 82 0003 616263")
+    assert ber.read_short_tlv(long_form, 0, len(long_form)) == (0x04, 4, 7)
+    assert ber.read_short_tlv(memoryview(long_form), 0, len(long_form)) == (0x04, 4, 7)
+    for bad, end, rule in (
+        (bytes.fromhex("3080 0000"), 4, "definite"),  # indefinite length
+        (bytes.fromhex("1f2101 00"), 4, "high tag"),  # high tag number form
+        (bytes.fromhex("04ff 00"), 3, "definite"),  # reserved length octet
+        (bytes.fromhex("0489 010203040506070809"), 11, "definite"),  # 9 length octets
+        (bytes.fromhex("0403 6162"), 4, "exceeds"),  # contents past the data
+        (bytes.fromhex("0402 6162"), 3, "exceeds"),  # contents past ``end``
+        (bytes.fromhex("0482 00"), 3, "truncated"),  # long form cut short
+        (bytes.fromhex("04"), 1, "truncated"),  # no length octet
+        (b"", 0, "truncated"),
+        (bytes.fromhex("0400"), 1, "exceeds"),  # the length octet is past ``end``
+    ):
+        with pytest.raises(DecodeError, match=rule):
+            ber.read_short_tlv(bad, 0, end)
+
+
+@FAST
+@given(st.integers(0, 3), st.booleans(), st.integers(0, 30), st.binary(max_size=300),
+       st.binary(max_size=4))
+def test_read_short_tlv_agrees_with_read_tlv_full(cls: int, constructed: bool, number: int,
+                                                 contents: bytes, after: bytes) -> None:
+    """On every definite-length TLV with a low tag number, the fast reader finds what the
+    general one finds; cut short anywhere, it raises DecodeError like the general one."""
+    encoded = ber.encode_tlv(ber.encode_tag(cls, constructed, number), contents)
+    data = encoded + after
+    identifier = data[0]
+    full = ber.read_tlv_full(data, 0, end=len(encoded))
+    assert full[:3] == (cls, constructed, number)
+    assert ber.read_short_tlv(data, 0, len(encoded)) == (identifier, full[3], full[4])
+    for cut in range(len(encoded)):
+        with pytest.raises(DecodeError):
+            ber.read_short_tlv(data, 0, cut)
+
+
 def test_read_tlv_accepts_memoryview() -> None:
     data = memoryview(bytes.fromhex("3080 020105 0000"))
     assert ber.read_tlv_full(data, 0) == (0, True, 16, 2, 5, 7)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import os
 import pickle
 import re
@@ -80,20 +81,29 @@ def round_trip(type_name: str, value: Any) -> Any:
     return SPEC.decode(type_name, SPEC.encode(type_name, value))
 
 
-def raises(path: str, *words: str) -> Any:
-    """pytest.raises(EncodeError) that also checks the path and words of the message."""
+def raises(path: str, *words: str, kind: type[Exception] = EncodeError) -> Any:
+    """pytest.raises(EncodeError) that also checks the path and words of the message; with
+    ``kind`` TypeError or ValueError (API misuse, docs/errors.md), exactly that type, its
+    message starting with ``path`` (the argument) and containing ``words``."""
 
     class Checker:
         def __enter__(self) -> None:
-            self.context = pytest.raises(EncodeError)
+            self.context = pytest.raises(kind)
             self.info = self.context.__enter__()
 
         def __exit__(self, *exc: Any) -> bool:
             handled = self.context.__exit__(*exc)
             error = self.info.value
-            assert error.path == path, (error.path, str(error))
+            if isinstance(error, EncodeError):
+                assert kind is EncodeError
+                assert error.path == path, (error.path, str(error))
+                message = error.message
+            else:
+                assert type(error) is kind, (type(error), str(error))
+                message = str(error)
+                assert message.startswith(path), (path, message)
             for word in words:
-                assert word in error.message, (word, error.message)
+                assert word in message, (word, message)
             return bool(handled)
 
     return Checker()
@@ -413,14 +423,20 @@ def test_default_range_and_full_range() -> None:
     full = CINAllocator(min_cin=0, max_cin=CIN_MAX)
     cins = {full.allocate("L", NET, n) for n in range(2000)}
     assert max(cins) > 2**31  # the upper half is used when asked for
-    with raises("communicationIdentifier.communicationIdentityNumber", "0..4294967295"):
+    with raises("max_cin", "0..4294967295", kind=ValueError):
         CINAllocator(max_cin=CIN_MAX + 1)
-    with raises("communicationIdentifier.communicationIdentityNumber", "above max_cin"):
+    with raises("min_cin", "int, not str", kind=TypeError):
+        CINAllocator(min_cin="1")  # type: ignore[arg-type]
+    with raises("min_cin", "above max_cin", kind=ValueError):
         CINAllocator(min_cin=10, max_cin=9)
-    with raises("communicationIdentifier.communicationIdentityNumber", "hold_seconds"):
+    with raises("hold_seconds", "at least 0", kind=ValueError):
         CINAllocator(hold_seconds=-1)
-    with raises("communicationIdentifier.communicationIdentityNumber", "64 octets"):
+    with raises("hold_seconds", "finite", kind=ValueError):
+        CINAllocator(hold_seconds=math.inf)
+    with raises("secret", "64 octets", kind=ValueError):
         CINAllocator(secret=b"x" * 65)
+    with raises("secret", "bytes, not str", kind=TypeError):
+        CINAllocator(secret="x")  # type: ignore[arg-type]
 
 
 def keys_with_home(allocator: CINAllocator, home: int, count: int, net: Any = NET) -> list[str]:
@@ -499,31 +515,33 @@ def test_open_and_close_session() -> None:
     assert session.authorization_country_code == "DE"
     assert allocator.open_session(session, "call-id@host") == session
     assert allocator.close_session(session, "call-id@host") == session.cin
-    with raises("communicationIdentifier.communicationIdentityNumber", "SessionIdentity"):
+    with raises("identity", "SessionIdentity, not str", kind=TypeError):
         allocator.open_session("L", "k")  # type: ignore[arg-type]
+    with raises("identity", "SessionIdentity, not str", kind=TypeError):
+        allocator.close_session("L", "k")  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
-    ("liid", "net", "key", "path", "word"),
+    ("liid", "net", "key", "path", "word", "kind"),
     [
-        ("L", NET, "", "communicationIdentifier.communicationIdentityNumber", "empty"),
-        ("L", NET, b"", "communicationIdentifier.communicationIdentityNumber", "empty"),
-        ("L", NET, True, "communicationIdentifier.communicationIdentityNumber", "bool"),
-        ("L", NET, 1.5, "communicationIdentifier.communicationIdentityNumber", "float"),
-        ("L", NET, None, "communicationIdentifier.communicationIdentityNumber", "NoneType"),
-        ("", NET, "k", "lawfulInterceptionIdentifier", "1..25"),
-        ("x" * 26, NET, "k", "lawfulInterceptionIdentifier", "got 26"),
-        ("L", b"op", "k", "communicationIdentifier.networkIdentifier", "NetworkIdentifier"),
+        ("L", NET, "", "session_key", "empty", ValueError),
+        ("L", NET, b"", "session_key", "empty", ValueError),
+        ("L", NET, True, "session_key", "not bool", TypeError),
+        ("L", NET, 1.5, "session_key", "not float", TypeError),
+        ("L", NET, None, "session_key", "not NoneType", TypeError),
+        ("", NET, "k", "lawfulInterceptionIdentifier", "1..25", EncodeError),
+        ("x" * 26, NET, "k", "lawfulInterceptionIdentifier", "got 26", EncodeError),
+        ("L", b"op", "k", "network", "NetworkIdentifier, not bytes", TypeError),
     ],
 )
 def test_allocator_rejects_bad_input_and_changes_nothing(
-    liid: Any, net: Any, key: Any, path: str, word: str
+    liid: Any, net: Any, key: Any, path: str, word: str, kind: type[Exception]
 ) -> None:
     allocator = CINAllocator()
     allocator.allocate("L", NET, "existing")
     before = allocator.save_state()
     for method in (allocator.allocate, allocator.lookup, allocator.release):
-        with raises(path, word):
+        with raises(path, word, kind=kind):
             method(liid, net, key)
     assert allocator.save_state() == before
 
@@ -578,7 +596,7 @@ def test_allocator_state_is_json_and_holds_no_session_keys() -> None:
     restored = CINAllocator.from_state(json.loads(text), secret=b"k", clock=clock)
     assert restored.lookup(b"\x00binary-liid", NET, "secret-session-id") == cin
     assert restored.save_state() == allocator.save_state()
-    with raises("state.secret_check", "secret differs"):
+    with raises("state.secret_check", "secret differs", kind=ValueError):
         CINAllocator.from_state(json.loads(text), secret=b"other")
 
 
@@ -597,26 +615,27 @@ def test_allocator_rejects_malformed_state() -> None:
         change(state)
         return state
 
-    cases = [
-        (lambda s: s.update(format="x"), "state"),
-        (lambda s: s.update(version=2), "state"),
-        (lambda s: s.pop("liids"), "state"),
-        (lambda s: s.update(max_cin=CIN_MAX + 1),
-         "communicationIdentifier.communicationIdentityNumber"),
-        (lambda s: s["liids"].update({"zz": {}}), "state.liids['zz']"),
+    cases: list[tuple[Callable[[dict[str, Any]], Any], str, type[Exception]]] = [
+        (lambda s: s.update(format="x"), "state", ValueError),
+        (lambda s: s.update(version=2), "state", ValueError),
+        (lambda s: s.pop("liids"), "state: liids is missing", ValueError),
+        (lambda s: s.update(max_cin=CIN_MAX + 1), "state.max_cin", ValueError),
+        (lambda s: s.update(hold_seconds="1"), "state.hold_seconds", TypeError),
+        (lambda s: s["liids"].update({"zz": {}}), "state.liids['zz']", ValueError),
+        (lambda s: s["liids"].update({"4d": []}), "state.liids['4d']", TypeError),
         (lambda s: s["liids"][liid]["live"].update({"11": "00" * 16}),
-         "state.liids['4c'].live['11']"),
+         "state.liids['4c'].live['11']", ValueError),
         (lambda s: s["liids"][liid]["live"].update({"x": "00" * 16}),
-         "state.liids['4c'].live['x']"),
+         "state.liids['4c'].live['x']", ValueError),
         (lambda s: s["liids"][liid]["live"].update({live_cin: "00"}),
-         f"state.liids['4c'].live[{live_cin!r}]"),
+         f"state.liids['4c'].live[{live_cin!r}]", ValueError),
         (lambda s: s["liids"][liid]["held"].update({held_cin: ["00" * 16, "noon"]}),
-         f"state.liids['4c'].held[{held_cin!r}]"),
+         f"state.liids['4c'].held[{held_cin!r}]", TypeError),
         (lambda s: s["liids"][liid]["held"].update({live_cin: ["00" * 16, 1.0]}),
-         f"state.liids['4c'].held[{live_cin!r}]"),
+         f"state.liids['4c'].held[{live_cin!r}]", ValueError),
     ]
-    for change, path in cases:
-        with raises(path):
+    for change, path, kind in cases:
+        with raises(path, kind=kind):
             CINAllocator.from_state(broken(change))
 
 
@@ -706,25 +725,27 @@ def test_no_wrap_raises_and_changes_nothing() -> None:
 
 
 @pytest.mark.parametrize(
-    ("args", "path", "word"),
+    ("args", "path", "word", "kind"),
     [
-        (("L", 1, "XX"), "sequenceNumber", "'IRI', 'CC', 'TRI'"),
-        (("L", 1, "iri"), "sequenceNumber", "kind"),
-        (("L", -1, "CC"), "communicationIdentifier.communicationIdentityNumber", "0..4294967295"),
-        (("L", CIN_MAX + 1, "CC"), "communicationIdentifier.communicationIdentityNumber", "CIN"),
-        (("", 1, "CC"), "lawfulInterceptionIdentifier", "1..25"),
-        (("x" * 26, 1, "CC"), "lawfulInterceptionIdentifier", "got 26"),
+        (("L", 1, "XX"), "kind", "'IRI', 'CC', 'TRI'", ValueError),
+        (("L", 1, "iri"), "kind", "not 'iri'", ValueError),
+        (("L", -1, "CC"), "communicationIdentifier.communicationIdentityNumber", "0..4294967295",
+         EncodeError),
+        (("L", CIN_MAX + 1, "CC"), "communicationIdentifier.communicationIdentityNumber", "CIN",
+         EncodeError),
+        (("", 1, "CC"), "lawfulInterceptionIdentifier", "1..25", EncodeError),
+        (("x" * 26, 1, "CC"), "lawfulInterceptionIdentifier", "got 26", EncodeError),
     ],
 )
 def test_counters_reject_bad_input_and_change_nothing(
-    args: tuple[Any, Any, Any], path: str, word: str
+    args: tuple[Any, Any, Any], path: str, word: str, kind: type[Exception]
 ) -> None:
     counters = SequenceCounters()
     counters.next("L", 1, "CC")
     before = counters.save_state()
-    with raises(path, word):
+    with raises(path, word, kind=kind):
         counters.next(*args)
-    with raises(path, word):
+    with raises(path, word, kind=kind):
         counters.peek(*args)
     assert counters.save_state() == before
 
@@ -734,7 +755,8 @@ def test_counters_reject_bad_input_and_change_nothing(
     [(SEQUENCE_NUMBER_MAX + 1, True), (SEQUENCE_NUMBER_MAX + 2, False), (-1, True)],
 )
 def test_restoring_a_sequence_number_beyond_the_range_is_an_error(value: int, wrap: bool) -> None:
-    with raises("state.communications[0].next.CC", "sequenceNumber", "0..4294967295"):
+    with raises("state.communications[0].next.CC", "sequenceNumber", "0..4294967295",
+                kind=ValueError):
         counters_at(value, wrap=wrap)
 
 
@@ -742,24 +764,32 @@ def test_counters_rejects_malformed_state() -> None:
     good = SequenceCounters()
     good.next("L", 1, "IRI")
     state = good.save_state()
-    cases: list[tuple[Callable[[dict[str, Any]], Any], str]] = [
-        (lambda s: s.update(format="x"), "state"),
-        (lambda s: s.update(wrap="yes"), "state.wrap"),
-        (lambda s: s.update(communications={}), "state.communications"),
-        (lambda s: s["communications"][0].update(liid="zz"), "state.communications[0].liid"),
-        (lambda s: s["communications"][0].update(cin=-1), "state.communications[0].cin"),
-        (lambda s: s["communications"][0]["next"].update(XRI=1), "state.communications[0].next"),
-        (lambda s: s["communications"].append(s["communications"][0]), "state.communications[1]"),
+    cases: list[tuple[Callable[[dict[str, Any]], Any], str, type[Exception]]] = [
+        (lambda s: s.update(format="x"), "state", ValueError),
+        (lambda s: s.update(wrap="yes"), "state.wrap", TypeError),
+        (lambda s: s.update(communications={}), "state.communications", TypeError),
+        (lambda s: s["communications"][0].update(liid="zz"), "state.communications[0].liid",
+         ValueError),
+        (lambda s: s["communications"][0].update(liid=5), "state.communications[0].liid",
+         TypeError),
+        (lambda s: s["communications"][0].update(cin=-1), "state.communications[0].cin",
+         ValueError),
+        (lambda s: s["communications"][0]["next"].update(XRI=1), "state.communications[0].next",
+         ValueError),
+        (lambda s: s["communications"].append(s["communications"][0]), "state.communications[1]",
+         ValueError),
         (lambda s: s["communications"][0].update(cin_reset_pending=1),
-         "state.communications[0].cin_reset_pending"),
+         "state.communications[0].cin_reset_pending", TypeError),
     ]
-    for change, path in cases:
+    for change, path, kind in cases:
         broken = copy.deepcopy(state)
         change(broken)
-        with raises(path):
+        with raises(path, kind=kind):
             SequenceCounters.from_state(broken)
-    with raises("sequenceNumber", "advance"):
+    with raises("advance", "0..4294967295, not -1", kind=ValueError):
         SequenceCounters.from_state(state, advance=-1)
+    with raises("advance", "int, not float", kind=TypeError):
+        SequenceCounters.from_state(state, advance=1.0)  # type: ignore[arg-type]
 
 
 @given(st.lists(COUNTER_KEYS, max_size=60), st.lists(COUNTER_KEYS, max_size=60))

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+from _misuse import raises_misuse
 
 from lawful_intercept import EncodeError
 from lawful_intercept.correlation import (
@@ -18,6 +19,7 @@ from lawful_intercept.correlation import (
 )
 from lawful_intercept.correlation._state import (
     check_state_format,
+    restoring_state,
     state_field,
     state_fingerprint,
     state_hex,
@@ -34,35 +36,46 @@ def test_check_state_format_accepts_its_format_and_version() -> None:
 
 
 @pytest.mark.parametrize(
-    ("state", "format_name", "message"),
+    ("state", "format_name", "kind", "message"),
     [
-        ({"format": "x/y", "version": 2}, "x/y", "version-1 x/y state"),
-        ({"format": "other", "version": 1}, "x/y", "'other'"),
-        ({"version": 3}, None, "version-1 saved state"),
-        ([1, 2], "x/y", "dict with str keys"),
-        ({1: "a"}, None, "dict with str keys"),
+        ({"format": "x/y", "version": 2}, "x/y", ValueError, "version-1 x/y state"),
+        ({"format": "other", "version": 1}, "x/y", ValueError, "'other'"),
+        ({"version": 3}, None, ValueError, "version-1 saved state"),
+        ([1, 2], "x/y", TypeError, "dict with str keys, not list"),
+        ({1: "a"}, None, TypeError, "dict with str keys"),
     ],
 )
-def test_check_state_format_refuses(state: Any, format_name: str | None, message: str) -> None:
-    with pytest.raises(EncodeError, match=message) as info:
+def test_check_state_format_refuses(state: Any, format_name: str | None,
+                                    kind: type[Exception], message: str) -> None:
+    with raises_misuse(kind, "state", message):
         check_state_format(state, format_name)
-    assert info.value.path == "state"
 
 
 def test_state_fields() -> None:
     assert state_mapping({"a": 1}, "p") == {"a": 1}
     assert state_field({"a": 1}, "a", "p") == 1
-    with pytest.raises(EncodeError, match="b is missing") as info:
+    with raises_misuse(ValueError, "state.x", "b is missing"):
         state_field({"a": 1}, "b", "state.x")
-    assert info.value.path == "state.x"
     assert state_hex("00ff", "p") == b"\x00\xff"
-    with pytest.raises(EncodeError, match="not hexadecimal"):
-        state_hex("xyz", "p")
+    with raises_misuse(ValueError, "state.y", "not hexadecimal"):
+        state_hex("xyz", "state.y")
+    with raises_misuse(TypeError, "state.y", "hex str, not int"):
+        state_hex(5, "state.y")
     assert state_fingerprint("11" * 16, "p") == b"\x11" * 16
-    with pytest.raises(EncodeError, match="16 octets"):
-        state_fingerprint("11" * 15, "p")
-    with pytest.raises(EncodeError, match="hex str"):
-        state_fingerprint(5, "p")
+    with raises_misuse(ValueError, "state.z", "16 octets"):
+        state_fingerprint("11" * 15, "state.z")
+    with raises_misuse(TypeError, "state.z", "hex str"):
+        state_fingerprint(5, "state.z")
+
+
+def test_restoring_state_turns_a_field_error_into_the_state_argument_error() -> None:
+    with raises_misuse(ValueError, "state.a.b: too big"), restoring_state():
+        raise EncodeError("too big", "state.a.b")
+    with raises_misuse(ValueError, "state: lawfulInterceptionIdentifier: too long"), \
+            restoring_state():
+        raise EncodeError("too long", "lawfulInterceptionIdentifier")
+    with raises_misuse(TypeError, "state.c"), restoring_state():
+        raise TypeError("state.c must be a list, not int")
 
 
 def test_the_three_counters_round_trip_through_json() -> None:
@@ -83,12 +96,10 @@ def test_the_three_counters_round_trip_through_json() -> None:
     # Each refuses another's state, with the error at "state".
     for restore in (lambda s: CINAllocator.from_state(s, secret=b"k"),
                     SequenceCounters.from_state):
-        with pytest.raises(EncodeError) as info:
+        with raises_misuse(ValueError, "state ", "format None"):
             restore(numbers.save_state())
-        assert info.value.path == "state"
-    with pytest.raises(EncodeError) as info:
+    with raises_misuse(TypeError, "state.streams[0]", "dict with str keys, not str"):
         ContentSequenceNumbers.from_state({"version": 1, "streams": ["not a dict"]})
-    assert info.value.path == "state.streams[0]"
 
 
 class _Point:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, get_args
 
 import pytest
+from _misuse import raises_misuse
 from _network_support import server_fingerprint
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -476,8 +477,10 @@ def test_a_wrong_pin_on_hi3_stops_only_hi3(pki: TestPKI, tmp_path: Path) -> None
 
 
 def test_destination_and_option_errors(pki: TestPKI, tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match=r"Destination\.port"):
+    with raises_misuse(ValueError, "Destination.port", "1..65535, not 0"):
         Destination(HOST, 0)
+    with raises_misuse(TypeError, "Destination.port", "int, not str"):
+        Destination(HOST, "4000")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match=r"Destination\.host"):
         Destination("", 4000)
     with pytest.raises(TLSConfigError, match=r"^Destination\.pinned_sha256\[0\]"):
@@ -489,7 +492,7 @@ def test_destination_and_option_errors(pki: TestPKI, tmp_path: Path) -> None:
         HandoverDelivery(Destination(HOST, 1), None, tmp_path, session_factory(),
                          ssl_context=pki.client_context(),
                          client_options={"port": 2, "pinned_sha256": None})
-    with pytest.raises(TypeError, match="hi3 must be a Destination"):
+    with raises_misuse(TypeError, "hi3", "must be Destination, not tuple"):
         HandoverDelivery(Destination(HOST, 1), (HOST, 2), tmp_path,  # type: ignore[arg-type]
                          session_factory(), ssl_context=pki.client_context())
     with pytest.raises(ValueError, match="plain TCP"):

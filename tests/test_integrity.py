@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _misuse import raises_misuse
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from hypothesis import HealthCheck, given, settings
@@ -386,26 +387,45 @@ def test_signatures_with_version_35() -> None:
 
 
 def test_checker_argument_errors(spec: Specification) -> None:
-    with pytest.raises(EncodeError, match="signing_key"):
+    with raises_misuse(TypeError, "signing_key", "RSAPrivateKey"):
         IntegrityChecker(signing_key=rsa.generate_private_key(65537, 1024), spec=spec)  # type: ignore[arg-type]
-    with pytest.raises(EncodeError, match="P-256"):
+    with raises_misuse(ValueError, "signing_key", "P-256"):
         IntegrityChecker(signing_key=ec.generate_private_key(ec.SECP256K1()), spec=spec)
-    with pytest.raises(EncodeError, match="hash_algorithm"):
+    with raises_misuse(ValueError, "hash_algorithm", "sHA-256"):
         IntegrityChecker(hash_algorithm="sHA-1", spec=spec)
-    with pytest.raises(EncodeError, match="pdus_per_hash"):
+    with raises_misuse(TypeError, "hash_algorithm", "str"):
+        IntegrityChecker(hash_algorithm=256, spec=spec)  # type: ignore[arg-type]
+    with raises_misuse(ValueError, "pdus_per_hash", "at least 1"):
         IntegrityChecker(pdus_per_hash=0, spec=spec)
-    with pytest.raises(EncodeError, match="public_key"):
+    with raises_misuse(TypeError, "hashes_per_signature", "int"):
+        IntegrityChecker(hashes_per_signature=1.5, spec=spec)  # type: ignore[arg-type]
+    with raises_misuse(TypeError, "public_key", "RSAPublicKey"):
         IntegrityVerifier(rsa.generate_private_key(65537, 1024).public_key())  # type: ignore[arg-type]
+    with raises_misuse(ValueError, "max_pending", "at least 1"):
+        IntegrityVerifier(max_pending=0)
+    with raises_misuse(TypeError, "max_pending", "int"):
+        IntegrityVerifier(max_pending="10")  # type: ignore[arg-type]
     checker = IntegrityChecker(spec=spec)
     with pytest.raises(DecodeError):
         checker.add(b"\x30\x03\x02\x01\x00")
-    with pytest.raises(EncodeError, match="kind"):
+    with raises_misuse(TypeError, "pdu", "str"):
+        checker.add("PS-PDU")  # type: ignore[arg-type]
+    with raises_misuse(ValueError, "kind", "'TRI'"):
         checker.add(_builder(spec=spec).keep_alive(), kind="TRI")  # type: ignore[arg-type]
+    with raises_misuse(TypeError, "liid", "int"):
+        checker.hash_now(liid=42)  # type: ignore[arg-type]
     other = _builder(cin=99, spec=spec)
     checker = IntegrityChecker(pdus_per_hash=1, spec=spec)
     due = checker.add(IPAccessRecords(_builder(spec=spec)).ipcc(_packet(0), "toTarget"))
-    with pytest.raises(EncodeError, match="CIN"):
+    with raises_misuse(ValueError, "builder", "CIN"):
         checker.emit(other, due)
+
+
+def test_checker_takes_any_bytes_like_pdu(spec: Specification) -> None:
+    pdu = IPAccessRecords(_builder(spec=spec)).ipcc(_packet(0), "toTarget")
+    checks = [IntegrityChecker(pdus_per_hash=1, spec=spec).add(form)[0]
+              for form in (pdu, bytearray(pdu), memoryview(pdu))]
+    assert checks[0] == checks[1] == checks[2]
 
 
 def test_encrypted_pdus_need_a_kind(spec: Specification) -> None:
@@ -413,7 +433,7 @@ def test_encrypted_pdus_need_a_kind(spec: Specification) -> None:
     plain = IPAccessRecords(builder).ipcc(_packet(0), "toTarget")
     sealed = encrypt_pdu(plain, KEYS["AES-192-CBC"], spec=spec)
     checker = IntegrityChecker(pdus_per_hash=1, spec=spec)
-    with pytest.raises(EncodeError, match="kind="):
+    with raises_misuse(ValueError, "kind", "kind='CC'"):
         checker.add(sealed)
     stream = [sealed, *checker.emit(builder, checker.add(sealed, kind="CC"))]
     verifier = IntegrityVerifier(spec=spec)
@@ -546,6 +566,13 @@ def test_decryption_errors(spec: Specification) -> None:
     with pytest.raises(DecryptionError, match="24 octets"):
         decrypt_container({**container, "encryptionType": "aES-192-CBC"},
                           KEYS["AES-128-CBC"], 1, spec=spec)
+    with raises_misuse(TypeError, "key", "str"):
+        decrypt_container(container, "secret", 1, national_option="AES-128-CBC", spec=spec)  # type: ignore[arg-type]
+    with raises_misuse(ValueError, "padding", "'pkcs7'"):
+        decrypt_container(container, KEYS["AES-128-CBC"], 1, padding="none", spec=spec)  # type: ignore[arg-type]
+    with raises_misuse(ValueError, "national_option", "AES-128-CBC"):
+        decrypt_container(container, KEYS["AES-128-CBC"], 1, national_option="AES-128",  # type: ignore[arg-type]
+                          spec=spec)
     with pytest.raises(DecryptionError, match="not supported"):
         decrypt_container({**container, "encryptionType": "blowfish-192-CBC"},
                           KEYS["AES-128-CBC"], 1, spec=spec)
@@ -557,10 +584,19 @@ def test_decryption_errors(spec: Specification) -> None:
 
 def test_encryption_argument_errors(spec: Specification) -> None:
     payload = ("tRIPayload", ("keep-alive", None))
-    with pytest.raises(EncodeError, match="24 octets"):
+    with raises_misuse(ValueError, "key", "24 octets"):
         encrypt_payload(payload, bytes(16), 0, spec=spec)
-    with pytest.raises(EncodeError, match="algorithm"):
+    with raises_misuse(TypeError, "key", "str"):
+        encrypt_payload(payload, "k" * 24, 0, spec=spec)  # type: ignore[arg-type]
+    with raises_misuse(ValueError, "algorithm", "AES-128-GCM"):
         encrypt_payload(payload, bytes(16), 0, algorithm="AES-128-GCM", spec=spec)  # type: ignore[arg-type]
+    with raises_misuse(ValueError, "padding", "'zero'"):
+        encrypt_payload(payload, bytes(24), 0, padding="iso", spec=spec)  # type: ignore[arg-type]
+    with raises_misuse(TypeError, "pdu", "dict"):
+        encrypt_pdu({"payload": payload}, bytes(24), spec=spec)  # type: ignore[arg-type]
+    with pytest.raises(DecodeError):
+        encrypt_pdu(b"\x04\x01x", bytes(24), spec=spec)
+    # Values of the EncryptedPayload's fields stay EncodeError (docs/errors.md).
     with pytest.raises(EncodeError, match="sequence_number"):
         encrypt_payload(payload, bytes(24), 2**32, spec=spec)
     with pytest.raises(EncodeError, match="byte_counter"):

@@ -6,6 +6,7 @@ import random
 from typing import Any
 
 import pytest
+from _misuse import raises_misuse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -150,8 +151,16 @@ def test_identity_errors_come_from_correlation() -> None:
         SessionIdentity("L" * 26, NetworkIdentifier(b"op"), 1)
     with pytest.raises(EncodeError, match="ISO 3166"):
         SessionIdentity("LIID", NetworkIdentifier(b"op"), 1, authorization_country_code="XX")
-    with pytest.raises(EncodeError):
+    with raises_misuse(TypeError, "identity", "SessionIdentity, not str"):
         PSPDUBuilder("not an identity")  # type: ignore[arg-type]
+
+
+def test_builder_option_errors() -> None:
+    with raises_misuse(ValueError, "time_stamps", "'both', not 'local'"):
+        PSPDUBuilder(_identity(), time_stamps="local")  # type: ignore[arg-type]
+    other = lawful_intercept.compile_string("M DEFINITIONS ::= BEGIN T ::= INTEGER END")
+    with raises_misuse(ValueError, "spec", "LI-PS-PDU"):
+        PSPDUBuilder(_identity(), spec=other)
 
 
 def test_cin_reset_and_keep_alive() -> None:
@@ -232,8 +241,13 @@ def test_segmentation_and_reassembly(size: int, max_segment: int) -> None:
 def test_segmentation_rejects_bad_input_without_numbering() -> None:
     counters = SequenceCounters()
     records = IPAccessRecords(PSPDUBuilder(_identity(), counters=counters))
-    with pytest.raises(EncodeError, match="max_segment"):
+    with raises_misuse(ValueError, "max_segment", "at least 1, not 0"):
         records.ipcc_segmented(b"x" * 10, 0)
+    with raises_misuse(TypeError, "max_segment", "int, not float"):
+        records.ipcc_segmented(b"x" * 10, 2.5)  # type: ignore[arg-type]
+    with pytest.raises(EncodeError, match="must be bytes") as info:  # a field value
+        records.ipcc_segmented("text", 3)  # type: ignore[arg-type]
+    assert info.value.path == "cCContents"
     with pytest.raises(EncodeError, match="payloadDirection"):
         records.ipcc_segmented(b"x" * 10, 3, "up")
     assert counters.peek("LIID-42", 1234567, "TRI") == 0

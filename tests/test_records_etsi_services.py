@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from _misuse import raises_misuse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -501,8 +502,6 @@ def test_ipmm_cc_invalid_inputs_raise_and_take_no_number(case: tuple[str, Any],
                              iri_type="iRI-Middle"), "iRIType"),
         (lambda r: r.iri_sip(b"INVITE", source=TARGET, destination=SBC, iri_type=[1]),
          "iRIType"),
-        (lambda r: r.iri_sip(b"INVITE", source=TARGET, destination=SBC, iri_only="yes"),
-         "iRIOnlySIPMessage"),
         (lambda r: r.iri_sip(b"INVITE", source=TARGET, destination=SBC,
                              additional_signalling="P-Header: x"), "additionalSignalling"),
         (lambda r: r.iri_sip(b"INVITE", source=TARGET, destination=SBC,
@@ -521,6 +520,16 @@ def test_ipmm_iri_invalid_inputs(call: Callable[[IPMMRecords], object], field: s
     counters = SequenceCounters()
     records = IPMMRecords(_builder(counters))
     _assert_refused(lambda: call(records), field, counters)
+
+
+def test_ipmm_iri_only_must_be_a_bool() -> None:
+    """``iri_only`` is an option, not a field value: its misuse is a TypeError
+    (docs/errors.md), and it takes no sequence number."""
+    counters = SequenceCounters()
+    records = IPMMRecords(_builder(counters))
+    with raises_misuse(TypeError, "iri_only", "bool, not str"):
+        records.iri_sip(b"INVITE", source=TARGET, destination=SBC, iri_only="yes")  # type: ignore[arg-type]
+    assert _peeks(counters) == (0, 0)
 
 
 # =============================================================================================

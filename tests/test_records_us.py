@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from _misuse import raises_misuse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -699,9 +700,15 @@ def test_cc_sequence_numbers_per_correlation() -> None:
     assert SPEC.decode(CC_APDU, plain.cc_apdu(b"x", correlation=a, header_ids=False)) == {
         "ccDeliveryHeader": {"correlationInfo": {"contentIdentifier": a}, "timeStamp": T0_DT},
         "payload": b"x"}
-    with pytest.raises(EncodeError) as info:
+    with raises_misuse(TypeError, "state.streams[0].next", "int, not NoneType"):
         ContentSequenceNumbers.from_state({"version": 1, "streams": [{"caseId": "C"}]})
-    assert info.value.path == "state.streams[0].next"
+    with raises_misuse(ValueError, "state.streams[0]: malformed stream", "correlationID"):
+        ContentSequenceNumbers.from_state({"version": 1, "streams": [{"caseId": "C",
+                                                                       "next": 1}]})
+    with raises_misuse(ValueError, "advance", "at least 0, not -1"):
+        ContentSequenceNumbers.from_state(state, advance=-1)
+    with raises_misuse(TypeError, "state.streams", "list, not dict"):
+        ContentSequenceNumbers.from_state({"version": 1, "streams": {}})
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 import pytest
+from _misuse import raises_misuse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -93,17 +94,18 @@ def test_types_of_the_formats() -> None:
         SPEC.get_type(name)
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"format": "asn1"}, "format must be one of etsi, packetcable, atis"),
-    ({"records": 0}, "records must be a positive int"),
-    ({"records": True}, "records must be a positive int"),
-    ({"records": 2.5}, "records must be a positive int"),
-    ({"seed": "7"}, "seed must be an int"),
+@pytest.mark.parametrize(("kwargs", "kind", "message"), [
+    ({"format": "asn1"}, ValueError, "format must be one of 'etsi', 'packetcable', 'atis'"),
+    ({"records": 0}, ValueError, "records must be at least 1, not 0"),
+    ({"records": True}, TypeError, "records must be an int, not bool"),
+    ({"records": 2.5}, TypeError, "records must be an int, not float"),
+    ({"seed": "7"}, TypeError, "seed must be an int, not str"),
 ])
-def test_bad_arguments(kwargs: dict[str, Any], message: str) -> None:
-    with pytest.raises(ValueError, match=message):
+def test_bad_arguments(kwargs: dict[str, Any], kind: type[Exception], message: str) -> None:
+    argument = next(iter(kwargs))
+    with raises_misuse(kind, argument, message):
         scenario(**kwargs)
-    with pytest.raises(ValueError, match=message):
+    with raises_misuse(kind, argument, message):
         iter_scenario(**kwargs)  # checked at once, not on the first PDU
 
 

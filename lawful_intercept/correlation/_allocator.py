@@ -12,17 +12,25 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from .._checks import type_name
+from .._checks import require_instance, require_int, require_number, type_name
 from ..errors import EncodeError
 from ._identity import (
+    CIN_MAX,
     LIID,
     NetworkIdentifier,
     SessionIdentity,
     communication_identity_number,
     liid_bytes,
 )
-from ._state import check_state_format, state_field, state_fingerprint, state_hex, state_mapping
-from ._values import PATH_CIN, PATH_NETWORK, ReadOnly, read_only
+from ._state import (
+    check_state_format,
+    restoring_state,
+    state_field,
+    state_fingerprint,
+    state_hex,
+    state_mapping,
+)
+from ._values import PATH_CIN, ReadOnly, read_only
 
 __all__ = ["CIN_MAX_INTEROP", "CINAllocator", "SessionKey"]
 
@@ -38,22 +46,18 @@ _ALLOCATOR_FORMAT: Final = "lawful-intercept/cin-allocator"
 
 def _session_key_octets(key: object) -> bytes:
     """The canonical octets of a session key: str and bytes of the same octets are one key."""
-    path = PATH_CIN
-    if isinstance(key, bool):
-        raise EncodeError("session key must be str, bytes or int, got bool", path)
-    if isinstance(key, int):
+    if isinstance(key, int) and not isinstance(key, bool):
         return b"i" + str(key).encode("ascii")
     if isinstance(key, str):
         data = key.encode("utf-8", "surrogatepass")
     elif isinstance(key, bytes | bytearray | memoryview):
         data = bytes(key)
     else:
-        raise EncodeError(f"session key must be str, bytes or int, got {type_name(key)}", path)
+        raise TypeError(f"session_key must be str, bytes or int, not {type_name(key)}")
     if not data:
-        raise EncodeError(
-            "session key must not be empty: an empty Acct-Session-Id, Call-ID or lease id "
-            "would put every session in one communication (TS 102 232-1 5.2.4)",
-            path,
+        raise ValueError(
+            "session_key must not be empty: an empty Acct-Session-Id, Call-ID or lease id "
+            "would put every session in one communication (TS 102 232-1 5.2.4)"
         )
     return b"b" + data
 
@@ -115,26 +119,22 @@ class CINAllocator:
         hold_seconds: float = 86400.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        if not isinstance(secret, bytes) or len(secret) > 64:
-            raise EncodeError("secret must be bytes of at most 64 octets (BLAKE2b key)", PATH_CIN)
-        low = communication_identity_number(min_cin)
-        high = communication_identity_number(max_cin)
+        require_instance(secret, bytes, "secret")
+        if len(secret) > 64:
+            raise ValueError(f"secret must be at most 64 octets (BLAKE2b key), not "
+                             f"{len(secret)}")
+        low = require_int(min_cin, "min_cin", low=0, high=CIN_MAX)
+        high = require_int(max_cin, "max_cin", low=0, high=CIN_MAX)
         if low > high:
-            raise EncodeError(f"min_cin {low} is above max_cin {high}", PATH_CIN)
-        if (
-            isinstance(hold_seconds, bool)
-            or not isinstance(hold_seconds, int | float)
-            or not math.isfinite(hold_seconds)
-            or hold_seconds < 0
-        ):
-            raise EncodeError(
-                f"hold_seconds must be a finite number >= 0, got {hold_seconds!r}", PATH_CIN
-            )
+            raise ValueError(f"min_cin must not be above max_cin: {low} > {high}")
+        hold = require_number(hold_seconds, "hold_seconds", low=0)
+        if not math.isfinite(hold):
+            raise ValueError(f"hold_seconds must be finite, not {hold_seconds!r}")
         self._secret = secret
         self._min = low
         self._max = high
         self._span = high - low + 1
-        self._hold = float(hold_seconds)
+        self._hold = hold
         self._clock = clock
         self._liids: dict[bytes, _LiidCins] = {}
         self._lock = threading.Lock()
@@ -166,18 +166,16 @@ class CINAllocator:
         self, liid: object, network: object, session_key: object
     ) -> tuple[bytes, bytes]:
         liid_octets = liid_bytes(liid)
-        if not isinstance(network, NetworkIdentifier):
-            raise EncodeError(
-                f"network must be a NetworkIdentifier, got {type_name(network)}", PATH_NETWORK
-            )
+        network = require_instance(network, NetworkIdentifier, "network")
         key = _session_key_octets(session_key)
         return liid_octets, self._fingerprint(liid_octets, network, key)
 
     def _now(self) -> float:
         now = self._clock()
-        if isinstance(now, bool) or not isinstance(now, int | float) or not math.isfinite(now):
-            raise EncodeError(f"clock returned {now!r}, not a finite number of seconds", PATH_CIN)
-        return float(now)
+        seconds = require_number(now, "clock()")
+        if not math.isfinite(seconds):
+            raise ValueError(f"clock() must return a finite number of seconds, not {now!r}")
+        return seconds
 
     def _free(self, slot: _Slot | None, now: float) -> bool:
         return slot is None or (
@@ -259,19 +257,13 @@ class CINAllocator:
 
         The CIN of ``identity`` itself, if any, is replaced.
         """
-        if not isinstance(identity, SessionIdentity):
-            raise EncodeError(
-                f"identity must be a SessionIdentity, got {type_name(identity)}", PATH_CIN
-            )
+        require_instance(identity, SessionIdentity, "identity")
         cin = self.allocate(identity.liid, identity.network, session_key)
         return identity.with_cin(cin)
 
     def close_session(self, identity: SessionIdentity, session_key: SessionKey) -> int | None:
         """:meth:`release` the session ``session_key`` of ``identity`` (TS 102 232-1 5.2.4)."""
-        if not isinstance(identity, SessionIdentity):
-            raise EncodeError(
-                f"identity must be a SessionIdentity, got {type_name(identity)}", PATH_CIN
-            )
+        require_instance(identity, SessionIdentity, "identity")
         return self.release(identity.liid, identity.network, session_key)
 
     def purge(self) -> list[tuple[bytes, int]]:
@@ -333,6 +325,7 @@ class CINAllocator:
             }
 
     @classmethod
+    @restoring_state()
     def from_state(
         cls,
         state: Mapping[str, Any],
@@ -344,14 +337,18 @@ class CINAllocator:
 
         Live sessions keep their CINs and held CINs stay held. ``secret`` must be the one the
         state was saved with (checked), since otherwise live session keys would no longer be
-        recognised. A malformed state raises ``EncodeError`` with path ``state...``.
+        recognised. A malformed state raises ``TypeError`` or ``ValueError`` naming the
+        member (``state.liids[...]``).
         """
         mapping = check_state_format(state, _ALLOCATOR_FORMAT)
         allocator = cls(
             secret=secret,
-            min_cin=state_field(mapping, "min_cin", "state"),
-            max_cin=state_field(mapping, "max_cin", "state"),
-            hold_seconds=state_field(mapping, "hold_seconds", "state"),
+            min_cin=require_int(state_field(mapping, "min_cin", "state"), "state.min_cin",
+                                low=0, high=CIN_MAX),
+            max_cin=require_int(state_field(mapping, "max_cin", "state"), "state.max_cin",
+                                low=0, high=CIN_MAX),
+            hold_seconds=require_number(state_field(mapping, "hold_seconds", "state"),
+                                        "state.hold_seconds", low=0),
             clock=clock,
         )
         if mapping.get("secret_check") != _secret_check(secret):
@@ -379,16 +376,12 @@ class CINAllocator:
                         cins.live[fingerprint] = cin
                     else:
                         if not isinstance(slot_value, list) or len(slot_value) != 2:
-                            raise EncodeError("must be [session hash, released_at]", slot_path)
-                        released = slot_value[1]
-                        if (
-                            isinstance(released, bool)
-                            or not isinstance(released, int | float)
-                            or not math.isfinite(released)
-                        ):
-                            raise EncodeError("released_at must be a finite number", slot_path)
+                            raise ValueError(f"{slot_path} must be [session hash, released_at]")
+                        released = require_number(slot_value[1], f"{slot_path} released_at")
+                        if not math.isfinite(released):
+                            raise ValueError(f"{slot_path} released_at must be finite")
                         fingerprint = state_fingerprint(slot_value[0], slot_path)
-                        cins.by_cin[cin] = _Slot(fingerprint, float(released))
+                        cins.by_cin[cin] = _Slot(fingerprint, released)
             if cins.by_cin:
                 allocator._liids[liid_octets] = cins
         return allocator

@@ -9,9 +9,16 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
+from .._checks import require_instance, require_int
 from ..errors import EncodeError
 from ._identity import CIN_MAX, LIID, communication_identity_number, liid_bytes
-from ._state import check_state_format, state_field, state_hex, state_mapping
+from ._state import (
+    check_state_format,
+    restoring_state,
+    state_field,
+    state_hex,
+    state_mapping,
+)
 from ._values import PATH_SEQ, ReadOnly, read_only, uint
 
 __all__ = ["SEQUENCE_KINDS", "SEQUENCE_NUMBER_MAX", "Numbering", "SequenceCounters"]
@@ -30,10 +37,9 @@ def _kind_index(kind: object) -> int:
         return 1
     if kind == "TRI":
         return 2
-    raise EncodeError(
+    raise ValueError(
         f"kind must be one of 'IRI', 'CC', 'TRI' (TS 102 232-1 5.2.5 numbers each kind "
-        f"separately), got {kind!r}",
-        PATH_SEQ,
+        f"separately), not {kind!r}"
     )
 
 
@@ -159,8 +165,8 @@ class SequenceCounters:
     """
 
     def __init__(self, *, wrap: bool = True, restarted: bool = False) -> None:
-        if not isinstance(wrap, bool) or not isinstance(restarted, bool):
-            raise EncodeError("wrap and restarted must be bool", PATH_SEQ)
+        require_instance(wrap, bool, "wrap")
+        require_instance(restarted, bool, "restarted")
         self._wrap = wrap
         self._restarted = restarted
         self._comms: dict[tuple[bytes, int], _Communication] = {}
@@ -280,6 +286,7 @@ class SequenceCounters:
             }
 
     @classmethod
+    @restoring_state()
     def from_state(cls, state: Mapping[str, Any], *, advance: int = 0) -> SequenceCounters:
         """Counters continuing from :meth:`save_state` in a restarted process.
 
@@ -289,23 +296,19 @@ class SequenceCounters:
         ``wrap=False``): after a clean shutdown pass 0; with state saved periodically, pass at
         least the most numbers one counter can take between two saves, so that numbers
         handed out after the last save are skipped (a gap the LEMF can see) and never given
-        twice. A malformed state raises ``EncodeError`` with path ``state...``.
+        twice. A malformed state raises ``TypeError`` or ``ValueError`` naming the member
+        (``state.communications[0].next.CC``).
         """
+        step = require_int(advance, "advance", low=0, high=SEQUENCE_NUMBER_MAX)
         mapping = check_state_format(state, _COUNTERS_FORMAT)
-        step = uint(advance, PATH_SEQ, "advance", SEQUENCE_NUMBER_MAX, "0..4294967295")
-        wrap = state_field(mapping, "wrap", "state")
-        if not isinstance(wrap, bool):
-            raise EncodeError("wrap must be bool", "state.wrap")
+        wrap = require_instance(state_field(mapping, "wrap", "state"), bool, "state.wrap")
         counters = cls(wrap=wrap, restarted=True)
-        entries = state_field(mapping, "communications", "state")
-        if not isinstance(entries, list):
-            raise EncodeError("must be a list", "state.communications")
+        entries = require_instance(state_field(mapping, "communications", "state"), list,
+                                   "state.communications")
         for position, entry in enumerate(entries):
             path = f"state.communications[{position}]"
             entry_map = state_mapping(entry, path)
             liid_hex = state_field(entry_map, "liid", path)
-            if not isinstance(liid_hex, str):
-                raise EncodeError("liid must be a hex str", f"{path}.liid")
             liid_octets = LIID(state_hex(liid_hex, f"{path}.liid")).value
             cin = uint(
                 state_field(entry_map, "cin", path), f"{path}.cin", "CIN", CIN_MAX,
@@ -334,8 +337,7 @@ class SequenceCounters:
                         number = min(number, _EXHAUSTED)
                 values[index] = number
             pending = entry_map.get("cin_reset_pending", False)
-            if not isinstance(pending, bool):
-                raise EncodeError("cin_reset_pending must be bool", f"{path}.cin_reset_pending")
+            require_instance(pending, bool, f"{path}.cin_reset_pending")
             counters._comms[(liid_octets, cin)] = _Communication(
                 values, restored=True, known=not pending
             )

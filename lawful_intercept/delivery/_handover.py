@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from .._checks import require_instance, type_name
+from .._checks import require_instance, require_int
 from ..catalog import INTERFACE_OF_KIND, payload_kind
 from ._client import DeliveryClient
 from ._pump import ClientStats
@@ -67,9 +67,7 @@ class Destination:
         if not isinstance(self.host, str) or not self.host:
             raise ValueError(f"Destination.host must be a non-empty host name or address, got "
                              f"{self.host!r}")
-        if (isinstance(self.port, bool) or not isinstance(self.port, int)
-                or not 0 < self.port < 65536):
-            raise ValueError(f"Destination.port must be a TCP port 1..65535, got {self.port!r}")
+        require_int(self.port, "Destination.port", low=1, high=65535)
         if self.server_hostname is not None and (not isinstance(self.server_hostname, str)
                                                  or not self.server_hostname):
             raise ValueError("Destination.server_hostname must be a non-empty name or None, "
@@ -112,8 +110,8 @@ class HandoverDelivery(StartedInContext):
         classify: Callable[[bytes], str] = payload_kind,
     ) -> None:
         require_instance(hi2, Destination, "hi2")
-        if hi3 is not None and not isinstance(hi3, Destination):
-            raise TypeError(f"hi3 must be a Destination or None, not {type_name(hi3)}")
+        if hi3 is not None:
+            require_instance(hi3, Destination, "hi3")
         spool_settings = dict(spool_options or {})
         client_settings = dict(client_options or {})
         for what, given, own in (("spool_options", spool_settings, _SPOOL_OWN),

@@ -27,20 +27,30 @@ executor.
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
-from .._checks import require_int, require_number
-from ._events import Acknowledged, KeepAliveFailed, ProtocolViolation
+from .._checks import require_instance, require_int, require_number
+from ._events import (
+    Acknowledged,
+    KeepAliveFailed,
+    OptionsNegotiated,
+    ProtocolViolation,
+    ResendNeeded,
+)
+from ._notices import Notifier
 from ._sender import HandoverSession
 from ._spool import Spool
 from ._spool_format import SpoolEntry
 from ._transitions import SessionState
 
 __all__ = ["READ_RECORDS", "WRITE_BYTES", "ClientStats", "DeliveryPump"]
+
+log = logging.getLogger(__name__)
 
 READ_RECORDS: Final = 4096
 """Records per spool read."""
@@ -61,7 +71,10 @@ class ClientStats:
     ``keep_alive_failures``: :class:`KeepAliveFailed` events; ``protocol_errors``:
     :class:`ProtocolViolation` events; ``last_error``: the last reason a connection failed or
     ended (``None`` if none yet); ``connected``: whether a connection is up now;
-    ``queued``: records in the spool, not yet acknowledged, when the snapshot was taken.
+    ``queued``: records in the spool, not yet acknowledged, when the snapshot was taken;
+    ``refused``: consecutive refusals by the LEMF that cannot heal by retrying (our
+    certificate refused, theirs untrusted or expired, a pin mismatch), 0 once a connection
+    worked; ``refusal``: the last such refusal (``None`` if none yet).
     """
 
     attempts: int
@@ -75,6 +88,8 @@ class ClientStats:
     connected: bool
     resent: int = 0
     queued: int = 0
+    refused: int = 0
+    refusal: str | None = None
 
 
 class DeliveryPump:
@@ -98,9 +113,9 @@ class DeliveryPump:
         reconnect_max: float = 60.0,
         jitter: float = 0.2,
         rng: random.Random | None = None,
+        notify: Notifier | None = None,
     ) -> None:
-        if not isinstance(spool, Spool):
-            raise TypeError(f"spool must be a Spool, not {type(spool).__name__}")
+        require_instance(spool, Spool, "spool")
         if not callable(session_factory):
             raise TypeError("session_factory must be callable")
         self.max_buffered_bytes = require_int(max_buffered_bytes, "max_buffered_bytes", low=1)
@@ -113,6 +128,8 @@ class DeliveryPump:
             raise ValueError(f"jitter must be a fraction in [0, 1), not {jitter!r}")
         self.spool = spool
         self.session_factory = session_factory
+        self.notify = notify if notify is not None else Notifier("", log, None)
+        """Where the pump's notices go (logged, and to the transport's ``on_event``)."""
         self.session: HandoverSession | None = None
         """The session of the current connection (``None`` between connections)."""
         self.cursor = 0
@@ -134,6 +151,9 @@ class DeliveryPump:
         self._protocol_errors = 0
         self._last_error: str | None = None
         self._connected = False
+        self._refused = 0
+        self._refusal: str | None = None
+        self._proved_close = False
 
     # -- counters and back-off ----------------------------------------------------------------
 
@@ -153,12 +173,17 @@ class DeliveryPump:
                 connected=self._connected,
                 resent=self._resent,
                 queued=queued,
+                refused=self._refused,
+                refusal=self._refusal,
             )
 
     def next_delay(self) -> float:
         """The back-off before the next attempt: ``reconnect_initial`` after a connection
         that worked (the peer answered) or after the first failure, then doubled per further
         consecutive failure, at most ``reconnect_max``; varied by ±``jitter``."""
+        if self._proved_close:  # a close of ours that proved delivery: go on at once
+            self._proved_close = False
+            return 0.0
         doublings = min(max(self._failures - 1, 0), 62)
         base = min(self.reconnect_max, self.reconnect_initial * 2.0 ** doublings)
         return base * (1.0 + self.jitter * (2.0 * self._rng.random() - 1.0))
@@ -180,6 +205,20 @@ class DeliveryPump:
         self._failures += 1
         self.set_error(reason)
 
+    def refused(self, reason: str, *, permanent: bool, connected: bool) -> None:
+        """The LEMF refused the handshake (``reason``); ``permanent``: retrying cannot heal
+        it (counted in ``stats().refused``). ``connected``: the refusal came after our side
+        of the handshake had completed (TLS 1.3 reports a refused client certificate only
+        then): that connection is not counted as established."""
+        with self._lock:
+            if connected and self._connects:
+                self._connects -= 1
+            if permanent:
+                self._refused += 1
+            self._refusal = reason
+            self._last_error = reason
+        self.notify("refused", reason)
+
     def connected(self, now: float) -> HandoverSession:
         """A connection is up at ``now``: a fresh session, the cursor back to the start (every
         record not acknowledged is sent again). Returns the session."""
@@ -190,7 +229,12 @@ class DeliveryPump:
         self._heard = False
         self.cursor = 0
         self.failure = None
+        self._proved_close = False
         session = self.session_factory()
+        if not isinstance(session, HandoverSession):
+            raise TypeError("session_factory() must return a HandoverSession, not "
+                            f"{type(session).__name__} (give a function that makes one per "
+                            "connection, not a session)")
         session.connection_made(now)
         self.session = session
         return session
@@ -208,11 +252,39 @@ class DeliveryPump:
             session.connection_lost(now, reason)
             acknowledged = self.events()
             self.session = None
-        if self._heard or now - self._started >= self.reconnect_max:
+        if self._heard or self._proved_close or now - self._started >= self.reconnect_max:
             self._failures = 0
         else:
             self._failures += 1
         return acknowledged
+
+    # -- proof by an orderly close (streams without TRI PDUs) ------------------------------------
+
+    def close_wanted(self, *, backlog: bool) -> bool:
+        """Whether the transport should now close the connection orderly to prove delivery:
+        on a stream whose session :attr:`~HandoverSession.confirms_by_close`, with records
+        written and unproven, once the resend window is reached
+        (:attr:`~HandoverSession.proof_due`) or, with no ``backlog``, the spool has nothing
+        above the cursor (confirm when idle). Write what is queued first."""
+        session = self.session
+        if (session is None or not session.confirms_by_close or not session.unproven
+                or session.state is not SessionState.OPEN):
+            return False
+        return session.proof_due or (
+            not backlog and self.spool.stats().next_id - 1 <= self.cursor)
+
+    def close_proven(self, now: float) -> list[int]:
+        """The peer answered our orderly close at ``now``
+        (:meth:`HandoverSession.close_confirmed`): the record ids now delivered, for
+        :meth:`acknowledge`. The next attempt follows without back-off."""
+        session = self.session
+        if session is None:
+            return []
+        session.close_confirmed(now)
+        with self._lock:
+            self._refused = 0
+        self._proved_close = True
+        return self.events()
 
     # -- records to the session ---------------------------------------------------------------
 
@@ -225,7 +297,7 @@ class DeliveryPump:
         if session is None or session.state is not SessionState.OPEN:
             return 0
         room = self.max_buffered_bytes - session.pending_bytes
-        if room <= 0 or self.spool.stats().next_id - 1 <= self.cursor:
+        if room <= 0 or session.proof_due or self.spool.stats().next_id - 1 <= self.cursor:
             return 0
         return room
 
@@ -301,6 +373,9 @@ class DeliveryPump:
         if self.session is not None:
             self.session.receive_data(data)
             self._heard = True
+            if self._refused:
+                with self._lock:
+                    self._refused = 0
 
     def timeout(self, now: float, *, backlog: bool, poll_interval: float) -> float:
         """How long the transport may wait for input before the next round: 0 with a backlog,
@@ -318,20 +393,35 @@ class DeliveryPump:
         """Act on the session's events: count them, set :attr:`failure` on the first
         :class:`KeepAliveFailed` or :class:`ProtocolViolation` (the connection must end), and
         return the record ids :class:`Acknowledged` reported, for :meth:`acknowledge`.
-        (:class:`ResendNeeded` needs nothing: the next connection starts from the cursor's
-        start.)"""
+        (:class:`ResendNeeded` needs nothing but a notice: the next connection starts from
+        the cursor's start.)"""
         session = self.session
         if session is None:
             return []
         acknowledged: list[int] = []
+        notify = self.notify
         for event in session.events():
             if isinstance(event, Acknowledged):
-                acknowledged += [i for i in event.record_ids if isinstance(i, int)]
+                ids = [i for i in event.record_ids if isinstance(i, int)]
+                acknowledged += ids
+                if notify.wants("delivered"):
+                    notify("delivered", f"{len(ids)} records delivered (proof: {event.basis})",
+                           record_ids=tuple(ids))
+            elif isinstance(event, ResendNeeded):
+                notify("resend", f"{len(event.record_ids)} records not proven delivered will be"
+                       f" sent again ({event.reason or 'connection lost'})",
+                       record_ids=tuple(i for i in event.record_ids if isinstance(i, int)))
+            elif isinstance(event, OptionsNegotiated):
+                notify("negotiated", "options negotiated: " + (
+                    f"accepted {', '.join(event.accepted) or 'none'}, declined "
+                    f"{', '.join(event.declined) or 'none'}" if event.answered
+                    else "no answer to the optionRequest, going on without options"))
             elif isinstance(event, KeepAliveFailed):
                 with self._lock:
                     self._keep_alive_failures += 1
                 self.failure = self.failure or (
                     f"no answer to {event.request} #{event.sequence_number} within the wait")
+                notify("keep-alive-failed", self.failure)
             elif isinstance(event, ProtocolViolation):
                 with self._lock:
                     self._protocol_errors += 1
@@ -346,4 +436,5 @@ class DeliveryPump:
         count = self.spool.ack(record_ids)
         with self._lock:
             self._acknowledged += count
+            self._refused = 0
         return count

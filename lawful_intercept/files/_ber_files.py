@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Final
 
+from .._checks import require_int
 from ..catalog import PS_PDU
 from ..stream import DEFAULT_MAX_PDU_SIZE, PDU, iter_pdus
 from ._common import StrPath
@@ -52,8 +53,7 @@ def read_ber(
     or cannot be framed raises :class:`~lawful_intercept.stream.FramingError` after the PDUs
     before the fault have been yielded.
     """
-    if chunk_size < 1:
-        raise ValueError(f"chunk_size must be positive, got {chunk_size}")
+    require_int(chunk_size, "chunk_size", low=1)
     with open(path, "rb") as f:
         chunks = iter(lambda: f.read(chunk_size), b"")
         yield from iter_pdus(chunks, spec, type_name, max_pdu_size=max_pdu_size, strict=strict)

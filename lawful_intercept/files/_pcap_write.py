@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Final, TypedDict, Unpack
 
+from .._checks import require_int
 from .._inet import internet_checksum
 from .._version import __version__
 from ._common import ACK, FIN, PSH, SYN, LinkType, StrPath
@@ -146,14 +147,12 @@ def tcp_frames(
     checked here, before any frame is produced.
     """
     for name, p in (("client_port", client_port), ("port", port)):
-        if not 0 < p < 65536:
-            raise ValueError(f"{name} must be 1..65535, got {p}")
+        require_int(p, name, low=1, high=65535)
     builder = PacketBuilder(client, server, client_port, port, 0)
     limit = 65515 if builder.v6 else 65495  # largest payload of a 65535-octet IP packet
     if mss is None:
         mss = 1440 if builder.v6 else 1460
-    if not 0 < mss <= limit:
-        raise ValueError(f"mss must be 1..{limit}, got {mss}")
+    require_int(mss, "mss", low=1, high=limit)
     builder.mss = mss
     times: list[int] | None = None
     if timestamps is not None:

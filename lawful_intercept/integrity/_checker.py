@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519
 
+from .._checks import require_choice, require_int, type_name
 from ..asn1c import Specification
 from ..catalog import PS_PDU, default_specification
-from ..errors import EncodeError
 from ._common import (
+    COVERED_KIND,
     CRYPTO_HASHES,
     DATA_TYPE_OF_KIND,
     EC_CURVE_HASH,
@@ -25,7 +26,6 @@ from ._common import (
     Kind,
     SigningKey,
     StreamKey,
-    covered_kind,
     decoded_header,
     liid_bytes,
     normalize_hash,
@@ -110,8 +110,8 @@ class IntegrityChecker:
                                              ("sHA-256", "sHA-384", "sHA-512"))
         for name, limit in (("pdus_per_hash", pdus_per_hash),
                             ("hashes_per_signature", hashes_per_signature)):
-            if limit is not None and (type(limit) is not int or limit < 1):
-                raise EncodeError(f"{name} must be a positive int or None, got {limit!r}", name)
+            if limit is not None:
+                require_int(limit, name, low=1)
         self.pdus_per_hash = pdus_per_hash
         self.hashes_per_signature = hashes_per_signature
         self.per_pdu_digests = bool(per_pdu_digests)
@@ -137,26 +137,27 @@ class IntegrityChecker:
 
         ``kind`` overrides the kind read from the payload (needed for encryptionContainer
         PDUs). TRI PDUs (and HI4 payloads) are not covered and return nothing. Raises
-        :class:`~lawful_intercept.DecodeError` if ``pdu`` is not a PS-PDU."""
-        if not isinstance(pdu, (bytes, bytearray, memoryview)):
-            raise EncodeError(f"pdu must be bytes, got {type(pdu).__name__}", "pdu")
-        data = bytes(pdu)
+        :class:`~lawful_intercept.DecodeError` if ``pdu`` is not a PS-PDU, ``TypeError`` if
+        it is not bytes, ``ValueError`` for a ``kind`` that is missing or not covered."""
+        if type(pdu) is not bytes:  # inline: once per PDU
+            if not isinstance(pdu, bytearray | memoryview):
+                raise TypeError(f"pdu must be bytes, not {type_name(pdu)}")
+            pdu = bytes(pdu)
+        data = pdu
         header = peek_header(data)
         if header is None:
             header = decoded_header(self.spec, data)
         if kind is None:
             if header.encrypted:
-                raise EncodeError("an encryptionContainer PDU does not show whether it is IRI "
-                                  "or CC: pass kind='IRI' or kind='CC'", "kind")
-            found = covered_kind(header.kind)
+                raise ValueError("kind must be given for an encryptionContainer PDU (it does "
+                                 "not show whether it is IRI or CC): pass kind='IRI' or "
+                                 "kind='CC'")
+            found = COVERED_KIND.get(header.kind)
             if found is None or found not in self._kinds:
                 return []  # TRI and HI4 payloads are not covered
             stream_kind: str = found
-        elif kind in self._kinds:
-            stream_kind = kind
         else:
-            raise EncodeError(f"kind must be one of {', '.join(sorted(self._kinds))}, got "
-                              f"{kind!r} (LI-PS-PDU DataType)", "kind")
+            stream_kind = require_choice(kind, sorted(self._kinds), "kind")
         key: StreamKey = (header.liid, header.cin, stream_kind)
         run = self._runs.get(key)
         if run is None:
@@ -262,9 +263,10 @@ class IntegrityChecker:
         while queue:
             check = queue.pop(0)
             if check.liid != liid or check.cin != builder.identity.cin:
-                raise EncodeError(
-                    f"the check is for LIID {check.liid!r} CIN {check.cin}, the builder's "
-                    f"communication is LIID {liid!r} CIN {builder.identity.cin}", "builder")
+                raise ValueError(
+                    f"builder must be that of the check's communication: the check is for "
+                    f"LIID {check.liid!r} CIN {check.cin}, the builder's is LIID {liid!r} "
+                    f"CIN {builder.identity.cin}")
             pdu = builder.tri(check.payload)
             out.append(pdu)
             queue.extend(self.sent(pdu))
@@ -276,15 +278,15 @@ def _signature_scheme(key: object) -> tuple[str, str | None]:
     if isinstance(key, ec.EllipticCurvePrivateKey):
         hash_name = EC_CURVE_HASH.get(key.curve.name)
         if hash_name is None:
-            raise EncodeError(f"ECDSA on {key.curve.name} is not supported: use P-256, P-384 "
-                              "or P-521", "signing_key")
+            raise ValueError(f"signing_key: ECDSA on {key.curve.name} is not supported: use "
+                             "P-256, P-384 or P-521")
         return "eCDSA", hash_name
     if isinstance(key, (ed25519.Ed25519PrivateKey, ed448.Ed448PrivateKey)):
         return "edDSA", None
-    raise EncodeError(
+    raise TypeError(
         f"signing_key must be an ECDSA (P-256, P-384, P-521), Ed25519 or Ed448 private key, "
-        f"got {type(key).__name__} (LI-PS-PDU SignatureAlgorithm has dSA, eCDSA, edDSA; "
-        "the library does not sign with DSA)", "signing_key")
+        f"not {type_name(key)} (LI-PS-PDU SignatureAlgorithm has dSA, eCDSA, edDSA; "
+        "the library does not sign with DSA)")
 
 
 def _sign(key: SigningKey, message: bytes, hash_name: str | None) -> bytes:

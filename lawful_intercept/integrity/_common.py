@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any, Final, Literal, TypeAlias, cast
+from typing import Any, Final, Literal, NamedTuple, TypeAlias
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519
 
+from .._checks import require_instance, type_name
 from ..asn1c import Specification
-from ..ber import decode_integer, decode_tag, read_tlv_full
+from ..ber import read_short_tlv
 from ..catalog import (
     KIND_OF_PAYLOAD,
     KIND_OF_PAYLOAD_TAG,
@@ -25,9 +25,10 @@ from ..catalog import (
     PS_PDU,
     PayloadKind,
 )
-from ..errors import DecodeError, EncodeError
+from ..errors import DecodeError
 
 __all__ = [
+    "COVERED_KIND",
     "CRYPTO_HASHES",
     "DATA_TYPE_OF_KIND",
     "DIGEST_SIZES",
@@ -113,30 +114,40 @@ KIND_OF_DATA_TYPE: Final = {v: k for k, v in DATA_TYPE_OF_KIND.items()}
 
 _KIND_OF_NUMBERING: Final[Mapping[str, Kind]] = {"IRI": "IRI", "CC": "CC", "ILHI": "ILHI"}
 
-_CONTEXT: Final = 2  # tag class context-specific (X.690 8.1.2.2)
-_UNIVERSAL: Final = 0
-_SEQUENCE: Final = 16
+# Identifier octets of the PS-PDU structure (X.690 8.1.2: class, constructed bit, number)
+_SEQUENCE_TAG: Final = 0x30  # universal constructed 16
+_PS_HEADER_TAG: Final = 0xA1  # PS-PDU.pSHeader [1]
+_PAYLOAD_TAG: Final = 0xA2  # PS-PDU.payload [2]
+_LIID_TAG: Final = 0x81  # PSHeader.lawfulInterceptionIdentifier [1] (and CIN [1])
+_COMMUNICATION_IDENTIFIER_TAG: Final = 0xA3  # PSHeader.communicationIdentifier [3]
+_SEQUENCE_NUMBER_TAG: Final = 0x84  # PSHeader.sequenceNumber [4]
+_CONTEXT_CLASS: Final = 0x80  # the class bits of a context-specific tag
 _ENCRYPTION_CONTAINER: Final = 4  # Payload.encryptionContainer [4]
 
 
+COVERED_KIND: Final[Mapping[str, Kind]] = {
+    kind: _KIND_OF_NUMBERING[numbering] for kind, numbering in NUMBERING_OF_KIND.items()
+    if numbering in _KIND_OF_NUMBERING
+}
+"""The integrity kind (DataType) of the PDUs of each catalog kind a hash can cover: the
+numbering it takes (TS 102 232-1 5.2.5, HI1 operations with the IRI). TRI, HI4 and other
+PDUs are not listed."""
+
+
 def covered_kind(kind: str) -> Kind | None:
-    """The integrity kind (DataType) of the PDUs of a catalog kind: the numbering it takes
-    (TS 102 232-1 5.2.5, HI1 operations with the IRI), if a hash can cover it; ``None`` for
-    TRI, HI4 and other PDUs."""
-    numbering = NUMBERING_OF_KIND.get(cast(PayloadKind, kind))
-    return _KIND_OF_NUMBERING.get(numbering) if numbering is not None else None
+    """:data:`COVERED_KIND` of ``kind``: ``None`` for TRI, HI4 and other PDUs."""
+    return COVERED_KIND.get(kind)
 
 
 def normalize_hash(name: object, what: str, allowed: Iterable[str]) -> str:
     """The HashAlgorithm item ``name`` stands for (``"SHA-256"``, ``"sha256"`` ... accepted),
-    among ``allowed``; else :class:`~lawful_intercept.EncodeError` naming ``what``."""
-    if isinstance(name, str):
-        key = name.replace("-", "").replace("_", "").lower()
-        for canonical in allowed:
-            if canonical.replace("-", "").lower() == key:
-                return canonical
-    raise EncodeError(f"{what} must be one of {', '.join(allowed)}, got {name!r} "
-                      "(LI-PS-PDU HashAlgorithm)", what)
+    among ``allowed``; else ``TypeError`` (not a str) or ``ValueError`` naming ``what``."""
+    key = require_instance(name, str, what).replace("-", "").replace("_", "").lower()
+    for canonical in allowed:
+        if canonical.replace("-", "").lower() == key:
+            return canonical
+    raise ValueError(f"{what} must be one of {', '.join(allowed)}, not {name!r} "
+                     "(LI-PS-PDU HashAlgorithm)")
 
 
 def qualified(spec: Specification, name: str) -> str:
@@ -145,22 +156,23 @@ def qualified(spec: Specification, name: str) -> str:
 
 
 def liid_bytes(liid: object) -> bytes:
-    """An LIID (TS 102 232-1 5.2.3, an OCTET STRING) given as bytes or text, as bytes."""
-    if isinstance(liid, (bytes, bytearray, memoryview)):
-        return bytes(liid)
+    """An LIID (TS 102 232-1 5.2.3, an OCTET STRING) given as bytes or text, as bytes (the
+    ``liid`` filter of the checker's methods); ``TypeError`` for anything else."""
     if isinstance(liid, str):
         return liid.encode("utf-8")
-    raise EncodeError(f"an LIID is bytes or str, got {type(liid).__name__}", "liid")
+    if isinstance(liid, bytes | bytearray | memoryview):
+        return bytes(liid)
+    raise TypeError(f"liid must be bytes or str, not {type_name(liid)}")
 
 
 # -- the header fields of an encoded PS-PDU ---------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class PDUHeader:
+class PDUHeader(NamedTuple):
     """The PSHeader fields a hash needs (TS 102 232-1 5.2) and what the Payload is: ``kind``
     as :data:`lawful_intercept.catalog.KIND_OF_PAYLOAD` gives it, ``encrypted`` for an
-    ``encryptionContainer``."""
+    ``encryptionContainer``. A named tuple: made once per PDU, it is cheaper than a frozen
+    dataclass."""
 
     liid: bytes
     cin: int | None
@@ -174,35 +186,37 @@ def peek_header(pdu: bytes) -> PDUHeader | None:
     structure without decoding the rest (TS 102 232-1 clause 5.2: PSHeader [1] with
     lawfulInterceptionIdentifier [1], communicationIdentifier [3] holding the CIN [1],
     sequenceNumber [4]; then Payload [2]). ``None`` for an encoding of another shape (a
-    constructed LIID, octets that are no PS-PDU, ...): the caller decodes it fully."""
+    constructed LIID, indefinite lengths, octets that are no PS-PDU, ...): the caller decodes
+    it fully.
+
+    Once per PDU sent or received: each TLV is read by its identifier octet with
+    :func:`~lawful_intercept.ber.read_short_tlv` (``0x30`` SEQUENCE, ``0xA1`` a constructed
+    ``[1]``, ``0x81`` a primitive ``[1]``, ...)."""
     try:
-        cls, constructed, number, start, stop, _ = read_tlv_full(pdu, 0)
-        if cls != _UNIVERSAL or not constructed or number != _SEQUENCE:
+        end = len(pdu)
+        tag, start, stop = read_short_tlv(pdu, 0, end)
+        if tag != _SEQUENCE_TAG:
             return None
-        cls, constructed, number, hstart, hstop, hend = read_tlv_full(pdu, start, end=stop)
-        if cls != _CONTEXT or not constructed or number != 1:
+        tag, hstart, hstop = read_short_tlv(pdu, start, stop)
+        if tag != _PS_HEADER_TAG:
             return None
-        cls, constructed, number, pstart, pstop, _ = read_tlv_full(pdu, hend, end=stop)
-        if cls != _CONTEXT or not constructed or number != 2 or pstart >= pstop:
+        tag, pstart, pstop = read_short_tlv(pdu, hstop, stop)
+        if tag != _PAYLOAD_TAG or pstart >= pstop or pdu[pstart] & 0xC0 != _CONTEXT_CLASS:
             return None
-        cls, _, alternative, _ = decode_tag(pdu, pstart, pstop)
-        if cls != _CONTEXT:
-            return None
+        alternative = pdu[pstart] & 0x1F
         liid: bytes | None = None
         cin: int | None = None
         pos = hstart
         while pos < hstop:
-            cls, constructed, number, cstart, cstop, pos = read_tlv_full(pdu, pos, end=hstop)
-            if cls != _CONTEXT:
-                continue
-            if number == 1 and not constructed:
-                liid = pdu[cstart:cstop]
-            elif number == 3 and constructed:
-                cin = _cin(pdu, cstart, cstop)
-            elif number == 4 and not constructed:
-                if liid is None or cstart == cstop:
+            tag, cstart, pos = read_short_tlv(pdu, pos, hstop)
+            if tag == _LIID_TAG:
+                liid = pdu[cstart:pos]
+            elif tag == _COMMUNICATION_IDENTIFIER_TAG:
+                cin = _cin(pdu, cstart, pos)
+            elif tag == _SEQUENCE_NUMBER_TAG:
+                if liid is None or cstart == pos:
                     return None
-                return PDUHeader(liid, cin, decode_integer(pdu[cstart:cstop]),
+                return PDUHeader(liid, cin, int.from_bytes(pdu[cstart:pos], "big", signed=True),
                                  KIND_OF_PAYLOAD_TAG.get(alternative, "OTHER"),
                                  alternative == _ENCRYPTION_CONTAINER)
     except DecodeError:
@@ -214,9 +228,11 @@ def _cin(pdu: bytes, start: int, stop: int) -> int | None:
     """The communicationIdentityNumber [1] of a CommunicationIdentifier's contents."""
     pos = start
     while pos < stop:
-        cls, constructed, number, cstart, cstop, pos = read_tlv_full(pdu, pos, end=stop)
-        if cls == _CONTEXT and number == 1 and not constructed:
-            return decode_integer(pdu[cstart:cstop])
+        tag, cstart, pos = read_short_tlv(pdu, pos, stop)
+        if tag == _LIID_TAG:  # communicationIdentityNumber [1], primitive
+            if cstart == pos:
+                raise DecodeError("INTEGER contents are empty (X.690 8.3.1)", offset=cstart)
+            return int.from_bytes(pdu[cstart:pos], "big", signed=True)
     return None
 
 

@@ -13,10 +13,11 @@ from typing import Any, Final, Literal, TypedDict, Unpack
 from cryptography.hazmat.primitives import padding as symmetric_padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from .._checks import require_bytes, require_choice
 from ..asn1c import Specification
 from ..ber import encode_integer, encode_length, read_tlv, read_tlv_full
 from ..catalog import PS_PDU, default_specification
-from ..errors import DecodeError, DecryptionError, EncodeError, Error
+from ..errors import DecodeError, DecryptionError, EncodeError
 from ._common import SEQ_MAX, EncryptionAlgorithm, Padding, qualified
 
 __all__ = [
@@ -53,6 +54,7 @@ _ALGORITHMS: Final = {
     "AES-256-CBC": ("aES-256-CBC", 32),
     "none": ("none", 0),
 }
+_PADDINGS: Final = ("pkcs7", "zero")
 _KEY_LENGTHS_OF_TYPE: Final = {"aES-192-CBC": 24, "aES-256-CBC": 32}
 
 # Payload contents alternatives -> EncryptedPayloadType (the part of TS 102 232 defining them).
@@ -92,12 +94,12 @@ def _payload_type(payload: tuple[str, Any]) -> str:
     return "unknown"
 
 
-def _check_key(key: object, length: int, algorithm: str, error: type[Error]) -> bytes:
-    if not isinstance(key, (bytes, bytearray, memoryview)):
-        raise error(f"the key must be bytes, got {type(key).__name__}", "key")
-    data = bytes(key)
+def _check_key(key: object, length: int, algorithm: str) -> bytes:
+    """``key`` as bytes: ``TypeError`` if it is not bytes, ``ValueError`` if it does not have
+    the ``length`` octets of ``algorithm``."""
+    data = require_bytes(key, "key")
     if len(data) != length:
-        raise error(f"{algorithm} needs a key of {length} octets, got {len(data)}", "key")
+        raise ValueError(f"key must have {length} octets for {algorithm}, not {len(data)}")
     return data
 
 
@@ -123,17 +125,16 @@ def encrypt_payload(
     ``payload_type``: an EncryptedPayloadType item, ``None`` to leave it out, or ``"auto"``:
     the TS 102 232 part of the payload's IRI/CC contents (``part3`` for IPCC, ``part1`` for
     TRI and HI1 payloads, ``unknown`` otherwise). Raises
-    :class:`~lawful_intercept.EncodeError`.
+    :class:`~lawful_intercept.EncodeError` for a value that breaks its ASN.1 type
+    (``byte_counter``, ``sequence_number``, ``payload_type``, the payload), ``TypeError`` or
+    ``ValueError`` for a wrong ``key``, ``algorithm`` or ``padding``.
     """
     spec = spec if spec is not None else default_specification()
-    if algorithm not in _ALGORITHMS:
-        raise EncodeError(f"algorithm must be one of {', '.join(_ALGORITHMS)}, got "
-                          f"{algorithm!r}", "encryptionType")
-    if padding not in ("pkcs7", "zero"):
-        raise EncodeError(f"padding must be 'pkcs7' or 'zero', got {padding!r}", "padding")
+    require_choice(algorithm, _ALGORITHMS, "algorithm")
+    require_choice(padding, _PADDINGS, "padding")
     encryption_type, key_length = _ALGORITHMS[algorithm]
     if key_length:
-        key = _check_key(key, key_length, algorithm, EncodeError)
+        key = _check_key(key, key_length, algorithm)
     iv = iv_for_sequence_number(sequence_number)
     if type(byte_counter) is not int or not 0 <= byte_counter <= _BYTE_COUNTER_MAX:
         raise EncodeError(f"byte_counter must be an int 0..{_BYTE_COUNTER_MAX}, got "
@@ -199,8 +200,8 @@ def decrypt_container(
     truncated ciphertext, and unsupported encryption types.
     """
     spec = spec if spec is not None else default_specification()
-    if padding not in ("pkcs7", "zero"):
-        raise DecryptionError(f"padding must be 'pkcs7' or 'zero', got {padding!r}", "padding")
+    require_choice(padding, _PADDINGS, "padding")
+    require_choice(national_option, (None, "AES-128-CBC"), "national_option")
     encryption_type = container.get("encryptionType")
     data = bytes(container.get("encryptedPayload", b""))
     try:
@@ -224,7 +225,10 @@ def decrypt_container(
             raise DecryptionError(f"encryptionType {encryption_type!r} is not supported "
                                   "(aES-192-CBC, aES-256-CBC, national-option as AES-128-CBC, "
                                   "none)", "encryptionType")
-        secret = _check_key(key, length, algorithm, DecryptionError)
+        secret = require_bytes(key, "key")
+        if len(secret) != length:
+            raise DecryptionError(f"{algorithm} needs a key of {length} octets, got "
+                                  f"{len(secret)}", "key")
         if not data or len(data) % 16:
             raise DecryptionError(f"the encryptedPayload has {len(data)} octets, not a "
                                   "positive multiple of the 16-octet AES block",
@@ -287,13 +291,11 @@ def encrypt_pdu(pdu: bytes, key: bytes, *, spec: Specification | None = None,
                 **options: Unpack[EncryptionOptions]) -> bytes:
     """An encoded PS-PDU with its Payload replaced by an encryptionContainer
     (:func:`encrypt_payload` with the PDU's own sequenceNumber and ``options``; the PSHeader
-    is kept; TS 102 232-1 Payload [4])."""
+    is kept; TS 102 232-1 Payload [4]). Raises :class:`~lawful_intercept.DecodeError` if
+    ``pdu`` is not a PS-PDU, and what :func:`encrypt_payload` raises."""
     spec = spec if spec is not None else default_specification()
     pdu_type = qualified(spec, PS_PDU)
-    try:
-        value = spec.decode(pdu_type, bytes(pdu))
-    except DecodeError as exc:
-        raise EncodeError(f"pdu is not a PS-PDU: {exc}", "pdu") from None
+    value = spec.decode(pdu_type, require_bytes(pdu, "pdu"))
     container = encrypt_payload(value["payload"], key, value["pSHeader"]["sequenceNumber"],
                                 spec=spec, **options)
     return spec.encode(pdu_type, {"pSHeader": value["pSHeader"],

@@ -16,9 +16,9 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519
 
+from .._checks import require_int, type_name
 from ..asn1c import Specification
 from ..catalog import KIND_OF_PAYLOAD, PS_PDU, default_specification
-from ..errors import EncodeError
 from ._common import (
     CRYPTO_HASHES,
     DIGEST_SIZES,
@@ -106,12 +106,9 @@ class IntegrityVerifier:
             public_key, (ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey,
                          ed448.Ed448PublicKey)
         ):
-            raise EncodeError(f"public_key must be an ECDSA, Ed25519 or Ed448 public key (or a "
-                              f"certificate of one), got {type(public_key).__name__}",
-                              "public_key")
-        if type(max_pending) is not int or max_pending < 1:
-            raise EncodeError(f"max_pending must be a positive int, got {max_pending!r}",
-                              "max_pending")
+            raise TypeError(f"public_key must be an ECDSA, Ed25519 or Ed448 public key (or a "
+                            f"certificate of one), not {type_name(public_key)}")
+        require_int(max_pending, "max_pending", low=1)
         self.public_key = public_key
         self.spec = spec if spec is not None else default_specification()
         self.max_pending = max_pending

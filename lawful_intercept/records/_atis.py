@@ -112,7 +112,7 @@ class AtisRecords:
         try:
             self._encode_cc: Callable[[Any], bytes] = self.spec.encoder(cc_type)
         except Error:
-            raise EncodeError(f"the specification has no {cc_type}", "spec") from None
+            raise ValueError(f"spec: the specification has no {cc_type}") from None
         protocol_type, message_type = messages
         try:
             self._encode: Callable[[Any], bytes] = self.spec.encoder(protocol_type)
@@ -120,7 +120,7 @@ class AtisRecords:
                 c.name for c in self.spec.get_type(message_type).body.components)
         except Error:
             module = protocol_type.partition(".")[0]
-            raise EncodeError(f"the specification has no {module}", "spec") from None
+            raise ValueError(f"spec: the specification has no {module}") from None
 
     def timestamp(self, time: int | datetime | None = None) -> datetime:
         """A ``TimeStamp`` (GeneralizedTime) for ``time`` (nanoseconds since the epoch or a

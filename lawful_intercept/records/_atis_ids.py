@@ -16,8 +16,13 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from .._checks import type_name
-from ..correlation._state import check_state_format, state_hex, state_mapping
+from .._checks import require_instance, require_int, type_name
+from ..correlation._state import (
+    check_state_format,
+    restoring_state,
+    state_hex,
+    state_mapping,
+)
 from ..correlation._values import visible_string
 from ..errors import EncodeError
 from ._values import relabel
@@ -226,22 +231,20 @@ class ContentSequenceNumbers:
         return {"version": 1, "streams": streams}
 
     @classmethod
+    @restoring_state()
     def from_state(cls, state: Mapping[str, Any], *, advance: int = 0
                    ) -> ContentSequenceNumbers:
-        """Counters restored from :meth:`save_state`, each moved on by ``advance``."""
-        if isinstance(advance, bool) or not isinstance(advance, int) or advance < 0:
-            raise EncodeError(f"advance must be an int >= 0, got {advance!r}", "state")
+        """Counters restored from :meth:`save_state`, each moved on by ``advance``. A malformed
+        state raises ``TypeError`` or ``ValueError`` naming the member
+        (``state.streams[0].next``)."""
+        require_int(advance, "advance", low=0)
         mapping = check_state_format(state, None)
-        streams = mapping.get("streams")
-        if not isinstance(streams, list):
-            raise EncodeError("streams must be a list", "state.streams")
+        streams = require_instance(mapping.get("streams"), list, "state.streams")
         restored = cls()
         for i, stream in enumerate(streams):
             path = f"state.streams[{i}]"
             entry = state_mapping(stream, path)
-            number = entry.get("next")
-            if isinstance(number, bool) or not isinstance(number, int) or number < 0:
-                raise EncodeError(f"next must be an int >= 0, got {number!r}", f"{path}.next")
+            number = require_int(entry.get("next"), f"{path}.next", low=0)
             content: ContentIdentifierLike
             try:
                 if "correlationID" in entry:
@@ -249,10 +252,10 @@ class ContentSequenceNumbers:
                 else:
                     call = entry.get("callID")
                     if not isinstance(call, Mapping):
-                        raise EncodeError("needs correlationID or callID", path)
+                        raise ValueError("needs correlationID or callID")
                     content = atis_call_identity(call.get("main"), call.get("leg"))
                 key = restored._key(entry.get("caseId"), content)  # type: ignore[arg-type]
             except (EncodeError, TypeError, ValueError) as exc:
-                raise EncodeError(f"malformed stream: {exc}", path) from None
+                raise ValueError(f"{path}: malformed stream: {exc}") from None
             restored._next[key] = number + advance
         return restored

@@ -120,8 +120,8 @@ class HI1Operations:
             etsi = self.spec.values.get("hi1OperationId")
             threegpp = self.spec.values.get("threeGPP-hi1OperationId")
             if not isinstance(etsi, str) or not isinstance(threegpp, str):
-                raise EncodeError("the specification lacks the HI1 notification modules "
-                                  "(hi1OperationId, threeGPP-hi1OperationId)", "spec")
+                raise ValueError("spec: the specification lacks the HI1 notification modules "
+                                 "(hi1OperationId, threeGPP-hi1OperationId)")
             self.domain_id, self.threegpp_domain_id = etsi, threegpp
         self._encode_hi1 = self.spec.encoder(_HI1)
         self._encode_3gpp = self.spec.encoder(_THREEGPP_HI1)

@@ -28,8 +28,9 @@ import ipaddress
 import time as _time
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
+from .._checks import require_choice
 from ..asn1c import Specification
 from ..catalog import default_specification
 from ..correlation import LIID, Clock, generalized_time
@@ -59,6 +60,7 @@ HI2TimeStamps = Literal["localTime", "utcTime"]
 """Which alternative of the HI2Operations ``TimeStamp`` CHOICE to write: ``localTime``
 (LocalTimeStamp: GeneralizedTime and winterSummerIndication) or ``utcTime`` (UTCTime, whole
 seconds, years 1969..2068)."""
+_TIME_STAMP_MODES: Final = ("localTime", "utcTime")
 
 IRIContentValue = tuple[str, dict[str, Any]]
 """An ``IRIContent`` value: ``("iRI-Begin-record", {IRI-Parameters})`` and so on."""
@@ -392,9 +394,7 @@ def time_stamp(
     if mode == "utcTime":
         aware = generalized_time(time, utc=True)
         return ("utcTime", aware.replace(microsecond=0, tzinfo=None))
-    if mode != "localTime":
-        raise EncodeError(f"time stamp mode must be 'localTime' or 'utcTime', got {mode!r}",
-                          "timeStamp")
+    require_choice(mode, _TIME_STAMP_MODES, "mode")
     value = generalized_time(time, utc=clock.utc, precision=clock.precision)
     indication = "notProvided"
     if not clock.utc:
@@ -430,9 +430,7 @@ class HI2Records:
         domain_id: bool = True,
         iri_version: str | None = None,
     ) -> None:
-        if time_stamps not in ("localTime", "utcTime"):
-            raise EncodeError("time_stamps must be 'localTime' or 'utcTime' (TS 101 671 "
-                              "TimeStamp)", "timeStamp")
+        require_choice(time_stamps, _TIME_STAMP_MODES, "time_stamps")
         self.spec = spec if spec is not None else default_specification()
         self.liid = LIID(liid)
         self._operator = operator_identifier
@@ -446,8 +444,8 @@ class HI2Records:
         if domain_id:
             oid = self.spec.values.get("hi2OperationId")
             if not isinstance(oid, str):
-                raise EncodeError("the specification has no HI2Operations module "
-                                  "(hi2OperationId)", "spec")
+                raise ValueError("spec must have the HI2Operations module (hi2OperationId) "
+                                 "when domain_id is true")
             self.domain_id = oid
         self._encode_content = self.spec.encoder("IRIContent")
         self._encode = self.spec.encoder("IRIsContent")

@@ -66,8 +66,7 @@ class IPAccessRecords:
             self.iri_obj_id = _str(values["iPIRIObjId"])
             self.cc_obj_id = _str(values["iPCCObjId"])
         except KeyError as exc:
-            raise EncodeError(f"the specification has no IPAccessPDU value {exc}",
-                              "spec") from None
+            raise ValueError(f"spec: the specification has no IPAccessPDU value {exc}") from None
         self._cc: dict[str, Callable[..., bytes]] = {}
 
     def ipiri(

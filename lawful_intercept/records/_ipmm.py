@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
+from .._checks import require_instance
 from ..asn1c import Hole
 from ..errors import EncodeError
 from ._ps import PSPDUBuilder
@@ -130,9 +131,7 @@ class IPMMRecords(ServiceRecords):
         if not content:
             raise EncodeError("the SIP message is empty (TS 102 232-5 SIPMessage.sIPContent)",
                               "sIPContent")
-        if not isinstance(iri_only, bool):
-            raise EncodeError(f"iri_only must be a bool, got {type(iri_only).__name__}",
-                              "iRIOnlySIPMessage")
+        require_instance(iri_only, bool, "iri_only")
         sip = {
             "iPSourceAddress": address(source, "iPSourceAddress"),
             "iPDestinationAddress": address(destination, "iPDestinationAddress"),

@@ -517,8 +517,8 @@ class MobileRecords:
             self.iri_oid = _str(values["iRIPayloadOID"])
             self.cc_oid = _str(values["cCPayloadOID"])
         except KeyError as exc:
-            raise EncodeError(f"the specification has no TS33128Payloads value {exc}",
-                              "spec") from None
+            raise ValueError(f"spec: the specification has no TS33128Payloads value "
+                             f"{exc}") from None
         self._encode_xiri = spec.encoder("XIRIPayload")
         self._encode_iri = spec.encoder("TS33128Payloads.IRIPayload")
         self._encode_cc = spec.encoder("TS33128Payloads.CCPayload")
@@ -661,6 +661,6 @@ class MobileRecords:
 
 def _str(value: object) -> str:
     if not isinstance(value, str):
-        raise EncodeError(f"expected a RELATIVE-OID value, got {value!r}", "spec")
+        raise ValueError(f"spec: expected a RELATIVE-OID value, got {value!r}")
     return value
 

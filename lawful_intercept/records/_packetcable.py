@@ -401,7 +401,7 @@ class PacketCableRecords:
             message_type = self.spec.get_type("PCESP.Message")
             version_type = self.spec.get_type("PCESP.ProtocolVersion")
         except Error:
-            raise EncodeError("the specification has no PCESP module (CdcPdu)", "spec") from None
+            raise ValueError("spec: the specification has no PCESP module (CdcPdu)") from None
         if version not in version_type.body.named_numbers:
             raise EncodeError(
                 f"protocolVersion must be one of "

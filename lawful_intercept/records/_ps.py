@@ -21,6 +21,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal, NamedTuple
 
+from .._checks import require_choice, require_instance, require_int
 from ..asn1c import Hole, Specification, Template
 from ..catalog import PS_PDU, default_specification
 from ..correlation import (
@@ -84,16 +85,9 @@ class PSPDUBuilder:
         time_stamps: TimeStamps = "microSecondTimeStamp",
         time_stamp_qualifier: str | None = None,
     ) -> None:
-        if not isinstance(identity, SessionIdentity):
-            raise EncodeError(
-                f"identity must be a SessionIdentity, got {type(identity).__name__}", "identity"
-            )
-        if time_stamps not in ("microSecondTimeStamp", "timeStamp", "both"):
-            raise EncodeError(
-                "time_stamps must be 'microSecondTimeStamp', 'timeStamp' or 'both' "
-                "(TS 102 232-1 5.2.6)",
-                "time_stamps",
-            )
+        require_instance(identity, SessionIdentity, "identity")
+        require_choice(time_stamps, ("microSecondTimeStamp", "timeStamp", "both"),
+                       "time_stamps")
         self.spec = spec if spec is not None else default_specification()
         self.identity = identity
         self.counters = counters if counters is not None else SequenceCounters()
@@ -102,9 +96,7 @@ class PSPDUBuilder:
         self.time_stamp_qualifier = time_stamp_qualifier
         domain = self.spec.values.get("li-psDomainId")
         if not isinstance(domain, str):
-            raise EncodeError(
-                "the specification has no LI-PS-PDU module (li-psDomainId)", "spec"
-            )
+            raise ValueError("spec must have the LI-PS-PDU module (li-psDomainId)")
         self.li_ps_domain_id = domain
         self._encode = self.spec.encoder(PS_PDU)
         self._header = {"li-psDomainId": domain, **identity.ps_header_fields()}
@@ -296,8 +288,7 @@ class PSPDUBuilder:
         Every PDU is encoded before any number is taken: a bad input emits nothing.
         See :class:`~lawful_intercept.records.Reassembler` for the receiving side.
         """
-        if not isinstance(max_segment, int) or max_segment < 1:
-            raise EncodeError("max_segment must be a positive number of octets", "max_segment")
+        require_int(max_segment, "max_segment", low=1)
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise EncodeError(f"data must be bytes, got {type(data).__name__}", "cCContents")
         data = bytes(data)
@@ -356,8 +347,8 @@ class PSPDUBuilder:
         now = self._time_source
         micro_only = self.time_stamps == "microSecondTimeStamp"
         if micro_only and template.fields != ("seq", "sec", "usec", "content"):
-            raise EncodeError(f"the payload must have one Hole('content'), has "
-                              f"{', '.join(template.fields[3:]) or 'none'}", "payload")
+            raise ValueError(f"payload must have one Hole('content'), has "
+                             f"{', '.join(template.fields[3:]) or 'none'}")
         time_args = self._time_args
 
         def emit(content: bytes, time: int | datetime | None = None) -> bytes:

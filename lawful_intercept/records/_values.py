@@ -60,10 +60,9 @@ def enum_names(spec: Specification, type_name: str) -> tuple[str, ...]:
     try:
         names = spec.get_type(type_name).body.named_numbers
     except Error as exc:  # the spec is not one with the service's module
-        raise EncodeError(f"the specification has no type {type_name}: {exc}",
-                          "spec") from None
+        raise ValueError(f"spec: the specification has no type {type_name}: {exc}") from None
     if not names:
-        raise EncodeError(f"{type_name} is not an ENUMERATED type of the specification", "spec")
+        raise ValueError(f"spec: {type_name} is not an ENUMERATED type of the specification")
     return tuple(names)
 
 
@@ -139,12 +138,12 @@ def as_str(value: object) -> str:
 def object_identifiers(spec: Specification, iri_name: str, cc_name: str, module: str
                        ) -> tuple[str, str]:
     """The IRI and CC object identifiers of a service module (e.g. ``iPMMIRIObjId`` and
-    ``iPMMCCObjId`` of IPMultimediaPDU, TS 102 232-5), or ``EncodeError`` when ``spec`` lacks
+    ``iPMMCCObjId`` of IPMultimediaPDU, TS 102 232-5), or ``ValueError`` when ``spec`` lacks
     them."""
     try:
         return as_str(spec.values[iri_name]), as_str(spec.values[cc_name])
     except KeyError as exc:
-        raise EncodeError(f"the specification has no {module} value {exc}", "spec") from None
+        raise ValueError(f"spec: the specification has no {module} value {exc}") from None
 
 
 def relabel(exc: EncodeError, old: str, new: str) -> EncodeError:
