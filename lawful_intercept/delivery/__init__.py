@@ -62,6 +62,7 @@ from ._spool import (
     Spool,
     SpoolStats,
 )
+from ._spool_dead import DeadLetter
 from ._spool_format import RECORD_OVERHEAD, SEGMENT_OVERHEAD, SpoolEntry
 from ._tls import Pins, check_pin, client_context, fingerprint, normalize_pins
 from ._transitions import SessionState
@@ -85,6 +86,7 @@ __all__ = [
     "AcknowledgementRequested",
     "AsyncDeliveryClient",
     "ClientStats",
+    "DeadLetter",
     "DeliveryBasis",
     "DeliveryClient",
     "DeliveryPump",

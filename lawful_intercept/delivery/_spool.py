@@ -54,11 +54,13 @@ from dataclasses import dataclass
 from typing import Final, Literal, TypeAlias
 
 from .._checks import require_int
-from ..errors import SpoolClosed, SpoolError, SpoolFull, SpoolLocked
+from ..errors import SpoolClosed, SpoolCorrupt, SpoolError, SpoolFull, SpoolLocked
 from ._spool_acks import AckLog
 from ._spool_cache import RecordCache
 from ._spool_commit import GroupCommit
+from ._spool_dead import DeadLetter, DeadLetterLog
 from ._spool_format import (
+    ACK_DEAD,
     ACK_RANGE,
     ACK_THROUGH,
     LOCK_NAME,
@@ -74,6 +76,7 @@ from ._spool_format import (
     pread_all,
     pwrite_all,
     runs,
+    segment_name,
 )
 from ._spool_segments import SegmentIndex
 
@@ -208,6 +211,8 @@ class Spool:
                                    segment_bytes=segment_bytes, cache=self._cache,
                                    fail=self._fail)
         self._acks = AckLog(self._directory, sync_enabled=self._sync_enabled, fail=self._fail)
+        self._dead = DeadLetterLog(self._directory, sync_enabled=self._sync_enabled)
+        self._requeue_lock = threading.Lock()
         self._commit = GroupCommit(self._cond, self._index, self._acks, interval=interval,
                                    after_flush=lambda: self._reclaim(include_active=False))
         self._acknowledged = 0
@@ -389,7 +394,7 @@ class Spool:
             self._acks.write(b"".join(ack_entry(ACK_RANGE, a, b) for a, b in runs(fresh)))
             for record_id in fresh:
                 index.mark_id(record_id)
-            return self._acknowledged_now(len(fresh))
+            return self._settled(len(fresh))
 
     def ack_through(self, record_id: int) -> int:
         """Acknowledge every record with an id up to ``record_id`` (included).
@@ -403,7 +408,74 @@ class Spool:
             if self._index.first_pending() > record_id:
                 return 0
             self._acks.write(ack_entry(ACK_THROUGH, 0, record_id))
-            return self._acknowledged_now(self._index.mark_through(record_id))
+            return self._settled(self._index.mark_through(record_id))
+
+    def dead_letter(self, record_id: int, *, reason: str, peer_said: str = "") -> None:
+        """Take the pending record ``record_id`` out of delivery, durably: it is kept in the
+        spool's dead-letter area with ``reason`` and the peer's last words (``peer_said``),
+        never returned by :meth:`read_from` or :meth:`pending` again, and not counted as
+        acknowledged. It survives a restart (:meth:`dead_letters`) until :meth:`requeue`.
+
+        For a poison record: one after which the peer closes the connection again and again
+        (TS 102 232-1 clause 6 leaves a record the LEMF will not take undelivered; the spool
+        keeps it for an operator instead of blocking the records behind it). A record that is
+        not pending (acknowledged, or already a dead letter) raises ``ValueError``.
+        """
+        record_id = operator.index(record_id)
+        if not isinstance(reason, str) or not isinstance(peer_said, str):
+            raise TypeError("reason and peer_said must be str")
+        with self._lock:
+            self._check_usable()
+            self._check_issued(record_id, 1)
+            index = self._index
+            if not index.is_pending(record_id):
+                raise ValueError(
+                    f"record {record_id} is not pending (acknowledged, or already a dead letter)"
+                )
+            entry = index.read_batch(record_id - 1, 1, 1)[0]
+            # The letter is durable before the record stops being pending: a crash in between
+            # leaves both, and recovery finishes the move.
+            self._dead.add(DeadLetter(record_id, entry.kind, entry.key, entry.data, reason,
+                                      peer_said, time.time()))
+            self._acks.write(ack_entry(ACK_DEAD, record_id, record_id))
+            index.mark_id(record_id)
+            self._settled(0)
+
+    def dead_letters(self) -> list[DeadLetter]:
+        """The records in the dead-letter area (:meth:`dead_letter`), by record id."""
+        with self._lock:
+            self._check_usable()
+            return [self._dead.letters[i] for i in sorted(self._dead.letters)]
+
+    def requeue(self, record_ids: Iterable[int] | None = None) -> list[int]:
+        """Append dead letters again as new records (new ids, in the order of their old ids)
+        and remove them from the dead-letter area; ``None``: all of them. Returns the new ids.
+
+        An id that is not a dead letter raises ``ValueError`` and nothing is requeued. A crash
+        between the append and the removal leaves a record both pending again and a dead
+        letter (at least once, never lost).
+        """
+        with self._requeue_lock:
+            with self._lock:
+                self._check_usable()
+                letters = self._dead.letters
+                if record_ids is None:
+                    wanted = sorted(letters)
+                else:
+                    wanted = sorted({operator.index(i) for i in record_ids})
+                    unknown = [i for i in wanted if i not in letters]
+                    if unknown:
+                        raise ValueError(f"record ids {unknown} are not dead letters")
+                chosen = [letters[i] for i in wanted]
+            if not chosen:
+                return []
+            new_ids = self.append_many([letter.payload for letter in chosen],
+                                       kinds=[letter.kind for letter in chosen],
+                                       keys=[letter.key for letter in chosen])
+            with self._lock:
+                self._check_usable()
+                self._dead.remove(wanted)
+            return new_ids
 
     def sync(self) -> None:
         """Make everything appended and acknowledged so far durable, whatever the policy."""
@@ -483,27 +555,86 @@ class Spool:
         self._index.close()
         self._cache.clear()
         self._acks.close()
+        self._dead.close()
         if self._lock_fd >= 0:
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
             os.close(self._lock_fd)
             self._lock_fd = -1
 
     def _recover(self) -> None:
-        index = self._index
-        index.load(sorted(
+        index, acks, dead = self._index, self._acks, self._dead
+        replay = acks.open()
+        names = sorted(
             (int(match.group(1)), name)
             for name in os.listdir(self._directory)
             if (match := SEGMENT_NAME.match(name))
-        ))
-        highest_acked = self._acks.open(index.mark_through, index.mark_range)
+        )
+        if names and not replay.existed:
+            raise SpoolCorrupt(
+                f"the acknowledgement log is missing but {len(names)} segment files exist",
+                acks.path, 0,
+            )
+        high_water = replay.high_water
+        index.load(names, high_water)
+        through, ranges, dead_marks = 0, [], []
+        for kind, first, last in replay.entries:
+            if kind == ACK_THROUGH:
+                index.mark_through(last)
+                through = max(through, last)
+                continue
+            index.mark_range(first, last)
+            ranges.append((first, last))
+            if kind == ACK_DEAD:
+                dead_marks.append((first, last))
+        dead.open()
+        for first, last in dead_marks:
+            for record_id in range(first, last + 1):
+                if not dead.known(record_id):
+                    raise SpoolCorrupt(f"record {record_id} was moved to the dead letters but "
+                                       f"{dead.path} has no letter for it", dead.path, 0)
+        for record_id in sorted(dead.letters):  # a move a crash interrupted: finish it
+            if index.is_pending(record_id):
+                acks.write(ack_entry(ACK_DEAD, record_id, record_id))
+                index.mark_id(record_id)
+        missing = index.missing(high_water, through, ranges)
+        if missing:
+            first = missing[0][0]
+            holder = [s for s in index.segments if s.first_id <= first]
+            where = holder[-1].path if holder else index.path(segment_name(first))
+            spans = ", ".join(f"{a}-{b}" if a != b else f"{a}" for a, b in missing)
+            raise SpoolCorrupt(
+                f"committed records are missing (segment files deleted or cut): ids {spans}; "
+                f"the high-water mark is {high_water}",
+                where, holder[-1].size if holder else 0,
+            )
         segments = index.segments
-        index.next_id = max(segments[-1].end_id if segments else 1, highest_acked + 1, 1)
+        highest = max([through, *(last for _, last in ranges), *dead.letters, *dead.removed])
+        index.next_id = max(segments[-1].end_id if segments else 1, highest + 1,
+                            high_water + 1, 1)
         if not segments or segments[-1].end_id != index.next_id:
             # No segment yet, or acknowledgements of ids beyond the last durable record (a
             # machine crash between the two files): start a segment at the next id, so that
             # the ids of a segment stay consecutive and no id is issued twice.
             index.roll()
+        if index.next_id - 1 > high_water:
+            # Records found beyond the mark (written, not committed, or a version 1 spool):
+            # commit them now, so that their loss is damage from here on.
+            for segment in index.segments:
+                if segment.end_id - 1 > high_water and self._sync_enabled:
+                    os.fsync(segment.fd)
+            acks.note_high_water(index.next_id - 1)
+        if replay.version == 1:
+            acks.rewrite(self._ack_state())
+        elif self._sync_enabled and acks.unsynced:
+            acks.sync()
         self._reclaim(include_active=True)
+
+    def _ack_state(self) -> bytes:
+        """Acknowledgement log entries for the current state (compaction)."""
+        letters = sorted(self._dead.letters)
+        return self._index.ack_state() + b"".join(
+            ack_entry(ACK_DEAD, a, b) for a, b in runs(letters)
+        )
 
     # -----------------------------------------------------------------------------------------
     # checks, space and acknowledgement upkeep (called with the lock held unless noted)
@@ -564,6 +695,8 @@ class Spool:
                 raise
             first_id, last_id = undo.first_id, index.next_id - 1
             self._cache.add(first_id, payloads, metas)
+            if not self._sync_enabled:
+                self._acks.note_high_water(last_id)  # no commit to wait for: written is all
             if self._commit.interval is not None:
                 self._commit.wait_synced(last_id)
                 return first_id
@@ -603,9 +736,10 @@ class Spool:
             self._cond.wait(remaining)
             self._check_usable()
 
-    def _acknowledged_now(self, count: int) -> int:
-        """After ``count`` records were acknowledged: sync the acknowledgement (policy
-        "always"), reclaim space, wake waiting appends; ``count``."""
+    def _settled(self, count: int) -> int:
+        """After records stopped being pending (``count`` of them acknowledged, the others
+        dead-lettered): sync the acknowledgement log (policy "always"), reclaim space, wake
+        waiting appends; ``count``."""
         self._acknowledged += count
         if self._policy == "always":
             self._acks.sync()
@@ -627,7 +761,7 @@ class Spool:
                 index.roll()
             for segment in doomed:
                 index.delete(segment)
-        acks.maybe_compact(index.ack_state)
+        acks.maybe_compact(self._ack_state)
         if doomed or roll:
             self._cond.notify_all()
             return True

@@ -2,7 +2,9 @@
 format").
 
 ``acks.log`` is append-only: one entry per ``Spool.ack`` run of consecutive ids (``R``) or per
-``Spool.ack_through`` (``T``). On open it is replayed (a torn last entry is cut off: an
+``Spool.ack_through`` (``T``), per dead-lettered record (``D``), and per commit that covered
+new records (``H``, the high-water mark: what no commit covered may be cut as a torn tail on
+recovery, what one covered may not). On open it is replayed (a torn last entry is cut off: an
 acknowledgement lost that way only means one more delivery). When it has grown large it is
 compacted: rewritten to ``acks.log.tmp`` with entries equivalent to the current state, then
 renamed over the log. :class:`AckLog` does no locking; the spool calls it with its lock held.
@@ -12,15 +14,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Final
+from typing import Final, NamedTuple
 
 from ..errors import SpoolCorrupt, SpoolError
 from ._spool_format import (
     ACK_ENTRY,
+    ACK_HIGH,
     ACK_NAME,
+    ACK_RANGE,
     ACK_THROUGH,
     ACK_TMP_NAME,
     ACKLOG_MAGIC,
+    ACKLOG_MAGIC_V1,
+    ack_entry,
     fsync_dir,
     is_zero,
     parse_ack_entry,
@@ -28,10 +34,23 @@ from ._spool_format import (
     pwrite_all,
 )
 
-__all__ = ["COMPACT_BYTES", "AckLog"]
+__all__ = ["COMPACT_BYTES", "AckLog", "AckReplay"]
 
 COMPACT_BYTES: Final = 64 << 10
 """The log is not compacted below this size."""
+
+
+class AckReplay(NamedTuple):
+    """What the log held when it was opened."""
+
+    entries: list[tuple[bytes, int, int]]
+    """The ``T``, ``R`` and ``D`` entries ``(type, first, last)``, in order."""
+    high_water: int
+    """The highest id a commit covered (0: none, or a version 1 log)."""
+    version: int
+    """The format version of the log (1 or 2)."""
+    existed: bool
+    """Whether the log existed with content before this open."""
 
 
 class AckLog:
@@ -53,19 +72,25 @@ class AckLog:
         self.gen = 0
         self.synced_gen = 0
         self.compact_at = COMPACT_BYTES
+        self.high_water = 0
+        """The highest id an ``H`` entry names."""
 
     @property
     def unsynced(self) -> bool:
         """Whether a write is not known durable yet."""
         return self.synced_gen < self.gen
 
-    def open(self, mark_through: Callable[[int], object],
-             mark_range: Callable[[int, int], object]) -> int:
-        """Open (or create) the log and replay it through ``mark_through(last)`` and
-        ``mark_range(first, last)``; the highest id it names."""
+    def open(self) -> AckReplay:
+        """Open (or create) the log and read its entries (a torn last entry is cut off).
+
+        A version 1 log (``LISPACK1``) is read the same way (it has no ``H`` or ``D``
+        entries); the spool rewrites it as version 2 once it is recovered (:meth:`rewrite`).
+        A log of a newer version raises :class:`SpoolError` naming the version.
+        """
         tmp = os.path.join(self.directory, ACK_TMP_NAME)
         if os.path.exists(tmp):
             os.unlink(tmp)
+        existed = os.path.exists(self.path)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         self.fd = fd
         data = pread_all(fd, os.fstat(fd).st_size, 0)
@@ -79,13 +104,26 @@ class AckLog:
                 os.fsync(fd)
                 fsync_dir(self.directory)
             self.size = len(ACKLOG_MAGIC)
-            return 0
-        if data[: len(ACKLOG_MAGIC)] != ACKLOG_MAGIC:
+            return AckReplay([], 0, 2, existed and size > 0)
+        magic = data[: len(ACKLOG_MAGIC)]
+        if magic == ACKLOG_MAGIC_V1:
+            version = 1
+        elif magic == ACKLOG_MAGIC:
+            version = 2
+        elif magic[:7] == ACKLOG_MAGIC[:7] and magic[7:].isdigit():
+            raise SpoolError(
+                f"{self.path}: spool format version {magic[7:].decode()} is newer than this "
+                f"library reads (versions 1 and 2); open it with the library that wrote it"
+            )
+        else:
             raise SpoolCorrupt("not a spool acknowledgement log (bad magic)", self.path, 0)
-        highest = 0
+        entries: list[tuple[bytes, int, int]] = []
+        high_water = 0
         offset = len(ACKLOG_MAGIC)
         while offset < size:
             kind, first, last, problem = parse_ack_entry(data, offset)
+            if problem is None and version == 1 and kind not in (ACK_THROUGH, ACK_RANGE):
+                problem = f"entry type {kind!r} in a version 1 log"
             if problem is not None:
                 if offset + ACK_ENTRY.size < size and not is_zero(data, offset):
                     raise SpoolCorrupt(problem, self.path, offset)
@@ -94,15 +132,22 @@ class AckLog:
                     os.fsync(fd)
                 size = offset
                 break
-            highest = max(highest, last)
-            if kind == ACK_THROUGH:
-                mark_through(last)
+            if kind == ACK_HIGH:
+                high_water = max(high_water, last)
             else:
-                mark_range(first, last)
+                entries.append((kind, first, last))
             offset += ACK_ENTRY.size
         self.size = size
+        self.high_water = high_water
         self.compact_at = max(COMPACT_BYTES, 2 * size)
-        return highest
+        return AckReplay(entries, high_water, version, True)
+
+    def note_high_water(self, record_id: int) -> None:
+        """Record that every id up to ``record_id`` is covered by a commit (an ``H`` entry,
+        written only if it raises the mark; durable with the log's next fsync)."""
+        if record_id > self.high_water:
+            self.write(ack_entry(ACK_HIGH, 0, record_id))
+            self.high_water = record_id
 
     def write(self, entries: bytes) -> None:
         """Append ``entries`` (cut off again if the write fails: :class:`SpoolError`)."""
@@ -132,14 +177,20 @@ class AckLog:
         if self.size < self.compact_at:
             return
         entries = state()
-        new_size = len(ACKLOG_MAGIC) + len(entries)
+        new_size = len(ACKLOG_MAGIC) + ACK_ENTRY.size + len(entries)
         if 2 * new_size > self.size:
             self.compact_at = max(COMPACT_BYTES, 4 * new_size)
             return
+        self.rewrite(entries)
+
+    def rewrite(self, entries: bytes) -> None:
+        """Replace the log by a version 2 log of the high-water mark and ``entries``, through
+        ``acks.log.tmp`` and a rename (a crash leaves the old log or the new one)."""
+        data = ACKLOG_MAGIC + ack_entry(ACK_HIGH, 0, self.high_water) + entries
         tmp = os.path.join(self.directory, ACK_TMP_NAME)
         fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
         try:
-            pwrite_all(fd, ACKLOG_MAGIC + entries, 0)
+            pwrite_all(fd, data, 0)
             if self.sync_enabled:
                 os.fsync(fd)
             os.replace(tmp, self.path)
@@ -150,9 +201,9 @@ class AckLog:
             raise
         os.close(self.fd)
         self.fd = fd
-        self.size = new_size
+        self.size = len(data)
         self.synced_gen = self.gen
-        self.compact_at = max(COMPACT_BYTES, 4 * new_size)
+        self.compact_at = max(COMPACT_BYTES, 4 * len(data))
 
     def close(self) -> None:
         """Close the file."""

@@ -4,10 +4,11 @@
 Appends and acknowledgements write their files under the spool's lock; :class:`GroupCommit`
 then makes them durable without holding it: one caller (or the background thread of an
 ``fsync=<ms>`` policy) duplicates the descriptors of the files written since the last sync,
-fsyncs them, and records up to which record id and acknowledgement write everything is
-durable; concurrent callers wait for that flush instead of starting their own. An fsync
-that fails makes the spool unusable (:meth:`GroupCommit.fail`): the state of the page cache
-is unknown after it, so nothing more is accepted.
+fsyncs them, writes the high-water mark (an ``H`` entry of the acknowledgement log: every id
+up to here is committed) and fsyncs it, and records up to which record id and acknowledgement
+write everything is durable; concurrent callers wait for that flush instead of starting their
+own. An fsync that fails makes the spool unusable (:meth:`GroupCommit.fail`): the state of the
+page cache is unknown after it, so nothing more is accepted.
 """
 
 from __future__ import annotations
@@ -104,7 +105,8 @@ class GroupCommit:
         return FlushPlan(fds, index.next_id - 1, acks.gen)
 
     def _run(self, plan: FlushPlan) -> None:
-        """fsync the files of ``plan`` (without the lock), then record what is durable."""
+        """fsync the files of ``plan`` (without the lock), then write and fsync the high-water
+        mark (every id up to the plan's target is committed), then record what is durable."""
         error: OSError | None = None
         try:
             for fd in plan.fds:
@@ -114,12 +116,28 @@ class GroupCommit:
         finally:
             for fd in plan.fds:
                 os.close(fd)
+        mark_fd, mark_gen = -1, 0
+        with self.cond:
+            if error is None and plan.target_id > self.acks.high_water:
+                try:
+                    self.acks.note_high_water(plan.target_id)
+                    mark_fd, mark_gen = os.dup(self.acks.fd), self.acks.gen
+                except (OSError, SpoolError) as exc:
+                    self._flushing = False
+                    raise SpoolError(self.fail(f"high-water mark: {exc}")) from exc
+        if mark_fd >= 0:
+            try:
+                os.fsync(mark_fd)
+            except OSError as exc:
+                error = exc
+            finally:
+                os.close(mark_fd)
         with self.cond:
             self._flushing = False
             if error is not None:
                 raise SpoolError(self.fail(f"fsync: {error}")) from error
             self.synced_id = max(self.synced_id, plan.target_id)
-            self.acks.synced_gen = max(self.acks.synced_gen, plan.ack_gen)
+            self.acks.synced_gen = max(self.acks.synced_gen, plan.ack_gen, mark_gen)
             self.cond.notify_all()
 
     # -- the background thread (fsync=<ms>) ---------------------------------------------------

@@ -8,9 +8,13 @@ format"). All integers are big-endian:
   magic ``LIsr`` (4), payload length (u32), record id (u64), kind length (u8), a zero byte,
   key length (u16), CRC-32 of kind + key + payload (u32), CRC-32 of the 24 header bytes
   before it (u32), then kind (UTF-8), key and payload;
-* ``acks.log``: the header ``LISPACK1`` then 24-byte entries: type (``T``: every id up to
-  ``last``; ``R``: ids ``first..last``), three zero bytes, first (u64), last (u64), CRC-32 of
-  the 20 bytes before it (u32); rewritten through ``acks.log.tmp``.
+* ``acks.log``: the header ``LISPACK2`` (format version 2; ``LISPACK1``, version 1, is read
+  and rewritten as version 2) then 24-byte entries: type (``T``: every id up to ``last``
+  acknowledged; ``R``: ids ``first..last`` acknowledged; ``D``: ids ``first..last`` moved to
+  the dead letters; ``H``: every id up to ``last`` was covered by a commit, the high-water
+  mark), three zero bytes, first (u64), last (u64), CRC-32 of the 20 bytes before it (u32);
+  rewritten through ``acks.log.tmp``;
+* ``dead.log``: the dead letters (see ``_spool_dead``).
 
 The helpers that write (``pwrite_all``, ``pwritev_parts``) finish short writes; the ones that
 check (``check_record``, ``parse_ack_entry``) say what is wrong without raising, so that the
@@ -28,7 +32,10 @@ from typing import Final, NamedTuple, TypeAlias
 
 __all__ = [
     "ACKLOG_MAGIC",
+    "ACKLOG_MAGIC_V1",
+    "ACK_DEAD",
     "ACK_ENTRY",
+    "ACK_HIGH",
     "ACK_NAME",
     "ACK_RANGE",
     "ACK_THROUGH",
@@ -62,8 +69,10 @@ __all__ = [
 
 SEGMENT_MAGIC: Final = b"LISPSEG1"
 """The first 8 bytes of a segment file."""
-ACKLOG_MAGIC: Final = b"LISPACK1"
-"""The first 8 bytes of the acknowledgement log."""
+ACKLOG_MAGIC: Final = b"LISPACK2"
+"""The first 8 bytes of the acknowledgement log (format version 2)."""
+ACKLOG_MAGIC_V1: Final = b"LISPACK1"
+"""The first 8 bytes of a version 1 acknowledgement log (no high-water mark, no dead letters)."""
 RECORD_MAGIC: Final = b"LIsr"
 """The first 4 bytes of a record."""
 HEAD: Final = struct.Struct(">4sIQBxHI")
@@ -76,6 +85,10 @@ ACK_THROUGH: Final = b"T"
 """Entry type: every id up to ``last`` is acknowledged."""
 ACK_RANGE: Final = b"R"
 """Entry type: the ids ``first..last`` are acknowledged."""
+ACK_DEAD: Final = b"D"
+"""Entry type: the ids ``first..last`` were moved to the dead letters (no longer pending)."""
+ACK_HIGH: Final = b"H"
+"""Entry type: every id up to ``last`` was covered by a commit (fsync): the high-water mark."""
 
 SEGMENT_OVERHEAD: Final = len(SEGMENT_MAGIC)
 """Bytes a segment file takes before its first record."""
@@ -242,7 +255,8 @@ def per_record(value: object, count: int, name: str, single: tuple[type, ...]) -
 
 
 def ack_entry(kind: bytes, first: int, last: int) -> bytes:
-    """One acknowledgement log entry (:data:`ACK_THROUGH` or :data:`ACK_RANGE`)."""
+    """One acknowledgement log entry (:data:`ACK_THROUGH`, :data:`ACK_RANGE`, :data:`ACK_DEAD`
+    or :data:`ACK_HIGH`)."""
     body = ACK_ENTRY.pack(kind, first, last, 0)[:-4]
     return body + _U32.pack(zlib.crc32(body))
 
@@ -255,7 +269,7 @@ def parse_ack_entry(data: bytes, offset: int) -> tuple[bytes, int, int, str | No
     kind, first, last, crc = ACK_ENTRY.unpack_from(data, offset)
     if zlib.crc32(data[offset : offset + ACK_ENTRY.size - 4]) != crc:
         return kind, first, last, "entry checksum mismatch"
-    if kind not in (ACK_THROUGH, ACK_RANGE) or first > last:
+    if kind not in (ACK_THROUGH, ACK_RANGE, ACK_DEAD, ACK_HIGH) or first > last:
         return kind, first, last, "invalid entry"
     return kind, first, last, None
 

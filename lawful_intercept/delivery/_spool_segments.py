@@ -46,7 +46,7 @@ from ._spool_format import (
     segment_name,
 )
 
-__all__ = ["Segment", "SegmentIndex", "WriteUndo"]
+__all__ = ["Segment", "SegmentIndex", "WriteUndo", "lost"]
 
 
 class Segment:
@@ -129,10 +129,16 @@ class SegmentIndex:
         """The path of ``name`` in the spool directory."""
         return os.path.join(self.directory, name)
 
-    def load(self, names: list[tuple[int, str]]) -> None:
-        """Open and check the segment files ``(first id, name)``, in order (recovery)."""
+    def load(self, names: list[tuple[int, str]], high_water: int) -> None:
+        """Open and check the segment files ``(first id, name)``, in order (recovery).
+
+        ``high_water``: every id up to it was covered by a commit, so a flawed record with
+        such an id is damage, never a torn write (:class:`SpoolCorrupt` naming the ids lost).
+        """
         for index, (first_id, name) in enumerate(names):
-            segment = self._load_segment(self.path(name), first_id, index == len(names) - 1)
+            last = index == len(names) - 1
+            upper = high_water if last else min(high_water, names[index + 1][0] - 1)
+            segment = self._load_segment(self.path(name), first_id, last, high_water, upper)
             if self.segments and first_id < self.segments[-1].end_id:
                 os.close(segment.fd)
                 raise SpoolCorrupt(
@@ -154,14 +160,19 @@ class SegmentIndex:
         if self.sync_enabled:
             os.fsync(fd)
 
-    def _load_segment(self, path: str, first_id: int, last: bool) -> Segment:
+    def _load_segment(self, path: str, first_id: int, last: bool, high_water: int,
+                      upper: int) -> Segment:
+        """Open and check one segment; ``upper``: the highest committed id it should hold."""
         fd = os.open(path, os.O_RDWR)
         try:
             data = pread_all(fd, os.fstat(fd).st_size, 0)
             size = len(data)
             if size < SEGMENT_OVERHEAD:
-                if not (last and SEGMENT_MAGIC.startswith(data)):
-                    raise SpoolCorrupt("segment file header is incomplete", path, 0)
+                if not (last and SEGMENT_MAGIC.startswith(data)) or first_id <= high_water:
+                    raise SpoolCorrupt(
+                        "segment file header is incomplete" + lost(first_id, upper, high_water),
+                        path, 0,
+                    )
                 # Created just before a crash: write the header again.
                 os.ftruncate(fd, 0)
                 pwrite_all(fd, SEGMENT_MAGIC, 0)
@@ -177,13 +188,14 @@ class SegmentIndex:
                 if flaw:
                     # A write interrupted by a crash leaves a record cut off by the end of the
                     # file, or (power loss) a tail of zeros or a body not yet written.
-                    torn = last and (
+                    torn = last and segment.end_id > high_water and (
                         flaw == "incomplete"
                         or is_zero(data, offset)
                         or (flaw == "body" and end == size)
                     )
                     if not torn:
-                        raise SpoolCorrupt(problem, path, offset)
+                        raise SpoolCorrupt(problem + lost(segment.end_id, upper, high_water),
+                                           path, offset)
                     os.ftruncate(fd, offset)
                     self._sync(fd)
                     segment.size = offset
@@ -311,10 +323,16 @@ class SegmentIndex:
         return self.next_id
 
     def ack_state(self) -> bytes:
-        """Acknowledgement log entries equivalent to the current acknowledged state."""
+        """Acknowledgement log entries equivalent to the current acknowledged state (the ids
+        between segments, whose segments were deleted once acknowledged, included)."""
         through = self.first_pending() - 1
         entries = [ack_entry(ACK_THROUGH, 0, through)]
+        previous_end = 0
         for segment in self.segments:
+            gap_first = max(previous_end, through + 1)
+            if previous_end and gap_first < segment.first_id:
+                entries.append(ack_entry(ACK_RANGE, gap_first, segment.first_id - 1))
+            previous_end = segment.end_id
             if segment.end_id - 1 <= through:
                 continue
             acked = [
@@ -324,6 +342,25 @@ class SegmentIndex:
             ]
             entries.extend(ack_entry(ACK_RANGE, a, b) for a, b in runs(acked))
         return b"".join(entries)
+
+    def missing(self, high_water: int, through: int,
+                ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """(Recovery.) The runs ``(first, last)`` of ids up to ``high_water`` (committed) that
+        no segment holds and no acknowledgement (every id up to ``through``, the ``ranges``)
+        accounts for: committed records that were lost."""
+        covered = sorted([(s.first_id, s.end_id - 1) for s in self.segments if s.count]
+                         + ranges + [(1, through)])
+        gaps: list[tuple[int, int]] = []
+        expected = 1
+        for first, last in covered:
+            if expected > high_water:
+                break
+            if first > expected:
+                gaps.append((expected, min(first - 1, high_water)))
+            expected = max(expected, last + 1)
+        if expected <= high_water:
+            gaps.append((expected, high_water))
+        return gaps
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -502,6 +539,15 @@ class SegmentIndex:
 
 
 _U32_PACK = struct.Struct(">I").pack
+
+
+def lost(first_id: int, last_id: int, high_water: int) -> str:
+    """The words for damage that lost the committed records ``first_id..last_id`` (a commit
+    covered every id up to ``high_water``), or ``""`` if none was committed."""
+    if first_id > min(last_id, high_water):
+        return ""
+    span = f"id {first_id}" if first_id == last_id else f"ids {first_id}-{last_id}"
+    return f" (committed records lost: {span}; the high-water mark is {high_water})"
 
 
 def _raise_corrupt(segment: Segment, record: memoryview, offset: int, record_id: int
