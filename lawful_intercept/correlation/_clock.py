@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Final, Literal, TypedDict
 
-from .._checks import type_name
+from .._checks import require_choice, type_name
 from ..errors import EncodeError
 from ._values import ReadOnly, read_only, uint
 
@@ -62,8 +62,7 @@ def _aware(value: datetime) -> datetime:
 
 
 def _check_precision(precision: object) -> None:
-    if precision not in ("ms", "us"):
-        raise EncodeError(f"precision must be 'ms' or 'us', got {precision!r}", "timeStamp")
+    require_choice(precision, ("ms", "us"), "precision")
 
 
 def generalized_time(
