@@ -120,6 +120,12 @@ class Peer:
         return PDUReader(self.spec, self.pdu_type, max_pdu_size=self._max_pdu_size,
                          strict=False)
 
+    @property
+    def buffered_bytes(self) -> int:
+        """Octets of the peer's PDU in progress held in memory (0 at a PDU boundary); a
+        receiver accounts them against its memory budget."""
+        return self._reader.pending_bytes
+
     def next_event(self) -> Event | None:
         """The oldest event not yet taken, or ``None`` when there is none."""
         return self._events.popleft() if self._events else None

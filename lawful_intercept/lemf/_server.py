@@ -31,29 +31,20 @@ import ssl
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from ..catalog import PS_PDU, default_specification
-from ..delivery import (
-    PDU_ACKNOWLEDGEMENT,
-    AcknowledgementRequested,
-    OptionsNegotiated,
-    PeerKeepAlive,
-    PeerMessage,
-    ProtocolViolation,
-    ReceiverSession,
-    RecordReceived,
-)
 from ..errors import EncodeError, Error, LEMFConfigError, StoreError
 from ..integrity import Padding, VerifyingKey
 from ..records import CCC_LAYOUTS, CCCLayout
 from ..stream import DEFAULT_MAX_PDU_SIZE, PDU
 from ._collector import Collector
+from ._connection import Connection, Listener, describe, peer_text
 from ._lines import record_line
 from ._recovery import recover
 from ._store import OutputFile, Store
+from ._throttle import LogThrottle
 
 if TYPE_CHECKING:
     from ..asn1c import Specification
@@ -64,38 +55,13 @@ log = logging.getLogger("lawful_intercept.lemf")
 
 _FLUSH_BYTES: Final = 1 << 20  # collected octets written out without waiting for a request
 _MAX_LAST_ERRORS: Final = 20
-
-
-@dataclass
-class _Listener:
-    name: str
-    transport: str  # "tls", "tcp" or "udp"
-    host: str
-    port: int
-    pdu_type: str
-    layout: str | None = None
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc) or repr(exc)
-    return f"{type(exc).__name__}: {text}"
-
-
-def _peer_text(peer: Any) -> str:
-    if isinstance(peer, tuple) and len(peer) >= 2:
-        return f"{peer[0]}:{peer[1]}"
-    return str(peer)
-
-
-def _subject(certificate: Any) -> str | None:
-    """The commonName of a certificate as ``SSLObject.getpeercert`` gives it."""
-    if not isinstance(certificate, dict):
-        return None
-    for rdn in certificate.get("subject", ()):
-        for name, value in rdn:
-            if name == "commonName":
-                return str(value)
-    return None
+DEFAULT_MEMORY_BUDGET: Final = 256 * 1024 * 1024
+"""Octets all connections of a LEMF may hold in PDUs in progress and TLS buffers."""
+DEFAULT_MAX_HANDSHAKES: Final = 64
+"""Connections a LEMF lets be in their TLS handshake at once."""
+DEFAULT_IDLE_TIMEOUT: Final = 900.0
+"""Seconds an authenticated connection may send nothing (three of the sender's default
+keep-alive intervals, TS 102 232-1 6.4.5)."""
 
 
 class LEMF:
@@ -116,6 +82,12 @@ class LEMF:
     writes of what was received, at the latest). ``max_pdu_size``: the largest PDU accepted
     (the memory one connection can hold). ``integrity_window``: PDUs per stream kept for
     their hash check. ``handshake_timeout``: seconds a TLS handshake may take.
+    ``max_handshakes``: connections in their TLS handshake at once (one more is closed at
+    once). ``memory_budget``: octets all connections may hold in PDUs in progress and TLS
+    buffers (at least ``max_pdu_size``; the connection that would exceed it is closed).
+    ``idle_timeout``: seconds an authenticated connection may send nothing before it is
+    closed (``None``: never). ``log_lines``: at most this many log lines of one kind (a
+    handshake failure, descriptors exhausted) per ``log_interval`` seconds, then a count.
 
     Counters (each in summary.json too): ``connections`` (TCP connections accepted),
     ``connections_closed_with_error`` (closed by the LEMF because of what the client sent, or
@@ -123,12 +95,18 @@ class LEMF:
     ``tls_handshake_failures``, ``protocol_errors`` (streams that could not be framed or
     decoded; counted in ``decode_errors``), ``keep_alives`` (answered, TS 102 232-1 6.4.5),
     ``acknowledgements`` (pDUAcknowledgementRequests answered), ``peer_messages`` (TRI
-    answers nobody asked for, logged).
+    answers nobody asked for, logged), ``handshakes_refused`` (closed at once: ``max_handshakes``
+    were in progress), ``memory_refusals`` (closed: the memory budget was exhausted),
+    ``idle_closed`` (closed after ``idle_timeout``), ``buffered_octets`` (held now),
+    ``peak_buffered_octets`` (the most ever held at once), ``resource_errors`` (accepts that
+    failed for want of descriptors or memory).
     """
 
     connections = connections_closed_with_error = connections_lost = 0
     tls_handshake_failures = protocol_errors = keep_alives = acknowledgements = 0
     peer_messages = 0
+    handshakes_refused = handshakes_in_progress = memory_refusals = idle_closed = 0
+    buffered_octets = peak_buffered_octets = resource_errors = 0
 
     def __init__(
         self,
@@ -146,24 +124,38 @@ class LEMF:
         max_pdu_size: int = DEFAULT_MAX_PDU_SIZE,
         integrity_window: int = 10_000,
         handshake_timeout: float = 10.0,
+        max_handshakes: int = DEFAULT_MAX_HANDSHAKES,
+        memory_budget: int = DEFAULT_MEMORY_BUDGET,
+        idle_timeout: float | None = DEFAULT_IDLE_TIMEOUT,
+        log_lines: int = 5,
+        log_interval: float = 10.0,
     ) -> None:
         _check_tls(ssl_context, insecure_plain_tcp)
         for name, seconds in (("summary_interval", summary_interval),
-                              ("handshake_timeout", handshake_timeout)):
+                              ("handshake_timeout", handshake_timeout),
+                              ("idle_timeout", 1.0 if idle_timeout is None else idle_timeout),
+                              ("log_interval", log_interval)):
             if isinstance(seconds, bool) or not isinstance(seconds, int | float) \
                     or not seconds > 0:
                 raise LEMFConfigError(f"must be a positive number of seconds, got {seconds!r}",
                                       name)
-        if isinstance(max_pdu_size, bool) or not isinstance(max_pdu_size, int) \
-                or max_pdu_size < 1:
-            raise LEMFConfigError(f"must be a positive number of octets, got {max_pdu_size!r}",
-                                  "max_pdu_size")
+        for name, number in (("max_pdu_size", max_pdu_size), ("memory_budget", memory_budget),
+                             ("max_handshakes", max_handshakes), ("log_lines", log_lines)):
+            if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+                raise LEMFConfigError(f"must be a positive whole number, got {number!r}", name)
+        if memory_budget < max_pdu_size:
+            raise LEMFConfigError(f"must be at least max_pdu_size ({max_pdu_size}) octets, got "
+                                  f"{memory_budget}", "memory_budget")
         self.spec = spec if spec is not None else default_specification()
         self.ssl_context = ssl_context
         self.acknowledge = bool(acknowledge)
         self.summary_interval = float(summary_interval)
         self.handshake_timeout = float(handshake_timeout)
         self.max_pdu_size = max_pdu_size
+        self.max_handshakes = max_handshakes
+        self.memory_budget = memory_budget
+        self.idle_timeout = None if idle_timeout is None else float(idle_timeout)
+        self._throttle = LogThrottle(log, lines=log_lines, interval=log_interval)
         try:
             self._collector = Collector(self.spec, decrypt_key=decrypt_key, verify_key=verify_key,
                                         decrypt_padding=decrypt_padding,
@@ -176,12 +168,13 @@ class LEMF:
         self.out_dir = self._store.directory
         self._recovered = recover(self._store, self._collector, self.spec)
         self._next_connection: int = self._recovered.pop("next_connection")
-        self._listeners: list[_Listener] = []
+        self._listeners: list[Listener] = []
         self._servers: list[asyncio.Server] = []
         self._datagram_transports: list[asyncio.DatagramTransport] = []
-        self._connections: set[_Connection] = set()
+        self._connections: set[Connection] = set()  # open, authenticated or not
         self._tasks: set[asyncio.Task[None]] = set()
         self._ticker: asyncio.Task[None] | None = None
+        self._previous_handler: Any = None
         self._done: asyncio.Event | None = None
         self._closing = False
         self._closed = False
@@ -206,8 +199,8 @@ class LEMF:
             raise LEMFConfigError(exc.message, "pdu_type") from None
         loop = asyncio.get_running_loop()
         transport = "tls" if self.ssl_context is not None else "tcp"
-        listener = _Listener("", transport, host, port, pdu_type)
-        server = await loop.create_server(lambda: _Connection(self, listener), host, port,
+        listener = Listener("", transport, host, port, pdu_type)
+        server = await loop.create_server(lambda: Connection(self, listener), host, port,
                                           reuse_address=True)
         address = self._register(listener, server.sockets[0].getsockname(), name, pdu_type,
                                  server.close, f"{transport.upper()}, {pdu_type}")
@@ -226,7 +219,7 @@ class LEMF:
             raise LEMFConfigError(f"must be one of {', '.join(CCC_LAYOUTS)}, got {layout!r}",
                                   "layout")
         loop = asyncio.get_running_loop()
-        listener = _Listener("", "udp", host, port, "CCC", layout)
+        listener = Listener("", "udp", host, port, "CCC", layout)
         transport, _ = await loop.create_datagram_endpoint(
             lambda: _Datagrams(self, listener), local_addr=(host, port))
         address = self._register(listener, transport.get_extra_info("sockname"), name, "CCC",
@@ -234,7 +227,7 @@ class LEMF:
         self._datagram_transports.append(transport)
         return address
 
-    def _register(self, listener: _Listener, bound: Any, name: str | None, label: str,
+    def _register(self, listener: Listener, bound: Any, name: str | None, label: str,
                   close: Callable[[], object], what: str) -> tuple[str, int]:
         """Take the listener bound to the address ``bound``: name it (``name``, default
         ``label:port``; ``close`` it if the name is taken) and start serving."""
@@ -284,6 +277,10 @@ class LEMF:
         self._closed = True
         self._write_summary()
         self._store.close()
+        self._throttle.flush()
+        loop = asyncio.get_running_loop()
+        if loop.get_exception_handler() == self._loop_exception:
+            loop.set_exception_handler(self._previous_handler)
         log.info("closed: %d records (%d PDUs received) in %s", self._collector.records,
                  self._collector.received, self.out_dir)
         self._done_event().set()
@@ -301,10 +298,19 @@ class LEMF:
             "gaps": data["gaps"],
             "decode_errors": data["decode_errors"] + self.protocol_errors,
             "connections": self.connections,
-            "connections_open": len(self._connections),
+            "connections_open": sum(1 for c in self._connections if c.session is not None),
             "connections_closed_with_error": self.connections_closed_with_error,
             "connections_lost": self.connections_lost,
             "tls_handshake_failures": self.tls_handshake_failures,
+            "handshakes_in_progress": self.handshakes_in_progress,
+            "handshakes_refused": self.handshakes_refused,
+            "memory_refusals": self.memory_refusals,
+            "idle_closed": self.idle_closed,
+            "buffered_octets": self.buffered_octets,
+            "peak_buffered_octets": self.peak_buffered_octets,
+            "memory_budget": self.memory_budget,
+            "resource_errors": self.resource_errors,
+            "log_lines_suppressed": self._throttle.suppressed,
             "last_errors": list(self._last_errors),
             "keep_alives": self.keep_alives,
             "acknowledgements": self.acknowledgements,
@@ -337,7 +343,7 @@ class LEMF:
         self.connections += 1
         return number
 
-    def _record(self, connection: _Connection, pdu: PDU) -> None:
+    def _record(self, connection: Connection, pdu: PDU) -> None:
         store = self._store
         if store.failed is not None:
             # Nothing can be stored: the sender must keep its records and try again later.
@@ -351,19 +357,19 @@ class LEMF:
         if store.pending_bytes >= _FLUSH_BYTES:
             self._flush(sync=False)
 
-    def _datagram(self, listener: _Listener, data: bytes, peer: Any) -> None:
+    def _datagram(self, listener: Listener, data: bytes, peer: Any) -> None:
         if self._closing:
             return
         assert listener.layout is not None
         verdict = self._collector.accept_ccc(data, layout=_layout(listener.layout))
         if verdict.error is not None:
-            self._error(listener.name, None, f"CCC packet from {_peer_text(peer)}: "
+            self._error(listener.name, None, f"CCC packet from {peer_text(peer)}: "
                         f"{verdict.error}")
             return
         store = self._store
         if store.failed is not None:
             log.error("%s: CCC packet from %s dropped: cannot store records: %s",
-                      listener.name, _peer_text(peer), store.failed)
+                      listener.name, peer_text(peer), store.failed)
             return
         offset = store.append_ccc(data)
         store.append_line(record_line(verdict, file=OutputFile.CCC, offset=offset, length=len(data),
@@ -386,8 +392,37 @@ class LEMF:
 
     def _error(self, listener: str, connection: int | None, reason: str) -> None:
         log.warning("%s connection %s: %s", listener, connection, reason)
+        self._remember(listener, connection, reason)
+
+    def _throttled_error(self, key: str, listener: str, connection: int | None,
+                         reason: str) -> None:
+        """:meth:`_error` for what a flood of clients can cause: at most ``log_lines`` lines
+        of ``key`` per ``log_interval``."""
+        self._throttle.log(key, logging.WARNING, "%s connection %s: %s", listener, connection,
+                           reason)
+        self._remember(listener, connection, reason)
+
+    def _remember(self, listener: str, connection: int | None, reason: str) -> None:
         self._last_errors.append({"listener": listener, "connection": connection,
                                   "reason": reason, "time": _iso(time.time())})
+
+    def _loop_exception(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        """The loop's exception handler while the LEMF serves: accepts that fail for want of
+        descriptors or memory (``socket.accept() out of system resource``) are counted and
+        logged at most ``log_lines`` times per ``log_interval``, without a traceback; the
+        rest goes to the handler that was there before."""
+        message = str(context.get("message", ""))
+        if "out of system resource" in message:
+            self.resource_errors += 1
+            exc = context.get("exception")
+            self._throttle.log("out of system resource", logging.ERROR,
+                               "cannot accept a connection: %s (%s); accepting again in a "
+                               "second", message, describe(exc) if exc is not None else "?")
+            return
+        if self._previous_handler is not None:
+            self._previous_handler(loop, context)
+        else:
+            loop.default_exception_handler(context)
 
     # -- internals ------------------------------------------------------------------------------
 
@@ -411,6 +446,9 @@ class LEMF:
     def _start(self) -> None:
         self._done_event()
         if self._ticker is None:
+            loop = asyncio.get_running_loop()
+            self._previous_handler = loop.get_exception_handler()
+            loop.set_exception_handler(self._loop_exception)
             self._write_summary()
             self._ticker = asyncio.get_running_loop().create_task(self._tick())
 
@@ -424,7 +462,8 @@ class LEMF:
         try:
             self._store.write_summary(self.summary())
         except OSError as exc:
-            log.error("cannot write summary.json: %s", _describe(exc))
+            self._throttle.log("summary.json", logging.ERROR, "cannot write summary.json: %s",
+                               describe(exc))
 
 
 def _iso(seconds: float) -> str:
@@ -466,193 +505,10 @@ def _check_tls(context: ssl.SSLContext | None, insecure_plain_tcp: bool) -> None
         context.minimum_version = ssl.TLSVersion.TLSv1_2
 
 
-class _Connection(asyncio.Protocol):
-    """One handover connection: TLS handshake, then the session's events."""
-
-    def __init__(self, lemf: LEMF, listener: _Listener) -> None:
-        self.lemf = lemf
-        self.listener = listener
-        self.pdu_type = listener.pdu_type
-        self.id = 0
-        self.peer = "?"
-        self.transport: asyncio.BaseTransport | None = None
-        self.session: ReceiverSession | None = None
-        self.failed = False
-        self._early: list[bytes] = []
-        self._early_eof = False
-        self._lost = False
-
-    # asyncio callbacks
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        lemf = self.lemf
-        self.id = lemf._new_connection_id()
-        self.peer = _peer_text(transport.get_extra_info("peername"))
-        if lemf._closing:
-            transport.abort()  # type: ignore[attr-defined]
-            return
-        context = lemf.ssl_context
-        if context is None:
-            self._open(transport)
-            return
-        assert isinstance(transport, asyncio.Transport)
-        transport.pause_reading()  # the handshake reads first
-        task = asyncio.get_running_loop().create_task(self._handshake(transport, context))
-        lemf._tasks.add(task)
-        task.add_done_callback(lemf._tasks.discard)
-
-    def data_received(self, data: bytes) -> None:
-        session = self.session
-        if session is None:
-            # TLS: the first octets after the handshake can come before start_tls returns.
-            self._early.append(data)
-            return
-        if not self.failed:
-            session.receive_data(data)
-            self._handle(session)
-
-    def eof_received(self) -> bool | None:
-        session = self.session
-        if session is None:
-            self._early_eof = True
-        elif not self.failed:
-            session.eof()
-            self._handle(session)
-        return None
-
-    def pause_writing(self) -> None:
-        # A client that does not read its answers: stop reading it until they drain, so that
-        # the answers queued for it stay bounded.
-        transport = self.transport
-        if isinstance(transport, asyncio.ReadTransport) and not transport.is_closing():
-            transport.pause_reading()
-
-    def resume_writing(self) -> None:
-        transport = self.transport
-        if isinstance(transport, asyncio.ReadTransport) and not transport.is_closing():
-            transport.resume_reading()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._lost = True
-        lemf = self.lemf
-        if self not in lemf._connections:
-            return
-        lemf._connections.discard(self)
-        if exc is not None and not self.failed:
-            lemf.connections_lost += 1
-            log.info("%s connection %d from %s lost: %s", self.listener.name, self.id,
-                     self.peer, _describe(exc))
-        else:
-            log.info("%s connection %d from %s closed", self.listener.name, self.id, self.peer)
-
-    # the connection's life
-
-    async def _handshake(self, raw: asyncio.Transport, context: ssl.SSLContext) -> None:
-        lemf = self.lemf
-        loop = asyncio.get_running_loop()
-        try:
-            transport = await loop.start_tls(raw, self, context, server_side=True,
-                                             ssl_handshake_timeout=lemf.handshake_timeout)
-        except asyncio.CancelledError:
-            raw.abort()
-            raise
-        except Exception as exc:  # any failure of the handshake ends this connection only
-            raw.abort()
-            lemf.tls_handshake_failures += 1
-            lemf._error(self.listener.name, self.id,
-                        f"TLS handshake with {self.peer} failed: {_describe(exc)}")
-            return
-        if transport is None or lemf._closing or self._lost:
-            raw.abort()
-            return
-        self._open(transport)
-
-    def _open(self, transport: asyncio.BaseTransport) -> None:
-        lemf = self.lemf
-        self.transport = transport
-        options = (PDU_ACKNOWLEDGEMENT,) if lemf.acknowledge else ()
-        self.session = ReceiverSession(lemf.spec, pdu_type=self.pdu_type, options=options,
-                                       auto_acknowledge=False, max_pdu_size=lemf.max_pdu_size)
-        lemf._connections.add(self)
-        subject = _subject(transport.get_extra_info("peercert"))
-        log.info("%s connection %d from %s%s", self.listener.name, self.id, self.peer,
-                 f" (client certificate {subject!r})" if subject else "")
-        early, self._early = self._early, []
-        for data in early:
-            self.data_received(data)
-        if self._early_eof:
-            self.eof_received()
-            if not self.failed:
-                self.close()
-
-    def _handle(self, session: ReceiverSession) -> None:
-        lemf = self.lemf
-        failure: str | None = None
-        for event in session.events():
-            kind = type(event)
-            if kind is RecordReceived:
-                assert isinstance(event, RecordReceived)
-                lemf._record(self, event.pdu)
-            elif kind is AcknowledgementRequested:
-                assert isinstance(event, AcknowledgementRequested)
-                # Everything before the request is written before it is acknowledged.
-                if lemf._flush(sync=None):
-                    session.acknowledge(event)
-                    lemf.acknowledgements += 1
-                else:
-                    failure = failure or "the records could not be written: not acknowledged"
-            elif kind is PeerKeepAlive:
-                lemf.keep_alives += 1
-            elif kind is ProtocolViolation:
-                assert isinstance(event, ProtocolViolation)
-                lemf.protocol_errors += 1
-                failure = failure or event.reason
-            elif kind is OptionsNegotiated:
-                assert isinstance(event, OptionsNegotiated)
-                log.info("%s connection %d: options accepted %s, declined %s",
-                         self.listener.name, self.id, list(event.accepted),
-                         list(event.declined))
-            elif kind is PeerMessage:
-                assert isinstance(event, PeerMessage)
-                lemf.peer_messages += 1
-                log.debug("%s connection %d: unsolicited PDU at offset %d", self.listener.name,
-                          self.id, event.pdu.offset)
-        answer = session.data_to_send()
-        transport = self.transport
-        if answer and isinstance(transport, asyncio.WriteTransport) \
-                and not transport.is_closing():
-            transport.write(answer)
-        if failure is not None:
-            self.fail(failure)
-
-    def fail(self, reason: str) -> None:
-        """Close the connection because of ``reason`` (logged and counted)."""
-        if self.failed:
-            return
-        self.failed = True
-        lemf = self.lemf
-        lemf.connections_closed_with_error += 1
-        lemf._error(self.listener.name, self.id, f"from {self.peer}: {reason}; closing")
-        self.close()
-
-    def close(self) -> None:
-        """Close the connection once the answers queued are written (what was received is
-        kept)."""
-        transport = self.transport
-        if transport is not None and not transport.is_closing():
-            transport.close()
-
-    def abort(self) -> None:
-        """Close the connection at once (the LEMF is closing)."""
-        transport = self.transport
-        if isinstance(transport, asyncio.Transport):
-            transport.abort()
-
-
 class _Datagrams(asyncio.DatagramProtocol):
     """A UDP listener of CCC packets."""
 
-    def __init__(self, lemf: LEMF, listener: _Listener) -> None:
+    def __init__(self, lemf: LEMF, listener: Listener) -> None:
         self.lemf = lemf
         self.listener = listener
 
@@ -660,4 +516,4 @@ class _Datagrams(asyncio.DatagramProtocol):
         self.lemf._datagram(self.listener, data, addr)
 
     def error_received(self, exc: Exception) -> None:
-        log.warning("%s: %s", self.listener.name, _describe(exc))
+        log.warning("%s: %s", self.listener.name, describe(exc))
