@@ -5,6 +5,9 @@ Each line is one JSON object, ASCII only, with these members in this order:
 ``file``, ``offset``, ``length``
     where the octets as received are: ``received.ber`` (PDUs) or ``received-ccc.bin``
     (CCC packets; the offset is that of the datagram, after its length octets).
+``crc32``
+    the CRC-32 (ISO 3309, as ``zlib.crc32``) of those octets: a restart compares it with the
+    octets in the file, so damage inside received.ber is noticed.
 ``pdu_type``
     the ASN.1 type the PDU was decoded as (``"PS-PDU"``, ``"CdcPdu"``, ...), ``"CCC"`` for a
     PacketCable CCC packet.
@@ -47,13 +50,14 @@ _ENCODER: Final = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separator
 _STRING: Final[Callable[[str], str]] = json.encoder.encode_basestring_ascii
 
 
-def record_line(verdict: Verdict, *, file: str, offset: int, length: int,
+def record_line(verdict: Verdict, *, file: str, offset: int, length: int, crc32: int,
                 listener: str | None, connection: int | None,
                 recovered: bool = False) -> str:
     """The records.jsonl line (without its newline) of a received PDU (see the module
     docstring)."""
     liid = liid_text(verdict.liid)
     line = (f'{{"file":{_STRING(file)},"offset":{offset:d},"length":{length:d},'
+            f'"crc32":{crc32:d},'
             f'"pdu_type":{_STRING(verdict.pdu_type)},'
             f'"listener":{"null" if listener is None else _STRING(listener)},'
             f'"connection":{_number(connection)},"kind":{_STRING(verdict.kind)},'

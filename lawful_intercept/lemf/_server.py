@@ -29,6 +29,7 @@ import logging
 import os
 import ssl
 import time
+import zlib
 from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -352,7 +353,8 @@ class LEMF:
         verdict = self._collector.accept(pdu.raw, pdu.value, pdu_type=connection.pdu_type)
         offset = store.append_pdu(pdu.raw)
         store.append_line(record_line(verdict, file=OutputFile.BER, offset=offset,
-                                      length=len(pdu.raw), listener=connection.listener.name,
+                                      length=len(pdu.raw), crc32=zlib.crc32(pdu.raw),
+                                      listener=connection.listener.name,
                                       connection=connection.id))
         if store.pending_bytes >= _FLUSH_BYTES:
             self._flush(sync=False)
@@ -373,6 +375,7 @@ class LEMF:
             return
         offset = store.append_ccc(data)
         store.append_line(record_line(verdict, file=OutputFile.CCC, offset=offset, length=len(data),
+                                      crc32=zlib.crc32(data),
                                       listener=listener.name, connection=None))
         if store.pending_bytes >= _FLUSH_BYTES:
             self._flush(sync=False)
