@@ -20,6 +20,7 @@ __all__ = [
     "CLIError",
     "CompileError",
     "DecodeError",
+    "DeliveryRefused",
     "DecryptionError",
     "EncodeError",
     "Error",
@@ -236,3 +237,33 @@ class UnproducibleTypeError(Error, ValueError):
 class CLIError(Error):
     """An error the user can cause and fix (a missing file, a bad value): the command line
     reports it as one line ``lawful-intercept: error: <message>`` on stderr, exit status 1."""
+
+
+# -- delivery ---------------------------------------------------------------------------------
+
+
+class DeliveryRefused(Error, ConnectionError):
+    """The LEMF keeps refusing the connection in a way retrying cannot heal (our certificate
+    refused by a TLS alert, its certificate untrusted or expired, a pin mismatch): raised by
+    a delivery client's ``wait_idle()`` once ``max_refusals`` such refusals came in a row.
+    The records stay in the spool."""
+
+
+# -- X2/X3 (ETSI TS 103 221-2) --------------------------------------------------------------
+
+
+class X2X3Error(DecodeError):
+    """Octets that are not a valid X2/X3 PDU stream (ETSI TS 103 221-2 clause 5): an unknown
+    PDU type, a header length below 40 or past the PDU, a PDU above the reader's
+    ``max_pdu_size``, an attribute that overruns the header or breaks its type's rule, a stream
+    that ends inside a PDU. ``path`` names the field (``header_length``,
+    ``attributes[2].value``), ``offset`` is the stream position of the octets at fault.
+
+    ``pdus`` holds the PDUs (:class:`lawful_intercept.x2x3.X2X3PDU`) that the failing
+    ``X2X3Reader.feed`` call completed before the error, so that nothing received before the
+    fault is lost.
+    """
+
+    def __init__(self, message: str, path: str = "", offset: int | None = None) -> None:
+        super().__init__(message, path, offset)
+        self.pdus: tuple[X2X3PDU, ...] = ()

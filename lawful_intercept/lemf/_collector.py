@@ -60,6 +60,7 @@ from ..integrity import (
 )
 from ..records import CCC_LAYOUTS, CCCLayout, parse_ccc_packet
 from ._sequences import SequenceTracker
+from ._us_checks import ATIS_CC_TYPES, ATIS_IRI_TYPES, CDC_TYPES, USChecks, check_rows
 
 if TYPE_CHECKING:
     from ..asn1c import Specification
@@ -194,6 +195,9 @@ class Collector:
         self._by_kind: Counter[str] = Counter()
         self._integrity = _Integrity()
         self._decryption_failures: list[dict[str, Any]] = []
+        self.us = USChecks()
+        """The checks of the US formats (ATIS sequence numbers and correlation, PacketCable
+        CCC correlation)."""
 
     # -- judging ------------------------------------------------------------------------------
 
@@ -205,8 +209,7 @@ class Collector:
             self.decode_errors += 1
             return Verdict(pdu_type, "other", None, error=error or "the PDU was not decoded")
         if pdu_type != PS_PDU:
-            kind = KIND_OF_TYPE.get(pdu_type.rpartition(".")[2], "other")
-            return self._by_digest(Verdict(pdu_type, kind, value), raw)
+            return self._us_record(pdu_type, value, raw)
         try:
             header = value["pSHeader"]
             liid = bytes(header["lawfulInterceptionIdentifier"])
@@ -286,7 +289,10 @@ class Collector:
         if packet.case_id is not None:
             value["caseId"] = packet.case_id
         value["payload"] = packet.payload
-        return self._by_digest(Verdict(CCC, "CC", value), datagram)
+        verdict = self._by_digest(Verdict(CCC, "CC", value), datagram)
+        if not verdict.duplicate:
+            self.us.ccc(packet.ccc_id)
+        return verdict
 
     # -- reporting ----------------------------------------------------------------------------
 
@@ -304,7 +310,9 @@ class Collector:
     def summary(self) -> dict[str, Any]:
         """The collector's part of the LEMF summary: ``received``, ``records``,
         ``duplicates``, ``sequence_gaps``, ``gaps``, ``decode_errors``, ``integrity``,
-        ``decrypted``, ``decryption_errors``, ``uncorrelated_cc``, ``streams``, ``by_kind``."""
+        ``decrypted``, ``decryption_errors``, ``uncorrelated_cc`` (ETSI and US), ``streams``,
+        ``by_kind``, ``us`` (:meth:`USChecks.summary`) and ``checks`` (each check, whether
+        it ran, and its problems)."""
         gaps: list[dict[str, Any]] = []
         missing_total = 0
         streams = 0
@@ -322,12 +330,15 @@ class Collector:
                              "missing": [list(r) for r in tracker.missing_ranges(MAX_GAP_RANGES)]})
         uncorrelated = [(liid, cin) for (liid, cin) in self._cc if (liid, cin) not in self._iri]
         integrity = self._integrity
+        us_uncorrelated, us_streams = self.us.uncorrelated()
+        us_gaps = self.us.atis_sequence_gaps
+        etsi_uncorrelated = sum(self._cc[pair] for pair in uncorrelated)
         return {
             "received": self.received,
             "records": self.records,
             "duplicates": self.duplicates,
-            "sequence_gaps": missing_total,
-            "gaps": gaps,
+            "sequence_gaps": missing_total + us_gaps,
+            "gaps": gaps + self.us.gaps()[:max(0, MAX_GAP_STREAMS - len(gaps))],
             "decode_errors": self.decode_errors,
             "integrity": {"checked": integrity.checked, "ok": integrity.ok,
                           "failed": integrity.failed, "unverifiable": integrity.unverifiable,
@@ -335,13 +346,31 @@ class Collector:
             "decrypted": self.decrypted,
             "decryption_errors": self.decryption_errors,
             "decryption_failures": list(self._decryption_failures),
-            "uncorrelated_cc": sum(self._cc[pair] for pair in uncorrelated),
+            "uncorrelated_cc": etsi_uncorrelated + us_uncorrelated,
             "uncorrelated_communications": [
                 {"liid": liid_text(liid), "cin": cin, "cc": self._cc[(liid, cin)]}
-                for liid, cin in uncorrelated[:MAX_GAP_STREAMS]],
+                for liid, cin in uncorrelated[:MAX_GAP_STREAMS]] + us_streams,
+            "us": self.us.summary(),
+            "checks": self._checks(streams, missing_total, etsi_uncorrelated) + self.us.checks(),
             "streams": streams,
             "by_kind": dict(sorted(self._by_kind.items())),
         }
+
+    def _checks(self, streams: int, missing: int, uncorrelated: int) -> list[dict[str, Any]]:
+        """The checks of every format and of ETSI, as :meth:`USChecks.checks` lists them."""
+        integrity = self._integrity
+        numbered = sum(t.seen for (_, _, kind, _), t in self._streams.items()
+                       if kind in _GAP_CHECKED)
+        rows = [
+            ("decoding", "all", self.received + self.decode_errors, self.decode_errors),
+            ("etsi_sequence", "etsi", numbered if streams else 0, missing),
+            ("etsi_correlation", "etsi", sum(self._cc.values()), uncorrelated),
+            ("etsi_integrity", "etsi", integrity.checked,
+             integrity.failed + integrity.unverifiable),
+            ("etsi_decryption", "etsi", self.decrypted + self.decryption_errors,
+             self.decryption_errors),
+        ]
+        return check_rows(rows)
 
     # -- internals ----------------------------------------------------------------------------
 
@@ -353,6 +382,21 @@ class Collector:
             self.records += 1
             self._by_kind[verdict.kind] += 1
         return verdict
+
+    def _us_record(self, pdu_type: str, value: Any, raw: bytes) -> Verdict:
+        """An ATIS or PacketCable PDU (or another type): de-duplicated by its octets, then
+        by its ATIS sequence number; its facts go to the US checks."""
+        name = pdu_type.rpartition(".")[2]
+        kind = KIND_OF_TYPE.get(name, "other")
+        duplicate = self._seen_digest(raw)
+        if not duplicate:
+            if name in ATIS_CC_TYPES:
+                duplicate = not self.us.atis_cc(value)
+            elif name in ATIS_IRI_TYPES:
+                self.us.atis_iri(value)
+            elif name in CDC_TYPES:
+                self.us.cdc(value)
+        return self._count(Verdict(pdu_type, kind, value, duplicate=duplicate))
 
     def _by_digest(self, verdict: Verdict, raw: bytes) -> Verdict:
         if self._seen_digest(raw):

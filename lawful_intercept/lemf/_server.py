@@ -324,6 +324,8 @@ class LEMF:
             "uncorrelated_communications": data["uncorrelated_communications"],
             "streams": data["streams"],
             "by_kind": data["by_kind"],
+            "us": data["us"],
+            "checks": data["checks"],
             "listeners": [
                 {"name": li.name, "transport": li.transport, "host": li.host, "port": li.port,
                  "pdu_type": li.pdu_type, **({"layout": li.layout} if li.layout else {})}
