@@ -45,8 +45,10 @@ __all__ = [
     "PKIFiles",
     "Role",
     "TestPKI",
+    "WarrantPKI",
     "load_identity",
     "make_test_pki",
+    "make_warrant_pki",
 ]
 
 KeyType = Literal["ec", "rsa"]
@@ -244,7 +246,115 @@ def load_identity(context: ssl.SSLContext, identity: CertifiedKey) -> None:
         context.load_cert_chain(str(cert_path), str(key_path))
 
 
+@dataclass(frozen=True)
+class WarrantPKI:
+    """Certificates for signed HI-1 warrants (ETSI TS 103 120; see ``docs/warrants.md``): a
+    court CA and the judge it certified (the role in the subject's ``title``), and an issuing
+    authority's CA with the authority's signing certificate. Keys sign only (digital signature
+    and non-repudiation key usage)."""
+
+    __test__ = False
+
+    court_ca: CertifiedKey
+    judge: CertifiedKey
+    authority_ca: CertifiedKey
+    issuer: CertifiedKey
+    days: int
+    key_type: KeyType
+
+    def issue_approver(self, *, role: str = "Judge", common_name: str = "Judge Jane Doe",
+                       not_before: datetime | None = None, not_after: datetime | None = None,
+                       untrusted: bool = False) -> CertifiedKey:
+        """Another approver's certificate from the court CA with ``role`` as its title (from a
+        rogue CA of the same name when ``untrusted``)."""
+        ca = self.court_ca
+        if untrusted:
+            ca = _make_ca(ca.certificate.subject, self.key_type, self.days)
+        return _issue_signer(ca, common_name, role, self.key_type, not_before, not_after,
+                             self.days)
+
+    def issue_expired_approver(self, *, role: str = "Judge") -> CertifiedKey:
+        """A judge's certificate from the court CA whose validity ended a day ago."""
+        end = datetime.now(UTC) - timedelta(days=1)
+        return self.issue_approver(role=role, not_before=end - timedelta(days=self.days),
+                                   not_after=end)
+
+    def write(self, directory: str | os.PathLike[str]) -> dict[str, Path]:
+        """Write ``court-ca.pem``, ``judge.pem``/``judge.key``, ``authority-ca.pem`` and
+        ``issuer.pem``/``issuer.key`` into ``directory``; return the paths by name."""
+        folder = Path(directory)
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = {"court-ca": folder / "court-ca.pem", "authority-ca": folder / "authority-ca.pem"}
+        paths["court-ca"].write_bytes(self.court_ca.cert_pem)
+        paths["authority-ca"].write_bytes(self.authority_ca.cert_pem)
+        paths["judge"], paths["judge-key"] = self.judge.write(folder, "judge")
+        paths["issuer"], paths["issuer-key"] = self.issuer.write(folder, "issuer")
+        return paths
+
+
+def make_warrant_pki(*, days: int = 30, key_type: KeyType = "ec",
+                     judge_name: str = "Judge Jane Doe", judge_role: str = "Judge",
+                     issuer_name: str = "Issuing authority") -> WarrantPKI:
+    """A fresh :class:`WarrantPKI`: court CA, judge (``judge_role`` as title), issuing
+    authority's CA and signing certificate (title ``Issuing authority``), valid for ``days``."""
+    if key_type not in ("ec", "rsa"):
+        raise ValueError(f"key_type must be 'ec' or 'rsa', got {key_type!r}")
+    if not isinstance(days, int) or days < 1:
+        raise ValueError(f"days must be a positive int, got {days!r}")
+    court = _make_ca(_ca_name("lawful-intercept test court CA"), key_type, days)
+    authority = _make_ca(_ca_name("lawful-intercept test authority CA"), key_type, days)
+    return WarrantPKI(
+        court_ca=court,
+        judge=_issue_signer(court, judge_name, judge_role, key_type, None, None, days),
+        authority_ca=authority,
+        issuer=_issue_signer(authority, issuer_name, "Issuing authority", key_type, None,
+                             None, days),
+        days=days, key_type=key_type)
+
+
 # -- internals ----------------------------------------------------------------------------
+
+
+def _ca_name(common_name: str) -> x509.Name:
+    return x509.Name([
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "lawful-intercept test PKI"),
+        x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+    ])
+
+
+def _issue_signer(ca: CertifiedKey, common_name: str, role: str, key_type: KeyType,
+                  not_before: datetime | None, not_after: datetime | None,
+                  days: int) -> CertifiedKey:
+    """A signing certificate (no TLS usage) whose subject carries ``role`` as its title."""
+    key = _new_key(key_type)
+    now = datetime.now(UTC)
+    public = key.public_key()
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "lawful-intercept test PKI"),
+            x509.NameAttribute(NameOID.TITLE, role),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        ]))
+        .issuer_name(ca.certificate.subject)
+        .public_key(public)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before if not_before is not None else now - _CLOCK_SKEW)
+        .not_valid_after(not_after if not_after is not None else now + timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(digital_signature=True, content_commitment=True,
+                          key_encipherment=False, data_encipherment=False,
+                          key_agreement=False, key_cert_sign=False, crl_sign=False,
+                          encipher_only=False, decipher_only=False),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()),
+                       critical=False)
+        .sign(ca.key, hashes.SHA256())
+    )
+    return CertifiedKey(certificate, key)
 
 
 def _name_list(names: Sequence[str], what: str) -> tuple[str, ...]:

@@ -37,6 +37,8 @@ __all__ = [
     "StoreError",
     "TLSConfigError",
     "UnproducibleTypeError",
+    "WarrantFormatError",
+    "WarrantSignatureError",
 ]
 
 
@@ -237,6 +239,20 @@ class UnproducibleTypeError(Error, ValueError):
 class CLIError(Error):
     """An error the user can cause and fix (a missing file, a bad value): the command line
     reports it as one line ``lawful-intercept: error: <message>`` on stderr, exit status 1."""
+
+
+# -- warrants (HI-1, ETSI TS 103 120) -----------------------------------------------------
+
+
+class WarrantFormatError(Error, ValueError):
+    """An HI-1 message (ETSI TS 103 120) that cannot be read: not well-formed XML, hostile
+    (a DTD, an entity, an external reference), larger than the limit, or missing or breaking
+    a field the model needs. ``path`` names the element concerned."""
+
+
+class WarrantSignatureError(Error):
+    """An HI-1 message or approval cannot be signed (no such authorisation, a key that does not
+    match its certificate, ...). Verification failures are not raised: they are results."""
 
 
 # -- delivery ---------------------------------------------------------------------------------

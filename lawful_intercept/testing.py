@@ -109,11 +109,24 @@ from .errors import UnproducibleTypeError
 __all__ = [
     "SpecificationLike",
     "UnproducibleTypeError",
+    "authorisation_objects",  # noqa: F822 (__getattr__)
     "clear_cache",
+    "delivery_destinations",  # noqa: F822 (__getattr__)
+    "hi1_messages",  # noqa: F822 (__getattr__)
+    "li_task_objects",  # noqa: F822 (__getattr__)
     "strategy_for",
+    "target_identifier_values",  # noqa: F822 (__getattr__)
     "values",
+    "warrant_messages",  # noqa: F822 (__getattr__)
 ]
 
+
+def __getattr__(name: str) -> object:
+    """The HI-1 warrant strategies (``docs/warrants.md``), loaded on first use (need lxml)."""
+    if name in __all__:
+        from .warrants import _strategies
+        return getattr(_strategies, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 class SpecificationLike(Protocol):
     """Anything that looks up a compiled type by name, such as a compiled specification."""

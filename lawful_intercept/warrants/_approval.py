@@ -1,0 +1,192 @@
+"""The judge's signature: the library's approval-signature profile, and the interface through
+which a national profile plugs in its own verifier.
+
+TS 103 120 carries an approval's signature in ``ApprovalDigitalSignature``, a choice holding
+the abstract ``NationalDigitalSignature`` (clause 6.x, common ApprovalDetails): the format is
+left to national profiles. The library's profile, :class:`XMLDSigApprovalProfile`
+(``xsi:type`` ``XMLDSigApproval`` of namespace :data:`PROFILE`):
+
+* the approver signs the **signed view** of the ``AuthorisationObject``: the object as sent,
+  without the fields that change after approval (``Generation``, ``LastChanged``,
+  ``AuthorisationStatus``, ``AuthorisationDesiredStatus``, ``AuthorisationServedTimestamp``,
+  ``AuthorisationTerminationTimestamp``, ``AuthorisationInvalidReason``), without the other
+  approvals, and without its own ``ApprovalDigitalSignature``;
+* with an enveloped XML-DSig (Reference URI "", enveloped-signature transform, exclusive
+  canonicalisation, ECDSA or RSA with SHA-256), the approver's certificate in KeyInfo;
+* the ``ds:Signature`` goes in ``NationalDigitalSignature`` after its ``CountryCode``;
+* it verifies when the signature does, the certificate chains to a court CA of the approvers'
+  :class:`Trust` at the approval's time and now, its ``title`` is a role the trust accepts,
+  and the ``ApproverRole`` written in the approval (if any) is that same role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Protocol, runtime_checkable
+
+from cryptography import x509
+from lxml import etree  # type: ignore[import-untyped]
+
+from ..errors import WarrantSignatureError
+from ._model import ApprovalDetails, ApproverDetails
+from ._namespaces import AUTH, COMMON, CORE, DS, NSMAP, PROFILE, XSI, qname
+from ._pki import Trust, role_of
+from ._signature import SignatureCheck, SigningKey, enveloped_signature, verify_enveloped
+from ._xml_safe import parse_xml
+from ._xml_write import approval_element
+
+__all__ = [
+    "UNSIGNED_AUTHORISATION_FIELDS",
+    "ApprovalProfile",
+    "XMLDSigApprovalProfile",
+    "approve",
+    "authorisation_elements",
+    "signed_view",
+]
+
+UNSIGNED_AUTHORISATION_FIELDS = (
+    qname(CORE, "Generation"), qname(CORE, "LastChanged"),
+    qname(AUTH, "AuthorisationStatus"), qname(AUTH, "AuthorisationDesiredStatus"),
+    qname(AUTH, "AuthorisationServedTimestamp"), qname(AUTH, "AuthorisationTerminationTimestamp"),
+    qname(AUTH, "AuthorisationInvalidReason"),
+)
+"""The fields of an AuthorisationObject an approval does not cover (they change after it)."""
+
+_APPROVAL = qname(AUTH, "AuthorisationApprovalDetails")
+_DIGITAL = qname(COMMON, "ApprovalDigitalSignature")
+_AFTER_APPROVALS = {qname(AUTH, name) for name in (
+    "AuthorisationInvalidReason", "AuthorisationFlags", "AuthorisationManualInformation",
+    "NationalAuthorisationParameters", "AuthorisationJurisdiction", "AuthorisationTypeOfCase",
+    "AuthorisationLegalEntity")}
+
+
+@runtime_checkable
+class ApprovalProfile(Protocol):
+    """A verifier of approval signatures of one ``NationalDigitalSignature`` type. A national
+    profile implements this and is passed to :func:`check` (``profiles=``)."""
+
+    @property
+    def xsi_type(self) -> str:
+        """The ``xsi:type`` (Clark notation) of the NationalDigitalSignature it verifies."""
+        ...
+
+    def verify(self, authorisation: etree._Element, index: int, trust: Trust, *,
+               times: Sequence[tuple[str, datetime]]) -> SignatureCheck:
+        """Verify approval ``index`` (among the AuthorisationApprovalDetails) of the
+        ``authorisation`` element against ``trust`` at each of ``times``."""
+        ...
+
+
+def authorisation_elements(root: etree._Element) -> dict[str, etree._Element]:
+    """The AuthorisationObject elements of a message by ObjectIdentifier."""
+    found: dict[str, etree._Element] = {}
+    for element in root.iter(qname(CORE, "HI1Object")):
+        kind = element.get(qname(XSI, "type"), "")
+        prefix, _, local = kind.rpartition(":")
+        if local == "AuthorisationObject" and element.nsmap.get(prefix or None) == AUTH:
+            identifier = element.findtext(qname(CORE, "ObjectIdentifier"))
+            if identifier is not None:
+                found[identifier.strip()] = element
+    return found
+
+
+def signed_view(authorisation: etree._Element, index: int) -> etree._Element:
+    """The signed view of approval ``index`` of ``authorisation`` (see the module docstring),
+    a standalone copy."""
+    view = parse_xml(etree.tostring(authorisation))
+    approvals = view.findall(_APPROVAL)
+    if not 0 <= index < len(approvals):
+        raise IndexError(f"approval {index} does not exist ({len(approvals)} approvals)")
+    for i, approval in enumerate(approvals):
+        if i != index:
+            view.remove(approval)
+    for signature in approvals[index].findall(_DIGITAL):
+        approvals[index].remove(signature)
+    for child in list(view):
+        if child.tag in UNSIGNED_AUTHORISATION_FIELDS:
+            view.remove(child)
+    return view
+
+
+@dataclass(frozen=True)
+class XMLDSigApprovalProfile:
+    """The library's approval-signature profile (see the module docstring)."""
+
+    xsi_type: str = qname(PROFILE, "XMLDSigApproval")
+
+    def verify(self, authorisation: etree._Element, index: int, trust: Trust, *,
+               times: Sequence[tuple[str, datetime]]) -> SignatureCheck:
+        """Verify approval ``index`` of ``authorisation`` (see :class:`ApprovalProfile`)."""
+        approval = authorisation.findall(_APPROVAL)[index]
+        national = approval.find(f"{_DIGITAL}/{{{COMMON}}}NationalDigitalSignature")
+        signature = None if national is None else national.find(qname(DS, "Signature"))
+        if signature is None:
+            return SignatureCheck(False, "no ds:Signature in the NationalDigitalSignature")
+        view = signed_view(authorisation, index)
+        view.append(parse_xml(etree.tostring(signature)))
+        result = verify_enveloped(view, view[-1], trust, times=times)
+        written = approval.findtext(f"{{{COMMON}}}ApproverDetails/{{{COMMON}}}ApproverRole")
+        if result.ok and written is not None and written.strip() != result.role:
+            return SignatureCheck(False, f"ApproverRole {written.strip()!r} differs from the "
+                                  f"role in the approver's certificate ({result.role!r})",
+                                  result.signer, result.role)
+        return result
+
+
+def approve(message: bytes, authorisation: str, key: SigningKey,
+            certificates: Sequence[x509.Certificate], *,
+            approval: ApprovalDetails | None = None, country_code: str = "XX",
+            at: datetime | None = None) -> bytes:
+    """Add an approval signed by the approver (the judge) to the AuthorisationObject whose
+    ObjectIdentifier is ``authorisation`` in ``message`` (bytes of an unsigned HI-1 message),
+    following :class:`XMLDSigApprovalProfile`; return the new message bytes.
+
+    ``approval`` gives the ApprovalDetails to sign (default: type ``Judicial``, the approver's
+    name and role from the certificate, the time ``at`` or now); ``certificates`` is the
+    approver's certificate first, then intermediates."""
+    root = parse_xml(message)
+    if root.find(qname(DS, "Signature")) is not None:
+        raise WarrantSignatureError("the message is already signed: approve before signing it")
+    element = authorisation_elements(root).get(authorisation)
+    if element is None:
+        raise WarrantSignatureError(f"no AuthorisationObject {authorisation!r} in the message")
+    if not certificates:
+        raise ValueError("certificates must hold at least the approver's certificate")
+    if approval is None:
+        names = certificates[0].subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+        name = str(names[0].value) if names else None
+        approval = ApprovalDetails(approval_type="Judicial",
+                                   approver=ApproverDetails(name=name,
+                                                            role=role_of(certificates[0])),
+                                   timestamp=at or datetime.now(UTC).replace(microsecond=0))
+    if approval.digital_signature is not None:
+        raise ValueError("approval must not carry a digital signature already")
+    new = approval_element(replace(approval, national_details=None), AUTH,
+                           "AuthorisationApprovalDetails")
+    if approval.national_details is not None:
+        new.append(parse_xml(approval.national_details.data))
+    _insert_approval(element, new)
+    index = element.findall(_APPROVAL).index(new)
+    signed = enveloped_signature(signed_view(element, index), key, certificates)
+    holder = etree.Element(_DIGITAL, nsmap=NSMAP)
+    national = etree.SubElement(holder, qname(COMMON, "NationalDigitalSignature"),
+                                nsmap={"lip": PROFILE})
+    national.set(qname(XSI, "type"), "lip:XMLDSigApproval")
+    etree.SubElement(national, qname(COMMON, "CountryCode")).text = country_code
+    national.append(signed[-1])
+    after = new.find(qname(COMMON, "ApprovalNationalDetails"))
+    if after is not None:
+        after.addprevious(holder)
+    else:
+        new.append(holder)
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="utf-8"))
+
+
+def _insert_approval(authorisation: etree._Element, approval: etree._Element) -> None:
+    for child in authorisation:
+        if child.tag in _AFTER_APPROVALS:
+            child.addprevious(approval)
+            return
+    authorisation.append(approval)

@@ -1,0 +1,412 @@
+"""Validation of an HI-1 message carrying a warrant: :func:`check` runs every rule and
+returns a :class:`WarrantCheck` with each rule's outcome, its reason, and for each failure
+the ErrorInformation (TS 103 120 clause 6.4.9, code and description) to answer with.
+
+The rules and their error codes are tabulated in :data:`RULES` and ``docs/warrants.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from lxml import etree  # type: ignore[import-untyped]
+
+from .._checks import require_instance, require_int
+from ..errors import WarrantFormatError
+from ._approval import ApprovalProfile, XMLDSigApprovalProfile, authorisation_elements
+from ._model import (
+    AuthorisationFlag,
+    AuthorisationObject,
+    AuthorisationStatus,
+    CREATERequest,
+    DeliveryType,
+    EndpointID,
+    ErrorInformation,
+    HI1Message,
+    HI1Object,
+    IPAddressPort,
+    LITaskObject,
+    RawXML,
+    RequestPayload,
+    TaskFlag,
+    UPDATERequest,
+)
+from ._namespaces import COMMON, XSI, qname
+from ._pki import Trust
+from ._schema import HI1Schema
+from ._signature import verify_message
+from ._targets import address_problem, target_problem
+from ._xml_read import read_message_element
+from ._xml_safe import DEFAULT_MAX_BYTES, parse_xml
+
+__all__ = ["RULES", "RuleResult", "WarrantCheck", "check"]
+
+RULES: dict[str, tuple[str, ErrorInformation]] = {
+    "format": ("the message is well-formed, harmless XML the model reads",
+               ErrorInformation(2001, "Message could not be parsed")),
+    "schema": ("the message validates against the TS 103 120 XSDs",
+               ErrorInformation(2002, "Message does not conform to the schema")),
+    "message-signature": ("the message's XML-DSig verifies and its signer is trusted",
+                          ErrorInformation(3001, "Message signature missing, invalid or by "
+                                           "an untrusted signer")),
+    "authorisation-status": ("each authorisation is Approved, or EmergencyApproval within "
+                             "the emergency window",
+                             ErrorInformation(4001, "Authorisation not approved")),
+    "approval": ("each authorisation carries an approval whose signature verifies, by an "
+                 "approver trusted for that role",
+                 ErrorInformation(4002, "No valid approval by a trusted approver")),
+    "timespan": ("each authorisation's timespan covers now",
+                 ErrorInformation(4003, "Authorisation timespan does not cover the current "
+                                  "time")),
+    "task-authorisation": ("each LI task is associated with a valid authorisation",
+                           ErrorInformation(5001, "Task not associated with a valid "
+                                            "authorisation")),
+    "targets": ("each LI task has targets of a known format, well-formed",
+                ErrorInformation(5002, "Target identifier missing, of unknown format or "
+                                 "malformed")),
+    "delivery": ("each LI task has a delivery type and well-formed delivery destinations",
+                 ErrorInformation(5003, "Delivery type or destination missing or malformed")),
+    "test-flag": ("whether the warrant is a test (IsTest flag), reported",
+                  ErrorInformation(5004, "Test flag not accepted")),
+}
+"""Every rule: its name, what it requires, and the ErrorInformation its failure answers with.
+The codes are the library's (the numbering is provisional, see ``docs/warrants.md``)."""
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    """One rule's outcome, for the whole message or for one object (``object_identifier``, in
+    the action ``action_identifier``): ``ok`` True (passed), False (failed) or None (not
+    applicable or not checked), and the reason."""
+
+    rule: str
+    ok: bool | None
+    reason: str
+    object_identifier: str | None = None
+    action_identifier: int | None = None
+
+    @property
+    def error(self) -> ErrorInformation | None:
+        """The ErrorInformation of a failure (TS 103 120 clause 6.4.9), else None."""
+        if self.ok is not False:
+            return None
+        code = RULES[self.rule][1]
+        return ErrorInformation(code.code, f"{code.description}: {self.reason}")
+
+
+@dataclass(frozen=True)
+class WarrantCheck:
+    """The outcome of :func:`check`: every rule's result; ``valid`` when none failed."""
+
+    results: tuple[RuleResult, ...]
+    message: HI1Message | None = None
+    is_test: bool = False
+
+    @property
+    def valid(self) -> bool:
+        """True when the message was read and no rule failed."""
+        return self.message is not None and all(r.ok is not False for r in self.results)
+
+    def failures(self) -> tuple[RuleResult, ...]:
+        """The failed rules."""
+        return tuple(r for r in self.results if r.ok is False)
+
+    def error_information(self) -> ErrorInformation | None:
+        """The ErrorInformation of the first failure (for a whole-message answer)."""
+        for result in self.failures():
+            return result.error
+        return None
+
+    def action_errors(self) -> dict[int, ErrorInformation]:
+        """The first failure of each action, by ActionIdentifier (for per-action answers);
+        a failure of the whole message applies to every action."""
+        errors: dict[int, ErrorInformation] = {}
+        whole = [r for r in self.failures() if r.action_identifier is None]
+        if whole and self.message is not None and isinstance(self.message.payload,
+                                                             RequestPayload):
+            for action in self.message.payload.actions:
+                errors[action.action_identifier] = whole[0].error  # type: ignore[assignment]
+        for result in self.failures():
+            if result.action_identifier is not None:
+                errors.setdefault(result.action_identifier, result.error)  # type: ignore[arg-type]
+        return errors
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"valid": ..., "rules": [{"rule", "ok", "reason"}, ...]}``."""
+        return {"valid": self.valid,
+                "rules": [{"rule": r.rule, "ok": r.ok, "reason": r.reason} for r in self.results]}
+
+    def table(self) -> str:
+        """The results as a text table, one rule a line."""
+        marks = {True: "ok", False: "FAIL", None: "-"}
+        lines = [f"{marks[r.ok]:<5} {r.rule:<21} {r.reason}" for r in self.results]
+        lines.append("valid" if self.valid else "INVALID")
+        return "\n".join(lines)
+
+
+@dataclass
+class _Context:
+    root: etree._Element
+    message: HI1Message
+    now: datetime
+    approvers: Trust | None
+    emergency: timedelta | None
+    profiles: dict[str, ApprovalProfile]
+    formats: Mapping[tuple[str, str], Callable[[str], str]] | None
+    known: frozenset[str]
+    objects: list[tuple[int, bool, HI1Object]] = field(default_factory=list)
+    valid_authorisations: set[str] = field(default_factory=set)
+    out: list[RuleResult] = field(default_factory=list)
+
+    def add(self, rule: str, ok: bool | None, reason: str, obj: HI1Object | None = None,
+            action: int | None = None) -> None:
+        self.out.append(RuleResult(rule, ok, reason,
+                                   None if obj is None else obj.object_identifier, action))
+
+
+def check(message: bytes, *, trust: Trust | None, approvers: Trust | None, now: datetime,
+          schema: HI1Schema | None = None, schema_only: bool = False,
+          emergency_hours: float | None = 48.0,
+          profiles: Iterable[ApprovalProfile] = (XMLDSigApprovalProfile(),),
+          formats: Mapping[tuple[str, str], Callable[[str], str]] | None = None,
+          known_authorisations: Iterable[str] = (),
+          max_bytes: int = DEFAULT_MAX_BYTES) -> WarrantCheck:
+    """Check an HI-1 message (TS 103 120) carrying a warrant at time ``now``: every rule of
+    :data:`RULES`. ``trust`` accepts message signers (the issuing authority), ``approvers``
+    the approvers (a court CA and the roles, e.g. ``{"Judge"}``); ``schema`` validates
+    against the official XSDs (the rule is "not checked" without one). ``schema_only``
+    checks format and schema alone (for messages signed by others).
+    ``emergency_hours``: an EmergencyApproval authorisation is accepted only that long after
+    its emergency approval (None: never). ``profiles`` verify approval signatures by
+    NationalDigitalSignature type; ``formats`` replaces the known target formats;
+    ``known_authorisations`` are identifiers of authorisations already validated (a task of
+    this message may be associated with them)."""
+    require_instance(message, (bytes, bytearray), "message")
+    require_instance(now, datetime, "now")
+    require_int(max_bytes, "max_bytes", low=1)
+    if now.tzinfo is None:
+        raise ValueError("now must be a timezone-aware datetime")
+    try:
+        root = parse_xml(bytes(message), max_bytes=max_bytes)
+        model = read_message_element(root)
+    except WarrantFormatError as exc:
+        return WarrantCheck((RuleResult("format", False, str(exc)),))
+    results = [RuleResult("format", True, "well-formed; no DTD, entity or external reference")]
+    if schema is None:
+        results.append(RuleResult("schema", None, "not checked: no TS 103 120 schema given"))
+    else:
+        errors = schema.errors(root, limit=3)
+        results.append(RuleResult("schema", not errors, "; ".join(errors) if errors else
+                                  "valid against the TS 103 120 XSDs"))
+    if schema_only:
+        return WarrantCheck(tuple(results), model, _is_test(model))
+    if trust is None:
+        results.append(RuleResult("message-signature", False,
+                                  "no trust anchors configured for message signers"))
+    else:
+        signature = verify_message(root, trust, now=now)
+        results.append(RuleResult("message-signature", signature.ok, signature.reason))
+    context = _Context(root, model, now, approvers,
+                       None if emergency_hours is None else timedelta(hours=emergency_hours),
+                       {p.xsi_type: p for p in profiles}, formats, frozenset(known_authorisations))
+    context.objects = _objects(model)
+    _authorisations(context)
+    _tasks(context)
+    results.extend(context.out)
+    test = _is_test(model)
+    results.append(RuleResult("test-flag", True, "IsTest set: a test warrant" if test
+                              else "not a test warrant"))
+    return WarrantCheck(tuple(results), model, test)
+
+
+def _objects(message: HI1Message) -> list[tuple[int, bool, HI1Object]]:
+    """(action identifier, is CREATE, object) of each CREATE or UPDATE."""
+    found = []
+    if isinstance(message.payload, RequestPayload):
+        for request in message.payload.actions:
+            if isinstance(request.action, CREATERequest | UPDATERequest):
+                found.append((request.action_identifier,
+                              isinstance(request.action, CREATERequest), request.action.obj))
+    return found
+
+
+def _is_test(message: HI1Message) -> bool:
+    for obj in message.objects():
+        flags = getattr(obj, "flags", None) or ()
+        values = {(f.owner, f.value) for f in flags}
+        if ("ETSI", AuthorisationFlag.IS_TEST.value) in values or (
+                "ETSI", TaskFlag.IS_TEST.value) in values:
+            return True
+    return False
+
+
+def _authorisations(c: _Context) -> None:
+    elements = authorisation_elements(c.root)
+    for action, created, obj in c.objects:
+        if not isinstance(obj, AuthorisationObject):
+            continue
+        before = len([r for r in c.out if r.ok is False])
+        _status(c, action, created, obj)
+        if created or obj.approvals or obj.timespan is not None:
+            _approval(c, action, obj, elements.get(obj.object_identifier))
+        if created or obj.timespan is not None:
+            _timespan(c, action, obj)
+        if len([r for r in c.out if r.ok is False]) == before:
+            c.valid_authorisations.add(obj.object_identifier)
+
+
+def _status(c: _Context, action: int, created: bool, obj: AuthorisationObject) -> None:
+    status = obj.status
+    if status is None:
+        if created:
+            c.add("authorisation-status", False, "no AuthorisationStatus", obj, action)
+        return
+    if status.owner != "ETSI" or status.name != "AuthorisationStatus":
+        c.add("authorisation-status", False, f"status from an unknown dictionary "
+              f"{status.owner}/{status.name}", obj, action)
+    elif status.value == AuthorisationStatus.APPROVED:
+        c.add("authorisation-status", True, "Approved", obj, action)
+    elif status.value == AuthorisationStatus.EMERGENCY_APPROVAL:
+        c.add("authorisation-status", *_emergency(c, obj), obj, action)
+    else:
+        c.add("authorisation-status", False, f"status is {status.value}, not Approved", obj,
+              action)
+
+
+def _emergency(c: _Context, obj: AuthorisationObject) -> tuple[bool, str]:
+    if c.emergency is None:
+        return False, "EmergencyApproval is not accepted (no emergency window configured)"
+    times = [a.timestamp for a in obj.approvals if a.is_emergency and a.timestamp is not None]
+    if not times:
+        return False, "EmergencyApproval without an emergency approval (ApprovalIsEmergency " \
+                      "with an ApprovalTimestamp)"
+    latest = max(times)
+    if latest <= c.now <= latest + c.emergency:
+        return True, f"EmergencyApproval at {latest.isoformat()}, within the emergency window"
+    return False, (f"EmergencyApproval at {latest.isoformat()} is outside the emergency window "
+                   f"of {c.emergency} before now")
+
+
+def _approval(c: _Context, action: int, obj: AuthorisationObject,
+              element: etree._Element | None) -> None:
+    if c.approvers is None:
+        c.add("approval", False, "no approvers configured (a court CA and roles)", obj, action)
+        return
+    if element is None or not obj.approvals:
+        c.add("approval", False, "no ApprovalDetails", obj, action)
+        return
+    reasons = []
+    for index, approval in enumerate(obj.approvals):
+        national = _national(approval.digital_signature)
+        if national is None:
+            reasons.append(f"approval {index}: no ApprovalDigitalSignature")
+            continue
+        profile = c.profiles.get(national)
+        if profile is None:
+            reasons.append(f"approval {index}: no verifier for NationalDigitalSignature type "
+                           f"{national}")
+            continue
+        when = approval.timestamp or c.message.header.timestamp
+        result = profile.verify(element, index, c.approvers,
+                                times=(("the approval's time", when), ("now", c.now)))
+        if result.ok:
+            c.add("approval", True, f"approval {index} by {result.signer}: {result.reason}",
+                  obj, action)
+            return
+        reasons.append(f"approval {index}: {result.reason}")
+    c.add("approval", False, "; ".join(reasons), obj, action)
+
+
+def _national(raw: RawXML | None) -> str | None:
+    if raw is None:
+        return None
+    element = parse_xml(raw.data).find(qname(COMMON, "NationalDigitalSignature"))
+    if element is None:
+        return None
+    prefix, _, local = element.get(qname(XSI, "type"), "").rpartition(":")
+    namespace = element.nsmap.get(prefix or None)
+    return qname(namespace, local) if namespace else local
+
+
+def _timespan(c: _Context, action: int, obj: AuthorisationObject) -> None:
+    span = obj.timespan
+    if span is None or span.start_time is None or span.end_time is None:
+        c.add("timespan", False, "the authorisation needs a timespan with StartTime and "
+              "EndTime", obj, action)
+    elif c.now < span.start_time:
+        c.add("timespan", False, f"starts at {span.start_time.isoformat()}, after now", obj,
+              action)
+    elif c.now >= span.end_time:
+        c.add("timespan", False, f"ended at {span.end_time.isoformat()}, before now", obj,
+              action)
+    else:
+        c.add("timespan", True, f"{span.start_time.isoformat()} to "
+              f"{span.end_time.isoformat()} covers now", obj, action)
+
+
+def _tasks(c: _Context) -> None:
+    valid = c.valid_authorisations | c.known
+    for action, created, obj in c.objects:
+        if not isinstance(obj, LITaskObject):
+            continue
+        associated = [a for a in obj.associated_objects or () if a in valid]
+        if associated:
+            c.add("task-authorisation", True, f"associated with authorisation {associated[0]}",
+                  obj, action)
+        else:
+            listed = ", ".join(obj.associated_objects or ()) or "none"
+            c.add("task-authorisation", False, f"no valid authorisation among the associated "
+                  f"objects ({listed})", obj, action)
+        if created or obj.targets is not None:
+            c.add("targets", *_targets_ok(c, obj), obj, action)
+        if created or obj.delivery_type is not None or obj.delivery_details is not None:
+            c.add("delivery", *_delivery_ok(obj), obj, action)
+
+
+def _targets_ok(c: _Context, obj: LITaskObject) -> tuple[bool, str]:
+    if not obj.targets:
+        return False, "no TargetIdentifierValue"
+    formats = None if c.formats is None else dict(c.formats)
+    for index, target in enumerate(obj.targets):
+        problem = target_problem(target.format_owner, target.format_name, target.value,
+                                 formats)
+        if problem:
+            return False, f"target {index}: {problem}"
+    names = ", ".join(f"{t.format_name}" for t in obj.targets)
+    return True, f"{len(obj.targets)} target(s): {names}"
+
+
+def _delivery_ok(obj: LITaskObject) -> tuple[bool, str]:
+    kind = obj.delivery_type
+    if kind is None:
+        return False, "no DeliveryType"
+    if (kind.owner, kind.name) != ("ETSI", "TaskDeliveryType") or kind.value not in {
+            d.value for d in DeliveryType}:
+        return False, f"unknown DeliveryType {kind.owner}/{kind.name}/{kind.value}"
+    if not obj.delivery_details:
+        return False, "no DeliveryDestination"
+    for index, destination in enumerate(obj.delivery_details):
+        problem = _destination_problem(destination.address)
+        if problem:
+            return False, f"destination {index}: {problem}"
+    return True, f"{kind.value} to {len(obj.delivery_details)} destination(s)"
+
+
+def _destination_problem(address: Any) -> str:
+    if address is None:
+        return "no DeliveryAddress"
+    value = address.value
+    if isinstance(value, IPAddressPort):
+        low = 1 if value.transport == "TCP" else 0
+        if not low <= value.port <= 65535:
+            return f"port {value.port} out of range {low}..65535"
+        return address_problem("IPv6Address" if ":" in value.address else "IPv4Address",
+                               value.address)
+    if isinstance(value, EndpointID | RawXML):
+        return ""
+    return address_problem(address.kind, value)
+
+

@@ -1,0 +1,221 @@
+"""Hypothesis strategies for HI-1 messages (ETSI TS 103 120): every drawn message validates
+against the official XSDs and survives writing and reading back. Re-exported by
+:mod:`lawful_intercept.testing` (needs ``hypothesis``)."""
+
+from __future__ import annotations
+
+import dataclasses
+import string
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import strategies as st
+from hypothesis.strategies import SearchStrategy
+
+from ._model import (
+    ActionRequest,
+    ActionResponse,
+    ApprovalDetails,
+    ApproverContactDetails,
+    ApproverDetails,
+    AuthorisationFlag,
+    AuthorisationObject,
+    AuthorisationStatus,
+    CREATERequest,
+    CREATEResponse,
+    DeliveryAddress,
+    DeliveryDestination,
+    DeliveryType,
+    DictionaryEntry,
+    DocumentBody,
+    DocumentObject,
+    EndpointID,
+    ErrorInformation,
+    GETRequest,
+    HI1Message,
+    IPAddressPort,
+    LISTRequest,
+    LITaskObject,
+    MessageHeader,
+    RequestPayload,
+    ResponsePayload,
+    TargetIdentifierValue,
+    TaskStatus,
+    Timespan,
+    UPDATERequest,
+)
+
+__all__ = [
+    "authorisation_objects",
+    "delivery_destinations",
+    "hi1_messages",
+    "li_task_objects",
+    "target_identifier_values",
+    "warrant_messages",
+]
+
+_TEXT = st.text(alphabet=string.ascii_letters + string.digits + " -_.", min_size=1,
+                max_size=30).map(str.strip).filter(bool)
+_UUIDS = st.uuids(version=4).map(str)
+_COUNTRY = st.sampled_from(["XX", "GB", "DE", "FR", "NL"])
+_TIMES = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2090, 1, 1),
+                      timezones=st.just(UTC)).map(lambda t: t.replace(microsecond=0))
+
+
+def _digits(low: int, high: int) -> SearchStrategy[str]:
+    return st.text(alphabet=string.digits, min_size=low, max_size=high)
+
+
+def _ipv4() -> SearchStrategy[str]:
+    return st.tuples(*[st.integers(0, 255)] * 4).map(lambda t: ".".join(map(str, t)))
+
+
+def _ipv6() -> SearchStrategy[str]:
+    return st.lists(st.integers(0, 0xFFFF), min_size=8, max_size=8).map(
+        lambda groups: ":".join(f"{g:04x}" for g in groups))
+
+
+def target_identifier_values() -> SearchStrategy[TargetIdentifierValue]:
+    """Well-formed targets of the ETSI formats :func:`check` knows (E.164, IMSI, IMEI,
+    IPv4/IPv6, SIP URI, e-mail)."""
+    def target(name: str, values: SearchStrategy[str]) -> SearchStrategy[TargetIdentifierValue]:
+        return values.map(lambda v: TargetIdentifierValue("ETSI", name, v))
+    user = st.text(alphabet=string.ascii_lowercase + string.digits, min_size=1, max_size=12)
+    host = st.sampled_from(["example.com", "ims.example.net", "mail.example.org"])
+    return st.one_of(
+        target("InternationalE164", _digits(1, 15)),
+        target("IMSI", _digits(6, 15)),
+        target("IMEI", _digits(14, 14)),
+        target("IPv4Address", _ipv4()),
+        target("IPv6Address", _ipv6()),
+        target("SIPURI", st.tuples(user, host).map(lambda t: f"sip:{t[0]}@{t[1]}")),
+        target("EmailAddress", st.tuples(user, host).map(lambda t: f"{t[0]}@{t[1]}")),
+    )
+
+
+def delivery_destinations() -> SearchStrategy[DeliveryDestination]:
+    """Delivery destinations with a well-formed address (IPv4, IPv6, IP and port, E.164,
+    FQDN, URL) and optionally a handover format."""
+    addresses = st.one_of(
+        _ipv4().map(lambda a: DeliveryAddress("IPv4Address", a)),
+        _ipv6().map(lambda a: DeliveryAddress("IPv6Address", a)),
+        st.builds(IPAddressPort, st.one_of(_ipv4(), _ipv6()), st.integers(2, 65535),
+                  st.just("TCP")).map(lambda a: DeliveryAddress("IPAddressPort", a)),
+        _digits(1, 15).map(lambda a: DeliveryAddress("E164Number", a)),
+        st.sampled_from(["lemf.example.org", "hi2.lea.example"]).map(
+            lambda a: DeliveryAddress("FQDN", a)),
+        st.sampled_from(["https://lemf.example.org/hi3"]).map(lambda a: DeliveryAddress("URL", a)),
+    )
+    formats = st.none() | st.sampled_from(["TS102232-2", "TS102232-3", "TS102232-5"]).map(
+        lambda v: DictionaryEntry("ETSI", "HandoverFormat", v))
+    return st.builds(DeliveryDestination, address=addresses, handover_format=formats)
+
+
+def _approvals() -> SearchStrategy[ApprovalDetails]:
+    contact = st.builds(ApproverContactDetails, alternate_name=st.none() | _TEXT,
+                        email_address=st.none() | st.just("clerk@court.example"),
+                        phone_number=st.none() | _digits(5, 15))
+    approver = st.builds(ApproverDetails, name=st.none() | _TEXT,
+                         role=st.none() | st.sampled_from(["Judge", "Magistrate"]),
+                         contact_details=st.lists(contact, max_size=2).map(tuple))
+    return st.builds(ApprovalDetails, approval_type=st.none() | _TEXT,
+                     description=st.none() | _TEXT, reference=st.none() | _TEXT,
+                     approver=st.none() | approver, timestamp=st.none() | _TIMES,
+                     is_emergency=st.none() | st.booleans())
+
+
+@st.composite
+def authorisation_objects(draw: st.DrawFn, *, identifier: str | None = None,
+                          start: datetime | None = None, end: datetime | None = None,
+                          status: AuthorisationStatus | None = None) -> AuthorisationObject:
+    """AuthorisationObjects (TS 103 120 clause 7.2) with the given identifier, timespan and
+    status when given, any valid ones otherwise."""
+    begin = start if start is not None else draw(_TIMES)
+    finish = end if end is not None else begin + timedelta(days=draw(st.integers(1, 400)))
+    chosen = status if status is not None else draw(st.sampled_from(list(AuthorisationStatus)))
+    flags = draw(st.none() | st.lists(st.sampled_from(list(AuthorisationFlag)), max_size=3,
+                                      unique=True).map(lambda f: tuple(x.entry for x in f)))
+    return AuthorisationObject(
+        object_identifier=identifier or draw(_UUIDS), country_code=draw(_COUNTRY),
+        owner_identifier=draw(st.none() | _TEXT), generation=draw(st.none() | st.integers(0, 9)),
+        reference=draw(st.none() | _TEXT), status=chosen.entry,
+        timespan=Timespan(begin, finish),
+        cspids=tuple(draw(st.lists(st.builds(EndpointID, _COUNTRY, _TEXT), max_size=2))),
+        approvals=tuple(draw(st.lists(_approvals(), max_size=2))),
+        flags=flags, jurisdiction=draw(st.none() | _TEXT))
+
+
+@st.composite
+def li_task_objects(draw: st.DrawFn, *, authorisation: str | None = None,
+                    is_test: bool | None = None) -> LITaskObject:
+    """LITaskObjects (TS 103 120 clause 8.2) with valid targets and destinations, associated
+    with ``authorisation`` when given."""
+    liid = draw(st.text(alphabet=string.ascii_uppercase + string.digits + "-", min_size=1,
+                        max_size=25))
+    associated = (authorisation,) if authorisation else draw(
+        st.none() | st.lists(_UUIDS, max_size=2).map(tuple))
+    test = draw(st.booleans()) if is_test is None else is_test
+    return LITaskObject(
+        object_identifier=draw(_UUIDS), country_code=draw(_COUNTRY),
+        associated_objects=associated, reference=liid,
+        status=draw(st.none() | st.sampled_from(list(TaskStatus)).map(lambda s: s.entry)),
+        targets=tuple(draw(st.lists(target_identifier_values(), min_size=1, max_size=3))),
+        delivery_type=draw(st.sampled_from(list(DeliveryType))).entry,
+        delivery_details=tuple(draw(st.lists(delivery_destinations(), min_size=1,
+                                             max_size=3))),
+        cspid=draw(st.none() | st.builds(EndpointID, _COUNTRY, _TEXT)),
+        flags=(DictionaryEntry("ETSI", "TaskFlag", "IsTest"),) if test else None)
+
+
+def _documents() -> SearchStrategy[DocumentObject]:
+    return st.builds(
+        lambda ident, body, name: DocumentObject(
+            object_identifier=ident, name=name,
+            document_type=DictionaryEntry("ETSI", "DocumentType", "Warrant"),
+            body=DocumentBody(body, "application/pdf")),
+        _UUIDS, st.binary(max_size=64), st.none() | _TEXT)
+
+
+def _header(now: datetime | None) -> SearchStrategy[MessageHeader]:
+    times = st.just(now) if now is not None else st.datetimes(
+        min_value=datetime(2000, 1, 1), max_value=datetime(2090, 1, 1), timezones=st.just(UTC))
+    return st.builds(MessageHeader, st.builds(EndpointID, _COUNTRY, _TEXT),
+                     st.builds(EndpointID, _COUNTRY, _TEXT), _UUIDS, times)
+
+
+@st.composite
+def warrant_messages(draw: st.DrawFn, *, now: datetime | None = None) -> HI1Message:
+    """Unsigned warrant requests: a CREATE of an Approved authorisation whose timespan covers
+    ``now`` (any time when not given), and one or more LI tasks associated with it, with valid
+    targets and destinations. Approve and sign them to get messages :func:`check` accepts."""
+    moment = now if now is not None else draw(_TIMES)
+    identifier = str(uuid.UUID(int=draw(st.integers(0, 2**122)), version=4))
+    start = moment - timedelta(hours=draw(st.integers(1, 1000)))
+    end = moment + timedelta(hours=draw(st.integers(1, 10000)))
+    authorisation = draw(authorisation_objects(identifier=identifier, start=start, end=end,
+                                               status=AuthorisationStatus.APPROVED))
+    authorisation = dataclasses.replace(authorisation, approvals=())
+    tasks = draw(st.lists(li_task_objects(authorisation=identifier), min_size=1, max_size=2))
+    objects = [authorisation, *tasks]
+    actions = tuple(ActionRequest(i, CREATERequest(obj)) for i, obj in enumerate(objects))
+    return HI1Message(draw(_header(now)), RequestPayload(actions))
+
+
+def hi1_messages() -> SearchStrategy[HI1Message]:
+    """Any HI-1 message the model holds: requests (GET, CREATE, UPDATE, LIST of
+    authorisations, tasks and documents) and responses (per action, or one error)."""
+    objects = st.one_of(authorisation_objects(), li_task_objects(), _documents())
+    action = st.one_of(
+        _UUIDS.map(GETRequest), objects.map(CREATERequest), objects.map(UPDATERequest),
+        st.builds(LISTRequest, st.none() | st.just(DictionaryEntry("ETSI", "ObjectType",
+                                                                   "Authorisation")),
+                  st.none() | _TIMES))
+    requests = st.lists(action, min_size=1, max_size=3).map(
+        lambda items: RequestPayload(tuple(ActionRequest(i, a) for i, a in enumerate(items))))
+    errors = st.builds(ErrorInformation, st.integers(0, 9999), _TEXT)
+    result = st.one_of(st.builds(CREATEResponse, _UUIDS), errors)
+    responses = st.one_of(
+        st.lists(result, min_size=1, max_size=3).map(lambda items: ResponsePayload(
+            actions=tuple(ActionResponse(i, r) for i, r in enumerate(items)))),
+        errors.map(lambda e: ResponsePayload(error=e)))
+    return st.builds(HI1Message, _header(None), st.one_of(requests, responses))

@@ -1,0 +1,617 @@
+"""Reading HI-1 messages (ETSI TS 103 120 clause 6) into the typed model.
+
+Every element is read in the order of its schema type; an element the model does not expect
+is an error that names it (nothing is dropped silently). National extensions are kept as
+:class:`RawXML`. See ``docs/warrants.md``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+from datetime import datetime
+from typing import TypeVar
+
+from lxml import etree  # type: ignore[import-untyped]
+
+from ..errors import WarrantFormatError
+from ._model import (
+    ActionRequest,
+    ActionResponse,
+    ApprovalDetails,
+    ApproverContactDetails,
+    ApproverDetails,
+    AuthorisationObject,
+    CREATERequest,
+    CREATEResponse,
+    DELIVERRequest,
+    DELIVERResponse,
+    DeliveryAddress,
+    DeliveryDestination,
+    DictionaryEntry,
+    DocumentBody,
+    DocumentObject,
+    EndpointID,
+    ErrorInformation,
+    GETRequest,
+    GETResponse,
+    HI1Message,
+    HI1Object,
+    IPAddressPort,
+    LISTRequest,
+    LISTResponse,
+    ListResponseRecord,
+    LITaskObject,
+    MessageHeader,
+    OtherObject,
+    RawXML,
+    RequestPayload,
+    ResponsePayload,
+    TargetIdentifierValue,
+    TaskTimespan,
+    Timespan,
+    UPDATERequest,
+    UPDATEResponse,
+    Version,
+)
+from ._namespaces import AUTH, COMMON, CORE, DOC, DS, ETSI280, TASK, XSI, qname
+from ._xml_safe import DEFAULT_MAX_BYTES, parse_xml
+
+__all__ = ["read_message", "read_message_element"]
+
+_T = TypeVar("_T")
+
+
+def read_message(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> HI1Message:
+    """Parse ``data`` (an HI-1 message, TS 103 120 clause 6.1) with the hardened parser and
+    read it into an :class:`HI1Message`;
+    :class:`~lawful_intercept.errors.WarrantFormatError` names what is wrong."""
+    return read_message_element(parse_xml(data, max_bytes=max_bytes))
+
+
+def read_message_element(root: etree._Element) -> HI1Message:
+    """An :class:`HI1Message` from an already parsed root element."""
+    if root.tag != qname(CORE, "HI1Message"):
+        raise WarrantFormatError(f"the root element must be HI1Message of {CORE}, not "
+                                 f"{root.tag}", "HI1Message")
+    c = _Cursor(root, "HI1Message")
+    header = _header(c.one(CORE, "Header"))
+    payload_el = c.one(CORE, "Payload")
+    legacy = c.opt(CORE, "Signature")
+    signature = c.opt(DS, "Signature")
+    c.done()
+    return HI1Message(header=header, payload=_payload(payload_el),
+                      legacy_signature=_raw(legacy) if legacy is not None else None,
+                      signature=_raw(signature) if signature is not None else None)
+
+
+class _Cursor:
+    """Walks an element's children in schema order."""
+
+    def __init__(self, element: etree._Element, path: str) -> None:
+        self.path = path
+        self.children = [child for child in element if isinstance(child.tag, str)]
+        self.index = 0
+
+    def where(self, local: str) -> str:
+        return f"{self.path}.{local}"
+
+    def opt(self, ns: str, local: str) -> etree._Element | None:
+        if self.index < len(self.children) and self.children[self.index].tag == qname(ns, local):
+            self.index += 1
+            return self.children[self.index - 1]
+        return None
+
+    def one(self, ns: str, local: str) -> etree._Element:
+        found = self.opt(ns, local)
+        if found is None:
+            raise WarrantFormatError(f"required element {local} is missing", self.where(local))
+        return found
+
+    def many(self, ns: str, local: str) -> list[etree._Element]:
+        found = []
+        while (element := self.opt(ns, local)) is not None:
+            found.append(element)
+        return found
+
+    def text(self, ns: str, local: str) -> str | None:
+        element = self.opt(ns, local)
+        return None if element is None else _text(element)
+
+    def text1(self, ns: str, local: str) -> str:
+        return _text(self.one(ns, local))
+
+    def sub(self, ns: str, local: str, read: Callable[[etree._Element, str], _T]) -> _T | None:
+        element = self.opt(ns, local)
+        return None if element is None else read(element, self.where(local))
+
+    def raw(self, ns: str, local: str) -> RawXML | None:
+        element = self.opt(ns, local)
+        return None if element is None else _raw(element)
+
+    def time(self, ns: str, local: str) -> datetime | None:
+        value = self.text(ns, local)
+        return None if value is None else _datetime(value, self.where(local))
+
+    def integer(self, ns: str, local: str) -> int | None:
+        value = self.text(ns, local)
+        return None if value is None else _integer(value, self.where(local))
+
+    def entry(self, ns: str, local: str) -> DictionaryEntry | None:
+        return self.sub(ns, local, _entry)
+
+    def done(self) -> None:
+        if self.index < len(self.children):
+            extra = self.children[self.index]
+            name = etree.QName(extra).localname
+            raise WarrantFormatError(f"unexpected element {name} (namespace "
+                                     f"{etree.QName(extra).namespace}) here", self.where(name))
+
+
+def _raw(element: etree._Element) -> RawXML:
+    return RawXML(etree.tostring(element))
+
+
+def _text(element: etree._Element) -> str:
+    if len([c for c in element if isinstance(c.tag, str)]):
+        raise WarrantFormatError("expected text, found child elements",
+                                 etree.QName(element).localname)
+    return (element.text or "").strip()
+
+
+def _datetime(value: str, path: str) -> datetime:
+    try:
+        result = datetime.fromisoformat(value)
+    except ValueError:
+        raise WarrantFormatError(f"{value!r} is not a date and time (xs:dateTime)",
+                                 path) from None
+    if result.tzinfo is None:
+        raise WarrantFormatError(f"{value!r} has no time zone (TS 103 280 QualifiedDateTime "
+                                 "needs Z or an offset)", path)
+    return result
+
+
+def _integer(value: str, path: str) -> int:
+    if not value.isdigit():
+        raise WarrantFormatError(f"{value!r} is not a non-negative integer", path)
+    return int(value)
+
+
+def _boolean(value: str, path: str) -> bool:
+    if value in ("true", "1"):
+        return True
+    if value in ("false", "0"):
+        return False
+    raise WarrantFormatError(f"{value!r} is not an xs:boolean", path)
+
+
+def _entry(element: etree._Element, path: str) -> DictionaryEntry:
+    c = _Cursor(element, path)
+    entry = DictionaryEntry(c.text1(COMMON, "Owner"), c.text1(COMMON, "Name"),
+                            c.text1(COMMON, "Value"))
+    c.done()
+    return entry
+
+
+def _endpoint(element: etree._Element, path: str) -> EndpointID:
+    c = _Cursor(element, path)
+    endpoint = EndpointID(c.text1(CORE, "CountryCode"), c.text1(CORE, "UniqueIdentifier"))
+    c.done()
+    return endpoint
+
+
+def _error(element: etree._Element, path: str) -> ErrorInformation:
+    c = _Cursor(element, path)
+    code = _integer(c.text1(CORE, "ErrorCode"), c.where("ErrorCode"))
+    error = ErrorInformation(code, c.text1(CORE, "ErrorDescription"))
+    c.done()
+    return error
+
+
+def _header(element: etree._Element) -> MessageHeader:
+    c = _Cursor(element, "Header")
+    sender = _endpoint(c.one(CORE, "SenderIdentifier"), "Header.SenderIdentifier")
+    receiver = _endpoint(c.one(CORE, "ReceiverIdentifier"), "Header.ReceiverIdentifier")
+    transaction = c.text1(CORE, "TransactionIdentifier")
+    timestamp = _datetime(c.text1(CORE, "Timestamp"), "Header.Timestamp")
+    v = _Cursor(c.one(CORE, "Version"), "Header.Version")
+    version = Version(v.text1(CORE, "ETSIVersion"), v.text1(CORE, "NationalProfileOwner"),
+                      v.text1(CORE, "NationalProfileVersion"))
+    v.done()
+    c.done()
+    return MessageHeader(sender, receiver, transaction, timestamp, version)
+
+
+def _payload(element: etree._Element) -> RequestPayload | ResponsePayload:
+    c = _Cursor(element, "Payload")
+    request = c.opt(CORE, "RequestPayload")
+    if request is not None:
+        c.done()
+        r = _Cursor(request, "Payload.RequestPayload")
+        actions = _Cursor(r.one(CORE, "ActionRequests"), "ActionRequests")
+        r.done()
+        requests = tuple(_action_request(a, f"ActionRequest[{i}]")
+                         for i, a in enumerate(actions.many(CORE, "ActionRequest")))
+        actions.done()
+        if not requests:
+            raise WarrantFormatError("at least one ActionRequest is required", "ActionRequests")
+        return RequestPayload(requests)
+    response = c.one(CORE, "ResponsePayload")
+    c.done()
+    r = _Cursor(response, "Payload.ResponsePayload")
+    error = r.sub(CORE, "ErrorInformation", _error)
+    if error is not None:
+        r.done()
+        return ResponsePayload(error=error)
+    actions = _Cursor(r.one(CORE, "ActionResponses"), "ActionResponses")
+    r.done()
+    responses = tuple(_action_response(a, f"ActionResponse[{i}]")
+                      for i, a in enumerate(actions.many(CORE, "ActionResponse")))
+    actions.done()
+    if not responses:
+        raise WarrantFormatError("at least one ActionResponse is required", "ActionResponses")
+    return ResponsePayload(actions=responses)
+
+
+def _action_request(element: etree._Element, path: str) -> ActionRequest:
+    c = _Cursor(element, path)
+    identifier = _integer(c.text1(CORE, "ActionIdentifier"), c.where("ActionIdentifier"))
+    action: GETRequest | CREATERequest | UPDATERequest | LISTRequest | DELIVERRequest
+    if (get := c.opt(CORE, "GET")) is not None:
+        g = _Cursor(get, c.where("GET"))
+        action = GETRequest(g.text1(CORE, "Identifier"))
+        g.done()
+    elif (create := c.opt(CORE, "CREATE")) is not None:
+        action = CREATERequest(_only_object(create, c.where("CREATE")))
+    elif (update := c.opt(CORE, "UPDATE")) is not None:
+        action = UPDATERequest(_only_object(update, c.where("UPDATE")))
+    elif (listing := c.opt(CORE, "LIST")) is not None:
+        lc = _Cursor(listing, c.where("LIST"))
+        action = LISTRequest(lc.entry(CORE, "ObjectType"), lc.time(CORE, "LastChanged"))
+        lc.done()
+    elif (deliver := c.opt(CORE, "DELIVER")) is not None:
+        d = _Cursor(deliver, c.where("DELIVER"))
+        ident = d.text1(CORE, "Identifier")
+        action = DELIVERRequest(ident, _object(d.one(CORE, "HI1Object"), d.where("HI1Object")))
+        d.done()
+    else:
+        raise WarrantFormatError("one of GET, CREATE, UPDATE, LIST or DELIVER is required",
+                                 path)
+    c.done()
+    return ActionRequest(identifier, action)
+
+
+def _only_object(element: etree._Element, path: str) -> HI1Object:
+    c = _Cursor(element, path)
+    obj = _object(c.one(CORE, "HI1Object"), c.where("HI1Object"))
+    c.done()
+    return obj
+
+
+def _identified(element: etree._Element, path: str
+                ) -> tuple[str, HI1Object | None]:
+    c = _Cursor(element, path)
+    identifier = c.text1(CORE, "Identifier")
+    obj = c.sub(CORE, "HI1Object", _object)
+    c.done()
+    return identifier, obj
+
+
+def _action_response(element: etree._Element, path: str) -> ActionResponse:
+    c = _Cursor(element, path)
+    identifier = _integer(c.text1(CORE, "ActionIdentifier"), c.where("ActionIdentifier"))
+    result: (GETResponse | CREATEResponse | UPDATEResponse | LISTResponse | DELIVERResponse
+             | ErrorInformation)
+    if (get := c.opt(CORE, "GETResponse")) is not None:
+        result = GETResponse(_only_object(get, c.where("GETResponse")))
+    elif (create := c.opt(CORE, "CREATEResponse")) is not None:
+        result = CREATEResponse(*_identified(create, c.where("CREATEResponse")))
+    elif (update := c.opt(CORE, "UPDATEResponse")) is not None:
+        result = UPDATEResponse(*_identified(update, c.where("UPDATEResponse")))
+    elif (listing := c.opt(CORE, "LISTResponse")) is not None:
+        lc = _Cursor(listing, c.where("LISTResponse"))
+        result = LISTResponse(tuple(_list_record(r, lc.where("ListResponseRecord"))
+                                    for r in lc.many(CORE, "ListResponseRecord")))
+        lc.done()
+    elif (error := c.opt(CORE, "ErrorInformation")) is not None:
+        result = _error(error, c.where("ErrorInformation"))
+    elif (deliver := c.opt(CORE, "DELIVERResponse")) is not None:
+        d = _Cursor(deliver, c.where("DELIVERResponse"))
+        result = DELIVERResponse(d.text1(CORE, "Identifier"))
+        d.done()
+    else:
+        raise WarrantFormatError("a response or ErrorInformation is required", path)
+    c.done()
+    return ActionResponse(identifier, result)
+
+
+def _list_record(element: etree._Element, path: str) -> ListResponseRecord:
+    c = _Cursor(element, path)
+    object_type = _entry(c.one(CORE, "ObjectType"), c.where("ObjectType"))
+    identifier = c.text1(CORE, "Identifier")
+    country = c.text(CORE, "CountryCode")
+    owner = c.text(CORE, "OwnerIdentifier")
+    generation = _integer(c.text1(CORE, "Generation"), c.where("Generation"))
+    record = ListResponseRecord(object_type, identifier, generation, country, owner,
+                                c.text(CORE, "ExternalIdentifier"), c.time(CORE, "LastChanged"))
+    c.done()
+    return record
+
+
+# -- objects -------------------------------------------------------------------------------
+
+
+def _xsi_type(element: etree._Element, path: str) -> str:
+    value = element.get(qname(XSI, "type"))
+    if value is None:
+        raise WarrantFormatError("HI1Object needs an xsi:type (the type is abstract)", path)
+    prefix, _, local = value.strip().rpartition(":")
+    namespace = element.nsmap.get(prefix or None)
+    if namespace is None:
+        raise WarrantFormatError(f"xsi:type {value!r} uses an undeclared prefix", path)
+    return qname(namespace, local)
+
+
+def _base(c: _Cursor) -> dict[str, object]:
+    identifier = c.text1(CORE, "ObjectIdentifier")
+    country = c.text(CORE, "CountryCode")
+    owner = c.text(CORE, "OwnerIdentifier")
+    generation = c.integer(CORE, "Generation")
+    external = c.text(CORE, "ExternalIdentifier")
+    associated = c.opt(CORE, "AssociatedObjects")
+    associated_ids: tuple[str, ...] | None = None
+    if associated is not None:
+        a = _Cursor(associated, c.where("AssociatedObjects"))
+        associated_ids = tuple(_text(e) for e in a.many(CORE, "AssociatedObject"))
+        a.done()
+    return {"object_identifier": identifier, "country_code": country,
+            "owner_identifier": owner, "generation": generation,
+            "external_identifier": external, "associated_objects": associated_ids,
+            "last_changed": c.time(CORE, "LastChanged"),
+            "national_handling_parameters": c.raw(CORE, "NationalHandlingParameters")}
+
+
+def _object(element: etree._Element, path: str) -> HI1Object:
+    kind = _xsi_type(element, path)
+    c = _Cursor(element, path)
+    if kind == qname(AUTH, "AuthorisationObject"):
+        return _authorisation(c, _base(c))
+    if kind == qname(TASK, "LITaskObject"):
+        return _task(c, _base(c))
+    if kind == qname(DOC, "DocumentObject"):
+        return _document(c, _base(c))
+    base = _base(c)
+    return OtherObject(xsi_type=kind, element=_raw(element),
+                       **base)  # type: ignore[arg-type]
+
+
+def _flags(c: _Cursor, ns: str, local: str, item: str) -> tuple[DictionaryEntry, ...] | None:
+    element = c.opt(ns, local)
+    if element is None:
+        return None
+    f = _Cursor(element, c.where(local))
+    flags = tuple(_entry(e, f.where(item)) for e in f.many(ns, item))
+    f.done()
+    return flags
+
+
+def _approvals(c: _Cursor, ns: str, local: str) -> tuple[ApprovalDetails, ...]:
+    return tuple(_approval(e, f"{c.where(local)}[{i}]")
+                 for i, e in enumerate(c.many(ns, local)))
+
+
+def _approval(element: etree._Element, path: str) -> ApprovalDetails:
+    c = _Cursor(element, path)
+    approval_type = c.text(COMMON, "ApprovalType")
+    description = c.text(COMMON, "ApprovalDescription")
+    reference = c.text(COMMON, "ApprovalReference")
+    approver = c.sub(COMMON, "ApproverDetails", _approver)
+    timestamp = c.time(COMMON, "ApprovalTimestamp")
+    emergency_text = c.text(COMMON, "ApprovalIsEmergency")
+    emergency = None if emergency_text is None else _boolean(emergency_text,
+                                                             c.where("ApprovalIsEmergency"))
+    signature = c.raw(COMMON, "ApprovalDigitalSignature")
+    national = c.raw(COMMON, "ApprovalNationalDetails")
+    c.done()
+    return ApprovalDetails(approval_type, description, reference, approver, timestamp,
+                           emergency, signature, national)
+
+
+def _approver(element: etree._Element, path: str) -> ApproverDetails:
+    c = _Cursor(element, path)
+    name = c.text(COMMON, "ApproverName")
+    role = c.text(COMMON, "ApproverRole")
+    identity = c.raw(COMMON, "ApproverIdentity")
+    contacts = []
+    for contact in c.many(COMMON, "ApproverContactDetails"):
+        k = _Cursor(contact, c.where("ApproverContactDetails"))
+        contacts.append(ApproverContactDetails(k.text(COMMON, "ApproverAlternateName"),
+                                               k.text(COMMON, "ApproverEmailAddress"),
+                                               k.text(COMMON, "ApproverPhoneNumber")))
+        k.done()
+    c.done()
+    return ApproverDetails(name, role, identity, tuple(contacts))
+
+
+def _timespan(element: etree._Element, path: str, ns: str) -> Timespan:
+    c = _Cursor(element, path)
+    span = Timespan(c.time(ns, "StartTime"), c.time(ns, "EndTime"))
+    c.done()
+    return span
+
+
+def _authorisation(c: _Cursor, base: dict[str, object]) -> AuthorisationObject:
+    reference = c.text(AUTH, "AuthorisationReference")
+    legal_type = c.entry(AUTH, "AuthorisationLegalType")
+    priority = c.entry(AUTH, "AuthorisationPriority")
+    status = c.entry(AUTH, "AuthorisationStatus")
+    desired = c.entry(AUTH, "AuthorisationDesiredStatus")
+    span = c.sub(AUTH, "AuthorisationTimespan", lambda e, p: _timespan(e, p, AUTH))
+    cspids: tuple[EndpointID, ...] = ()
+    if (csp := c.opt(AUTH, "AuthorisationCSPID")) is not None:
+        k = _Cursor(csp, c.where("AuthorisationCSPID"))
+        cspids = tuple(_endpoint(e, k.where("CSPID")) for e in k.many(AUTH, "CSPID"))
+        k.done()
+    created = c.time(AUTH, "AuthorisationCreationTimestamp")
+    served = c.time(AUTH, "AuthorisationServedTimestamp")
+    terminated = c.time(AUTH, "AuthorisationTerminationTimestamp")
+    approvals = _approvals(c, AUTH, "AuthorisationApprovalDetails")
+    invalid = c.sub(AUTH, "AuthorisationInvalidReason", _error)
+    flags = _flags(c, AUTH, "AuthorisationFlags", "AuthorisationFlag")
+    manual = c.text(AUTH, "AuthorisationManualInformation")
+    national = c.raw(AUTH, "NationalAuthorisationParameters")
+    jurisdiction = c.text(AUTH, "AuthorisationJurisdiction")
+    type_of_case = c.entry(AUTH, "AuthorisationTypeOfCase")
+    legal_entity = c.text(AUTH, "AuthorisationLegalEntity")
+    c.done()
+    return AuthorisationObject(
+        reference=reference, legal_type=legal_type, priority=priority, status=status,
+        desired_status=desired, timespan=span, cspids=cspids, creation_timestamp=created,
+        served_timestamp=served, termination_timestamp=terminated, approvals=approvals,
+        invalid_reason=invalid, flags=flags, manual_information=manual,
+        national_parameters=national, jurisdiction=jurisdiction, type_of_case=type_of_case,
+        legal_entity=legal_entity, **base)  # type: ignore[arg-type]
+
+
+def _task_timespan(element: etree._Element, path: str) -> TaskTimespan:
+    c = _Cursor(element, path)
+    span = TaskTimespan(c.time(TASK, "StartTime"), c.time(TASK, "EndTime"),
+                        c.time(TASK, "TerminationTime"), c.time(TASK, "ProvisioningTime"),
+                        c.time(TASK, "DeprovisioningTime"))
+    c.done()
+    return span
+
+
+def _targets(element: etree._Element, path: str
+             ) -> tuple[tuple[TargetIdentifierValue, ...], DictionaryEntry | None]:
+    c = _Cursor(element, path)
+    values: list[TargetIdentifierValue] = []
+    if (holder := c.opt(TASK, "TargetIdentifierValues")) is not None:
+        h = _Cursor(holder, c.where("TargetIdentifierValues"))
+        for i, value in enumerate(h.many(TASK, "TargetIdentifierValue")):
+            v = _Cursor(value, f"{h.where('TargetIdentifierValue')}[{i}]")
+            f = _Cursor(v.one(TASK, "FormatType"), v.where("FormatType"))
+            owner, name = f.text1(TASK, "FormatOwner"), f.text1(TASK, "FormatName")
+            f.done()
+            values.append(TargetIdentifierValue(owner, name, v.text1(TASK, "Value")))
+            v.done()
+        h.done()
+    service = c.entry(TASK, "ServiceType")
+    c.done()
+    return tuple(values), service
+
+
+def _ip_address(element: etree._Element, path: str) -> str:
+    c = _Cursor(element, path)
+    value = c.text(ETSI280, "IPv4Address")
+    if value is None:
+        value = c.text1(ETSI280, "IPv6Address")
+    c.done()
+    return value
+
+
+def _address(element: etree._Element, path: str) -> DeliveryAddress:
+    children = [child for child in element if isinstance(child.tag, str)]
+    if len(children) != 1 or etree.QName(children[0]).namespace != TASK:
+        raise WarrantFormatError("DeliveryAddress needs exactly one alternative", path)
+    child = children[0]
+    kind = etree.QName(child).localname
+    where = f"{path}.{kind}"
+    if kind == "IPAddressPort":
+        c = _Cursor(child, where)
+        address = _ip_address(c.one(ETSI280, "address"), c.where("address"))
+        p = _Cursor(c.one(ETSI280, "port"), c.where("port"))
+        tcp = p.integer(ETSI280, "TCPPort")
+        port = tcp if tcp is not None else _integer(p.text1(ETSI280, "UDPPort"),
+                                                    p.where("UDPPort"))
+        p.done()
+        c.done()
+        return DeliveryAddress("IPAddressPort", IPAddressPort(address, port,
+                                                               "TCP" if tcp is not None
+                                                               else "UDP"))
+    if kind == "EndpointID":
+        return DeliveryAddress("EndpointID", _endpoint(child, where))
+    if kind == "IPAddressPortRange":
+        return DeliveryAddress("IPAddressPortRange", _raw(child))
+    if kind in ("IPv4Address", "IPv6Address", "E164Number", "FTPAddress", "URL", "FQDN",
+                "EmailAddress"):
+        return DeliveryAddress(kind, _text(child))
+    raise WarrantFormatError(f"unknown DeliveryAddress alternative {kind}", where)
+
+
+def _destination(element: etree._Element, path: str) -> DeliveryDestination:
+    c = _Cursor(element, path)
+    address = c.sub(TASK, "DeliveryAddress", _address)
+    destination = DeliveryDestination(address, c.raw(TASK, "EncryptionDetails"),
+                                      c.entry(TASK, "IRIorCC"), c.entry(TASK, "HandoverFormat"),
+                                      c.entry(TASK, "DeliveryProfile"),
+                                      c.raw(TASK, "NationalDeliveryParameters"))
+    c.done()
+    return destination
+
+
+def _task(c: _Cursor, base: dict[str, object]) -> LITaskObject:
+    reference = c.text(TASK, "Reference")
+    status = c.entry(TASK, "Status")
+    desired = c.entry(TASK, "DesiredStatus")
+    span = c.sub(TASK, "Timespan", _task_timespan)
+    targets: tuple[TargetIdentifierValue, ...] | None = None
+    service = None
+    if (target_el := c.opt(TASK, "TargetIdentifier")) is not None:
+        targets, service = _targets(target_el, c.where("TargetIdentifier"))
+    delivery_type = c.entry(TASK, "DeliveryType")
+    details: tuple[DeliveryDestination, ...] | None = None
+    if (details_el := c.opt(TASK, "DeliveryDetails")) is not None:
+        d = _Cursor(details_el, c.where("DeliveryDetails"))
+        details = tuple(_destination(e, f"{d.where('DeliveryDestination')}[{i}]")
+                        for i, e in enumerate(d.many(TASK, "DeliveryDestination")))
+        d.done()
+    approvals = _approvals(c, TASK, "ApprovalDetails")
+    cspid = c.sub(TASK, "CSPID", _endpoint)
+    handling = c.entry(TASK, "HandlingProfile")
+    invalid = c.sub(TASK, "InvalidReason", _error)
+    flags = _flags(c, TASK, "Flags", "TaskFlag")
+    national = c.raw(TASK, "NationalLITaskingParameters")
+    policies = c.raw(TASK, "ListOfTrafficPolicyReferences")
+    c.done()
+    return LITaskObject(
+        reference=reference, status=status, desired_status=desired, timespan=span,
+        targets=targets, service_type=service, delivery_type=delivery_type,
+        delivery_details=details, approvals=approvals, cspid=cspid, handling_profile=handling,
+        invalid_reason=invalid, flags=flags, national_parameters=national,
+        traffic_policy_references=policies, **base)  # type: ignore[arg-type]
+
+
+def _body(element: etree._Element, path: str) -> DocumentBody:
+    c = _Cursor(element, path)
+    contents_text = c.text(DOC, "Contents")
+    contents = None
+    if contents_text is not None:
+        try:
+            contents = base64.b64decode("".join(contents_text.split()), validate=True)
+        except (binascii.Error, ValueError):
+            raise WarrantFormatError("Contents is not base64", c.where("Contents")) from None
+    body = DocumentBody(contents, c.text(DOC, "ContentType"), c.text(DOC, "Checksum"),
+                        c.text(DOC, "ChecksumType"))
+    c.done()
+    return body
+
+
+def _document(c: _Cursor, base: dict[str, object]) -> DocumentObject:
+    reference = c.text(DOC, "DocumentReference")
+    name = c.text(DOC, "DocumentName")
+    status = c.entry(DOC, "DocumentStatus")
+    desired = c.entry(DOC, "DocumentDesiredStatus")
+    span = c.sub(DOC, "DocumentTimespan", lambda e, p: _timespan(e, p, DOC))
+    document_type = c.entry(DOC, "DocumentType")
+    properties = c.raw(DOC, "DocumentProperties")
+    body = c.sub(DOC, "DocumentBody", _body)
+    signatures = _approvals(c, DOC, "DocumentSignature")
+    invalid = c.sub(DOC, "DocumentInvalidReason", _error)
+    national = c.raw(DOC, "NationalDocumentParameters")
+    c.done()
+    return DocumentObject(
+        reference=reference, name=name, status=status, desired_status=desired, timespan=span,
+        document_type=document_type, properties=properties, body=body, signatures=signatures,
+        invalid_reason=invalid, national_parameters=national, **base)  # type: ignore[arg-type]
