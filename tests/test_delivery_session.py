@@ -110,7 +110,7 @@ def test_any_chunking_of_the_answers() -> None:
 
 
 def test_keep_alive_only_when_idle() -> None:
-    link = Link(sender())
+    link = Link(sender(resend_window_seconds=0))
     link.connect()
     link.advance(200)
     link.sender.send(0, RECORDS[0])
@@ -338,18 +338,22 @@ def test_negotiation_order_on_the_wire() -> None:
         "optionComplete", "cCPayloadSequence", "pDUAcknowledgementRequest"]
 
 
-def test_negotiation_declined_falls_back_to_the_window() -> None:
+def test_negotiation_declined_falls_back_to_keep_alive_proof() -> None:
     link = Link(sender(acknowledgement="negotiate", resend_window=2,
                        resend_window_seconds=0), options=())
     link.connect()
     for i in range(4):
         link.sender.send(i, RECORDS[i])
+    link.write()
+    link.collect()
+    assert link.acknowledged() == []  # written is not delivered
     link.deliver()
     assert link.of(OptionsNegotiated) == [OptionsNegotiated((), ("pDUAcknowledgement",))]
     assert not link.sender.acknowledging
     assert not any(isinstance(e, AcknowledgementRequested) for e in link.receiver_events)
-    assert link.acknowledged("window") == [0, 1]
-    assert link.drop() == [ResendNeeded((2, 3), "reset")]
+    # Past the window a keep-alive asks for proof; its answer covers all four.
+    assert link.acknowledged("keep-alive") == [0, 1, 2, 3]
+    assert link.drop() == []
 
 
 def test_negotiation_without_answer_goes_on_without_options() -> None:
@@ -396,12 +400,13 @@ def test_version_35_module() -> None:
 def test_resend_after_connection_loss_by_record_count() -> None:
     link = Link(sender(resend_window=5, resend_window_seconds=0))
     link.connect()
+    link.answering = False  # the keep-alive the window asks for goes unanswered
     for i in range(8):
         link.sender.send(i, RECORDS[i])
     link.deliver()
-    assert link.acknowledged("window") == [0, 1, 2]
+    assert link.acknowledged() == []  # nothing proven: nothing delivered
     link.sender.send(8, RECORDS[8])  # accepted, never written
-    assert link.drop("peer closed") == [ResendNeeded((3, 4, 5, 6, 7, 8), "peer closed")]
+    assert link.drop("peer closed") == [ResendNeeded(tuple(range(9)), "peer closed")]
     assert link.sender.state is SessionState.DISCONNECTED
     assert link.sender.outstanding == 0
     # The spool sends them again on the next connection.
@@ -409,43 +414,47 @@ def test_resend_after_connection_loss_by_record_count() -> None:
         link.sender.send(i, RECORDS[i])
     link.connect()
     link.deliver()
-    assert link.received == RECORDS[:8] + RECORDS[3:9]  # duplicates: the LEMF removes them
+    assert link.received[-6:] == RECORDS[3:9]  # duplicates: the LEMF removes them
 
 
-def test_resend_window_in_seconds() -> None:
-    link = Link(sender(resend_window=0, resend_window_seconds=10, keep_alive_interval=1000))
+def test_resend_window_in_seconds_asks_for_a_keep_alive() -> None:
+    link = Link(sender(resend_window=100, resend_window_seconds=10, keep_alive_interval=1000))
     link.connect()
     link.sender.send("a", RECORDS[0])
     link.deliver()
     link.advance(6)
     link.sender.send("b", RECORDS[1])
     link.deliver()
+    assert link.acknowledged() == []
     assert link.sender.next_deadline() == 10
-    link.advance(4)  # "a" was written 10 s ago
-    assert link.acknowledged("window") == ["a"]
-    assert link.drop() == [ResendNeeded(("b",), "reset")]
+    link.advance(4)  # "a" was written 10 s ago: proof is asked for
+    assert tri_names(link.write()) == ["keep-alive"]
+    link.deliver()
+    assert link.acknowledged("keep-alive") == ["a", "b"]
+    assert link.drop() == []
 
 
-def test_resend_window_needs_both_count_and_time() -> None:
-    link = Link(sender(resend_window=2, resend_window_seconds=10, keep_alive_interval=1000))
+def test_resend_window_by_count_asks_for_a_keep_alive() -> None:
+    link = Link(sender(resend_window=2, resend_window_seconds=0, keep_alive_interval=1000))
     link.connect()
-    for i in range(3):
+    for i in range(2):
         link.sender.send(i, RECORDS[i])
     link.deliver()
-    link.advance(9)
-    assert link.acknowledged() == []  # two followed, but not 10 s yet
-    link.advance(1)
-    assert link.acknowledged("window") == [0]
+    assert link.acknowledged() == []  # two unproven: within the window
+    link.sender.send(2, RECORDS[2])
+    link.deliver()  # three: a keep-alive follows them
+    assert link.acknowledged("keep-alive") == [0, 1, 2]
 
 
-def test_resend_window_zero_is_fire_and_forget() -> None:
+def test_written_is_never_delivered_without_an_answer() -> None:
     link = Link(sender(resend_window=0, resend_window_seconds=0))
     link.connect()
+    link.answering = False  # a LEMF that reads but never answers
     link.sender.send("a", RECORDS[0])
-    assert link.acknowledged() == []  # not yet written
-    link.write()
-    link.collect()
-    assert link.acknowledged("window") == ["a"]
+    link.deliver()
+    link.advance(10)
+    assert link.acknowledged() == []
+    assert link.drop() == [ResendNeeded(("a",), "reset")]
 
 
 def test_acknowledgement_mode_resends_everything_unacknowledged() -> None:
@@ -624,9 +633,9 @@ def run_scenario(operations: list[tuple[str, Any]], mode: str, accept: bool, ack
             if isinstance(happened, Acknowledged):
                 note(f"Acknowledged by {happened.basis}")
                 resolved.update(happened.record_ids)
-                if happened.basis != "window":  # proven: the LEMF has read them
-                    received = set(link.received)
-                    assert all(pdu_of[r] in received for r in happened.record_ids)
+                # Always proven: the LEMF has read them.
+                received = set(link.received)
+                assert all(pdu_of[r] in received for r in happened.record_ids)
             elif isinstance(happened, ResendNeeded):
                 resolved.update(happened.record_ids)
                 to_resend.extend(happened.record_ids)
@@ -784,18 +793,43 @@ def test_stream_without_tri_pdus() -> None:
                                 resend_window_seconds=0),
                 pdu_type="LAESProtocol")
     link.connect()
-    for n, pdu in enumerate(records):
+    assert link.sender.confirms_by_close
+    for n, pdu in enumerate(records[:2]):
+        link.sender.send(n, pdu)
+    link.deliver()
+    assert not link.sender.proof_due  # two unproven: within the window
+    for n, pdu in enumerate(records[2:], 2):
         link.sender.send(n, pdu)
     link.deliver()
     assert link.received == records
     assert [type(e) for e in link.receiver_events] == [RecordReceived] * 5
-    assert link.acknowledged("window") == [0, 1, 2]  # the last two stay in the window
+    assert link.acknowledged() == []  # written and read, but nothing proves it
+    assert link.sender.proof_due and link.sender.unproven == 5
     assert link.sender.next_deadline() is None or link.sender.next_deadline() > 1e9
     link.advance(10_000.0)
     assert link.sender.data_to_send() == b""  # never a keep-alive
     assert link.sender.flush() is None and link.sender.data_to_send() == b""
     assert link.of(ResendNeeded) == []
-    assert link.drop() and link.of(ResendNeeded)[0].record_ids == (3, 4)
+    link.sender.send(5, records[0])  # accepted, not written when the close is answered
+    link.sender.close_confirmed(link.now)
+    assert link.collect() and link.acknowledged("close") == [0, 1, 2, 3, 4]
+    assert not link.sender.proof_due
+    assert link.drop() and link.of(ResendNeeded)[0].record_ids == (5,)
+
+
+def test_stream_without_tri_pdus_loses_nothing_unproven() -> None:
+    records = laes_records(3)
+    link = Link(HandoverSession(tri=None, pdu_type="LAESProtocol", resend_window=0,
+                                resend_window_seconds=0), pdu_type="LAESProtocol")
+    link.connect()
+    for n, pdu in enumerate(records):
+        link.sender.send(n, pdu)
+    link.deliver()
+    assert link.sender.proof_due
+    # The peer refused us (TLS 1.3: after our handshake completed) or vanished: no answer to
+    # the close, so everything written is sent again.
+    assert link.drop("the LEMF refused our certificate") == [
+        ResendNeeded((0, 1, 2), "the LEMF refused our certificate")]
 
 
 def test_stream_without_tri_pdus_refuses_what_needs_them() -> None:

@@ -119,6 +119,7 @@ VARIANTS: dict[str, list[Variant]] = {
     "flush": [lambda s: s.session.flush()],
     "data_to_send": [lambda s: s.session.data_to_send()],
     "next_deadline": [lambda s: s.session.next_deadline()],
+    "close_confirmed": [lambda s: s.session.close_confirmed(NOW)],
 }
 
 

@@ -13,6 +13,7 @@ docs/delivery.md.
 
 from ..catalog import PayloadKind, payload_kind
 from ..errors import (
+    DeliveryRefused,
     InsecureTransportError,
     LocalProtocolError,
     PinMismatch,
@@ -40,6 +41,7 @@ from ._events import (
     ResendNeeded,
 )
 from ._handover import Destination, DestinationName, HandoverDelivery
+from ._notices import DeliveryNotice, NoticeCallback, NoticeKind
 from ._pump import ClientStats, DeliveryPump
 from ._receiver import ReceiverSession
 from ._sender import HandoverSession
@@ -89,7 +91,9 @@ __all__ = [
     "DeadLetter",
     "DeliveryBasis",
     "DeliveryClient",
+    "DeliveryNotice",
     "DeliveryPump",
+    "DeliveryRefused",
     "Destination",
     "DestinationName",
     "Event",
@@ -99,6 +103,8 @@ __all__ = [
     "InsecureTransportError",
     "KeepAliveFailed",
     "LocalProtocolError",
+    "NoticeCallback",
+    "NoticeKind",
     "OptionsNegotiated",
     "PayloadKind",
     "PeerKeepAlive",

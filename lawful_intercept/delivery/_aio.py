@@ -14,13 +14,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import ssl
 from collections.abc import Iterable
 from types import TracebackType
 from typing import Any, TypeVar
 
 from ..errors import InsecureTransportError, SpoolError
 from ._pump import ClientStats
-from ._pump_transport import PumpTransport, describe_error
+from ._pump_transport import PROOF_CLOSE, PumpTransport, describe_error
 from ._tls import check_pin
 
 __all__ = ["AsyncDeliveryClient", "ClientStats", "InsecureTransportError"]
@@ -121,6 +122,8 @@ class AsyncDeliveryClient(PumpTransport):
             error = task.exception()
             if error is not None:
                 raise error
+        if self.died is not None:
+            raise self.died
         return ended
 
     async def __aenter__(self) -> AsyncDeliveryClient:
@@ -179,12 +182,15 @@ class AsyncDeliveryClient(PumpTransport):
         return record_id
 
     async def wait_idle(self, timeout: float) -> bool:
-        """Wait until the spool has nothing pending (every record acknowledged), at most
-        ``timeout`` seconds; whether it is so."""
+        """Wait until the spool has nothing pending (every record proven delivered), at most
+        ``timeout`` seconds; whether it is so. Raises the exception that killed the delivery
+        loop, or :class:`~lawful_intercept.errors.DeliveryRefused` once ``max_refusals``
+        refusals that cannot heal came in a row."""
         loop = self._bind()
         deadline = loop.time() + timeout
         while True:
             self._progress.clear()
+            self.check()
             if self.spool.stats().queued == 0:
                 return True
             remaining = deadline - loop.time()
@@ -205,17 +211,21 @@ class AsyncDeliveryClient(PumpTransport):
         """Connect, deliver and reconnect with back-off until :meth:`stop` (or the spool is
         closed or fails)."""
         self._bind()
-        while not self._stopping:
-            try:
-                await self.run_once()
-            except SpoolError as exc:  # closed or unusable: nothing left to deliver from
-                self.pump.set_error(f"spool: {describe_error(exc)}")
-                return
-            if self._stopping:
-                return
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.next_delay()):
-                    await self._stop_event.wait()
+        try:
+            while not self._stopping:
+                try:
+                    await self.run_once()
+                except SpoolError as exc:  # closed or unusable: nothing left to deliver from
+                    self.pump.set_error(f"spool: {describe_error(exc)}")
+                    return
+                if self._stopping or self.gave_up:
+                    return
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self.next_delay()):
+                        await self._stop_event.wait()
+        except Exception as exc:
+            self.worker_died(exc)
+            self._progress.set()
 
     async def run_once(self) -> bool:
         """One connection: connect, deliver until it fails, ends or :meth:`stop`. Whether a
@@ -230,14 +240,22 @@ class AsyncDeliveryClient(PumpTransport):
             return False
         reason = "closed"
         try:
-            pump.connected(self.clock())
+            self.connected()
             reason = await self._deliver(reader, writer) or "stopped"
+            if reason == PROOF_CLOSE or (reason == "stopped" and pump.close_wanted(
+                    backlog=False, stopping=True)):
+                unproven = await self._close_orderly(reader, writer)
+                if unproven is None:
+                    await self._acknowledge(pump.close_proven(self.clock()))
+                else:
+                    reason = unproven
         except OSError as exc:
-            reason = describe_error(exc)
+            reason = self.connection_ended(exc)
         finally:
             writer.close()
-            if reason not in ("stopped", "closed"):
+            if reason not in ("stopped", "closed", PROOF_CLOSE):
                 pump.set_error(reason)
+            self.notify("disconnected", f"disconnected: {reason}")
             acknowledged = pump.disconnected(self.clock(), reason)
             await self._closed(writer)
             await self._acknowledge(acknowledged)
@@ -287,6 +305,36 @@ class AsyncDeliveryClient(PumpTransport):
             raise
         return reader, writer
 
+    async def _close_orderly(self, reader: asyncio.StreamReader,
+                             writer: asyncio.StreamWriter) -> str | None:
+        """Close the connection orderly and wait (``connect_timeout``) for the peer's answer:
+        over TLS our close_notify answered by the peer's (RFC 8446 6.1), over plain TCP our
+        FIN answered by the peer's. ``None`` when answered (what we wrote was read), else
+        why not."""
+        ssl_object = writer.get_extra_info("ssl_object")
+        try:
+            async with asyncio.timeout(self.connect_timeout):
+                if ssl_object is None:
+                    writer.write_eof()
+                    while data := await reader.read(_READ_SIZE):
+                        self.pump.receive_data(data)
+                    return None
+                writer.close()
+                await writer.wait_closed()
+        except TimeoutError:
+            return f"no answer to our close within {self.connect_timeout:g} s"
+        except OSError as exc:
+            return self.connection_ended(exc)
+        # asyncio closes alike whether the peer answered our close_notify or dropped the
+        # connection: the TLS object tells (its shutdown completes only with the answer).
+        try:
+            ssl_object.unwrap()
+        except ssl.SSLWantReadError:
+            return "the peer closed the connection without answering our close_notify"
+        except ssl.SSLError as exc:
+            return self.connection_ended(exc)
+        return None
+
     async def _closed(self, writer: asyncio.StreamWriter) -> None:
         """Wait (bounded) for a closed connection's closing handshake, else abort it."""
         try:
@@ -316,6 +364,8 @@ class AsyncDeliveryClient(PumpTransport):
                 stalled = await self._write(writer)
                 if stalled is not None:
                     return stalled
+                if pump.close_wanted(backlog=backlog):
+                    return PROOF_CLOSE
                 if self._stopping:
                     break
                 timeout = pump.timeout(self.clock(), backlog=backlog,

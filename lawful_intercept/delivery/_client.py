@@ -23,16 +23,18 @@ import select
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Iterable
 
 from ..errors import InsecureTransportError, SpoolError
 from ._pump import ClientStats
-from ._pump_transport import PumpTransport, StartedInContext, describe_error
+from ._pump_transport import PROOF_CLOSE, PumpTransport, StartedInContext, describe_error
 from ._tls import check_pin
 
 __all__ = ["ClientStats", "DeliveryClient", "InsecureTransportError"]
 
 _READ_SIZE = 65536
+_IDLE_POLL = 0.01
 
 
 class DeliveryClient(PumpTransport, StartedInContext):
@@ -94,10 +96,28 @@ class DeliveryClient(PumpTransport, StartedInContext):
         return not thread.is_alive()
 
     def close(self, timeout: float | None = 10.0) -> None:
-        """:meth:`stop`, then release the wake-up socket pair."""
+        """:meth:`stop`, then release the wake-up socket pair. If the delivery loop died
+        on an exception, it is raised here (after the release)."""
         self.stop(timeout)
         self._wake_r.close()
         self._wake_w.close()
+        if self.died is not None:
+            raise self.died
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until the spool has nothing pending (every record proven delivered), at most
+        ``timeout`` seconds; whether it is so. Raises the exception that killed the
+        delivery loop, or :class:`~lawful_intercept.errors.DeliveryRefused` once
+        ``max_refusals`` refusals that cannot heal came in a row."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.check()
+            if self.spool.stats().queued == 0:
+                return True
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            time.sleep(min(remaining, _IDLE_POLL))
 
     def send(self, pdu: bytes, *, kind: str = "", key: bytes | str = b"") -> int:
         """Append one encoded PS-PDU to the spool (durably, per its policy) and wake the
@@ -146,16 +166,23 @@ class DeliveryClient(PumpTransport, StartedInContext):
 
     def run(self) -> None:
         """Connect, deliver and reconnect with back-off until :meth:`stop` (or the spool is
-        closed or fails)."""
-        while not self._stop.is_set():
-            try:
-                self.run_once()
-            except SpoolError as exc:  # closed or unusable: nothing left to deliver from
-                self.pump.set_error(f"spool: {describe_error(exc)}")
-                return
-            if self._stop.is_set():
-                return
-            self._stop.wait(self.next_delay())
+        closed or fails, or ``max_refusals`` refusals came in a row). An unexpected
+        exception ends the loop: it is kept in ``stats().last_error``, logged, and raised
+        again by :meth:`wait_idle` and :meth:`close`."""
+        try:
+            while not self._stop.is_set():
+                try:
+                    self.run_once()
+                except SpoolError as exc:  # closed or unusable: nothing left to deliver from
+                    self.pump.set_error(f"spool: {describe_error(exc)}")
+                    return
+                if self._stop.is_set() or self.gave_up:
+                    return
+                self._stop.wait(self.next_delay())
+        except BaseException as exc:
+            self.worker_died(exc)
+            if not isinstance(exc, Exception):
+                raise
 
     def run_once(self) -> bool:
         """One connection: connect, deliver until it fails, ends or :meth:`stop`. Whether a
@@ -169,15 +196,23 @@ class DeliveryClient(PumpTransport, StartedInContext):
             return False
         reason = "closed"
         try:
-            pump.connected(self.clock())
+            self.connected()
             reason = self._deliver(sock) or "stopped"
+            if reason == PROOF_CLOSE or (reason == "stopped" and pump.close_wanted(
+                    backlog=False, stopping=True)):
+                unproven = self._close_orderly(sock)
+                if unproven is None:
+                    pump.acknowledge(pump.close_proven(self.clock()))
+                else:
+                    reason = unproven
         except OSError as exc:
-            reason = describe_error(exc)
+            reason = self.connection_ended(_alert_behind(sock, exc))
         finally:
             with contextlib.suppress(OSError):
                 sock.close()
-            if reason not in ("stopped", "closed"):
+            if reason not in ("stopped", "closed", PROOF_CLOSE):
                 pump.set_error(reason)
+            self.notify("disconnected", f"disconnected: {reason}")
             pump.acknowledge(pump.disconnected(self.clock(), reason))
         return True
 
@@ -214,6 +249,8 @@ class DeliveryClient(PumpTransport, StartedInContext):
                 return pump.failure
             while data := pump.data_to_send():
                 sock.sendall(data)
+            if pump.close_wanted(backlog=backlog):
+                return PROOF_CLOSE
             if self._stop.is_set():
                 break
             timeout = pump.timeout(self.clock(), backlog=backlog,
@@ -238,6 +275,54 @@ class DeliveryClient(PumpTransport, StartedInContext):
                 return pump.failure
         return None
 
+    def _close_orderly(self, sock: socket.socket) -> str | None:
+        """Close the connection orderly and wait (``connect_timeout``) for the peer's answer:
+        over TLS our close_notify answered by the peer's (RFC 8446 6.1), over plain TCP our
+        FIN answered by the peer's. ``None`` when answered (what we wrote was read), else why
+        not. What the peer sends meanwhile goes to the pump."""
+        pump = self.pump
+        deadline = self.clock() + self.connect_timeout
+        tls = isinstance(sock, ssl.SSLSocket)
+        try:
+            sock.setblocking(False)
+            if tls:
+                assert isinstance(sock, ssl.SSLSocket)
+                # Application data waiting when our close_notify goes out would make
+                # OpenSSL's shutdown fail: read it first.
+                while (data := self._read_now(sock)):
+                    pump.receive_data(data)
+                try:
+                    sock.unwrap()
+                    return None
+                except ssl.SSLWantReadError:
+                    pass
+            else:
+                sock.shutdown(socket.SHUT_WR)
+            while (left := deadline - self.clock()) > 0:
+                readable, _, _ = select.select([sock], [], [], left)
+                if not readable and not (tls and sock.pending()):  # type: ignore[attr-defined]
+                    continue
+                try:
+                    data = sock.recv(_READ_SIZE)
+                except (ssl.SSLWantReadError, BlockingIOError):
+                    continue
+                except ssl.SSLZeroReturnError:  # the peer's close_notify: proof
+                    return None
+                if not data:
+                    return None if not tls else (
+                        "the peer closed the connection without answering our close_notify")
+                pump.receive_data(data)
+            return f"no answer to our close within {self.connect_timeout:g} s"
+        except OSError as exc:
+            return self.connection_ended(_alert_behind(sock, exc))
+
+    @staticmethod
+    def _read_now(sock: ssl.SSLSocket) -> bytes:
+        try:
+            return sock.recv(_READ_SIZE)
+        except (ssl.SSLWantReadError, BlockingIOError):
+            return b""
+
     def _readable(self, sock: socket.socket, timeout: float) -> bool:
         if isinstance(sock, ssl.SSLSocket) and sock.pending():
             return True
@@ -251,3 +336,19 @@ class DeliveryClient(PumpTransport, StartedInContext):
     def _wake(self) -> None:
         with contextlib.suppress(OSError):  # full (already woken) or closed
             self._wake_w.send(b"\0")
+
+
+def _alert_behind(sock: socket.socket, exc: OSError) -> OSError:
+    """A write that failed (the peer closed) may hide the TLS alert the peer sent before
+    closing, e.g. its refusal of our certificate under TLS 1.3: read it if it is there."""
+    if isinstance(exc, ssl.SSLError) or not isinstance(sock, ssl.SSLSocket):
+        return exc
+    try:
+        sock.setblocking(False)
+        sock.recv(1)
+    except ssl.SSLError as alert:
+        if alert.reason and "ALERT" in alert.reason:
+            return alert
+    except OSError:
+        pass
+    return exc

@@ -35,7 +35,7 @@ PDU_ACKNOWLEDGEMENT: Final = "pDUAcknowledgement"
 """The ``Option`` alternative that turns PDU acknowledgement on (LI-PS-PDU ``Option [0]``,
 negotiated with the TRIPayload optionRequest [9] of TS 102 232-1 clause 6.4)."""
 
-DeliveryBasis = Literal["acknowledgement", "keep-alive", "window"]
+DeliveryBasis = Literal["acknowledgement", "keep-alive", "close"]
 """Why records count as delivered (see :class:`Acknowledged`)."""
 
 
@@ -62,8 +62,12 @@ class Acknowledged(Event):
     * ``"keep-alive"``: without acknowledgement, the peer answered a keep-alive written after
       them (TS 102 232-1 6.4.5). TCP delivers in order, so the peer has read them off the
       connection; that it stored them is not proven.
-    * ``"window"``: without acknowledgement, the connection stayed up for the resend window
-      after they were written. Presumed, not proven.
+    * ``"close"``: on a stream with neither (no TRI PDUs: ATIS, PacketCable, a PS-PDU
+      stream without a TRI builder), the peer answered our orderly close: its TLS
+      close_notify in answer to ours (RFC 8446 6.1, RFC 5246 7.2.1), or over plain TCP its
+      FIN in answer to ours, both after every octet written before them
+      (:meth:`HandoverSession.close_confirmed`). A connection that merely stayed up proves
+      nothing: such records stay pending until then.
     """
 
     record_ids: tuple[Hashable, ...]
@@ -76,8 +80,8 @@ class ResendNeeded(Event):
     (sender side), in this order, on the next connection. The peer may then receive some
     twice; a LEMF removes duplicates by LIID, CIN and sequenceNumber (TS 102 232-1 5.2.5).
 
-    They are every record accepted and not yet :class:`Acknowledged`: written within the
-    resend window (or not acknowledged, with acknowledgement on) and never written. The
+    They are every record accepted and not yet :class:`Acknowledged`: written and not yet
+    proven delivered (no answer covering them), and never written. The
     session forgets them: it holds no record across a connection loss.
     """
 

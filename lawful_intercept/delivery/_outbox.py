@@ -137,20 +137,6 @@ class Outbox:
         self.last_written_at = now
         return parts[0] if len(parts) == 1 else b"".join(parts)
 
-    def leaving_window(self, records: int, horizon: float) -> list[Hashable]:
-        """Take off the written records that ``records`` more records followed and that were
-        written at ``horizon`` or before (the resend window), oldest first."""
-        flight = self.in_flight
-        last = self.last_written
-        released: list[Hashable] = []
-        while flight:
-            head = flight[0]
-            if last - head.index < records or head.written_at > horizon:
-                break
-            flight.popleft()
-            released.append(head.record_id)
-        return released
-
     def written_through(self, index: int) -> list[Hashable]:
         """Take off the written records up to ``index`` (those a request covers)."""
         flight = self.in_flight

@@ -260,17 +260,18 @@ class DeliveryPump:
 
     # -- proof by an orderly close (streams without TRI PDUs) ------------------------------------
 
-    def close_wanted(self, *, backlog: bool) -> bool:
+    def close_wanted(self, *, backlog: bool, stopping: bool = False) -> bool:
         """Whether the transport should now close the connection orderly to prove delivery:
         on a stream whose session :attr:`~HandoverSession.confirms_by_close`, with records
         written and unproven, once the resend window is reached
         (:attr:`~HandoverSession.proof_due`) or, with no ``backlog``, the spool has nothing
-        above the cursor (confirm when idle). Write what is queued first."""
+        above the cursor (confirm when idle), or when ``stopping``. Write what is queued
+        first."""
         session = self.session
         if (session is None or not session.confirms_by_close or not session.unproven
                 or session.state is not SessionState.OPEN):
             return False
-        return session.proof_due or (
+        return stopping or session.proof_due or (
             not backlog and self.spool.stats().next_id - 1 <= self.cursor)
 
     def close_proven(self, now: float) -> list[int]:

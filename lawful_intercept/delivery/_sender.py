@@ -84,9 +84,12 @@ class HandoverSession(Peer):
       (default ``keep_alive_wait``) seconds, else :class:`KeepAliveFailed`. With
       ``"negotiate"`` an optionRequest for ``pDUAcknowledgement`` opens each connection and
       records wait for the optionResponse (TS 102 232-1 TRIPayload [9]-[11]).
-    * Without acknowledgement a written record counts as delivered once ``resend_window``
-      more records were written *and* ``resend_window_seconds`` passed with the connection up
-      (0 disables either condition), or once the peer answered a keep-alive written after it.
+    * Without acknowledgement a written record counts as delivered once the peer answered a
+      keep-alive written after it (TS 102 232-1 6.4.5). The *resend window* says when that
+      proof is asked for: once more than ``resend_window`` written records are unproven, or
+      the oldest of them was written ``resend_window_seconds`` ago (0: no time condition),
+      a keep-alive is written (at most one is outstanding). A connection that merely stays
+      up proves nothing (docs/delivery.md, "What proves delivery").
 
     ``max_batch_bytes`` bounds what one :meth:`data_to_send` returns (whole PDUs; a larger
     one alone); ``None`` hands out everything queued. ``max_pdu_size`` bounds one PDU from
@@ -95,9 +98,11 @@ class HandoverSession(Peer):
     Streams without TRI PDUs (ATIS-1000678 / ATIS-1000013 and PacketCable CDC deliveries,
     whose modules define no keep-alive, or a PS-PDU peer that answers none): pass
     ``tri=None`` and the ``pdu_type`` of the stream (e.g. ``"LAESProtocol"``). No
-    keep-alive is written and acknowledgement must be ``"off"``: records count as delivered
-    by the resend window only, and a silent network is found by TCP alone. Anything the peer
-    sends is reported as :class:`PeerMessage`.
+    keep-alive is written and acknowledgement must be ``"off"``: a written record counts as
+    delivered only once the peer answered our orderly close (:meth:`close_confirmed`,
+    basis ``"close"``); when the resend window is reached :attr:`proof_due` tells the
+    transport to close the connection orderly (and connect again). A silent network is
+    found by TCP alone. Anything the peer sends is reported as :class:`PeerMessage`.
     """
 
     def __init__(
@@ -151,6 +156,7 @@ class HandoverSession(Peer):
         self._ack_active = False
         self._covered = NO_RECORD  # last record index covered by a pDUAcknowledgementRequest
         self._since_request = 0  # records queued since the last pDUAcknowledgementRequest
+        self._proof_due = False  # without TRI PDUs: the resend window asks for a proving close
 
     @property
     def state(self) -> SessionState:
@@ -169,6 +175,25 @@ class HandoverSession(Peer):
         """Records accepted by :meth:`send` and neither :class:`Acknowledged` nor reported in
         :class:`ResendNeeded` yet (0: everything is resolved, e.g. before a clean close)."""
         return len(self._outbox.outstanding)
+
+    @property
+    def unproven(self) -> int:
+        """Records written on this connection and not yet resolved (waiting for an answer
+        that covers them, or for the peer's answer to our orderly close)."""
+        return len(self._outbox.in_flight)
+
+    @property
+    def confirms_by_close(self) -> bool:
+        """Whether only an orderly close can prove delivery on this connection: no TRI PDUs
+        (no keep-alive, no acknowledgement; e.g. ATIS or PacketCable streams)."""
+        return self._build is None
+
+    @property
+    def proof_due(self) -> bool:
+        """On a stream that :attr:`confirms_by_close`: the resend window is reached (see the
+        class documentation). The transport should write what is queued, then close the
+        connection orderly and report the peer's answer with :meth:`close_confirmed`."""
+        return self._proof_due
 
     @property
     def pending_bytes(self) -> int:
@@ -210,6 +235,7 @@ class HandoverSession(Peer):
         self._options = None
         self._ack_active = False
         self._since_request = 0
+        self._proof_due = False
         self._covered = self._outbox.last_queued
         self._state = next_state(self._state, Trigger.CONNECTION_LOST)
         if lost:
@@ -260,6 +286,20 @@ class HandoverSession(Peer):
                 outbox.in_flight or outbox.last_queued > outbox.last_written):
             self._queue_keep_alive()
 
+    def close_confirmed(self, now: float) -> None:
+        """The peer answered our orderly close at ``now``: its TLS close_notify in answer to
+        ours (RFC 8446 6.1, RFC 5246 7.2.1) or, over plain TCP, its FIN in answer to ours,
+        read after every octet we wrote. Every record written is delivered
+        (:class:`Acknowledged` with basis ``"close"``); records never written stay
+        unresolved (reported by :meth:`connection_lost`). Call it before
+        :meth:`connection_lost`, and only for a close *we* began after writing: a peer that
+        closes on its own proves nothing."""
+        check_call(self._state, "close_confirmed")
+        self._advance(now)
+        outbox = self._outbox
+        self._resolve(outbox.written_through(outbox.last_written), "close")
+        self._proof_due = False
+
     # -- octets ---------------------------------------------------------------------------------
 
     def receive_data(self, data: bytes | bytearray | memoryview) -> None:
@@ -279,7 +319,7 @@ class HandoverSession(Peer):
         limit = self.max_batch_bytes if max_bytes is None else max_bytes
         data = self._outbox.take(limit, self._now)
         if not self._ack_active:
-            self._release_window()
+            self._check_window()
         return data
 
     # -- time -----------------------------------------------------------------------------------
@@ -309,7 +349,7 @@ class HandoverSession(Peer):
             if self._ack_due() and now >= outbox.last_record_written + self.ack_delay:
                 self._queue_ack_request()
         else:
-            self._release_window()
+            self._check_window()
         if (self._keep_alive is None and not outbox.queue
                 and now >= outbox.last_written_at + self.keep_alive_interval):
             self._queue_keep_alive()
@@ -332,10 +372,8 @@ class HandoverSession(Peer):
             if self._ack_active:
                 if self._ack_due():
                     deadlines.append(outbox.last_record_written + self.ack_delay)
-            elif outbox.in_flight:
-                head = outbox.in_flight[0]
-                if outbox.last_written - head.index >= self.resend_window:
-                    deadlines.append(head.written_at + self.resend_window_seconds)
+            elif outbox.in_flight and self.resend_window_seconds and not self._proof_due:
+                deadlines.append(outbox.in_flight[0].written_at + self.resend_window_seconds)
             if (self._keep_alive is None and not outbox.queue
                     and self.keep_alive_interval != math.inf):
                 deadlines.append(outbox.last_written_at + self.keep_alive_interval)
@@ -414,11 +452,20 @@ class HandoverSession(Peer):
                                    now))
         return True
 
-    def _release_window(self) -> None:
-        """Without acknowledgement: records that left the resend window count as delivered."""
-        if self._outbox.in_flight:
-            self._resolve(self._outbox.leaving_window(
-                self.resend_window, self._now - self.resend_window_seconds), "window")
+    def _check_window(self) -> None:
+        """Without acknowledgement: once the resend window is reached, ask for proof (a
+        keep-alive with TRI PDUs, else :attr:`proof_due`). Nothing counts as delivered here."""
+        flight = self._outbox.in_flight
+        if not flight or self._proof_due:
+            return
+        seconds_ = self.resend_window_seconds
+        if not (len(flight) > self.resend_window
+                or (seconds_ and self._now >= flight[0].written_at + seconds_)):
+            return
+        if self._build is None:
+            self._proof_due = True
+        elif self._keep_alive is None:
+            self._queue_keep_alive()
 
     def _confirm_through(self, index: int, basis: DeliveryBasis) -> None:
         self._resolve(self._outbox.written_through(index), basis)

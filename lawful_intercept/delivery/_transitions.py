@@ -78,7 +78,7 @@ TRANSITIONS: Final[Mapping[SessionState, Mapping[Trigger, SessionState]]] = {
 """state → trigger → the next state. A trigger not listed for a state cannot happen there."""
 
 CALLS: Final = ("connection_made", "connection_lost", "send", "send_many", "receive_data",
-                "tick", "flush", "data_to_send", "next_deadline")
+                "tick", "flush", "data_to_send", "next_deadline", "close_confirmed")
 """The public calls of a :class:`~lawful_intercept.delivery.HandoverSession` that a
 transport makes."""
 
@@ -94,13 +94,15 @@ CALL_TRIGGERS: Final[Mapping[str, frozenset[Trigger]]] = {
     "flush": frozenset(),
     "data_to_send": frozenset(),
     "next_deadline": frozenset(),
+    "close_confirmed": frozenset(),
 }
 """call → the triggers it may fire (the state it leaves the session in follows from
 :data:`TRANSITIONS`)."""
 
 REFUSED: Final[Mapping[SessionState, Mapping[str, str]]] = {
     _D: {"connection_lost": "connection_lost without a connection",
-         "receive_data": "receive_data without a connection"},
+         "receive_data": "receive_data without a connection",
+         "close_confirmed": "close_confirmed without a connection"},
     _N: {"connection_made": "connection_made in state negotiating"},
     _O: {"connection_made": "connection_made in state open"},
     _F: {"connection_made": "connection_made in state failed"},

@@ -1,0 +1,287 @@
+"""Delivered means proven (issue 11, points 1, 2 and 7), over real TLS on 127.0.0.1.
+
+A stream without TRI PDUs (ATIS LAESProtocol here) has no answer of its own: its records stay
+pending until the LEMF answers our orderly close (TLS close_notify for close_notify). The LEMF
+below is a blocking TLS server thread, so that a refused handshake reaches the client as a TLS
+alert (OpenSSL writes it before the socket closes). Each case runs on TLS 1.2 and 1.3, with
+the blocking and the asyncio client; in every case the count reported delivered is at most
+what the LEMF read, and what was not proven stays in the spool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+import ssl
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _network_support import wait_for
+
+import lawful_intercept
+from lawful_intercept.certs import TestPKI, make_test_pki
+from lawful_intercept.correlation import Clock, generalized_time
+from lawful_intercept.delivery import (
+    AsyncDeliveryClient,
+    DeliveryClient,
+    DeliveryNotice,
+    HandoverSession,
+    ReceiverSession,
+    RecordReceived,
+    Spool,
+)
+from lawful_intercept.errors import DeliveryRefused
+from lawful_intercept.records import LAESRecords
+
+SPEC = lawful_intercept.bundled()
+HOST = "127.0.0.1"
+T0_NS = 1_767_225_600_000_000_000
+TYPE = "LAESProtocol"
+VERSIONS = {"1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}
+
+
+def laes_records(n: int) -> list[bytes]:
+    laes = LAESRecords("CASE-7", "IAP-1", spec=SPEC, clock=Clock(lambda: T0_NS))
+    return [laes.message("connTest", {"timestamp": generalized_time(T0_NS + i)})
+            for i in range(n)]
+
+
+RECORDS = laes_records(30)
+
+
+def factory(**options: Any) -> Callable[[], HandoverSession]:
+    settings = {"resend_window": 0, "resend_window_seconds": 0, **options}
+    return lambda: HandoverSession(SPEC, tri=None, pdu_type=TYPE, **settings)
+
+
+class TLSLEMF:
+    """A blocking TLS LEMF thread: reads LAESProtocol records until the client closes, then
+    answers the close (``answer_close``) or just drops the connection."""
+
+    def __init__(self, context: ssl.SSLContext, *, answer_close: bool = True) -> None:
+        self.context = context
+        self.answer_close = answer_close
+        self.records: list[bytes] = []
+        self.handshake_failures = 0
+        self.listener = socket.create_server((HOST, 0))
+        self.listener.settimeout(0.2)
+        self.port: int = self.listener.getsockname()[1]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self) -> TLSLEMF:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(10)
+        self.listener.close()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                raw, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            raw.settimeout(10)
+            try:
+                conn = self.context.wrap_socket(raw, server_side=True)
+            except (ssl.SSLError, OSError):
+                self.handshake_failures += 1
+                raw.close()
+                continue
+            with contextlib.closing(conn):
+                self._read(conn)
+
+    def _read(self, conn: ssl.SSLSocket) -> None:
+        receiver = ReceiverSession(SPEC, pdu_type=TYPE, options=())
+        try:
+            while data := conn.recv(65536):
+                receiver.receive_data(data)
+                self.records += [e.pdu.raw for e in receiver.events()
+                                 if isinstance(e, RecordReceived)]
+            if self.answer_close:
+                conn.unwrap()  # our close_notify in answer to the client's
+        except (ssl.SSLError, OSError):
+            return
+
+
+@pytest.fixture(scope="module")
+def pki() -> TestPKI:
+    return make_test_pki()
+
+
+def server_context(pki: TestPKI, version: str) -> ssl.SSLContext:
+    context = pki.server_context()
+    context.minimum_version = context.maximum_version = VERSIONS[version]
+    return context
+
+
+def blocking_client(port: int, spool: Spool, context: ssl.SSLContext,
+                    **options: Any) -> DeliveryClient:
+    return DeliveryClient(HOST, port, spool, options.pop("session_factory", factory()),
+                          ssl_context=context, server_hostname="localhost",
+                          reconnect_initial=0.05, reconnect_max=0.2, connect_timeout=5,
+                          poll_interval=0.05, **options)
+
+
+def async_client(port: int, spool: Spool, context: ssl.SSLContext,
+                 **options: Any) -> AsyncDeliveryClient:
+    return AsyncDeliveryClient(HOST, port, spool, options.pop("session_factory", factory()),
+                               ssl_context=context, server_hostname="localhost",
+                               reconnect_initial=0.05, reconnect_max=0.2, connect_timeout=5,
+                               poll_interval=0.05, **options)
+
+
+def deliver(kind: str, port: int, spool: Spool, context: ssl.SSLContext, *, idle: float,
+            **options: Any) -> tuple[bool, Any]:
+    """Send RECORDS with the ``kind`` client; (wait_idle's result, the client's stats)."""
+    if kind == "blocking":
+        with blocking_client(port, spool, context, **options) as client:
+            client.send_many(RECORDS)
+            idle_now = client.wait_idle(idle)
+            return idle_now, client.stats()
+
+    async def scenario() -> tuple[bool, Any]:
+        async with async_client(port, spool, context, **options) as client:
+            await client.send_many(RECORDS)
+            idle_now = await client.wait_idle(idle)
+            return idle_now, client.stats()
+
+    return asyncio.run(asyncio.wait_for(scenario(), 60))
+
+
+@pytest.mark.parametrize("kind", ["blocking", "asyncio"])
+@pytest.mark.parametrize("version", ["1.2", "1.3"])
+def test_records_without_tri_are_delivered_once_the_close_is_answered(
+        pki: TestPKI, tmp_path: Path, version: str, kind: str) -> None:
+    with TLSLEMF(server_context(pki, version)) as lemf, Spool(tmp_path / "s") as spool:
+        idle, stats = deliver(kind, lemf.port, spool, pki.client_context(), idle=30)
+        assert idle, stats
+        assert stats.acknowledged == len(RECORDS)
+        assert stats.acknowledged <= len(lemf.records)
+        assert set(lemf.records) == set(RECORDS)  # nothing missing (duplicates allowed)
+        assert spool.stats().queued == 0
+
+
+@pytest.mark.parametrize("kind", ["blocking", "asyncio"])
+@pytest.mark.parametrize("version", ["1.2", "1.3"])
+def test_a_lemf_that_drops_instead_of_answering_the_close_proves_nothing(
+        pki: TestPKI, tmp_path: Path, version: str, kind: str) -> None:
+    with TLSLEMF(server_context(pki, version), answer_close=False) as lemf, \
+            Spool(tmp_path / "s") as spool:
+        idle, stats = deliver(kind, lemf.port, spool, pki.client_context(), idle=1.0)
+        assert not idle
+        assert stats.acknowledged == 0
+        assert spool.stats().queued == len(RECORDS)  # kept, to be sent again
+        assert set(lemf.records) == set(RECORDS)  # it read them, but never said so
+
+
+@pytest.mark.parametrize("kind", ["blocking", "asyncio"])
+@pytest.mark.parametrize("version", ["1.2", "1.3"])
+def test_issue_case_1_a_refused_certificate_delivers_nothing(
+        pki: TestPKI, tmp_path: Path, version: str, kind: str) -> None:
+    """ATIS, resend window 0, a client certificate of another CA: under TLS 1.3 our side
+    of the handshake completes and the first writes succeed; nothing may count as
+    delivered, the refusal is named, cannot heal, and ends the client after max_refusals."""
+    stranger = make_test_pki().issue("client")
+    context = pki.client_context(identity=stranger)
+    with TLSLEMF(server_context(pki, version)) as lemf, Spool(tmp_path / "s") as spool:
+        with pytest.raises(DeliveryRefused, match="refused our certificate") as raised:
+            deliver(kind, lemf.port, spool, context, idle=30, max_refusals=3)
+        assert "3 times in a row" in str(raised.value)
+        assert lemf.records == []
+        assert spool.stats().queued == len(RECORDS)
+        assert lemf.handshake_failures >= 3
+
+
+def test_refusal_is_reported_and_no_connection_counted(pki: TestPKI, tmp_path: Path) -> None:
+    stranger = make_test_pki().issue("client")
+    notices: list[DeliveryNotice] = []
+    with TLSLEMF(server_context(pki, "1.3")) as lemf, Spool(tmp_path / "s") as spool:
+        client = blocking_client(lemf.port, spool, pki.client_context(identity=stranger),
+                                 on_event=notices.append)
+        with client:
+            client.send_many(RECORDS[:3])
+            assert wait_for(lambda: client.stats().refused >= 2, 30)
+            stats = client.stats()
+        # A refusal read from its alert counts no connection (an alert lost to a reset
+        # cannot be read: that connection ends as an ordinary failure).
+        assert stats.connects <= stats.attempts - stats.refused and stats.acknowledged == 0
+        assert stats.refusal is not None and "refused our certificate (alert" in stats.refusal
+        assert any(n.kind == "refused" for n in notices)
+        assert all(n.destination == f"{HOST}:{lemf.port}" for n in notices)
+
+
+@pytest.mark.parametrize("kind", ["blocking", "asyncio"])
+def test_untrusted_lemf_certificate_is_a_refusal_that_cannot_heal(
+        pki: TestPKI, tmp_path: Path, kind: str) -> None:
+    other = make_test_pki()
+    with TLSLEMF(server_context(other, "1.3")) as lemf, Spool(tmp_path / "s") as spool:
+        with pytest.raises(DeliveryRefused, match="not trusted"):
+            deliver(kind, lemf.port, spool, pki.client_context(), idle=30, max_refusals=2)
+        assert lemf.records == []
+
+
+# -- observability: notices, logging, a dying worker, checks at once -------------------------
+
+
+def test_notices_and_log_lines_name_what_happened(pki: TestPKI, tmp_path: Path,
+                                                 caplog: pytest.LogCaptureFixture) -> None:
+    notices: list[DeliveryNotice] = []
+    caplog.set_level(logging.INFO, logger="lawful_intercept.delivery")
+    with TLSLEMF(server_context(pki, "1.3")) as lemf, Spool(tmp_path / "s") as spool, \
+            blocking_client(lemf.port, spool, pki.client_context(),
+                            on_event=notices.append) as client:
+        client.send_many(RECORDS)
+        assert client.wait_idle(30)
+    kinds = [n.kind for n in notices]
+    assert "connected" in kinds and "delivered" in kinds and "disconnected" in kinds
+    delivered = [i for n in notices if n.kind == "delivered" for i in n.record_ids]
+    assert sorted(delivered) == list(range(1, len(RECORDS) + 1))
+    assert any("connected" in r.getMessage() for r in caplog.records)
+
+
+def test_a_callback_that_raises_does_not_stop_the_delivery(pki: TestPKI,
+                                                           tmp_path: Path) -> None:
+    def broken(_: DeliveryNotice) -> None:
+        raise RuntimeError("observer bug")
+
+    with TLSLEMF(server_context(pki, "1.2")) as lemf, Spool(tmp_path / "s") as spool, \
+            blocking_client(lemf.port, spool, pki.client_context(), on_event=broken) as c:
+        c.send_many(RECORDS)
+        assert c.wait_idle(30)
+
+
+@pytest.mark.parametrize("kind", ["blocking", "asyncio"])
+def test_a_worker_that_dies_says_why(pki: TestPKI, tmp_path: Path, kind: str) -> None:
+    session = factory()()  # a session where a factory is expected: not callable
+    with pytest.raises(TypeError, match="session_factory must be callable"):
+        blocking_client(1, Spool(tmp_path / "a"), pki.client_context(),
+                        session_factory=session)
+
+    def wrong() -> Any:
+        return session_factory_result
+
+    session_factory_result = "not a session"
+    with TLSLEMF(server_context(pki, "1.3")) as lemf, Spool(tmp_path / "s") as spool, \
+            pytest.raises(TypeError, match="must return a HandoverSession"):
+        deliver(kind, lemf.port, spool, pki.client_context(), idle=30, session_factory=wrong)
+
+
+def test_constructor_arguments_are_checked_at_once(pki: TestPKI, tmp_path: Path) -> None:
+    with Spool(tmp_path / "s") as spool:
+        context = pki.client_context()
+        for kwargs, error in (({"port": 0}, ValueError), ({"port": "443"}, TypeError),
+                              ({"host": ""}, ValueError), ({"max_refusals": 0}, ValueError),
+                              ({"on_event": 3}, TypeError), ({"clock": 1}, TypeError)):
+            arguments: dict[str, Any] = {"host": HOST, "port": 1, **kwargs}
+            host, port = arguments.pop("host"), arguments.pop("port")
+            with pytest.raises(error):
+                DeliveryClient(host, port, spool, factory(), ssl_context=context, **arguments)
