@@ -239,3 +239,164 @@ def test_template_rejects_bad_fixed_parts(spec: lawful_intercept.Specification) 
         )
     with pytest.raises(ValueError, match="identifier"):
         Hole("not an identifier")
+
+
+# -- generated code in the compile cache, and prepare() ---------------------------------------
+
+CODE_CACHE_MODULE = """
+CodeCached DEFINITIONS IMPLICIT TAGS ::= BEGIN
+Inner ::= SEQUENCE { x [0] INTEGER (0..9), y [1] OCTET STRING OPTIONAL }
+Alt ::= CHOICE { i [0] Inner, n [1] INTEGER }
+Rec ::= SEQUENCE { a [0] INTEGER (0..10), alts [1] SEQUENCE OF Alt, t [2] Alt OPTIONAL }
+END
+"""
+CODE_CACHE_VALUE = {"a": 3, "alts": [("i", {"x": 1, "y": b"z"}), ("n", 5)], "t": ("n", 2)}
+
+
+def _cached_spec(tmp_path: Any) -> Any:
+    source = tmp_path / "CodeCached.asn"
+    source.write_text(CODE_CACHE_MODULE, encoding="utf-8")
+    return lawful_intercept.compile_files([source], cache=tmp_path / "cache")
+
+
+def _round_trip(spec: Any) -> None:
+    data = spec.encode("Rec", CODE_CACHE_VALUE)
+    assert spec.decode("Rec", data) == CODE_CACHE_VALUE
+
+
+def test_generated_code_is_kept_in_the_compile_cache_and_used(tmp_path: Any) -> None:
+    first = _cached_spec(tmp_path)
+    _round_trip(first)
+    assert first.code_cache is not None
+    assert first.code_cache.loaded == 0
+    compiled = first.code_cache.compiled
+    assert compiled > 0
+    entries = sorted((tmp_path / "cache" / "code").iterdir())
+    assert len(entries) == compiled
+    # Another specification of the same modules (as a new process would get): every
+    # generated function's code comes from the cache, none is compiled.
+    second = _cached_spec(tmp_path)
+    _round_trip(second)
+    assert second.code_cache is not None
+    assert (second.code_cache.loaded, second.code_cache.compiled) == (compiled, 0)
+    # Without a cache nothing is kept.
+    plain = lawful_intercept.compile_string(CODE_CACHE_MODULE)
+    assert plain.code_cache is None
+    _round_trip(plain)
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "empty", "foreign-digest", "mode"])
+def test_a_damaged_code_cache_entry_is_refused_and_rebuilt(tmp_path: Any, damage: str) -> None:
+    import os
+    import sys
+
+    _round_trip(_cached_spec(tmp_path))
+    entries = sorted((tmp_path / "cache" / "code").iterdir())
+    for entry in entries:
+        raw = entry.read_bytes()
+        if damage == "flip":
+            entry.write_bytes(raw[:-1] + bytes((raw[-1] ^ 1,)))
+        elif damage == "truncate":
+            entry.write_bytes(raw[: len(raw) // 2])
+        elif damage == "empty":
+            entry.write_bytes(b"")
+        elif damage == "foreign-digest":
+            # Valid-looking code with the digest of other bytes: not executed.
+            entry.write_bytes(raw[:10] + bytes(32) + raw[42:])
+        else:
+            if sys.platform == "win32":
+                pytest.skip("POSIX permissions")
+            os.chmod(entry, 0o666)  # writable by others: not trusted
+    spec = _cached_spec(tmp_path)
+    _round_trip(spec)
+    assert spec.code_cache is not None
+    assert (spec.code_cache.loaded, spec.code_cache.compiled) == (0, len(entries))
+    # Rebuilt entries are used again.
+    again = _cached_spec(tmp_path)
+    _round_trip(again)
+    assert again.code_cache is not None
+    assert (again.code_cache.loaded, again.code_cache.compiled) == (len(entries), 0)
+
+
+def test_a_damaged_model_entry_is_never_unpickled(tmp_path: Any) -> None:
+    import pickle
+
+    _cached_spec(tmp_path)
+    (entry,) = [p for p in (tmp_path / "cache").iterdir() if p.suffix == ".pickle"]
+    raw = entry.read_bytes()
+    # A pickle that would run code if loaded, with the right header but a digest of other
+    # bytes: refused before unpickling.
+    evil = pickle.dumps(_Boom())
+    entry.write_bytes(raw[:10] + raw[10:42] + evil)
+    _round_trip(_cached_spec(tmp_path))
+    assert not _Boom.ran
+
+
+class _Boom:
+    ran = False
+
+    def __reduce__(self) -> Any:
+        return (_Boom.explode, ())
+
+    @staticmethod
+    def explode() -> None:
+        _Boom.ran = True
+
+
+def test_prepare_generates_every_reachable_function_once(tmp_path: Any) -> None:
+    spec = _cached_spec(tmp_path)
+    assert spec.code_cache is not None
+    generated = spec.prepare(["Rec"])
+    assert generated > 0
+    assert spec.code_cache.compiled == generated
+    assert spec.prepare(["Rec"]) == 0
+    # Nothing left to generate: encoding and decoding any value compiles no code.
+    for value in (CODE_CACHE_VALUE, {"a": 0, "alts": []},
+                  {"a": 10, "alts": [("i", {"x": 9})], "t": ("i", {"x": 0, "y": b""})}):
+        data = spec.encode("Rec", value)
+        assert spec.decode("Rec", data) == value
+        assert spec.decode("Rec", data, strict=False) == value
+    assert spec.code_cache.compiled == generated
+    # A type used before prepare(): its functions not yet generated are generated.
+    other = _cached_spec(tmp_path)
+    _round_trip(other)
+    assert other.prepare("Rec") > 0
+    assert other.prepare("Rec") == 0
+
+
+def test_prepare_names_the_bad_argument() -> None:
+    spec = lawful_intercept.compile_string(CODE_CACHE_MODULE)
+    with pytest.raises(ValueError, match=r"type_names.*Nope"):
+        spec.prepare(["Nope"])
+    with pytest.raises(TypeError, match="type_names"):
+        spec.prepare([3])  # type: ignore[list-item]
+
+
+def test_first_ps_pdu_encode_and_decode_of_a_new_process_uses_the_cached_code(
+    tmp_path: Any,
+) -> None:
+    """A new process's first PS-PDU encode + decode after ``bundled()`` compiles no code when
+    an earlier process filled the cache (what makes it take a few milliseconds)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    probe = (
+        "import json, lawful_intercept\n"
+        "s = lawful_intercept.bundled()\n"
+        "pdu = {'pSHeader': {'li-psDomainId': '0.4.0.2.2.5.1.43',"
+        " 'lawfulInterceptionIdentifier': b'LIID', 'communicationIdentifier':"
+        " {'networkIdentifier': {'operatorIdentifier': b'op'}, 'communicationIdentityNumber': 7},"
+        " 'sequenceNumber': 1}, 'payload': ('cCPayloadSequence', [{'cCContents': ('iPCC',"
+        " {'iPCCObjId': '5.3.18.2', 'iPCCContents': ('iPPackets', b'x' * 100)})}])}\n"
+        "assert s.decode('PS-PDU', s.encode('PS-PDU', pdu)) == pdu\n"
+        "print(json.dumps([s.code_cache.loaded, s.code_cache.compiled]))\n"
+    )
+    env = dict(os.environ, LAWFUL_INTERCEPT_CACHE_DIR=str(tmp_path / "cache"))
+    runs = [json.loads(subprocess.run([sys.executable, "-c", probe], env=env, check=True,
+                                      capture_output=True, text=True, timeout=300).stdout)
+            for _ in range(2)]
+    (loaded1, compiled1), (loaded2, compiled2) = runs
+    assert loaded1 == 0 and compiled1 > 0
+    assert (loaded2, compiled2) == (compiled1, 0)

@@ -130,6 +130,48 @@ class CodecBuilder:
         self._encoders[key] = real
         return real
 
+    # A member's codec is built on its first call, not with its parent's: a PDU type of the
+    # bundled modules reaches some 2,000 types, and building them all made the first encode
+    # and decode of a new process take tens of milliseconds.
+
+    def member_encoder(self, t: Type) -> Encoder:
+        """The encoder of ``t`` if built, else a stand-in that builds it on its first call."""
+        enc = self._encoders.get((id(t.body), t.tags, t.constraints))
+        if enc is not None:
+            return enc
+        cell: list[Encoder] = []
+        build = self.encoder
+
+        def lazy(value: Any) -> bytes:
+            if not cell:
+                cell.append(build(t))
+            return cell[0](value)
+
+        return lazy
+
+    def member_decoder(self, t: Type, strict: bool) -> Decoder:
+        """The decoder of ``t`` if built, else a stand-in that builds it on its first call
+        (and counts nesting, as a recursive type's decoder does)."""
+        dec = self._decoders.get((id(t.body), t.tags, t.constraints, strict))
+        if dec is not None:
+            return dec
+        cell: list[Decoder] = []
+        depth = [0]
+        build = self.decoder
+
+        def lazy(data: bytes, pos: int, end: int) -> tuple[Any, int]:
+            if not cell:
+                cell.append(build(t, strict))
+            depth[0] += 1
+            try:
+                if depth[0] > _MAX_DEPTH:
+                    raise DecodeError(f"nesting deeper than {_MAX_DEPTH} levels", offset=pos)
+                return cell[0](data, pos, end)
+            finally:
+                depth[0] -= 1
+
+        return lazy
+
     def _build_encoder(self, t: Type) -> Encoder:
         contents = self._contents_encoder(t)
         kind = t.kind
@@ -184,7 +226,8 @@ class CodecBuilder:
         if body.kind is Kind.SET:
             comps.sort(key=lambda c: sort_tag(c.type))
         plan = [
-            (c.name, self.encoder(c.type), c.optional or c.has_default, c.default, c.has_default)
+            (c.name, self.member_encoder(c.type), c.optional or c.has_default, c.default,
+             c.has_default)
             for c in comps
         ]
         known = frozenset(c.name for c in comps)
@@ -216,7 +259,7 @@ class CodecBuilder:
         return enc_struct
 
     def _choice_encoder(self, t: Type) -> Encoder:
-        alternatives = {c.name: self.encoder(c.type) for c in t.body.components}
+        alternatives = {c.name: self.member_encoder(c.type) for c in t.body.components}
 
         def enc_choice(value: Any) -> bytes:
             if type(value) is not tuple or len(value) != 2:
@@ -236,7 +279,7 @@ class CodecBuilder:
     def _list_encoder(self, t: Type) -> Encoder:
         element = t.body.element
         assert element is not None
-        enc = self.encoder(element)
+        enc = self.member_encoder(element)
         size = t.constraints.size
         is_set = t.kind is Kind.SET_OF
         kind_name = t.kind.value
@@ -393,7 +436,7 @@ class CodecBuilder:
         """What a SEQUENCE or SET decoder needs of its members: their decoders, names and
         DEFAULTs, whether the type is extensible, and its name (``unnamed`` if it has none)."""
         comps = t.body.components
-        decs = [self.decoder(c.type, strict) for c in comps]
+        decs = [self.member_decoder(c.type, strict) for c in comps]
         names = [c.name for c in comps]
         defaults = [(c.name, c.default) for c in comps if c.has_default]
         return decs, names, defaults, t.body.extensible, t.name or unnamed
@@ -491,7 +534,7 @@ class CodecBuilder:
     def _list_decoder(self, t: Type, strict: bool) -> Callable[[bytes, int, int], Any]:
         element = t.body.element
         assert element is not None
-        dec = self.decoder(element, strict)
+        dec = self.member_decoder(element, strict)
         size = t.constraints.size if strict else None
         type_name = t.name or t.kind.value
 
@@ -518,7 +561,7 @@ class CodecBuilder:
         index: dict[object, tuple[str, Decoder]] = {}
         wildcard: tuple[str, Decoder] | None = None
         for c in comps:
-            dec = self.decoder(c.type, strict)
+            dec = self.member_decoder(c.type, strict)
             for k in self._component_keys(c):
                 if k is None:
                     wildcard = (c.name, dec)

@@ -10,11 +10,11 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from ..errors import CompileError
+from ._code_cache import read_entry, write_entry
 from ._lexer import tokenize
 from ._model import Type
 from ._parser import class_names_in, parse_tokens
@@ -30,8 +30,8 @@ __all__ = [
     "read_module_files",
 ]
 
-# Part of the cache key: "3" since the pickled model classes moved to ``asn1c._model``.
-_CACHE_FORMAT = "3"
+# Part of the cache key: "4" since entries carry a digest checked before unpickling.
+_CACHE_FORMAT = "4"
 
 
 def _version() -> str:
@@ -89,23 +89,20 @@ def _cached(
         h.update(f"{name}\0{len(text)}\0".encode())
         h.update(text.encode("utf-8", "surrogatepass"))
     path = directory / f"{h.hexdigest()}.pickle"
-    try:
-        with open(path, "rb") as f:
-            types, modules, values = pickle.load(f)
-        return Specification(types, modules, values)
-    except FileNotFoundError:
-        pass
-    except Exception:
-        pass
+    code_dir = directory / "code"
+    # Only an entry whose digest matches (written by us, undamaged) is unpickled; see
+    # ``_code_cache`` for the trust model.
+    payload = read_entry(path)
+    if payload is not None:
+        try:
+            types, modules, values = pickle.loads(payload)
+            return Specification(types, modules, values, code_cache=code_dir)
+        except Exception:
+            pass
     spec = _compile(sources)
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
-            pickle.dump(spec.model(), f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except OSError:
-        pass  # caching is an optimisation; an unwritable cache directory is not an error
+    # Caching is an optimisation; an unwritable cache directory is not an error.
+    if write_entry(path, pickle.dumps(spec.model(), protocol=pickle.HIGHEST_PROTOCOL)):
+        return Specification(*spec.model(), code_cache=code_dir)
     return spec
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from .. import ber
 from ..errors import DecodeError, EncodeError
+from ._code_cache import CODE_FILENAME, CodeCache
 from ._codec import (
     CodecBuilder,
     Decoder,
@@ -25,8 +26,9 @@ from ._codec import (
     identifier_octets,
     sort_tag,
 )
-from ._model import Kind, Range, Tag, Type, first_tag_owners, first_tags
+from ._model import Kind, Tag, Type, first_tag_owners, first_tags
 from ._primitives import ALPHABET_RE
+from ._source import Source, range_test
 
 __all__ = ["FastCodegen", "Source", "range_test"]
 
@@ -100,45 +102,12 @@ def _fallback(encode: Encoder, value: Any, out: list[bytes], start: int) -> int:
     return len(b)
 
 
-def range_test(var: str, ranges: tuple[Range, ...] | None) -> str | None:
-    """A Python expression true when ``var`` is inside the ranges (None: always)."""
-    if ranges is None:
-        return None
-    tests = []
-    for r in ranges:
-        if r.lower is None and r.upper is None:
-            return None
-        if r.lower is None:
-            tests.append(f"{var} <= {r.upper}")
-        elif r.upper is None:
-            tests.append(f"{r.lower} <= {var}")
-        elif r.lower == r.upper:
-            tests.append(f"{var} == {r.lower}")
-        else:
-            tests.append(f"{r.lower} <= {var} <= {r.upper}")
-    return " or ".join(f"({t})" for t in tests)
-
-
-class Source:
-    """Python source text being generated, one indented line at a time."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def add(self, indent: int, text: str) -> None:
-        """Append the line ``text``, indented ``indent`` levels."""
-        self.lines.append("    " * indent + text)
-
-    def text(self) -> str:
-        """The whole source, one line per added line."""
-        return "\n".join(self.lines) + "\n"
-
-
 class FastCodegen:
     """Writes and compiles the fast encoder/decoder functions of a specification."""
 
-    def __init__(self, slow: CodecBuilder) -> None:
+    def __init__(self, slow: CodecBuilder, code_cache: CodeCache | None = None) -> None:
         self.slow = slow
+        self.code_cache = code_cache
         self.ns: dict[str, Any] = {
             "DecodeError": DecodeError,
             "EncodeError": EncodeError,
@@ -158,6 +127,10 @@ class FastCodegen:
         self._stubs: dict[str, tuple[str, Type, bool]] = {}
         self._refs: dict[str, list[tuple[dict[Any, tuple[str, Any]], Any]]] = {}
         self._lock = threading.RLock()
+        # The generated functions each generated function refers to (for prepare), and
+        # those of the function being generated.
+        self._children: dict[str, list[str]] = {}
+        self._touched: list[str] | None = None
 
     # -- naming / constants ---------------------------------------------------------------
 
@@ -210,10 +183,15 @@ class FastCodegen:
             pending = self._stubs.pop(name, None)
             if pending is not None:
                 kind, t, strict = pending
-                if kind == "e":
-                    self._gen_encoder(t)
-                else:
-                    self._gen_decoder(t, strict)
+                outer, self._touched = self._touched, []
+                try:
+                    if kind == "e":
+                        self._gen_encoder(t)
+                    else:
+                        self._gen_decoder(t, strict)
+                    self._children[name] = self._touched
+                finally:
+                    self._touched = outer
                 fn = self.ns[name]
                 for table, key in self._refs.pop(name, ()):
                     table[key] = (table[key][0], fn)
@@ -246,6 +224,8 @@ class FastCodegen:
         key = self._key(t)
         name = self._enc_names.get(key)
         if name is not None:
+            if self._touched is not None:
+                self._touched.append(name)
             return name
         self._counter += 1
         if t.kind not in _GENERATED and not self._primitive_inline(t):
@@ -262,6 +242,8 @@ class FastCodegen:
         name = f"e{self._counter}"
         self._enc_names[key] = name
         self._lazy(name, "e", t, True)
+        if self._touched is not None:
+            self._touched.append(name)
         return name
 
     def bytes_encoder(self, t: Type) -> Encoder:
@@ -501,6 +483,8 @@ class FastCodegen:
         key = self._key(t, strict)
         name = self._dec_names.get(key)
         if name is not None:
+            if self._touched is not None:
+                self._touched.append(name)
             return name
         if t.kind not in _GENERATED and not self._primitive_inline(t):
             name = self._const(self.slow.decoder(t, strict), "sd")
@@ -510,6 +494,8 @@ class FastCodegen:
         name = f"d{self._counter}"
         self._dec_names[key] = name
         self._lazy(name, "d", t, strict)
+        if self._touched is not None:
+            self._touched.append(name)
         return name
 
     def _gen_decoder(self, t: Type, strict: bool) -> None:
@@ -760,6 +746,30 @@ class FastCodegen:
     # -- compile ----------------------------------------------------------------------------
 
     def _exec(self, src: Source) -> None:
-        code = compile(src.text(), "<lawful_intercept generated codec>", "exec")
+        text = src.text()
+        if self.code_cache is not None:
+            code = self.code_cache.compile(text)
+        else:
+            code = compile(text, CODE_FILENAME, "exec")
         exec(code, self.ns)
+
+    # -- preparation ----------------------------------------------------------------------
+
+    def prepare(self, t: Type, strict: tuple[bool, ...]) -> int:
+        """Generate now the encoder of ``t``, its decoders of each ``strict`` mode and every
+        function they can reach, so that no later call generates code; the number generated."""
+        with self._lock:
+            names = [self._enc_name(t)] + [self._dec_name(t, s) for s in strict]
+            seen: set[str] = set()
+            done = 0
+            while names:
+                name = names.pop()
+                if name in seen or (name not in self._children and name not in self._stubs):
+                    continue  # a function of the general codec: nothing to generate
+                seen.add(name)
+                if name in self._stubs:
+                    self._materialize(name)
+                    done += 1
+                names.extend(self._children.get(name, ()))
+        return done
 

@@ -5,11 +5,15 @@ See ``docs/compiler.md``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
 
+from .._checks import require_instance
 from ..errors import DecodeError, EncodeError, Error
+from ._code_cache import CodeCache
 from ._codec import CodecBuilder, Decoder, Encoder
 from ._fast import FastCodegen
 from ._model import Type
@@ -37,7 +41,9 @@ class Specification:
     Built by :func:`lawful_intercept.compile_files` or :func:`lawful_intercept.compile_string`.
     Type names are the names of the modules' type assignments; a name defined in more than one
     module is only available qualified, as ``Module.Type`` (qualified names always work).
-    Encoders and decoders are built on first use of a type and kept.
+    Encoders and decoders are built on first use of a type and kept; :meth:`prepare` builds
+    them in advance. ``code_cache`` is a directory where the compiled code of the generated
+    codec functions is kept across processes (``compile_files`` passes the compile cache's).
     """
 
     def __init__(
@@ -45,6 +51,8 @@ class Specification:
         types: dict[tuple[str, str], Type],
         modules: dict[str, str | None],
         values: dict[tuple[str, str], object] | None = None,
+        *,
+        code_cache: str | os.PathLike[str] | None = None,
     ) -> None:
         self._by_module = types
         self._modules = dict(modules)
@@ -52,7 +60,8 @@ class Specification:
         self._values = _by_plain_name(self._values_by_module)
         self._types = _by_plain_name(types)
         self._codec = CodecBuilder()
-        self._fast = FastCodegen(self._codec)
+        self._code_cache = CodeCache(Path(code_cache)) if code_cache is not None else None
+        self._fast = FastCodegen(self._codec, self._code_cache)
         self._encoders: dict[str, Encoder] = {}
         self._decoders: dict[tuple[str, bool], Decoder] = {}
 
@@ -98,7 +107,41 @@ class Specification:
         compile cache stores this)."""
         return dict(self._by_module), dict(self._modules), dict(self._values_by_module)
 
+    @property
+    def code_cache(self) -> CodeCache | None:
+        """Where the compiled code of the generated codec functions is kept across processes
+        (None: not kept); its ``loaded`` and ``compiled`` count entries used and code
+        compiled by this specification."""
+        return self._code_cache
+
     # -- codecs ---------------------------------------------------------------------------
+
+    def prepare(self, type_names: Iterable[str], *, lenient: bool = True) -> int:
+        """Generate now the encoders and decoders (strict, and lenient unless ``lenient`` is
+        False) of the named types and of every type they contain, so that no later encode or
+        decode of them generates code: call it where a pause is harmless (at start-up, or in
+        an executor before an event loop needs the types). Returns the number of functions
+        generated (0 when they all were already). Unknown type names raise ``ValueError``.
+
+        The code of generated functions is taken from the compile cache when it holds it
+        (see ``docs/compiler.md``)."""
+        names = [type_names] if isinstance(type_names, str) else list(type_names)
+        types = []
+        for name in names:
+            require_instance(name, str, "type_names")
+            try:
+                types.append(self.get_type(name))
+            except Error as exc:
+                raise ValueError(f"type_names: {exc.message}") from None
+        modes = (True, False) if lenient else (True,)
+        done = 0
+        for name, t in zip(names, types, strict=True):
+            done += self._fast.prepare(t, modes)
+            self.encoder(name)
+            for strict in modes:
+                self._decoder(name, strict)
+        return done
+
 
     def encoder(self, type_name: str) -> Encoder:
         """The encoder of a type: ``value -> bytes`` (raises :class:`EncodeError`)."""

@@ -1,0 +1,125 @@
+"""Entries of the compile cache, checked before anything in them is used.
+
+The compile cache holds two things a new process would otherwise rebuild: the resolved type
+model of a module set (a pickle, see :mod:`._compiler`) and the compiled code of the generated
+codec functions (:mod:`._fast`), one entry per function, keyed by the SHA-256 of the library
+version, the Python bytecode version and the generated source text.
+
+Every entry is ``MAGIC || SHA-256(payload) || payload``. An entry is used only when it is a
+regular file owned by the user running the process and writable by nobody else, and its digest
+matches: a damaged, truncated or foreign entry is refused (and rebuilt), never unpickled or
+executed. The digest detects damage, not an attacker who can write the cache directory: such an
+attacker can write a matching digest, exactly as they could rewrite the library's own
+``__pycache__``; the owner and mode checks keep other local users out. See
+``docs/compiler.md`` (the trust model).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import marshal
+import os
+import stat
+import tempfile
+import threading
+from pathlib import Path
+from types import CodeType
+
+__all__ = ["CODE_FILENAME", "CodeCache", "read_entry", "write_entry"]
+
+_MAGIC = b"LI-CACHE1\n"
+_DIGEST = 32
+CODE_FILENAME = "<lawful_intercept generated codec>"
+"""The file name the generated codec functions are compiled under."""
+
+
+def _trusted(st: os.stat_result) -> bool:
+    if not stat.S_ISREG(st.st_mode):
+        return False
+    if os.name != "posix":
+        return True
+    return st.st_uid == os.getuid() and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def read_entry(path: Path) -> bytes | None:
+    """The payload of the cache entry at ``path``, or None if it is missing, not ours,
+    writable by others, or damaged (its digest does not match)."""
+    try:
+        with open(path, "rb") as f:
+            if not _trusted(os.fstat(f.fileno())):
+                return None
+            raw = f.read()
+    except OSError:
+        return None
+    head = len(_MAGIC) + _DIGEST
+    if len(raw) < head or not raw.startswith(_MAGIC):
+        return None
+    payload = raw[head:]
+    if hashlib.sha256(payload).digest() != raw[len(_MAGIC):head]:
+        return None
+    return payload
+
+
+def write_entry(path: Path, payload: bytes) -> bool:
+    """Write a cache entry atomically (a temporary file renamed over ``path``), readable and
+    writable by the user only; False if the directory cannot be written (no caching)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(_MAGIC + hashlib.sha256(payload).digest() + payload)
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except OSError:
+        return False
+    return True
+
+
+class CodeCache:
+    """Compiled code of generated codec functions, kept in ``directory`` across processes.
+
+    :meth:`compile` returns the code of a source text: loaded from its entry when a trusted,
+    undamaged one exists, else compiled by Python and stored. ``loaded`` and ``compiled``
+    count the two outcomes.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.loaded = 0
+        self.compiled = 0
+        self._lock = threading.Lock()
+        self._writable = True
+
+    def _path(self, source: str) -> Path:
+        from .._version import __version__
+
+        h = hashlib.sha256(f"{__version__}\0".encode())
+        h.update(importlib.util.MAGIC_NUMBER)
+        h.update(source.encode("utf-8"))
+        return self.directory / f"{h.hexdigest()}.code"
+
+    def compile(self, source: str) -> CodeType:
+        """The code object of ``source`` compiled for ``exec`` (see the class docstring)."""
+        path = self._path(source)
+        payload = read_entry(path)
+        if payload is not None:
+            try:
+                code = marshal.loads(payload)
+            except (EOFError, ValueError, TypeError):
+                code = None
+            if isinstance(code, CodeType) and code.co_filename == CODE_FILENAME:
+                with self._lock:
+                    self.loaded += 1
+                return code
+        code = compile(source, CODE_FILENAME, "exec")
+        with self._lock:
+            self.compiled += 1
+            writable = self._writable
+        if writable and not write_entry(path, marshal.dumps(code)):
+            with self._lock:
+                self._writable = False
+        return code
