@@ -41,7 +41,7 @@ def _lemf(args: argparse.Namespace) -> int:
     logging.basicConfig(level=args.log_level, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     status = run_lemf(args.out, args.listen, udp=args.udp, ready_file=args.ready_file,
-                      **options)
+                      metrics=args.metrics, **options)
     if status != 0:
         raise CLIError("the LEMF could not start (the reason is logged above)")
     summary_file = Path(args.out) / "summary.json"

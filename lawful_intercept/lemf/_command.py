@@ -18,6 +18,7 @@ from ..catalog import PS_PDU
 from ..errors import LEMFConfigError
 from ..records import CCC_LAYOUTS
 from ._runner import load_verify_key, run_lemf, server_context
+from ._server import DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_HANDSHAKES, DEFAULT_MEMORY_BUDGET
 
 __all__ = ["add_arguments", "main", "options_from_arguments", "parse_address"]
 
@@ -50,6 +51,11 @@ def _udp(text: str) -> tuple[str, int, str]:
         raise argparse.ArgumentTypeError(
             f"{text!r}: the layout must be one of {', '.join(CCC_LAYOUTS)}")
     return host, port, layout
+
+
+def _metrics_address(text: str) -> tuple[str, int]:
+    host, port, _ = parse_address(text, "")
+    return host, port
 
 
 def _hex_key(text: str) -> bytes:
@@ -100,6 +106,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="padding of encryptionContainers (zero: OpenLI)")
     parser.add_argument("--summary-interval", type=float, default=1.0, metavar="SECONDS",
                         help="seconds between summary.json rewrites (default 1)")
+    parser.add_argument("--max-handshakes", type=int, default=DEFAULT_MAX_HANDSHAKES,
+                        metavar="N", help="connections in their TLS handshake at once "
+                                          f"(default {DEFAULT_MAX_HANDSHAKES})")
+    parser.add_argument("--memory-budget", type=int, default=DEFAULT_MEMORY_BUDGET,
+                        metavar="OCTETS", help="octets all connections may hold in PDUs in "
+                                               f"progress (default {DEFAULT_MEMORY_BUDGET})")
+    parser.add_argument("--idle-timeout", type=float, default=DEFAULT_IDLE_TIMEOUT,
+                        metavar="SECONDS", help="close an authenticated connection that sends "
+                                                "nothing for SECONDS (default "
+                                                f"{DEFAULT_IDLE_TIMEOUT:g}; 0: never)")
+    parser.add_argument("--metrics", type=_metrics_address, metavar="HOST:PORT",
+                        help="serve the LEMF's figures for Prometheus on HOST:PORT/metrics "
+                             "(needs the prometheus extra)")
     parser.add_argument("--log-level", default="INFO",
                         choices=("DEBUG", "INFO", "WARNING", "ERROR"))
 
@@ -113,6 +132,9 @@ def options_from_arguments(args: argparse.Namespace) -> dict[str, Any]:
         "summary_interval": args.summary_interval,
         "decrypt_key": args.decrypt_key,
         "decrypt_padding": args.decrypt_padding,
+        "max_handshakes": args.max_handshakes,
+        "memory_budget": args.memory_budget,
+        "idle_timeout": args.idle_timeout or None,
     }
     tls_files = (args.cert, args.key, args.client_ca)
     if args.insecure_plain_tcp:
@@ -149,4 +171,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LEMFConfigError as exc:
         parser.error(str(exc))
     return run_lemf(args.out, args.listen, udp=args.udp, ready_file=args.ready_file,
-                    **options)
+                    metrics=args.metrics, **options)

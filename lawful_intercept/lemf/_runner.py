@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519
 from ..catalog import PS_PDU
 from ..errors import Error, LEMFConfigError
 from ..integrity import VerifyingKey
+from ._metrics import serve_metrics
 from ._server import LEMF
 
 __all__ = ["LEMFThread", "load_verify_key", "run_lemf", "server_context"]
@@ -167,30 +168,48 @@ class LEMFThread:
 
 def run_lemf(out_dir: str | os.PathLike[str], listens: Sequence[tuple[str, int, str]], *,
              udp: Sequence[tuple[str, int, str]] = (),
-             ready_file: str | os.PathLike[str] | None = None, **options: Any) -> int:
+             ready_file: str | os.PathLike[str] | None = None,
+             metrics: tuple[str, int] | None = None, **options: Any) -> int:
     """Run a LEMF until SIGINT or SIGTERM (blocking); return the exit status: 0 after a
     signal, 1 when it cannot start (the reason is logged).
 
     ``listens``: (host, port, pdu_type) of each TCP/TLS listener; ``udp``: (host, port,
     layout) of each CCC listener. ``ready_file`` receives ``"host port\\n"`` per listener,
     in that order, once all are listening (written to a temporary file and renamed, so a
-    reader never sees part of it). ``options`` are those of :class:`LEMF`.
+    reader never sees part of it). ``metrics``: (host, port) where the LEMF's figures are
+    served for Prometheus (:func:`~lawful_intercept.lemf.serve_metrics`). ``options`` are
+    those of :class:`LEMF`.
     """
     if not listens and not udp:
         log.error("nothing to listen on: give at least one listener")
         return 1
-    return asyncio.run(_serve(out_dir, listens, udp, ready_file, options))
+    return asyncio.run(_serve(out_dir, listens, udp, ready_file, metrics, options))
 
 
 async def _serve(out_dir: str | os.PathLike[str], listens: Sequence[tuple[str, int, str]],
                  udp: Sequence[tuple[str, int, str]],
-                 ready_file: str | os.PathLike[str] | None, options: dict[str, Any]) -> int:
+                 ready_file: str | os.PathLike[str] | None, metrics: tuple[str, int] | None,
+                 options: dict[str, Any]) -> int:
     try:
         lemf = LEMF(out_dir, **options)
     except (Error, OSError, TypeError) as exc:
         log.error("cannot start the LEMF: %s", exc)
         return 1
     loop = asyncio.get_running_loop()
+    stop_metrics: Callable[[], None] | None = None
+    if metrics is not None:
+        def snapshot() -> dict[str, Any]:
+            async def take() -> dict[str, Any]:
+                return lemf.summary()
+            return asyncio.run_coroutine_threadsafe(take(), loop).result(10)
+
+        try:
+            stop_metrics, bound = serve_metrics(snapshot, *metrics)
+        except LEMFConfigError as exc:
+            log.error("%s", exc)
+            await lemf.close()
+            return 1
+        log.info("metrics for Prometheus on http://%s:%d/metrics", *bound)
     stop = asyncio.Event()
     handled: list[signal.Signals] = []
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -218,6 +237,8 @@ async def _serve(out_dir: str | os.PathLike[str], listens: Sequence[tuple[str, i
         for sig in handled:
             loop.remove_signal_handler(sig)
         await lemf.close()
+        if stop_metrics is not None:
+            await asyncio.to_thread(stop_metrics)
 
 
 def _write_ready(path: Path, addresses: list[tuple[str, int]]) -> None:
