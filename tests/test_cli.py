@@ -338,8 +338,8 @@ def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(capsys, "version")[:2] == (0, f"lawful-intercept {lawful_intercept.__version__}\n")
     code, stdout, _ = run(capsys, "--help")
     assert code == 0
-    for command in ("demo", "generate", "send", "lemf", "decode", "encode", "compile",
-                    "certs", "version"):
+    for command in ("demo", "generate", "send", "spool", "lemf", "decode", "encode",
+                    "compile", "certs", "version"):
         assert command in stdout
     code, _, err = run(capsys)
     assert code == 2 and err.strip().splitlines()[-1].startswith(ERROR)
@@ -362,7 +362,19 @@ def _user_errors(tmp: Path) -> list[tuple[list[str], str]]:
     (tmp / "empty.json").write_text("\n")
     (tmp / "a-file").write_text("x")
     (tmp / "broken.asn").write_text("Broken DEFINITIONS ::= BEGIN\n  A ::= SEQUENCE {\nEND\n")
+    (tmp / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    (tmp / "digits.json").write_text('{"value": ' + "9" * 5000 + "}")
+    (tmp / "no-spool").mkdir()
     return [
+        (["encode", str(tmp / "deep.json")], "deep.json: the JSON text at line 1 is nested "
+                                             "too deeply"),
+        (["encode", str(tmp / "digits.json")], "digits.json: the JSON text at line 1 holds an "
+                                               "integer too long to read"),
+        (["certs", "--out", str(tmp / "pki"), "--days", "3000000"],
+         "--days: 3000000 days from today ends after 9999-12-31"),
+        (["certs", "--out", str(tmp / "pki"), "--days", "9" * 30], "--days: "),
+        (["spool", "list", str(tmp / "absent")], "absent: no such folder"),
+        (["spool", "list", str(tmp / "no-spool")], "no spool in it"),
         (["decode", str(tmp / "missing.ber")], "missing.ber: cannot read: No such file"),
         (["decode", str(tmp)], "cannot read"),
         (["decode", str(tmp / "truncated.ber")], "truncated.ber: after 1 PDUs: stream ended"),
@@ -402,6 +414,73 @@ def test_user_errors_end_in_one_line(capsys: pytest.CaptureFixture[str],
         assert code == 1, argv
         line = one_error_line(err)
         assert needle in line, (argv, line)
+        assert "unexpected" not in line, (argv, line)
+
+
+@pytest.mark.parametrize("garbage", [b"\x00\x00\x00\x00", b"\xff\xff\xff\xff", b"\x30\x84"])
+def test_decode_prints_every_pdu_before_a_framing_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, garbage: bytes
+) -> None:
+    generated(capsys, tmp_path, "etsi", 20)
+    ber = tmp_path / "etsi.ber"
+    count = len(list(read_ber(ber, SPEC, "LI-PS-PDU.PS-PDU")))
+    bad = tmp_path / "bad.ber"
+    bad.write_bytes(ber.read_bytes() + garbage)
+    code, stdout, err = run(capsys, "decode", str(bad), "--json")
+    assert code == 1
+    assert len(stdout.splitlines()) == count
+    assert f"bad.ber: after {count} PDUs: " in one_error_line(err)
+
+
+def test_encode_writes_every_pdu_before_a_bad_item(capsys: pytest.CaptureFixture[str],
+                                                   tmp_path: Path) -> None:
+    generated(capsys, tmp_path, "etsi", 5)
+    code, stdout, _ = run(capsys, "decode", str(tmp_path / "etsi.ber"), "--json")
+    assert code == 0
+    lines = stdout.splitlines()
+    source = tmp_path / "records.jsonl"
+    source.write_text("\n".join([*lines, '{"value": {"pSHeader": }'] ) + "\n")
+    code, stdout, err = run(capsys, "encode", str(source), "--out", str(tmp_path / "out.ber"))
+    assert code == 1
+    assert f"after {len(lines)} PDUs: " in one_error_line(err)
+    assert (tmp_path / "out.ber").read_bytes() == (tmp_path / "etsi.ber").read_bytes()
+
+
+def test_spool_list_export_requeue(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from lawful_intercept.delivery import Spool
+
+    generated(capsys, tmp_path, "etsi", 6)
+    pdus = [pdu.raw for pdu in read_ber(tmp_path / "etsi.ber", SPEC, "LI-PS-PDU.PS-PDU")]
+    folder = tmp_path / "send-spool"
+    with Spool(folder / "stream" / "hi2") as spool:
+        ids = spool.append_many(pdus, kinds="IRI", keys="LIID-1")
+        spool.dead_letter(ids[1], reason="the peer closed the connection 3 times after it",
+                          peer_said="alert: decode_error")
+        spool.dead_letter(ids[4], reason="poison")
+    code, stdout, _ = run(capsys, "spool", "list", str(folder))
+    assert code == 0
+    assert "2 dead letters" in stdout and "alert: decode_error" in stdout
+    code, stdout, _ = run(capsys, "spool", "list", str(folder), "--json")
+    summary = json.loads(stdout.splitlines()[-1])
+    assert [(d["record_id"], d["kind"], d["key"], d["reason"]) for d in
+            summary["dead_letters"]] == [(ids[1], "IRI", "LIID-1", "the peer closed the "
+                                          "connection 3 times after it"), (ids[4], "IRI",
+                                                                          "LIID-1", "poison")]
+    out = tmp_path / "dead.ber"
+    assert run(capsys, "spool", "export", str(folder), "--out", str(out))[0] == 0
+    assert out.read_bytes() == pdus[1] + pdus[4]
+    code, stdout, _ = run(capsys, "spool", "requeue", str(folder / "stream" / "hi2"),
+                          "--id", str(ids[4]), "--json")
+    assert code == 0
+    [requeued] = json.loads(stdout.splitlines()[-1])["dead_letters"]
+    assert requeued["requeued_as"] == ids[-1] + 1
+    code, _, err = run(capsys, "spool", "requeue", str(folder), "--id", str(ids[4]))
+    assert code == 1 and f"no dead letter with record id {ids[4]}" in one_error_line(err)
+    with Spool(folder / "stream" / "hi2") as spool:
+        assert [e.data for e in spool.read_from(0)][-1] == pdus[4]
+        assert [letter.record_id for letter in spool.dead_letters()] == [ids[1]]
+        code, _, err = run(capsys, "spool", "list", str(folder))  # in use: refused
+        assert code == 1 and "in use" in one_error_line(err)
 
 
 @pytest.mark.parametrize(("argv", "needle"), [

@@ -10,12 +10,15 @@ LEMF's ``received.ber``.
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from _network_support import HOST, LEMFProcess, cli, free_port, wait_for
@@ -225,3 +228,140 @@ def test_lemf_errors(tmp_path: Path, pki: PKIFiles, capsys: pytest.CaptureFixtur
         assert main(argv) != 0, argv
         line = one_error_line(capsys.readouterr().err)
         assert expected in line, (argv, line)
+
+
+# -- send --spool keeps its promise (issue 11 points 3, 4, 5) -------------------------------
+
+
+def lemf_thread(tmp_path: Path, pki: PKIFiles, name: str = "lemf") -> LEMFThread:
+    return LEMFThread(tmp_path / name,
+                      ssl_context=server_context(pki.server_cert, pki.server_key, pki.ca))
+
+
+def send_argv(stream: Path, port: int, pki: PKIFiles, spool: Path, *extra: str) -> list[str]:
+    return ["send", str(stream), "--to", f"{HOST}:{port}", *tls_options(pki, "send"),
+            "--spool", str(spool), "--json", *extra]
+
+
+def test_resume_with_another_address_moves_the_records_there(
+    tmp_path: Path, pki: PKIFiles, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stream = tmp_path / "stream.ber"
+    assert main(["generate", "--records", "40", "--out", str(stream)]) == 0
+    spool = tmp_path / "spool"
+    wrong = free_port()  # nothing listens there: the first run times out
+    assert main(send_argv(stream, wrong, pki, spool, "--timeout", "0.5")) == 1
+    assert "not delivered" in one_error_line(capsys.readouterr().err)
+    state = json.loads((spool / "send-state.json").read_text())
+    [(folder, held)] = state["streams"].items()
+    assert state["appended"] == 40 and held["spools"]["hi2"]["pdus"] == 40
+    assert folder == f"PS-PDU_{HOST}_{wrong}"
+    with lemf_thread(tmp_path, pki) as lemf:
+        _, port = lemf.listen(HOST, 0)
+        code = main(send_argv(stream, port, pki, spool, "--timeout", "30"))
+        out = capsys.readouterr()
+        assert code == 0, out.err
+        summary = json.loads(out.out.splitlines()[-1])
+        assert summary["moved"] == 40 and summary["skipped"] == 40
+        assert summary["delivered"] == 40
+        assert lemf.summary()["records"] == 40
+    assert not pdus_of(stream) - pdus_of(tmp_path / "lemf" / "received.ber")
+    state = json.loads((spool / "send-state.json").read_text())
+    assert state["streams"][folder]["spools"]["hi2"]["pdus"] == 0
+    assert state["streams"][f"PS-PDU_{HOST}_{port}"]["spools"]["hi2"]["pdus"] == 40
+    with lemf_thread(tmp_path, pki, "again") as lemf:  # nothing is left anywhere
+        _, port2 = lemf.listen(HOST, 0)
+        assert main(send_argv(stream, port2, pki, spool, "--timeout", "30")) == 0
+        assert json.loads(capsys.readouterr().out.splitlines()[-1])["moved"] == 0
+        assert lemf.summary()["records"] == 0
+
+
+def spool_left_by_a_timed_out_send(tmp_path: Path, pki: PKIFiles, records: int = 30
+                                   ) -> tuple[Path, Path, Path]:
+    stream = tmp_path / "stream.ber"
+    assert main(["generate", "--records", str(records), "--out", str(stream)]) == 0
+    spool = tmp_path / "spool"
+    assert main(send_argv(stream, free_port(), pki, spool, "--timeout", "0.3")) == 1
+    [folder] = [p for p in spool.iterdir() if p.is_dir()]
+    return stream, spool, folder
+
+
+def edit_state(spool: Path, change: Callable[[dict[str, Any]], None]) -> None:
+    path = spool / "send-state.json"
+    state = json.loads(path.read_text())
+    change(state)
+    path.write_text(json.dumps(state))
+
+
+STATE_DAMAGE: dict[str, tuple[Callable[[Path, Path], None], str]] = {
+    "stream folder deleted": (lambda spool, folder: shutil.rmtree(folder),
+                              "it names is missing"),
+    "appended edited upward": (
+        lambda spool, _: edit_state(spool, lambda s: s.update(appended=35)),
+        '"appended" is 35 but its streams hold 30'),
+    "appended negative": (lambda spool, _: edit_state(spool, lambda s: s.update(appended=-5)),
+                          "at least 0, not -5"),
+    "appended above the file": (
+        lambda spool, folder: edit_state(spool, lambda s: (
+            s.update(appended=90),
+            s["streams"][folder.name]["spools"]["hi2"].update(pdus=90))),
+        "the file holds 30"),
+    "not JSON": (lambda spool, _: (spool / "send-state.json").write_text("{\"appended\": "),
+                 "not JSON"),
+    "a list": (lambda spool, _: (spool / "send-state.json").write_text("[1, 2]"),
+               "must be a JSON object"),
+    "appended a string": (
+        lambda spool, _: edit_state(spool, lambda s: s.update(appended="x")), "not 'x'"),
+    "spool deleted": (lambda spool, folder: shutil.rmtree(folder / "hi2"),
+                      "the spool is missing but the state of the earlier send recorded 30 ids"),
+    "spool replaced": (lambda spool, folder: (shutil.rmtree(folder / "hi2"),
+                                              (folder / "hi2").mkdir()),
+                       "has issued 0 ids but the state of the earlier send recorded 30"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(STATE_DAMAGE))
+def test_a_damaged_send_state_is_reported_not_skipped(
+    tmp_path: Path, pki: PKIFiles, capsys: pytest.CaptureFixture[str], case: str
+) -> None:
+    stream, spool, folder = spool_left_by_a_timed_out_send(tmp_path, pki)
+    damage, expected = STATE_DAMAGE[case]
+    damage(spool, folder)
+    capsys.readouterr()
+    assert main(send_argv(stream, free_port(), pki, spool, "--timeout", "5")) == 1
+    line = one_error_line(capsys.readouterr().err)
+    assert expected in line and "unexpected" not in line, line
+
+
+def test_damage_to_a_send_spool_is_reported_on_resume(
+    tmp_path: Path, pki: PKIFiles, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stream, spool, folder = spool_left_by_a_timed_out_send(tmp_path, pki, records=300)
+    [segment] = sorted((folder / "hi2").glob("*.seg"))
+    with open(segment, "r+b") as f:
+        f.truncate(segment.stat().st_size - 3000)
+    capsys.readouterr()
+    with lemf_thread(tmp_path, pki) as lemf:
+        _, port = lemf.listen(HOST, 0)
+        assert main(send_argv(stream, port, pki, spool, "--timeout", "5")) == 1
+        line = one_error_line(capsys.readouterr().err)
+        assert "committed records are missing" in line or "committed records lost" in line
+        assert lemf.summary()["records"] == 0
+
+
+def test_send_delivers_the_pdus_before_a_framing_error(
+    tmp_path: Path, pki: PKIFiles, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stream = tmp_path / "stream.ber"
+    assert main(["generate", "--records", "50", "--out", str(stream)]) == 0
+    bad = tmp_path / "bad.ber"
+    bad.write_bytes(stream.read_bytes() + b"\x00\x00\x00\x00")
+    capsys.readouterr()
+    with lemf_thread(tmp_path, pki) as lemf:
+        _, port = lemf.listen(HOST, 0)
+        code = main(["send", str(bad), "--to", f"{HOST}:{port}", *tls_options(pki, "send"),
+                     "--timeout", "30"])
+        line = one_error_line(capsys.readouterr().err)
+        assert code == 1
+        assert "after 50 PDUs" in line and "the 50 PDUs before it were delivered" in line
+        assert lemf.summary()["records"] == 50

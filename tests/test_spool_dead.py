@@ -65,6 +65,18 @@ def test_requeue_appends_again_with_new_ids_and_removes_the_letters(directory: P
         assert [d for _, d in spool.pending()] == [b"b", b"d"]
 
 
+def test_requeued_letters_are_remembered_after_the_file_is_rewritten(directory: Path) -> None:
+    with Spool(directory) as spool:
+        ids = spool.append_many([b"x" * 2000, b"y" * 10])
+        spool.dead_letter(ids[0], reason="poison")
+        spool.dead_letter(ids[1], reason="poison")
+        spool.requeue([ids[0]])  # most of the file is removed letters: it is rewritten
+        assert (directory / "dead.log").stat().st_size < 1000
+    for _ in range(2):  # its marks in acks.log still find their letters (or removals)
+        with Spool(directory) as spool:
+            assert [letter.record_id for letter in spool.dead_letters()] == [ids[1]]
+
+
 def test_dead_letter_misuse(directory: Path) -> None:
     with Spool(directory) as spool:
         first = spool.append(b"x")

@@ -9,6 +9,8 @@ Commands (see docs/cli.md):
     Write a built-in scenario (:mod:`lawful_intercept.scenarios`) as BER PDUs and a capture.
 ``send``
     Deliver a stream file to a LEMF (HI2 and HI3 addresses) through a durable spool.
+``spool``
+    List, export or requeue the dead letters of delivery spools.
 ``lemf``
     Run the test collection function (:mod:`lawful_intercept.lemf`).
 ``decode`` / ``encode``
@@ -38,7 +40,7 @@ from typing import Protocol
 
 from .._version import __version__
 from ..errors import Error
-from . import _certs, _codec, _compiler, _demo, _generate, _lemf, _send, _version
+from . import _certs, _codec, _compiler, _demo, _generate, _lemf, _send, _spool, _version
 from ._common import PROG, CLIError, Parser, Subcommands, describe_os_error
 
 __all__ = ["COMMANDS", "DISTRIBUTION", "build_parser", "main"]
@@ -55,7 +57,7 @@ class CommandModule(Protocol):
 
 
 COMMANDS: tuple[CommandModule, ...] = (
-    _demo, _generate, _send, _lemf, _codec, _compiler, _certs, _version
+    _demo, _generate, _send, _spool, _lemf, _codec, _compiler, _certs, _version
 )
 """The command modules, in the order ``--help`` lists their commands."""
 

@@ -4,12 +4,18 @@ handover interface (see :mod:`lawful_intercept.certs`). See ``docs/cli.md``."""
 from __future__ import annotations
 
 import argparse
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Final
 
 from ..certs import make_test_pki
 from ._common import CLIError, Subcommands, add_command, describe_os_error, positive_int, print_json
 
-__all__ = ["register"]
+__all__ = ["LAST_VALIDITY_DATE", "register"]
+
+LAST_VALIDITY_DATE: Final = datetime(9999, 12, 31, tzinfo=UTC)
+"""The last day an X.509 validity can name (GeneralizedTime 99991231235959Z, RFC 5280
+4.1.2.5), less the last day's hours so that a validity started now fits."""
 
 
 def register(commands: Subcommands) -> None:
@@ -36,6 +42,11 @@ def _certs(args: argparse.Namespace) -> int:
     hostnames = tuple(args.hostname or ("localhost", "127.0.0.1"))
     if not all(hostnames):
         raise CLIError("--hostname: a name must not be empty")
+    room = (LAST_VALIDITY_DATE - datetime.now(UTC)).days
+    if args.days > room:
+        raise CLIError(f"--days: {args.days} days from today ends after "
+                       f"{LAST_VALIDITY_DATE:%Y-%m-%d}, the last date a certificate's validity "
+                       f"can name (RFC 5280 4.1.2.5); give at most {room}")
     try:
         pki = make_test_pki(hostnames=hostnames, days=args.days, key_type=args.key_type)
     except ValueError as exc:

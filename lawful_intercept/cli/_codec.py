@@ -137,7 +137,10 @@ def _open_input(path: str) -> BinaryIO:
 
 def framed(source: BinaryIO, path: str, name: str) -> Iterator[PDU]:
     """The PDUs of ``source``: a capture's TCP streams (by the file's magic number), else BER
-    back to back. Octets only; decoding is left to the caller."""
+    back to back. Octets only; decoding is left to the caller.
+
+    A stream that cannot be framed (X.690 8.1.2, 8.1.3) raises :class:`FramingError` after
+    every complete PDU before the fault was yielded (those of the failing chunk included)."""
     try:
         head = source.read(4)
     except OSError as exc:
@@ -148,7 +151,12 @@ def framed(source: BinaryIO, path: str, name: str) -> Iterator[PDU]:
     reader = PDUReader(None)
     data = head
     while data:
-        yield from reader.feed(data)
+        try:
+            pdus = reader.feed(data)
+        except FramingError as exc:
+            yield from exc.pdus  # the good PDUs of this chunk, before the fault
+            raise
+        yield from pdus
         data = source.read(_CHUNK)
     reader.eof()
 
@@ -218,26 +226,36 @@ def _encode(args: argparse.Namespace) -> int:
     text = _read_text(args.file, name)
     pdus: list[bytes] = []
     checked: set[str] = {args.type}
-    for index, (line, item) in enumerate(_json_items(text, name), start=1):
-        where = f"{name}: item {index} (line {line})"
-        type_name, value = _value_of(item, args.type, where)
-        if type_name not in checked:
-            check_type(spec, type_name, f"{where}: \"type\"")
-            checked.add(type_name)
-        try:
-            pdus.append(spec.encode(type_name, from_json(value, spec, type_name)))
-        except EncodeError as exc:
-            raise CLIError(f"{where}: {exc}") from None
+    failure: CLIError | None = None
+    try:
+        for index, (line, item) in enumerate(_json_items(text, name), start=1):
+            where = f"{name}: item {index} (line {line})"
+            type_name, value = _value_of(item, args.type, where)
+            if type_name not in checked:
+                check_type(spec, type_name, f"{where}: \"type\"")
+                checked.add(type_name)
+            try:
+                pdus.append(spec.encode(type_name, from_json(value, spec, type_name)))
+            except EncodeError as exc:
+                raise CLIError(f"{where}: {exc}") from None
+            except RecursionError:
+                raise CLIError(f"{where}: the value is nested too deeply to encode") from None
+    except CLIError as exc:  # the PDUs before the bad item are written, then the error
+        if not pdus:
+            raise
+        failure = CLIError(f"after {len(pdus)} PDUs: {exc}")
     data = b"".join(pdus)
     if args.out is None:
         _write_stdout(data)
-        return 0
-    try:
-        with open(args.out, "wb") as f:
-            f.write(data)
-    except OSError as exc:
-        raise CLIError(describe_os_error(exc, args.out, "cannot write")) from None
-    print(f"encoded {len(pdus)} PDUs ({len(data)} octets) to {args.out}")
+    else:
+        try:
+            with open(args.out, "wb") as f:
+                f.write(data)
+        except OSError as exc:
+            raise CLIError(describe_os_error(exc, args.out, "cannot write")) from None
+        print(f"encoded {len(pdus)} PDUs ({len(data)} octets) to {args.out}")
+    if failure is not None:
+        raise failure
     return 0
 
 
@@ -259,28 +277,60 @@ def _read_text(path: str, name: str) -> str:
 
 def _json_items(text: str, name: str) -> Iterator[tuple[int, Any]]:
     """The items to encode, each with its line: the elements of a single JSON array, else
-    every JSON text of the input (JSON Lines, or objects one after another)."""
+    every JSON text of the input (JSON Lines, or objects one after another), yielded as they
+    are read (the items before a malformed text are encoded). A text nested deeper than the
+    parser's recursion allows, or holding an integer of more than
+    ``sys.get_int_max_str_digits()`` digits, is the user's error (:class:`CLIError` naming its
+    line), as is malformed JSON."""
     decoder = json.JSONDecoder()
-    texts: list[tuple[int, Any]] = []
     pos = _skip_space(text, 0)
     line, counted = 1, 0  # the line of ``counted``
+    first: tuple[int, Any] | None = None
+    count = 0
     while pos < len(text):
-        try:
-            value, end = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
-            raise CLIError(f"{name}: malformed JSON at line {exc.lineno} column {exc.colno}: "
-                           f"{exc.msg}") from None
         line += text.count("\n", counted, pos)
         counted = pos
-        texts.append((line, value))
+        try:
+            value, end = _decode_json(decoder, text, pos, name, line)
+        except CLIError:
+            if first is not None:
+                yield first  # more than one text: the first is an item, not a list of them
+            raise
+        count += 1
+        if count == 1:
+            first = (line, value)  # held back: a lone array is a list of items
+        else:
+            if first is not None:
+                yield first
+                first = None
+            yield line, value
         pos = _skip_space(text, end)
-    if not texts:
+    if count == 0:
         raise CLIError(f"{name}: no JSON values to encode")
-    if len(texts) == 1 and isinstance(texts[0][1], list):
-        line, array = texts[0]
-        yield from ((line, item) for item in array)
-        return
-    yield from texts
+    if first is not None:
+        line, value = first
+        if isinstance(value, list):
+            yield from ((line, item) for item in value)
+        else:
+            yield first
+
+
+def _decode_json(decoder: json.JSONDecoder, text: str, pos: int, name: str, line: int
+                 ) -> tuple[Any, int]:
+    """One JSON text of ``text`` from ``pos``: ``(value, end)``; the user's errors as
+    :class:`CLIError` naming the input, the line and the rule."""
+    try:
+        return decoder.raw_decode(text, pos)
+    except json.JSONDecodeError as exc:
+        raise CLIError(f"{name}: malformed JSON at line {exc.lineno} column {exc.colno}: "
+                       f"{exc.msg}") from None
+    except RecursionError:
+        raise CLIError(f"{name}: the JSON text at line {line} is nested too deeply (arrays and "
+                       f"objects within each other, more than Python's recursion limit of "
+                       f"{sys.getrecursionlimit()})") from None
+    except ValueError as exc:  # an integer beyond sys.get_int_max_str_digits()
+        raise CLIError(f"{name}: the JSON text at line {line} holds an integer too long to "
+                       f"read ({exc.args[0].split(';')[0]})") from None
 
 
 def _skip_space(text: str, pos: int) -> int:

@@ -8,17 +8,23 @@ ATIS and PacketCable PDUs the CC types (CC-APDU, IAS-CC-APDU,
 :func:`~lawful_intercept.catalog.kind_of_type`) go to ``--cc-to``. An address may end in
 ``/TYPE``: PDUs of that type go there, the others to the address without a type. Each PDU
 type and pair of addresses is one ``HandoverDelivery`` (one connection and one spool folder
-per address it uses). Resuming: ``--spool DIR`` keeps the spools and a small state file; run
-the same command again after a crash and it delivers what the spools still hold and appends
-only the PDUs of the file that the earlier run had not accepted.
+per address it uses). Resuming: ``--spool DIR`` keeps the spools and a state file
+(``_send_state``) naming every stream folder and what it holds; run the same command again
+after a crash and it delivers what the spools still hold and appends only the PDUs of the file
+that the earlier run had not accepted. Run with other addresses, it moves the records an
+earlier run left for the old addresses to the new ones (appended there first, then
+acknowledged in the old spool: at least once), so that none is left behind. A state that does
+not add up (a stream folder missing, ``appended`` above the PDUs of the file or the streams'
+count) is damage, reported; nothing is skipped on its word.
+
+A framing error in the file ends the command with exit status 1, after the PDUs before it were
+delivered (the message says how many).
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
-import json
-import os
 import shutil
 import sys
 import tempfile
@@ -36,6 +42,7 @@ from ..delivery import (
     DestinationName,
     HandoverDelivery,
     InsecureTransportError,
+    Spool,
     SpoolError,
     TLSConfigError,
     client_context,
@@ -46,13 +53,13 @@ from ..lemf import parse_address
 from ..stream import FramingError, decode_first
 from ._codec import framed
 from ._common import CLIError, Subcommands, add_command, positive_seconds, print_json
+from ._send_state import SendState, SpoolRecord, StreamRecord, read_state, write_state
 from ._sessions import session_factory
 
 __all__ = ["register"]
 
 _BATCH = 512
 """PDUs appended to the spools per batch (one fsync each) and per state-file update."""
-_STATE = "send-state.json"
 _CLIENT_OPTIONS = {"reconnect_initial": 0.2, "reconnect_max": 5.0}
 
 Address = tuple[str, int]
@@ -113,6 +120,10 @@ class _Route:
 
     pdu_type: str
     delivery: HandoverDelivery
+    folder: str
+    """The stream folder (in the ``--spool`` folder)."""
+    record: StreamRecord
+    """What the state says the folder holds (kept up to date)."""
     batch: list[bytes] = field(default_factory=list)
     pdus: dict[DestinationName, int] = field(default_factory=dict)
     """PDUs of this run per destination used (0 for one that only had leftovers)."""
@@ -179,27 +190,6 @@ def _file_digest(path: str) -> str:
     return digest.hexdigest()
 
 
-def _read_state(folder: Path) -> dict[str, Any] | None:
-    path = folder / _STATE
-    try:
-        state: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError) as exc:
-        raise CLIError(f"{path}: unreadable state of an earlier send: {exc}") from None
-    return state
-
-
-def _write_state(folder: Path, state: dict[str, Any]) -> None:
-    path = folder / _STATE
-    tmp = folder / (_STATE + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(state, f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
 def _send(args: argparse.Namespace) -> int:
     hi2 = _addresses(args.to, "--to")
     hi3 = _addresses(args.cc_to, "--cc-to")
@@ -236,27 +226,33 @@ def _send(args: argparse.Namespace) -> int:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise CLIError(f"--spool: {folder}: {exc.strerror or exc}") from None
-    state = _read_state(folder)
-    if state is not None and state.get("sha256") != digest:
+    state = None if temporary else read_state(folder)
+    if state is not None and state.sha256 != digest:
         raise CLIError(f"--spool: {folder} holds the spool of another file "
-                       f"({state.get('file')}); use another folder")
-    skip = int(state["appended"]) if state is not None else 0
-    router = _Router(args, spec, hi2, hi3, context, pins, folder)
+                       f"({state.file}); use another folder")
+    skip = state.appended if state is not None else 0
+    book = state if state is not None else SendState(args.file, digest, 0)
+    router = _Router(args, spec, hi2, hi3, context, pins, folder, book)
     started = time.monotonic()
+    framing: FramingError | None = None
     try:
-        total = _accept(args, router, candidates, digest, skip)
+        moved = _resume(router)
+        total, framing = _accept(args, router, candidates, skip)
         delivered = _wait(args, router)
     finally:
         router.close()
         if temporary:
             shutil.rmtree(folder, ignore_errors=True)
     seconds = time.monotonic() - started
+    if framing is not None:
+        raise CLIError(f"{args.file}: after {total} PDUs: {framing} (the {delivered} PDUs "
+                       "before it were delivered)")
     fresh = total - skip
     streams = [(route, name, route.client(name).stats())
                for route in router.routes.values() for name in route.pdus]
     summary = {
         "command": "send", "file": args.file, "pdus": total, "delivered": delivered,
-        "resumed": state is not None, "skipped": skip,
+        "resumed": state is not None, "skipped": skip, "moved": moved,
         "streams": [{"to": route.address(name), "pdu_type": route.pdu_type,
                      "pdus": route.pdus[name], "acknowledged": stats.acknowledged,
                      "reconnects": stats.reconnects, "last_error": stats.last_error}
@@ -268,6 +264,8 @@ def _send(args: argparse.Namespace) -> int:
         print_json(summary)
     else:
         resumed = f" (resumed: {skip} accepted by an earlier run)" if state is not None else ""
+        if moved:
+            resumed += f" ({moved} records moved to the new addresses)"
         print(f"delivered {delivered} PDUs of {args.file}{resumed} in {seconds:.2f} s")
         for route, name, _ in streams:
             print(f"  {route.address(name)} {route.pdu_type}: {route.pdus[name]} PDUs")
@@ -280,8 +278,10 @@ class _Router:
 
     def __init__(self, args: argparse.Namespace, spec: Specification,
                  hi2: dict[str | None, Address], hi3: dict[str | None, Address],
-                 context: Any, pins: frozenset[bytes] | None, folder: Path) -> None:
+                 context: Any, pins: frozenset[bytes] | None, folder: Path,
+                 book: SendState) -> None:
         self.args = args
+        self.book = book
         self.spec = spec
         self.hi2 = hi2
         self.hi3 = hi3
@@ -292,6 +292,17 @@ class _Router:
 
     def route(self, pdu_type: str, raw: bytes) -> tuple[_Route, DestinationName]:
         """The route of a PDU and the destination it goes to (whose client is started)."""
+        key, _ = self.key_of(pdu_type, raw)
+        route = self.routes.get(key)
+        if route is None:
+            route = self.routes[key] = self._open(pdu_type, raw, key[1], key[2])
+        name = route.delivery.route(route.delivery.classify(raw))
+        route.use(name)
+        return route, name
+
+    def key_of(self, pdu_type: str, raw: bytes
+               ) -> tuple[tuple[str, Address, Address | None], str]:
+        """The key of the route of a PDU, and the name of its stream folder."""
         kind = payload_kind(raw) if pdu_type == PS_PDU else kind_of_type(pdu_type)
         to_hi3 = kind == "CC" and bool(self.hi3)
         target = _match(self.hi3, pdu_type) if to_hi3 else _match(self.hi2, pdu_type)
@@ -304,20 +315,15 @@ class _Router:
             second = _match(self.hi3, pdu_type) if first != target or not to_hi3 else None
         else:  # one kind per type: its address is the delivery's only one
             first, second = target, None
-        key = (pdu_type, first, second)
-        route = self.routes.get(key)
-        if route is None:
-            route = self.routes[key] = self._open(pdu_type, raw, first, second)
-        name = route.delivery.route(route.delivery.classify(raw))
-        route.use(name)
-        return route, name
+        short = pdu_type.rpartition(".")[2]
+        folder = "_".join([short, *(f"{host}_{port}" for host, port in
+                                    ([first] if second is None else [first, second]))])
+        return (pdu_type, first, second), folder
 
     def _open(self, pdu_type: str, raw: bytes, first: Address, second: Address | None
               ) -> _Route:
         args = self.args
-        short = pdu_type.rpartition(".")[2]
-        folder = "_".join([short, *(f"{host}_{port}" for host, port in
-                                    ([first] if second is None else [first, second]))])
+        _, folder = self.key_of(pdu_type, raw)
         classify: Callable[[bytes], str] = payload_kind
         if pdu_type != PS_PDU:
             kind = kind_of_type(pdu_type)
@@ -334,8 +340,10 @@ class _Router:
                 client_options=_CLIENT_OPTIONS, classify=classify)
         except (SpoolError, InsecureTransportError, TLSConfigError) as exc:
             raise CLIError(str(exc)) from None
-        route = _Route(pdu_type, delivery)
+        record = self.book.streams.setdefault(folder, StreamRecord(pdu_type))
+        route = _Route(pdu_type, delivery, folder, record)
         for name, spool in delivery.spools.items():
+            self.check_ids(folder, name, spool)
             queued = spool.stats().queued
             if queued:  # left by an earlier run: deliver it now
                 route.leftover += queued
@@ -345,6 +353,32 @@ class _Router:
     def _destination(self, address: Address) -> Destination:
         return Destination(address[0], address[1], server_hostname=self.args.server_name,
                            pinned_sha256=self.pins)
+
+    def check_ids(self, folder: str, name: str, spool: Spool) -> None:
+        """Damage (:class:`CLIError`) if ``spool`` issued fewer ids than the state says."""
+        stream = self.book.streams.get(folder)
+        expected = stream.spools[name].ids if stream and name in stream.spools else 0
+        issued = spool.stats().next_id - 1
+        if issued < expected:
+            raise CLIError(f"--spool: {self.folder / folder / name}: the spool has issued "
+                           f"{issued} ids but the state of the earlier send recorded {expected}:"
+                           " its records were lost (the spool folder was replaced or emptied)")
+
+    def flush(self) -> None:
+        """Append every route's batch to its spools (durable when this returns)."""
+        for route in self.routes.values():
+            if route.batch:
+                route.delivery.send_many(route.batch)
+                route.batch = []
+
+    def save(self) -> None:
+        """Write the state: what every stream folder holds, up to now."""
+        for route in self.routes.values():
+            for name, spool in route.delivery.spools.items():
+                held = route.record.spools.get(name)
+                if held is not None:
+                    held.ids = spool.stats().next_id - 1
+        write_state(self.folder, self.book)
 
     def queued(self) -> int:
         """Records not yet delivered, in every spool."""
@@ -358,51 +392,157 @@ class _Router:
 
 
 def _accept(args: argparse.Namespace, router: _Router, candidates: tuple[str, ...],
-            digest: str, skip: int) -> int:
+            skip: int) -> tuple[int, FramingError | None]:
     """Read the file, route each PDU, append it to its route's spools in batches (the state
-    file follows each batch). The number of PDUs in the file."""
+    file follows each batch). The number of PDUs in the file (up to a framing error, which is
+    returned after the PDUs before it were appended)."""
     count = 0
     pending = 0
+    book = router.book
 
     def flush() -> None:
         """Append every route's batch, then record in the state file how far the file is."""
         nonlocal pending
-        for route in router.routes.values():
-            if route.batch:
-                route.delivery.send_many(route.batch)
-                route.batch = []
+        router.flush()
         if pending:
-            _write_state(router.folder, {"file": args.file, "sha256": digest,
-                                         "appended": count})
+            book.appended = count
+            router.save()
             pending = 0
 
     source = _open(args.file)
+    framing: FramingError | None = None
     try:
-        for pdu in framed(source, args.file, args.file):
-            raw = pdu.raw
-            pdu_type = _type_of(router.spec, raw, candidates)
-            if pdu_type is None:
-                raise CLIError(f"{args.file}: the PDU at offset {pdu.offset} does not decode as "
-                               + (args.type or "any of the known top-level types"))
-            route, name = router.route(pdu_type, raw)
-            count += 1
-            if count <= skip:
-                continue  # accepted by an earlier run (in a spool, or delivered)
-            route.pdus[name] += 1
-            route.batch.append(raw)
-            pending += 1
-            if pending >= _BATCH:
-                flush()
+        try:
+            for pdu in framed(source, args.file, args.file):
+                raw = pdu.raw
+                pdu_type = _type_of(router.spec, raw, candidates)
+                if pdu_type is None:
+                    raise CLIError(f"{args.file}: the PDU at offset {pdu.offset} does not "
+                                   "decode as "
+                                   + (args.type or "any of the known top-level types"))
+                route, name = router.route(pdu_type, raw)
+                count += 1
+                if count <= skip:
+                    continue  # accepted by an earlier run (in a spool, or delivered)
+                route.pdus[name] += 1
+                held = route.record.spools.setdefault(name, SpoolRecord(route.address(name),
+                                                                        0, 0))
+                held.pdus += 1
+                route.batch.append(raw)
+                pending += 1
+                if pending >= _BATCH:
+                    flush()
+        except FramingError as exc:
+            framing = exc  # the PDUs before it are delivered, then the error is reported
         flush()
-    except FramingError as exc:
-        raise CLIError(f"{args.file}: after {count} PDUs: {exc}") from None
     except SpoolError as exc:
         raise CLIError(f"--spool: {exc}") from None
     finally:
         source.close()
-    if count == 0:
+    if framing is None and count < skip:
+        raise CLIError(f"--spool: {router.folder}: damaged state of an earlier send: it says "
+                       f"{skip} PDUs of {args.file} were appended but the file holds {count}")
+    if count == 0 and framing is None:
         raise CLIError(f"{args.file}: no PDU in the file")
-    return count
+    return count, framing
+
+
+def _resume(router: _Router) -> int:
+    """Take over the stream folders an earlier run left (named in the state, or found on disk:
+    made just before a crash): those the current addresses use are opened (their records
+    delivered), the records of the others are moved to the current addresses. The number of
+    records moved."""
+    book = router.book
+    folders = set(book.streams)
+    for entry in router.folder.iterdir():
+        if entry.is_dir() and ((entry / "hi2").is_dir() or (entry / "hi3").is_dir()):
+            folders.add(entry.name)
+    for folder, stream in book.streams.items():
+        for name, held in stream.spools.items():
+            if held.ids and not (router.folder / folder / name).is_dir():
+                raise CLIError(f"--spool: {router.folder / folder / name}: the spool is missing "
+                               f"but the state of the earlier send recorded {held.ids} ids in "
+                               "it: its records were lost")
+    moved = 0
+    for folder in sorted(folders):
+        pdu_type = (book.streams[folder].pdu_type if folder in book.streams
+                    else _type_of_folder(folder))
+        first = _first_pending(router, folder)
+        if first is None:
+            continue  # nothing left to deliver there
+        if router.key_of(pdu_type, first)[1] == folder:
+            router.route(pdu_type, first)  # the stream of the current addresses
+            continue
+        moved += _move(router, folder, pdu_type)
+    return moved
+
+
+def _type_of_folder(folder: str) -> str:
+    short = folder.split("_", 1)[0]
+    for name in TOP_LEVEL_TYPES:
+        if name.rpartition(".")[2] == short:
+            return name
+    raise CLIError(f"--spool: {folder}: a stream folder of an unknown PDU type {short}")
+
+
+def _spool_paths(router: _Router, folder: str) -> list[tuple[str, Path]]:
+    base = router.folder / folder
+    return [(name, base / name) for name in ("hi2", "hi3") if (base / name).is_dir()]
+
+
+def _first_pending(router: _Router, folder: str) -> bytes | None:
+    """The first record still pending in a stream folder, ``None`` if none is."""
+    for name, path in _spool_paths(router, folder):
+        try:
+            with Spool(path) as spool:
+                router.check_ids(folder, name, spool)
+                batch = spool.read_from(0, max_records=1)
+        except SpoolError as exc:
+            raise CLIError(f"--spool: {exc}") from None
+        if batch:
+            return batch[0].data
+    return None
+
+
+def _move(router: _Router, folder: str, pdu_type: str) -> int:
+    """Move the pending records of an old stream folder to the routes of the current
+    addresses: appended there (durably), the state written, then acknowledged in the old
+    spools (a crash in between delivers them twice, never loses them)."""
+    book = router.book
+    old = book.streams.get(folder)
+    moved = 0
+    for name, path in _spool_paths(router, folder):
+        try:
+            with Spool(path) as spool:
+                ids: list[int] = []
+                targets: dict[tuple[int, DestinationName], tuple[_Route, int]] = {}
+                for entry in spool.entries():
+                    route, destination = router.route(pdu_type, entry.data)
+                    route.batch.append(entry.data)
+                    route.leftover += 1
+                    key = (id(route), destination)
+                    targets[key] = (route, targets.get(key, (route, 0))[1] + 1)
+                    ids.append(entry.id)
+                    if len(ids) % _BATCH == 0:
+                        router.flush()
+                router.flush()
+                # The state follows: the PDUs the old spool held are now the new ones'.
+                left = old.spools[name].pdus if old and name in old.spools else 0
+                for (_, destination), (route, count) in targets.items():
+                    share = min(count, left)
+                    left -= share
+                    held = route.record.spools.setdefault(
+                        destination, SpoolRecord(route.address(destination), 0, 0))
+                    held.pdus += share
+                    if old and name in old.spools:
+                        old.spools[name].pdus -= share
+                router.save()
+                if ids:
+                    spool.ack(ids)
+                moved += len(ids)
+        except SpoolError as exc:
+            raise CLIError(f"--spool: {exc}") from None
+    return moved
 
 
 def _open(path: str) -> BinaryIO:

@@ -165,8 +165,8 @@ class DeadLetterLog:
         if zlib.crc32(view[start:end]) != crc:
             return end, "body"
         if kind == _REMOVED:
-            if self.letters.pop(record_id, None) is not None:
-                self.removed.add(record_id)
+            self.letters.pop(record_id, None)
+            self.removed.add(record_id)
             return end, ""
         if kind != _LETTER:
             return -1, f"unknown entry type {kind!r}"
