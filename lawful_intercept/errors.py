@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # for the annotation of FramingError.pdus only
+if TYPE_CHECKING:  # for the annotations of FramingError.pdus and X2X3Error.pdus only
     from .stream import PDU
+    from .x2x3 import X2X3PDU
 
 __all__ = [
     "CLIError",
@@ -39,6 +40,7 @@ __all__ = [
     "UnproducibleTypeError",
     "WarrantFormatError",
     "WarrantSignatureError",
+    "X2X3Error",
 ]
 
 

@@ -1,0 +1,112 @@
+"""Attribute values of TS 103 221-2 (clause 5, conditional attributes): octets to typed values
+and back, one rule per attribute type."""
+
+from __future__ import annotations
+
+import ipaddress
+import uuid
+from collections.abc import Callable
+from typing import Final
+
+from .._checks import require_instance, require_int, type_name
+from ._model import AttributeType, AttributeValue, Timestamp
+
+__all__ = ["MAX_ATTRIBUTE_LENGTH", "decode_value", "encode_value"]
+
+MAX_ATTRIBUTE_LENGTH: Final = 0xFFFF
+"""Most octets of one attribute's value (its length field has 2 octets)."""
+
+_TEXT: Final = frozenset({
+    AttributeType.NETWORK_FUNCTION_ID, AttributeType.INTERCEPTION_POINT_ID,
+    AttributeType.MATCHED_TARGET_IDENTIFIER, AttributeType.OTHER_TARGET_IDENTIFIER,
+    AttributeType.MIME_CONTENT_TYPE, AttributeType.MIME_CONTENT_TRANSFER_ENCODING,
+    AttributeType.SDP_SESSION_DESCRIPTION,
+})
+# Fixed-size unsigned numbers: type -> octets.
+_UNSIGNED: Final[dict[int, int]] = {
+    AttributeType.SEQUENCE_NUMBER: 4,
+    AttributeType.SOURCE_PORT: 2,
+    AttributeType.DESTINATION_PORT: 2,
+    AttributeType.IP_PROTOCOL: 1,
+}
+_IPV4: Final = frozenset({AttributeType.SOURCE_IPV4_ADDRESS,
+                          AttributeType.DESTINATION_IPV4_ADDRESS})
+_IPV6: Final = frozenset({AttributeType.SOURCE_IPV6_ADDRESS,
+                          AttributeType.DESTINATION_IPV6_ADDRESS})
+
+
+def decode_value(kind: int, value: bytes) -> AttributeValue:
+    """The typed value of an attribute of type ``kind`` from its value octets.
+
+    Raises ``ValueError`` (a message naming the rule) if the octets break the
+    type's rule: a wrong length for a fixed-size type, text that is not UTF-8, a timestamp's
+    nanoseconds of 10**9 or more."""
+    if kind in _UNSIGNED:
+        size = _UNSIGNED[kind]
+        if len(value) != size:
+            raise ValueError(f"must be {size} octets, not {len(value)}")
+        return int.from_bytes(value, "big")
+    if kind == AttributeType.TIMESTAMP:
+        if len(value) != 8:
+            raise ValueError(f"must be 8 octets (seconds, nanoseconds), not {len(value)}")
+        nanoseconds = int.from_bytes(value[4:], "big")
+        if nanoseconds > 999_999_999:
+            raise ValueError(f"nanoseconds {nanoseconds} must be below 1000000000")
+        return Timestamp(int.from_bytes(value[:4], "big"), nanoseconds)
+    if kind in _TEXT:
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ValueError(
+                f"must be UTF-8 text: invalid octet at value offset {exc.start}") from None
+    if kind in _IPV4:
+        if len(value) != 4:
+            raise ValueError(f"must be 4 octets (an IPv4 address), not {len(value)}")
+        return ipaddress.IPv4Address(value)
+    if kind in _IPV6:
+        if len(value) != 16:
+            raise ValueError(f"must be 16 octets (an IPv6 address), not {len(value)}")
+        return ipaddress.IPv6Address(value)
+    if kind == AttributeType.DOMAIN_ID:
+        if len(value) != 16:
+            raise ValueError(f"must be 16 octets (a UUID), not {len(value)}")
+        return uuid.UUID(bytes=value)
+    return value
+
+
+def _unsigned(kind: int) -> Callable[[AttributeValue, str], bytes]:
+    size = _UNSIGNED[kind]
+
+    def encode(value: AttributeValue, name: str) -> bytes:
+        number = require_int(value, name, low=0, high=(1 << (8 * size)) - 1)
+        return number.to_bytes(size, "big")
+
+    return encode
+
+
+def encode_value(kind: int, value: AttributeValue, name: str) -> bytes:
+    """The value octets of an attribute of type ``kind``; ``TypeError`` or ``ValueError``
+    naming ``name`` if ``value`` does not fit the type (see :data:`AttributeValue`)."""
+    require_int(kind, f"{name}.type", low=0, high=0xFFFF)
+    if kind in _UNSIGNED:
+        data = _unsigned(kind)(value, f"{name}.value")
+    elif kind == AttributeType.TIMESTAMP:
+        stamp = require_instance(value, Timestamp, f"{name}.value")
+        data = stamp.seconds.to_bytes(4, "big") + stamp.nanoseconds.to_bytes(4, "big")
+    elif kind in _TEXT:
+        data = require_instance(value, str, f"{name}.value").encode("utf-8")
+    elif kind in _IPV4:
+        data = require_instance(value, ipaddress.IPv4Address, f"{name}.value").packed
+    elif kind in _IPV6:
+        data = require_instance(value, ipaddress.IPv6Address, f"{name}.value").packed
+    elif kind == AttributeType.DOMAIN_ID:
+        data = require_instance(value, uuid.UUID, f"{name}.value").bytes
+    elif isinstance(value, bytes | bytearray | memoryview):
+        data = bytes(value)
+    else:
+        raise TypeError(f"{name}.value must be bytes for attribute type {kind}, "
+                        f"not {type_name(value)}")
+    if len(data) > MAX_ATTRIBUTE_LENGTH:
+        raise ValueError(f"{name}.value must be at most {MAX_ATTRIBUTE_LENGTH} octets "
+                         f"(a 2-octet length), not {len(data)}")
+    return data

@@ -1,0 +1,237 @@
+"""Sans-IO reader of an X2/X3 byte stream (ETSI TS 103 221-2 clause 5): feed octets, get PDUs.
+
+The PDUs of a TS 103 221-2 connection follow each other with no framing but their own header:
+the header length (octets 4-7) and the payload length (octets 8-11) give where each ends.
+"""
+
+from __future__ import annotations
+
+import struct
+import uuid
+from typing import Final
+
+from .._checks import require_int
+from ..errors import X2X3Error
+from ._attributes import decode_value
+from ._model import (
+    DEFAULT_MAX_PDU_SIZE,
+    HEADER_SIZE,
+    X2X3PDU,
+    Attribute,
+    AttributeType,
+    PayloadDirection,
+    PayloadFormat,
+    PDUType,
+)
+
+__all__ = ["LENGTHS_SIZE", "X2X3Reader", "decode_pdu"]
+
+LENGTHS_SIZE: Final = 12
+"""Octets of the header that fix the PDU's size: version, PDU type, header and payload
+lengths. The reader checks the size against its bound as soon as these arrive."""
+
+_FIXED: Final = struct.Struct(">HHIIHH16sQ")
+_LENGTHS: Final = struct.Struct(">HHII")
+_TL: Final = struct.Struct(">HH")
+_PDU_TYPES: Final = {t.value: t for t in PDUType}
+_ATTRIBUTE_TYPES: Final = {t.value: t for t in AttributeType}
+_FORMATS: Final = {f.value: f for f in PayloadFormat}
+_DIRECTIONS: Final = {d.value: d for d in PayloadDirection}
+
+
+class X2X3Reader:
+    """Cut an X2/X3 byte stream into :class:`X2X3PDU` objects (TS 103 221-2 clause 5).
+
+    Feed chunks of any size with :meth:`feed`; each call returns the PDUs the chunk completed,
+    in order. Call :meth:`eof` when the stream ends. Every field is checked: a known PDU type
+    (1 X2, 2 X3, 3 keep-alive, 4 keep-alive acknowledgement), a header length of at least 40
+    whose attributes fill it exactly, attribute values that keep their type's rule (unknown
+    attribute types are kept raw). Any other value of the version, payload format and payload
+    direction is kept as a plain ``int``.
+
+    Memory: a PDU's size (header length + payload length) is checked against
+    ``max_pdu_size`` as soon as its first 12 octets arrive, before anything more is buffered;
+    the reader holds at most one incomplete PDU. PDUs wholly inside a chunk are sliced from it;
+    each PDU's ``payload`` is a ``memoryview`` into its ``raw`` octets.
+
+    Errors: malformed input raises :class:`~lawful_intercept.errors.X2X3Error` (and nothing
+    else) naming the field and its stream offset, with ``pdus`` holding the PDUs the same chunk
+    completed before the fault. The stream has no synchronisation marks, so the reader stays
+    failed: every later :meth:`feed` or :meth:`eof` raises the same error.
+
+    Counters: :attr:`pdu_count`, :attr:`byte_count`, :attr:`pending_bytes`.
+    """
+
+    def __init__(self, *, max_pdu_size: int = DEFAULT_MAX_PDU_SIZE) -> None:
+        require_int(max_pdu_size, "max_pdu_size", low=HEADER_SIZE)
+        self._max = max_pdu_size
+        self._buf = bytearray()
+        self._want = 0  # total size of the buffered PDU once its lengths are known
+        self._error: X2X3Error | None = None
+        self.pdu_count = 0
+        """Number of PDUs returned so far."""
+        self.byte_count = 0
+        """Number of octets fed so far."""
+
+    @property
+    def pending_bytes(self) -> int:
+        """Octets of a PDU begun but not completed (0 at a PDU boundary)."""
+        return len(self._buf)
+
+    @property
+    def failed(self) -> X2X3Error | None:
+        """The :class:`~lawful_intercept.errors.X2X3Error` that stopped the reader, or
+        ``None``."""
+        return self._error
+
+    @property
+    def max_pdu_size(self) -> int:
+        """The bound on the octets of one PDU."""
+        return self._max
+
+    def feed(self, data: bytes | bytearray | memoryview) -> list[X2X3PDU]:
+        """Take the next chunk of the stream; return the PDUs it completes, in order."""
+        if self._error is not None:
+            raise self._error
+        if not isinstance(data, bytes | bytearray | memoryview):
+            raise TypeError(f"data must be bytes, not {type(data).__name__}")
+        view = data if isinstance(data, bytes) else memoryview(data).cast("B")
+        n = len(view)
+        base = self.byte_count
+        out: list[X2X3PDU] = []
+        pos = 0
+        try:
+            if self._buf:
+                pos = self._fill(view, base, out)
+            while pos < n:
+                if n - pos < LENGTHS_SIZE:
+                    self._buf += view[pos:]
+                    break
+                total = self._size(view, pos, base + pos)
+                end = pos + total
+                if end > n:
+                    self._want = total
+                    self._buf += view[pos:]
+                    break
+                raw = view if (pos == 0 and end == n and type(view) is bytes) else bytes(
+                    view[pos:end])
+                out.append(_parse(raw, base + pos))
+                self.pdu_count += 1
+                pos = end
+        except X2X3Error as exc:
+            self.byte_count = base + n
+            exc.pdus = tuple(out)
+            self._error = exc
+            self._buf = bytearray()
+            raise
+        self.byte_count = base + n
+        return out
+
+    def eof(self) -> None:
+        """Declare the end of the stream: quiet at a PDU boundary, else
+        :class:`~lawful_intercept.errors.X2X3Error` at the incomplete PDU's offset."""
+        if self._error is not None:
+            raise self._error
+        if self._buf:
+            have = len(self._buf)
+            detail = (f"{have} of its {self._want} octets" if self._want
+                      else f"{have} of the {LENGTHS_SIZE} octets that give its size")
+            self._error = X2X3Error(f"stream ended inside a PDU: received {detail}",
+                                    "pdu", self.byte_count - have)
+            self._buf = bytearray()
+            raise self._error
+
+    def _fill(self, view: bytes | memoryview, base: int, out: list[X2X3PDU]) -> int:
+        """Add octets to the buffered PDU; return how many of ``view`` were used."""
+        buf = self._buf
+        start = base - len(buf)  # stream offset of the buffered PDU
+        pos = 0
+        if not self._want:
+            take = LENGTHS_SIZE - len(buf)
+            buf += view[:take]
+            pos = len(buf) - (LENGTHS_SIZE - take)
+            if len(buf) < LENGTHS_SIZE:
+                return len(view)
+            self._want = self._size(buf, 0, start)
+        take = self._want - len(buf)
+        piece = view[pos : pos + take]
+        buf += piece
+        pos += len(piece)
+        if len(buf) == self._want:
+            raw = bytes(buf)
+            self._buf = bytearray()
+            self._want = 0
+            out.append(_parse(raw, start))
+            self.pdu_count += 1
+        return pos
+
+    def _size(self, data: bytes | bytearray | memoryview, pos: int, offset: int) -> int:
+        """Check the first 12 octets of a PDU; return its total size."""
+        _, kind, header_length, payload_length = _LENGTHS.unpack_from(data, pos)
+        if kind not in _PDU_TYPES:
+            raise X2X3Error(f"unknown PDU type {kind}: must be 1 (X2), 2 (X3), 3 (keep-alive) "
+                            "or 4 (keep-alive acknowledgement) (TS 103 221-2 clause 5)",
+                            "pdu_type", offset + 2)
+        if header_length < HEADER_SIZE:
+            raise X2X3Error(f"header length {header_length} is below the {HEADER_SIZE} octets "
+                            "of the fixed header (TS 103 221-2 clause 5)",
+                            "header_length", offset + 4)
+        total: int = header_length + payload_length
+        if total > self._max:
+            raise X2X3Error(f"PDU of {total} octets (header {header_length}, payload "
+                            f"{payload_length}) exceeds max_pdu_size ({self._max})",
+                            "payload_length", offset + 8)
+        return total
+
+
+def _parse(raw: bytes, offset: int = 0) -> X2X3PDU:
+    """Parse one complete PDU ``raw`` (its size already checked by the reader); ``offset`` is
+    its stream position, for errors and for :attr:`X2X3PDU.offset`."""
+    (version, kind, header_length, _, fmt, direction, xid, correlation_id
+     ) = _FIXED.unpack_from(raw, 0)
+    attributes: tuple[Attribute, ...] = ()
+    if header_length > HEADER_SIZE:
+        attributes = _attributes(raw, header_length, offset)
+    return X2X3PDU(
+        _PDU_TYPES[kind], uuid.UUID(bytes=xid), correlation_id,
+        memoryview(raw)[header_length:], _FORMATS.get(fmt, fmt),
+        _DIRECTIONS.get(direction, direction), attributes, version, raw, offset,
+    )
+
+
+def _attributes(raw: bytes, end: int, offset: int) -> tuple[Attribute, ...]:
+    found: list[Attribute] = []
+    pos = HEADER_SIZE
+    while pos < end:
+        index = len(found)
+        if end - pos < 4:
+            raise X2X3Error(f"{end - pos} octets left in the header, fewer than an attribute's "
+                            "type and length (TS 103 221-2 clause 5)",
+                            f"attributes[{index}]", offset + pos)
+        kind, length = _TL.unpack_from(raw, pos)
+        stop = pos + 4 + length
+        if stop > end:
+            raise X2X3Error(f"attribute of type {kind} and length {length} runs {stop - end} "
+                            f"octets past the header length ({end})",
+                            f"attributes[{index}].length", offset + pos + 2)
+        try:
+            value = decode_value(kind, raw[pos + 4 : stop])
+        except ValueError as exc:
+            raise X2X3Error(f"attribute type {kind}: {exc}", f"attributes[{index}].value",
+                            offset + pos + 4) from None
+        found.append(Attribute(_ATTRIBUTE_TYPES.get(kind, kind), value))
+        pos = stop
+    return tuple(found)
+
+
+def decode_pdu(data: bytes | bytearray | memoryview, *,
+               max_pdu_size: int = DEFAULT_MAX_PDU_SIZE) -> X2X3PDU:
+    """Decode exactly one PDU from ``data`` (TS 103 221-2 clause 5); offsets count from its
+    start. :class:`~lawful_intercept.errors.X2X3Error` if ``data`` is not one whole PDU."""
+    reader = X2X3Reader(max_pdu_size=max_pdu_size)
+    pdus = reader.feed(data)
+    reader.eof()
+    if len(pdus) != 1:
+        raise X2X3Error(f"expected one PDU, found {len(pdus)} in {len(data)} octets", "pdu",
+                        pdus[1].offset if pdus else 0)
+    return pdus[0]
