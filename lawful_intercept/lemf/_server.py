@@ -17,8 +17,12 @@ had not written; restarted on the same directory it rebuilds its state from the 
 A client that sends octets that are not a stream of PDUs of the listener's type, or a PDU
 that does not decode, has its connection closed with the reason logged and counted
 (``decode_errors``); the records it sent before are kept, and other connections go on. A
-failed TLS handshake (no client certificate, an untrusted one, TLS 1.1, plain TCP) is logged
-and counted (``tls_handshake_failures``).
+failed TLS handshake (no client certificate, an untrusted or expired one, TLS 1.1, plain TCP)
+ends with the TLS alert OpenSSL chose, and is logged and counted
+(``tls_handshake_failures``). The bounds on what connections may hold and how long they may
+take (``max_handshakes``, ``handshake_timeout``, ``max_pdu_size``, ``memory_budget``,
+``idle_timeout``) are kept by :mod:`._connection`; log lines a flood of clients causes are
+rate-limited (``log_lines`` per ``log_interval``).
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 
 from ..catalog import PS_PDU, default_specification
 from ..errors import EncodeError, Error, LEMFConfigError, StoreError
-from ..integrity import Padding, VerifyingKey
+from ..integrity import PaddingReading, VerifyingKey
 from ..records import CCC_LAYOUTS, CCCLayout
 from ..stream import DEFAULT_MAX_PDU_SIZE, PDU
 from ._collector import Collector
@@ -76,7 +80,8 @@ class LEMF:
     gives); its ``minimum_version`` is raised to TLS 1.2 if lower. ``insecure_plain_tcp``:
     listen over plain TCP instead (tests only; exclusive with ``ssl_context``).
     ``decrypt_key``: the AES key of encryptionContainers (``decrypt_padding`` the sender's
-    padding). ``verify_key``: the public key (or certificate) of signed integrity checks.
+    padding; ``any``, the default, reads zero padding and PKCS#7). ``verify_key``: the public
+    key (or certificate) of signed integrity checks.
     ``acknowledge``: accept the ``pDUAcknowledgement`` option (TS 102 232-1 TRIPayload
     optionRequest). ``fsync``: put received.ber on disk before acknowledging.
     ``summary_interval``: seconds between two rewrites of summary.json (and between two
@@ -121,7 +126,7 @@ class LEMF:
         acknowledge: bool = True,
         fsync: bool = False,
         summary_interval: float = 1.0,
-        decrypt_padding: Padding = "pkcs7",
+        decrypt_padding: PaddingReading = "any",
         max_pdu_size: int = DEFAULT_MAX_PDU_SIZE,
         integrity_window: int = 10_000,
         handshake_timeout: float = 10.0,
@@ -173,7 +178,6 @@ class LEMF:
         self._servers: list[asyncio.Server] = []
         self._datagram_transports: list[asyncio.DatagramTransport] = []
         self._connections: set[Connection] = set()  # open, authenticated or not
-        self._tasks: set[asyncio.Task[None]] = set()
         self._ticker: asyncio.Task[None] | None = None
         self._previous_handler: Any = None
         self._done: asyncio.Event | None = None
@@ -265,8 +269,6 @@ class LEMF:
             server.close()
         for datagrams in self._datagram_transports:
             datagrams.close()
-        for task in list(self._tasks):
-            task.cancel()
         for connection in list(self._connections):
             connection.abort()
         if self._ticker is not None:
