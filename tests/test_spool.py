@@ -239,6 +239,7 @@ def test_stats(directory: Path) -> None:
         assert stats.queued == 2 and stats.queued_bytes == size
         on_disk = sum(p.stat().st_size for p in segment_files(directory))
         on_disk += (directory / "acks.log").stat().st_size
+        on_disk += (directory / "dead.log").stat().st_size
         assert stats.bytes_on_disk == on_disk
         assert stats.next_id == 3
 

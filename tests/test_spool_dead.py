@@ -33,6 +33,7 @@ def test_a_dead_letter_leaves_delivery_and_survives_a_restart(directory: Path) -
         assert [i for i, _ in spool.pending()] == [ids[0], ids[2]]
         stats = spool.stats()
         assert stats.queued == 2 and stats.acknowledged == 0  # not acknowledged
+        assert stats.dead_letters == 1
     with Spool(directory) as spool:
         assert [i for i, _ in spool.pending()] == [ids[0], ids[2]]
         [letter] = spool.dead_letters()

@@ -118,11 +118,13 @@ class SpoolStats:
     acknowledged: int
     """Records acknowledged since this :class:`Spool` was opened."""
     bytes_on_disk: int
-    """Size of the segment files and the acknowledgement log."""
+    """Size of the segment files, the acknowledgement log and the dead-letter file."""
     segments: int
     """Number of segment files."""
     next_id: int
     """The id the next appended record will get."""
+    dead_letters: int = 0
+    """Records in the dead-letter area (:meth:`Spool.dead_letter`)."""
 
 
 class Spool:
@@ -493,9 +495,10 @@ class Spool:
                 queued_bytes=index.queued_bytes,
                 appended=index.appended,
                 acknowledged=self._acknowledged,
-                bytes_on_disk=index.disk_bytes + self._acks.size,
+                bytes_on_disk=index.disk_bytes + self._acks.size + self._dead.size,
                 segments=len(index.segments),
                 next_id=index.next_id,
+                dead_letters=len(self._dead.letters),
             )
 
     def close(self) -> None:
