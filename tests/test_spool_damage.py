@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from lawful_intercept.delivery import RECORD_OVERHEAD, SEGMENT_OVERHEAD, Spool, SpoolCorrupt
 from lawful_intercept.delivery import _spool_format as spool_format
@@ -192,3 +195,37 @@ def test_segments_without_an_acknowledgement_log_are_damage(damaged: Path) -> No
     os.unlink(damaged / "acks.log")
     with pytest.raises(SpoolCorrupt, match="acknowledgement log is missing"):
         Spool(damaged)
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(records=st.integers(1, 40), acked=st.integers(0, 40), segment=st.integers(0, 10),
+       cut=st.floats(0, 1), how=st.sampled_from(["truncate", "zero", "delete"]))
+def test_damage_is_reported_or_harmless_never_silent(
+    tmp_path: Path, records: int, acked: int, segment: int, cut: float, how: str
+) -> None:
+    """Whatever is cut from whichever segment: the spool opens with every pending record
+    intact, or raises SpoolCorrupt; a record that is pending and gone is never skipped."""
+    with tempfile.TemporaryDirectory(dir=tmp_path) as tmp:
+        directory = Path(tmp) / "spool"
+        with Spool(directory, segment_bytes=SEGMENT_OVERHEAD + 4 * RECORD) as spool:
+            ids = spool.append_many([payload(i) for i in range(1, records + 1)])
+            spool.ack_through(min(acked, records))
+            expected = dict(spool.pending())
+        files = segments(directory)
+        path = files[segment % len(files)]
+        size = path.stat().st_size
+        keep = int(size * cut)
+        if how == "truncate":
+            truncate(path, keep)
+        elif how == "zero":
+            zero_fill_from(path, keep)
+        else:
+            path.unlink()
+        try:
+            with Spool(directory) as spool:
+                assert dict(spool.pending()) == expected  # only harmless damage got here
+                assert spool.append(b"next") == ids[-1] + 1  # no id issued twice
+        except SpoolCorrupt as exc:
+            assert "missing" in str(exc) or "lost" in str(exc) or "incomplete" in str(exc) \
+                or "magic" in str(exc) or "checksum" in str(exc), str(exc)
