@@ -102,3 +102,29 @@ def test_any_flipped_octet_is_noticed(pristine: Path, tmp_path_factory: pytest.T
     except StoreError:
         return  # the file no longer frames: refused, with the offset
     assert report["damaged"] + report["disagreements"] >= 1, report
+
+
+def test_a_cut_inside_a_named_record_is_kept_aside(tmp_path: Path) -> None:
+    """received.ber shortened inside a record records.jsonl names: not a torn write but
+    damage; the octets that no longer frame are moved aside, not thrown away."""
+    out = received(tmp_path / "out")
+    data = (out / "received.ber").read_bytes()
+    last = len(data) - len(RECORDS[-1])
+    (out / "received.ber").write_bytes(data[:-20])
+    report = recovered(out)
+    aside = out / f"received.ber.cut-{last}"
+    assert report["kept_aside"] == {"received.ber": aside.name}
+    assert aside.read_bytes() == RECORDS[-1][:-20]
+    assert report["cut"] == {"received.ber": len(RECORDS[-1]) - 20}
+    assert report["disagreements"] == 1 and report["problems"][0]["offset"] == last
+
+
+def test_a_torn_write_no_line_names_is_only_cut(tmp_path: Path) -> None:
+    out = received(tmp_path / "out")
+    with open(out / "received.ber", "ab") as f:
+        f.write(RECORDS[0][:25])
+    report = recovered(out)
+    assert report["cut"] == {"received.ber": 25} and report["kept_aside"] == {}
+    assert report["disagreements"] == 0 and report["damaged"] == 0
+    assert sorted(p.name for p in out.iterdir()) == [
+        "received.ber", "records.jsonl", "summary.json"]

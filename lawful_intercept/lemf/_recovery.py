@@ -49,7 +49,8 @@ def recover(store: Store, collector: Collector, spec: Specification) -> dict[str
     ends, write the missing lines of records.jsonl, and open the store for appending.
 
     Returns what was done: ``pdus`` and ``ccc_packets`` replayed, ``lines_rebuilt``,
-    ``cut`` (file -> octets cut off), ``damaged`` (PDUs or packets whose octets differ from
+    ``cut`` (file -> octets cut off), ``kept_aside`` (file -> the file a cut tail that
+    records.jsonl named was saved to), ``damaged`` (PDUs or packets whose octets differ from
     their line's length or CRC-32), ``disagreements`` (lines naming octets the files do not
     hold, PDUs without a line in the middle of the file), ``problems`` (the first
     :data:`MAX_PROBLEMS` of both, each ``{"file", "offset", "problem"}``),
@@ -66,8 +67,9 @@ def recover(store: Store, collector: Collector, spec: Specification) -> dict[str
             continue
         length, crc = entry.get("length"), entry.get("crc32")
         if isinstance(length, int):
-            sums[(str(entry.get("file")), offset)] = (length, crc if isinstance(crc, int)
-                                                      else None)
+            file = str(entry.get("file"))
+            sums[(file, offset)] = (length, crc if isinstance(crc, int) else None)
+            store.covered[file] = max(store.covered.get(file, 0), offset + length)
         if entry.get("file") == OutputFile.BER:
             types[offset] = str(entry.get("pdu_type") or PS_PDU)
         elif entry.get("file") == OutputFile.CCC:
@@ -128,7 +130,8 @@ def recover(store: Store, collector: Collector, spec: Specification) -> dict[str
         log.info("state rebuilt from %d PDUs and %d CCC packets in %.2f s", pdus, packets,
                  seconds)
     return {"pdus": pdus, "ccc_packets": packets, "lines_rebuilt": len(missing),
-            "cut": dict(store.cut), "damaged": check.damaged,
+            "cut": dict(store.cut), "kept_aside": dict(store.kept_aside),
+            "damaged": check.damaged,
             "disagreements": check.disagreements, "problems": check.problems,
             "next_connection": last_connection + 1,
             "seconds": round(seconds, 3)}

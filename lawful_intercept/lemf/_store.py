@@ -92,6 +92,11 @@ class Store:
         """Why writing failed (the store then writes nothing more), ``None`` while it works."""
         self.cut: dict[str, int] = {}
         """File name -> octets cut off its end by the scans (a partial write)."""
+        self.covered: dict[str, int] = {}
+        """File name -> the end of the octets records.jsonl names in it (set before the
+        scans): a tail cut below it held records, so it is kept aside, not thrown away."""
+        self.kept_aside: dict[str, str] = {}
+        """File name -> the file its cut tail was saved to, when records.jsonl named it."""
 
     def path(self, name: str) -> Path:
         """The path of one of the files."""
@@ -169,11 +174,23 @@ class Store:
         self._cut(path, pos, len(data))
 
     def _cut(self, path: Path, good: int, size: int) -> None:
-        if good < size:
+        if good >= size:
+            return
+        if self.covered.get(path.name, 0) > good:
+            # Lines name octets in the tail: not a torn write but damage. Keep the octets.
+            aside = path.with_name(f"{path.name}.cut-{good}")
+            with open(path, "rb") as f:
+                f.seek(good)
+                aside.write_bytes(f.read())
+            log.error("%s: the %d octets from offset %d do not frame, though records.jsonl "
+                      "names records in them (damage): moved to %s", path.name, size - good,
+                      good, aside.name)
+            self.kept_aside[path.name] = aside.name
+        else:
             log.warning("%s ends with %d octets of a partial write (the process was stopped "
                         "while writing): cut off", path.name, size - good)
-            os.truncate(path, good)
-            self.cut[path.name] = size - good
+        os.truncate(path, good)
+        self.cut[path.name] = size - good
 
     # -- writing --------------------------------------------------------------------------------
 
