@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import argparse
+import signal
+import subprocess
 import sys
 import urllib.request
 from pathlib import Path
 
 import pytest
 from _lemf_support import HOST, TIMEOUT, cc_records, plain_lemf, send
+from _network_support import free_port, wait_for
 
-from lawful_intercept.lemf import LEMFConfigError, register_metrics, serve_metrics
+from lawful_intercept.lemf import (
+    LEMFConfigError,
+    add_arguments,
+    options_from_arguments,
+    register_metrics,
+    serve_metrics,
+)
 
 prometheus_client = pytest.importorskip("prometheus_client")
 
@@ -53,3 +63,35 @@ def test_without_the_extra_the_error_names_it(monkeypatch: pytest.MonkeyPatch) -
         register_metrics(dict)
     with pytest.raises(TypeError, match="summary must be callable"):
         register_metrics(42)  # type: ignore[arg-type]
+
+
+def test_the_command_line_takes_the_bounds_and_the_metrics_address() -> None:
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    args = parser.parse_args(["--out", "x", "--insecure-plain-tcp", "--listen", "127.0.0.1:0",
+                              "--max-handshakes", "8", "--memory-budget", "33554432",
+                              "--idle-timeout", "0", "--metrics", "127.0.0.1:9464"])
+    options = options_from_arguments(args)
+    assert (options["max_handshakes"], options["memory_budget"], options["idle_timeout"]) == \
+        (8, 33554432, None)
+    assert args.metrics == ("127.0.0.1", 9464)
+
+
+def test_the_entry_point_serves_metrics(tmp_path: Path) -> None:
+    port = free_port()
+    ready = tmp_path / "ready"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lawful_intercept.lemf", "--out", str(tmp_path / "out"),
+         "--insecure-plain-tcp", "--listen", f"{HOST}:0", "--ready-file", str(ready),
+         "--metrics", f"{HOST}:{port}", "--log-level", "WARNING"],
+        stderr=subprocess.PIPE, text=True)
+    try:
+        assert wait_for(lambda: ready.exists() or process.poll() is not None, 60)
+        with urllib.request.urlopen(f"http://{HOST}:{port}/metrics",
+                                    timeout=TIMEOUT) as answer:
+            text = answer.read().decode()
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert "lawful_intercept_lemf_connections_total 0.0" in text
