@@ -365,3 +365,22 @@ def test_send_delivers_the_pdus_before_a_framing_error(
         assert code == 1
         assert "after 50 PDUs" in line and "the 50 PDUs before it were delivered" in line
         assert lemf.summary()["records"] == 50
+
+
+def test_resume_from_the_state_of_an_earlier_release(
+    tmp_path: Path, pki: PKIFiles, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stream, spool, folder = spool_left_by_a_timed_out_send(tmp_path, pki)
+    state = json.loads((spool / "send-state.json").read_text())
+    (spool / "send-state.json").write_text(json.dumps(
+        {key: state[key] for key in ("file", "sha256", "appended")}))  # version 1
+    capsys.readouterr()
+    with lemf_thread(tmp_path, pki) as lemf:
+        _, port = lemf.listen(HOST, 0)
+        code = main(send_argv(stream, port, pki, spool, "--timeout", "30"))
+        out = capsys.readouterr()
+        assert code == 0, out.err
+        assert json.loads(out.out.splitlines()[-1])["moved"] == 30  # found on disk
+        assert lemf.summary()["records"] == 30
+    state = json.loads((spool / "send-state.json").read_text())
+    assert state["version"] == 2 and state["counted"] is False
