@@ -32,12 +32,14 @@ page cache) but not a power loss or a kernel crash. It is meant for tests and fo
 RAM disk.
 
 The parts live in private modules: the on-disk format (``_spool_format``), the segment files
-and their index (``_spool_segments``), the acknowledgement log (``_spool_acks``), the group
-commit (``_spool_commit``) and the memory cache (``_spool_cache``). Recovery on open: the
-segments are read in order and every record is checked; an incomplete record at the end of
-the last segment, a damaged record that ends exactly there, or a zero-filled tail, is a torn
-write of a record that was never accepted and is cut off; any other damage raises
-:class:`SpoolCorrupt`. Acknowledgements are then replayed from ``acks.log``.
+and their index (``_spool_segments``), the acknowledgement log (``_spool_acks``), the dead
+letters (``_spool_dead``), recovery (``_spool_recovery``), the group commit
+(``_spool_commit``) and the memory cache (``_spool_cache``). Recovery on open: the segments
+are read in order and every record is checked; an incomplete record at the end of the last
+segment, a damaged record that ends exactly there, or a zero-filled tail, is a torn write of
+a record that was never accepted and is cut off, if no commit covered it (the high-water
+mark); any other damage, and any committed record missing, raises :class:`SpoolCorrupt`.
+Acknowledgements and dead letters are then replayed.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ from dataclasses import dataclass
 from typing import Final, Literal, TypeAlias
 
 from .._checks import require_int
-from ..errors import SpoolClosed, SpoolCorrupt, SpoolError, SpoolFull, SpoolLocked
+from ..errors import SpoolClosed, SpoolError, SpoolFull, SpoolLocked
 from ._spool_acks import AckLog
 from ._spool_cache import RecordCache
 from ._spool_commit import GroupCommit
@@ -66,7 +68,6 @@ from ._spool_format import (
     LOCK_NAME,
     MAX_PAYLOAD,
     RECORD_OVERHEAD,
-    SEGMENT_NAME,
     SEGMENT_OVERHEAD,
     Meta,
     SpoolEntry,
@@ -76,8 +77,8 @@ from ._spool_format import (
     pread_all,
     pwrite_all,
     runs,
-    segment_name,
 )
+from ._spool_recovery import recover
 from ._spool_segments import SegmentIndex
 
 __all__ = [
@@ -565,71 +566,8 @@ class Spool:
             self._lock_fd = -1
 
     def _recover(self) -> None:
-        index, acks, dead = self._index, self._acks, self._dead
-        replay = acks.open()
-        names = sorted(
-            (int(match.group(1)), name)
-            for name in os.listdir(self._directory)
-            if (match := SEGMENT_NAME.match(name))
-        )
-        if names and not replay.existed:
-            raise SpoolCorrupt(
-                f"the acknowledgement log is missing but {len(names)} segment files exist",
-                acks.path, 0,
-            )
-        high_water = replay.high_water
-        index.load(names, high_water)
-        through, ranges, dead_marks = 0, [], []
-        for kind, first, last in replay.entries:
-            if kind == ACK_THROUGH:
-                index.mark_through(last)
-                through = max(through, last)
-                continue
-            index.mark_range(first, last)
-            ranges.append((first, last))
-            if kind == ACK_DEAD:
-                dead_marks.append((first, last))
-        dead.open()
-        for first, last in dead_marks:
-            for record_id in range(first, last + 1):
-                if not dead.known(record_id):
-                    raise SpoolCorrupt(f"record {record_id} was moved to the dead letters but "
-                                       f"{dead.path} has no letter for it", dead.path, 0)
-        for record_id in sorted(dead.letters):  # a move a crash interrupted: finish it
-            if index.is_pending(record_id):
-                acks.write(ack_entry(ACK_DEAD, record_id, record_id))
-                index.mark_id(record_id)
-        missing = index.missing(high_water, through, ranges)
-        if missing:
-            first = missing[0][0]
-            holder = [s for s in index.segments if s.first_id <= first]
-            where = holder[-1].path if holder else index.path(segment_name(first))
-            spans = ", ".join(f"{a}-{b}" if a != b else f"{a}" for a, b in missing)
-            raise SpoolCorrupt(
-                f"committed records are missing (segment files deleted or cut): ids {spans}; "
-                f"the high-water mark is {high_water}",
-                where, holder[-1].size if holder else 0,
-            )
-        segments = index.segments
-        highest = max([through, *(last for _, last in ranges), *dead.letters, *dead.removed])
-        index.next_id = max(segments[-1].end_id if segments else 1, highest + 1,
-                            high_water + 1, 1)
-        if not segments or segments[-1].end_id != index.next_id:
-            # No segment yet, or acknowledgements of ids beyond the last durable record (a
-            # machine crash between the two files): start a segment at the next id, so that
-            # the ids of a segment stay consecutive and no id is issued twice.
-            index.roll()
-        if index.next_id - 1 > high_water:
-            # Records found beyond the mark (written, not committed, or a version 1 spool):
-            # commit them now, so that their loss is damage from here on.
-            for segment in index.segments:
-                if segment.end_id - 1 > high_water and self._sync_enabled:
-                    os.fsync(segment.fd)
-            acks.note_high_water(index.next_id - 1)
-        if replay.version == 1:
-            acks.rewrite(self._ack_state())
-        elif self._sync_enabled and acks.unsynced:
-            acks.sync()
+        recover(self._index, self._acks, self._dead, sync_enabled=self._sync_enabled,
+                ack_state=self._ack_state)
         self._reclaim(include_active=True)
 
     def _ack_state(self) -> bytes:
