@@ -262,22 +262,25 @@ class WarrantPKI:
     days: int
     key_type: KeyType
 
-    def issue_approver(self, *, role: str = "Judge", common_name: str = "Judge Jane Doe",
-                       not_before: datetime | None = None, not_after: datetime | None = None,
-                       untrusted: bool = False) -> CertifiedKey:
-        """Another approver's certificate from the court CA with ``role`` as its title (from a
-        rogue CA of the same name when ``untrusted``)."""
-        ca = self.court_ca
+    def issue_signer(self, *, role: str = "Judge", common_name: str = "Judge Jane Doe",
+                     by: Literal["court", "authority"] = "court",
+                     not_before: datetime | None = None, not_after: datetime | None = None,
+                     untrusted: bool = False) -> CertifiedKey:
+        """Another signing certificate with ``role`` as its title, from the court CA or the
+        authority's (``by``); from a rogue CA of the same name when ``untrusted``."""
+        ca = self.court_ca if by == "court" else self.authority_ca
         if untrusted:
             ca = _make_ca(ca.certificate.subject, self.key_type, self.days)
         return _issue_signer(ca, common_name, role, self.key_type, not_before, not_after,
                              self.days)
 
-    def issue_expired_approver(self, *, role: str = "Judge") -> CertifiedKey:
-        """A judge's certificate from the court CA whose validity ended a day ago."""
+    def issue_expired_signer(self, *, role: str = "Judge",
+                             by: Literal["court", "authority"] = "court") -> CertifiedKey:
+        """A signing certificate from the court CA or the authority's whose validity ended a
+        day ago."""
         end = datetime.now(UTC) - timedelta(days=1)
-        return self.issue_approver(role=role, not_before=end - timedelta(days=self.days),
-                                   not_after=end)
+        return self.issue_signer(role=role, by=by, not_before=end - timedelta(days=self.days),
+                                 not_after=end)
 
     def write(self, directory: str | os.PathLike[str]) -> dict[str, Path]:
         """Write ``court-ca.pem``, ``judge.pem``/``judge.key``, ``authority-ca.pem`` and

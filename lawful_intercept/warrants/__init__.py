@@ -7,6 +7,8 @@ by rule, each failure mapped to the ErrorInformation to answer with.
 Needs the ``warrants`` extra (lxml, xmlschema, signxml). See ``docs/warrants.md``.
 """
 
+from typing import Any
+
 from ._approval import (
     UNSIGNED_AUTHORISATION_FIELDS,
     ApprovalProfile,
@@ -153,7 +155,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
+def __getattr__(name: str) -> Any:
     """The hypothesis strategies for HI-1 messages (also in ``lawful_intercept.testing``),
     loaded on first use because they need ``hypothesis``."""
     if name in __all__:

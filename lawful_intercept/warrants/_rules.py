@@ -310,11 +310,14 @@ def _approval(c: _Context, action: int, obj: AuthorisationObject,
                            f"{national}")
             continue
         when = approval.timestamp or c.message.header.timestamp
-        result = profile.verify(element, index, c.approvers,
-                                times=(("the approval's time", when), ("now", c.now)))
+        try:
+            result = profile.verify(element, index, c.approvers,
+                                    times=(("the approval's time", when), ("now", c.now)))
+        except Exception as exc:  # a verifier that breaks refuses the approval, never accepts
+            reasons.append(f"approval {index}: the verifier failed: {exc!r}")
+            continue
         if result.ok:
-            c.add("approval", True, f"approval {index} by {result.signer}: {result.reason}",
-                  obj, action)
+            c.add("approval", True, f"approval {index}: {result.reason}", obj, action)
             return
         reasons.append(f"approval {index}: {result.reason}")
     c.add("approval", False, "; ".join(reasons), obj, action)

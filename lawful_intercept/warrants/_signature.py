@@ -22,7 +22,7 @@ from signxml.algorithms import (
     SignatureConstructionMethod,
     SignatureMethod,
 )
-from signxml.exceptions import InvalidInput, InvalidSignature
+from signxml.exceptions import SignXMLException
 from signxml.signer import XMLSigner
 from signxml.verifier import SignatureConfiguration, XMLVerifier
 
@@ -122,7 +122,7 @@ def verify_enveloped(root: etree._Element, signature: etree._Element, trust: Tru
     try:
         XMLVerifier().verify(copy.deepcopy(root), x509_cert=leaf, expect_config=config,
                                      ignore_ambiguous_key_info=True)
-    except (InvalidSignature, InvalidInput) as exc:
+    except (SignXMLException, etree.LxmlError, ValueError) as exc:
         return SignatureCheck(False, f"the signature does not verify: {exc}", checked.subject,
                               checked.role)
     return SignatureCheck(True, f"signature verifies; {checked.reason}", checked.subject,
@@ -130,13 +130,20 @@ def verify_enveloped(root: etree._Element, signature: etree._Element, trust: Tru
 
 
 def _certificates(signature: etree._Element) -> list[x509.Certificate]:
+    """The certificates of the KeyInfo, fully parsed (``cryptography`` parses some fields on
+    first use: a damaged one must fail here); empty when one is unreadable."""
     found: list[x509.Certificate] = []
     for element in signature.iterfind(f"{{{DS}}}KeyInfo/{{{DS}}}X509Data/{{{DS}}}X509Certificate"):
         text = "".join((element.text or "").split())
         try:
-            found.append(x509.load_der_x509_certificate(_b64(text)))
+            certificate = x509.load_der_x509_certificate(_b64(text))
+            certificate.subject.rfc4514_string()
+            certificate.issuer.rfc4514_string()
+            certificate.public_key()
+            list(certificate.extensions)
         except ValueError:
             return []
+        found.append(certificate)
     return found
 
 

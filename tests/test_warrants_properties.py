@@ -1,0 +1,143 @@
+"""Property-based tests of warrants (TS 103 120): any valid warrant drawn by the public
+strategies, approved by the judge and signed by the issuing authority, is accepted; any
+change to the signed message is refused, with the rule that refused it named."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from datetime import timedelta
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lxml import etree  # type: ignore[import-untyped]
+from test_warrants_support import NOW, judge_trust, message_trust, sign_request, warrant_pki
+
+from lawful_intercept.testing import target_identifier_values, warrant_messages
+from lawful_intercept.warrants import (
+    ActionRequest,
+    AuthorisationObject,
+    CREATERequest,
+    HI1Message,
+    LITaskObject,
+    RequestPayload,
+    Timespan,
+    check,
+    parse_xml,
+    target_problem,
+)
+
+SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+
+
+def run(data: bytes) -> Any:
+    return check(data, trust=message_trust(), approvers=judge_trust(), now=NOW)
+
+
+@SETTINGS
+@given(warrant_messages(now=NOW))
+def test_valid_warrants_are_accepted(message: HI1Message) -> None:
+    result = run(sign_request(message))
+    assert result.valid, result.table()
+
+
+@SETTINGS
+@given(target_identifier_values())
+def test_drawn_targets_are_well_formed(target: Any) -> None:
+    assert target_problem(target.format_owner, target.format_name, target.value) == ""
+
+
+def _places(root: Any) -> list[tuple[Any, str | None]]:
+    """Every text node and attribute of the document: (element, attribute or None)."""
+    places: list[tuple[Any, str | None]] = []
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        if (element.text or "").strip():
+            places.append((element, None))
+        places.extend((element, name) for name in element.attrib)
+    return places
+
+
+@SETTINGS
+@given(warrant_messages(now=NOW), st.data())
+def test_any_change_to_a_signed_warrant_is_refused(message: HI1Message, data: Any) -> None:
+    root = parse_xml(sign_request(message))
+    places = _places(root)
+    element, attribute = places[data.draw(st.integers(0, len(places) - 1), label="place")]
+    old = element.text if attribute is None else element.get(attribute)
+    position = data.draw(st.integers(0, len(old.strip()) - 1 if old.strip() else 0))
+    replacement = data.draw(st.sampled_from("0aZ9-"), label="character")
+    stripped = old.strip()
+    if not stripped:
+        new = replacement
+    else:
+        changed = stripped[:position] + replacement + stripped[position + 1:]
+        new = changed if changed != stripped else stripped + replacement
+    if attribute is None:
+        element.text = new
+    else:
+        element.set(attribute, new)
+    result = run(etree.tostring(root))
+    assert not result.valid, (etree.QName(element).localname, attribute, old, new)
+    refused_by = {r.rule for r in result.failures()}
+    assert refused_by & {"format", "message-signature"}, result.table()
+
+
+@functools.cache
+def _certificates() -> dict[str, Any]:
+    pki = warrant_pki()
+    return {
+        "untrusted-issuer": pki.issue_signer(role="Issuing authority", by="authority",
+                                             untrusted=True),
+        "expired-issuer": pki.issue_expired_signer(role="Issuing authority", by="authority"),
+        "wrong-role": pki.issue_signer(role="Clerk", common_name="A Clerk"),
+        "untrusted-judge": pki.issue_signer(untrusted=True),
+        "expired-judge": pki.issue_expired_signer(),
+    }
+
+
+def _forge(message: HI1Message, forgery: str) -> bytes:
+    certificates = _certificates()
+    if forgery in ("untrusted-issuer", "expired-issuer"):
+        return sign_request(message, issuer=certificates[forgery])
+    if forgery in ("wrong-role", "untrusted-judge", "expired-judge"):
+        return sign_request(message, judge=certificates[forgery])
+    if forgery == "non-judge":
+        return sign_request(message, judge=warrant_pki().issuer)
+    if forgery == "past":
+        return sign_request(_change(message, AuthorisationObject, timespan=Timespan(
+            NOW - timedelta(days=30), NOW - timedelta(seconds=1))))
+    assert forgery == "orphan-task"
+    return sign_request(_change(message, LITaskObject, associated_objects=None))
+
+
+def _change(message: HI1Message, kind: type, **changes: Any) -> HI1Message:
+    assert isinstance(message.payload, RequestPayload)
+    actions = tuple(
+        ActionRequest(a.action_identifier, CREATERequest(dataclasses.replace(a.action.obj,
+                                                                             **changes)))
+        if isinstance(a.action, CREATERequest) and isinstance(a.action.obj, kind) else a
+        for a in message.payload.actions)
+    return dataclasses.replace(message, payload=RequestPayload(actions))
+
+
+FORGERIES = {
+    "untrusted-issuer": "message-signature",
+    "expired-issuer": "message-signature",
+    "wrong-role": "approval",
+    "untrusted-judge": "approval",
+    "expired-judge": "approval",
+    "non-judge": "approval",
+    "past": "timespan",
+    "orphan-task": "task-authorisation",
+}
+
+
+@SETTINGS
+@given(warrant_messages(now=NOW), st.sampled_from(sorted(FORGERIES)))
+def test_forgeries_are_refused_by_their_rule(message: HI1Message, forgery: str) -> None:
+    result = run(_forge(message, forgery))
+    assert not result.valid
+    assert FORGERIES[forgery] in {r.rule for r in result.failures()}, result.table()
