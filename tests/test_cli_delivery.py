@@ -384,3 +384,30 @@ def test_resume_from_the_state_of_an_earlier_release(
         assert lemf.summary()["records"] == 30
     state = json.loads((spool / "send-state.json").read_text())
     assert state["version"] == 2 and state["counted"] is False
+
+
+@pytest.mark.parametrize("address", ["same", "other"])
+def test_send_never_counts_a_dead_letter_delivered(
+    tmp_path: Path, pki: PKIFiles, capsys: pytest.CaptureFixture[str], address: str
+) -> None:
+    from lawful_intercept.delivery import Spool
+
+    stream, spool, folder = spool_left_by_a_timed_out_send(tmp_path, pki)
+    with Spool(folder / "hi2") as hi2:
+        poison = hi2.read_from(0)[3]
+        hi2.dead_letter(poison.id, reason="the LEMF closed the connection 3 times after it")
+    capsys.readouterr()
+    old_port = int(folder.name.rpartition("_")[2])
+    with lemf_thread(tmp_path, pki) as lemf:
+        _, port = lemf.listen(HOST, old_port if address == "same" else 0)
+        code = main(send_argv(stream, port, pki, spool, "--timeout", "30"))
+        line = one_error_line(capsys.readouterr().err)
+        assert code == 1
+        assert "1 PDUs were not delivered" in line and "spool list" in line
+        assert lemf.summary()["records"] == 29
+    assert main(["spool", "requeue", str(spool)]) == 0
+    with lemf_thread(tmp_path, pki, "again") as lemf:
+        _, port = lemf.listen(HOST, 0)
+        assert main(send_argv(stream, port, pki, spool, "--timeout", "30")) == 0
+        assert lemf.summary()["records"] == 1
+        assert next(iter(pdus_of(tmp_path / "again" / "received.ber"))) == poison.data

@@ -129,6 +129,8 @@ class _Route:
     """PDUs of this run per destination used (0 for one that only had leftovers)."""
     leftover: int = 0
     """Records an earlier run left in the spools (delivered by this run too)."""
+    dead_before: int = 0
+    """Dead letters its spools held when this run opened them."""
 
     def use(self, name: DestinationName) -> None:
         """Start the client of ``name`` (once): it has PDUs to deliver."""
@@ -235,15 +237,24 @@ def _send(args: argparse.Namespace) -> int:
     router = _Router(args, spec, hi2, hi3, context, pins, folder, book)
     started = time.monotonic()
     framing: FramingError | None = None
+    dead = 0
     try:
         moved = _resume(router)
         total, framing = _accept(args, router, candidates, skip)
         delivered = _wait(args, router)
+        dead, dead_now = router.dead_letters()
+        delivered -= dead_now
     finally:
         router.close()
-        if temporary:
+        if temporary and not dead:
             shutil.rmtree(folder, ignore_errors=True)
     seconds = time.monotonic() - started
+    if dead:
+        # Refused records are kept (with a temporary folder too), never counted delivered.
+        raise CLIError(f"{dead} PDUs were not delivered: the LEMF closed the connection after "
+                       f"each of them again and again, so they were moved to the dead letters "
+                       f"in {folder} ({delivered} PDUs delivered); see `lawful-intercept spool "
+                       f"list {folder}`, and `spool requeue` once the cause is fixed")
     if framing is not None:
         raise CLIError(f"{args.file}: after {total} PDUs: {framing} (the {delivered} PDUs "
                        "before it were delivered)")
@@ -289,6 +300,8 @@ class _Router:
         self.pins = pins
         self.folder = folder
         self.routes: dict[tuple[str, Address, Address | None], _Route] = {}
+        self.old_dead = 0
+        """Dead letters in stream folders no current address uses."""
 
     def route(self, pdu_type: str, raw: bytes) -> tuple[_Route, DestinationName]:
         """The route of a PDU and the destination it goes to (whose client is started)."""
@@ -344,6 +357,7 @@ class _Router:
         route = _Route(pdu_type, delivery, folder, record)
         for name, spool in delivery.spools.items():
             self.check_ids(folder, name, spool)
+            route.dead_before += spool.stats().dead_letters
             queued = spool.stats().queued
             if queued:  # left by an earlier run: deliver it now
                 route.leftover += queued
@@ -379,6 +393,15 @@ class _Router:
                 if held is not None:
                     held.ids = spool.stats().next_id - 1
         write_state(self.folder, self.book)
+
+    def dead_letters(self) -> tuple[int, int]:
+        """Dead letters in every spool, and how many of them this run made."""
+        total, made = self.old_dead, 0
+        for route in self.routes.values():
+            here = sum(spool.stats().dead_letters for spool in route.delivery.spools.values())
+            total += here
+            made += here - route.dead_before
+        return total, made
 
     def queued(self) -> int:
         """Records not yet delivered, in every spool."""
@@ -467,13 +490,16 @@ def _resume(router: _Router) -> int:
     for folder in sorted(folders):
         pdu_type = (book.streams[folder].pdu_type if folder in book.streams
                     else _type_of_folder(folder))
-        first = _first_pending(router, folder)
-        if first is None:
-            continue  # nothing left to deliver there
-        if router.key_of(pdu_type, first)[1] == folder:
-            router.route(pdu_type, first)  # the stream of the current addresses
+        first, dead = _first_pending(router, folder)
+        sample = first if first is not None else (dead[0] if dead else None)
+        if sample is None:
+            continue  # nothing left there
+        if router.key_of(pdu_type, sample)[1] == folder:
+            router.route(pdu_type, sample)  # the stream of the current addresses
             continue
-        moved += _move(router, folder, pdu_type)
+        router.old_dead += len(dead)  # dead letters stay where they are
+        if first is not None:
+            moved += _move(router, folder, pdu_type)
     return moved
 
 
@@ -490,18 +516,22 @@ def _spool_paths(router: _Router, folder: str) -> list[tuple[str, Path]]:
     return [(name, base / name) for name in ("hi2", "hi3") if (base / name).is_dir()]
 
 
-def _first_pending(router: _Router, folder: str) -> bytes | None:
-    """The first record still pending in a stream folder, ``None`` if none is."""
+def _first_pending(router: _Router, folder: str) -> tuple[bytes | None, list[bytes]]:
+    """The first record still pending in a stream folder (``None`` if none is), and the
+    dead letters its spools hold."""
+    first: bytes | None = None
+    dead: list[bytes] = []
     for name, path in _spool_paths(router, folder):
         try:
             with Spool(path) as spool:
                 router.check_ids(folder, name, spool)
                 batch = spool.read_from(0, max_records=1)
+                dead.extend(letter.payload for letter in spool.dead_letters())
         except SpoolError as exc:
             raise CLIError(f"--spool: {exc}") from None
-        if batch:
-            return batch[0].data
-    return None
+        if batch and first is None:
+            first = batch[0].data
+    return first, dead
 
 
 def _move(router: _Router, folder: str, pdu_type: str) -> int:
