@@ -272,24 +272,32 @@ SIGNERS: dict[str, tuple[Callable[[], Any], str, str | None]] = {
 }
 
 
+@pytest.mark.parametrize("profile", ["openli", "library"])
 @pytest.mark.parametrize("signer", list(SIGNERS))
-def test_signatures(spec: Specification, signer: str) -> None:
+def test_signatures(spec: Specification, signer: str, profile: str) -> None:
     make_key, algorithm, hash_name = SIGNERS[signer]
     key = make_key()
     checker = IntegrityChecker(pdus_per_hash=3, hashes_per_signature=2, signing_key=key,
-                               spec=spec)
+                               spec=spec, profile=profile)  # type: ignore[arg-type]
     stream, _ = _stream(checker, _builder(spec=spec), 12)
     checks = _tri_checks(spec, stream)
     signatures = [c for c in checks if c["checkType"] == "signature"]
     assert [c["includedSequenceNumbers"] for c in signatures] == [[0, 1], [3, 4]]
     for check in signatures:
         assert check["signatureAlgorithm"] == algorithm
-        assert check.get("hashAlgorithm") == hash_name
+        # OpenLI no longer puts hashAlgorithm on signature PDUs.
+        assert check.get("hashAlgorithm") == (hash_name if profile == "library" else None)
         assert check["dataType"] == "cC"
     results = _verify(IntegrityVerifier(key.public_key(), spec=spec), stream)
     assert [(r.check_type, r.status) for r in results] == [
         ("hash", "ok"), ("hash", "ok"), ("signature", "ok"),
         ("hash", "ok"), ("hash", "ok"), ("signature", "ok")]
+    assert {r.profile for r in results if r.check_type == "signature"} == {profile}
+    # A verifier told of the other profile only does not accept these signatures.
+    other = "library" if profile == "openli" else "openli"
+    results = _verify(IntegrityVerifier(key.public_key(), spec=spec,
+                                        profiles=[other]), stream)  # type: ignore[list-item]
+    assert [r.status for r in results if r.check_type == "signature"] == ["bad-signature"] * 2
     # The wrong key of the same kind: every signature is reported, the hashes still check.
     results = _verify(IntegrityVerifier(make_key().public_key(), spec=spec), stream)
     assert [(r.check_type, r.status) for r in results if r.check_type == "signature"] == [
@@ -340,9 +348,11 @@ def test_signature_verifies_with_a_certificate() -> None:
 
 
 def test_altered_hash_pdu_breaks_its_signature(spec: Specification) -> None:
+    """Under the library profile the signature covers the hash values (under openli it does
+    not: see test_integrity_profiles)."""
     key = ed25519.Ed25519PrivateKey.generate()
     checker = IntegrityChecker(pdus_per_hash=2, hashes_per_signature=2, signing_key=key,
-                               spec=spec)
+                               spec=spec, profile="library")
     stream, data = _stream(checker, _builder(spec=spec), 4)
     checks = [raw for raw in stream if raw not in data]
     first_hash = checks[0]
@@ -432,16 +442,21 @@ def test_encrypted_pdus_need_a_kind(spec: Specification) -> None:
     builder = _builder(spec=spec)
     plain = IPAccessRecords(builder).ipcc(_packet(0), "toTarget")
     sealed = encrypt_pdu(plain, KEYS["AES-192-CBC"], spec=spec)
-    checker = IntegrityChecker(pdus_per_hash=1, spec=spec)
+    checker = IntegrityChecker(pdus_per_hash=1, spec=spec, profile="library")
     with raises_misuse(ValueError, "kind", "kind='CC'"):
         checker.add(sealed)
     stream = [sealed, *checker.emit(builder, checker.add(sealed, kind="CC"))]
     verifier = IntegrityVerifier(spec=spec)
-    assert verifier.feed_raw(stream[0]) == []  # not kept: its kind is unknown
-    assert [r.status for r in verifier.feed_raw(stream[1])] == ["missing"]
+    # Kept though its kind is unknown: the hash naming it finds it (library profile: the
+    # octets as sent).
+    assert verifier.feed_raw(stream[0]) == []
+    assert [(r.status, r.profile) for r in verifier.feed_raw(stream[1])] == [("ok", "library")]
     verifier = IntegrityVerifier(spec=spec)
     verifier.feed_raw(stream[0], kind="CC")
     assert [r.status for r in verifier.feed_raw(stream[1])] == ["ok"]
+    # The openli profile hashes the PDU before encryption: it needs that form.
+    with raises_misuse(ValueError, "clear", "seal_pdu"):
+        IntegrityChecker(spec=spec).add(sealed, kind="CC")
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -577,6 +577,7 @@ def test_integrity_checks_verify(tmp_path: Path, pki: TestPKI) -> None:
         assert lemf.wait_for(lambda s: s["received"] == len(stream), TIMEOUT)
         summary = lemf.summary()
     assert summary["integrity"] == {"checked": 5, "ok": 5, "failed": 0, "unverifiable": 0,
+                                    "unchecked": 0, "profiles": {"openli": 5}, "warnings": [],
                                     "details": []}
     checks = [line["integrity"] for line in jsonl(out / "records.jsonl") if "integrity" in line]
     assert [c[0]["check_type"] for c in checks] == ["hash", "hash", "signature", "hash",

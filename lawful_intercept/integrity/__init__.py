@@ -20,50 +20,48 @@ check) could not be consulted, so what is "the library's reading" below is marke
   :func:`encrypt_payload` / :func:`decrypt_container` (and :func:`encrypt_pdu` /
   :func:`decrypt_pdu` for whole PDUs).
 
-What is hashed (the library's reading)
-    A hash PDU's ``checkValue`` is the digest of the **complete encoded PS-PDUs** (every octet,
-    from the outer SEQUENCE tag to the end) **concatenated in the order of
-    includedSequenceNumbers**; the checker lists them in the order it was given the PDUs,
-    which for the PDUs of one builder is sequence-number order. OpenLI does the same (one
-    streaming digest over the encoded PDUs). With ``per_pdu_digests=True`` the checkValue is
-    instead the concatenation of one digest per PDU, in the same order, so that a receiver can
-    name the altered PDU; a receiver tells the two apart by the length (they coincide for a
-    run of one PDU).
+What is hashed and signed: reading profiles (:data:`ProfileName`; ``docs/integrity.md`` has
+the table)
+    The ASN.1 text does not say which octets are signed, nor the IV or the padding. ``openli``
+    (the default of :class:`IntegrityChecker`: what deployed OpenLI-built collection systems
+    accept) hashes the complete encoded PS-PDUs of a run concatenated in the order of
+    includedSequenceNumbers, an encrypted one in its form before encryption (encryptionType
+    none, the padded plaintext in place: :func:`seal_pdu`, :func:`clear_form`), and signs the
+    signature PDU's own IntegrityCheck encoded with an empty checkValue (no hashAlgorithm on
+    signature PDUs). ``library`` hashes the PDUs as sent and signs the concatenated checkValues
+    of the hash PDUs. :class:`IntegrityVerifier` and the LEMF accept both and report which one
+    matched. With ``per_pdu_digests=True`` a hash's checkValue is one digest per PDU, so that a
+    receiver can name the altered PDU. Signatures: ECDSA (eCDSA; SHA-256 on P-256, SHA-384 on
+    P-384, SHA-512 on P-521, DER ``Ecdsa-Sig-Value``) or EdDSA (edDSA: Ed25519 or Ed448, pure).
+    DSA and RSA are refused.
 
-What is signed (the library's reading)
-    A signature PDU's ``checkValue`` is the signature of the concatenated ``checkValue`` octets
-    of the hash PDUs it names, in the order named: ECDSA (``signatureAlgorithm`` eCDSA) with
-    SHA-256 on P-256, SHA-384 on P-384, SHA-512 on P-521 (the hash is named in
-    ``hashAlgorithm``; the signature is the DER ``Ecdsa-Sig-Value`` of X9.62/RFC 3279), or
-    EdDSA (``edDSA``: Ed25519 or Ed448, pure, no ``hashAlgorithm``). Versions of the module
-    without ``signatureAlgorithm`` (LI-PS-PDU version 35) carry no algorithm: the verifier
-    takes it from its public key. DSA and RSA are refused (the module has no RSA value; DSA
-    is obsolete). OpenLI differs (uncertain): it digests the whole IntegrityCheck contents of
-    each hash PDU and signs that digest, so its signatures do not verify under this reading.
-
-Encryption (key, IV, padding; the library's reading, OpenLI compatibility uncertain)
+Encryption (key, IV, padding, byteCounter)
     AES in CBC mode with the key as given (16, 24 or 32 octets, no derivation). The IV is the
-    PDU's sequenceNumber as 4 octets, big-endian, repeated four times (OpenLI and libwandder
-    do this; whether the standard says so is not confirmed). The plaintext is the BER
-    encoding of the EncryptedPayload, padded with PKCS#7 (``padding="pkcs7"``, the default:
-    a wrong key is then detected by the padding check) or with 0..15 zero octets
-    (``padding="zero"``, which is what OpenLI sends and libwandder reads). ``byteCounter`` is
-    the caller's (default 0); OpenLI writes a 4-octet start time followed by a 4-octet
-    running octet count. Reusing (key, sequence number) with the same byteCounter gives the
-    same first cipher block: keep the byteCounter increasing per key. The module's
-    EncryptionType has aES-192-CBC and aES-256-CBC; AES-128-CBC is written as
-    ``national-option`` and read back only when the receiver is told
+    PDU's sequenceNumber as 4 octets, big-endian, repeated four times (as OpenLI and libwandder
+    do). The plaintext is the BER encoding of the EncryptedPayload, padded with 0..15 zero
+    octets (``padding="zero"``, the default: what OpenLI sends and libwandder accepts) or PKCS#7
+    (an option); receivers read both by default (``padding="any"``). ``byteCounter`` is, as the
+    text says, the Unix time of first use times 2^32 plus the octets of the PDUs before
+    (:class:`ByteCounter`, :func:`initial_byte_counter`), or the caller's value. AES-128-CBC is
+    written as ``national-option`` and read back only when the receiver is told
     (``national_option="AES-128-CBC"``).
+
+    **CBC detects nothing**: an altered ciphertext often decrypts, without error, to an altered
+    payload. Integrity comes from the hash checks: with encryption and hashes together, a
+    flipped ciphertext bit is reported as a hash ``mismatch`` naming the PDU.
 """
 
 from ..errors import DecryptionError
 from ._checker import IntegrityChecker, IntegrityCheckPayload
 from ._common import (
+    PROFILES,
     CheckStatus,
     EncryptionAlgorithm,
     HashAlgorithmName,
     Kind,
     Padding,
+    PaddingReading,
+    ProfileName,
     SigningKey,
     StreamKey,
     VerifyingKey,
@@ -75,11 +73,15 @@ from ._encryption import (
     decrypt_pdu,
     encrypt_payload,
     encrypt_pdu,
+    initial_byte_counter,
     iv_for_sequence_number,
 )
+from ._sealing import ByteCounter, SealedPDU, clear_form, seal_pdu
 from ._verifier import CheckResult, IntegrityVerifier
 
 __all__ = [
+    "PROFILES",
+    "ByteCounter",
     "CheckResult",
     "CheckStatus",
     "DecryptedPayload",
@@ -92,12 +94,18 @@ __all__ = [
     "IntegrityVerifier",
     "Kind",
     "Padding",
+    "PaddingReading",
+    "ProfileName",
+    "SealedPDU",
     "SigningKey",
     "StreamKey",
     "VerifyingKey",
+    "clear_form",
     "decrypt_container",
     "decrypt_pdu",
     "encrypt_payload",
     "encrypt_pdu",
+    "initial_byte_counter",
     "iv_for_sequence_number",
+    "seal_pdu",
 ]

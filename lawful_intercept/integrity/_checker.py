@@ -23,7 +23,9 @@ from ._common import (
     EC_CURVE_HASH,
     HASH_FACTORIES,
     KIND_OF_DATA_TYPE,
+    PROFILES,
     Kind,
+    ProfileName,
     SigningKey,
     StreamKey,
     decoded_header,
@@ -32,6 +34,8 @@ from ._common import (
     peek_header,
     qualified,
 )
+from ._profiles import signed_octets
+from ._sealing import SealedPDU
 
 if TYPE_CHECKING:
     from ..records import PSPDUBuilder
@@ -84,6 +88,12 @@ class IntegrityChecker:
     covered (they are not IRI or CC). An ``encryptionContainer`` PDU does not show its kind:
     pass ``kind=``.
 
+    ``profile`` is the reading of what is hashed and signed (:data:`ProfileName`):
+    ``openli`` (the default, what deployed OpenLI-built collection systems accept: see
+    ``docs/integrity.md``) or ``library``. They differ for encrypted PDUs (``openli`` hashes
+    the PDU before encryption: give :meth:`add` the :class:`SealedPDU` of
+    :func:`seal_pdu`) and in what a signature covers.
+
     Every ``pdus_per_hash`` PDUs of a stream (``None``: only on demand, :meth:`hash_now`) it
     returns an :class:`IntegrityCheckPayload` with a hash check over them (see the package
     docstring for the exact octets; ``hash_algorithm`` sHA-256, sHA-384 or sHA-512).
@@ -105,7 +115,9 @@ class IntegrityChecker:
         signing_key: SigningKey | None = None,
         hashes_per_signature: int | None = 15,
         spec: Specification | None = None,
+        profile: ProfileName = "openli",
     ) -> None:
+        self.profile: ProfileName = require_choice(profile, PROFILES, "profile")
         self.hash_algorithm = normalize_hash(hash_algorithm, "hash_algorithm",
                                              ("sHA-256", "sHA-384", "sHA-512"))
         for name, limit in (("pdus_per_hash", pdus_per_hash),
@@ -132,13 +144,24 @@ class IntegrityChecker:
 
     # -- hash PDUs ------------------------------------------------------------------------
 
-    def add(self, pdu: bytes, *, kind: Kind | None = None) -> list[IntegrityCheckPayload]:
+    def add(self, pdu: bytes | bytearray | memoryview | SealedPDU, *, kind: Kind | None = None,
+            clear: bytes | None = None) -> list[IntegrityCheckPayload]:
         """Take one encoded PS-PDU as sent; return the hash check now due (or nothing).
 
         ``kind`` overrides the kind read from the payload (needed for encryptionContainer
-        PDUs). TRI PDUs (and HI4 payloads) are not covered and return nothing. Raises
-        :class:`~lawful_intercept.DecodeError` if ``pdu`` is not a PS-PDU, ``TypeError`` if
-        it is not bytes, ``ValueError`` for a ``kind`` that is missing or not covered."""
+        PDUs, unless ``pdu`` is the :class:`SealedPDU` :func:`seal_pdu` made, which knows it).
+        Under the ``openli`` profile an encrypted PDU is hashed in its form before encryption:
+        a :class:`SealedPDU` carries it, or pass it as ``clear``
+        (:func:`~lawful_intercept.integrity.clear_form`). TRI PDUs (and HI4 payloads) are not
+        covered and return nothing. Raises :class:`~lawful_intercept.DecodeError` if ``pdu``
+        is not a PS-PDU, ``TypeError`` if it is not bytes, ``ValueError`` for a ``kind`` that
+        is missing or not covered, or an encrypted PDU without its ``clear`` form under the
+        ``openli`` profile."""
+        if isinstance(pdu, SealedPDU):
+            if kind is None:
+                kind = pdu.kind
+            clear = pdu.clear if clear is None else clear
+            pdu = pdu.octets
         if type(pdu) is not bytes:  # inline: once per PDU
             if not isinstance(pdu, bytearray | memoryview):
                 raise TypeError(f"pdu must be bytes, not {type_name(pdu)}")
@@ -158,6 +181,12 @@ class IntegrityChecker:
             stream_kind: str = found
         else:
             stream_kind = require_choice(kind, sorted(self._kinds), "kind")
+        if header.encrypted and self.profile == "openli":
+            if clear is None:
+                raise ValueError("clear must be given for an encryptionContainer PDU under the "
+                                 "openli profile (it hashes the PDU before encryption): pass "
+                                 "the SealedPDU of seal_pdu(), or clear=clear_form(...)")
+            data = bytes(clear)
         key: StreamKey = (header.liid, header.cin, stream_kind)
         run = self._runs.get(key)
         if run is None:
@@ -237,18 +266,20 @@ class IntegrityChecker:
         assert self._signature is not None and self.signing_key is not None
         covered = self._unsigned.pop(key)
         numbers = tuple(seq for seq, _ in covered)
-        message = b"".join(value for _, value in covered)
         algorithm, hash_name = self._signature
         check: dict[str, Any] = {
             "includedSequenceNumbers": list(numbers),
             "checkType": "signature",
             "dataType": DATA_TYPE_OF_KIND[key[2]],
-            "checkValue": _sign(self.signing_key, message, hash_name),
+            "checkValue": b"",
         }
-        if hash_name is not None:
-            check["hashAlgorithm"] = hash_name
         if self._has_signature_algorithm:
             check["signatureAlgorithm"] = algorithm
+        message = signed_octets(self.spec, self.profile, check,
+                                [value for _, value in covered])
+        check["checkValue"] = _sign(self.signing_key, message, hash_name)
+        if hash_name is not None and self.profile == "library":
+            check["hashAlgorithm"] = hash_name
         return IntegrityCheckPayload(("integrityCheck", check), key[0], key[1],
                                      cast(Kind, key[2]), "signature", numbers)
 

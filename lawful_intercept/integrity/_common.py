@@ -36,6 +36,7 @@ __all__ = [
     "HASH_FACTORIES",
     "KIND_OF_DATA_TYPE",
     "MODULE",
+    "PROFILES",
     "SEQ_MAX",
     "CheckStatus",
     "EncryptionAlgorithm",
@@ -43,6 +44,8 @@ __all__ = [
     "Kind",
     "PDUHeader",
     "Padding",
+    "PaddingReading",
+    "ProfileName",
     "SigningKey",
     "StreamKey",
     "VerifyingKey",
@@ -79,7 +82,28 @@ EncryptionAlgorithm = Literal["AES-128-CBC", "AES-192-CBC", "AES-256-CBC", "none
 """The ciphers of an encryptionContainer (TS 102 232-1 EncryptionType)."""
 
 Padding = Literal["pkcs7", "zero"]
-"""The padding of an encrypted payload: PKCS#7, or zero octets (OpenLI)."""
+"""The padding of an encrypted payload: ``zero`` (0 to 15 zero octets to a whole AES block, none
+when the plaintext is already one: what OpenLI sends and libwandder reads) or ``pkcs7``
+(RFC 5652 6.3: 1 to 16 octets; libwandder rejects it when the plaintext fills whole blocks)."""
+
+PaddingReading = Literal["pkcs7", "zero", "any"]
+"""The padding a receiver accepts: one of :data:`Padding`, or ``any`` (zero padding tried
+first, then PKCS#7; the padding found is reported)."""
+
+ProfileName = Literal["openli", "library"]
+"""A reading of what TS 102 232-1 6.4 integrity checks hash and sign (the ASN.1 text does not
+say; see ``docs/integrity.md``):
+
+* ``openli``: OpenLI's current collector. A hash covers the encoded PS-PDUs, an encrypted one
+  in its form before encryption (encryptionType none, the padded plaintext in place of the
+  ciphertext); a signature covers the signature PDU's own IntegrityCheck encoded with an empty
+  checkValue (the hash PDUs' TRI sequence numbers, checkType, dataType, signatureAlgorithm),
+  and a signature PDU carries no hashAlgorithm.
+* ``library``: this library's earlier reading. A hash covers the PS-PDUs as sent (encrypted
+  or not); a signature covers the concatenated checkValues of the hash PDUs it names."""
+
+PROFILES: Final[tuple[ProfileName, ...]] = ("openli", "library")
+"""Every reading profile, the default first: what the verifier and the LEMF accept."""
 
 StreamKey: TypeAlias = tuple[bytes, int | None, str]
 """(LIID, CIN or None, kind)."""

@@ -2,10 +2,16 @@
 [4], ``EncryptionContainer``, ``EncryptedPayload``), with AES-CBC.
 
 See ``docs/integrity.md`` (key, IV and padding: the library's reading, and what OpenLI does).
+
+AES-CBC gives confidentiality only: it detects nothing. A flipped ciphertext bit garbles one
+block and flips the same bit of the next; the result often still decodes, and is then returned
+without error. Integrity comes from the hash checks (:class:`~lawful_intercept.integrity.
+IntegrityChecker`), which cover encrypted PDUs too.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal, TypedDict, Unpack
@@ -18,7 +24,7 @@ from ..asn1c import Specification
 from ..ber import encode_integer, encode_length, read_tlv, read_tlv_full
 from ..catalog import PS_PDU, default_specification
 from ..errors import DecodeError, DecryptionError, EncodeError
-from ._common import SEQ_MAX, EncryptionAlgorithm, Padding, qualified
+from ._common import SEQ_MAX, EncryptionAlgorithm, Padding, PaddingReading, qualified
 
 __all__ = [
     "DecryptedPayload",
@@ -27,10 +33,23 @@ __all__ = [
     "decrypt_pdu",
     "encrypt_payload",
     "encrypt_pdu",
+    "initial_byte_counter",
     "iv_for_sequence_number",
 ]
 
 _BYTE_COUNTER_MAX: Final = 2**64 - 1
+
+
+def initial_byte_counter(unix_time: float | None = None) -> int:
+    """The byteCounter of the first PDU of an encrypted stream (TS 102 232-1 EncryptedPayload:
+    "initialized with the unixTime ... multiplied by 2^32 at first use"): ``unix_time`` (default
+    now), in whole seconds, times 2^32. Later PDUs add the octets of the PDUs before
+    (:class:`~lawful_intercept.integrity.ByteCounter`)."""
+    seconds = time.time() if unix_time is None else unix_time
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) \
+            or not 0 <= seconds < 2**32:
+        raise ValueError(f"unix_time must be a number of seconds 0..2^32-1, not {seconds!r}")
+    return int(seconds) << 32
 
 
 @dataclass(frozen=True)
@@ -39,12 +58,20 @@ class DecryptedPayload:
 
     ``payload`` is the Payload value; ``encoded`` its encoding as received (what
     ``spec.encode("Payload", payload)`` gives for a DER-like sender); ``byte_counter`` the
-    byteCounter; ``plaintext`` the decrypted EncryptedPayload encoding, padding removed."""
+    byteCounter; ``plaintext`` the decrypted EncryptedPayload encoding, padding removed;
+    ``padded`` the decrypted octets with their padding (what the ``openli`` profile hashes in
+    place of the ciphertext); ``padding`` the padding found (``zero``, ``pkcs7``, or ``none``
+    for encryptionType none).
+
+    A successful decryption proves nothing about integrity: AES-CBC detects no alteration
+    (see :mod:`lawful_intercept.integrity`)."""
 
     payload: tuple[str, Any]
     byte_counter: int
     encoded: bytes
     plaintext: bytes
+    padded: bytes = b""
+    padding: str = ""
 
 
 # algorithm -> (EncryptionType item, key length)
@@ -54,7 +81,8 @@ _ALGORITHMS: Final = {
     "AES-256-CBC": ("aES-256-CBC", 32),
     "none": ("none", 0),
 }
-_PADDINGS: Final = ("pkcs7", "zero")
+_PADDINGS: Final = ("zero", "pkcs7")
+_READINGS: Final = ("any", "zero", "pkcs7")
 _KEY_LENGTHS_OF_TYPE: Final = {"aES-192-CBC": 24, "aES-256-CBC": 32}
 
 # Payload contents alternatives -> EncryptedPayloadType (the part of TS 102 232 defining them).
@@ -109,9 +137,9 @@ def encrypt_payload(
     sequence_number: int,
     *,
     algorithm: EncryptionAlgorithm = "AES-192-CBC",
-    byte_counter: int = 0,
+    byte_counter: int | None = None,
     payload_type: str | None = "auto",
-    padding: Padding = "pkcs7",
+    padding: Padding = "zero",
     spec: Specification | None = None,
 ) -> dict[str, Any]:
     """The EncryptionContainer value (TS 102 232-1 Payload [4] encryptionContainer) holding
@@ -119,7 +147,12 @@ def encrypt_payload(
 
     ``payload`` is a Payload value (``("cCPayloadSequence", [...])``) or the encoding of one
     (checked by decoding it). The plaintext is ``EncryptedPayload {byteCounter, payload}``;
-    see :mod:`lawful_intercept.integrity` for key, IV and padding. ``algorithm`` AES-192-CBC
+    see :mod:`lawful_intercept.integrity` for key, IV and padding. ``byte_counter``: ``None``
+    (the default) is the text's value for a first use, the Unix time now times 2^32
+    (:func:`initial_byte_counter`); for a stream of PDUs use a
+    :class:`~lawful_intercept.integrity.ByteCounter` through :func:`seal_pdu` or pass the
+    value. ``padding``: ``zero`` (the default: what OpenLI sends and libwandder accepts) or
+    ``pkcs7``. CBC detects nothing; the hash checks give integrity. ``algorithm`` AES-192-CBC
     (encryptionType aES-192-CBC), AES-256-CBC (aES-256-CBC), AES-128-CBC (national-option:
     the module has no AES-128 item) or ``none`` (plaintext, encryptionType none).
     ``payload_type``: an EncryptedPayloadType item, ``None`` to leave it out, or ``"auto"``:
@@ -136,6 +169,8 @@ def encrypt_payload(
     if key_length:
         key = _check_key(key, key_length, algorithm)
     iv = iv_for_sequence_number(sequence_number)
+    if byte_counter is None:
+        byte_counter = initial_byte_counter()
     if type(byte_counter) is not int or not 0 <= byte_counter <= _BYTE_COUNTER_MAX:
         raise EncodeError(f"byte_counter must be an int 0..{_BYTE_COUNTER_MAX}, got "
                           f"{byte_counter!r}", "byteCounter")
@@ -186,21 +221,26 @@ def decrypt_container(
     key: bytes,
     sequence_number: int,
     *,
-    padding: Padding = "pkcs7",
+    padding: PaddingReading = "any",
     national_option: Literal["AES-128-CBC"] | None = None,
     spec: Specification | None = None,
 ) -> DecryptedPayload:
     """Decrypt an EncryptionContainer value (TS 102 232-1 Payload [4]) of the PDU numbered
     ``sequence_number`` and decode the EncryptedPayload inside.
 
-    ``padding`` must be the sender's (``"zero"`` for OpenLI). An encryptionType
-    ``national-option`` is read as AES-128-CBC only with ``national_option="AES-128-CBC"``.
-    Raises :class:`DecryptionError` for a wrong key, sequence number or padding scheme (the
-    padding check or the decoding of the plaintext fails: never garbage), corrupted or
-    truncated ciphertext, and unsupported encryption types.
+    ``padding``: ``any`` (the default: zero padding, as OpenLI sends, else PKCS#7), or only
+    ``zero`` or only ``pkcs7``. An encryptionType ``national-option`` is read as AES-128-CBC
+    only with ``national_option="AES-128-CBC"``. Raises :class:`DecryptionError` when the
+    octets cannot be what was encrypted: a wrong key, sequence number or padding scheme, a
+    truncated ciphertext, an unsupported encryption type (the padding check or the decoding of
+    the plaintext fails).
+
+    AES-CBC detects nothing: an altered ciphertext often decrypts to a payload that decodes,
+    and is returned without error. Integrity comes from the hash checks, which name the PDU
+    (:class:`~lawful_intercept.integrity.IntegrityVerifier`, or the LEMF).
     """
     spec = spec if spec is not None else default_specification()
-    require_choice(padding, _PADDINGS, "padding")
+    require_choice(padding, _READINGS, "padding")
     require_choice(national_option, (None, "AES-128-CBC"), "national_option")
     encryption_type = container.get("encryptionType")
     data = bytes(container.get("encryptedPayload", b""))
@@ -209,47 +249,53 @@ def decrypt_container(
     except EncodeError as exc:
         raise DecryptionError(exc.message, "sequenceNumber") from None
     if encryption_type == "none":
-        plaintext = data
-        padded = False
+        return _decode_encrypted_payload(spec, data, data, "none")
+    if encryption_type in _KEY_LENGTHS_OF_TYPE:
+        length = _KEY_LENGTHS_OF_TYPE[encryption_type]
+        algorithm = f"AES-{length * 8}-CBC"
+    elif encryption_type == "national-option" and national_option == "AES-128-CBC":
+        length, algorithm = 16, "AES-128-CBC"
+    elif encryption_type == "national-option":
+        raise DecryptionError("encryptionType national-option: the sender's national "
+                              "option is not known; pass national_option='AES-128-CBC' "
+                              "for this library's", "encryptionType")
     else:
-        if encryption_type in _KEY_LENGTHS_OF_TYPE:
-            length = _KEY_LENGTHS_OF_TYPE[encryption_type]
-            algorithm = f"AES-{length * 8}-CBC"
-        elif encryption_type == "national-option" and national_option == "AES-128-CBC":
-            length, algorithm = 16, "AES-128-CBC"
-        elif encryption_type == "national-option":
-            raise DecryptionError("encryptionType national-option: the sender's national "
-                                  "option is not known; pass national_option='AES-128-CBC' "
-                                  "for this library's", "encryptionType")
-        else:
-            raise DecryptionError(f"encryptionType {encryption_type!r} is not supported "
-                                  "(aES-192-CBC, aES-256-CBC, national-option as AES-128-CBC, "
-                                  "none)", "encryptionType")
-        secret = require_bytes(key, "key")
-        if len(secret) != length:
-            raise DecryptionError(f"{algorithm} needs a key of {length} octets, got "
-                                  f"{len(secret)}", "key")
-        if not data or len(data) % 16:
-            raise DecryptionError(f"the encryptedPayload has {len(data)} octets, not a "
-                                  "positive multiple of the 16-octet AES block",
-                                  "encryptedPayload")
-        decryptor = Cipher(algorithms.AES(secret), modes.CBC(iv)).decryptor()
-        plaintext = decryptor.update(data) + decryptor.finalize()
-        padded = True
-        if padding == "pkcs7":
-            unpadder = symmetric_padding.PKCS7(128).unpadder()
-            try:
-                plaintext = unpadder.update(plaintext) + unpadder.finalize()
-            except ValueError:
-                raise DecryptionError(
-                    f"{algorithm}: the PKCS#7 padding check failed: wrong key, wrong sequence "
-                    "number (IV), a sender not using PKCS#7 (OpenLI pads with zeros: "
-                    "padding='zero'), or corrupted ciphertext", "encryptedPayload") from None
-    return _decode_encrypted_payload(spec, plaintext, zero_padded=padded and padding == "zero")
+        raise DecryptionError(f"encryptionType {encryption_type!r} is not supported "
+                              "(aES-192-CBC, aES-256-CBC, national-option as AES-128-CBC, "
+                              "none)", "encryptionType")
+    secret = require_bytes(key, "key")
+    if len(secret) != length:
+        raise DecryptionError(f"{algorithm} needs a key of {length} octets, got "
+                              f"{len(secret)}", "key")
+    if not data or len(data) % 16:
+        raise DecryptionError(f"the encryptedPayload has {len(data)} octets, not a "
+                              "positive multiple of the 16-octet AES block",
+                              "encryptedPayload")
+    decryptor = Cipher(algorithms.AES(secret), modes.CBC(iv)).decryptor()
+    padded = decryptor.update(data) + decryptor.finalize()
+    problem = ""
+    if padding in ("zero", "any"):
+        try:
+            return _decode_encrypted_payload(spec, padded, padded, "zero")
+        except DecryptionError as exc:
+            if padding == "zero":
+                raise
+            problem = exc.message
+    unpadder = symmetric_padding.PKCS7(128).unpadder()
+    try:
+        plaintext = unpadder.update(padded) + unpadder.finalize()
+    except ValueError:
+        raise DecryptionError(
+            f"{algorithm}: " + (f"with zero padding {problem}; " if problem else "")
+            + "the PKCS#7 padding check failed: wrong key, wrong sequence number (IV), "
+            "wrong padding scheme or corrupted ciphertext", "encryptedPayload") from None
+    return _decode_encrypted_payload(spec, plaintext, padded, "pkcs7")
 
 
-def _decode_encrypted_payload(spec: Specification, plaintext: bytes, *,
-                              zero_padded: bool) -> DecryptedPayload:
+def _decode_encrypted_payload(spec: Specification, plaintext: bytes, padded: bytes,
+                              padding: str) -> DecryptedPayload:
+    """The EncryptedPayload in ``plaintext``, followed by nothing, or (``padding`` zero) by at
+    most 15 zero octets."""
     hint = ("wrong key, wrong sequence number (IV), wrong padding scheme or corrupted "
             "ciphertext")
     try:
@@ -259,7 +305,7 @@ def _decode_encrypted_payload(spec: Specification, plaintext: bytes, *,
         raise DecryptionError(f"the plaintext is not an EncryptedPayload ({exc.message}): "
                               f"{hint}", "encryptedPayload") from None
     rest = plaintext[used:]
-    if rest and (not zero_padded or len(rest) >= 16 or any(rest)):
+    if rest and (padding != "zero" or len(rest) >= 16 or any(rest)):
         raise DecryptionError(f"{len(rest)} octets after the EncryptedPayload: {hint}",
                               "encryptedPayload")
     body = plaintext[:used]
@@ -274,7 +320,8 @@ def _decode_encrypted_payload(spec: Specification, plaintext: bytes, *,
             pos = end
     except DecodeError:  # pragma: no cover - decode_prefix accepted the same octets
         encoded = b""
-    return DecryptedPayload(value["payload"], value["byteCounter"], encoded, body)
+    return DecryptedPayload(value["payload"], value["byteCounter"], encoded, body, padded,
+                            padding)
 
 
 class EncryptionOptions(TypedDict, total=False):
@@ -282,7 +329,7 @@ class EncryptionOptions(TypedDict, total=False):
     for their meaning and defaults)."""
 
     algorithm: EncryptionAlgorithm
-    byte_counter: int
+    byte_counter: int | None
     payload_type: str | None
     padding: Padding
 
@@ -306,13 +353,15 @@ def decrypt_pdu(
     pdu: bytes | Mapping[str, Any],
     key: bytes,
     *,
-    padding: Padding = "pkcs7",
+    padding: PaddingReading = "any",
     national_option: Literal["AES-128-CBC"] | None = None,
     spec: Specification | None = None,
 ) -> DecryptedPayload:
     """Decrypt the encryptionContainer of a PS-PDU (encoded, or decoded as a value), with its
-    own sequenceNumber as the IV. Raises :class:`DecryptionError` (also when the PDU has no
-    encryptionContainer)."""
+    own sequenceNumber as the IV (:func:`decrypt_container`). Raises :class:`DecryptionError`
+    when the octets cannot be what was encrypted (also when the PDU has no
+    encryptionContainer). CBC detects nothing: an altered ciphertext may decrypt without
+    error; the hash checks are what detect it."""
     spec = spec if spec is not None else default_specification()
     value = (spec.decode(qualified(spec, PS_PDU), bytes(pdu), strict=False)
              if isinstance(pdu, (bytes, bytearray, memoryview)) else pdu)

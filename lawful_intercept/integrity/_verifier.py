@@ -8,9 +8,9 @@ See ``docs/integrity.md`` (what is hashed and what is signed: the library's read
 from __future__ import annotations
 
 import hmac
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Final, cast
+from typing import Any, Final, NamedTuple, TypeAlias, cast
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -25,13 +25,16 @@ from ._common import (
     EC_CURVE_HASH,
     HASH_FACTORIES,
     KIND_OF_DATA_TYPE,
+    PROFILES,
     CheckStatus,
     Kind,
+    ProfileName,
     StreamKey,
     VerifyingKey,
     covered_kind,
     qualified,
 )
+from ._profiles import check_profiles, signed_octets
 
 __all__ = ["CheckResult", "IntegrityVerifier"]
 
@@ -61,7 +64,11 @@ class CheckResult:
       wrong length, or an unknown check type (``detail`` says which).
 
     ``sequence_number`` is that of the TRI PDU carrying the check; ``covered`` its
-    includedSequenceNumbers.
+    includedSequenceNumbers. ``profile``: the reading profile that matched (``ok``), or the
+    one whose result is reported; ``undecrypted``: PDUs covered that were received but could
+    not be decrypted (they are among ``altered``: an encrypted PDU is hashed as sent under
+    the ``library`` profile, and before encryption under ``openli``, which cannot be rebuilt
+    from a ciphertext that does not decrypt).
     """
 
     status: CheckStatus
@@ -75,11 +82,24 @@ class CheckResult:
     altered: tuple[int, ...] = ()
     suspects: tuple[int, ...] = ()
     detail: str = ""
+    profile: str = ""
+    undecrypted: tuple[int, ...] = ()
 
     @property
     def ok(self) -> bool:
         """Whether the check passed (``status == "ok"``)."""
         return self.status == "ok"
+
+
+class _Sealed(NamedTuple):
+    """An encrypted PDU kept for its hash check: as sent, and before encryption (``None``:
+    it could not be decrypted)."""
+
+    raw: bytes
+    clear: bytes | None
+
+
+_Entry: TypeAlias = "bytes | _Sealed"
 
 
 class IntegrityVerifier:
@@ -93,13 +113,19 @@ class IntegrityVerifier:
     until a signature check covers it, then verifies the signature with ``public_key`` (a
     public key or a certificate). Each integrityCheck PDU gives one :class:`CheckResult`.
 
-    An ``encryptionContainer`` PDU does not show its kind: pass ``kind=`` (known, for
-    example, after decrypting it), or it is not kept and a hash naming it reports it missing.
-    At most ``max_pending`` PDUs (and hash PDUs) are kept per stream; the oldest go first.
+    ``profiles``: the reading profiles accepted (:data:`ProfileName`, default every one), in
+    the order tried; each result says which one matched. An ``encryptionContainer`` PDU does
+    not show its kind: pass ``kind=`` and its form before encryption ``clear=``
+    (:func:`~lawful_intercept.integrity.clear_form` of the decrypted octets; needed by the
+    ``openli`` profile) once decrypted. One that could not be decrypted is fed as it is: a hash
+    that covers it reports it ``mismatch`` (in ``altered`` and ``undecrypted``), never
+    ``missing``. At most ``max_pending`` PDUs (and hash PDUs) are kept per stream; the oldest
+    go first.
     """
 
     def __init__(self, public_key: VerifyingKey | None = None, *,
-                 spec: Specification | None = None, max_pending: int = 100_000) -> None:
+                 spec: Specification | None = None, max_pending: int = 100_000,
+                 profiles: Sequence[ProfileName] = PROFILES) -> None:
         if isinstance(public_key, x509.Certificate):
             public_key = public_key.public_key()  # type: ignore[assignment]
         if public_key is not None and not isinstance(
@@ -109,25 +135,31 @@ class IntegrityVerifier:
             raise TypeError(f"public_key must be an ECDSA, Ed25519 or Ed448 public key (or a "
                             f"certificate of one), not {type_name(public_key)}")
         require_int(max_pending, "max_pending", low=1)
+        self.profiles = check_profiles(profiles)
         self.public_key = public_key
         self.spec = spec if spec is not None else default_specification()
         self.max_pending = max_pending
         self._pdu_type = qualified(self.spec, PS_PDU)
-        self._pdus: dict[StreamKey, dict[int, bytes]] = {}
+        self._pdus: dict[StreamKey, dict[int, _Entry]] = {}
+        # Encrypted PDUs that could not be decrypted, so of unknown kind, by (LIID, CIN).
+        self._opaque: dict[tuple[bytes, int | None], dict[int, bytes]] = {}
         # Hash PDUs by (LIID, CIN, kind or None): OpenLI numbers the hash PDUs of IRI and CC
         # separately, so the TRI sequence number alone does not identify one.
         self._hashes: dict[tuple[bytes, int | None, str | None], dict[int, bytes]] = {}
 
-    def feed_raw(self, raw: bytes, *, kind: Kind | None = None) -> list[CheckResult]:
+    def feed_raw(self, raw: bytes, *, kind: Kind | None = None,
+                 clear: bytes | None = None) -> list[CheckResult]:
         """Decode ``raw`` as a PS-PDU (leniently) and :meth:`feed` it. Raises
         :class:`~lawful_intercept.DecodeError` for octets that are no PS-PDU."""
         data = bytes(raw)
-        return self.feed(self.spec.decode(self._pdu_type, data, strict=False), data, kind=kind)
+        return self.feed(self.spec.decode(self._pdu_type, data, strict=False), data, kind=kind,
+                         clear=clear)
 
-    def feed(self, pdu: Mapping[str, Any], raw: bytes, *,
-             kind: Kind | None = None) -> list[CheckResult]:
-        """Take one received PDU: its decoded value and its raw octets. Returns the result of
-        the integrity check it carries, if it is an integrityCheck TRI PDU, else nothing."""
+    def feed(self, pdu: Mapping[str, Any], raw: bytes, *, kind: Kind | None = None,
+             clear: bytes | None = None) -> list[CheckResult]:
+        """Take one received PDU: its decoded value and its raw octets (for an encrypted PDU,
+        ``kind`` and ``clear`` once decrypted; see the class). Returns the result of the
+        integrity check it carries, if it is an integrityCheck TRI PDU, else nothing."""
         header = pdu["pSHeader"]
         liid = bytes(header["lawfulInterceptionIdentifier"])
         cin = header["communicationIdentifier"].get("communicationIdentityNumber")
@@ -137,21 +169,28 @@ class IntegrityVerifier:
             if isinstance(inner, tuple) and inner[0] == "integrityCheck":
                 return [self._check(liid, cin, seq, inner[1])]
             return []
-        if kind is None:
+        entry: _Entry = bytes(raw)
+        if alternative == "encryptionContainer":
+            entry = _Sealed(bytes(raw), None if clear is None else bytes(clear))
+            if kind is None:
+                _keep(self._opaque.setdefault((liid, cin), {}), seq, entry.raw,
+                      self.max_pending)
+                return []
+        elif kind is None:
             kind = _COVERED_KIND_OF_PAYLOAD.get(alternative)
             if kind is None:
                 return []
-        store = self._pdus.setdefault((liid, cin, kind), {})
-        store.pop(seq, None)  # a repeated PDU replaces the earlier one, as the newest
-        store[seq] = bytes(raw)
-        if len(store) > self.max_pending:
-            del store[next(iter(store))]
+        _keep(self._pdus.setdefault((liid, cin, kind), {}), seq, entry, self.max_pending)
         return []
 
     def unchecked(self) -> dict[StreamKey, tuple[int, ...]]:
         """(LIID, CIN, kind) -> sequence numbers of PDUs received that no hash check covered
-        yet (at the end of a delivery: PDUs whose hash PDU never came)."""
-        return {key: tuple(store) for key, store in self._pdus.items() if store}
+        yet (at the end of a delivery: PDUs whose hash PDU never came). Encrypted PDUs that
+        could not be decrypted are listed under the kind ``encrypted``."""
+        out = {key: tuple(store) for key, store in self._pdus.items() if store}
+        out.update({(liid, cin, "encrypted"): tuple(store)
+                    for (liid, cin), store in self._opaque.items() if store})
+        return out
 
     # -- checks ---------------------------------------------------------------------------
 
@@ -170,11 +209,8 @@ class IntegrityVerifier:
 
     def _check_hash(self, where: CheckResult, check: Mapping[str, Any]) -> CheckResult:
         value = bytes(check.get("checkValue", b""))
-        hashes_seen = self._hashes.setdefault((where.liid, where.cin, where.kind), {})
-        hashes_seen.pop(where.sequence_number, None)
-        hashes_seen[where.sequence_number] = value
-        if len(hashes_seen) > self.max_pending:
-            del hashes_seen[next(iter(hashes_seen))]
+        _keep(self._hashes.setdefault((where.liid, where.cin, where.kind), {}),
+              where.sequence_number, value, self.max_pending)
         name = check.get("hashAlgorithm")
         if name not in HASH_FACTORIES:
             return _judged(where, "unverifiable", "the hash check names no hash algorithm"
@@ -185,49 +221,96 @@ class IntegrityVerifier:
         else:  # no dataType: try every stream of this LIID and CIN
             kinds = [k for (li, ci, k) in self._pdus if li == where.liid and ci == where.cin]
             candidates = [replace(where, kind=cast(Kind, k)) for k in kinds or ["IRI"]]
-        results = [self._hash_result(w, value, name) for w in candidates]
+        results = [self._hash_result(w, value, name, profile)
+                   for w in candidates for profile in self._profiles_for(w)]
         best = next((r for r in results if r.ok), None)
         if best is None:
-            best = min(results, key=lambda r: len(r.missing))
+            best = min(results, key=lambda r: (len(r.missing), not r.altered))
         store = self._pdus.get((where.liid, where.cin, str(best.kind)))
-        if store is not None:
-            for number in where.covered:
+        opaque = self._opaque.get((where.liid, where.cin))
+        for number in where.covered:
+            if store is not None:
                 store.pop(number, None)
+            if opaque is not None and number not in best.missing:
+                opaque.pop(number, None)
         return best
 
-    def _hash_result(self, where: CheckResult, value: bytes, name: str) -> CheckResult:
-        covered = where.covered
+    def _profiles_for(self, where: CheckResult) -> tuple[ProfileName, ...]:
+        """The profiles worth trying for a hash check: for PDUs none of which is encrypted
+        every profile hashes the same octets, so the first one stands for all."""
         store = self._pdus.get((where.liid, where.cin, str(where.kind)), {})
-        missing = tuple(n for n in covered if n not in store)
+        opaque = self._opaque.get((where.liid, where.cin), {})
+        if any(type(store.get(n)) is _Sealed or n in opaque for n in where.covered):
+            return self.profiles
+        return self.profiles[:1]
+
+    def _octets(self, where: CheckResult,
+                profile: ProfileName) -> tuple[dict[int, bytes | None], tuple[int, ...]]:
+        """(sequence number -> the octets ``profile`` hashes, ``None`` if they cannot be had;
+        the numbers covered that were received but could not be decrypted)."""
+        store = self._pdus.get((where.liid, where.cin, str(where.kind)), {})
+        opaque = self._opaque.get((where.liid, where.cin), {})
+        out: dict[int, bytes | None] = {}
+        undecrypted: list[int] = []
+        for number in where.covered:
+            entry = store.get(number)
+            if entry is None and number in opaque:
+                entry = _Sealed(opaque[number], None)
+                undecrypted.append(number)
+            if entry is None:
+                continue
+            if type(entry) is _Sealed:
+                out[number] = entry.raw if profile == "library" else entry.clear
+            else:
+                out[number] = cast(bytes, entry)
+        return out, tuple(undecrypted)
+
+    def _hash_result(self, where: CheckResult, value: bytes, name: str,
+                     profile: ProfileName) -> CheckResult:
+        where = replace(where, profile=profile)
+        covered = where.covered
+        octets, undecrypted = self._octets(where, profile)
+        where = replace(where, undecrypted=undecrypted)
+        missing = tuple(n for n in covered if n not in octets)
+        unreadable = tuple(n for n in covered if n in octets and octets[n] is None)
         factory = HASH_FACTORIES[name]
         size = DIGEST_SIZES[name]
+        opened = (f"; PDU(s) {', '.join(map(str, undecrypted))} could not be decrypted"
+                  if undecrypted else "")
         if len(value) == size:  # one digest over the run
             if missing:
                 return _judged(where, "missing", (
                     f"{len(missing)} of the {len(covered)} PDUs covered were not received; a "
                     "digest over the whole run cannot check the others"), missing=missing)
+            if unreadable:
+                return _judged(where, "mismatch", (
+                    f"{profile} profile: the PDU(s) cannot be rebuilt as they were before "
+                    f"encryption, so they are not what was hashed{opened}"),
+                    altered=unreadable)
             digest = factory()
             for number in covered:
-                digest.update(store[number])
+                digest.update(cast(bytes, octets[number]))
             if hmac.compare_digest(digest.digest(), value):
                 return _judged(where, "ok")
-            if len(covered) == 1:
-                return _judged(where, "mismatch", f"the PDU differs from its {name} digest",
-                                    altered=covered)
+            if len(covered) == 1 or undecrypted:
+                return _judged(where, "mismatch", (
+                    f"{profile} profile: the PDU differs from its {name} digest{opened}"),
+                    altered=undecrypted or covered)
             return _judged(where, "mismatch", (
-                f"the {name} digest over the {len(covered)} PDUs differs: at least one of them "
-                "was altered (a digest over the run does not say which)"), suspects=covered)
+                f"{profile} profile: the {name} digest over the {len(covered)} PDUs differs: "
+                "at least one of them was altered (a digest over the run does not say "
+                "which)"), suspects=covered)
         if len(covered) > 1 and len(value) == size * len(covered):  # one digest per PDU
             altered = tuple(
                 n for i, n in enumerate(covered)
-                if n in store and not hmac.compare_digest(
-                    factory(store[n]).digest(), value[i * size:(i + 1) * size])
+                if n in octets and (octets[n] is None or not hmac.compare_digest(
+                    factory(cast(bytes, octets[n])).digest(), value[i * size:(i + 1) * size]))
             )
             if altered:
                 return _judged(where, "mismatch", (
-                    f"{len(altered)} PDU(s) differ from their {name} digest"
-                    + (f"; {len(missing)} not received" if missing else "")),
-                    missing=missing, altered=altered)
+                    f"{profile} profile: {len(altered)} PDU(s) differ from their {name} "
+                    "digest" + (f"; {len(missing)} not received" if missing else "")
+                    + opened), missing=missing, altered=altered)
             if missing:
                 return _judged(where, "missing", (
                     f"{len(missing)} of the {len(covered)} PDUs covered were not received; "
@@ -250,16 +333,29 @@ class IntegrityVerifier:
             return _judged(where, "missing", (
                 f"{len(missing)} of the {len(covered)} hash PDUs signed were not received"),
                 missing=missing)
-        message = b"".join(hashes_seen[n] for n in covered)
-        for number in covered:
-            del hashes_seen[number]
+        values = [hashes_seen.pop(n) for n in covered]
         if self.public_key is None:
             return _judged(where, "unverifiable", "no public key to verify signatures with")
-        problem = _verify(self.public_key, message, bytes(check.get("checkValue", b"")),
-                          check.get("signatureAlgorithm"), check.get("hashAlgorithm"))
-        if problem is None:
-            return _judged(where, "ok")
-        return _judged(where, "bad-signature", problem)
+        problems: list[str] = []
+        signature = bytes(check.get("checkValue", b""))
+        for profile in self.profiles:
+            problem = _verify(self.public_key,
+                              signed_octets(self.spec, profile, check, values), signature,
+                              check.get("signatureAlgorithm"), check.get("hashAlgorithm"))
+            if problem is None:
+                return _judged(replace(where, profile=profile), "ok")
+            problems.append(f"{profile} profile: {problem}")
+        return _judged(replace(where, profile=self.profiles[0]), "bad-signature",
+                       "; ".join(problems))
+
+
+def _keep(store: dict[int, Any], number: int, entry: Any, limit: int) -> None:
+    """Keep ``entry`` under ``number`` as the newest (a repeat replaces the earlier one); the
+    oldest goes when there are more than ``limit``."""
+    store.pop(number, None)
+    store[number] = entry
+    if len(store) > limit:
+        del store[next(iter(store))]
 
 
 def _judged(where: CheckResult, status: CheckStatus, detail: str = "", *,

@@ -42,20 +42,23 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Literal, cast
 
 from ..catalog import KIND_OF_PAYLOAD, KIND_OF_TYPE, NUMBERING_OF_KIND, PS_PDU
 from ..errors import DecodeError
 from ..integrity import (
+    PROFILES,
     CheckResult,
     DecryptedPayload,
     DecryptionError,
     IntegrityVerifier,
     Kind,
-    Padding,
+    PaddingReading,
+    ProfileName,
     VerifyingKey,
+    clear_form,
     decrypt_container,
 )
 from ..records import CCC_LAYOUTS, CCCLayout, parse_ccc_packet
@@ -134,6 +137,8 @@ class _Integrity:
     ok: int = 0
     failed: int = 0
     unverifiable: int = 0
+    unchecked: int = 0
+    profiles: Counter[str] = field(default_factory=Counter)
     details: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -148,7 +153,9 @@ class Collector:
     a 16-octet key reads the ``national-option`` type as AES-128-CBC, as this library writes
     it). ``verify_key`` (public key or certificate) verifies signed integrity checks.
     ``integrity_window``: at most this many PDUs per stream are kept waiting for their hash
-    check.
+    check. ``integrity_profiles``: the readings of what is hashed and signed accepted
+    (:data:`~lawful_intercept.integrity.ProfileName`, default every one); the summary counts
+    which one matched.
 
     Counters: ``received`` (PDUs judged, duplicates included, undecodable ones not),
     ``records`` (unique records), ``duplicates`` (PDUs that repeated one received before),
@@ -165,8 +172,9 @@ class Collector:
         *,
         decrypt_key: bytes | None = None,
         verify_key: VerifyingKey | None = None,
-        decrypt_padding: Padding = "pkcs7",
+        decrypt_padding: PaddingReading = "any",
         integrity_window: int = 10_000,
+        integrity_profiles: Sequence[ProfileName] = PROFILES,
     ) -> None:
         if decrypt_key is not None:
             if not isinstance(decrypt_key, bytes | bytearray | memoryview):
@@ -175,17 +183,19 @@ class Collector:
             if len(decrypt_key) not in (16, 24, 32):
                 raise ValueError("decrypt_key must be an AES key of 16, 24 or 32 octets (TS 102 "
                                  f"232-1 EncryptionType), got {len(decrypt_key)} octets")
-        if decrypt_padding not in ("pkcs7", "zero"):
-            raise ValueError(f"decrypt_padding must be 'pkcs7' or 'zero', got {decrypt_padding!r}")
+        if decrypt_padding not in ("any", "pkcs7", "zero"):
+            raise ValueError("decrypt_padding must be 'any', 'pkcs7' or 'zero', got "
+                             f"{decrypt_padding!r}")
         if type(integrity_window) is not int or integrity_window < 1:
             raise ValueError("integrity_window must be a positive number of PDUs, got "
                              f"{integrity_window!r}")
         self.spec = spec
         self.decrypt_key = decrypt_key
-        self.decrypt_padding: Padding = decrypt_padding
+        self.decrypt_padding: PaddingReading = decrypt_padding
         self._national: Literal["AES-128-CBC"] | None = (
             "AES-128-CBC" if decrypt_key is not None and len(decrypt_key) == 16 else None)
-        self._verifier = IntegrityVerifier(verify_key, spec=spec, max_pending=integrity_window)
+        self._verifier = IntegrityVerifier(verify_key, spec=spec, max_pending=integrity_window,
+                                           profiles=integrity_profiles)
         self._streams: dict[StreamKey, SequenceTracker] = {}
         self._epochs: dict[tuple[bytes, int | None], int] = {}
         self._resets: set[bytes] = set()
@@ -195,6 +205,9 @@ class Collector:
         self._by_kind: Counter[str] = Counter()
         self._integrity = _Integrity()
         self._decryption_failures: list[dict[str, Any]] = []
+        # The digest of each integrity check PDU by its stream and number, to tell a resend
+        # (checked when first received) from another check under a number already used.
+        self._check_digests: dict[tuple[StreamKey, int], bytes] = {}
         self.us = USChecks()
         """The checks of the US formats (ATIS sequence numbers and correlation, PacketCable
         CCC correlation)."""
@@ -244,17 +257,22 @@ class Collector:
             return self._count(verdict)
         epoch = self._epochs.get((liid, cin), 0)
         numbering = _NUMBERING.get(kind)
+        if numbering == "TRI":
+            numbering = tri_numbering(inner)
         if numbering is not None:
             key: StreamKey = (liid, cin, numbering, epoch)
             tracker = self._streams.get(key)
             if tracker is None:
                 tracker = self._streams[key] = SequenceTracker()
             duplicate = not tracker.add(seq)
+            if numbering.startswith(INTEGRITY_NUMBERING):
+                self._check_repeat(key, seq, raw, duplicate)
         else:
             duplicate = self._seen_digest(raw)
         results: tuple[CheckResult, ...] = ()
         if not duplicate:
-            results = self._verify(value, raw, kind, decrypted is not None)
+            results = self._verify(value, raw, kind, decrypted)
+            self._undecrypted_received(liid, cin, epoch, results)
             if decrypted is not None:
                 self.decrypted += 1
             elif failure is not None:
@@ -342,6 +360,9 @@ class Collector:
             "decode_errors": self.decode_errors,
             "integrity": {"checked": integrity.checked, "ok": integrity.ok,
                           "failed": integrity.failed, "unverifiable": integrity.unverifiable,
+                          "unchecked": integrity.unchecked,
+                          "profiles": dict(sorted(integrity.profiles.items())),
+                          "warnings": self._integrity_warnings(),
                           "details": list(integrity.details)},
             "decrypted": self.decrypted,
             "decryption_errors": self.decryption_errors,
@@ -365,8 +386,8 @@ class Collector:
             ("decoding", "all", self.received + self.decode_errors, self.decode_errors),
             ("etsi_sequence", "etsi", numbered if streams else 0, missing),
             ("etsi_correlation", "etsi", sum(self._cc.values()), uncorrelated),
-            ("etsi_integrity", "etsi", integrity.checked,
-             integrity.failed + integrity.unverifiable),
+            ("etsi_integrity", "etsi", integrity.checked + integrity.unchecked,
+             integrity.failed + integrity.unverifiable + integrity.unchecked),
             ("etsi_decryption", "etsi", self.decrypted + self.decryption_errors,
              self.decryption_errors),
         ]
@@ -420,26 +441,78 @@ class Collector:
         return True
 
     def _verify(self, value: Any, raw: bytes, kind: str,
-                decrypted: bool) -> tuple[CheckResult, ...]:
-        """Feed the integrity verifier; the results of the check the PDU carries."""
+                decrypted: DecryptedPayload | None) -> tuple[CheckResult, ...]:
+        """Feed the integrity verifier; the results of the check the PDU carries. A PDU
+        whose container did not decrypt is fed as it is: a hash covering it names it."""
         if kind == "TRI":
+            if decrypted is not None:  # an integrity check may travel encrypted too
+                value = {"pSHeader": value["pSHeader"], "payload": decrypted.payload}
+            results = self._verifier.feed(value, raw)
+        elif kind == "encrypted":
             results = self._verifier.feed(value, raw)
         else:
             numbering = _NUMBERING.get(kind)
             if numbering not in _GAP_CHECKED:
                 return ()
             # The verifier reads the kind from the payload, except behind a container.
-            results = self._verifier.feed(value, raw,
-                                          kind=cast(Kind, numbering) if decrypted else None)
+            clear: bytes | None = None
+            if decrypted is not None:
+                try:
+                    clear = clear_form(raw, decrypted.padded)
+                except (DecodeError, ValueError):
+                    clear = None  # the openli profile's form cannot be rebuilt: a mismatch
+            results = self._verifier.feed(
+                value, raw, kind=cast(Kind, numbering) if decrypted else None, clear=clear)
         for result in results:
             self._tally(result)
         return tuple(results)
+
+    def _undecrypted_received(self, liid: bytes, cin: int | None, epoch: int,
+                              results: tuple[CheckResult, ...]) -> None:
+        """PDUs a hash check found received but not decryptable (their kind unknown until
+        then) are no gap of their stream: they arrived, altered."""
+        for result in results:
+            if result.undecrypted and result.kind is not None:
+                tracker = self._streams.setdefault((liid, cin, result.kind, epoch),
+                                                   SequenceTracker())
+                for number in result.undecrypted:
+                    tracker.add(number)
+
+    def _check_repeat(self, key: StreamKey, seq: int, raw: bytes, duplicate: bool) -> None:
+        """An integrity check PDU numbered like an earlier one of its kind: a resend (the
+        same octets) was checked when first received; other octets are a check the LEMF
+        does not check, counted ``unchecked`` and warned about (TS 102 232-1 6.4)."""
+        digest = hashlib.sha256(raw).digest()[:16]
+        if not duplicate:
+            self._check_digests[(key, seq)] = digest
+            return
+        if self._check_digests.get((key, seq), digest) == digest:
+            return
+        self._integrity.unchecked += 1
+        self._detail(self._integrity.details, {
+            "status": "unchecked", "check_type": key[2].rpartition(" ")[2],
+            "liid": liid_text(key[0]), "cin": key[1], "sequence_number": seq,
+            "detail": "an integrity check PDU numbered like an earlier one of its kind, with "
+                      "other octets: not checked (a sender reusing numbers)"})
+
+    def _integrity_warnings(self) -> list[str]:
+        """The warnings of the integrity summary: every check that was not made."""
+        integrity = self._integrity
+        warnings = []
+        if integrity.unchecked:
+            warnings.append(f"{integrity.unchecked} integrity check PDU(s) were not checked: "
+                            "numbered like an earlier check of their kind, with other octets")
+        if integrity.unverifiable:
+            warnings.append(f"{integrity.unverifiable} integrity check(s) could not be "
+                            "verified (no key, unknown algorithm or check type)")
+        return warnings
 
     def _tally(self, result: CheckResult) -> None:
         integrity = self._integrity
         integrity.checked += 1
         if result.ok:
             integrity.ok += 1
+            integrity.profiles[result.profile] += 1
             return
         if result.status == "unverifiable":
             integrity.unverifiable += 1
@@ -453,6 +526,21 @@ class Collector:
             details.append(entry)
 
 
+INTEGRITY_NUMBERING: Final = "TRI integrityCheck"
+"""The numbering of integrity check PDUs: one per check type (``TRI integrityCheck hash``,
+``TRI integrityCheck signature``), since a sender may number them apart (OpenLI does)."""
+
+
+def tri_numbering(inner: Any) -> str:
+    """The numbering a TRI PDU is judged in for duplicates (TS 102 232-1 5.2.5): one per kind
+    of TRI payload, and per check type for integrity checks; ``TRI`` for anything else."""
+    if isinstance(inner, tuple) and inner and isinstance(inner[0], str):
+        if inner[0] == "integrityCheck" and isinstance(inner[1], Mapping):
+            return f"{INTEGRITY_NUMBERING} {inner[1].get('checkType')}"
+        return f"TRI {inner[0]}"
+    return "TRI"
+
+
 def check_json(result: CheckResult, *, limit: int = 20) -> dict[str, Any]:
     """A JSON-able account of an integrity :class:`~lawful_intercept.integrity.CheckResult`
     (lists of sequence numbers cut to ``limit`` entries)."""
@@ -461,7 +549,9 @@ def check_json(result: CheckResult, *, limit: int = 20) -> dict[str, Any]:
         "liid": liid_text(result.liid), "cin": result.cin, "kind": result.kind,
         "sequence_number": result.sequence_number, "covered": len(result.covered),
     }
-    for name in ("missing", "altered", "suspects"):
+    if result.profile:
+        out["profile"] = result.profile
+    for name in ("missing", "altered", "suspects", "undecrypted"):
         numbers: tuple[int, ...] = getattr(result, name)
         if numbers:
             out[name] = list(numbers[:limit])

@@ -102,8 +102,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         parser.add_argument(flag, action="store_true", help=text)
     parser.add_argument("--decrypt-key", type=_hex_key, metavar="HEX",
                         help="AES key of encryptionContainers")
-    parser.add_argument("--decrypt-padding", choices=("pkcs7", "zero"), default="pkcs7",
-                        help="padding of encryptionContainers (zero: OpenLI)")
+    parser.add_argument("--decrypt-padding", choices=("any", "pkcs7", "zero"), default="any",
+                        help="padding of encryptionContainers (zero: OpenLI; any: either)")
     parser.add_argument("--summary-interval", type=float, default=1.0, metavar="SECONDS",
                         help="seconds between summary.json rewrites (default 1)")
     parser.add_argument("--max-handshakes", type=int, default=DEFAULT_MAX_HANDSHAKES,
