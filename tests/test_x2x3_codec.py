@@ -147,9 +147,11 @@ def test_writer_misuse(changes: dict[str, object], error: type[Exception], field
         encode_pdu(sample(**changes))
 
 
-def test_timestamp_checks_its_fields() -> None:
-    with pytest.raises(ValueError, match=r"Timestamp\.nanoseconds"):
-        Timestamp(1, 1_000_000_000)
+def test_writer_checks_the_timestamp_fields() -> None:
+    for stamp, field in ((Timestamp(1, 1_000_000_000), "nanoseconds"),
+                         (Timestamp(1 << 32, 0), "seconds"), (Timestamp(-1, 0), "seconds")):
+        with pytest.raises(ValueError, match=rf"pdu\.attributes\[0\]\.value\.{field}"):
+            encode_pdu(sample(attributes=(Attribute(AttributeType.TIMESTAMP, stamp),)))
 
 
 # -- the reader: framing, chunking, bounds, errors ------------------------------------------

@@ -24,6 +24,7 @@ from ..errors import DecodeError, EncodeError, Error
 from ..files import from_json, pdu_to_json, read_pcap
 from ..stream import PDU, FramingError, PDUReader, decode_first
 from ._common import CLIError, Subcommands, add_command, describe_os_error, load_spec
+from ._x2x3 import decode_x2x3, is_x2x3_type
 
 __all__ = ["DEFAULT_TYPE", "RECORD_KEYS", "check_type", "framed", "register"]
 
@@ -52,7 +53,8 @@ def register(commands: Subcommands) -> None:
                         help="BER PDUs back to back, or a pcap/pcapng capture; - for stdin")
     decode.add_argument("--type", metavar="T",
                         help=f"decode every PDU as this ASN.1 type (default: {DEFAULT_TYPE}, "
-                             "else the other top-level types of the bundled formats)")
+                             "else the other top-level types of the bundled formats); X2X3: "
+                             "X2/X3 PDUs of TS 103 221-2")
     decode.add_argument("--spec", metavar="FILES", nargs="+", action="extend",
                         help="ASN.1 modules compiled together with the bundled ones")
     decode.add_argument("--json", action="store_true",
@@ -89,6 +91,8 @@ def check_type(spec: Specification, name: str, what: str) -> None:
 
 
 def _decode(args: argparse.Namespace) -> int:
+    if is_x2x3_type(args.type):  # X2/X3 (TS 103 221-2), not BER: docs/x2x3.md
+        return decode_x2x3(args)
     spec = load_spec(args.spec)
     if args.type is not None:
         check_type(spec, args.type, "--type")

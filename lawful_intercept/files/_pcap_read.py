@@ -375,6 +375,7 @@ def read_pcap(
     port: int | None = None,
     max_pdu_size: int = DEFAULT_MAX_PDU_SIZE,
     strict: bool = True,
+    reader_factory: Callable[[], PDUReader] | None = None,
 ) -> Iterator[CapturedPDU]:
     """Read the handover PDUs carried over TCP in a pcap or pcapng capture.
 
@@ -396,11 +397,17 @@ def read_pcap(
     A direction that cannot be framed, that ends (FIN, RST or end of capture) inside a PDU,
     or whose missing octets never arrive raises :class:`~lawful_intercept.stream.FramingError`
     naming the flow, after the PDUs completed before it.
+
+    ``reader_factory`` (called once per direction) replaces that reader, for streams of
+    another framing: a reader whose ``feed`` hands back each reassembled chunk as one
+    :class:`~lawful_intercept.stream.PDU` gives the TCP streams themselves (the X2/X3
+    ``decode`` does so).
     """
     directions: dict[TcpFlow, _Direction] = {}
 
     def new_direction(flow: TcpFlow) -> _Direction:
-        reader = PDUReader(spec, type_name, max_pdu_size=max_pdu_size, strict=strict)
+        reader = (reader_factory() if reader_factory is not None else
+                  PDUReader(spec, type_name, max_pdu_size=max_pdu_size, strict=strict))
         d = directions[flow] = _Direction(flow, reader, max_pdu_size)
         return d
 

@@ -4,6 +4,7 @@ and back, one rule per attribute type."""
 from __future__ import annotations
 
 import ipaddress
+import struct
 import uuid
 from collections.abc import Callable
 from typing import Final
@@ -11,7 +12,7 @@ from typing import Final
 from .._checks import require_instance, require_int, type_name
 from ._model import AttributeType, AttributeValue, Timestamp
 
-__all__ = ["MAX_ATTRIBUTE_LENGTH", "decode_value", "encode_value"]
+__all__ = ["DECODERS", "MAX_ATTRIBUTE_LENGTH", "decode_value", "encode_value"]
 
 MAX_ATTRIBUTE_LENGTH: Final = 0xFFFF
 """Most octets of one attribute's value (its length field has 2 octets)."""
@@ -35,43 +36,72 @@ _IPV6: Final = frozenset({AttributeType.SOURCE_IPV6_ADDRESS,
                           AttributeType.DESTINATION_IPV6_ADDRESS})
 
 
-def decode_value(kind: int, value: bytes) -> AttributeValue:
-    """The typed value of an attribute of type ``kind`` from its value octets.
-
-    Raises ``ValueError`` (a message naming the rule) if the octets break the
-    type's rule: a wrong length for a fixed-size type, text that is not UTF-8, a timestamp's
-    nanoseconds of 10**9 or more."""
-    if kind in _UNSIGNED:
-        size = _UNSIGNED[kind]
+def _number(size: int) -> Callable[[bytes], AttributeValue]:
+    def decode(value: bytes) -> AttributeValue:
         if len(value) != size:
             raise ValueError(f"must be {size} octets, not {len(value)}")
         return int.from_bytes(value, "big")
-    if kind == AttributeType.TIMESTAMP:
-        if len(value) != 8:
-            raise ValueError(f"must be 8 octets (seconds, nanoseconds), not {len(value)}")
-        nanoseconds = int.from_bytes(value[4:], "big")
-        if nanoseconds > 999_999_999:
-            raise ValueError(f"nanoseconds {nanoseconds} must be below 1000000000")
-        return Timestamp(int.from_bytes(value[:4], "big"), nanoseconds)
-    if kind in _TEXT:
-        try:
-            return value.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise ValueError(
-                f"must be UTF-8 text: invalid octet at value offset {exc.start}") from None
-    if kind in _IPV4:
-        if len(value) != 4:
-            raise ValueError(f"must be 4 octets (an IPv4 address), not {len(value)}")
-        return ipaddress.IPv4Address(value)
-    if kind in _IPV6:
-        if len(value) != 16:
-            raise ValueError(f"must be 16 octets (an IPv6 address), not {len(value)}")
-        return ipaddress.IPv6Address(value)
-    if kind == AttributeType.DOMAIN_ID:
-        if len(value) != 16:
-            raise ValueError(f"must be 16 octets (a UUID), not {len(value)}")
-        return uuid.UUID(bytes=value)
-    return value
+
+    return decode
+
+
+def _timestamp(value: bytes) -> AttributeValue:
+    if len(value) != 8:
+        raise ValueError(f"must be 8 octets (seconds, nanoseconds), not {len(value)}")
+    seconds, nanoseconds = _TWO_U32.unpack(value)
+    if nanoseconds > 999_999_999:
+        raise ValueError(f"nanoseconds {nanoseconds} must be below 1000000000")
+    return Timestamp(seconds, nanoseconds)
+
+
+def _text(value: bytes) -> AttributeValue:
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"must be UTF-8 text: invalid octet at value offset {exc.start}") from None
+
+
+def _ipv4(value: bytes) -> AttributeValue:
+    if len(value) != 4:
+        raise ValueError(f"must be 4 octets (an IPv4 address), not {len(value)}")
+    return ipaddress.IPv4Address(value)
+
+
+def _ipv6(value: bytes) -> AttributeValue:
+    if len(value) != 16:
+        raise ValueError(f"must be 16 octets (an IPv6 address), not {len(value)}")
+    return ipaddress.IPv6Address(value)
+
+
+def _uuid(value: bytes) -> AttributeValue:
+    if len(value) != 16:
+        raise ValueError(f"must be 16 octets (a UUID), not {len(value)}")
+    return uuid.UUID(bytes=value)
+
+
+_TWO_U32: Final = struct.Struct(">II")
+DECODERS: Final[dict[int, Callable[[bytes], AttributeValue]]] = {
+    # The decoder of each typed attribute type (the others keep their octets); each raises
+    # ValueError naming the rule its octets break.
+    **{kind: _number(size) for kind, size in _UNSIGNED.items()},
+    AttributeType.TIMESTAMP: _timestamp,
+    **dict.fromkeys(_TEXT, _text),
+    **dict.fromkeys(_IPV4, _ipv4),
+    **dict.fromkeys(_IPV6, _ipv6),
+    AttributeType.DOMAIN_ID: _uuid,
+}
+
+
+def decode_value(kind: int, value: bytes) -> AttributeValue:
+    """The typed value of an attribute of type ``kind`` from its value octets (octets as they
+    are for types 1-4, 21 and unknown types).
+
+    Raises ``ValueError`` (a message naming the rule) if the octets break the type's rule: a
+    wrong length for a fixed-size type, text that is not UTF-8, a timestamp's nanoseconds of
+    10**9 or more."""
+    decoder = DECODERS.get(kind)
+    return value if decoder is None else decoder(value)
 
 
 def _unsigned(kind: int) -> Callable[[AttributeValue, str], bytes]:
@@ -92,7 +122,10 @@ def encode_value(kind: int, value: AttributeValue, name: str) -> bytes:
         data = _unsigned(kind)(value, f"{name}.value")
     elif kind == AttributeType.TIMESTAMP:
         stamp = require_instance(value, Timestamp, f"{name}.value")
-        data = stamp.seconds.to_bytes(4, "big") + stamp.nanoseconds.to_bytes(4, "big")
+        seconds = require_int(stamp.seconds, f"{name}.value.seconds", low=0, high=0xFFFFFFFF)
+        nanoseconds = require_int(stamp.nanoseconds, f"{name}.value.nanoseconds", low=0,
+                                  high=999_999_999)
+        data = seconds.to_bytes(4, "big") + nanoseconds.to_bytes(4, "big")
     elif kind in _TEXT:
         data = require_instance(value, str, f"{name}.value").encode("utf-8")
     elif kind in _IPV4:

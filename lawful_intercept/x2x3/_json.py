@@ -44,7 +44,7 @@ def pdu_to_dict(pdu: X2X3PDU) -> dict[str, Any]:
         "xid": str(pdu.xid),
         "correlation_id": pdu.correlation_id,
         "attributes": [
-            {"type": a.type, "name": a.name, "value": attribute_json(a.value)}
+            {"type": int(a.type), "name": a.name, "value": attribute_json(a.value)}
             for a in pdu.attributes
         ],
         "payload": bytes(pdu.payload).hex(),

@@ -203,21 +203,19 @@ class X2X3Listener:
         self.stats.connections_accepted += 1
         self.stats.connections_open += 1
         log.info("X2/X3 %s connected (%s)", element, element.tls_version or "plain TCP")
-        reason = "closed by the network element"
+        level, reason = logging.INFO, "listener closing"
         try:
-            reason = await self._receive(reader, writer, element)
-        except asyncio.CancelledError:
-            reason = "listener closing"
-            raise
+            level, reason = await self._receive(reader, writer, element)
         finally:
             self._tasks.discard(task)
             self.stats.connections_open -= 1
             writer.close()
-            log.info("X2/X3 %s closed: %s", element, reason)
+            log.log(level, "X2/X3 %s closed: %s", element, reason)
 
     async def _receive(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                       element: NetworkElement) -> str:
-        """Read and consume until the connection ends; return why it ended."""
+                       element: NetworkElement) -> tuple[int, str]:
+        """Read and consume until the connection ends; return why it ended, with the level
+        to log it at."""
         frames = X2X3Reader(max_pdu_size=self._max_pdu_size)
         try:
             while True:
@@ -225,14 +223,11 @@ class X2X3Listener:
                     async with asyncio.timeout(self._idle_timeout):
                         data = await reader.read(self._read_size)
                 except TimeoutError:
-                    log.warning("X2/X3 %s closed: nothing received for %g s (idle_timeout)",
-                                element, self._idle_timeout)
-                    return "idle timeout"
-                except (OSError, ssl.SSLError) as exc:
-                    return f"connection error: {exc}"
+                    return logging.WARNING, (f"nothing received for {self._idle_timeout:g} s "
+                                             "(idle_timeout)")
                 if not data:
                     frames.eof()
-                    return "closed by the network element"
+                    return logging.INFO, "closed by the network element"
                 self.stats.bytes_received += len(data)
                 try:
                     pdus = frames.feed(data)
@@ -242,16 +237,13 @@ class X2X3Listener:
                 await self._consume(pdus, writer, element)
         except X2X3Error as exc:
             self.stats.protocol_errors += 1
-            log.warning("X2/X3 %s closed: not an X2/X3 stream: %s", element, exc)
-            return f"not an X2/X3 stream: {exc}"
+            return logging.WARNING, f"not an X2/X3 stream: {exc}"
         except _ConsumerFailed as failed:
             self.stats.consumer_errors += 1
-            cause = failed.__cause__
-            log.error("X2/X3 %s closed: the consumer failed on a PDU at stream offset %d: %r",
-                      element, failed.offset, cause)
-            return f"consumer failed: {cause!r}"
-        except (OSError, ssl.SSLError) as exc:
-            return f"connection error: {exc}"
+            return logging.ERROR, (f"the consumer failed on the PDU at stream offset "
+                                   f"{failed.offset}: {failed.__cause__!r}")
+        except OSError as exc:  # ssl.SSLError included
+            return logging.WARNING, f"connection error: {exc}"
 
     async def _consume(self, pdus: tuple[X2X3PDU, ...] | list[X2X3PDU],
                        writer: asyncio.StreamWriter, element: NetworkElement) -> None:

@@ -12,9 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import IntEnum
-from typing import Final
-
-from .._checks import require_int
+from typing import Final, NamedTuple
 
 __all__ = [
     "DEFAULT_MAX_PDU_SIZE",
@@ -121,17 +119,13 @@ class AttributeType(IntEnum):
     SDP_SESSION_DESCRIPTION = 22
 
 
-@dataclass(frozen=True, slots=True)
-class Timestamp:
+class Timestamp(NamedTuple):
     """The timestamp attribute (type 9, TS 103 221-2): seconds and nanoseconds since the Unix
-    epoch, 4 octets each; ``nanoseconds`` is below 10**9."""
+    epoch, 4 octets each; ``nanoseconds`` is below 10**9 (the reader refuses more, the writer
+    checks both)."""
 
     seconds: int
     nanoseconds: int = 0
-
-    def __post_init__(self) -> None:
-        require_int(self.seconds, "Timestamp.seconds", low=0, high=0xFFFFFFFF)
-        require_int(self.nanoseconds, "Timestamp.nanoseconds", low=0, high=999_999_999)
 
     def to_datetime(self) -> datetime:
         """The time as an aware UTC ``datetime`` (microseconds: nanoseconds are cut)."""
@@ -161,8 +155,7 @@ def attribute_name(attribute_type: int) -> str:
         return "unknown"
 
 
-@dataclass(frozen=True, slots=True)
-class Attribute:
+class Attribute(NamedTuple):
     """One conditional attribute (TS 103 221-2 clause 5): its type number and typed value
     (see :data:`AttributeValue`). The writer checks that the value's type fits the type
     number."""

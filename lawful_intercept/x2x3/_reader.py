@@ -12,13 +12,14 @@ from typing import Final
 
 from .._checks import require_int
 from ..errors import X2X3Error
-from ._attributes import decode_value
+from ._attributes import DECODERS
 from ._model import (
     DEFAULT_MAX_PDU_SIZE,
     HEADER_SIZE,
     X2X3PDU,
     Attribute,
     AttributeType,
+    AttributeValue,
     PayloadDirection,
     PayloadFormat,
     PDUType,
@@ -37,6 +38,9 @@ _PDU_TYPES: Final = {t.value: t for t in PDUType}
 _ATTRIBUTE_TYPES: Final = {t.value: t for t in AttributeType}
 _FORMATS: Final = {f.value: f for f in PayloadFormat}
 _DIRECTIONS: Final = {d.value: d for d in PayloadDirection}
+# XIDs are few (one per task): their UUID objects are made once.
+_XIDS: dict[bytes, uuid.UUID] = {}
+_XID_CACHE_SIZE: Final = 4096
 
 
 class X2X3Reader:
@@ -192,8 +196,13 @@ def _parse(raw: bytes, offset: int = 0) -> X2X3PDU:
     attributes: tuple[Attribute, ...] = ()
     if header_length > HEADER_SIZE:
         attributes = _attributes(raw, header_length, offset)
+    task = _XIDS.get(xid)
+    if task is None:
+        if len(_XIDS) >= _XID_CACHE_SIZE:
+            _XIDS.clear()
+        task = _XIDS[xid] = uuid.UUID(bytes=xid)
     return X2X3PDU(
-        _PDU_TYPES[kind], uuid.UUID(bytes=xid), correlation_id,
+        _PDU_TYPES[kind], task, correlation_id,
         memoryview(raw)[header_length:], _FORMATS.get(fmt, fmt),
         _DIRECTIONS.get(direction, direction), attributes, version, raw, offset,
     )
@@ -202,24 +211,28 @@ def _parse(raw: bytes, offset: int = 0) -> X2X3PDU:
 def _attributes(raw: bytes, end: int, offset: int) -> tuple[Attribute, ...]:
     found: list[Attribute] = []
     pos = HEADER_SIZE
+    unpack, decoders, types = _TL.unpack_from, DECODERS, _ATTRIBUTE_TYPES
     while pos < end:
-        index = len(found)
         if end - pos < 4:
             raise X2X3Error(f"{end - pos} octets left in the header, fewer than an attribute's "
                             "type and length (TS 103 221-2 clause 5)",
-                            f"attributes[{index}]", offset + pos)
-        kind, length = _TL.unpack_from(raw, pos)
+                            f"attributes[{len(found)}]", offset + pos)
+        kind, length = unpack(raw, pos)
         stop = pos + 4 + length
         if stop > end:
             raise X2X3Error(f"attribute of type {kind} and length {length} runs {stop - end} "
                             f"octets past the header length ({end})",
-                            f"attributes[{index}].length", offset + pos + 2)
-        try:
-            value = decode_value(kind, raw[pos + 4 : stop])
-        except ValueError as exc:
-            raise X2X3Error(f"attribute type {kind}: {exc}", f"attributes[{index}].value",
-                            offset + pos + 4) from None
-        found.append(Attribute(_ATTRIBUTE_TYPES.get(kind, kind), value))
+                            f"attributes[{len(found)}].length", offset + pos + 2)
+        value: AttributeValue = raw[pos + 4 : stop]
+        decoder = decoders.get(kind)
+        if decoder is not None:
+            try:
+                value = decoder(raw[pos + 4 : stop])
+            except ValueError as exc:
+                raise X2X3Error(f"attribute type {kind}: {exc}", f"attributes[{len(found)}].value",
+                                offset + pos + 4) from None
+        # tuple.__new__: the NamedTuple without its Python-level constructor (hot path)
+        found.append(tuple.__new__(Attribute, (types.get(kind, kind), value)))
         pos = stop
     return tuple(found)
 
