@@ -278,11 +278,12 @@ def test_descriptor_exhaustion_is_logged_a_few_times(tmp_path: Path) -> None:
     logged = [line for line in lines if "cannot accept" in line]
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert "Traceback" not in err
-    assert 1 <= len(logged) <= 5, err[-2000:]
+    # At most log_lines (5) per 10-second window: two windows if the machine is slow.
+    assert 1 <= len(logged) <= 10, err[-2000:]
     suppressed = sum(int(line.split("WARNING lawful_intercept.lemf: ")[1].split()[0])
                      for line in held)
     assert summary["resource_errors"] == len(logged) + suppressed
-    assert len(lines) <= 20, err[-2000:]
+    assert len(lines) <= 40, err[-2000:]
 
 
 def _wait(condition: Callable[[], bool], timeout: float) -> bool:
