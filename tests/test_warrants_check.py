@@ -11,6 +11,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from test_warrants_support import (
+    HI1_REFERENCE,
     NOW,
     judge_trust,
     make_request,
@@ -397,3 +398,14 @@ def test_json_form() -> None:
     assert {"rule", "ok", "reason"} == set(document["rules"][0])
 
 
+
+
+@pytest.mark.parametrize("name", ["request1.xml", "request3.xml", "response1.xml"])
+def test_official_examples_pass_schema_only_and_are_unsigned(name: str) -> None:
+    schema = official_schema()
+    data = (HI1_REFERENCE / "examples" / name).read_bytes()
+    assert run(data, schema=schema, schema_only=True).valid
+    full = run(data, schema=schema)
+    assert "message-signature" in failed(full)
+    assert "not signed" in next(r for r in full.failures()
+                                if r.rule == "message-signature").reason

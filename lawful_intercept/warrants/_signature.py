@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from lxml import etree  # type: ignore[import-untyped]
 from signxml.algorithms import (
@@ -105,7 +106,10 @@ def verify_enveloped(root: etree._Element, signature: etree._Element, trust: Tru
     if not certificates:
         return SignatureCheck(False, "no X.509 certificate in the signature's KeyInfo")
     leaf, intermediates = certificates[0], certificates[1:]
-    checked: CertificateCheck = check_certificate(leaf, intermediates, trust, times=times)
+    try:
+        checked: CertificateCheck = check_certificate(leaf, intermediates, trust, times=times)
+    except (ValueError, UnsupportedAlgorithm) as exc:
+        return SignatureCheck(False, f"the certificate in KeyInfo is unusable: {exc}")
     if not checked.ok:
         return SignatureCheck(False, checked.reason, checked.subject, checked.role)
     config = SignatureConfiguration(
@@ -122,7 +126,7 @@ def verify_enveloped(root: etree._Element, signature: etree._Element, trust: Tru
     try:
         XMLVerifier().verify(copy.deepcopy(root), x509_cert=leaf, expect_config=config,
                                      ignore_ambiguous_key_info=True)
-    except (SignXMLException, etree.LxmlError, ValueError) as exc:
+    except (SignXMLException, etree.LxmlError, ValueError, UnsupportedAlgorithm) as exc:
         return SignatureCheck(False, f"the signature does not verify: {exc}", checked.subject,
                               checked.role)
     return SignatureCheck(True, f"signature verifies; {checked.reason}", checked.subject,
@@ -141,7 +145,7 @@ def _certificates(signature: etree._Element) -> list[x509.Certificate]:
             certificate.issuer.rfc4514_string()
             certificate.public_key()
             list(certificate.extensions)
-        except ValueError:
+        except (ValueError, UnsupportedAlgorithm):
             return []
         found.append(certificate)
     return found
