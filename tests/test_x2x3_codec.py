@@ -212,7 +212,8 @@ def test_error_keeps_the_pdus_before_it_and_names_field_and_offset() -> None:
     (lambda b: b.__setitem__(slice(42, 44), (3).to_bytes(2, "big")), "attributes[0].value", 44),
     (lambda b: b.__setitem__(slice(56, 60), (10**9).to_bytes(4, "big")), "attributes[1].value",
      52),
-    (lambda b: b.__setitem__(72, 0xFF), "attributes[3].value", 72),
+    (lambda b: b.__setitem__(slice(62, 64), (200).to_bytes(2, "big")), "attributes[2].length",
+     62),
 ])
 def test_malformed_pdus(mutate, field: str, offset: int) -> None:  # type: ignore[no-untyped-def]
     data = bytearray(encode_pdu(sample()))
@@ -221,6 +222,15 @@ def test_malformed_pdus(mutate, field: str, offset: int) -> None:  # type: ignor
         decode_pdu(bytes(data))
     assert caught.value.path == field, str(caught.value)
     assert caught.value.offset == offset, str(caught.value)
+
+
+def test_text_attribute_that_is_not_utf8_keeps_its_octets() -> None:
+    data = bytearray(encode_pdu(sample()))
+    data[72] = 0xFF  # inside the matched target identifier
+    pdu = decode_pdu(bytes(data))
+    value = pdu.attribute(AttributeType.MATCHED_TARGET_IDENTIFIER)
+    assert value == b"\xff" + b"ip:alice@example.com"
+    assert encode_pdu(pdu) == bytes(data)
 
 
 def test_eof_inside_a_pdu() -> None:
@@ -245,7 +255,17 @@ def test_decode_pdu_wants_exactly_one() -> None:
 # -- hypothesis round trips -----------------------------------------------------------------
 
 _u32 = st.integers(0, 0xFFFFFFFF)
-_text = st.text(max_size=40)
+_text = st.text(max_size=40) | st.binary(max_size=40).filter(lambda b: not _utf8(b))
+
+
+def _utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 _raw = st.binary(max_size=40)
 _VALUES = {
     1: _raw, 2: _raw, 3: _raw, 4: _raw, 5: st.uuids(), 6: _text, 7: _text, 8: _u32,

@@ -55,11 +55,13 @@ def _timestamp(value: bytes) -> AttributeValue:
 
 
 def _text(value: bytes) -> AttributeValue:
+    # Text when it is UTF-8; other octets are kept as they are rather than refused: Wireshark's
+    # li5g dissector treats these attributes as octets, and a network element that sends an
+    # identifier in another encoding must not lose its interception.
     try:
         return value.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValueError(
-            f"must be UTF-8 text: invalid octet at value offset {exc.start}") from None
+    except UnicodeDecodeError:
+        return value
 
 
 def _ipv4(value: bytes) -> AttributeValue:
@@ -98,8 +100,8 @@ def decode_value(kind: int, value: bytes) -> AttributeValue:
     are for types 1-4, 21 and unknown types).
 
     Raises ``ValueError`` (a message naming the rule) if the octets break the type's rule: a
-    wrong length for a fixed-size type, text that is not UTF-8, a timestamp's nanoseconds of
-    10**9 or more."""
+    wrong length for a fixed-size type, a timestamp's nanoseconds of 10**9 or more. A text
+    attribute whose octets are not UTF-8 keeps them as ``bytes``."""
     decoder = DECODERS.get(kind)
     return value if decoder is None else decoder(value)
 
@@ -126,7 +128,7 @@ def encode_value(kind: int, value: AttributeValue, name: str) -> bytes:
         nanoseconds = require_int(stamp.nanoseconds, f"{name}.value.nanoseconds", low=0,
                                   high=999_999_999)
         data = seconds.to_bytes(4, "big") + nanoseconds.to_bytes(4, "big")
-    elif kind in _TEXT:
+    elif kind in _TEXT and not isinstance(value, bytes | bytearray | memoryview):
         data = require_instance(value, str, f"{name}.value").encode("utf-8")
     elif kind in _IPV4:
         data = require_instance(value, ipaddress.IPv4Address, f"{name}.value").packed

@@ -91,7 +91,8 @@ class AttributeType(IntEnum):
     """The type of a conditional attribute (TS 103 221-2 clause 5, conditional attributes).
 
     The value of each known type is typed (see :data:`AttributeValue`): 1-4 and 21 are octets
-    defined elsewhere, 5 a UUID, 6, 7, 17-20 and 22 UTF-8 text, 8 an unsigned 32-bit number,
+    defined elsewhere, 5 a UUID, 6, 7, 17-20 and 22 UTF-8 text (octets that are not UTF-8 are
+    kept as ``bytes``), 8 an unsigned 32-bit number,
     9 a :class:`Timestamp`, 10-13 IP addresses, 14-15 ports, 16 an IP protocol number.
     """
 
@@ -142,7 +143,8 @@ AttributeValue = (
     bytes | str | int | uuid.UUID | Timestamp | ipaddress.IPv4Address | ipaddress.IPv6Address
 )
 """The Python type of an attribute's value, by :class:`AttributeType`: ``bytes`` for 1-4, 21
-and unknown types, ``uuid.UUID`` for 5, ``str`` for 6, 7, 17-20, 22, ``int`` for 8, 14-16,
+and unknown types, ``uuid.UUID`` for 5, ``str`` for 6, 7, 17-20, 22 (``bytes`` if the
+octets are not UTF-8), ``int`` for 8, 14-16,
 :class:`Timestamp` for 9, ``IPv4Address`` for 10-11, ``IPv6Address`` for 12-13."""
 
 
