@@ -259,7 +259,7 @@ def test_cin_reset_starts_a_new_epoch(tmp_path: Path) -> None:
 
 def test_uncorrelated_cc_is_counted_at_summary_time(tmp_path: Path) -> None:
     ip = IPAccessRecords(builder(cin=7))
-    cc = [ip.ipcc(PACKET) for _ in range(3)]
+    cc = [ip.ipcc(PACKET, "toTarget") for _ in range(3)]
     iri = ip.ipiri("sessionStart", target_username="u")
     other = cc_records(2, cin=8)
     with plain_lemf(tmp_path / "out") as (lemf, port):

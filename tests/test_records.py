@@ -104,7 +104,7 @@ def test_template_path_equals_generic_path() -> None:
 def test_time_stamp_modes(mode: str) -> None:
     spec = lawful_intercept.bundled()
     builder = PSPDUBuilder(_identity(), clock=Clock(lambda: T0), time_stamps=mode)  # type: ignore[arg-type]
-    header = spec.decode("PS-PDU", IPAccessRecords(builder).ipcc(b"x"))["pSHeader"]
+    header = spec.decode("PS-PDU", IPAccessRecords(builder).ipcc(b"x", "toTarget"))["pSHeader"]
     assert header["timeStamp"].isoformat() == "2025-11-30T12:00:00.123456+00:00"
     assert ("microSecondTimeStamp" in header) == (mode == "both")
     if mode == "both":
@@ -116,9 +116,9 @@ def test_time_stamp_modes(mode: str) -> None:
 def test_bad_packet_raises_and_takes_no_number(bad: Any) -> None:
     counters = SequenceCounters()
     records = IPAccessRecords(PSPDUBuilder(_identity(), counters=counters))
-    records.ipcc(b"ok")
+    records.ipcc(b"ok", "toTarget")
     with pytest.raises(EncodeError) as info:
-        records.ipcc(bad)
+        records.ipcc(bad, "toTarget")
     assert info.value.path == "iPPackets"
     assert counters.peek("LIID-42", 1234567, "CC") == 1  # nothing was numbered
 
@@ -202,7 +202,7 @@ def test_tri_numbered_returns_the_number_it_used() -> None:
 def test_older_ps_pdu_version() -> None:
     spec = lawful_intercept.bundled(versions={"102232-1": "35"})
     builder = PSPDUBuilder(_identity(), spec=spec, clock=Clock(lambda: T0))
-    pdu = spec.decode("PS-PDU", IPAccessRecords(builder).ipcc(b"x"))
+    pdu = spec.decode("PS-PDU", IPAccessRecords(builder).ipcc(b"x", "toTarget"))
     assert pdu["pSHeader"]["li-psDomainId"] == "0.4.0.2.2.5.1.35"
 
 
@@ -242,11 +242,11 @@ def test_segmentation_rejects_bad_input_without_numbering() -> None:
     counters = SequenceCounters()
     records = IPAccessRecords(PSPDUBuilder(_identity(), counters=counters))
     with raises_misuse(ValueError, "max_segment", "at least 1, not 0"):
-        records.ipcc_segmented(b"x" * 10, 0)
+        records.ipcc_segmented(b"x" * 10, 0, "toTarget")
     with raises_misuse(TypeError, "max_segment", "int, not float"):
-        records.ipcc_segmented(b"x" * 10, 2.5)  # type: ignore[arg-type]
+        records.ipcc_segmented(b"x" * 10, 2.5, "toTarget")  # type: ignore[arg-type]
     with pytest.raises(EncodeError, match="must be bytes") as info:  # a field value
-        records.ipcc_segmented("text", 3)  # type: ignore[arg-type]
+        records.ipcc_segmented("text", 3, "toTarget")  # type: ignore[arg-type]
     assert info.value.path == "cCContents"
     with pytest.raises(EncodeError, match="payloadDirection"):
         records.ipcc_segmented(b"x" * 10, 3, "up")

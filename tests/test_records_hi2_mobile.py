@@ -523,9 +523,9 @@ def test_identity_forms() -> None:
         (lambda m: m.iri(registration(SUPI, GUTI), target_identifiers=[("iMSI", "12")]),
          "targetIdentifiers"),
         (lambda m: m.upf_cc(b"x", "sideways"), "payloadDirection"),
-        (lambda m: m.upf_cc(b"x", qfi=64), "qFI"),
-        (lambda m: m.upf_cc(b"x", payload_type="uPFVoice"), "payload"),
-        (lambda m: m.upf_cc(b"x", qfi=1, extended=False), "uPFCCPDU"),
+        (lambda m: m.upf_cc(b"x", "fromTarget", qfi=64), "qFI"),
+        (lambda m: m.upf_cc(b"x", "fromTarget", payload_type="uPFVoice"), "payload"),
+        (lambda m: m.upf_cc(b"x", "fromTarget", qfi=1, extended=False), "uPFCCPDU"),
         (lambda m: m.cc(("uPFCCPDU", "text")), "uPFCCPDU"),
         (lambda m: m.cc(("uPFCCPDU", b"x"), direction="up"), "payloadDirection"),
     ],
@@ -558,9 +558,9 @@ def test_bad_imsi_raises_and_takes_no_number(bad: str) -> None:
 def test_bad_upf_packet_raises_and_takes_no_number(bad: Any) -> None:
     counters = SequenceCounters()
     mobile = MobileRecords(_builder(counters))
-    mobile.upf_cc(b"ok")
+    mobile.upf_cc(b"ok", "fromTarget")
     with pytest.raises(EncodeError) as info:
-        mobile.upf_cc(bad)
+        mobile.upf_cc(bad, "fromTarget")
     assert "uPFIPCC" in info.value.path
     assert counters.peek(LIID, CIN, "CC") == 1
 

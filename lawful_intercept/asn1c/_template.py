@@ -14,12 +14,30 @@ import keyword
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from ..errors import EncodeError
+from ..errors import DecodeError, EncodeError
 from ._codec import identifier_octets, sort_tag
 from ._fast import FastCodegen, Source, range_test
 from ._model import NO_DEFAULT, Kind, Type
 
-__all__ = ["Hole", "Template", "build_template"]
+__all__ = ["EncodedMember", "Hole", "Template", "build_template"]
+
+
+class EncodedMember:
+    """One member an encoded :class:`Hole` stands for: its name, whether it may be absent,
+    its DEFAULT, the first identifier octets of its encoding and its encoder and decoder."""
+
+    __slots__ = ("decode", "default", "encode", "first", "name", "optional", "path")
+
+    def __init__(self, name: str, path: str, optional: bool, default: object, first: bytes,
+                 encode: Callable[[Any], bytes],
+                 decode: Callable[[bytes, int, int], tuple[Any, int]]) -> None:
+        self.name = name
+        self.path = path
+        self.optional = optional
+        self.default = default
+        self.first = first
+        self.encode = encode
+        self.decode = decode
 
 
 class Hole:
@@ -27,18 +45,30 @@ class Hole:
 
     With ``optional=True`` the argument may be ``None``, meaning the (OPTIONAL) member is
     absent from that PDU.
+
+    With ``encoded=True`` the hole is the value of members of a SEQUENCE or SET and its
+    argument is their complete X.690 encoding (identifier, length and contents octets of each
+    present member, in order), made once with :meth:`Template.pre_encode`. One such hole given
+    as the value of several consecutive members stands for all of them. This keeps values that
+    are constant for one user of a template but differ between users (a session's LIID and
+    CIN) out of the generated code: one template serves every user, each keeping only octets.
     """
 
-    __slots__ = ("name", "optional")
+    __slots__ = ("encoded", "name", "optional")
 
-    def __init__(self, name: str, *, optional: bool = False) -> None:
+    def __init__(self, name: str, *, optional: bool = False, encoded: bool = False) -> None:
         if not name.isidentifier() or keyword.iskeyword(name):
             raise ValueError(f"hole name {name!r} must be a Python identifier")
+        if optional and encoded:
+            raise ValueError(f"hole {name!r}: an encoded hole is never optional (its "
+                             "argument is b'' when every member it stands for is absent)")
         self.name = name
         self.optional = optional
+        self.encoded = encoded
 
     def __repr__(self) -> str:
-        return f"Hole({self.name!r}{', optional=True' if self.optional else ''})"
+        extra = ", optional=True" if self.optional else ", encoded=True" if self.encoded else ""
+        return f"Hole({self.name!r}{extra})"
 
 
 class Template:
@@ -50,9 +80,11 @@ class Template:
     """
 
     def __init__(self, type_name: str, fields: tuple[str, ...], fn: Callable[..., bytes],
-                 body: str = "", gen: FastCodegen | None = None):
+                 body: str = "", gen: FastCodegen | None = None,
+                 runs: Mapping[str, Sequence[EncodedMember]] | None = None):
         self._body = body
         self._gen = gen
+        self._runs = dict(runs or {})
         self.type_name = type_name
         self.fields = fields
         """The names of the holes, in the order they appear in the value."""
@@ -66,6 +98,78 @@ class Template:
 
     def __repr__(self) -> str:
         return f"<Template {self.type_name} holes={', '.join(self.fields)}>"
+
+    @property
+    def encoded_fields(self) -> tuple[str, ...]:
+        """The names of the holes made with ``encoded=True`` (see :meth:`pre_encode`)."""
+        return tuple(self._runs)
+
+    def members_of(self, name: str) -> tuple[str, ...]:
+        """The members the encoded hole ``name`` stands for, in encoding order."""
+        return tuple(m.name for m in self._run(name))
+
+    def _run(self, name: str) -> Sequence[EncodedMember]:
+        run = self._runs.get(name)
+        if run is None:
+            raise ValueError(f"{name!r} is not an encoded hole of this template (its encoded "
+                             f"holes: {', '.join(self._runs) or 'none'})")
+        return run
+
+    def pre_encode(self, name: str, values: Mapping[str, Any]) -> bytes:
+        """The argument of the encoded hole ``name``: the X.690 encoding of the members it
+        stands for, from ``values`` (member name -> value; OPTIONAL members may be left out,
+        a DEFAULT member equal to its default is left out as DER does, X.690 11.5).
+
+        Raises :class:`~lawful_intercept.EncodeError` naming the member for a value that
+        breaks its type, a missing mandatory member or an unknown one, so that a user of the
+        template checks its constant values once, here.
+        """
+        run = self._run(name)
+        known = {m.name for m in run}
+        unknown = [k for k in values if k not in known]
+        if unknown:
+            raise EncodeError(f"unknown member(s) {', '.join(map(str, unknown))} for encoded "
+                              f"hole {name!r} (members: {', '.join(known)})", self.type_name)
+        out: list[bytes] = []
+        for member in run:
+            if member.name not in values:
+                if not member.optional:
+                    raise EncodeError(f"mandatory member {member.name} is missing",
+                                      f"{self.type_name}.{member.path}")
+                continue
+            value = values[member.name]
+            if member.default is not NO_DEFAULT and value == member.default:
+                continue
+            try:
+                out.append(member.encode(value))
+            except EncodeError as exc:
+                exc.prepend(member.path)
+                exc.prepend(self.type_name)
+                raise
+        return b"".join(out)
+
+    def _decode_run(self, name: str, data: object) -> dict[str, Any]:
+        """The member values of an encoded hole's argument (for the slow path)."""
+        if type(data) is not bytes:
+            raise TypeError(f"encoded hole {name!r} must be bytes from pre_encode, "
+                            f"not {type(data).__name__}")
+        values: dict[str, Any] = {}
+        pos, end = 0, len(data)
+        for member in self._runs[name]:
+            first = member.first  # its identifier, primitive form; either form matches
+            if (pos < end and data[pos] & 0xDF == first[0]
+                    and data.startswith(first[1:], pos + 1)):
+                try:
+                    values[member.name], pos = member.decode(data, pos, end)
+                except (DecodeError, IndexError, ValueError, TypeError):
+                    break
+            elif not member.optional:
+                break
+        else:
+            if pos == end:
+                return values
+        raise ValueError(f"encoded hole {name!r} does not hold the encoding of "
+                         f"{', '.join(m.name for m in self._runs[name])} (use pre_encode)")
 
     def specialize(
         self,
@@ -119,6 +223,10 @@ def _fill(value: object, args: dict[str, Any]) -> object:
     if isinstance(value, dict):
         out = {}
         for k, v in value.items():
+            if isinstance(v, Hole) and v.encoded:  # args holds the decoded members
+                if k in args[v.name]:
+                    out[k] = args[v.name][k]
+                continue
             if isinstance(v, Hole) and v.optional and args.get(v.name) is None:
                 continue
             out[k] = _fill(v, args)
@@ -172,6 +280,7 @@ class _Builder:
         self.hdr = Source()  # per distinct set of hole lengths: every header octet
         self.holes: list[Hole] = []
         self.contents: list[tuple[str, str]] = []  # (contents variable, length variable)
+        self.runs: dict[str, list[EncodedMember]] = {}  # encoded hole -> its members
         self.counter = 0
 
     def var(self, prefix: str) -> str:
@@ -184,6 +293,9 @@ class _Builder:
     def node(self, t: Type, value: object, path: str, default: object = NO_DEFAULT) -> _Frag:
         frag = _Frag()
         if isinstance(value, Hole):
+            if value.encoded:
+                raise self._error(path, f"encoded hole {value.name!r} must be the value of "
+                                        "members of a SEQUENCE or SET")
             return self._hole(t, value, path, default)
         if not _has_hole(value):
             try:
@@ -245,18 +357,57 @@ class _Builder:
         unknown = [k for k in value if k not in names]
         if unknown:
             raise self._error(path, f"unknown member(s) {', '.join(map(str, unknown))}")
+        run: Hole | None = None  # the encoded hole of the previous member
         for c in comps:
             sub = f"{path}.{c.name}" if path else c.name
             if c.name not in value:
                 if not (c.optional or c.has_default):
                     raise self._error(path, f"mandatory member {c.name} is missing")
+                run = None
                 continue
             v = value[c.name]
+            if isinstance(v, Hole) and v.encoded:
+                if v is not run:
+                    frag.extend(self._encoded_hole(v, sub))
+                    run = v
+                self._run_member(v, c, sub)
+                continue
+            run = None
             if isinstance(v, Hole) and v.optional and not (c.optional or c.has_default):
                 raise self._error(sub, "an optional hole needs an OPTIONAL member")
             if c.has_default and not _has_hole(v) and v == c.default:
                 continue
             frag.extend(self.node(c.type, v, sub, c.default))
+
+    def _encoded_hole(self, hole: Hole, path: str) -> _Frag:
+        """The piece of an encoded hole: its argument as it is, its length its own."""
+        if any(h.name == hole.name for h in self.holes):
+            raise self._error(path, f"hole {hole.name!r} is used twice")
+        self.holes.append(hole)
+        self.runs[hole.name] = []
+        x = hole.name
+        c = self.var("c")
+        m = self.var("m")
+        self.emit(f"if type({x}) is not bytes: return __FALLBACK__  # type-check {x}")
+        self.emit(f"{c} = {x}")
+        self.emit(f"{m} = len({c})")
+        self.contents.append((c, m))
+        frag = _Frag()
+        frag.pieces.append(c)
+        frag.var_lens.append(m)
+        return frag
+
+    def _run_member(self, hole: Hole, c: Any, path: str) -> None:
+        t = c.type
+        if not t.tags:
+            raise self._error(path, f"encoded hole {hole.name!r} needs tagged members "
+                                    f"({c.name} is an untagged CHOICE)")
+        self.runs[hole.name].append(EncodedMember(
+            c.name, path, c.optional or c.has_default,
+            c.default if c.has_default else NO_DEFAULT,
+            identifier_octets(t.tags[0], False),
+            self.gen.bytes_encoder(t), self.gen.decoder(t),
+        ))
 
     def _choice(self, t: Type, value: object, path: str, frag: _Frag) -> None:
         if not (isinstance(value, tuple) and len(value) == 2):
@@ -288,7 +439,7 @@ class _Builder:
         cons = t.constraints
         lines: list[str] = []
         known_length = False
-        if simple and kind in (Kind.OCTET_STRING, Kind.INTEGER):
+        if simple and kind in (Kind.OCTET_STRING, Kind.INTEGER) and cons.single_values is None:
             # Lines marked "# type-check" may be left out by Template.specialize(trusted=...).
             if kind is Kind.OCTET_STRING:
                 lines.append(f"if type({x}) is not bytes: {fb}  # type-check {x}")
@@ -420,10 +571,15 @@ def build_template(
     exec(code, gen.ns)
     fn = gen.ns[fname]
 
+    template = Template(type_name, tuple(names), fn, body, gen, b.runs)
+    decode_run = template._decode_run
+
     def slow_path(**args: Any) -> bytes:
         # Something in the arguments is not plain: encode the whole value the general way,
         # which gives the precise error or the right bytes.
+        for name in b.runs:
+            args[name] = decode_run(name, args[name])
         return full(_fill(fixed, args))
 
     gen.ns[fb_name] = slow_path
-    return Template(type_name, tuple(names), fn, body, gen)
+    return template

@@ -84,40 +84,66 @@ class Numbering:
         self._key = key
         self._index = index
         self._kind = kind
-        self._take = self._make_taker()
+        self._take: Callable[[], int] | None = None  # made on first use
 
     def __call__(self) -> int:
         """Take the next number (as :meth:`SequenceCounters.next`)."""
-        return self._take()
+        return self.taker()()
 
     def taker(self) -> Callable[[], int]:
         """The function that takes the next number, for per-PDU paths (a closure, cheaper to
         call than this object)."""
-        return self._take
+        take = self._take
+        if take is None:
+            take = self._take = self._make_taker()
+        return take
+
+    def counting(self) -> Callable[[], int]:
+        """The bare count of this numbering, for the leanest per-PDU paths (TS 102 232-1
+        5.2.5): each call takes a number, but a value above ``SEQUENCE_NUMBER_MAX`` must go
+        through :meth:`past_max` before use. Creates the communication's counters if new.
+
+        The count is found once: a per-PDU call then touches only it (with thousands of
+        communications, a lookup per PDU costs cache misses). A count is replaced only when
+        used up; :meth:`SequenceCounters.forget` drops it, and its contract is that no record
+        of the communication is numbered afterwards."""
+        with self._lock:
+            comm = self._comms.get(self._key)
+            if comm is None:
+                comm = self._comms[self._key] = _Communication([0, 0, 0])
+            step: Callable[[], int] = comm.counts[self._index].__next__
+            return step
+
+    def past_max(self, value: int) -> int:
+        """The sequenceNumber of a raw count ``value`` from :meth:`counting`: itself up to
+        4294967295; above, wrapped modulo 2**32 (``wrap``), else ``EncodeError`` and the
+        numbering stays used up (TS 102 232-1 5.2.5)."""
+        if value <= SEQUENCE_NUMBER_MAX:
+            return value
+        if self._wrap:
+            return value & SEQUENCE_NUMBER_MAX
+        with self._lock:  # used up: leave the count where it was, and say so
+            comm = self._comms.get(self._key)
+            if comm is not None:
+                comm.counts[self._index] = itertools.count(_EXHAUSTED)
+        raise EncodeError(
+            f"sequence numbers of {self._kind} for LIID {LIID(self._key[0])!r} CIN "
+            f"{self._key[1]} are used up: 4294967295 was the last (TS 102 232-1 5.2.5, "
+            "wrap=False)", PATH_SEQ,
+        )
 
     def _make_taker(self) -> Callable[[], int]:
-        comms, key, index, lock = self._comms, self._key, self._index, self._lock
-        wrap, kind = self._wrap, self._kind
-        count = itertools.count
-        new = _Communication
+        step: Callable[[], int] | None = None
+        counting, past_max = self.counting, self.past_max
 
         def take() -> int:
-            comm = comms.get(key)
-            if comm is None:
-                with lock:
-                    comm = comms.setdefault(key, new([0, 0, 0]))
-            value = next(comm.counts[index])
+            nonlocal step
+            if step is None:
+                step = counting()
+            value = step()
             if value <= SEQUENCE_NUMBER_MAX:
                 return value
-            if wrap:
-                return value & SEQUENCE_NUMBER_MAX
-            with lock:  # used up: leave the count where it was, and say so
-                comm.counts[index] = count(_EXHAUSTED)
-            raise EncodeError(
-                f"sequence numbers of {kind} for LIID {LIID(key[0])!r} CIN {key[1]} are used "
-                "up: 4294967295 was the last (TS 102 232-1 5.2.5, wrap=False)",
-                PATH_SEQ,
-            )
+            return past_max(value)
 
         return take
 

@@ -59,6 +59,10 @@ def ip_address(
 class IPAccessRecords:
     """IPIRI and IPCC PS-PDUs of one internet access session (ETSI TS 102 232-3)."""
 
+    # Slots, and the encoders of the two usual directions in their own slots: an IPCC of one
+    # of thousands of sessions then touches as little of the session's memory as it can.
+    __slots__ = ("_cc", "_from_target", "_to_target", "builder", "cc_obj_id", "iri_obj_id")
+
     def __init__(self, builder: PSPDUBuilder) -> None:
         self.builder = builder
         values = builder.spec.values
@@ -68,6 +72,8 @@ class IPAccessRecords:
         except KeyError as exc:
             raise ValueError(f"spec: the specification has no IPAccessPDU value {exc}") from None
         self._cc: dict[str, Callable[..., bytes]] = {}
+        self._from_target: Callable[..., bytes] | None = None
+        self._to_target: Callable[..., bytes] | None = None
 
     def ipiri(
         self,
@@ -102,18 +108,25 @@ class IPAccessRecords:
         value = ("iPIRI", {"iPIRIObjId": self.iri_obj_id, "iPIRIContents": contents})
         return self.builder.iri(value, iri_type=iri_type, time=time)
 
-    def ipcc(self, packet: bytes, direction: str = "toTarget", *,
-             time: int | None = None) -> bytes:
-        """A PS-PDU with an IPCC carrying one IP packet (TS 102 232-3 6.1, iPPackets)."""
-        emit = self._cc.get(direction)
+    def ipcc(self, packet: bytes, direction: str, *, time: int | None = None) -> bytes:
+        """A PS-PDU with an IPCC carrying one IP packet (TS 102 232-3 6.1, iPPackets) sent
+        in ``direction`` (the CCPayload payloadDirection, TS 102 232-1: ``fromTarget``,
+        ``toTarget``, …; required, since a wrong direction silently misleads the LEMF)."""
+        if direction == "fromTarget":
+            emit = self._from_target
+        elif direction == "toTarget":
+            emit = self._to_target
+        else:
+            emit = self._cc.get(direction)
         if emit is None:
             emit = self._cc_encoder(direction)
         return emit(packet, time)
 
-    def ipcc_segmented(self, packet: bytes, max_segment: int, direction: str = "toTarget", *,
+    def ipcc_segmented(self, packet: bytes, max_segment: int, direction: str, *,
                        time: int | None = None) -> list[bytes]:
         """An IP packet larger than ``max_segment`` octets as segmented IPCC PDUs between
-        firstSegmentFlag and lastSegmentFlag TRI PDUs (TS 102 232-1 6.4.3)."""
+        firstSegmentFlag and lastSegmentFlag TRI PDUs (TS 102 232-1 6.4.3), sent in
+        ``direction`` (required, as for :meth:`ipcc`)."""
         cc_obj_id = self.cc_obj_id
         return self.builder.segmented_cc(
             lambda piece: ("iPCC", {"iPCCObjId": cc_obj_id,
@@ -137,7 +150,12 @@ class IPAccessRecords:
             ],
         )
         emit = self.builder.content_encoder(("iPCC", direction), payload, field="iPPackets")
-        self._cc[direction] = emit
+        if direction == "fromTarget":
+            self._from_target = emit
+        elif direction == "toTarget":
+            self._to_target = emit
+        else:
+            self._cc[direction] = emit
         return emit
 
 

@@ -599,14 +599,15 @@ class MobileRecords:
     def upf_cc(
         self,
         packet: bytes,
-        direction: str = "fromTarget",
+        direction: str,
         *,
         payload_type: str = "uPFIPCC",
         qfi: int | None = None,
         extended: bool = True,
         time: int | datetime | None = None,
     ) -> bytes:
-        """A PS-PDU with one user-plane packet from the UPF as TS 33.128 CC (the hot path).
+        """A PS-PDU with one user-plane packet from the UPF as TS 33.128 CC (the hot path),
+        sent in ``direction`` (the payloadDirection, TS 102 232-1; required).
 
         With ``extended`` (default) the CCPDU is an ``extendedUPFCCPDU``: the packet as
         ``payload_type`` (``uPFIPCC``, ``uPFEthernetCC``, ``uPFUnstructuredCC``) and the QoS

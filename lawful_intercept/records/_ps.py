@@ -33,6 +33,7 @@ from ..correlation import (
     micro_second_timestamp,
 )
 from ..errors import EncodeError
+from ._shapes import HeaderShape, bind, header_shape
 
 __all__ = ["IRI_TYPES", "PAYLOAD_DIRECTIONS", "NumberedPDU", "PSPDUBuilder", "TimeStamps",
            "check_direction"]
@@ -47,6 +48,8 @@ PAYLOAD_DIRECTIONS = frozenset({"fromTarget", "toTarget", "indeterminate", "comb
 #: The IRIType items (TS 102 232-1 5.2.10).
 IRI_TYPES = frozenset({"iRI-Begin", "iRI-End", "iRI-Continue", "iRI-Report"})
 _NS_LIMIT = 2**64 * 1_000_000_000  # MicroSecondTimeStamp seconds are 0..2**64-1
+_P = Hole("p")  # the payload left open in the general path's templates
+_DEFAULT_CLOCK = Clock()  # read-only: shared by every builder given none
 # Payload alternatives that are a SEQUENCE OF payloads (TS 102 232-1 clause 6.2.3).
 _SEQUENCE_PAYLOADS = frozenset(
     {"iRIPayloadSequence", "cCPayloadSequence", "iLHIPayload", "hI4Payload"}
@@ -91,7 +94,7 @@ class PSPDUBuilder:
         self.spec = spec if spec is not None else default_specification()
         self.identity = identity
         self.counters = counters if counters is not None else SequenceCounters()
-        self.clock = clock if clock is not None else Clock()
+        self.clock = clock if clock is not None else _DEFAULT_CLOCK
         self.time_stamps: TimeStamps = time_stamps
         self.time_stamp_qualifier = time_stamp_qualifier
         domain = self.spec.values.get("li-psDomainId")
@@ -99,17 +102,33 @@ class PSPDUBuilder:
             raise ValueError("spec must have the LI-PS-PDU module (li-psDomainId)")
         self.li_ps_domain_id = domain
         self._encode = self.spec.encoder(PS_PDU)
-        self._header = {"li-psDomainId": domain, **identity.ps_header_fields()}
+        fields = identity.ps_header_fields()
         if time_stamp_qualifier is not None:
-            self._header["timeStampQualifier"] = time_stamp_qualifier
-        self._templates: dict[object, Template] = {}
+            fields["timeStampQualifier"] = time_stamp_qualifier
+        # The code is shared by every session of the shape; the session keeps octets only.
+        # Encoding them here checks every identifier against the module's constraints.
+        self._shape = header_shape(self.spec, domain, time_stamps,
+                                   "interceptionPointID" in fields,
+                                   time_stamp_qualifier is not None)
+        self._constants = self._shape.pre_encode(fields)
         self._numbering: dict[tuple[str, int | None], Numbering] = {}
-        self._payload_encoders: dict[str, Callable[..., bytes]] = {}
         self._time_source = self.clock.time_source
-        self._content_encoders: dict[object, Callable[..., bytes]] = {}
-        # Encoding the header once checks every identifier against the module's constraints.
-        self._encode({"pSHeader": {**self._header, "sequenceNumber": 0},
-                      "payload": ("tRIPayload", ("keep-alive", None))})
+
+    @property
+    def _header(self) -> dict[str, Any]:
+        """The PSHeader members that do not change (for the general encoder)."""
+        header = {"li-psDomainId": self.li_ps_domain_id, **self.identity.ps_header_fields()}
+        if self.time_stamp_qualifier is not None:
+            header["timeStampQualifier"] = self.time_stamp_qualifier
+        return header
+
+    @property
+    def header_constants(self) -> dict[str, bytes]:
+        """This session's PSHeader members that do not change, pre-encoded (TS 102 232-1 5.2):
+        the arguments of the encoded holes of :meth:`template` (``ids``: LIID,
+        authorizationCountryCode and communicationIdentifier; ``ipid`` and ``tsq`` when the
+        builder has an interceptionPointID or a timeStampQualifier)."""
+        return dict(zip(self._shape.constants, self._constants, strict=True))
 
     # -- the parts of every PDU ----------------------------------------------------------
 
@@ -147,10 +166,11 @@ class PSPDUBuilder:
             if len(inner) != 1:
                 return self._pdu_generic(numbering, payload, time)
             inner = inner[0]
-        encode = self._payload_encoders.get(alternative)
-        if encode is None:
-            encode = self._payload_encoder(alternative)
+        shape = self._shape
+        encode = shape.payload_encoder(
+            alternative, [_P] if alternative in _SEQUENCE_PAYLOADS else _P)
         args = self._time_args(time)
+        args.update(zip(shape.constants, self._constants, strict=True))
         seq = numbering.peek()
         # The header is pre-encoded; only the numbers, the time and the payload are written.
         data = encode(seq=seq, p=inner, **args)
@@ -186,12 +206,6 @@ class PSPDUBuilder:
         if "timeStamp" in stamps:
             args["ts"] = stamps["timeStamp"]
         return args
-
-    def _payload_encoder(self, alternative: str) -> Callable[..., bytes]:
-        hole = [Hole("p")] if alternative in _SEQUENCE_PAYLOADS else Hole("p")
-        encode = self.template(("payload", alternative), (alternative, hole)).encode
-        self._payload_encoders[alternative] = encode
-        return encode
 
     # -- payloads -------------------------------------------------------------------------
 
@@ -313,76 +327,41 @@ class PSPDUBuilder:
     # -- templates (hot paths) --------------------------------------------------------------
 
     def template(self, key: object, payload: object) -> Template:
-        """A template of this builder's PDU with the header fixed except ``seq`` and the time
-        fields (``sec``/``usec`` and/or ``ts``), and ``payload`` (with its own holes) — kept
-        under ``key`` for the life of the builder."""
-        template = self._templates.get(key)
-        if template is None:
-            header: dict[str, Any] = {**self._header, "sequenceNumber": Hole("seq")}
-            if self.time_stamps != "timeStamp":
-                header["microSecondTimeStamp"] = {"seconds": Hole("sec"),
-                                                  "microSeconds": Hole("usec")}
-            if self.time_stamps != "microSecondTimeStamp":
-                header["timeStamp"] = Hole("ts")
-            template = self.spec.template(PS_PDU, {"pSHeader": header, "payload": payload})
-            self._templates[key] = template
-        return template
+        """The template of this builder's PS-PDU with ``payload`` (a Payload value with its
+        own holes), shared by every builder of the same shape (specification, time stamps,
+        optional header members) and kept under ``key``, which must name everything fixed in
+        ``payload`` and nothing that differs between sessions.
+
+        Its holes are ``seq``, the time fields (``sec``/``usec`` and/or ``ts``), the encoded
+        holes of :attr:`header_constants` (pass those octets) and the payload's own."""
+        return self._shape.template(key, payload)
 
     def content_encoder(self, key: object, payload: object, *, kind: str = "CC",
                         field: str = "content") -> Callable[..., bytes]:
         """The hot path of a service: a function ``(content, time=None) -> bytes`` writing the
         PS-PDU of ``payload`` (a Payload value with one ``Hole("content")``, e.g. a
-        cCPayloadSequence with the packet left open) through a template kept under ``key``.
+        cCPayloadSequence with the packet left open) through the template kept under ``key``
+        (see :meth:`template`).
 
+        The code is generated once per shape and ``key`` and shared by every builder: this
+        builder binds to it only its numbering, clock and pre-encoded header octets.
         ``content`` must be bytes (``field`` names it in errors); the time is checked and the
         content typed before a sequence number of ``kind`` is taken, so a bad call leaves no
         gap (TS 102 232-1 5.2.5).
         """
-        cached = self._content_encoders.get(key)
-        if cached is not None:
-            return cached
-        template = self.template(key, payload)
-        encode = template.encode
-        take = self.numbering(kind).taker()
-        now = self._time_source
-        micro_only = self.time_stamps == "microSecondTimeStamp"
-        if micro_only and template.fields != ("seq", "sec", "usec", "content"):
-            raise ValueError(f"payload must have one Hole('content'), has "
-                             f"{', '.join(template.fields[3:]) or 'none'}")
-        time_args = self._time_args
-
-        def emit(content: bytes, time: int | datetime | None = None) -> bytes:
-            # The general path: other time-stamp modes, or a time given as a datetime.
-            if type(content) is not bytes:
-                if not isinstance(content, (bytearray, memoryview)):
-                    raise EncodeError(f"{field} must be bytes, got {type(content).__name__}",
-                                      field)
-                content = bytes(content)
-            ns = now() if time is None else time
-            if micro_only and type(ns) is int and 0 <= ns < _NS_LIMIT:
-                return encode(take(), ns // 1_000_000_000, ns // 1000 % 1_000_000, content)
-            args = time_args(ns)  # other time-stamp modes; checks the time
-            return encode(seq=take(), content=content, **args)
-
-        if micro_only:
-            # The common path in one function: content typed, clock read and number taken
-            # (in that order, so that nothing is numbered for a bad call), then the encoding.
-            emit = template.specialize(
-                "content, time=None",
-                [
-                    "if type(content) is not bytes or (time is not None and "
-                    "not (type(time) is int and 0 <= time < {limit})):",
-                    "    return {general}(content, time)",
-                    "ns = {now}() if time is None else time",
-                    "seq = {take}()",
-                    "sec = ns // 1000000000",
-                    "usec = ns // 1000 % 1000000",
-                ],
-                {"general": emit, "now": now, "take": take, "limit": _NS_LIMIT},
-                trusted=("seq", "sec", "usec", "content"),
-            )
-        self._content_encoders[key] = emit
-        return emit
+        shape = self._shape
+        template = shape.template(key, payload)
+        if template.fields[-1:] != ("content",) or template.fields.count("content") != 1 or (
+            len(template.fields) != len(shape.constants) + 2
+            + (2 if self.time_stamps != "timeStamp" else 0)
+            + (1 if self.time_stamps != "microSecondTimeStamp" else 0)
+        ):
+            raise ValueError(f"payload must have one Hole('content') and no other hole, has "
+                             f"{', '.join(template.fields)}")
+        fn = shape.shared_encoder((key, field), lambda: _session_encoder(shape, template, field))
+        numbering = self.numbering(kind)
+        return bind(fn, (numbering.counting(), numbering, self._time_source, self,
+                         *self._constants))
 
     def numbering(self, kind: str) -> Numbering:
         """The numbering of ``kind`` of this communication (for callers that encode with a
@@ -406,3 +385,51 @@ def check_direction(direction: object) -> None:
             "payloadDirection",
         )
 
+
+
+def _session_encoder(shape: HeaderShape, template: Template,
+                     field: str) -> Callable[..., bytes]:
+    """The code of :meth:`PSPDUBuilder.content_encoder`, shared by the builders of ``shape``:
+    ``f(session, content, time=None)`` where ``session`` is ``(step, numbering, now, builder,
+    *octets)``: the bare count and the numbering (:meth:`Numbering.counting`), the time source
+    and the pre-encoded header members of one session. A session's data is a tuple and its
+    handle a bound method: few objects, so that a PDU of any of thousands of sessions touches
+    little memory."""
+    encode = template.encode
+    names = shape.constants
+
+    def general(session: tuple[Any, ...], content: object,
+                time: int | datetime | None = None) -> bytes:
+        # The general path: other time-stamp modes, content not bytes, or a time given as a
+        # datetime or out of range.
+        numbering, now, builder = session[1], session[2], session[3]
+        if type(content) is not bytes:
+            if not isinstance(content, (bytearray, memoryview)):
+                raise EncodeError(f"{field} must be bytes, got {type(content).__name__}",
+                                  field)
+            content = bytes(content)
+        ns = now() if time is None else time
+        args = builder._time_args(ns)  # checks the time
+        args.update(zip(names, session[4:], strict=True))
+        return encode(seq=numbering(), content=content, **args)
+
+    if shape.time_stamps != "microSecondTimeStamp":
+        return general
+    # The common path in one function: content typed, clock read and number taken (in that
+    # order, so that nothing is numbered for a bad call), then the encoding.
+    return template.specialize(
+        "session, content, time=None",
+        [
+            "if type(content) is not bytes or (time is not None and "
+            "not (type(time) is int and 0 <= time < {limit})):",
+            "    return {general}(session, content, time)",
+            f"step, numbering, now, _, {', '.join(names)} = session",
+            "ns = now() if time is None else time",
+            "seq = step()",
+            "if seq > 4294967295: seq = numbering.past_max(seq)",
+            "sec = ns // 1000000000",
+            "usec = ns // 1000 % 1000000",
+        ],
+        {"general": general, "limit": _NS_LIMIT},
+        trusted=("seq", "sec", "usec", "content", *names),
+    )

@@ -1,0 +1,197 @@
+"""Encoding cost against the number of concurrent sessions, in one run. Prints one JSON line.
+
+A mediation function carries many intercepted communications at once and opens new ones all
+the time. For 1, 100, 10,000 and 100,000 sessions, each with its own records object over one
+shared numbering (ETSI: its own ``SessionIdentity`` from ``CINAllocator.open_session`` and its
+own ``PSPDUBuilder``; ATIS: its own ``LAESRecords`` case), this measures for three kinds of CC:
+
+* ``ipcc``: IPCC PS-PDUs (TS 102 232-3) of a 1,400-octet packet;
+* ``ipmmcc``: IPMMCC PS-PDUs (TS 102 232-5) of a 172-octet RTP frame;
+* ``atis_cc``: ATIS-1000678 CC-APDUs of a 1,400-octet packet;
+
+``open_us``: microseconds to open a session and encode its first PDU (mean over the sessions);
+``other_direction_first_us``: microseconds for a session's first PDU in the other direction;
+``pdu_us``: microseconds per PDU with 50,000 PDUs spread at random over the open sessions;
+``bytes_per_session``: memory the sessions hold once open (tracemalloc, measured over
+``--memory-sessions`` sessions after the first has made the shared code).
+
+Targets (issue 15): open + first PDU <= 50 us; <= 2 KB per session; us per PDU at 100,000
+sessions <= 1.5 x the figure at one session.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import random
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
+
+from lawful_intercept.catalog import default_specification
+from lawful_intercept.correlation import (
+    CINAllocator,
+    Clock,
+    NetworkIdentifier,
+    SequenceCounters,
+    SessionIdentity,
+)
+from lawful_intercept.records import (
+    ContentSequenceNumbers,
+    IPAccessRecords,
+    IPMMRecords,
+    LAESRecords,
+    PSPDUBuilder,
+    atis_correlation_id,
+)
+
+T0 = 1_764_504_000_123_456_000
+PACKET = bytes(range(256)) * 5 + bytes(120)  # 1,400 octets
+FRAME = bytes(172)  # an RTP frame of G.711, 20 ms
+Emit = Callable[[Any], bytes]
+Session = tuple[Any, Emit, Emit]  # what the session holds; a PDU in each direction
+
+
+class Kind:
+    """How to open one session of a kind and send one of its PDUs."""
+
+    def __init__(self) -> None:
+        ticks = iter(range(T0, T0 + 10**18, 1000))
+        self.clock = Clock(lambda: next(ticks))
+        self.counters = SequenceCounters()
+        self.numbers = ContentSequenceNumbers()
+        self.allocator = CINAllocator(secret=b"bench")
+        self.base = SessionIdentity("LIID-000042", NetworkIdentifier(b"operator-1", b"bras-07"),
+                                    authorization_country_code="DE",
+                                    delivery_country_code="DE")
+
+    def open(self, i: int) -> Session:
+        raise NotImplementedError
+
+
+class IPCC(Kind):
+    def open(self, i: int) -> Session:
+        identity = self.allocator.open_session(self.base, i)
+        records = IPAccessRecords(PSPDUBuilder(identity, counters=self.counters,
+                                               clock=self.clock))
+        records.ipcc(PACKET, "fromTarget")
+        return records, _ipcc_from, _ipcc_to
+
+
+class IPMMCC(Kind):
+    def open(self, i: int) -> Session:
+        identity = self.allocator.open_session(self.base, i)
+        records = IPMMRecords(PSPDUBuilder(identity, counters=self.counters,
+                                           clock=self.clock))
+        records.cc(FRAME, "fromTarget")
+        return records, _ipmmcc_from, _ipmmcc_to
+
+
+class AtisCC(Kind):
+    def open(self, i: int) -> Session:
+        records = LAESRecords(f"CASE-{i:06d}", "IAP-1", clock=self.clock,
+                              sequence_numbers=self.numbers)
+        correlation = atis_correlation_id(b"CORR-%08d" % (i + 1))
+        records.cc_apdu(PACKET, correlation=correlation, direction="fromSubject")
+        return (records, correlation), _atis_from, _atis_to
+
+
+def _ipcc_from(records: IPAccessRecords) -> bytes:
+    return records.ipcc(PACKET, "fromTarget")
+
+
+def _ipcc_to(records: IPAccessRecords) -> bytes:
+    return records.ipcc(PACKET, "toTarget")
+
+
+def _ipmmcc_from(records: IPMMRecords) -> bytes:
+    return records.cc(FRAME, "fromTarget")
+
+
+def _ipmmcc_to(records: IPMMRecords) -> bytes:
+    return records.cc(FRAME, "toTarget")
+
+
+def _atis_from(session: tuple[LAESRecords, Any]) -> bytes:
+    return session[0].cc_apdu(PACKET, correlation=session[1], direction="fromSubject")
+
+
+def _atis_to(session: tuple[LAESRecords, Any]) -> bytes:
+    return session[0].cc_apdu(PACKET, correlation=session[1], direction="toSubject")
+
+
+KINDS: dict[str, type[Kind]] = {"ipcc": IPCC, "ipmmcc": IPMMCC, "atis_cc": AtisCC}
+
+
+def run(kind: type[Kind], sessions: int, pdus: int, seed: int) -> dict[str, float]:
+    """Open ``sessions`` sessions (timed), then send ``pdus`` PDUs at random over them."""
+    k = kind()
+    k.open(-1)  # the first session of the shape makes the shared code: not a session's cost
+    gc.collect()
+    t0 = time.perf_counter()
+    opened = [k.open(i) for i in range(sessions)]
+    open_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for session, _, other in opened:
+        other(session)
+    other_s = time.perf_counter() - t0
+    order = random.Random(seed).choices(range(sessions), k=pdus)
+    picks = [opened[i][0] for i in order]
+    emit = opened[0][1]
+    t0 = time.perf_counter()
+    for session in picks:
+        emit(session)
+    sent = time.perf_counter() - t0
+    return {"open_us": round(open_s / sessions * 1e6, 2),
+            "other_direction_first_us": round(other_s / sessions * 1e6, 2),
+            "pdu_us": round(sent / pdus * 1e6, 3)}
+
+
+def memory(kind: type[Kind], sessions: int) -> float:
+    """Bytes held per open session (tracemalloc), the shared code made beforehand."""
+    k = kind()
+    keep = [k.open(-1)[0]]
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    keep.extend(k.open(i)[0] for i in range(sessions))
+    gc.collect()
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    return round((after - before) / sessions)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="up to 10,000 sessions, fewer PDUs")
+    ap.add_argument("--memory-sessions", type=int, default=10_000)
+    ap.add_argument("--kinds", default=",".join(KINDS))
+    args = ap.parse_args(argv)
+    counts = [1, 100, 10_000] if args.quick else [1, 100, 10_000, 100_000]
+    pdus = 10_000 if args.quick else 50_000
+    default_specification()  # bundled(), warmed
+    out: dict[str, Any] = {"benchmark": "sessions", "pdus": pdus, "kinds": {}}
+    met = True
+    for name in args.kinds.split(","):
+        kind = KINDS[name]
+        figures = {str(n): run(kind, n, pdus, seed=n) for n in counts}
+        per_session = memory(kind, args.memory_sessions)
+        one, most = figures["1"]["pdu_us"], figures[str(counts[-1])]["pdu_us"]
+        worst_open = max(f["open_us"] for n, f in figures.items() if n != "1")
+        out["kinds"][name] = {
+            "sessions": figures,
+            "bytes_per_session": per_session,
+            "pdu_us_ratio_most_to_one": round(most / one, 2),
+        }
+        met = met and worst_open <= 50 and per_session <= 2048 and most <= 1.5 * one
+    out["targets"] = {"open_us_at_most": 50, "bytes_per_session_at_most": 2048,
+                      "pdu_us_ratio_at_most": 1.5, "met": met}
+    print(json.dumps(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,153 @@
+"""PS-PDU templates shared by every session of one shape (TS 102 232-1 clause 5).
+
+A mediation function opens thousands of communications, each with its own LIID, network
+identifier and CIN. Compiling a template and generating code per communication would cost
+milliseconds and tens of kilobytes each; instead the code depends only on the *shape* of the
+PSHeader — the specification, which time stamps are written, whether an interceptionPointID
+and a timeStampQualifier are present — and on the payload's fixed part. The members that
+differ between communications (LIID, authorizationCountryCode, communicationIdentifier,
+interceptionPointID, timeStampQualifier) are encoded holes (:class:`~lawful_intercept.Hole`
+with ``encoded=True``): each :class:`~lawful_intercept.records.PSPDUBuilder` keeps only their
+octets, pre-encoded once, and passes them to the shared code with each PDU.
+
+Shapes are kept per specification for as long as the specification lives; their number is
+bounded by the combinations of the fields above and of the payload keys of the services, none
+of which holds a per-session value.
+
+See docs/records.md, "Sessions share templates".
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Callable
+from types import MethodType
+from typing import Any
+
+from ..asn1c import Hole, Specification, Template
+from ..catalog import PS_PDU
+
+__all__ = ["HeaderShape", "SessionConstants", "bind", "header_shape"]
+
+#: The encoded holes of a PSHeader and the members each stands for, in PSHeader order
+#: (TS 102 232-1 5.2): ``ids`` the correlation identifiers, ``ipid`` the interception point,
+#: ``tsq`` the timeStampQualifier.
+_IDS = ("lawfulInterceptionIdentifier", "authorizationCountryCode", "communicationIdentifier")
+
+SessionConstants = tuple[bytes, ...]
+"""The pre-encoded octets of one session's header members, in :attr:`HeaderShape.constants`
+order."""
+
+
+class HeaderShape:
+    """The PSHeader of every session with the same specification, time-stamp mode and
+    optional members present (TS 102 232-1 5.2): its templates and generated encoders, made
+    once for all of them. Get one with :func:`header_shape`."""
+
+    def __init__(self, spec: Specification, domain: str, time_stamps: str, ipid: bool,
+                 qualifier: bool) -> None:
+        # Weak: the shapes of a specification are kept in a WeakKeyDictionary keyed by it.
+        self._spec = weakref.ref(spec)
+        self.time_stamps = time_stamps
+        ids = Hole("ids", encoded=True)
+        header: dict[str, Any] = {"li-psDomainId": domain}
+        header.update(dict.fromkeys(_IDS, ids))
+        header["sequenceNumber"] = Hole("seq")
+        if time_stamps != "microSecondTimeStamp":
+            header["timeStamp"] = Hole("ts")
+        names = ["ids"]
+        if ipid:
+            header["interceptionPointID"] = Hole("ipid", encoded=True)
+            names.append("ipid")
+        if time_stamps != "timeStamp":
+            header["microSecondTimeStamp"] = {"seconds": Hole("sec"),
+                                              "microSeconds": Hole("usec")}
+        if qualifier:
+            header["timeStampQualifier"] = Hole("tsq", encoded=True)
+            names.append("tsq")
+        self.constants: tuple[str, ...] = tuple(names)
+        """The names of the encoded holes, in the order a session keeps their octets."""
+        self._header = header
+        self._lock = threading.RLock()
+        self._templates: dict[object, Template] = {}
+        self._encoders: dict[object, Callable[..., bytes]] = {}
+        self._payloads: dict[str, Callable[..., bytes]] = {}
+        self._probe = self.template(("payload", "tRIPayload"), ("tRIPayload", Hole("p")))
+
+    def pre_encode(self, fields: dict[str, Any]) -> SessionConstants:
+        """A session's constant octets from its PSHeader member values (``fields``, as
+        :meth:`SessionIdentity.ps_header_fields` gives them plus ``timeStampQualifier``);
+        raises :class:`~lawful_intercept.EncodeError` naming a member that breaks its type."""
+        probe = self._probe
+        out = []
+        for name in self.constants:
+            members = probe.members_of(name)
+            out.append(probe.pre_encode(name, {k: fields[k] for k in members if k in fields}))
+        return tuple(out)
+
+    def template(self, key: object, payload: object) -> Template:
+        """The template of this shape's PS-PDU with ``payload`` (a Payload value with its own
+        holes), kept under ``key``: holes ``seq``, the time (``sec``/``usec`` and/or ``ts``),
+        the encoded holes of :attr:`constants` and the payload's. ``key`` must name everything
+        fixed in ``payload`` (and nothing per session)."""
+        template = self._templates.get(key)
+        if template is None:
+            with self._lock:
+                template = self._templates.get(key)
+                if template is None:
+                    spec = self._spec()
+                    assert spec is not None  # the caller's builder holds it
+                    template = spec.template(PS_PDU, {"pSHeader": self._header,
+                                                           "payload": payload})
+                    self._templates[key] = template
+        return template
+
+    def payload_encoder(self, alternative: str, hole: object) -> Callable[..., bytes]:
+        """The encoder of this shape's PS-PDU with the Payload alternative ``alternative``
+        left open as ``hole`` (the general path of IRI, TRI and HI1 PDUs)."""
+        encode = self._payloads.get(alternative)
+        if encode is None:
+            encode = self._payloads[alternative] = self.template(
+                ("payload", alternative), (alternative, hole)).encode
+        return encode
+
+    def shared_encoder(self, key: object,
+                       make: Callable[[], Callable[..., bytes]]) -> Callable[..., bytes]:
+        """The function kept under ``key``, made by ``make()`` the first time (code shared by
+        the sessions of this shape, which bind their own data to it with :func:`bind`)."""
+        fn = self._encoders.get(key)
+        if fn is None:
+            with self._lock:
+                fn = self._encoders.get(key)
+                if fn is None:
+                    fn = self._encoders[key] = make()
+        return fn
+
+
+def bind(fn: Callable[..., bytes], data: tuple[Any, ...]) -> Callable[..., bytes]:
+    """``fn`` with ``data`` as its first argument: a session's handle on shared code."""
+    bound: Callable[..., bytes] = MethodType(fn, data)
+    return bound
+
+
+_SHAPES: weakref.WeakKeyDictionary[Specification, dict[tuple[object, ...], HeaderShape]] = (
+    weakref.WeakKeyDictionary()
+)
+_SHAPES_LOCK = threading.Lock()
+
+
+def header_shape(spec: Specification, domain: str, time_stamps: str, ipid: bool,
+                 qualifier: bool) -> HeaderShape:
+    """The process-wide :class:`HeaderShape` of these properties (made on first use)."""
+    key = (domain, time_stamps, ipid, qualifier)
+    shapes = _SHAPES.get(spec)
+    shape = None if shapes is None else shapes.get(key)
+    if shape is None:
+        with _SHAPES_LOCK:
+            shapes = _SHAPES.setdefault(spec, {})
+            shape = shapes.get(key)
+            if shape is None:
+                shape = shapes[key] = HeaderShape(spec, domain, time_stamps, ipid, qualifier)
+    return shape
+
