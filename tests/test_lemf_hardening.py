@@ -4,6 +4,7 @@ handshakes, the handshake and idle timeouts, the memory budget, rate-limited log
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -25,7 +26,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lawful_intercept.certs import TestPKI
-from lawful_intercept.lemf import LEMFConfigError, LEMFThread
+from lawful_intercept.lemf import LEMF, LEMFConfigError, LEMFThread
 from lawful_intercept.lemf._throttle import LogThrottle
 from lawful_intercept.lemf._tls import READ_SIZE
 
@@ -300,3 +301,32 @@ def test_the_budget_is_not_below_a_pdu(tmp_path: Path) -> None:
         LEMFThread(tmp_path / "out", insecure_plain_tcp=True, max_pdu_size=1 << 20,
                    memory_budget=1 << 19)
     assert not os.path.exists(tmp_path / "out" / "received.ber")
+
+
+@pytest.mark.parametrize("version", sorted(VERSIONS))
+def test_an_asyncio_sender_sees_the_alert_too(tmp_path: Path, pki: TestPKI,
+                                              version: str) -> None:
+    """The LEMF in the caller's event loop, an asyncio sender with a certificate of another
+    CA: the alert reaches asyncio's TLS transport as well."""
+
+    async def attempt() -> tuple[BaseException, dict[str, Any]]:
+        lemf = LEMF(tmp_path / "out", ssl_context=pki.server_context())
+        try:
+            host, port = await lemf.listen()
+            context = client_context(pki, "another CA", version)
+            try:
+                reader, writer = await asyncio.wait_for(
+                    asyncio.open_connection(host, port, ssl=context,
+                                            server_hostname="localhost"), TIMEOUT)
+                writer.write(cc_records(1)[0])
+                await asyncio.wait_for(reader.read(100), TIMEOUT)
+                writer.close()
+            except (ssl.SSLError, ConnectionError) as exc:
+                return exc, lemf.summary()
+            raise AssertionError("the LEMF accepted the connection")
+        finally:
+            await lemf.close()
+
+    error, summary = asyncio.run(attempt())
+    assert isinstance(error, ssl.SSLError) and error.reason == "TLSV1_ALERT_UNKNOWN_CA", error
+    assert summary["tls_handshake_failures"] == 1
