@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from cryptography import x509
 from lxml import etree  # type: ignore[import-untyped]
 from test_warrants_support import (
     NOW,
@@ -157,3 +158,30 @@ def test_approval_signature_is_inside_national_digital_signature() -> None:
     assert national[0].tag.endswith("CountryCode")
     assert national[1].tag == f"{DS}Signature"
     assert etree.QName(national).localname == "NationalDigitalSignature"
+
+
+def test_key_usage_must_allow_signing() -> None:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    pki = warrant_pki()
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.TITLE, "Judge"),
+                      x509.NameAttribute(NameOID.COMMON_NAME, "Judge Agreement")])
+    certificate = (
+        x509.CertificateBuilder().subject_name(name)
+        .issuer_name(pki.court_ca.certificate.subject).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(NOW - timedelta(days=1)).not_valid_after(NOW + timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(digital_signature=False, content_commitment=False,
+                                     key_encipherment=False, data_encipherment=False,
+                                     key_agreement=True, key_cert_sign=False, crl_sign=False,
+                                     encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+            pki.court_ca.key.public_key()), critical=False)
+        .sign(pki.court_ca.key, hashes.SHA256()))
+    result = check_certificate(certificate, [], judge_trust(), times=(("now", NOW),))
+    assert not result.ok
+    assert "key usage" in result.reason
