@@ -22,6 +22,7 @@ from lawful_intercept.integrity import (
     CheckResult,
     IntegrityChecker,
     IntegrityVerifier,
+    Padding,
     seal_pdu,
 )
 from lawful_intercept.lemf import Collector
@@ -314,3 +315,24 @@ def test_any_flipped_ciphertext_bit_is_a_mismatch(bit: int, victim: int, profile
     summary = collector.summary()
     assert summary["sequence_gaps"] == 0  # received, altered: not lost
     assert summary["integrity"]["failed"] == 1
+
+
+def test_the_lemf_reads_either_padding_by_default(spec: Specification) -> None:
+    ip = IPAccessRecords(_builder(spec))
+    paddings: tuple[Padding, ...] = ("zero", "pkcs7")
+    pdus = [seal_pdu(ip.ipcc(_packet(i), "toTarget"), KEY, padding=padding, spec=spec).octets
+            for i, padding in enumerate(paddings)]
+    summary = _collect(spec, pdus)
+    assert (summary["decrypted"], summary["decryption_errors"]) == (2, 0)
+    with pytest.raises(ValueError, match="decrypt_padding"):
+        Collector(spec, decrypt_key=KEY, decrypt_padding="iso")  # type: ignore[arg-type]
+
+
+def test_undecrypted_pdus_wait_for_their_hash(spec: Specification) -> None:
+    """An encrypted PDU that could not be decrypted is kept (kind unknown) until a hash names
+    it, and listed by unchecked() meanwhile."""
+    sealed = seal_pdu(IPAccessRecords(_builder(spec)).ipcc(_packet(1), "toTarget"), KEY,
+                      spec=spec)
+    verifier = IntegrityVerifier(spec=spec)
+    assert verifier.feed_raw(sealed.octets) == []
+    assert verifier.unchecked() == {(b"LIID-16", 4242, "encrypted"): (0,)}
