@@ -439,12 +439,15 @@ def test_the_kind_is_stored_with_each_record(pki: TestPKI, tmp_path: Path) -> No
         assert delivery.send(records.builder.keep_alive()) == ("hi2", 2)
         assert delivery.send_cc(records.iri(1)) == ("hi3", 2)  # the caller knows better
         assert delivery.send_iri(records.cc(1)) == ("hi2", 3)
-        assert delivery.send(b"\x04\x00") == ("hi2", 4)
+        with pytest.raises(ValueError, match="cannot place a record of kind 'OTHER'"):
+            delivery.send(b"\x04\x00")  # no PS-PDU: refused, not put on HI2 silently
+        with pytest.raises(ValueError, match=r"pdus\[1\]: cannot place"):
+            delivery.send_many([records.iri(2), b"\x04\x00"])  # all or nothing
         hi2 = [(e.kind, e.key) for e in delivery.spools["hi2"].entries()]
         hi3 = [(e.kind, e.key) for e in delivery.spools["hi3"].entries()]
     finally:
         delivery.close()
-    assert hi2 == [("IRI", b"LIID-42"), ("TRI", b""), ("IRI", b""), ("OTHER", b"")]
+    assert hi2 == [("IRI", b"LIID-42"), ("TRI", b""), ("IRI", b"")]
     assert hi3 == [("CC", b""), ("CC", b"")]
     with Spool(tmp_path / "spools" / "hi3") as reopened:  # released by close()
         assert reopened.stats().queued == 2

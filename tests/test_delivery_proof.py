@@ -31,6 +31,7 @@ from lawful_intercept.delivery import (
     DeliveryClient,
     DeliveryNotice,
     HandoverSession,
+    ProtocolViolation,
     ReceiverSession,
     RecordReceived,
     Spool,
@@ -104,8 +105,10 @@ class TLSLEMF:
         try:
             while data := conn.recv(65536):
                 receiver.receive_data(data)
-                self.records += [e.pdu.raw for e in receiver.events()
-                                 if isinstance(e, RecordReceived)]
+                events = receiver.events()
+                self.records += [e.pdu.raw for e in events if isinstance(e, RecordReceived)]
+                if any(isinstance(e, ProtocolViolation) for e in events):
+                    return  # a listener that cannot take a record closes on it
             if self.answer_close:
                 conn.unwrap()  # our close_notify in answer to the client's
         except (ssl.SSLError, OSError):
@@ -285,3 +288,53 @@ def test_constructor_arguments_are_checked_at_once(pki: TestPKI, tmp_path: Path)
             host, port = arguments.pop("host"), arguments.pop("port")
             with pytest.raises(error):
                 DeliveryClient(host, port, spool, factory(), ssl_context=context, **arguments)
+
+
+# -- poison records (point 6) ----------------------------------------------------------------
+
+POISON = b"\x04\x03abc"  # an OCTET STRING: no LAESProtocol; the listener closes on it
+
+
+@pytest.mark.parametrize("kind", ["blocking", "asyncio"])
+def test_a_poison_record_goes_to_the_dead_letters_and_the_rest_flows(
+        pki: TestPKI, tmp_path: Path, kind: str) -> None:
+    records = RECORDS[:8] + [POISON] + RECORDS[8:20]
+    notices: list[DeliveryNotice] = []
+    with TLSLEMF(server_context(pki, "1.3")) as lemf, Spool(tmp_path / "s") as spool:
+        ids = spool.append_many(records, kinds="IRI", keys="CASE-7")
+        poison_id = ids[8]
+
+        async def run_async() -> tuple[bool, Any]:
+            async with async_client(lemf.port, spool, pki.client_context(),
+                                    on_event=notices.append) as client:
+                return await client.wait_idle(60), client.stats()
+
+        if kind == "blocking":
+            with blocking_client(lemf.port, spool, pki.client_context(),
+                                 on_event=notices.append) as client:
+                idle, stats = client.wait_idle(60), client.stats()
+        else:
+            idle, stats = asyncio.run(asyncio.wait_for(run_async(), 90))
+        assert idle, stats
+        letters = spool.dead_letters()
+        assert [letter.record_id for letter in letters] == [poison_id]
+        assert letters[0].payload == POISON and "3 times in a row" in letters[0].reason
+        assert letters[0].peer_said
+    assert set(RECORDS[:20]) <= set(lemf.records)  # the rest flowed on
+    assert stats.acknowledged == 20 and stats.acknowledged <= len(lemf.records)
+    [dead] = [n for n in notices if n.kind == "dead-letter"]
+    assert dead.record_ids == (poison_id,) and dead.liid == "CASE-7"
+    assert dead.record_kind == "IRI" and dead.offset is not None
+
+
+def test_the_poison_search_halves_the_suspects() -> None:
+    from lawful_intercept.delivery._poison import PoisonWatch
+
+    watch = PoisonWatch(2)
+    assert watch.peer_closed([1, 2, 3, 4, 5, 6, 7, 8]) is None and watch.probe == 4
+    watch.proven([1, 2, 3, 4])
+    assert watch.peer_closed([5, 6, 7, 8]) is None and watch.probe == 2
+    assert watch.peer_closed([5, 6]) is None and watch.probe == 1
+    assert watch.peer_closed([5]) is None
+    assert watch.peer_closed([5]) == 5  # twice in a row, alone
+    assert watch.probe is None  # full batches again

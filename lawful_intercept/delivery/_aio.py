@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from ..errors import InsecureTransportError, SpoolError
 from ._pump import ClientStats
-from ._pump_transport import PROOF_CLOSE, PumpTransport, describe_error
+from ._pump_transport import PEER_CLOSED, PROOF_CLOSE, PumpTransport, describe_error
 from ._tls import check_pin
 
 __all__ = ["AsyncDeliveryClient", "ClientStats", "InsecureTransportError"]
@@ -239,26 +239,31 @@ class AsyncDeliveryClient(PumpTransport):
             self.connect_failed(exc)
             return False
         reason = "closed"
+        by_peer = False
         try:
             self.connected()
             reason = await self._deliver(reader, writer) or "stopped"
+            by_peer = self.ended_by_peer(reason)
             if reason == PROOF_CLOSE or (reason == "stopped" and pump.close_wanted(
                     backlog=False, stopping=True)):
                 unproven = await self._close_orderly(reader, writer)
                 if unproven is None:
                     await self._acknowledge(pump.close_proven(self.clock()))
                 else:
-                    reason = unproven
+                    reason, by_peer = unproven, True
         except OSError as exc:
             reason = self.connection_ended(exc)
+            by_peer = True
         finally:
             writer.close()
             if reason not in ("stopped", "closed", PROOF_CLOSE):
                 pump.set_error(reason)
             self.notify("disconnected", f"disconnected: {reason}")
-            acknowledged = pump.disconnected(self.clock(), reason)
+            acknowledged = pump.disconnected(self.clock(), reason, by_peer=by_peer)
             await self._closed(writer)
             await self._acknowledge(acknowledged)
+            if pump.poisoned is not None:
+                await asyncio.get_running_loop().run_in_executor(None, pump.bury)
         return True
 
     # -- internals --------------------------------------------------------------------------
@@ -384,7 +389,7 @@ class AsyncDeliveryClient(PumpTransport):
                 data = read.result()
                 read = None
                 if not data:
-                    return "the peer closed the connection"
+                    return PEER_CLOSED
                 pump.receive_data(data)
                 await self._acknowledge(pump.events())
                 if pump.failure is not None:

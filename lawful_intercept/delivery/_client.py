@@ -28,7 +28,13 @@ from collections.abc import Iterable
 
 from ..errors import InsecureTransportError, SpoolError
 from ._pump import ClientStats
-from ._pump_transport import PROOF_CLOSE, PumpTransport, StartedInContext, describe_error
+from ._pump_transport import (
+    PEER_CLOSED,
+    PROOF_CLOSE,
+    PumpTransport,
+    StartedInContext,
+    describe_error,
+)
 from ._tls import check_pin
 
 __all__ = ["ClientStats", "DeliveryClient", "InsecureTransportError"]
@@ -195,25 +201,29 @@ class DeliveryClient(PumpTransport, StartedInContext):
             self.connect_failed(exc)
             return False
         reason = "closed"
+        by_peer = False
         try:
             self.connected()
             reason = self._deliver(sock) or "stopped"
+            by_peer = self.ended_by_peer(reason)
             if reason == PROOF_CLOSE or (reason == "stopped" and pump.close_wanted(
                     backlog=False, stopping=True)):
                 unproven = self._close_orderly(sock)
                 if unproven is None:
                     pump.acknowledge(pump.close_proven(self.clock()))
                 else:
-                    reason = unproven
+                    reason, by_peer = unproven, True
         except OSError as exc:
             reason = self.connection_ended(_alert_behind(sock, exc))
+            by_peer = True
         finally:
             with contextlib.suppress(OSError):
                 sock.close()
             if reason not in ("stopped", "closed", PROOF_CLOSE):
                 pump.set_error(reason)
             self.notify("disconnected", f"disconnected: {reason}")
-            pump.acknowledge(pump.disconnected(self.clock(), reason))
+            pump.acknowledge(pump.disconnected(self.clock(), reason, by_peer=by_peer))
+            pump.bury()
         return True
 
     # -- internals --------------------------------------------------------------------------
@@ -268,7 +278,7 @@ class DeliveryClient(PumpTransport, StartedInContext):
             finally:
                 sock.settimeout(self.write_timeout)
             if not data:
-                return "the peer closed the connection"
+                return PEER_CLOSED
             pump.receive_data(data)
             pump.acknowledge(pump.events())
             if pump.failure is not None:

@@ -17,6 +17,7 @@ belongs to, not whether it is IRI or CC, so a sender that encrypts CC calls
 
 from __future__ import annotations
 
+import contextlib
 import os
 import ssl
 import time
@@ -28,6 +29,7 @@ from typing import Any, Final, Literal
 from .._checks import require_instance, require_int
 from ..catalog import INTERFACE_OF_KIND, payload_kind
 from ._client import DeliveryClient
+from ._notices import NoticeCallback
 from ._pump import ClientStats
 from ._pump_transport import StartedInContext
 from ._sender import HandoverSession
@@ -45,7 +47,8 @@ DestinationName = Literal["hi2", "hi3"]
 
 # Keys the HandoverDelivery sets itself, refused in client_options / spool_options.
 _CLIENT_OWN: Final = frozenset({"host", "port", "spool", "session_factory", "ssl_context",
-                                "server_hostname", "insecure_plain_tcp", "pinned_sha256"})
+                                "server_hostname", "insecure_plain_tcp", "pinned_sha256",
+                                "on_event"})
 _SPOOL_OWN: Final = frozenset({"directory"})
 _IDLE_POLL: Final = 0.01
 
@@ -90,7 +93,18 @@ class HandoverDelivery(StartedInContext):
     arguments, e.g. ``{"reconnect_max": 30.0}``). ``classify`` maps a PDU to its kind
     (default :func:`payload_kind`; give your own for streams that are not PS-PDUs, such as
     ATIS or PacketCable: ``"CC"`` goes to HI3, everything else to HI2). Each record's kind
-    is stored with it in the spool.
+    is stored with it in the spool. :meth:`send` refuses (``ValueError``) a record whose
+    kind it cannot place (``"OTHER"``: an ``encryptionContainer``, or octets that are no
+    PS-PDU, such as an ATIS CC-APDU given to the default ``classify``): use
+    :meth:`send_iri` / :meth:`send_cc` or a ``classify`` of the stream.
+
+    ``session_factory`` is one function for both destinations, or a mapping with one per
+    destination (``{"hi2": ..., "hi3": ...}``), e.g. ATIS LAESProtocol on HI2 and CC-APDU on
+    HI3. ``on_event`` receives every client's
+    :class:`~lawful_intercept.delivery.DeliveryNotice` (its ``destination`` tells which).
+    :meth:`wait_idle` and :meth:`close` raise what killed a client's loop, and
+    :class:`~lawful_intercept.errors.DeliveryRefused` once a client gave up after
+    ``client_options["max_refusals"]`` refusals in a row.
 
     Use :meth:`start` / :meth:`close` or ``with HandoverDelivery(...) as delivery:``; the
     spools stay open (and records may be sent) while the clients are stopped.
@@ -101,13 +115,15 @@ class HandoverDelivery(StartedInContext):
         hi2: Destination,
         hi3: Destination | None,
         spool_dir: str | os.PathLike[str],
-        session_factory: Callable[[], HandoverSession],
+        session_factory: (Callable[[], HandoverSession]
+                          | Mapping[DestinationName, Callable[[], HandoverSession]]),
         *,
         ssl_context: ssl.SSLContext | None,
         insecure_plain_tcp: bool = False,
         spool_options: Mapping[str, Any] | None = None,
         client_options: Mapping[str, Any] | None = None,
         classify: Callable[[bytes], str] = payload_kind,
+        on_event: NoticeCallback | None = None,
     ) -> None:
         require_instance(hi2, Destination, "hi2")
         if hi3 is not None:
@@ -120,10 +136,13 @@ class HandoverDelivery(StartedInContext):
             if clash:
                 raise ValueError(f"{what}: {', '.join(clash)} is set by HandoverDelivery "
                                  "(from the Destination and its own arguments)")
+        if not callable(classify):
+            raise TypeError(f"classify must be callable, not {type(classify).__name__}")
         self.classify = classify
         self.destinations: dict[DestinationName, Destination] = {"hi2": hi2}
         if hi3 is not None:
             self.destinations["hi3"] = hi3
+        factories = _factories(session_factory, tuple(self.destinations))
         self.spools: dict[DestinationName, Spool] = {}
         """The spool of each destination."""
         self.clients: dict[DestinationName, DeliveryClient] = {}
@@ -133,10 +152,11 @@ class HandoverDelivery(StartedInContext):
                 spool = Spool(Path(spool_dir) / name, **spool_settings)
                 self.spools[name] = spool
                 self.clients[name] = DeliveryClient(
-                    destination.host, destination.port, spool, session_factory,
+                    destination.host, destination.port, spool, factories[name],
                     ssl_context=ssl_context, server_hostname=destination.server_hostname,
                     insecure_plain_tcp=insecure_plain_tcp,
-                    pinned_sha256=destination.pinned_sha256, **client_settings)
+                    pinned_sha256=destination.pinned_sha256, on_event=on_event,
+                    **client_settings)
         except BaseException:
             self._release()
             raise
@@ -153,8 +173,9 @@ class HandoverDelivery(StartedInContext):
     def send(self, pdu: bytes, *, key: bytes | str = b"") -> tuple[DestinationName, int]:
         """Spool one encoded PS-PDU for the destination its payload calls for (``classify``)
         and wake that client; return the destination and the record id. ``key`` (e.g. the
-        LIID) is kept with the record."""
-        return self._send(self.classify(pdu), pdu, key)
+        LIID) is kept with the record. A kind it cannot place raises ``ValueError`` (nothing
+        is stored)."""
+        return self._send(self._placed(self.classify(pdu)), pdu, key)
 
     def send_iri(self, pdu: bytes, *, key: bytes | str = b"") -> tuple[DestinationName, int]:
         """Like :meth:`send` for a PDU known to be IRI (HI2), without looking at it."""
@@ -175,7 +196,7 @@ class HandoverDelivery(StartedInContext):
         routed: list[DestinationName] = []
         shares: dict[DestinationName, tuple[list[bytes], list[str]]] = {}
         for pdu in pdus:
-            kind = self.classify(pdu)
+            kind = self._placed(self.classify(pdu), len(routed))
             name = self.route(kind)
             routed.append(name)
             batch, kinds = shares.setdefault(name, ([], []))
@@ -184,6 +205,16 @@ class HandoverDelivery(StartedInContext):
         ids = {name: iter(self.clients[name].send_many(batch, kind=kinds, key=key))
                for name, (batch, kinds) in shares.items()}
         return [(name, next(ids[name])) for name in routed]
+
+    def _placed(self, kind: str, index: int | None = None) -> str:
+        """``kind`` if :meth:`route` knows where it goes, else ``ValueError``."""
+        if kind in INTERFACE_OF_KIND:
+            return kind
+        where = "" if index is None else f"pdus[{index}]: "
+        raise ValueError(
+            f"{where}cannot place a record of kind {kind!r} on HI2 or HI3 (an "
+            "encryptionContainer, or octets that are no PS-PDU, e.g. an ATIS or PacketCable "
+            "PDU): use send_iri/send_cc, or a classify that knows the stream")
 
     def _send(self, kind: str, pdu: bytes, key: bytes | str) -> tuple[DestinationName, int]:
         name = self.route(kind)
@@ -209,9 +240,13 @@ class HandoverDelivery(StartedInContext):
         return ended
 
     def close(self, timeout: float | None = 10.0) -> None:
-        """:meth:`stop`, then release the clients and close the spools."""
+        """:meth:`stop`, then release the clients and close the spools; then raise what
+        killed a client's loop, if anything did."""
         self.stop(timeout)
         self._release()
+        for client in self.clients.values():
+            if client.died is not None:
+                raise client.died
 
     def stats(self) -> dict[str, ClientStats]:
         """Each client's counters, by destination name (``"hi2"``, ``"hi3"``)."""
@@ -219,9 +254,12 @@ class HandoverDelivery(StartedInContext):
 
     def wait_idle(self, timeout: float) -> bool:
         """Wait until every spool has nothing pending (all acknowledged), at most ``timeout``
-        seconds; whether it is so."""
+        seconds; whether it is so. Raises what killed a client's loop, or
+        :class:`~lawful_intercept.errors.DeliveryRefused` once a client gave up."""
         deadline = time.monotonic() + timeout
         while True:
+            for client in self.clients.values():
+                client.check()
             if all(spool.stats().queued == 0 for spool in self.spools.values()):
                 return True
             remaining = deadline - time.monotonic()
@@ -231,6 +269,32 @@ class HandoverDelivery(StartedInContext):
 
     def _release(self) -> None:
         for client in self.clients.values():
-            client.close(0)
+            with contextlib.suppress(Exception):  # a dead loop is raised by close()
+                client.close(0)
         for spool in self.spools.values():
             spool.close()
+
+
+def _factories(
+    session_factory: (Callable[[], HandoverSession]
+                      | Mapping[DestinationName, Callable[[], HandoverSession]]),
+    names: tuple[DestinationName, ...],
+) -> dict[DestinationName, Callable[[], HandoverSession]]:
+    """One session factory per destination, from one for all or a mapping."""
+    if isinstance(session_factory, Mapping):
+        unknown = sorted(set(session_factory) - {"hi2", "hi3"})
+        missing = [name for name in names if name not in session_factory]
+        if unknown or missing:
+            raise ValueError("session_factory: a mapping needs one factory per destination "
+                             f"({', '.join(names)}); " + (f"unknown {', '.join(unknown)}"
+                                                          if unknown else
+                                                          f"missing {', '.join(missing)}"))
+        factories = {name: session_factory[name] for name in names}
+    else:
+        factories = {name: session_factory for name in names}
+    for name, factory in factories.items():
+        if not callable(factory):
+            raise TypeError(f"session_factory for {name} must be callable (a function making "
+                            f"one HandoverSession per connection), not "
+                            f"{type(factory).__name__}")
+    return factories

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from .._checks import require_instance, require_int, require_number
+from ..catalog import PS_PDU, default_specification
 from ._events import (
     Acknowledged,
     KeepAliveFailed,
@@ -43,6 +44,7 @@ from ._events import (
     ResendNeeded,
 )
 from ._notices import Notifier
+from ._poison import DEFAULT_POISON_STRIKES, PoisonWatch
 from ._sender import HandoverSession
 from ._spool import Spool
 from ._spool_format import SpoolEntry
@@ -114,6 +116,7 @@ class DeliveryPump:
         jitter: float = 0.2,
         rng: random.Random | None = None,
         notify: Notifier | None = None,
+        poison_strikes: int | None = DEFAULT_POISON_STRIKES,
     ) -> None:
         require_instance(spool, Spool, "spool")
         if not callable(session_factory):
@@ -130,6 +133,15 @@ class DeliveryPump:
         self.session_factory = session_factory
         self.notify = notify if notify is not None else Notifier("", log, None)
         """Where the pump's notices go (logged, and to the transport's ``on_event``)."""
+        self.poison = None if poison_strikes is None else PoisonWatch(poison_strikes)
+        """The search for poison records (``None``: off)."""
+        self.poisoned: tuple[int, str, int | None] | None = None
+        """A poison record found and not yet buried (:meth:`bury`): id, the peer's last
+        words, its offset on the connection."""
+        self._step = 0  # records handed since the last proof, while a poison search runs
+        self._octets = 0  # octets handed to the connection
+        self._probe_offset: int | None = None
+        self._refused_now = False
         self.session: HandoverSession | None = None
         """The session of the current connection (``None`` between connections)."""
         self.cursor = 0
@@ -210,6 +222,7 @@ class DeliveryPump:
         it (counted in ``stats().refused``). ``connected``: the refusal came after our side
         of the handshake had completed (TLS 1.3 reports a refused client certificate only
         then): that connection is not counted as established."""
+        self._refused_now = True
         with self._lock:
             if connected and self._connects:
                 self._connects -= 1
@@ -230,6 +243,9 @@ class DeliveryPump:
         self.cursor = 0
         self.failure = None
         self._proved_close = False
+        self._refused_now = False
+        self._step = 0
+        self._octets = 0
         session = self.session_factory()
         if not isinstance(session, HandoverSession):
             raise TypeError("session_factory() must return a HandoverSession, not "
@@ -239,16 +255,26 @@ class DeliveryPump:
         self.session = session
         return session
 
-    def disconnected(self, now: float, reason: str) -> list[int]:
+    def disconnected(self, now: float, reason: str, *, by_peer: bool = False) -> list[int]:
         """The connection is gone at ``now`` (``reason``): the session reports what is lost
         (resent on the next connection, from the cursor's start). Returns the record ids its
         last events acknowledged, for :meth:`acknowledge`. A connection on which the peer
-        answered, or that lasted ``reconnect_max``, resets the back-off."""
+        answered, or that lasted ``reconnect_max``, resets the back-off. ``by_peer``: the
+        peer ended it (closed, reset, a protocol error; not a refusal): the poison search
+        (:class:`~._poison.PoisonWatch`) learns which records were written and unproven, and
+        :attr:`poisoned` is set when one is found (:meth:`bury` it)."""
         with self._lock:
             self._connected = False
         session = self.session
         acknowledged: list[int] = []
         if session is not None:
+            if by_peer and not self._refused_now and self.poison is not None:
+                # A peer that never proved anything may refuse every record alike (one that
+                # drops every connection): no record is blamed before one proof came.
+                found = self.poison.peer_closed(session.written_ids(),
+                                                blame=self._acknowledged > 0)
+                if found is not None:
+                    self.poisoned = (found, reason, self._probe_offset)
             session.connection_lost(now, reason)
             acknowledged = self.events()
             self.session = None
@@ -271,8 +297,51 @@ class DeliveryPump:
         if (session is None or not session.confirms_by_close or not session.unproven
                 or session.state is not SessionState.OPEN):
             return False
-        return stopping or session.proof_due or (
+        return stopping or session.proof_due or self._step_full() or (
             not backlog and self.spool.stats().next_id - 1 <= self.cursor)
+
+    def _step_full(self) -> bool:
+        """While a poison search runs: the records of this step are all handed."""
+        poison = self.poison
+        return poison is not None and poison.probe is not None and self._step >= poison.probe
+
+    def bury(self) -> int | None:
+        """Move the poison record found (:attr:`poisoned`) to the spool's dead-letter area
+        (:meth:`Spool.dead_letter`) and report it (a ``"dead-letter"`` notice naming its id,
+        LIID, kind and offset). Returns its id, or ``None`` when there is none. Touches the
+        spool: may run in another thread."""
+        found = self.poisoned
+        if found is None:
+            return None
+        self.poisoned = None
+        record_id, peer_said, offset = found
+        entries = self.spool.read_from(record_id - 1, 1, 1)
+        if not entries or entries[0].id != record_id:
+            return None  # acknowledged meanwhile
+        entry = entries[0]
+        assert self.poison is not None
+        strikes = self.poison.strikes
+        reason = (f"the peer ended the connection right after this record, with nothing else "
+                  f"unproven, {strikes} times in a row")
+        self.spool.dead_letter(record_id, reason=reason, peer_said=peer_said)
+        liid = self._liid(entry)
+        self.notify("dead-letter", f"record {record_id} (LIID {liid or '?'}, kind "
+                    f"{entry.kind or '?'}, offset {offset if offset is not None else '?'}) "
+                    f"moved to the dead-letter area: {reason}; the peer: {peer_said}",
+                    record_ids=(record_id,), liid=liid, record_kind=entry.kind or None,
+                    offset=offset)
+        return record_id
+
+    def _liid(self, entry: SpoolEntry) -> str | None:
+        """The record's key as text, else the LIID of its PS-PDU header."""
+        if entry.key:
+            return entry.key.decode("utf-8", "replace")
+        try:
+            header = default_specification().decode(PS_PDU, entry.data)["pSHeader"]
+            liid = header["lawfulInterceptionIdentifier"]
+        except Exception:  # not a PS-PDU of the bundled modules
+            return None
+        return liid.decode("utf-8", "replace") if isinstance(liid, bytes) else str(liid)
 
     def close_proven(self, now: float) -> list[int]:
         """The peer answered our orderly close at ``now``
@@ -298,7 +367,8 @@ class DeliveryPump:
         if session is None or session.state is not SessionState.OPEN:
             return 0
         room = self.max_buffered_bytes - session.pending_bytes
-        if room <= 0 or session.proof_due or self.spool.stats().next_id - 1 <= self.cursor:
+        if (room <= 0 or session.proof_due or self.spool.stats().next_id - 1 <= self.cursor
+                or self._step_full()):
             return 0
         return room
 
@@ -307,13 +377,20 @@ class DeliveryPump:
         one, when any). Reads the spool only: may run in another thread."""
         taken: list[SpoolEntry] = []
         after = self.cursor
+        most = READ_RECORDS
+        poison = self.poison
+        if poison is not None and poison.probe is not None:  # a step of the poison search
+            most = max(0, poison.probe - self._step)
+            room = room if most else 0
         while room > 0:
-            entries = self.spool.read_from(after, READ_RECORDS, room)
+            entries = self.spool.read_from(after, most, room)
             if not entries:
                 break
             taken += entries
             after = entries[-1].id
             room -= sum([len(entry.data) for entry in entries])
+            if most != READ_RECORDS:
+                break
         return taken
 
     def hand(self, entries: list[SpoolEntry], room: int) -> bool:
@@ -322,6 +399,10 @@ class DeliveryPump:
         session = self.session
         if not entries or session is None or session.state is not SessionState.OPEN:
             return False
+        poison = self.poison
+        if poison is not None and poison.probe is not None:
+            self._step += len(entries)
+            self._probe_offset = self._octets + session.pending_bytes
         session.send_many([(entry[0], entry[1]) for entry in entries])
         first, last = entries[0].id, entries[-1].id
         self.cursor = last
@@ -353,9 +434,10 @@ class DeliveryPump:
         session = self.session
         if session is None:
             return
-        if (not backlog and session.state is SessionState.OPEN and not session.acknowledging
-                and session.outstanding and not session.pending_bytes
-                and self.spool.stats().next_id - 1 <= self.cursor):
+        if (session.state is SessionState.OPEN and session.outstanding
+                and not session.pending_bytes and (self._step_full() or (
+                    not backlog and not session.acknowledging
+                    and self.spool.stats().next_id - 1 <= self.cursor))):
             session.flush()
         session.tick(now)
 
@@ -366,7 +448,9 @@ class DeliveryPump:
         if session is None:
             return b""
         limit = session.max_batch_bytes
-        return session.data_to_send(WRITE_BYTES if limit is None else min(limit, WRITE_BYTES))
+        data = session.data_to_send(WRITE_BYTES if limit is None else min(limit, WRITE_BYTES))
+        self._octets += len(data)
+        return data
 
     def receive_data(self, data: bytes | bytearray | memoryview) -> None:
         """Octets read from the connection (the peer answers: the back-off will start again
@@ -405,6 +489,10 @@ class DeliveryPump:
             if isinstance(event, Acknowledged):
                 ids = [i for i in event.record_ids if isinstance(i, int)]
                 acknowledged += ids
+                if self.poison is not None and self.poison.probe is not None:
+                    self.poison.proven(ids)
+                    if not session.unproven:
+                        self._step = 0  # the step is proven: the next one may start
                 if notify.wants("delivered"):
                     notify("delivered", f"{len(ids)} records delivered (proof: {event.basis})",
                            record_ids=tuple(ids))

@@ -30,8 +30,11 @@ from ._tls import Pins, check_client_context
 
 _EXPIRED: Final = 10  # X509_V_ERR_CERT_HAS_EXPIRED
 
-__all__ = ["PROOF_CLOSE", "PumpTransport", "StartedInContext", "describe_error", "refusal_of"]
+__all__ = ["PEER_CLOSED", "PROOF_CLOSE", "PumpTransport", "StartedInContext", "describe_error",
+           "refusal_of"]
 
+PEER_CLOSED: Final = "the peer closed the connection"
+"""The reason of a connection the peer closed (end of stream)."""
 PROOF_CLOSE: Final = "closed by us to prove delivery"
 """The reason a transport ends a connection it closes orderly to prove delivery
 (:meth:`~lawful_intercept.delivery.DeliveryPump.close_wanted`)."""
@@ -224,6 +227,12 @@ class PumpTransport:
             self.pump.refused(refusal, permanent=True, connected=True)
             return refusal
         return describe_error(exc)
+
+    @staticmethod
+    def ended_by_peer(reason: str) -> bool:
+        """Whether a connection that ended for ``reason`` (as :meth:`DeliveryPump.events` and
+        the transports word it) was ended by the peer: closed, or a protocol error."""
+        return reason == PEER_CLOSED or reason.startswith("protocol error from the peer")
 
     def connected(self) -> None:
         """A connection is up: the pump starts its session; reported."""

@@ -182,6 +182,11 @@ class HandoverSession(Peer):
         that covers them, or for the peer's answer to our orderly close)."""
         return len(self._outbox.in_flight)
 
+    def written_ids(self) -> list[Hashable]:
+        """The ids of the records written on this connection and not yet resolved, oldest
+        first."""
+        return [record.record_id for record in self._outbox.in_flight]
+
     @property
     def confirms_by_close(self) -> bool:
         """Whether only an orderly close can prove delivery on this connection: no TRI PDUs

@@ -1,0 +1,83 @@
+"""HandoverDelivery's API of issue 11 (points 5, 7 and 8): one session factory per
+destination, notices from both clients, a dying client's exception raised from wait_idle and
+close, checks when it is made. Plain TCP on 127.0.0.1 (a listening socket accepts the
+connection in its backlog: enough for a client to start its session)."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import lawful_intercept
+from lawful_intercept.delivery import (
+    DeliveryNotice,
+    Destination,
+    HandoverDelivery,
+    HandoverSession,
+)
+
+SPEC = lawful_intercept.bundled()
+HOST = "127.0.0.1"
+
+
+def atis(pdu_type: str) -> Callable[[], HandoverSession]:
+    return lambda: HandoverSession(SPEC, tri=None, pdu_type=pdu_type)
+
+
+@pytest.fixture()
+def listener() -> Iterator[socket.socket]:
+    with socket.create_server((HOST, 0)) as server:
+        yield server
+
+
+def delivery(tmp_path: Path, port: int, factory: Any, **options: Any) -> HandoverDelivery:
+    return HandoverDelivery(Destination(HOST, port), Destination(HOST, port), tmp_path,
+                            factory, ssl_context=None, insecure_plain_tcp=True,
+                            client_options={"reconnect_initial": 0.05, "poll_interval": 0.05},
+                            classify=lambda pdu: "CC" if pdu.startswith(b"C") else "IRI",
+                            **options)
+
+
+def test_one_session_factory_per_destination(tmp_path: Path) -> None:
+    hi2, hi3 = atis("LAESProtocol"), atis("CCDeliveryHeaderModule.CC-APDU")
+    made = delivery(tmp_path, 1, {"hi2": hi2, "hi3": hi3})
+    try:
+        assert made.clients["hi2"].session_factory is hi2
+        assert made.clients["hi3"].session_factory is hi3
+    finally:
+        made.close()
+
+
+@pytest.mark.parametrize(("factory", "error", "text"), [
+    ({"hi2": atis("LAESProtocol")}, ValueError, "missing hi3"),
+    ({"hi2": atis("LAESProtocol"), "hi3": atis("LAESProtocol"), "hi4": 1}, ValueError,
+     "unknown hi4"),
+    ({"hi2": atis("LAESProtocol"), "hi3": "no"}, TypeError, "for hi3 must be callable"),
+    (HandoverSession(SPEC, tri=None, pdu_type="LAESProtocol"), TypeError, "must be callable"),
+])
+def test_session_factories_are_checked_when_it_is_made(tmp_path: Path, factory: Any,
+                                                       error: type[Exception],
+                                                       text: str) -> None:
+    with pytest.raises(error, match=text):
+        delivery(tmp_path, 1, factory)
+
+
+def test_a_dying_client_is_raised_from_wait_idle_and_close(tmp_path: Path,
+                                                           listener: socket.socket) -> None:
+    port = listener.getsockname()[1]
+    notices: list[DeliveryNotice] = []
+    made = delivery(tmp_path, port, {"hi2": atis("LAESProtocol"), "hi3": lambda: "junk"},
+                    on_event=notices.append)
+    made.start()
+    made.send(b"C: content for HI3")
+    with pytest.raises(TypeError, match="must return a HandoverSession"):
+        made.wait_idle(30)
+    assert "TypeError" in (made.stats()["hi3"].last_error or "")
+    with pytest.raises(TypeError, match="must return a HandoverSession"):
+        made.close()
+    died = [n for n in notices if n.kind == "worker-died"]
+    assert died and died[0].destination == f"{HOST}:{port}"
