@@ -298,7 +298,7 @@ POISON = b"\x04\x03abc"  # an OCTET STRING: no LAESProtocol; the listener closes
 @pytest.mark.parametrize("kind", ["blocking", "asyncio"])
 def test_a_poison_record_goes_to_the_dead_letters_and_the_rest_flows(
         pki: TestPKI, tmp_path: Path, kind: str) -> None:
-    records = RECORDS[:8] + [POISON] + RECORDS[8:20]
+    records = [*RECORDS[:8], POISON, *RECORDS[8:20]]
     notices: list[DeliveryNotice] = []
     with TLSLEMF(server_context(pki, "1.3")) as lemf, Spool(tmp_path / "s") as spool:
         ids = spool.append_many(records, kinds="IRI", keys="CASE-7")
