@@ -40,11 +40,48 @@ def _octets(pdu: X2X3PDU | bytes | bytearray | memoryview) -> bytes:
     raise TypeError(f"pdu must be an X2X3PDU or bytes, not {type(pdu).__name__}")
 
 
-def _is_ack(pdu: X2X3PDU, sequence_number: int) -> bool:
-    return pdu.pdu_type == PDUType.KEEPALIVE_ACK and pdu.sequence_number == sequence_number
+class _Endpoint:
+    """What both clients share: the settings, the keep-alive numbering, reading the acks."""
+
+    def __init__(self, host: str, port: int, ssl_context: ssl.SSLContext | None, *,
+                 server_hostname: str | None, insecure_plain_tcp: bool, timeout: float,
+                 max_pdu_size: int) -> None:
+        require_instance(host, str, "host")
+        require_int(port, "port", low=1, high=65535)
+        require_number(timeout, "timeout", low=0, low_open=True)
+        _checked(ssl_context, insecure_plain_tcp)
+        self.host = host
+        self.port = port
+        self.ssl_context = ssl_context
+        self.server_hostname = server_hostname
+        self.timeout = float(timeout)
+        self._frames = X2X3Reader(max_pdu_size=max_pdu_size)
+        self._sequence = 0
+        self.received: list[X2X3PDU] = []
+        """PDUs the listener sent that no ``sync`` waited for."""
+
+    def _next_keepalive(self) -> tuple[int, bytes]:
+        number = self._sequence
+        self._sequence = (self._sequence + 1) & 0xFFFFFFFF
+        return number, encode_pdu(keepalive(number))
+
+    def _take_ack(self, data: bytes, number: int) -> X2X3PDU | None:
+        """Frame what the listener sent; the acknowledgement of keep-alive ``number`` if it
+        came (others are kept in :attr:`received`)."""
+        if not data:
+            raise ConnectionError("the listener closed the connection before acknowledging "
+                                  f"keep-alive {number}")
+        found = None
+        for pdu in self._frames.feed(data):
+            if found is None and (pdu.pdu_type == PDUType.KEEPALIVE_ACK
+                                  and pdu.sequence_number == number):
+                found = pdu
+            else:
+                self.received.append(pdu)
+        return found
 
 
-class X2X3Client:
+class X2X3Client(_Endpoint):
     """An asyncio X2/X3 sender: a network element's point of interception (TS 103 221-2).
 
     ``await client.connect()``, then :meth:`send` PDUs (an :class:`X2X3PDU` or octets sent as
@@ -60,21 +97,11 @@ class X2X3Client:
     def __init__(self, host: str, port: int, ssl_context: ssl.SSLContext | None, *,
                  server_hostname: str | None = None, insecure_plain_tcp: bool = False,
                  timeout: float = 30.0, max_pdu_size: int = DEFAULT_MAX_PDU_SIZE) -> None:
-        require_instance(host, str, "host")
-        require_int(port, "port", low=1, high=65535)
-        require_number(timeout, "timeout", low=0, low_open=True)
-        _checked(ssl_context, insecure_plain_tcp)
-        self.host = host
-        self.port = port
-        self.ssl_context = ssl_context
-        self.server_hostname = server_hostname
-        self.timeout = float(timeout)
-        self._frames = X2X3Reader(max_pdu_size=max_pdu_size)
+        super().__init__(host, port, ssl_context, server_hostname=server_hostname,
+                         insecure_plain_tcp=insecure_plain_tcp, timeout=timeout,
+                         max_pdu_size=max_pdu_size)
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
-        self._sequence = 0
-        self.received: list[X2X3PDU] = []
-        """PDUs the listener sent that no :meth:`sync` waited for."""
 
     async def connect(self) -> None:
         """Open the connection (TLS handshake included) within ``timeout``."""
@@ -115,20 +142,14 @@ class X2X3Client:
         acknowledgement; return it. Raises ``ConnectionError`` if the listener closed the
         connection first, :class:`~lawful_intercept.errors.X2X3Error` if it sent garbage."""
         reader, writer = self._stream()
-        number = self._sequence
-        self._sequence = (self._sequence + 1) & 0xFFFFFFFF
-        writer.write(encode_pdu(keepalive(number)))
+        number, request = self._next_keepalive()
+        writer.write(request)
         async with asyncio.timeout(self.timeout):
             await writer.drain()
             while True:
-                data = await reader.read(_READ_SIZE)
-                if not data:
-                    raise ConnectionError("the listener closed the connection before "
-                                          f"acknowledging keep-alive {number}")
-                for pdu in self._frames.feed(data):
-                    if _is_ack(pdu, number):
-                        return pdu
-                    self.received.append(pdu)
+                ack = self._take_ack(await reader.read(_READ_SIZE), number)
+                if ack is not None:
+                    return ack
 
     async def close(self) -> None:
         """Close the connection (TLS close_notify), waiting at most ``timeout``."""
@@ -151,27 +172,17 @@ class X2X3Client:
         await self.close()
 
 
-class BlockingX2X3Client:
+class BlockingX2X3Client(_Endpoint):
     """The blocking twin of :class:`X2X3Client` (a thread per network element, or a script):
     :meth:`connect`, :meth:`send`, :meth:`sync`, :meth:`close`; a context manager."""
 
     def __init__(self, host: str, port: int, ssl_context: ssl.SSLContext | None, *,
                  server_hostname: str | None = None, insecure_plain_tcp: bool = False,
                  timeout: float = 30.0, max_pdu_size: int = DEFAULT_MAX_PDU_SIZE) -> None:
-        require_instance(host, str, "host")
-        require_int(port, "port", low=1, high=65535)
-        require_number(timeout, "timeout", low=0, low_open=True)
-        _checked(ssl_context, insecure_plain_tcp)
-        self.host = host
-        self.port = port
-        self.ssl_context = ssl_context
-        self.server_hostname = server_hostname
-        self.timeout = float(timeout)
-        self._frames = X2X3Reader(max_pdu_size=max_pdu_size)
+        super().__init__(host, port, ssl_context, server_hostname=server_hostname,
+                         insecure_plain_tcp=insecure_plain_tcp, timeout=timeout,
+                         max_pdu_size=max_pdu_size)
         self._sock: socket.socket | None = None
-        self._sequence = 0
-        self.received: list[X2X3PDU] = []
-        """PDUs the listener sent that no :meth:`sync` waited for."""
 
     def connect(self) -> None:
         """Open the connection (TLS handshake included) within ``timeout``."""
@@ -212,18 +223,12 @@ class BlockingX2X3Client:
     def sync(self) -> X2X3PDU:
         """Send a keep-alive and wait for its acknowledgement (see :meth:`X2X3Client.sync`)."""
         sock = self._socket()
-        number = self._sequence
-        self._sequence = (self._sequence + 1) & 0xFFFFFFFF
-        sock.sendall(encode_pdu(keepalive(number)))
+        number, request = self._next_keepalive()
+        sock.sendall(request)
         while True:
-            data = sock.recv(_READ_SIZE)
-            if not data:
-                raise ConnectionError("the listener closed the connection before "
-                                      f"acknowledging keep-alive {number}")
-            for pdu in self._frames.feed(data):
-                if _is_ack(pdu, number):
-                    return pdu
-                self.received.append(pdu)
+            ack = self._take_ack(sock.recv(_READ_SIZE), number)
+            if ack is not None:
+                return ack
 
     def close(self) -> None:
         """Close the connection."""
