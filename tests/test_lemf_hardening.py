@@ -330,3 +330,19 @@ def test_an_asyncio_sender_sees_the_alert_too(tmp_path: Path, pki: TestPKI,
     error, summary = asyncio.run(attempt())
     assert isinstance(error, ssl.SSLError) and error.reason == "TLSV1_ALERT_UNKNOWN_CA", error
     assert summary["tls_handshake_failures"] == 1
+
+
+def test_a_stream_ending_inside_a_pdu_is_one_error(tmp_path: Path, pki: TestPKI) -> None:
+    """close_notify then the TCP FIN after part of a PDU: one protocol error, counted once."""
+    with LEMFThread(tmp_path / "out", ssl_context=pki.server_context()) as lemf:
+        _, port = lemf.listen()
+        sock = cast(ssl.SSLSocket, connect(port, pki.client_context()))
+        record = cc_records(2)
+        sock.sendall(record[0] + record[1][:30])
+        with contextlib.suppress(OSError):
+            sock.unwrap().close()
+        assert lemf.wait_for(lambda s: s["connections_open"] == 0 and s["records"] == 1,
+                             TIMEOUT)
+        summary = lemf.summary()
+    assert summary["decode_errors"] == 1 and summary["connections_closed_with_error"] == 1
+    assert "stream ended inside a PDU" in summary["last_errors"][-1]["reason"]

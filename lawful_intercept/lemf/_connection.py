@@ -165,6 +165,8 @@ class Connection(asyncio.Protocol):
             self.eof_received()
 
     def eof_received(self) -> bool | None:
+        if self.closing:
+            return None  # the end was handled already (the client's close_notify, a failure)
         if self._in_handshake and not self.failed:
             lemf = self.lemf
             self.failed = True
