@@ -286,14 +286,19 @@ def spool_left_by_a_timed_out_send(tmp_path: Path, pki: PKIFiles, records: int =
     return stream, spool, folder
 
 
-def edit_state(spool: Path, change: Callable[[dict[str, Any]], None]) -> None:
+def edit_state(spool: Path, change: Callable[[dict[str, Any]], object]) -> None:
     path = spool / "send-state.json"
     state = json.loads(path.read_text())
     change(state)
     path.write_text(json.dumps(state))
 
 
-STATE_DAMAGE: dict[str, tuple[Callable[[Path, Path], None], str]] = {
+def replace_with_empty(path: Path) -> None:
+    shutil.rmtree(path)
+    path.mkdir()
+
+
+STATE_DAMAGE: dict[str, tuple[Callable[[Path, Path], object], str]] = {
     "stream folder deleted": (lambda spool, folder: shutil.rmtree(folder),
                               "it names is missing"),
     "appended edited upward": (
@@ -314,8 +319,7 @@ STATE_DAMAGE: dict[str, tuple[Callable[[Path, Path], None], str]] = {
         lambda spool, _: edit_state(spool, lambda s: s.update(appended="x")), "not 'x'"),
     "spool deleted": (lambda spool, folder: shutil.rmtree(folder / "hi2"),
                       "the spool is missing but the state of the earlier send recorded 30 ids"),
-    "spool replaced": (lambda spool, folder: (shutil.rmtree(folder / "hi2"),
-                                              (folder / "hi2").mkdir()),
+    "spool replaced": (lambda spool, folder: replace_with_empty(folder / "hi2"),
                        "has issued 0 ids but the state of the earlier send recorded 30"),
 }
 
@@ -336,17 +340,26 @@ def test_a_damaged_send_state_is_reported_not_skipped(
 def test_damage_to_a_send_spool_is_reported_on_resume(
     tmp_path: Path, pki: PKIFiles, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    stream, spool, folder = spool_left_by_a_timed_out_send(tmp_path, pki, records=300)
-    [segment] = sorted((folder / "hi2").glob("*.seg"))
-    with open(segment, "r+b") as f:
+    stream = tmp_path / "stream.ber"
+    assert main(["generate", "--records", "300", "--out", str(stream)]) == 0
+    spool = tmp_path / "spool"
+    hi2, hi3 = free_port(), free_port()
+    argv = ["send", str(stream), "--to", f"{HOST}:{hi2}", "--cc-to", f"{HOST}:{hi3}",
+            *tls_options(pki, "send"), "--spool", str(spool), "--timeout", "0.3"]
+    assert main(argv) == 1  # nothing listens: everything stays in the spools
+    [folder] = [p for p in spool.iterdir() if p.is_dir()]
+    [segment] = sorted((folder / "hi3").glob("*.seg"))
+    with open(segment, "r+b") as f:  # 3,000 bytes cut from the HI3 segment
         f.truncate(segment.stat().st_size - 3000)
     capsys.readouterr()
     with lemf_thread(tmp_path, pki) as lemf:
-        _, port = lemf.listen(HOST, 0)
-        assert main(send_argv(stream, port, pki, spool, "--timeout", "5")) == 1
+        _, _port2 = lemf.listen(HOST, hi2)
+        _, _port3 = lemf.listen(HOST, hi3)
+        assert main([*argv[:-2], "--timeout", "5"]) == 1
         line = one_error_line(capsys.readouterr().err)
+        assert "hi3" in line
         assert "committed records are missing" in line or "committed records lost" in line
-        assert lemf.summary()["records"] == 0
+        assert lemf.summary()["records"] == 0  # nothing was sent on a damaged spool
 
 
 def test_send_delivers_the_pdus_before_a_framing_error(
@@ -370,7 +383,7 @@ def test_send_delivers_the_pdus_before_a_framing_error(
 def test_resume_from_the_state_of_an_earlier_release(
     tmp_path: Path, pki: PKIFiles, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    stream, spool, folder = spool_left_by_a_timed_out_send(tmp_path, pki)
+    stream, spool, _folder = spool_left_by_a_timed_out_send(tmp_path, pki)
     state = json.loads((spool / "send-state.json").read_text())
     (spool / "send-state.json").write_text(json.dumps(
         {key: state[key] for key in ("file", "sha256", "appended")}))  # version 1

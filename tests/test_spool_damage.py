@@ -75,6 +75,11 @@ def zero_fill_from(path: Path, offset: int) -> None:
         f.write(bytes(size - offset))
 
 
+def delete_all(paths: list[Path]) -> None:
+    for path in paths:
+        path.unlink()
+
+
 def flip(path: Path, offset: int) -> None:
     data = bytearray(path.read_bytes())
     data[offset] ^= 0x01
@@ -84,7 +89,7 @@ def flip(path: Path, offset: int) -> None:
 LAST_FIRST = 20 * PER_SEGMENT + 1  # 1921: the first id of the last segment
 MIDDLE_FIRST = 10 * PER_SEGMENT + 1  # 961: the first id of the eleventh segment
 
-Damage = Callable[[Path], None]
+Damage = Callable[[Path], object]
 CASES: dict[str, tuple[Damage, str]] = {
     "last segment cut mid-record": (
         lambda d: truncate(segment_of(d, 1990), offset_of(1990) + 40), "1990-2000"),
@@ -104,8 +109,7 @@ CASES: dict[str, tuple[Damage, str]] = {
     "first segment deleted": (lambda d: segments(d)[0].unlink(), "ids 1-96;"),
     "middle segment deleted": (lambda d: segment_of(d, MIDDLE_FIRST).unlink(), "961-1056"),
     "last segment deleted": (lambda d: segments(d)[-1].unlink(), "1921-2000"),
-    "every segment deleted": (
-        lambda d: [path.unlink() for path in segments(d)] and None, "ids 1-2000"),
+    "every segment deleted": (lambda d: delete_all(segments(d)), "ids 1-2000"),
 }
 
 
