@@ -1034,7 +1034,34 @@ def decode_generalized_time(contents: BytesLike) -> datetime:
     (``60``) and ``24:00`` cannot be represented by ``datetime`` and are a
     :class:`DecodeError`, like any invalid date.
     """
-    text = bytes(contents)
+    text = contents if type(contents) is bytes else bytes(contents)
+    size = len(text)
+    # DER's form (X.690 11.7), "YYYYMMDDhhmmss[.f]Z": the datetime of that whole second is
+    # kept, so a stream's many PDUs of one second each parse only their fraction.
+    if 15 <= size <= 22 and text[-1] == 0x5A:
+        f = _GENERALIZED_SECONDS.get(text[:14])
+        if f is not None:
+            if size == 15:
+                return datetime(f[0], f[1], f[2], f[3], f[4], f[5], 0, UTC)
+            fraction = text[15:-1]
+            if text[14] == 0x2E and fraction.isdigit():
+                micro = int(fraction.ljust(6, b"0"))
+                return datetime(f[0], f[1], f[2], f[3], f[4], f[5], micro, UTC)
+    value = _decode_generalized_time(text)
+    if value.tzinfo is UTC and size >= 15 and text[14] in b".Z" and text[:14].isdigit():
+        if len(_GENERALIZED_SECONDS) >= 4096:
+            _GENERALIZED_SECONDS.clear()
+        _GENERALIZED_SECONDS[text[:14]] = (value.year, value.month, value.day, value.hour,
+                                           value.minute, value.second)
+    return value
+
+
+# Fields of recently decoded UTC GeneralizedTimes by their "YYYYMMDDhhmmss" (a datetime is
+# built faster from its fields than by replace()).
+_GENERALIZED_SECONDS: dict[bytes, tuple[int, int, int, int, int, int]] = {}
+
+
+def _decode_generalized_time(text: bytes) -> datetime:
     what = "GeneralizedTime"
     tz: timezone | None = None
     body = text

@@ -49,7 +49,7 @@ def _slow_and_fast(spec: lawful_intercept.Specification, name: str) -> tuple[Any
     t = spec.get_type(name)
     return (
         spec._codec.encoder(t),
-        spec._fast.encoder(t),
+        spec._fast.bytes_encoder(t),
         spec._codec.decoder(t, True),
         spec._fast.decoder(t, True),
     )

@@ -819,3 +819,198 @@ def test_asn1tools_round_trip_without_extensions(oracle: Any, data: st.DataObjec
     record = for_asn1tools(record)
     assert "must" not in record and "extra" not in record
     assert oracle.decode("Record", oracle.encode("Record", record)) == record
+
+
+# --------------------------------------------------------------------------------------------
+# Single-value constraints on types other than INTEGER (X.680 51.2), and builder inputs.
+
+SINGLE_VALUE_MODULE = """
+SV DEFINITIONS IMPLICIT TAGS ::= BEGIN
+opId OBJECT IDENTIFIER ::= {itu-t(0) identified-organization(4) etsi(0) 2 2 1 18}
+rel RELATIVE-OID ::= {5 3}
+R ::= SEQUENCE {
+    d [0] OBJECT IDENTIFIER (opId),
+    r [1] RELATIVE-OID (rel) OPTIONAL,
+    s [2] IA5String ("a" | "bc") OPTIONAL,
+    o [3] OCTET STRING ('00'H | 'FFFF'H) OPTIONAL,
+    e [4] ENUMERATED { x(0), y(1), z(2) } (x | z) OPTIONAL
+}
+END
+"""
+SINGLE_VALUES = {"d": {"0.4.0.2.2.1.18"}, "r": {"5.3"}, "s": {"a", "bc"},
+                 "o": {b"\x00", b"\xff\xff"}, "e": {"x", "z"}}
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_values_draw_only_the_single_values_a_constraint_permits(data: st.DataObject) -> None:
+    import lawful_intercept
+
+    spec = lawful_intercept.compile_string(SINGLE_VALUE_MODULE)
+    drawn = data.draw(values(spec, "R"))
+    assert isinstance(drawn, dict)
+    for name, v in drawn.items():
+        assert v in SINGLE_VALUES[name], (name, v)
+    assert spec.decode("R", spec.encode("R", drawn)) == drawn
+
+
+def test_single_value_constraints_are_checked_on_encode_and_strict_decode() -> None:
+    import lawful_intercept
+    from lawful_intercept import DecodeError, EncodeError
+
+    spec = lawful_intercept.compile_string(SINGLE_VALUE_MODULE)
+    unconstrained = lawful_intercept.compile_string(
+        SINGLE_VALUE_MODULE.replace(" (opId)", "").replace(" (rel)", "")
+        .replace(' ("a" | "bc")', "").replace(" ('00'H | 'FFFF'H)", "").replace(" (x | z)", ""))
+    good = {"d": "0.4.0.2.2.1.18"}
+    for name, bad, rule in [
+        ("d", "0.4.0.2.2.1.19", "value 0.4.0.2.2.1.19 is not the permitted value 0.4.0.2.2.1.18"),
+        ("r", "5.4", "value 5.4 is not the permitted value 5.3"),
+        ("s", "b", "value b is not the permitted values a | bc"),
+        ("o", b"\x01", "is not the permitted values"),
+        ("e", "y", "value y is not the permitted values x | z"),
+    ]:
+        value = {**good, name: bad}
+        with pytest.raises(EncodeError, match=rf"R\.{name}: .*{rule}"):
+            spec.encode("R", value)
+        data = unconstrained.encode("R", value)
+        with pytest.raises(DecodeError, match=rf"R\.{name}: .*{rule}"):
+            spec.decode("R", data)
+        assert spec.decode("R", data, strict=False) == value  # lenient decoding keeps it
+
+
+def test_hi2_and_hi1_operation_ids_are_checked() -> None:
+    """``domainID [0] OBJECT IDENTIFIER (hi2OperationId)`` and HI1's hi1OperationId."""
+    import lawful_intercept
+    from lawful_intercept import EncodeError
+
+    spec = lawful_intercept.bundled()
+    checked = 0
+    for type_name in ("HI2Operations.IRI-Parameters", "HI1NotificationOperations.Notification"):
+        t = spec.get_type(type_name)
+        (member,) = [c for c in t.body.components if c.name == "domainID"]
+        permitted = member.type.constraints.single_values
+        assert permitted is not None and len(permitted) == 1
+        (oid,) = permitted
+        assert oid.startswith("0.4.0.2.2.")
+        assert find(strategy_for(member.type), lambda v: True) == oid
+        encode = spec.encoder(type_name)
+        with pytest.raises(EncodeError, match=r"domainID: value 1\.2\.3 is not the permitted"):
+            encode({"domainID": "1.2.3"})
+        checked += 1
+    assert checked == 2
+
+
+@settings(max_examples=40, deadline=None)
+@given(identity=st.data())
+def test_session_identities_are_accepted_by_the_ps_pdu_builder(identity: st.DataObject) -> None:
+    import lawful_intercept
+    from lawful_intercept.records import PSPDUBuilder
+    from lawful_intercept.testing import session_identities
+
+    spec = lawful_intercept.bundled()
+    drawn = identity.draw(session_identities(cin=True))
+    pdu = spec.decode("PS-PDU", PSPDUBuilder(drawn, spec=spec).keep_alive(time=10**18))
+    header = pdu["pSHeader"]
+    for name, v in drawn.ps_header_fields().items():
+        assert header[name] == v
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_ps_headers_are_what_the_builders_accept(data: st.DataObject) -> None:
+    import lawful_intercept
+    from lawful_intercept.correlation import LIID, NetworkIdentifier, SessionIdentity
+    from lawful_intercept.testing import ps_headers
+
+    spec = lawful_intercept.bundled()
+    header = data.draw(ps_headers(spec))
+    assert spec.decode("LI-PS-PDU.PSHeader", spec.encode("LI-PS-PDU.PSHeader", header)) == header
+    cid = header["communicationIdentifier"]
+    net = cid["networkIdentifier"]
+    assert set(net) <= {"operatorIdentifier", "networkElementIdentifier"}  # no eTSI671NEID
+    identity = SessionIdentity(
+        LIID(header["lawfulInterceptionIdentifier"]),
+        NetworkIdentifier(net["operatorIdentifier"], net.get("networkElementIdentifier")),
+        cid["communicationIdentityNumber"],
+        authorization_country_code=header.get("authorizationCountryCode"),
+        delivery_country_code=cid.get("deliveryCountryCode"),
+        interception_point_id=header.get("interceptionPointID"),
+    )
+    fields = identity.ps_header_fields()
+    assert {k: header[k] for k in fields} == fields
+    assert "timeStamp" in header or "microSecondTimeStamp" in header
+
+
+def test_values_of_ps_header_may_break_builder_rules_as_documented() -> None:
+    """``values`` follows the ASN.1 type: it reaches country codes that SessionIdentity
+    refuses, which its docstring says, pointing at the builder strategies."""
+    import lawful_intercept
+    from lawful_intercept.correlation import ISO_3166_ALPHA2
+
+    spec = lawful_intercept.bundled()
+    t = spec.get_type("LI-PS-PDU.PSHeader")
+    (member,) = [c for c in t.body.components if c.name == "authorizationCountryCode"]
+    find(strategy_for(member.type), lambda code: code not in ISO_3166_ALPHA2)
+    assert values.__doc__ is not None and "ps_headers" in values.__doc__
+
+
+def _ones_complement_sum(data: bytes) -> int:
+    if len(data) % 2:
+        data += b"\x00"
+    total = sum(int.from_bytes(data[i:i + 2], "big") for i in range(0, len(data), 2))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return total
+
+
+@settings(max_examples=80, deadline=None)
+@given(data=st.data())
+def test_ip_packets_have_correct_lengths_and_checksums(data: st.DataObject) -> None:
+    from lawful_intercept.testing import ip_packets
+
+    packet = data.draw(ip_packets(max_payload=64))
+    version = packet[0] >> 4
+    if version == 4:
+        assert packet[0] & 0x0F == 5
+        assert int.from_bytes(packet[2:4], "big") == len(packet)
+        assert _ones_complement_sum(packet[:20]) == 0xFFFF  # header checksum verifies
+        protocol, src, dst, segment = packet[9], packet[12:16], packet[16:20], packet[20:]
+        pseudo = src + dst + bytes((0, protocol)) + len(segment).to_bytes(2, "big")
+    else:
+        assert version == 6
+        assert int.from_bytes(packet[4:6], "big") == len(packet) - 40
+        protocol, src, dst, segment = packet[6], packet[8:24], packet[24:40], packet[40:]
+        pseudo = src + dst + len(segment).to_bytes(4, "big") + bytes((0, 0, 0, protocol))
+    assert protocol in (6, 17)
+    if protocol == 17:
+        assert int.from_bytes(segment[4:6], "big") == len(segment)
+        assert segment[6:8] != b"\x00\x00"  # a computed checksum, never "none"
+    else:
+        assert segment[12] >> 4 == 5
+    assert _ones_complement_sum(pseudo + segment) == 0xFFFF
+
+
+@settings(max_examples=20, deadline=None)
+@given(data=st.data())
+def test_ip_packets_go_through_the_cc_builder(data: st.DataObject) -> None:
+    import lawful_intercept
+    from lawful_intercept.records import IPAccessRecords, PSPDUBuilder
+    from lawful_intercept.testing import ip_packets, session_identities
+
+    spec = lawful_intercept.bundled()
+    identity = data.draw(session_identities(cin=True))
+    packet = data.draw(ip_packets())
+    pdu = spec.decode("PS-PDU", IPAccessRecords(PSPDUBuilder(identity, spec=spec)).ipcc(
+        packet, "fromTarget"))
+    (cc,) = pdu["payload"][1]
+    assert cc["cCContents"][1]["iPCCContents"] == ("iPPackets", packet)
+
+
+def test_ip_packets_names_bad_options() -> None:
+    from lawful_intercept.testing import ip_packets
+
+    with pytest.raises(ValueError, match="versions"):
+        ip_packets(versions=(5,))
+    with pytest.raises(ValueError, match="max_payload"):
+        ip_packets(max_payload=-1)

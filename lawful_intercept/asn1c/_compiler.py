@@ -30,8 +30,9 @@ __all__ = [
     "read_module_files",
 ]
 
-# Part of the cache key: "4" since entries carry a digest checked before unpickling.
-_CACHE_FORMAT = "4"
+# Part of the cache key: "5" since Constraints has single_values (entries carry a digest
+# checked before unpickling since "4").
+_CACHE_FORMAT = "5"
 
 
 def _version() -> str:

@@ -11,16 +11,32 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
 from . import _syntax as syn
-from ._model import Constraints, Range
+from ._model import Constraints, Kind, Range
 
-__all__ = ["intersect", "intersect_ranges", "intersection", "operands", "union"]
+__all__ = [
+    "SINGLE_VALUE_KINDS", "intersect", "intersect_ranges", "intersection", "operands", "union",
+]
 
 _T = TypeVar("_T")
+
+# Kinds whose single-value constraints (X.680 51.2) are checked like INTEGER's ranges.
+SINGLE_VALUE_KINDS: dict[Kind, type] = {
+    Kind.OBJECT_IDENTIFIER: str, Kind.RELATIVE_OID: str, Kind.STRING: str,
+    Kind.OCTET_STRING: bytes, Kind.BOOLEAN: bool, Kind.ENUMERATED: str,
+}
 
 
 def union(parts: list[Constraints]) -> Constraints | None:
     """The union of constraints of one sort; None when they constrain different things."""
     if not parts:
+        return None
+    if all(p.single_values is not None and p.value is None and p.size is None
+           and p.alphabet is None for p in parts):
+        values: set[object] = set()
+        for p in parts:
+            values |= p.single_values or frozenset()
+        return Constraints(single_values=frozenset(values))
+    if any(p.single_values is not None for p in parts):
         return None
     if all(p.value is not None and p.size is None and p.alphabet is None for p in parts):
         return Constraints(value=tuple(r for p in parts for r in (p.value or ())))
@@ -81,10 +97,14 @@ def intersect(a: Constraints, b: Constraints) -> Constraints:
     alphabet = a.alphabet if b.alphabet is None else b.alphabet if a.alphabet is None else (
         a.alphabet & b.alphabet
     )
+    single = a.single_values if b.single_values is None else (
+        b.single_values if a.single_values is None else a.single_values & b.single_values
+    )
     return Constraints(
         value,
-        (a.value_extensible or b.value_extensible) and value is not None,
+        (a.value_extensible or b.value_extensible) and (value is not None or single is not None),
         size,
         (a.size_extensible or b.size_extensible) and size is not None,
         alphabet,
+        single,
     )

@@ -12,6 +12,7 @@ See ``docs/compiler.md``.
 
 from __future__ import annotations
 
+import datetime
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -28,25 +29,22 @@ from ._codec import (
 )
 from ._model import Kind, Tag, Type, first_tag_owners, first_tags
 from ._primitives import ALPHABET_RE
-from ._source import Source, range_test
+from ._source import (
+    Source,
+    inline_sequence,
+    length_expr,
+    length_octets,
+    range_test,
+    short_string,
+)
 
 __all__ = ["FastCodegen", "Source", "range_test"]
 
 _CONSTRUCTED = (Kind.SEQUENCE, Kind.SET, Kind.SEQUENCE_OF, Kind.SET_OF)
 _GENERATED = (*_CONSTRUCTED, Kind.CHOICE)
 _LEN = tuple(bytes((i,)) for i in range(128))
-_LONG2 = tuple(b"\x81" + bytes((i,)) for i in range(256))
 
 
-def _length(n: int) -> bytes:
-    """Minimal definite length octets (X.690 10.1), fast for the common sizes."""
-    if n < 128:
-        return _LEN[n]
-    if n < 256:
-        return _LONG2[n]
-    if n < 65536:
-        return b"\x82" + n.to_bytes(2, "big")
-    return ber.encode_length(n)
 _SMALL = tuple(bytes((i,)) for i in range(128))
 _MISSING = object()
 # Single-tagged primitives whose common case is written inline (see _enc_member/_dec_member).
@@ -59,12 +57,9 @@ _INLINE_PRIMITIVES = frozenset(
         Kind.NULL,
         Kind.OBJECT_IDENTIFIER,
         Kind.RELATIVE_OID,
+        Kind.GENERALIZED_TIME,
     }
 )
-# How deep SEQUENCE members are generated inline in their parent's function, and up to what
-# size (bigger ones get their own function, shared by every parent).
-_INLINE_DEPTH = 4
-_INLINE_MEMBERS = 24
 # String types whose encoding is a plain str.encode, with the intrinsic alphabet check.
 _FAST_STRINGS = {
     "PrintableString": ("ascii", ALPHABET_RE["PrintableString"]),
@@ -74,24 +69,6 @@ _FAST_STRINGS = {
     "ISO646String": ("ascii", ALPHABET_RE["ISO646String"]),
     "UTF8String": ("utf-8", None),
 }
-
-
-def _inline_sequence(t: Type, inlined: tuple[int, ...]) -> bool:
-    """Whether a SEQUENCE member is generated inside its parent's function: a few levels
-    deep at most, never a structure already being inlined (recursion), never a huge one."""
-    return (
-        t.kind is Kind.SEQUENCE
-        and len(t.tags) == 1
-        and len(inlined) < _INLINE_DEPTH
-        and id(t.body) not in inlined
-        and len(t.body.components) <= _INLINE_MEMBERS
-    )
-
-
-def _len(n: str) -> str:
-    """Inline expression for the minimal length octets of the int variable ``n``."""
-    return (f"(L[{n}] if {n} < 128 else LL[{n}] if {n} < 256 else "
-            f"b'\\x82' + {n}.to_bytes(2, 'big') if {n} < 65536 else el({n}))")
 
 
 def _fallback(encode: Encoder, value: Any, out: list[bytes], start: int) -> int:
@@ -113,12 +90,15 @@ class FastCodegen:
             "EncodeError": EncodeError,
             "L": _LEN,
             "S": _SMALL,
-            "el": _length,
+            "el": length_octets,
             "MISSING": _MISSING,
             "int_from": int.from_bytes,
             "FB": _fallback,
             "LL": tuple(b"\x81" + bytes((i,)) if i >= 128 else b"" for i in range(256)),
             "HOLES": tuple(tuple(b"" for _ in range(i)) for i in range(16)),
+            "datetime": datetime.datetime,
+            "gte": ber.encode_generalized_time,
+            "gtd": ber.decode_generalized_time,
         }
         self._enc_names: dict[object, str] = {}
         self._dec_names: dict[object, str] = {}
@@ -145,10 +125,6 @@ class FastCodegen:
         return (id(t.body), t.tags, t.constraints, strict)
 
     # -- public ---------------------------------------------------------------------------
-
-    def encoder(self, t: Type) -> Encoder:
-        """The fast encoder of ``t``: value -> complete TLV, generating code on first use."""
-        return self.bytes_encoder(t)
 
     def decoder(self, t: Type, strict: bool = True) -> Decoder:
         """The fast decoder of ``t``: (data, pos, end) -> (value, next)."""
@@ -207,7 +183,7 @@ class FastCodegen:
 
     @staticmethod
     def _primitive_inline(t: Type) -> bool:
-        return len(t.tags) == 1 and (
+        return len(t.tags) == 1 and t.constraints.single_values is None and (
             t.kind in _INLINE_PRIMITIVES
             or (t.kind is Kind.STRING and t.body.string_type in _FAST_STRINGS)
         )
@@ -246,15 +222,28 @@ class FastCodegen:
             self._touched.append(name)
         return name
 
-    def bytes_encoder(self, t: Type) -> Encoder:
-        """A ``value -> bytes`` encoder of ``t`` built on the generated one."""
+    def bytes_encoder(self, t: Type, label: str | None = None) -> Encoder:
+        """A ``value -> bytes`` encoder of ``t`` built on the generated one; with ``label``,
+        its errors name it first (the top-level encoder of a named type)."""
         if t.kind not in _GENERATED and not self._primitive_inline(t):
-            return self.slow.encoder(t)
-        gen = self._materialize(self._enc_name(t))
+            slow = self.slow.encoder(t)
+
+            def gen(value: Any, out: list[bytes]) -> int:
+                out.append(slow(value))
+                return 0
+        else:
+            gen = self._materialize(self._enc_name(t))
 
         def encode(value: Any) -> bytes:
             out: list[bytes] = []
-            gen(value, out)
+            try:
+                gen(value, out)
+            except EncodeError as exc:
+                if label is not None:
+                    exc.prepend(label)
+                raise
+            except RecursionError:
+                raise EncodeError("value nested too deeply", *([label] if label else [])) from None
             return b"".join(out)
 
         return encode
@@ -287,7 +276,7 @@ class FastCodegen:
             self._enc_list(src, t, fallback)
         for i, tag in enumerate(reversed(t.tags)):
             ident = identifier_octets(tag, True)
-            src.add(1, f"h = {ident!r} + {_len('n')}")
+            src.add(1, f"h = {ident!r} + {length_expr('n')}")
             src.add(1, f"out[st + {ntags - 1 - i}] = h")
             src.add(1, "n += len(h)")
         src.add(1, "return n")
@@ -300,7 +289,7 @@ class FastCodegen:
 
         A SEQUENCE member is encoded inline (a few levels deep, never recursively)."""
         kind = mt.kind
-        if _inline_sequence(mt, inlined):
+        if inline_sequence(mt, inlined):
             self._counter += 1
             k = self._counter
             ident = identifier_octets(mt.tags[0], True)
@@ -310,11 +299,12 @@ class FastCodegen:
             src.add(ind, f"s{k} = n")
             src.add(ind, "n = 0")
             self._enc_struct(src, mt, fallback, ind, f"v{k}", f"{label}.", (*inlined, id(mt.body)))
-            src.add(ind, f"h = {ident!r} + {_len('n')}")
+            src.add(ind, f"h = {ident!r} + {length_expr('n')}")
             src.add(ind, f"out[i{k}] = h")
             src.add(ind, f"n = s{k} + n + len(h)")
             return
-        simple = len(mt.tags) == 1
+        # A single-value constraint (X.680 51.2) is checked by the general codec.
+        simple = len(mt.tags) == 1 and mt.constraints.single_values is None
         ident = identifier_octets(mt.tags[0], False) if simple else b""
         cons = mt.constraints
         if simple and kind is Kind.OCTET_STRING:
@@ -327,7 +317,7 @@ class FastCodegen:
             src.add(ind + 1, f"out.append({ident!r} + L[m] + {x})")
             src.add(ind + 1, f"n += {len(ident) + 1} + m")
             src.add(ind, "else:")
-            src.add(ind + 1, f"h = {ident!r} + {_len('m')}")
+            src.add(ind + 1, f"h = {ident!r} + {length_expr('m')}")
             src.add(ind + 1, "out.append(h)")
             src.add(ind + 1, f"out.append({x})")
             src.add(ind + 1, "n += len(h) + m")
@@ -344,7 +334,7 @@ class FastCodegen:
             src.add(ind + 1, f"c = {x}.to_bytes(({x} + ({x} < 0)).bit_length() // 8 + 1, "
                              "'big', signed=True)")
             src.add(ind + 1, "m = len(c)")
-            src.add(ind + 1, f"c = {ident!r} + {_len('m')} + c")
+            src.add(ind + 1, f"c = {ident!r} + {length_expr('m')} + c")
             src.add(ind + 1, "out.append(c)")
             src.add(ind + 1, "n += len(c)")
             return
@@ -373,6 +363,13 @@ class FastCodegen:
             return
         if simple and kind is Kind.STRING and mt.body.string_type in _FAST_STRINGS:
             codec_name, pattern = _FAST_STRINGS[mt.body.string_type or ""]
+            # Short strings (country codes, identifiers) recur in every PDU: their checked
+            # encodings are kept.
+            cache = self._const({}, "sc") if short_string(cons) else None
+            if cache is not None:
+                src.add(ind, f"c = {cache}.get({x}) if type({x}) is str else None")
+                src.add(ind, "if c is None:")
+                ind += 1
             src.add(ind, f"if type({x}) is not str: {fallback}")
             if pattern is not None:
                 pname = self._const(pattern.fullmatch, "re")
@@ -385,7 +382,10 @@ class FastCodegen:
                 src.add(ind, f"if not {aname}.issuperset({x}): {fallback}")
             src.add(ind, f"c = {x}.encode({codec_name!r})")
             src.add(ind, "m = len(c)")
-            src.add(ind, f"c = {ident!r} + {_len('m')} + c")
+            src.add(ind, f"c = {ident!r} + {length_expr('m')} + c")
+            if cache is not None:
+                src.add(ind, f"if len({cache}) < 256: {cache}[{x}] = c")
+                ind -= 1
             src.add(ind, "out.append(c)")
             src.add(ind, "n += len(c)")
             return
@@ -399,6 +399,16 @@ class FastCodegen:
             src.add(ind + 1, "except EncodeError:")
             src.add(ind + 2, fallback)
             src.add(ind + 1, f"if len({cache}) < 64: {cache}[{x}] = c")
+            src.add(ind, "out.append(c)")
+            src.add(ind, "n += len(c)")
+            return
+        if simple and kind is Kind.GENERALIZED_TIME:
+            src.add(ind, f"if type({x}) is not datetime: {fallback}")
+            src.add(ind, "try:")
+            src.add(ind + 1, f"c = gte({x})")
+            src.add(ind, "except EncodeError:")
+            src.add(ind + 1, fallback)
+            src.add(ind, f"c = {ident!r} + L[len(c)] + c")  # at most 35 octets
             src.add(ind, "out.append(c)")
             src.add(ind, "n += len(c)")
             return
@@ -564,9 +574,9 @@ class FastCodegen:
         A SEQUENCE member is decoded inline (up to a few levels, never recursively), which
         saves a call and a header check per level on the common path."""
         kind = mt.kind
-        simple = len(mt.tags) == 1 and kind not in _GENERATED
         cons = mt.constraints
-        if _inline_sequence(mt, inlined):
+        simple = len(mt.tags) == 1 and kind not in _GENERATED and cons.single_values is None
+        if inline_sequence(mt, inlined):
             self._counter += 1
             k = self._counter
             ident = identifier_octets(mt.tags[0], True)
@@ -605,6 +615,12 @@ class FastCodegen:
                 src.add(ind, "x = None")
             elif kind is Kind.STRING and mt.body.string_type in _FAST_STRINGS:
                 codec_name, pattern = _FAST_STRINGS[mt.body.string_type or ""]
+                cache = self._const({}, "sd") if short_string(cons) else None
+                if cache is not None:  # see the encoder
+                    src.add(ind, "k = data[q:r]")
+                    src.add(ind, f"x = {cache}.get(k)")
+                    src.add(ind, "if x is None:")
+                    ind += 1
                 src.add(ind, "try:")
                 src.add(ind + 1, f"x = data[q:r].decode({codec_name!r})")
                 src.add(ind, "except UnicodeDecodeError:")
@@ -619,6 +635,14 @@ class FastCodegen:
                     if cons.alphabet is not None:
                         aname = self._const(cons.alphabet, "ab")
                         src.add(ind, f"if not {aname}.issuperset(x): return {slow}(data, pos, end)")
+                if cache is not None:
+                    src.add(ind, f"if len({cache}) < 256: {cache}[k] = x")
+                    ind -= 1
+            elif kind is Kind.GENERALIZED_TIME:
+                src.add(ind, "try:")
+                src.add(ind + 1, "x = gtd(data[q:r])")
+                src.add(ind, "except DecodeError:")
+                src.add(ind + 1, f"return {slow}(data, pos, end)")
             elif kind in (Kind.OBJECT_IDENTIFIER, Kind.RELATIVE_OID):
                 cache = self._const({}, "od")
                 contents = self._const(self.slow._contents_decoder(mt, strict), "sc")

@@ -145,7 +145,11 @@ class Constraints:
     """Effective PER-visible-style constraints of one type use, reduced for checking.
 
     ``value`` and ``size`` are unions of ranges (``None``: unconstrained). ``alphabet`` is the
-    set of permitted characters (``None``: any). An extensible constraint (``...``) is kept as a
+    set of permitted characters (``None``: any). ``single_values`` are the values permitted by
+    single-value constraints on types other than INTEGER (X.680 51.2): dotted strings for
+    OBJECT IDENTIFIER and RELATIVE-OID (``domainID [0] OBJECT IDENTIFIER (hi2OperationId)``),
+    ``str`` for character strings, ``bytes`` for OCTET STRING, ``bool``, ENUMERATED item names
+    (``None``: any). An extensible constraint (``...``) is kept as a
     flag: values outside the root are still checked, because the standards' extension markers
     on constraints describe future versions, not licence to send anything.
     """
@@ -155,11 +159,19 @@ class Constraints:
     size: tuple[Range, ...] | None = None
     size_extensible: bool = False
     alphabet: frozenset[str] | None = None
+    single_values: frozenset[object] | None = None
 
     @property
     def empty(self) -> bool:
         """Nothing is constrained."""
-        return self.value is None and self.size is None and self.alphabet is None
+        return (self.value is None and self.size is None and self.alphabet is None
+                and self.single_values is None)
+
+    def describe_single_values(self) -> str:
+        """The permitted single values, as in X.680 notation (``0.4.0.2.2.1.1 | ...``)."""
+        assert self.single_values is not None
+        return " | ".join(sorted(repr(v) if not isinstance(v, str) else v
+                                 for v in self.single_values)) or "no value"
 
     def describe_value(self) -> str:
         """The value ranges as written in X.680 notation (``0..255 | 300``)."""

@@ -25,6 +25,7 @@ __all__ = [
     "check_value",
     "primitive_decoder",
     "primitive_encoder",
+    "single_value_error",
     "type_error",
 ]
 
@@ -68,8 +69,34 @@ def type_error(expected: str, value: object) -> EncodeError:
     return EncodeError(f"expected {expected}, got {type(value).__name__} {value!r:.60}")
 
 
+def single_value_error(value: object, cons: Constraints) -> str | None:
+    """Why ``value`` breaks the single-value constraint of ``cons`` (X.680 51.2), or None."""
+    permitted = cons.single_values
+    if permitted is None or value in permitted:
+        return None
+    shown = value if isinstance(value, str) else repr(value)
+    return (f"value {shown} is not the permitted value"
+            f"{'s' if len(permitted) > 1 else ''} {cons.describe_single_values()}")
+
+
 def primitive_encoder(t: Type) -> Encoder:
-    """The contents encoder of the primitive type ``t`` (X.690 8.2-8.23)."""
+    """The contents encoder of the primitive type ``t`` (X.690 8.2-8.23), checking its
+    constraints (a single-value constraint, X.680 51.2, included)."""
+    enc = _plain_encoder(t)
+    cons = t.constraints
+    if cons.single_values is None:
+        return enc
+
+    def enc_single(value: Any) -> bytes:
+        c = enc(value)  # the type and the value's form first: their errors are more precise
+        if (err := single_value_error(value, cons)) is not None:
+            raise EncodeError(err)
+        return c
+
+    return enc_single
+
+
+def _plain_encoder(t: Type) -> Encoder:
     kind = t.kind
     body = t.body
     cons = t.constraints
@@ -218,7 +245,22 @@ def primitive_encoder(t: Type) -> Encoder:
 def primitive_decoder(t: Type, strict: bool) -> Callable[..., Any]:
     """The contents decoder of the primitive type ``t``: (data, start, stop) -> value, where
     ``stop == -1`` means ``data`` is exactly the (reassembled) contents. ``strict`` checks
-    the constraints."""
+    the constraints (a single-value constraint, X.680 51.2, included, unless extensible)."""
+    dec = _plain_decoder(t, strict)
+    cons = t.constraints
+    if not strict or cons.single_values is None or cons.value_extensible:
+        return dec
+
+    def dec_single(data: bytes, start: int, stop: int) -> Any:
+        value = dec(data, start, stop)
+        if (err := single_value_error(value, cons)) is not None:
+            raise DecodeError(err, offset=start)
+        return value
+
+    return dec_single
+
+
+def _plain_decoder(t: Type, strict: bool) -> Callable[..., Any]:
     kind = t.kind
     body = t.body
     cons = t.constraints

@@ -14,7 +14,14 @@ from dataclasses import dataclass
 
 from ..errors import CompileError
 from . import _syntax as syn
-from ._constraint_sets import intersect, intersect_ranges, intersection, operands, union
+from ._constraint_sets import (
+    SINGLE_VALUE_KINDS,
+    intersect,
+    intersect_ranges,
+    intersection,
+    operands,
+    union,
+)
 from ._lexer import Token
 from ._model import (
     NO_DEFAULT,
@@ -50,13 +57,8 @@ _BUILTIN_KINDS = {
 # Names of OBJECT IDENTIFIER arcs that may be written without a number (X.660 annex A).
 _TOP_ARCS = {"itu-t": 0, "ccitt": 0, "iso": 1, "joint-iso-itu-t": 2, "joint-iso-ccitt": 2}
 _SECOND_ARCS = {
-    0: {
-        "recommendation": 0,
-        "question": 1,
-        "administration": 2,
-        "network-operator": 3,
-        "identified-organization": 4,
-    },
+    0: {"recommendation": 0, "question": 1, "administration": 2, "network-operator": 3,
+        "identified-organization": 4},
     1: {"standard": 0, "registration-authority": 1, "member-body": 2, "identified-organization": 3},
 }
 
@@ -452,13 +454,9 @@ class Resolver:
             merged = union([p for p in parts if isinstance(p, Constraints)])
             if merged is None:
                 return None
-            return Constraints(
-                merged.value,
-                merged.value is not None,
-                merged.size,
-                merged.size is not None,
-                merged.alphabet,
-            )
+            values_extensible = merged.value is not None or merged.single_values is not None
+            return Constraints(merged.value, values_extensible, merged.size,
+                               merged.size is not None, merged.alphabet, merged.single_values)
         if op == "containing":
             typ = c.args[0]
             assert isinstance(typ, syn.TypeSyntax)
@@ -497,9 +495,16 @@ class Resolver:
             typ = c.args[0]
             assert isinstance(typ, syn.TypeSyntax)
             return self._resolve(typ, ctx, construct).constraints
+        if op == "single" and base.kind in SINGLE_VALUE_KINDS:
+            try:  # a value notation the resolver cannot read is left unchecked
+                value = self.eval_value(_vs(c.args[0]), base, ctx, construct)
+            except CompileError:
+                return None
+            ok = type(value) is SINGLE_VALUE_KINDS[base.kind]
+            return Constraints(single_values=frozenset((value,))) if ok else None
         if op in ("range", "single"):
             if base.kind is not Kind.INTEGER:
-                return None  # single values of other types do not narrow BER encodings
+                return None  # REAL, time and BIT STRING values: not checked (docs/compiler.md)
             ranges = self._ranges(c, ctx, construct)
             return None if ranges is None else Constraints(value=ranges)
         raise ctx.error(f"unsupported constraint {op}", c.line, construct)

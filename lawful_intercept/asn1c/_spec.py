@@ -35,6 +35,21 @@ def _by_plain_name(items: dict[tuple[str, str], _T]) -> dict[str, _T]:
     }
 
 
+# What a decoder may raise on bad input; every one becomes a DecodeError.
+_FAILURES = (DecodeError, RecursionError, IndexError, ValueError, TypeError, OverflowError,
+             MemoryError)
+
+
+def _decode_error(exc: BaseException, type_name: str) -> DecodeError:
+    """The DecodeError that reports ``exc``, raised while decoding ``type_name``."""
+    if isinstance(exc, DecodeError):
+        exc.prepend(type_name)
+        return exc
+    if isinstance(exc, RecursionError):
+        return DecodeError("nesting too deep", type_name)
+    return DecodeError(f"malformed encoding ({type(exc).__name__}: {exc})", type_name)
+
+
 class Specification:
     """Types compiled from one or more ASN.1 modules, with BER codecs (X.680, X.690).
 
@@ -148,19 +163,7 @@ class Specification:
         enc = self._encoders.get(type_name)
         if enc is None:
             t = self.get_type(type_name)
-            inner = self._fast.encoder(t)
-            label = type_name
-
-            def enc_top(value: Any) -> bytes:
-                try:
-                    return inner(value)
-                except EncodeError as exc:
-                    exc.prepend(label)
-                    raise
-                except RecursionError:
-                    raise EncodeError("value nested too deeply", label) from None
-
-            enc = self._encoders[type_name] = enc_top
+            enc = self._encoders[type_name] = self._fast.bytes_encoder(t, type_name)
         return enc
 
     def encode(self, type_name: str, value: Any) -> bytes:
@@ -196,24 +199,24 @@ class Specification:
         With ``strict=False`` values outside their constraints are accepted.
         Raises :class:`~lawful_intercept.DecodeError` (and nothing else) for any bad input.
         """
-        dec = self._decoder(type_name, strict)
+        dec = self._decoders.get((type_name, strict)) or self._decoder(type_name, strict)
         buf = data if type(data) is bytes else bytes(data)
         try:
             return dec(buf, 0, len(buf))
-        except DecodeError as exc:
-            exc.prepend(type_name)
-            raise
-        except RecursionError:
-            raise DecodeError("nesting too deep", type_name) from None
-        except (IndexError, ValueError, TypeError, OverflowError, MemoryError) as exc:
-            raise DecodeError(f"malformed encoding ({type(exc).__name__}: {exc})",
-                              type_name) from None
+        except _FAILURES as exc:
+            raise _decode_error(exc, type_name) from None
 
     def decode(
         self, type_name: str, data: bytes | bytearray | memoryview, *, strict: bool = True
     ) -> Any:
         """Decode exactly one value of ``type_name``; trailing bytes are an error."""
-        value, used = self.decode_prefix(type_name, data, strict=strict)
+        # decode_prefix written out: one call less on the per-PDU path.
+        dec = self._decoders.get((type_name, strict)) or self._decoder(type_name, strict)
+        buf = data if type(data) is bytes else bytes(data)
+        try:
+            value, used = dec(buf, 0, len(buf))
+        except _FAILURES as exc:
+            raise _decode_error(exc, type_name) from None
         if used != len(data):
             raise DecodeError(
                 f"{len(data) - used} bytes after the end of the value", type_name, used

@@ -1,93 +1,7 @@
-"""Hypothesis strategies that draw valid values of compiled ASN.1 types.
+"""Hypothesis strategies that draw valid values of compiled ASN.1 types (X.680).
 
-This module is for property-based tests: of this library's codecs (the conformance suite uses
-it) and of mediation code that builds or consumes handover records. It needs the
-`hypothesis <https://hypothesis.readthedocs.io>`_ package, which the rest of the library does
-not::
-
-    from hypothesis import given
-    from lawful_intercept.testing import values
-
-    @given(values(spec, "PS-PDU"))
-    def test_round_trip(pdu):
-        assert spec.decode("PS-PDU", spec.encode("PS-PDU", pdu)) == pdu
-
-Every drawn value satisfies the constraints of its type (value ranges, SIZE, permitted
-alphabet) and follows the value conventions of the codec, which are those of ``asn1tools``:
-
-==========================  ================================================================
-ASN.1 type                  Python value
-==========================  ================================================================
-SEQUENCE, SET               ``dict`` of member name to value. OPTIONAL members may be absent;
-                            members with a DEFAULT are always present (with any valid value,
-                            since a decoder fills the default in, a value without them would
-                            not survive a round trip). Extension additions appear only when
-                            ``include_extensions`` is true; mandatory ones are then always
-                            present.
-CHOICE                      ``(alternative name, value)``; extension alternatives only when
-                            ``include_extensions`` is true.
-SEQUENCE OF                 ``list`` with a length allowed by SIZE, at most ``max_list``
-                            elements unless SIZE demands more.
-SET OF                      ``list`` of at most one element, unless SIZE demands more: then
-                            exactly the minimum number of elements, all equal. DER sorts the
-                            elements of a SET OF when it encodes them, so a list of distinct
-                            elements could come back from a round trip in another order; a
-                            list of at most one element, or of equal elements, cannot.
-INTEGER                     ``int`` within the value constraint; unconstrained, a mix of small
-                            and large values, negatives and values beyond 64 bits included.
-ENUMERATED                  the ``str`` name of an enumeration (names after the extension
-                            marker only when ``include_extensions`` is true).
-BOOLEAN, NULL               ``bool``; ``None``.
-REAL                        finite ``float``, ``inf`` or ``-inf`` (never NaN, which is not
-                            equal to itself).
-OCTET STRING                ``bytes`` of a length allowed by SIZE.
-BIT STRING                  ``(data, number_of_bits)`` with ``len(data)`` equal to
-                            ``ceil(number_of_bits / 8)`` and the unused trailing bits zero (as
-                            in DER). For a BIT STRING with named bits the last bit is set, so
-                            that DER's removal of trailing zero bits (X.690 11.2.2) cannot
-                            change the value.
-OBJECT IDENTIFIER           dotted ``str`` with at least two arcs, the first 0, 1 or 2, the
-                            second below 40 unless the first is 2; arcs may be large.
-RELATIVE-OID                dotted ``str`` with at least one arc.
-character strings           ``str`` of a length (in characters) allowed by SIZE, over the
-                            alphabet of the string type intersected with any permitted
-                            alphabet (FROM) constraint; see below.
-UTCTime                     ``datetime.datetime`` in 1969..2049, microsecond zero; naive for
-                            "Z", or aware with a non-zero whole-minute offset.
-GeneralizedTime             ``datetime.datetime`` in 1900..2100 with any microsecond; naive
-                            for local time, aware with UTC for "Z", or aware with a non-zero
-                            whole-minute offset; see below.
-open type                   ``bytes`` holding one complete, DER-valid TLV (NULL, BOOLEAN,
-                            INTEGER, OCTET STRING, PrintableString, or a SEQUENCE of those).
-==========================  ================================================================
-
-Character string alphabets: PrintableString ``A-Z a-z 0-9`` and ``space ' ( ) + , - . / : =
-?``; NumericString digits and space; IA5String ``chr(0)..chr(127)``; VisibleString and
-ISO646String ``chr(32)..chr(126)``; UTF8String and UniversalString any character but
-surrogates; BMPString the Basic Multilingual Plane without surrogates. The 8-bit string types
-(TeletexString, T61String, VideotexString, GraphicString, GeneralString) and unknown ones get
-printable ASCII, ``chr(32)..chr(126)``, which every codec of theirs maps to itself.
-
-Times are drawn so that they survive an encode/decode round trip unchanged whichever way a
-codec writes them: UTCTime years stay in 1969..2049, which the RFC 5280 century rule (50..99
-is 19xx) and Python's ``%y`` (69..99 is 19xx) read back alike; an aware UTCTime never has
-offset zero (a codec may write it as "Z", which reads back naive); a GeneralizedTime whose
-second is zero has neither a fraction nor an offset, because ``asn1tools`` leaves out zero
-seconds, and then reads a fraction as a fraction of the minute and mis-parses an offset.
-
-Strategies are built lazily and cached per structure, constraints and options (tags do not
-change values, so differently tagged uses of one structure share them), so drawing from one
-type of a large specification builds only the strategies of the types actually reached; see
-:func:`clear_cache`.
-Recursion is bounded by ``max_depth``, the number of nested SEQUENCE, SET, CHOICE, SEQUENCE
-OF and SET OF levels (dicts, CHOICE tuples and lists) a value may have. OPTIONAL members, CHOICE
-alternatives and list elements are drawn only where they fit in that limit; where the type
-itself needs more levels than are left (a mandatory member of a recursive type), the value is
-as small as the type allows: OPTIONAL members omitted, lists as short as SIZE allows, CHOICE
-alternatives that end soonest. Values are therefore always finite, and no deeper than
-``max_depth`` or than the smallest value of the type, whichever is the deeper.
-A type every value of which would be infinite (``A ::= SEQUENCE { a A }``) raises
-:class:`UnproducibleTypeError`. See ``docs/values.md``.
+The value conventions and limits are described in the package documentation
+(:mod:`lawful_intercept.testing`) and in ``docs/values.md``.
 """
 
 from __future__ import annotations
@@ -103,30 +17,17 @@ from typing import Final, Protocol
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-from .asn1c import Body, Component, Constraints, Kind, Range, Type
-from .errors import UnproducibleTypeError
+from ..asn1c import Body, Component, Constraints, Kind, Range, Type
+from ..errors import UnproducibleTypeError
 
 __all__ = [
     "SpecificationLike",
     "UnproducibleTypeError",
-    "authorisation_objects",  # noqa: F822 (__getattr__)
     "clear_cache",
-    "delivery_destinations",  # noqa: F822 (__getattr__)
-    "hi1_messages",  # noqa: F822 (__getattr__)
-    "li_task_objects",  # noqa: F822 (__getattr__)
     "strategy_for",
-    "target_identifier_values",  # noqa: F822 (__getattr__)
     "values",
-    "warrant_messages",  # noqa: F822 (__getattr__)
 ]
 
-
-def __getattr__(name: str) -> object:
-    """The HI-1 warrant strategies (``docs/warrants.md``), loaded on first use (need lxml)."""
-    if name in __all__:
-        from .warrants import _strategies
-        return getattr(_strategies, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 class SpecificationLike(Protocol):
     """Anything that looks up a compiled type by name, such as a compiled specification."""
@@ -206,6 +107,15 @@ def values(
     length of SEQUENCE OF lists (a SIZE constraint may demand more); ``include_extensions``
     says whether extension additions, extension alternatives and extension enumerations may
     appear. See the module documentation for the value conventions.
+
+    The values follow the ASN.1 type, which is what a codec must round-trip, not the prose
+    rules of the standards that the record builders also apply: for ``LI-PS-PDU.PSHeader``
+    they include country codes such as ``'00'`` (the type is ``PrintableString (SIZE (2))``;
+    :class:`~lawful_intercept.correlation.SessionIdentity` takes only ISO 3166-1 codes) and
+    NetworkIdentifiers with ``eTSI671NEID`` (which
+    :class:`~lawful_intercept.correlation.NetworkIdentifier` does not model). To draw inputs
+    the builders accept, use :func:`session_identities`, :func:`network_identifiers`,
+    :func:`country_codes`, :func:`liids` and :func:`ps_headers`.
 
     Raises :class:`UnproducibleTypeError` if the type has no finite valid value, and
     :class:`ValueError` for a negative ``max_depth`` or ``max_list``.
@@ -446,6 +356,9 @@ def _build(t: Type, depth: int, options: _Options) -> SearchStrategy[object]:
     problem = _primitive_problem(t)
     if problem is not None:
         raise UnproducibleTypeError(problem, _type_path(t))
+    permitted = t.constraints.single_values
+    if permitted is not None:  # a single-value constraint (X.680 51.2): only those values
+        return st.sampled_from(sorted(permitted, key=repr))
     if kind is Kind.ENUMERATED:
         return _enumerated(t, options.include_extensions)
     builder = _PRIMITIVE_BUILDERS.get(kind)
@@ -564,6 +477,8 @@ def _string_alphabet(t: Type) -> frozenset[str] | int:
 def _primitive_problem(t: Type) -> str | None:
     """Why the constraints of a primitive type admit no value, or None if they admit one."""
     kind = t.body.kind
+    if t.constraints.single_values is not None and not t.constraints.single_values:
+        return "the single-value constraint admits no value"
     if kind in (Kind.INTEGER, Kind.REAL) and not _value_ranges(t.constraints.value):
         return f"the value constraint ({t.constraints.describe_value()}) admits no value"
     if kind in (Kind.OCTET_STRING, Kind.BIT_STRING, Kind.STRING):
