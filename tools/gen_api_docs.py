@@ -46,6 +46,7 @@ GUIDES: dict[str, tuple[str, str]] = {
     "lawful_intercept.scenarios": ("cli.md", "the command line"),
     "lawful_intercept.stream": ("records.md", "records and files"),
     "lawful_intercept.testing": ("values.md", "values and strategies"),
+    "lawful_intercept.x2x3": ("x2x3.md", "X2/X3"),
 }
 
 
