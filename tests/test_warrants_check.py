@@ -32,6 +32,7 @@ from lawful_intercept.warrants import (
     CREATERequest,
     DeliveryAddress,
     DeliveryDestination,
+    DocumentObject,
     HI1Message,
     LITaskObject,
     RequestPayload,
@@ -42,6 +43,8 @@ from lawful_intercept.warrants import (
     XMLDSigApprovalProfile,
     approve,
     check,
+    object_elements,
+    parse_xml,
     sign_message,
     write_message,
 )
@@ -409,3 +412,42 @@ def test_official_examples_pass_schema_only_and_are_unsigned(name: str) -> None:
     assert "message-signature" in failed(full)
     assert "not signed" in next(r for r in full.failures()
                                 if r.rule == "message-signature").reason
+
+
+def _task_approved(message: HI1Message, *, change_target: bool = False) -> bytes:
+    """``message`` with the judge's approval on the authorisation and on the task; with
+    ``change_target`` the issuing authority changes the target after the judge signed."""
+    pki = warrant_pki()
+    data = write_message(message)
+    for obj in message.objects():
+        if isinstance(obj, AuthorisationObject | LITaskObject):
+            data = approve(data, obj.object_identifier, pki.judge.key, [pki.judge.certificate])
+    if change_target:
+        data = data.replace(b"442079460223", b"442079460999")
+    return sign_message(data, pki.issuer.key, [pki.issuer.certificate])
+
+
+def test_task_approvals_bind_the_targets_to_the_judge() -> None:
+    assert run(_task_approved(make_request()), task_approvals=True).valid
+    unapproved = run(make_warrant().signed, task_approvals=True)
+    assert failed(unapproved) == {"approval"}
+    task = next(o for o in unapproved.message.objects()  # type: ignore[union-attr]
+                if isinstance(o, LITaskObject))
+    assert unapproved.failures()[0].object_identifier == task.object_identifier
+    forged = run(_task_approved(make_request(), change_target=True), task_approvals=True)
+    assert failed(forged) == {"approval"}
+    assert "does not verify" in forged.failures()[0].reason
+    # without task approvals required, the authority's signature alone binds the task
+    assert run(_task_approved(make_request(), change_target=True)).valid
+
+
+def test_documents_can_be_approved() -> None:
+    pki = warrant_pki()
+    message = make_request()
+    document = next(o for o in message.objects() if isinstance(o, DocumentObject))
+    approved = approve(write_message(message), document.object_identifier, pki.judge.key,
+                       [pki.judge.certificate])
+    element = object_elements(parse_xml(approved))[document.object_identifier]
+    assert XMLDSigApprovalProfile().verify(element, 0, judge_trust(),
+                                           times=(("now", NOW),)).ok
+    assert official_schema().errors(approved) == []

@@ -83,7 +83,7 @@ def test_sign_message_misuse() -> None:
 def test_approve_misuse() -> None:
     pki = warrant_pki()
     data = write_message(make_request())
-    with pytest.raises(WarrantSignatureError, match="no AuthorisationObject"):
+    with pytest.raises(WarrantSignatureError, match="no HI-1 object"):
         approve(data, "00000000-0000-4000-8000-000000000000", pki.judge.key,
                 [pki.judge.certificate])
     authorisation = next(iter(authorisation_elements(parse_xml(data))))

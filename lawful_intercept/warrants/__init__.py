@@ -15,6 +15,8 @@ from ._approval import (
     XMLDSigApprovalProfile,
     approve,
     authorisation_elements,
+    object_elements,
+    object_type,
     signed_view,
 )
 from ._build import warrant_request
@@ -141,6 +143,8 @@ __all__ = [
     "hi1_messages",
     "li_task_objects",
     "load_schema",
+    "object_elements",
+    "object_type",
     "parse_xml",
     "read_message",
     "role_of",

@@ -2,15 +2,18 @@
 which a national profile plugs in its own verifier.
 
 TS 103 120 carries an approval's signature in ``ApprovalDigitalSignature``, a choice holding
-the abstract ``NationalDigitalSignature`` (clause 6.x, common ApprovalDetails): the format is
-left to national profiles. The library's profile, :class:`XMLDSigApprovalProfile`
+the abstract ``NationalDigitalSignature`` (the common schema's ApprovalDetails): the format
+is left to national profiles. The library's profile, :class:`XMLDSigApprovalProfile`
 (``xsi:type`` ``XMLDSigApproval`` of namespace :data:`PROFILE`):
 
-* the approver signs the **signed view** of the ``AuthorisationObject``: the object as sent,
-  without the fields that change after approval (``Generation``, ``LastChanged``,
-  ``AuthorisationStatus``, ``AuthorisationDesiredStatus``, ``AuthorisationServedTimestamp``,
-  ``AuthorisationTerminationTimestamp``, ``AuthorisationInvalidReason``), without the other
-  approvals, and without its own ``ApprovalDigitalSignature``;
+* the approver signs the **signed view** of the ``AuthorisationObject`` (or of an
+  ``LITaskObject`` or ``DocumentObject``, which carry approvals too): the object as sent,
+  without the fields that change after approval (for an authorisation ``Generation``,
+  ``LastChanged``, ``AuthorisationStatus``, ``AuthorisationDesiredStatus``,
+  ``AuthorisationServedTimestamp``, ``AuthorisationTerminationTimestamp``,
+  ``AuthorisationInvalidReason``; for a task or document its generation, last change,
+  status, desired status and invalid reason), without the other approvals, and without
+  its own ``ApprovalDigitalSignature``;
 * with an enveloped XML-DSig (Reference URI "", enveloped-signature transform, exclusive
   canonicalisation, ECDSA or RSA with SHA-256), the approver's certificate in KeyInfo;
 * the ``ds:Signature`` goes in ``NationalDigitalSignature`` after its ``CountryCode``;
@@ -31,7 +34,7 @@ from lxml import etree  # type: ignore[import-untyped]
 
 from ..errors import WarrantSignatureError
 from ._model import ApprovalDetails, ApproverDetails
-from ._namespaces import AUTH, COMMON, CORE, DS, NSMAP, PROFILE, XSI, qname
+from ._namespaces import AUTH, COMMON, CORE, DOC, DS, NSMAP, PROFILE, TASK, XSI, qname
 from ._pki import Trust, role_of
 from ._signature import SignatureCheck, SigningKey, enveloped_signature, verify_enveloped
 from ._xml_safe import parse_xml
@@ -43,6 +46,8 @@ __all__ = [
     "XMLDSigApprovalProfile",
     "approve",
     "authorisation_elements",
+    "object_elements",
+    "object_type",
     "signed_view",
 ]
 
@@ -54,12 +59,39 @@ UNSIGNED_AUTHORISATION_FIELDS = (
 )
 """The fields of an AuthorisationObject an approval does not cover (they change after it)."""
 
-_APPROVAL = qname(AUTH, "AuthorisationApprovalDetails")
 _DIGITAL = qname(COMMON, "ApprovalDigitalSignature")
-_AFTER_APPROVALS = {qname(AUTH, name) for name in (
-    "AuthorisationInvalidReason", "AuthorisationFlags", "AuthorisationManualInformation",
-    "NationalAuthorisationParameters", "AuthorisationJurisdiction", "AuthorisationTypeOfCase",
-    "AuthorisationLegalEntity")}
+
+
+@dataclass(frozen=True)
+class _Approvable:
+    approvals: str  # the tag of its ApprovalDetails elements
+    unsigned: frozenset[str]  # fields left out of the signed view
+    after: frozenset[str]  # the fields that follow the approvals in schema order
+
+
+_APPROVABLE = {
+    qname(AUTH, "AuthorisationObject"): _Approvable(
+        qname(AUTH, "AuthorisationApprovalDetails"), frozenset(UNSIGNED_AUTHORISATION_FIELDS),
+        frozenset(qname(AUTH, name) for name in (
+            "AuthorisationInvalidReason", "AuthorisationFlags",
+            "AuthorisationManualInformation", "NationalAuthorisationParameters",
+            "AuthorisationJurisdiction", "AuthorisationTypeOfCase",
+            "AuthorisationLegalEntity"))),
+    qname(TASK, "LITaskObject"): _Approvable(
+        qname(TASK, "ApprovalDetails"),
+        frozenset({qname(CORE, "Generation"), qname(CORE, "LastChanged"),
+                   qname(TASK, "Status"), qname(TASK, "DesiredStatus"),
+                   qname(TASK, "InvalidReason")}),
+        frozenset(qname(TASK, name) for name in (
+            "CSPID", "HandlingProfile", "InvalidReason", "Flags",
+            "NationalLITaskingParameters", "ListOfTrafficPolicyReferences"))),
+    qname(DOC, "DocumentObject"): _Approvable(
+        qname(DOC, "DocumentSignature"),
+        frozenset({qname(CORE, "Generation"), qname(CORE, "LastChanged"),
+                   qname(DOC, "DocumentStatus"), qname(DOC, "DocumentDesiredStatus"),
+                   qname(DOC, "DocumentInvalidReason")}),
+        frozenset({qname(DOC, "DocumentInvalidReason"), qname(DOC, "NationalDocumentParameters")})),
+}
 
 
 @runtime_checkable
@@ -72,31 +104,53 @@ class ApprovalProfile(Protocol):
         """The ``xsi:type`` (Clark notation) of the NationalDigitalSignature it verifies."""
         ...
 
-    def verify(self, authorisation: etree._Element, index: int, trust: Trust, *,
+    def verify(self, obj: etree._Element, index: int, trust: Trust, *,
                times: Sequence[tuple[str, datetime]]) -> SignatureCheck:
-        """Verify approval ``index`` (among the AuthorisationApprovalDetails) of the
-        ``authorisation`` element against ``trust`` at each of ``times``."""
+        """Verify approval ``index`` (among its ApprovalDetails) of the HI-1 object element
+        ``obj`` (an AuthorisationObject, LITaskObject or DocumentObject) against ``trust``
+        at each of ``times``."""
         ...
+
+
+def object_type(element: etree._Element) -> str:
+    """The ``xsi:type`` of an HI1Object element in Clark notation (empty if it has none)."""
+    prefix, _, local = element.get(qname(XSI, "type"), "").strip().rpartition(":")
+    namespace = element.nsmap.get(prefix or None)
+    return qname(namespace, local) if namespace else local
+
+
+def object_elements(root: etree._Element) -> dict[str, etree._Element]:
+    """The HI1Object elements of a message by ObjectIdentifier (the last one of an
+    identifier when several actions name it)."""
+    found: dict[str, etree._Element] = {}
+    for element in root.iter(qname(CORE, "HI1Object")):
+        identifier = element.findtext(qname(CORE, "ObjectIdentifier"))
+        if identifier is not None:
+            found[identifier.strip()] = element
+    return found
 
 
 def authorisation_elements(root: etree._Element) -> dict[str, etree._Element]:
     """The AuthorisationObject elements of a message by ObjectIdentifier."""
-    found: dict[str, etree._Element] = {}
-    for element in root.iter(qname(CORE, "HI1Object")):
-        kind = element.get(qname(XSI, "type"), "")
-        prefix, _, local = kind.rpartition(":")
-        if local == "AuthorisationObject" and element.nsmap.get(prefix or None) == AUTH:
-            identifier = element.findtext(qname(CORE, "ObjectIdentifier"))
-            if identifier is not None:
-                found[identifier.strip()] = element
+    return {identifier: element for identifier, element in object_elements(root).items()
+            if object_type(element) == qname(AUTH, "AuthorisationObject")}
+
+
+def _approvable(element: etree._Element) -> _Approvable:
+    kind = object_type(element)
+    found = _APPROVABLE.get(kind)
+    if found is None:
+        raise ValueError(f"an object of type {kind or '(none)'} carries no approvals; "
+                         "AuthorisationObject, LITaskObject and DocumentObject do")
     return found
 
 
-def signed_view(authorisation: etree._Element, index: int) -> etree._Element:
-    """The signed view of approval ``index`` of ``authorisation`` (see the module docstring),
-    a standalone copy."""
-    view = parse_xml(etree.tostring(authorisation))
-    approvals = view.findall(_APPROVAL)
+def signed_view(obj: etree._Element, index: int) -> etree._Element:
+    """The signed view of approval ``index`` of the HI-1 object element ``obj`` (see the
+    module docstring), a standalone copy."""
+    rules = _approvable(obj)
+    view = parse_xml(etree.tostring(obj))
+    approvals = view.findall(rules.approvals)
     if not 0 <= index < len(approvals):
         raise IndexError(f"approval {index} does not exist ({len(approvals)} approvals)")
     for i, approval in enumerate(approvals):
@@ -105,7 +159,7 @@ def signed_view(authorisation: etree._Element, index: int) -> etree._Element:
     for signature in approvals[index].findall(_DIGITAL):
         approvals[index].remove(signature)
     for child in list(view):
-        if child.tag in UNSIGNED_AUTHORISATION_FIELDS:
+        if child.tag in rules.unsigned:
             view.remove(child)
     return view
 
@@ -116,15 +170,15 @@ class XMLDSigApprovalProfile:
 
     xsi_type: str = qname(PROFILE, "XMLDSigApproval")
 
-    def verify(self, authorisation: etree._Element, index: int, trust: Trust, *,
+    def verify(self, obj: etree._Element, index: int, trust: Trust, *,
                times: Sequence[tuple[str, datetime]]) -> SignatureCheck:
-        """Verify approval ``index`` of ``authorisation`` (see :class:`ApprovalProfile`)."""
-        approval = authorisation.findall(_APPROVAL)[index]
+        """Verify approval ``index`` of the object ``obj`` (see :class:`ApprovalProfile`)."""
+        approval = obj.findall(_approvable(obj).approvals)[index]
         national = approval.find(f"{_DIGITAL}/{{{COMMON}}}NationalDigitalSignature")
         signature = None if national is None else national.find(qname(DS, "Signature"))
         if signature is None:
             return SignatureCheck(False, "no ds:Signature in the NationalDigitalSignature")
-        view = signed_view(authorisation, index)
+        view = signed_view(obj, index)
         view.append(parse_xml(etree.tostring(signature)))
         result = verify_enveloped(view, view[-1], trust, times=times)
         written = approval.findtext(f"{{{COMMON}}}ApproverDetails/{{{COMMON}}}ApproverRole")
@@ -135,13 +189,15 @@ class XMLDSigApprovalProfile:
         return result
 
 
-def approve(message: bytes, authorisation: str, key: SigningKey,
+def approve(message: bytes, identifier: str, key: SigningKey,
             certificates: Sequence[x509.Certificate], *,
             approval: ApprovalDetails | None = None, country_code: str = "XX",
             at: datetime | None = None) -> bytes:
-    """Add an approval signed by the approver (the judge) to the AuthorisationObject whose
-    ObjectIdentifier is ``authorisation`` in ``message`` (bytes of an unsigned HI-1 message),
-    following :class:`XMLDSigApprovalProfile`; return the new message bytes.
+    """Add an approval signed by the approver (the judge) to the object whose ObjectIdentifier
+    is ``identifier`` in ``message`` (bytes of an unsigned HI-1 message): an
+    AuthorisationObject (``AuthorisationApprovalDetails``), an LITaskObject
+    (``ApprovalDetails``) or a DocumentObject (``DocumentSignature``), following
+    :class:`XMLDSigApprovalProfile`; return the new message bytes.
 
     ``approval`` gives the ApprovalDetails to sign (default: type ``Judicial``, the approver's
     name and role from the certificate, the time ``at`` or now); ``certificates`` is the
@@ -149,9 +205,13 @@ def approve(message: bytes, authorisation: str, key: SigningKey,
     root = parse_xml(message)
     if root.find(qname(DS, "Signature")) is not None:
         raise WarrantSignatureError("the message is already signed: approve before signing it")
-    element = authorisation_elements(root).get(authorisation)
+    element = object_elements(root).get(identifier)
     if element is None:
-        raise WarrantSignatureError(f"no AuthorisationObject {authorisation!r} in the message")
+        raise WarrantSignatureError(f"no HI-1 object {identifier!r} in the message")
+    if object_type(element) not in _APPROVABLE:
+        raise WarrantSignatureError(f"object {identifier!r} is a {object_type(element)}, "
+                                    "which carries no approvals")
+    rules = _approvable(element)
     if not certificates:
         raise ValueError("certificates must hold at least the approver's certificate")
     if approval is None:
@@ -163,12 +223,12 @@ def approve(message: bytes, authorisation: str, key: SigningKey,
                                    timestamp=at or datetime.now(UTC).replace(microsecond=0))
     if approval.digital_signature is not None:
         raise ValueError("approval must not carry a digital signature already")
-    new = approval_element(replace(approval, national_details=None), AUTH,
-                           "AuthorisationApprovalDetails")
+    namespace, local = rules.approvals[1:].split("}")
+    new = approval_element(replace(approval, national_details=None), namespace, local)
     if approval.national_details is not None:
         new.append(parse_xml(approval.national_details.data))
-    _insert_approval(element, new)
-    index = element.findall(_APPROVAL).index(new)
+    _insert_approval(element, new, rules.after)
+    index = element.findall(rules.approvals).index(new)
     signed = enveloped_signature(signed_view(element, index), key, certificates)
     holder = etree.Element(_DIGITAL, nsmap=NSMAP)
     national = etree.SubElement(holder, qname(COMMON, "NationalDigitalSignature"),
@@ -184,9 +244,10 @@ def approve(message: bytes, authorisation: str, key: SigningKey,
     return bytes(etree.tostring(root, xml_declaration=True, encoding="utf-8"))
 
 
-def _insert_approval(authorisation: etree._Element, approval: etree._Element) -> None:
-    for child in authorisation:
-        if child.tag in _AFTER_APPROVALS:
+def _insert_approval(obj: etree._Element, approval: etree._Element,
+                     after: frozenset[str]) -> None:
+    for child in obj:
+        if child.tag in after:
             child.addprevious(approval)
             return
-    authorisation.append(approval)
+    obj.append(approval)

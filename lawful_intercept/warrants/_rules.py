@@ -16,7 +16,7 @@ from lxml import etree  # type: ignore[import-untyped]
 
 from .._checks import require_instance, require_int
 from ..errors import WarrantFormatError
-from ._approval import ApprovalProfile, XMLDSigApprovalProfile, authorisation_elements
+from ._approval import ApprovalProfile, XMLDSigApprovalProfile, object_elements
 from ._model import (
     AuthorisationFlag,
     AuthorisationObject,
@@ -55,8 +55,8 @@ RULES: dict[str, tuple[str, ErrorInformation]] = {
     "authorisation-status": ("each authorisation is Approved, or EmergencyApproval within "
                              "the emergency window",
                              ErrorInformation(4001, "Authorisation not approved")),
-    "approval": ("each authorisation carries an approval whose signature verifies, by an "
-                 "approver trusted for that role",
+    "approval": ("each authorisation (and with task_approvals each LI task) carries an "
+                 "approval whose signature verifies, by an approver trusted for that role",
                  ErrorInformation(4002, "No valid approval by a trusted approver")),
     "timespan": ("each authorisation's timespan covers now",
                  ErrorInformation(4003, "Authorisation timespan does not cover the current "
@@ -157,6 +157,7 @@ class _Context:
     profiles: dict[str, ApprovalProfile]
     formats: Mapping[tuple[str, str], Callable[[str], str]] | None
     known: frozenset[str]
+    task_approvals: bool = False
     objects: list[tuple[int, bool, HI1Object]] = field(default_factory=list)
     valid_authorisations: set[str] = field(default_factory=set)
     out: list[RuleResult] = field(default_factory=list)
@@ -172,7 +173,7 @@ def check(message: bytes, *, trust: Trust | None, approvers: Trust | None, now: 
           emergency_hours: float | None = 48.0,
           profiles: Iterable[ApprovalProfile] = (XMLDSigApprovalProfile(),),
           formats: Mapping[tuple[str, str], Callable[[str], str]] | None = None,
-          known_authorisations: Iterable[str] = (),
+          known_authorisations: Iterable[str] = (), task_approvals: bool = False,
           max_bytes: int = DEFAULT_MAX_BYTES) -> WarrantCheck:
     """Check an HI-1 message (TS 103 120) carrying a warrant at time ``now``: every rule of
     :data:`RULES`. ``trust`` accepts message signers (the issuing authority), ``approvers``
@@ -183,7 +184,8 @@ def check(message: bytes, *, trust: Trust | None, approvers: Trust | None, now: 
     its emergency approval (None: never). ``profiles`` verify approval signatures by
     NationalDigitalSignature type; ``formats`` replaces the known target formats;
     ``known_authorisations`` are identifiers of authorisations already validated (a task of
-    this message may be associated with them)."""
+    this message may be associated with them). With ``task_approvals`` each LI task must
+    carry a verified approval too (the judge then signs the targets and destinations)."""
     require_instance(message, (bytes, bytearray), "message")
     require_instance(now, datetime, "now")
     require_int(max_bytes, "max_bytes", low=1)
@@ -211,7 +213,8 @@ def check(message: bytes, *, trust: Trust | None, approvers: Trust | None, now: 
         results.append(RuleResult("message-signature", signature.ok, signature.reason))
     context = _Context(root, model, now, approvers,
                        None if emergency_hours is None else timedelta(hours=emergency_hours),
-                       {p.xsi_type: p for p in profiles}, formats, frozenset(known_authorisations))
+                       {p.xsi_type: p for p in profiles}, formats, frozenset(known_authorisations),
+                       task_approvals)
     context.objects = _objects(model)
     _authorisations(context)
     _tasks(context)
@@ -244,7 +247,7 @@ def _is_test(message: HI1Message) -> bool:
 
 
 def _authorisations(c: _Context) -> None:
-    elements = authorisation_elements(c.root)
+    elements = object_elements(c.root)
     for action, created, obj in c.objects:
         if not isinstance(obj, AuthorisationObject):
             continue
@@ -290,7 +293,7 @@ def _emergency(c: _Context, obj: AuthorisationObject) -> tuple[bool, str]:
                    f"of {c.emergency} before now")
 
 
-def _approval(c: _Context, action: int, obj: AuthorisationObject,
+def _approval(c: _Context, action: int, obj: AuthorisationObject | LITaskObject,
               element: etree._Element | None) -> None:
     if c.approvers is None:
         c.add("approval", False, "no approvers configured (a court CA and roles)", obj, action)
@@ -352,9 +355,13 @@ def _timespan(c: _Context, action: int, obj: AuthorisationObject) -> None:
 
 def _tasks(c: _Context) -> None:
     valid = c.valid_authorisations | c.known
+    elements = object_elements(c.root) if c.task_approvals else {}
     for action, created, obj in c.objects:
         if not isinstance(obj, LITaskObject):
             continue
+        if c.task_approvals and (created or obj.approvals or obj.targets is not None
+                                 or obj.delivery_details is not None):
+            _approval(c, action, obj, elements.get(obj.object_identifier))
         associated = [a for a in obj.associated_objects or () if a in valid]
         if associated:
             c.add("task-authorisation", True, f"associated with authorisation {associated[0]}",
