@@ -83,7 +83,7 @@ def test_lower_case_type_and_indented_output(tmp_path: Path,
 
 
 @pytest.mark.parametrize("writer", [write_pcap, write_pcapng])
-def test_capture_with_both_directions(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+def test_capture_of_a_network_elements_stream(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                       writer: object) -> None:
     to_mf = tmp_path / "to-mf.pcap"
     writer(to_mf, [encode_pdu(p) for p in STREAM], coalesce=True)  # type: ignore[operator]

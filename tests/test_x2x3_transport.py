@@ -274,3 +274,20 @@ def test_plain_tcp_when_asked(pki: TestPKI) -> None:
             assert sink.got[0][1] == pdu(5)
 
     run(main)
+
+
+def test_idle_timeout_closes_a_silent_element(pki: TestPKI,
+                                              caplog: pytest.LogCaptureFixture) -> None:
+    async def main() -> None:
+        sink = Sink()
+        async with X2X3Listener(sink, pki.server_context(), idle_timeout=0.2) as listener:
+            reader, writer = await asyncio.open_connection(
+                "127.0.0.1", listener.port, ssl=client_context(pki),
+                server_hostname="127.0.0.1")
+            assert await reader.read(100) == b""  # the listener closed it
+            writer.close()
+            assert listener.stats.connections_open == 0
+
+    with caplog.at_level(logging.WARNING, logger="lawful_intercept.x2x3"):
+        run(main)
+    assert any("idle_timeout" in r.getMessage() for r in caplog.records)
