@@ -5,6 +5,7 @@ connection in its backlog: enough for a client to start its session)."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -81,3 +82,63 @@ def test_a_dying_client_is_raised_from_wait_idle_and_close(tmp_path: Path,
         made.close()
     died = [n for n in notices if n.kind == "worker-died"]
     assert died and died[0].destination == f"{HOST}:{port}"
+
+
+# -- AsyncHandoverDelivery and clients made from a Destination (point 8) ---------------------
+
+
+def test_async_handover_delivery_has_the_blocking_api(tmp_path: Path) -> None:
+    from test_delivery_proof import RECORDS, TLSLEMF, factory, server_context
+
+    from lawful_intercept.certs import make_test_pki
+    from lawful_intercept.delivery import AsyncHandoverDelivery
+
+    pki = make_test_pki()
+    notices: list[DeliveryNotice] = []
+    with TLSLEMF(server_context(pki, "1.3")) as hi2, TLSLEMF(server_context(pki, "1.2")) as hi3:
+
+        async def scenario() -> dict[str, Any]:
+            delivery = AsyncHandoverDelivery(
+                Destination(HOST, hi2.port, server_hostname="localhost"),
+                Destination(HOST, hi3.port, server_hostname="localhost"), tmp_path,
+                {"hi2": factory(), "hi3": factory()}, ssl_context=pki.client_context(),
+                client_options={"reconnect_initial": 0.05, "poll_interval": 0.05},
+                on_event=notices.append)
+            async with delivery:
+                with pytest.raises(ValueError, match="cannot place"):
+                    await delivery.send(RECORDS[0])  # no PS-PDU: the default classify
+                assert await delivery.send_iri(RECORDS[0], key="CASE-7") == ("hi2", 1)
+                assert await delivery.send_cc(RECORDS[1]) == ("hi3", 1)
+                assert await delivery.wait_idle(30)
+                return delivery.stats()
+
+        stats = asyncio.run(asyncio.wait_for(scenario(), 60))
+    assert hi2.records == [RECORDS[0]] and hi3.records == [RECORDS[1]]
+    assert stats["hi2"].acknowledged == 1 and stats["hi3"].acknowledged == 1
+    assert {n.destination for n in notices if n.kind == "delivered"} == {
+        f"{HOST}:{hi2.port}", f"{HOST}:{hi3.port}"}
+
+
+def test_clients_are_made_from_a_destination(tmp_path: Path) -> None:
+    from lawful_intercept.delivery import AsyncDeliveryClient, DeliveryClient, Spool
+
+    pin = "00" * 32
+    destination = Destination("lemf.example", 6543, server_hostname="hi3.example",
+                              pinned_sha256=pin)
+    with Spool(tmp_path / "s") as spool:
+        import ssl
+
+        context = ssl.create_default_context()
+        for kind in (DeliveryClient, AsyncDeliveryClient):
+            client = kind.to(destination, spool, atis("LAESProtocol"), ssl_context=context)
+            assert (client.host, client.port, client.server_hostname) == (
+                "lemf.example", 6543, "hi3.example")
+            assert client.pinned_sha256 == frozenset({bytes(32)})
+            with pytest.raises(ValueError, match="given by the Destination"):
+                kind.to(destination, spool, atis("LAESProtocol"), ssl_context=context,
+                        port=1)
+            with pytest.raises(TypeError, match="must be a Destination"):
+                kind.to(("lemf.example", 6543), spool,  # type: ignore[arg-type]
+                        atis("LAESProtocol"), ssl_context=context)
+            if isinstance(client, DeliveryClient):
+                client.close()

@@ -25,6 +25,7 @@ from ..errors import (
     TLSConfigError,
 )
 from ._aio import AsyncDeliveryClient
+from ._aio_handover import AsyncHandoverDelivery
 from ._client import DeliveryClient
 from ._events import (
     PDU_ACKNOWLEDGEMENT,
@@ -40,10 +41,11 @@ from ._events import (
     RecordReceived,
     ResendNeeded,
 )
-from ._handover import Destination, DestinationName, HandoverDelivery
+from ._handover import HandoverDelivery
 from ._notices import DeliveryNotice, NoticeCallback, NoticeKind
 from ._pump import ClientStats, DeliveryPump
 from ._receiver import ReceiverSession
+from ._routing import Destination, DestinationName, SessionFactories
 from ._sender import HandoverSession
 from ._settings import (
     ACKNOWLEDGEMENT_MODES,
@@ -87,6 +89,7 @@ __all__ = [
     "AcknowledgementMode",
     "AcknowledgementRequested",
     "AsyncDeliveryClient",
+    "AsyncHandoverDelivery",
     "ClientStats",
     "DeadLetter",
     "DeliveryBasis",
@@ -115,6 +118,7 @@ __all__ = [
     "ReceiverSession",
     "RecordReceived",
     "ResendNeeded",
+    "SessionFactories",
     "SessionState",
     "Spool",
     "SpoolClosed",

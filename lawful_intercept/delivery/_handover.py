@@ -22,62 +22,30 @@ import os
 import ssl
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final
 
-from .._checks import require_instance, require_int
-from ..catalog import INTERFACE_OF_KIND, payload_kind
+from .._checks import require_instance
+from ..catalog import payload_kind
 from ._client import DeliveryClient
 from ._notices import NoticeCallback
 from ._pump import ClientStats
 from ._pump_transport import StartedInContext
-from ._sender import HandoverSession
+from ._routing import (
+    Destination,
+    DestinationName,
+    SessionFactories,
+    check_options,
+    placed_kind,
+    route_of,
+    session_factories,
+    split_by_destination,
+)
 from ._spool import Spool
-from ._tls import Pins, normalize_pins
 
-__all__ = [
-    "Destination",
-    "DestinationName",
-    "HandoverDelivery",
-]
+__all__ = ["HandoverDelivery"]
 
-DestinationName = Literal["hi2", "hi3"]
-"""The handover interface a record went to."""
-
-# Keys the HandoverDelivery sets itself, refused in client_options / spool_options.
-_CLIENT_OWN: Final = frozenset({"host", "port", "spool", "session_factory", "ssl_context",
-                                "server_hostname", "insecure_plain_tcp", "pinned_sha256",
-                                "on_event"})
-_SPOOL_OWN: Final = frozenset({"directory"})
 _IDLE_POLL: Final = 0.01
-
-
-@dataclass(frozen=True, slots=True)
-class Destination:
-    """One handover address of the agency (LEMF): ``host`` and ``port``; ``server_hostname``
-    is the name its certificate must carry (default ``host``); ``pinned_sha256`` optional
-    SHA-256 fingerprints of that certificate (see
-    :func:`~lawful_intercept.delivery.normalize_pins`; kept as a ``frozenset`` of 32-byte
-    digests)."""
-
-    host: str
-    port: int
-    server_hostname: str | None = None
-    pinned_sha256: Pins = None
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.host, str) or not self.host:
-            raise ValueError(f"Destination.host must be a non-empty host name or address, got "
-                             f"{self.host!r}")
-        require_int(self.port, "Destination.port", low=1, high=65535)
-        if self.server_hostname is not None and (not isinstance(self.server_hostname, str)
-                                                 or not self.server_hostname):
-            raise ValueError("Destination.server_hostname must be a non-empty name or None, "
-                             f"got {self.server_hostname!r}")
-        if self.pinned_sha256 is not None:
-            pins = normalize_pins(self.pinned_sha256, argument="Destination.pinned_sha256")
-            object.__setattr__(self, "pinned_sha256", pins)
 
 
 class HandoverDelivery(StartedInContext):
@@ -115,8 +83,7 @@ class HandoverDelivery(StartedInContext):
         hi2: Destination,
         hi3: Destination | None,
         spool_dir: str | os.PathLike[str],
-        session_factory: (Callable[[], HandoverSession]
-                          | Mapping[DestinationName, Callable[[], HandoverSession]]),
+        session_factory: SessionFactories,
         *,
         ssl_context: ssl.SSLContext | None,
         insecure_plain_tcp: bool = False,
@@ -128,21 +95,14 @@ class HandoverDelivery(StartedInContext):
         require_instance(hi2, Destination, "hi2")
         if hi3 is not None:
             require_instance(hi3, Destination, "hi3")
-        spool_settings = dict(spool_options or {})
-        client_settings = dict(client_options or {})
-        for what, given, own in (("spool_options", spool_settings, _SPOOL_OWN),
-                                 ("client_options", client_settings, _CLIENT_OWN)):
-            clash = sorted(own & given.keys())
-            if clash:
-                raise ValueError(f"{what}: {', '.join(clash)} is set by HandoverDelivery "
-                                 "(from the Destination and its own arguments)")
+        spool_settings, client_settings = check_options(spool_options, client_options)
         if not callable(classify):
             raise TypeError(f"classify must be callable, not {type(classify).__name__}")
         self.classify = classify
         self.destinations: dict[DestinationName, Destination] = {"hi2": hi2}
         if hi3 is not None:
             self.destinations["hi3"] = hi3
-        factories = _factories(session_factory, tuple(self.destinations))
+        factories = session_factories(session_factory, self.destinations)
         self.spools: dict[DestinationName, Spool] = {}
         """The spool of each destination."""
         self.clients: dict[DestinationName, DeliveryClient] = {}
@@ -167,15 +127,14 @@ class HandoverDelivery(StartedInContext):
         """The destination of a record of ``kind``: its interface in
         :data:`~lawful_intercept.catalog.INTERFACE_OF_KIND` (HI3 for ``"CC"``, HI2 for the
         other kinds), HI2 for a kind not listed there and when there is no HI3 address."""
-        interface = INTERFACE_OF_KIND.get(kind, "HI2")  # type: ignore[call-overload]
-        return "hi3" if interface == "HI3" and "hi3" in self.clients else "hi2"
+        return route_of(kind, "hi3" in self.clients)
 
     def send(self, pdu: bytes, *, key: bytes | str = b"") -> tuple[DestinationName, int]:
         """Spool one encoded PS-PDU for the destination its payload calls for (``classify``)
         and wake that client; return the destination and the record id. ``key`` (e.g. the
         LIID) is kept with the record. A kind it cannot place raises ``ValueError`` (nothing
         is stored)."""
-        return self._send(self._placed(self.classify(pdu)), pdu, key)
+        return self._send(placed_kind(self.classify(pdu)), pdu, key)
 
     def send_iri(self, pdu: bytes, *, key: bytes | str = b"") -> tuple[DestinationName, int]:
         """Like :meth:`send` for a PDU known to be IRI (HI2), without looking at it."""
@@ -193,28 +152,10 @@ class HandoverDelivery(StartedInContext):
         destination under the ``"always"`` policy, all or nothing per destination); return
         the destination and record id of each PDU, in the order given. Every PDU is durable
         when this returns."""
-        routed: list[DestinationName] = []
-        shares: dict[DestinationName, tuple[list[bytes], list[str]]] = {}
-        for pdu in pdus:
-            kind = self._placed(self.classify(pdu), len(routed))
-            name = self.route(kind)
-            routed.append(name)
-            batch, kinds = shares.setdefault(name, ([], []))
-            batch.append(pdu)
-            kinds.append(kind)
+        routed, shares = split_by_destination(pdus, self.classify, "hi3" in self.clients)
         ids = {name: iter(self.clients[name].send_many(batch, kind=kinds, key=key))
                for name, (batch, kinds) in shares.items()}
         return [(name, next(ids[name])) for name in routed]
-
-    def _placed(self, kind: str, index: int | None = None) -> str:
-        """``kind`` if :meth:`route` knows where it goes, else ``ValueError``."""
-        if kind in INTERFACE_OF_KIND:
-            return kind
-        where = "" if index is None else f"pdus[{index}]: "
-        raise ValueError(
-            f"{where}cannot place a record of kind {kind!r} on HI2 or HI3 (an "
-            "encryptionContainer, or octets that are no PS-PDU, e.g. an ATIS or PacketCable "
-            "PDU): use send_iri/send_cc, or a classify that knows the stream")
 
     def _send(self, kind: str, pdu: bytes, key: bytes | str) -> tuple[DestinationName, int]:
         name = self.route(kind)
@@ -274,27 +215,3 @@ class HandoverDelivery(StartedInContext):
         for spool in self.spools.values():
             spool.close()
 
-
-def _factories(
-    session_factory: (Callable[[], HandoverSession]
-                      | Mapping[DestinationName, Callable[[], HandoverSession]]),
-    names: tuple[DestinationName, ...],
-) -> dict[DestinationName, Callable[[], HandoverSession]]:
-    """One session factory per destination, from one for all or a mapping."""
-    if isinstance(session_factory, Mapping):
-        unknown = sorted(set(session_factory) - {"hi2", "hi3"})
-        missing = [name for name in names if name not in session_factory]
-        if unknown or missing:
-            raise ValueError("session_factory: a mapping needs one factory per destination "
-                             f"({', '.join(names)}); " + (f"unknown {', '.join(unknown)}"
-                                                          if unknown else
-                                                          f"missing {', '.join(missing)}"))
-        factories = {name: session_factory[name] for name in names}
-    else:
-        factories = {name: session_factory for name in names}
-    for name, factory in factories.items():
-        if not callable(factory):
-            raise TypeError(f"session_factory for {name} must be callable (a function making "
-                            f"one HandoverSession per connection), not "
-                            f"{type(factory).__name__}")
-    return factories

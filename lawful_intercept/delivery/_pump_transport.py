@@ -18,12 +18,13 @@ import ssl
 import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import Final, Self
+from typing import Any, Final, Self
 
 from .._checks import require_int, require_number, type_name
 from ..errors import DeliveryRefused, PinMismatch
 from ._notices import NoticeCallback, Notifier
 from ._pump import ClientStats, DeliveryPump
+from ._routing import Destination
 from ._sender import HandoverSession
 from ._spool import Spool
 from ._tls import Pins, check_client_context
@@ -168,6 +169,23 @@ class PumpTransport:
         """The exception that ended the delivery loop unexpectedly (``None`` while it runs or
         ended normally); raised again by ``wait_idle()`` and ``close()``."""
         self._setup()
+
+    @classmethod
+    def to(cls, destination: Destination, spool: Spool,
+           session_factory: Callable[[], HandoverSession], *,
+           ssl_context: ssl.SSLContext | None, **options: Any) -> Self:
+        """The client for one agency address: ``destination``'s host, port, certificate
+        name and pins (:class:`~lawful_intercept.delivery.Destination`); ``options`` are the
+        other keyword arguments of the constructor."""
+        if not isinstance(destination, Destination):
+            raise TypeError("destination must be a Destination, not "
+                            f"{type(destination).__name__}")
+        own = sorted({"host", "port", "server_hostname", "pinned_sha256"} & options.keys())
+        if own:
+            raise ValueError(f"{', '.join(own)}: given by the Destination")
+        return cls(destination.host, destination.port, spool, session_factory,
+                   ssl_context=ssl_context, server_hostname=destination.server_hostname,
+                   pinned_sha256=destination.pinned_sha256, **options)
 
     def _setup(self) -> None:
         """The transport's own state (called at the end of ``__init__``)."""
