@@ -38,7 +38,10 @@ from lawful_intercept.warrants import (
     RequestPayload,
     SignatureCheck,
     TargetIdentifierValue,
+    TaskTimespan,
+    Timespan,
     Trust,
+    UPDATERequest,
     WarrantCheck,
     XMLDSigApprovalProfile,
     approve,
@@ -451,3 +454,29 @@ def test_documents_can_be_approved() -> None:
     assert XMLDSigApprovalProfile().verify(element, 0, judge_trust(),
                                            times=(("now", NOW),)).ok
     assert official_schema().errors(approved) == []
+
+
+def test_task_timespan_must_lie_within_the_authorisation() -> None:
+    inside = with_task(make_request(), timespan=TaskTimespan(NOW, NOW + timedelta(days=1)))
+    result = run(sign_request(inside))
+    assert result.valid, result.table()
+    outside = with_task(make_request(), timespan=TaskTimespan(NOW, NOW + timedelta(days=400)))
+    result = run(sign_request(outside))
+    assert failed(result) == {"timespan"}
+    assert "after its authorisation" in result.failures()[0].reason
+
+
+def test_update_extending_the_timespan_needs_a_new_approval() -> None:
+    message = make_request()
+    authorisation = next(o for o in message.objects() if isinstance(o, AuthorisationObject))
+    update = AuthorisationObject(object_identifier=authorisation.object_identifier,
+                                 timespan=Timespan(NOW - timedelta(hours=1),
+                                                   NOW + timedelta(days=900)))
+    request = dataclasses.replace(message, payload=RequestPayload(
+        (ActionRequest(0, UPDATERequest(update)),)))
+    pki = warrant_pki()
+    unapproved = sign_message(request, pki.issuer.key, [pki.issuer.certificate])
+    result = run(unapproved)
+    assert failed(result) == {"approval"}
+    approved = sign_request(request)
+    assert run(approved).valid

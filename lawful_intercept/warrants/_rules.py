@@ -32,6 +32,8 @@ from ._model import (
     RawXML,
     RequestPayload,
     TaskFlag,
+    TaskTimespan,
+    Timespan,
     UPDATERequest,
 )
 from ._namespaces import COMMON, XSI, qname
@@ -58,7 +60,8 @@ RULES: dict[str, tuple[str, ErrorInformation]] = {
     "approval": ("each authorisation (and with task_approvals each LI task) carries an "
                  "approval whose signature verifies, by an approver trusted for that role",
                  ErrorInformation(4002, "No valid approval by a trusted approver")),
-    "timespan": ("each authorisation's timespan covers now",
+    "timespan": ("each authorisation's timespan covers now; a task's lies within its "
+                 "authorisation's",
                  ErrorInformation(4003, "Authorisation timespan does not cover the current "
                                   "time")),
     "task-authorisation": ("each LI task is associated with a valid authorisation",
@@ -160,6 +163,7 @@ class _Context:
     task_approvals: bool = False
     objects: list[tuple[int, bool, HI1Object]] = field(default_factory=list)
     valid_authorisations: set[str] = field(default_factory=set)
+    timespans: dict[str, Timespan] = field(default_factory=dict)
     out: list[RuleResult] = field(default_factory=list)
 
     def add(self, rule: str, ok: bool | None, reason: str, obj: HI1Object | None = None,
@@ -259,6 +263,8 @@ def _authorisations(c: _Context) -> None:
             _timespan(c, action, obj)
         if len([r for r in c.out if r.ok is False]) == before:
             c.valid_authorisations.add(obj.object_identifier)
+            if obj.timespan is not None:
+                c.timespans[obj.object_identifier] = obj.timespan
 
 
 def _status(c: _Context, action: int, created: bool, obj: AuthorisationObject) -> None:
@@ -366,6 +372,9 @@ def _tasks(c: _Context) -> None:
         if associated:
             c.add("task-authorisation", True, f"associated with authorisation {associated[0]}",
                   obj, action)
+            if obj.timespan is not None and associated[0] in c.timespans:
+                c.add("timespan", *_within(obj.timespan, c.timespans[associated[0]]), obj,
+                      action)
         else:
             listed = ", ".join(obj.associated_objects or ()) or "none"
             c.add("task-authorisation", False, f"no valid authorisation among the associated "
@@ -420,3 +429,13 @@ def _destination_problem(address: Any) -> str:
     return address_problem(address.kind, value)
 
 
+def _within(own: TaskTimespan, span: Timespan) -> tuple[bool, str]:
+    """Whether a task's timespan lies within its authorisation's."""
+    if own.start_time is not None and span.start_time is not None and \
+            own.start_time < span.start_time:
+        return False, (f"the task starts at {own.start_time.isoformat()}, before its "
+                       f"authorisation ({span.start_time.isoformat()})")
+    if own.end_time is not None and span.end_time is not None and own.end_time > span.end_time:
+        return False, (f"the task ends at {own.end_time.isoformat()}, after its "
+                       f"authorisation ({span.end_time.isoformat()})")
+    return True, "the task's timespan lies within its authorisation's"
