@@ -291,3 +291,21 @@ def test_idle_timeout_closes_a_silent_element(pki: TestPKI,
     with caplog.at_level(logging.WARNING, logger="lawful_intercept.x2x3"):
         run(main)
     assert any("idle_timeout" in r.getMessage() for r in caplog.records)
+
+
+def test_close_during_a_consumer_call_does_not_count_its_pdu(pki: TestPKI) -> None:
+    async def main() -> None:
+        sink = Sink()
+        sink.release.clear()
+        listener = X2X3Listener(sink, pki.server_context())
+        await listener.start()
+        client = X2X3Client("127.0.0.1", listener.port, client_context(pki))
+        await client.connect()
+        await client.send(pdu(1))
+        await sink.entered.wait()
+        await listener.close()
+        assert listener.stats.pdus_received == 0 and sink.got == []
+        assert listener.stats.connections_open == 0
+        await client.close()
+
+    run(main)

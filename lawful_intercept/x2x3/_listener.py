@@ -4,6 +4,7 @@ network elements at once, each PDU handed to a consumer that makes it durable.""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import ssl
 from collections.abc import Awaitable, Callable
@@ -172,12 +173,16 @@ class X2X3Listener:
         cancelled: its PDU is not counted as received)."""
         if self._server is None:
             return
-        self._server.close()
+        server, self._server = self._server, None
+        server.close()
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._server = None
+        # Python 3.12+ waits here for the connections' transports too: bounded.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self._handshake_timeout):
+                await server.wait_closed()
 
     async def __aenter__(self) -> X2X3Listener:
         await self.start()
