@@ -187,3 +187,11 @@ def test_parse_xml_refuses_entity_nodes_even_without_doctype() -> None:
     root = parse_xml(b"<a>text &amp; more</a>")
     assert etree.QName(root).localname == "a"
     assert root.text == "text & more"
+
+
+def test_load_schema_needs_xsd_files(tmp_path: Path) -> None:
+    from lawful_intercept.warrants import load_schema
+    with pytest.raises(ValueError, match="holds no XSD"):
+        load_schema(tmp_path)
+    with pytest.raises(TypeError, match="folder"):
+        load_schema(42)  # type: ignore[arg-type]

@@ -21,8 +21,8 @@ import xmlschema
 from lxml import etree  # type: ignore[import-untyped]
 
 from .._checks import require_instance
-from ..errors import WarrantFormatError
 from ._namespaces import COMMON, DS, PROFILE
+from ._xml_safe import parse_xml
 
 __all__ = ["PROFILE_XSD", "HI1Schema", "load_schema"]
 
@@ -60,7 +60,6 @@ class HI1Schema:
         """Up to ``limit`` schema violations of ``document`` (empty if it validates), each
         with the path of the element concerned."""
         if isinstance(document, bytes):
-            from ._xml_safe import parse_xml
             document = parse_xml(document)
         found: list[str] = []
         for error in self.schema.iter_errors(document):
@@ -82,7 +81,8 @@ def load_schema(folder: str | os.PathLike[str]) -> HI1Schema:
         if match:
             locations[match.group(1)] = str(path.resolve())
     if not locations:
-        raise WarrantFormatError(f"no XSD with a target namespace under {root}", "schema")
+        raise ValueError(f"folder {str(root)!r} holds no XSD with a target namespace (expected "
+                         "the TS 103 120 schema files)")
     sources: list[Any] = [*locations.values(), io.StringIO(PROFILE_XSD)]
     schema = xmlschema.XMLSchema(sources, locations=locations)
     return HI1Schema(schema, root)
