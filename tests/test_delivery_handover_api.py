@@ -142,3 +142,40 @@ def test_clients_are_made_from_a_destination(tmp_path: Path) -> None:
                         atis("LAESProtocol"), ssl_context=context)
             if isinstance(client, DeliveryClient):
                 client.close()
+
+
+# -- Prometheus (point 7) --------------------------------------------------------------------
+
+
+def test_prometheus_exposes_the_counters_per_destination(tmp_path: Path,
+                                                         listener: socket.socket) -> None:
+    prometheus_client = pytest.importorskip("prometheus_client")
+    from lawful_intercept.delivery import expose_prometheus
+
+    registry = prometheus_client.CollectorRegistry()
+    made = delivery(tmp_path, listener.getsockname()[1], atis("LAESProtocol"))
+    try:
+        made.send(b"C: content")
+        made.send(b"I: IRI")
+        made.send(b"I: more IRI")
+        expose_prometheus(made, registry=registry)
+        text = prometheus_client.generate_latest(registry).decode()
+    finally:
+        made.close()
+    port = listener.getsockname()[1]
+    assert (f'lawful_intercept_delivery_queued{{destination="{HOST}:{port}",interface="hi2"}} '
+            "2.0") in text
+    assert (f'lawful_intercept_delivery_queued{{destination="{HOST}:{port}",interface="hi3"}} '
+            "1.0") in text
+    assert "lawful_intercept_delivery_acknowledged_total" in text
+    with pytest.raises(TypeError, match="no stats"):
+        expose_prometheus(object(), registry=registry)  # type: ignore[arg-type]
+
+
+def test_the_library_does_not_import_prometheus_client() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, lawful_intercept.delivery as d, lawful_intercept.lemf; "
+            "assert 'prometheus_client' not in sys.modules, 'imported'")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)

@@ -42,6 +42,7 @@ from ._events import (
     ResendNeeded,
 )
 from ._handover import HandoverDelivery
+from ._metrics import DeliveryCollector, expose_prometheus
 from ._notices import DeliveryNotice, NoticeCallback, NoticeKind
 from ._pump import ClientStats, DeliveryPump
 from ._receiver import ReceiverSession
@@ -94,6 +95,7 @@ __all__ = [
     "DeadLetter",
     "DeliveryBasis",
     "DeliveryClient",
+    "DeliveryCollector",
     "DeliveryNotice",
     "DeliveryPump",
     "DeliveryRefused",
@@ -132,6 +134,7 @@ __all__ = [
     "TRIBuilder",
     "check_pin",
     "client_context",
+    "expose_prometheus",
     "fingerprint",
     "normalize_pins",
     "payload_kind",
