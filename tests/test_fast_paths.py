@@ -400,3 +400,83 @@ def test_first_ps_pdu_encode_and_decode_of_a_new_process_uses_the_cached_code(
     (loaded1, compiled1), (loaded2, compiled2) = runs
     assert loaded1 == 0 and compiled1 > 0
     assert (loaded2, compiled2) == (compiled1, 0)
+
+
+def test_prepare_only_the_modes_asked_for(tmp_path: Any) -> None:
+    spec = _cached_spec(tmp_path)
+    assert spec.code_cache is not None
+    generated = spec.prepare(["Rec"], strict=False)  # the encoder and the lenient decoder
+    assert generated > 0
+    data = spec.encode("Rec", CODE_CACHE_VALUE)
+    assert spec.decode("Rec", data, strict=False) == CODE_CACHE_VALUE
+    assert spec.code_cache.compiled == generated
+    assert spec.decode("Rec", data) == CODE_CACHE_VALUE  # strict: generated now
+    assert spec.code_cache.compiled > generated
+    assert spec.prepare(["Rec"], strict=False) == 0
+
+
+ASYNC_PROBE = """
+import asyncio, json, socket, sys, tempfile
+import lawful_intercept
+from lawful_intercept.asn1c import _fast
+from lawful_intercept.correlation import NetworkIdentifier, SessionIdentity
+from lawful_intercept.delivery import AsyncDeliveryClient, HandoverSession, Spool
+from lawful_intercept.records import PSPDUBuilder
+
+spec = lawful_intercept.bundled()
+# What a session encodes and decodes on the loop: TRI PDUs (a keep-alive here).
+tri = spec.decode("PS-PDU", PSPDUBuilder(SessionIdentity("L", NetworkIdentifier(b"o"), 1),
+                                         spec=spec).keep_alive(time=10**18))
+generated = []
+real = _fast.FastCodegen._materialize
+
+
+def spy(self, name):
+    if name in self._stubs:
+        try:
+            asyncio.get_running_loop()
+            generated.append("loop")
+        except RuntimeError:
+            generated.append("elsewhere")
+    return real(self, name)
+
+
+_fast.FastCodegen._materialize = spy
+before = len(generated)
+probe = socket.socket()
+probe.bind(("127.0.0.1", 0))
+port = probe.getsockname()[1]
+probe.close()  # nothing listens: the connection is refused
+
+
+async def main():
+    with tempfile.TemporaryDirectory() as folder:
+        spool = Spool(folder)
+        client = AsyncDeliveryClient("127.0.0.1", port, spool, HandoverSession,
+                                     ssl_context=None, insecure_plain_tcp=True,
+                                     connect_timeout=30)
+        await client.run_once()
+        data = spec.encode("PS-PDU", tri)
+        assert spec.decode("PS-PDU", data, strict=False) == tri
+        spool.close()
+
+
+asyncio.run(main())
+print(json.dumps(generated[before:]))
+"""
+
+
+def test_the_async_client_generates_no_codec_code_on_the_event_loop(tmp_path: Any) -> None:
+    """The session's PS-PDU codecs are generated in the executor before the loop needs them:
+    in a new process, code is generated (so the check has something to see), none of it
+    while the event loop runs."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, LAWFUL_INTERCEPT_CACHE_DIR=str(tmp_path / "cache"))
+    out = subprocess.run([sys.executable, "-c", ASYNC_PROBE], env=env, check=True,
+                         capture_output=True, text=True, timeout=600).stdout
+    where = json.loads(out.strip().splitlines()[-1])
+    assert where and "loop" not in where, where

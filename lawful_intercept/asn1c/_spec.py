@@ -79,6 +79,7 @@ class Specification:
         self._fast = FastCodegen(self._codec, self._code_cache)
         self._encoders: dict[str, Encoder] = {}
         self._decoders: dict[tuple[str, bool], Decoder] = {}
+        self._prepared: set[tuple[str, tuple[bool, ...]]] = set()
 
     # -- introspection ----------------------------------------------------------------------
 
@@ -131,12 +132,14 @@ class Specification:
 
     # -- codecs ---------------------------------------------------------------------------
 
-    def prepare(self, type_names: Iterable[str], *, lenient: bool = True) -> int:
-        """Generate now the encoders and decoders (strict, and lenient unless ``lenient`` is
-        False) of the named types and of every type they contain, so that no later encode or
-        decode of them generates code: call it where a pause is harmless (at start-up, or in
-        an executor before an event loop needs the types). Returns the number of functions
-        generated (0 when they all were already). Unknown type names raise ``ValueError``.
+    def prepare(self, type_names: Iterable[str], *, strict: bool = True,
+                lenient: bool = True) -> int:
+        """Generate now the encoders and decoders (strict unless ``strict`` is False, lenient
+        unless ``lenient`` is False) of the named types and of every type they contain, so
+        that no later encode or decode of them generates code: call it where a pause is
+        harmless (at start-up, or in an executor before an event loop needs the types).
+        Returns the number of functions generated (0 when they all were already). Unknown
+        type names raise ``ValueError``.
 
         The code of generated functions is taken from the compile cache when it holds it
         (see ``docs/compiler.md``)."""
@@ -148,15 +151,17 @@ class Specification:
                 types.append(self.get_type(name))
             except Error as exc:
                 raise ValueError(f"type_names: {exc.message}") from None
-        modes = (True, False) if lenient else (True,)
+        modes = tuple(mode for mode, wanted in ((True, strict), (False, lenient)) if wanted)
         done = 0
         for name, t in zip(names, types, strict=True):
+            if (name, modes) in self._prepared:
+                continue
             done += self._fast.prepare(t, modes)
             self.encoder(name)
-            for strict in modes:
-                self._decoder(name, strict)
+            for mode in modes:
+                self._decoder(name, mode)
+            self._prepared.add((name, modes))
         return done
-
 
     def encoder(self, type_name: str) -> Encoder:
         """The encoder of a type: ``value -> bytes`` (raises :class:`EncodeError`)."""

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from types import TracebackType
 from typing import Any, TypeVar
 
+from ..catalog import PS_PDU, default_specification
 from ..errors import InsecureTransportError, SpoolError
 from ._pump import ClientStats
 from ._pump_transport import PEER_CLOSED, PROOF_CLOSE, PumpTransport, describe_error
@@ -28,6 +29,12 @@ __all__ = ["AsyncDeliveryClient", "ClientStats", "InsecureTransportError"]
 
 _READ_SIZE = 65536
 _T = TypeVar("_T")
+
+
+def _prepare_codecs() -> None:
+    """Generate what a session of the bundled modules encodes and decodes (the PS-PDU encoder
+    and lenient decoder, docs/compiler.md) before the event loop needs it."""
+    default_specification().prepare([PS_PDU], strict=False)
 
 
 def _read_here(value: _T) -> _T | list[Any]:
@@ -231,6 +238,8 @@ class AsyncDeliveryClient(PumpTransport):
         """One connection: connect, deliver until it fails, ends or :meth:`stop`. Whether a
         connection was established. Errors end up in ``stats().last_error``."""
         self._bind()
+        # The sessions' codecs are generated in the executor, never on the loop (only once).
+        await asyncio.get_running_loop().run_in_executor(None, _prepare_codecs)
         pump = self.pump
         pump.attempt()
         try:
