@@ -78,6 +78,29 @@ def test_requeued_letters_are_remembered_after_the_file_is_rewritten(directory: 
             assert [letter.record_id for letter in spool.dead_letters()] == [ids[1]]
 
 
+def test_a_requeue_cut_short_leaves_the_record_twice_never_lost(
+    directory: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lawful_intercept.delivery import _spool_dead
+
+    with Spool(directory) as spool:
+        [record_id] = spool.append_many([b"poison"])
+        spool.dead_letter(record_id, reason="poison")
+
+    def killed(self: object, record_ids: list[int]) -> None:
+        raise KeyboardInterrupt  # the process dies between the append and the removal
+
+    monkeypatch.setattr(_spool_dead.DeadLetterLog, "remove", killed)
+    spool = Spool(directory)
+    with pytest.raises(KeyboardInterrupt):
+        spool.requeue()
+    spool.close()
+    monkeypatch.undo()
+    with Spool(directory) as spool:  # at least once: pending again and still a dead letter
+        assert [d for _, d in spool.pending()] == [b"poison"]
+        assert [letter.payload for letter in spool.dead_letters()] == [b"poison"]
+
+
 def test_dead_letter_misuse(directory: Path) -> None:
     with Spool(directory) as spool:
         first = spool.append(b"x")
