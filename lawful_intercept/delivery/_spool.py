@@ -24,7 +24,12 @@ Guarantees (with the default ``fsync="always"``, and for ``fsync=<ms>``):
 * The spool is bounded (``max_bytes``, ``max_records``): a full spool raises
   :class:`SpoolFull` or blocks, it never drops a record.
 * A damaged record (checksum mismatch) that cannot be the torn end of an interrupted write
-  raises :class:`SpoolCorrupt` naming the file and the offset; it is never skipped.
+  raises :class:`SpoolCorrupt` naming the file and the offset; it is never skipped. A
+  durable high-water mark (every id a commit covered) makes the loss of any committed
+  record damage too, in any segment, reported with the missing ids: only what no commit
+  covered may be cut as a torn tail.
+* A record the peer will not take can be moved out of delivery, durably, to the dead
+  letters (:meth:`Spool.dead_letter`), and requeued later; it is never lost.
 
 ``fsync="never"`` keeps the format and the checks but never calls fsync (unless
 :meth:`Spool.sync` is called): the records survive a killed process (they are in the kernel's
