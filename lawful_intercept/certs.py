@@ -261,17 +261,20 @@ class WarrantPKI:
     issuer: CertifiedKey
     days: int
     key_type: KeyType
+    valid_from: datetime | None = None
 
     def issue_signer(self, *, role: str = "Judge", common_name: str = "Judge Jane Doe",
                      by: Literal["court", "authority"] = "court",
                      not_before: datetime | None = None, not_after: datetime | None = None,
                      untrusted: bool = False) -> CertifiedKey:
         """Another signing certificate with ``role`` as its title, from the court CA or the
-        authority's (``by``); from a rogue CA of the same name when ``untrusted``."""
+        authority's (``by``); from a rogue CA of the same name when ``untrusted``. Valid from
+        ``not_before`` (default: the PKI's ``valid_from``, else five minutes ago)."""
         ca = self.court_ca if by == "court" else self.authority_ca
         if untrusted:
-            ca = _make_ca(ca.certificate.subject, self.key_type, self.days)
-        return _issue_signer(ca, common_name, role, self.key_type, not_before, not_after,
+            ca = _make_ca(ca.certificate.subject, self.key_type, self.days, self.valid_from)
+        start = not_before if not_before is not None else self.valid_from
+        return _issue_signer(ca, common_name, role, self.key_type, start, not_after,
                              self.days)
 
     def issue_expired_signer(self, *, role: str = "Judge",
@@ -297,22 +300,25 @@ class WarrantPKI:
 
 def make_warrant_pki(*, days: int = 30, key_type: KeyType = "ec",
                      judge_name: str = "Judge Jane Doe", judge_role: str = "Judge",
-                     issuer_name: str = "Issuing authority") -> WarrantPKI:
+                     issuer_name: str = "Issuing authority",
+                     valid_from: datetime | None = None) -> WarrantPKI:
     """A fresh :class:`WarrantPKI`: court CA, judge (``judge_role`` as title), issuing
-    authority's CA and signing certificate (title ``Issuing authority``), valid for ``days``."""
+    authority's CA and signing certificate (title ``Issuing authority``), valid from
+    ``valid_from`` (default five minutes ago) for ``days``."""
     if key_type not in ("ec", "rsa"):
         raise ValueError(f"key_type must be 'ec' or 'rsa', got {key_type!r}")
     if not isinstance(days, int) or days < 1:
         raise ValueError(f"days must be a positive int, got {days!r}")
-    court = _make_ca(_ca_name("lawful-intercept test court CA"), key_type, days)
-    authority = _make_ca(_ca_name("lawful-intercept test authority CA"), key_type, days)
+    court = _make_ca(_ca_name("lawful-intercept test court CA"), key_type, days, valid_from)
+    authority = _make_ca(_ca_name("lawful-intercept test authority CA"), key_type, days,
+                         valid_from)
     return WarrantPKI(
         court_ca=court,
-        judge=_issue_signer(court, judge_name, judge_role, key_type, None, None, days),
+        judge=_issue_signer(court, judge_name, judge_role, key_type, valid_from, None, days),
         authority_ca=authority,
-        issuer=_issue_signer(authority, issuer_name, "Issuing authority", key_type, None,
-                             None, days),
-        days=days, key_type=key_type)
+        issuer=_issue_signer(authority, issuer_name, "Issuing authority", key_type,
+                             valid_from, None, days),
+        days=days, key_type=key_type, valid_from=valid_from)
 
 
 # -- internals ----------------------------------------------------------------------------
@@ -377,9 +383,10 @@ def _new_key(key_type: KeyType) -> PrivateKey:
     return ec.generate_private_key(ec.SECP256R1())
 
 
-def _make_ca(subject: x509.Name, key_type: KeyType, days: int) -> CertifiedKey:
+def _make_ca(subject: x509.Name, key_type: KeyType, days: int,
+             not_before: datetime | None = None) -> CertifiedKey:
     key = _new_key(key_type)
-    now = datetime.now(UTC)
+    now = datetime.now(UTC) if not_before is None else not_before + _CLOCK_SKEW
     public = key.public_key()
     certificate = (
         x509.CertificateBuilder()

@@ -48,6 +48,7 @@ from lawful_intercept.warrants import (
     check,
     object_elements,
     parse_xml,
+    read_message,
     sign_message,
     write_message,
 )
@@ -112,7 +113,7 @@ def test_without_schema_the_rule_is_not_checked() -> None:
 
 def test_rsa_keys_work_too() -> None:
     from lawful_intercept.certs import make_warrant_pki
-    pki = make_warrant_pki(key_type="rsa")
+    pki = make_warrant_pki(key_type="rsa", valid_from=NOW - timedelta(days=1))
     signed = sign_request(make_request(), pki=pki)
     result = run(signed, trust=message_trust(pki), approvers=judge_trust(pki))
     assert result.valid, result.table()
@@ -480,3 +481,43 @@ def test_update_extending_the_timespan_needs_a_new_approval() -> None:
     assert failed(result) == {"approval"}
     approved = sign_request(request)
     assert run(approved).valid
+
+
+def test_a_repeated_object_identifier_cannot_borrow_an_approval() -> None:
+    """Two CREATEs of the same authorisation: an approved one and, after it, an unapproved
+    one with a longer timespan. Each object is checked with its own element."""
+    pki = warrant_pki()
+    message = make_request()
+    authorisation = next(o for o in message.objects() if isinstance(o, AuthorisationObject))
+    approved = approve(write_message(message), authorisation.object_identifier, pki.judge.key,
+                       [pki.judge.certificate])
+    model = read_message(approved)
+    signed_authorisation = next(o for o in model.objects()
+                                if isinstance(o, AuthorisationObject))
+    assert isinstance(model.payload, RequestPayload)
+    longer = dataclasses.replace(authorisation, timespan=Timespan(
+        NOW - timedelta(hours=1), NOW + timedelta(days=3000)), approvals=())
+    actions = (*model.payload.actions,
+               ActionRequest(9, CREATERequest(longer)))
+    twice = dataclasses.replace(model, payload=RequestPayload(actions))
+    assert signed_authorisation.approvals
+    result = run(sign_message(twice, pki.issuer.key, [pki.issuer.certificate]))
+    assert "approval" in failed(result)
+    assert any(r.action_identifier == 9 for r in result.failures())
+
+
+def test_an_unverified_emergency_approval_does_not_open_the_window() -> None:
+    """An old verified emergency approval and a fresh, unsigned one: the window counts only
+    the verified one."""
+    old = read_message(_emergency(5))
+    authorisation = next(o for o in old.objects() if isinstance(o, AuthorisationObject))
+    fresh = ApprovalDetails(approver=ApproverDetails(role="Judge"), timestamp=NOW,
+                            is_emergency=True)
+    changed = with_authorisation(old, approvals=(*authorisation.approvals, fresh))
+    changed = dataclasses.replace(changed, signature=None)
+    pki = warrant_pki()
+    result = run(sign_message(changed, pki.issuer.key, [pki.issuer.certificate]),
+                 emergency_hours=1)
+    assert "authorisation-status" in failed(result)
+    assert "outside the emergency window" in next(
+        r for r in result.failures() if r.rule == "authorisation-status").reason

@@ -126,7 +126,7 @@ def test_status_may_change_after_approval() -> None:
 
 
 def test_warrant_pki() -> None:
-    pki = make_warrant_pki(days=2)
+    pki = make_warrant_pki(days=2, valid_from=NOW - timedelta(hours=1))
     assert role_of(pki.judge.certificate) == "Judge"
     assert role_of(pki.issuer.certificate) == "Issuing authority"
     judges = Trust((pki.court_ca.certificate,), roles=frozenset({"Judge"}))

@@ -33,6 +33,7 @@ from lawful_intercept.warrants import (
 HI1_REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "hi1-ts103120"
 EXAMPLES = sorted((HI1_REFERENCE / "examples").glob("*.xml")) if HI1_REFERENCE.is_dir() else []
 NOW = datetime.now(UTC).replace(microsecond=0)
+"""The time every warrant test checks at (certificates are made valid around it)."""
 
 
 def need_reference() -> Path:
@@ -55,8 +56,9 @@ def official_schema() -> HI1Schema:
 
 @functools.cache
 def warrant_pki() -> WarrantPKI:
-    """One warrant PKI for the session (RSA keys would be slower; ECDSA P-256)."""
-    return make_warrant_pki(days=3650)
+    """One warrant PKI for the session (ECDSA P-256), valid from a day before :data:`NOW`,
+    so that every certificate it issues, however late in the run, is valid at ``NOW``."""
+    return make_warrant_pki(days=3650, valid_from=NOW - timedelta(days=1))
 
 
 def message_trust(pki: WarrantPKI | None = None) -> Trust:

@@ -16,7 +16,7 @@ from lxml import etree  # type: ignore[import-untyped]
 
 from .._checks import require_instance, require_int
 from ..errors import WarrantFormatError
-from ._approval import ApprovalProfile, XMLDSigApprovalProfile, object_elements
+from ._approval import ApprovalProfile, XMLDSigApprovalProfile
 from ._model import (
     AuthorisationFlag,
     AuthorisationObject,
@@ -36,7 +36,7 @@ from ._model import (
     Timespan,
     UPDATERequest,
 )
-from ._namespaces import COMMON, XSI, qname
+from ._namespaces import COMMON, CORE, XSI, qname
 from ._pki import Trust
 from ._schema import HI1Schema
 from ._signature import verify_message
@@ -161,7 +161,7 @@ class _Context:
     formats: Mapping[tuple[str, str], Callable[[str], str]] | None
     known: frozenset[str]
     task_approvals: bool = False
-    objects: list[tuple[int, bool, HI1Object]] = field(default_factory=list)
+    objects: list[tuple[int, bool, HI1Object, etree._Element]] = field(default_factory=list)
     valid_authorisations: set[str] = field(default_factory=set)
     timespans: dict[str, Timespan] = field(default_factory=dict)
     out: list[RuleResult] = field(default_factory=list)
@@ -219,7 +219,7 @@ def check(message: bytes, *, trust: Trust | None, approvers: Trust | None, now: 
                        None if emergency_hours is None else timedelta(hours=emergency_hours),
                        {p.xsi_type: p for p in profiles}, formats, frozenset(known_authorisations),
                        task_approvals)
-    context.objects = _objects(model)
+    context.objects = _objects(model, root)
     _authorisations(context)
     _tasks(context)
     results.extend(context.out)
@@ -229,14 +229,21 @@ def check(message: bytes, *, trust: Trust | None, approvers: Trust | None, now: 
     return WarrantCheck(tuple(results), model, test)
 
 
-def _objects(message: HI1Message) -> list[tuple[int, bool, HI1Object]]:
-    """(action identifier, is CREATE, object) of each CREATE or UPDATE."""
+def _objects(message: HI1Message, root: etree._Element
+             ) -> list[tuple[int, bool, HI1Object, etree._Element]]:
+    """(action identifier, is CREATE, object, its element) of each CREATE or UPDATE; the
+    element is the one in the same action (never looked up by identifier, which a message
+    could repeat)."""
     found = []
     if isinstance(message.payload, RequestPayload):
-        for request in message.payload.actions:
+        path = (f"{{{CORE}}}Payload/{{{CORE}}}RequestPayload/{{{CORE}}}ActionRequests/"
+                f"{{{CORE}}}ActionRequest")
+        for request, element in zip(message.payload.actions, root.iterfind(path), strict=True):
             if isinstance(request.action, CREATERequest | UPDATERequest):
+                verb = "CREATE" if isinstance(request.action, CREATERequest) else "UPDATE"
                 found.append((request.action_identifier,
-                              isinstance(request.action, CREATERequest), request.action.obj))
+                              isinstance(request.action, CREATERequest), request.action.obj,
+                              element.find(f"{{{CORE}}}{verb}/{{{CORE}}}HI1Object")))
     return found
 
 
@@ -251,14 +258,16 @@ def _is_test(message: HI1Message) -> bool:
 
 
 def _authorisations(c: _Context) -> None:
-    elements = object_elements(c.root)
-    for action, created, obj in c.objects:
+    for action, created, obj, element in c.objects:
         if not isinstance(obj, AuthorisationObject):
             continue
         before = len([r for r in c.out if r.ok is False])
-        _status(c, action, created, obj)
+        approval: tuple[bool, str, list[int]] | None = None
         if created or obj.approvals or obj.timespan is not None:
-            _approval(c, action, obj, elements.get(obj.object_identifier))
+            approval = _verified_approvals(c, obj, element)
+        _status(c, action, created, obj, approval[2] if approval else [])
+        if approval is not None:
+            c.add("approval", approval[0], approval[1], obj, action)
         if created or obj.timespan is not None:
             _timespan(c, action, obj)
         if len([r for r in c.out if r.ok is False]) == before:
@@ -267,7 +276,8 @@ def _authorisations(c: _Context) -> None:
                 c.timespans[obj.object_identifier] = obj.timespan
 
 
-def _status(c: _Context, action: int, created: bool, obj: AuthorisationObject) -> None:
+def _status(c: _Context, action: int, created: bool, obj: AuthorisationObject,
+            verified: list[int]) -> None:
     status = obj.status
     if status is None:
         if created:
@@ -279,19 +289,21 @@ def _status(c: _Context, action: int, created: bool, obj: AuthorisationObject) -
     elif status.value == AuthorisationStatus.APPROVED:
         c.add("authorisation-status", True, "Approved", obj, action)
     elif status.value == AuthorisationStatus.EMERGENCY_APPROVAL:
-        c.add("authorisation-status", *_emergency(c, obj), obj, action)
+        c.add("authorisation-status", *_emergency(c, obj, verified), obj, action)
     else:
         c.add("authorisation-status", False, f"status is {status.value}, not Approved", obj,
               action)
 
 
-def _emergency(c: _Context, obj: AuthorisationObject) -> tuple[bool, str]:
+def _emergency(c: _Context, obj: AuthorisationObject, verified: list[int]
+               ) -> tuple[bool, str]:
     if c.emergency is None:
         return False, "EmergencyApproval is not accepted (no emergency window configured)"
-    times = [a.timestamp for a in obj.approvals if a.is_emergency and a.timestamp is not None]
+    times = [a.timestamp for i, a in enumerate(obj.approvals)
+             if i in verified and a.is_emergency and a.timestamp is not None]
     if not times:
-        return False, "EmergencyApproval without an emergency approval (ApprovalIsEmergency " \
-                      "with an ApprovalTimestamp)"
+        return False, "EmergencyApproval without a verified emergency approval " \
+                      "(ApprovalIsEmergency with an ApprovalTimestamp)"
     latest = max(times)
     if latest <= c.now <= latest + c.emergency:
         return True, f"EmergencyApproval at {latest.isoformat()}, within the emergency window"
@@ -299,15 +311,16 @@ def _emergency(c: _Context, obj: AuthorisationObject) -> tuple[bool, str]:
                    f"of {c.emergency} before now")
 
 
-def _approval(c: _Context, action: int, obj: AuthorisationObject | LITaskObject,
-              element: etree._Element | None) -> None:
+def _verified_approvals(c: _Context, obj: AuthorisationObject | LITaskObject,
+                        element: etree._Element | None) -> tuple[bool, str, list[int]]:
+    """Whether an approval of ``obj`` verifies, why, and the indices of those that do."""
     if c.approvers is None:
-        c.add("approval", False, "no approvers configured (a court CA and roles)", obj, action)
-        return
+        return False, "no approvers configured (a court CA and roles)", []
     if element is None or not obj.approvals:
-        c.add("approval", False, "no ApprovalDetails", obj, action)
-        return
-    reasons = []
+        return False, "no ApprovalDetails", []
+    reasons: list[str] = []
+    verified: list[int] = []
+    accepted: list[str] = []
     for index, approval in enumerate(obj.approvals):
         national = _national(approval.digital_signature)
         if national is None:
@@ -326,10 +339,13 @@ def _approval(c: _Context, action: int, obj: AuthorisationObject | LITaskObject,
             reasons.append(f"approval {index}: the verifier failed: {exc!r}")
             continue
         if result.ok:
-            c.add("approval", True, f"approval {index}: {result.reason}", obj, action)
-            return
-        reasons.append(f"approval {index}: {result.reason}")
-    c.add("approval", False, "; ".join(reasons), obj, action)
+            verified.append(index)
+            accepted.append(f"approval {index}: {result.reason}")
+        else:
+            reasons.append(f"approval {index}: {result.reason}")
+    if verified:
+        return True, "; ".join(accepted), verified
+    return False, "; ".join(reasons), []
 
 
 def _national(raw: RawXML | None) -> str | None:
@@ -361,13 +377,13 @@ def _timespan(c: _Context, action: int, obj: AuthorisationObject) -> None:
 
 def _tasks(c: _Context) -> None:
     valid = c.valid_authorisations | c.known
-    elements = object_elements(c.root) if c.task_approvals else {}
-    for action, created, obj in c.objects:
+    for action, created, obj, element in c.objects:
         if not isinstance(obj, LITaskObject):
             continue
         if c.task_approvals and (created or obj.approvals or obj.targets is not None
                                  or obj.delivery_details is not None):
-            _approval(c, action, obj, elements.get(obj.object_identifier))
+            ok, reason, _ = _verified_approvals(c, obj, element)
+            c.add("approval", ok, reason, obj, action)
         associated = [a for a in obj.associated_objects or () if a in valid]
         if associated:
             c.add("task-authorisation", True, f"associated with authorisation {associated[0]}",
