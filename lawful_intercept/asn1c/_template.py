@@ -129,7 +129,8 @@ class Template:
         unknown = [k for k in values if k not in known]
         if unknown:
             raise EncodeError(f"unknown member(s) {', '.join(map(str, unknown))} for encoded "
-                              f"hole {name!r} (members: {', '.join(known)})", self.type_name)
+                              f"hole {name!r} (members: {', '.join(m.name for m in run)})",
+                              self.type_name)
         out: list[bytes] = []
         for member in run:
             if member.name not in values:

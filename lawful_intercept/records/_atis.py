@@ -46,6 +46,7 @@ from ._atis_ids import (
     checked_content_identifier,
 )
 from ._packetcable_ids import ccc_identity
+from ._shapes import DEFAULT_CLOCK, per_specification
 from ._values import relabel
 
 __all__ = [
@@ -87,6 +88,13 @@ def checked_delivery_identifier(value: object, path: str = "deliveryIdentifier")
     )
 
 
+def _message_names(spec: Specification, message_type: str) -> frozenset[str]:
+    """The alternatives of a message CHOICE type: one set per specification and type, shared
+    by every records object (a case opened per call must not copy it)."""
+    return per_specification(spec, ("messages", message_type), lambda: frozenset(
+        c.name for c in spec.get_type(message_type).body.components))
+
+
 class AtisRecords:
     """Case identity, clock and CC-APDU numbering shared by the ATIS records objects
     (ATIS-1000678 / ATIS-1000013 CCDeliveryHeader)."""
@@ -103,7 +111,7 @@ class AtisRecords:
         if iap_system_identity is not None:
             self.iap_id = atis_iap_system_identity(iap_system_identity)
         self.spec = spec if spec is not None else default_specification()
-        self.clock = clock if clock is not None else Clock()
+        self.clock = clock if clock is not None else DEFAULT_CLOCK
         self.sequence_numbers = (sequence_numbers if sequence_numbers is not None
                                  else ContentSequenceNumbers())
         self.number_cc = number_cc
@@ -116,8 +124,7 @@ class AtisRecords:
         protocol_type, message_type = messages
         try:
             self._encode: Callable[[Any], bytes] = self.spec.encoder(protocol_type)
-            self.messages = frozenset(
-                c.name for c in self.spec.get_type(message_type).body.components)
+            self.messages = _message_names(self.spec, message_type)
         except Error:
             module = protocol_type.partition(".")[0]
             raise ValueError(f"spec: the specification has no {module}") from None

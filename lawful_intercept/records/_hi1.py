@@ -30,6 +30,7 @@ from ..correlation import LIID, Clock, country_code
 from ..errors import EncodeError
 from ._hi2 import HI2TimeStamps, time_stamp
 from ._ps import PSPDUBuilder
+from ._shapes import DEFAULT_CLOCK
 from ._values import copy_or_none, without_none
 
 __all__ = [
@@ -113,7 +114,7 @@ class HI1Operations:
             raise EncodeError("time_stamps must be 'localTime' or 'utcTime' (TS 101 671 "
                               "TimeStamp)", "timeStamp")
         self.time_stamps: HI2TimeStamps = time_stamps
-        self.clock = clock if clock is not None else Clock()
+        self.clock = clock if clock is not None else DEFAULT_CLOCK
         self.domain_id: str | None = None
         self.threegpp_domain_id: str | None = None
         if domain_id:

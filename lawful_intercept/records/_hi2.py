@@ -36,6 +36,7 @@ from ..catalog import default_specification
 from ..correlation import LIID, Clock, generalized_time
 from ..errors import EncodeError
 from ._ip_access import ip_address
+from ._shapes import DEFAULT_CLOCK
 from ._values import without_none
 
 __all__ = [
@@ -438,7 +439,7 @@ class HI2Records:
         self.communication_identifier = communication_identifier(
             operator_identifier, network_element=network_element, cin=cin)
         self.time_stamps: HI2TimeStamps = time_stamps
-        self.clock = clock if clock is not None else Clock()
+        self.clock = clock if clock is not None else DEFAULT_CLOCK
         self.iri_version = iri_version
         self.domain_id: str | None = None
         if domain_id:

@@ -61,7 +61,8 @@ class IPAccessRecords:
 
     # Slots, and the encoders of the two usual directions in their own slots: an IPCC of one
     # of thousands of sessions then touches as little of the session's memory as it can.
-    __slots__ = ("_cc", "_from_target", "_to_target", "builder", "cc_obj_id", "iri_obj_id")
+    __slots__ = ("__weakref__", "_cc", "_from_target", "_to_target", "builder", "cc_obj_id",
+                 "iri_obj_id")
 
     def __init__(self, builder: PSPDUBuilder) -> None:
         self.builder = builder

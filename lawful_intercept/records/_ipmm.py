@@ -48,6 +48,7 @@ none for the others) — TS 102 232-5 ``IPMMCC.mMCCprotocol``."""
 STREAM_ID_MAX = 0xFFFFFFFF
 """The largest ``int`` stream identifier: four octets, the width of an RTP SSRC (RFC 3550)."""
 
+_STREAM = Hole("stream", encoded=True)  # a session's streamIdentifier, pre-encoded
 _PROTOCOL_OF_FRAME = {"rtpFrame": "rTP", "artificialRtpFrame": "rTP", "msrpFrame": "mSRP",
                       "udptlFrame": "uDPTL"}
 
@@ -205,12 +206,15 @@ class IPMMRecords(ServiceRecords):
                     stream_id: int | bytes | None, protocol: object) -> Callable[..., bytes]:
         check_name(direction, DIRECTIONS, "payloadDirection",
                     "TS 102 232-1 PayloadDirection")
-        value: dict[str, Any] = {"iPMMCCObjId": self.cc_obj_id, "mMCCContents": Hole("content")}
+        # The stream is the session's: its octets are data, the code is shared (issue 15).
+        value: dict[str, Any] = {"iPMMCCObjId": self.cc_obj_id, "mMCCContents": Hole("content"),
+                                 "streamIdentifier": _STREAM}
+        stream: dict[str, Any] = {}
         if frame_type is not None:
             value["frameType"] = check_name(frame_type, self.frame_types, "frameType",
                                              "TS 102 232-5 FrameType")
         if stream_id is not None:
-            value["streamIdentifier"] = stream_identifier(stream_id)
+            stream["streamIdentifier"] = stream_identifier(stream_id)
         if isinstance(protocol, str) and protocol == AUTO:
             implied = _PROTOCOL_OF_FRAME.get(value.get("frameType", ""))
             if implied in self.protocols:
@@ -221,10 +225,10 @@ class IPMMRecords(ServiceRecords):
         payload = ("cCPayloadSequence",
                    [{"payloadDirection": direction, "cCContents": ("iPMMCC", value)}])
         emit = self.builder.content_encoder(
-            ("iPMMCC", direction, value.get("frameType"), value.get("streamIdentifier"),
-             value.get("mMCCprotocol")),
+            ("iPMMCC", direction, value.get("frameType"), "stream", value.get("mMCCprotocol")),
             payload,
             field="mMCCContents",
+            constants={"stream": stream},
         )
         self._cc[(direction, frame_type, stream_id, protocol)] = emit
         return emit

@@ -38,6 +38,7 @@ from typing import Any
 from ..asn1c import Hole, Template
 from ..errors import EncodeError
 from ._ps import PSPDUBuilder, check_direction
+from ._shapes import shared_template
 from ._values import without_none
 
 __all__ = [
@@ -643,8 +644,11 @@ class MobileRecords:
                 raise EncodeError("the plain uPFCCPDU carries IP packets only and no QFI; "
                                   "use extended=True", "uPFCCPDU")
             pdu = ("uPFCCPDU", Hole("packet"))
-        template = spec.template("TS33128Payloads.CCPayload",
-                                 {"cCPayloadOID": self.cc_oid, "pDU": pdu})
+        # Shared by every session (QFI 0..63: few keys); the session keeps the reference.
+        cc_oid = self.cc_oid
+        template = shared_template(spec, "TS33128Payloads.CCPayload",
+                                   (cc_oid, payload_type, qfi, extended),
+                                   lambda: {"cCPayloadOID": cc_oid, "pDU": pdu})
         self._inner[(payload_type, qfi, extended)] = template
         return template
 

@@ -50,6 +50,7 @@ from ..catalog import CDC_PDU, default_specification
 from ..correlation import Clock, generalized_time
 from ..errors import DecodeError, EncodeError, Error
 from ._packetcable_ids import CallIdLike, CCCId, checked_call_id, checked_ccc_id, pc_case_id
+from ._shapes import DEFAULT_CLOCK, per_specification
 from ._values import network_signals
 
 __all__ = [
@@ -396,7 +397,7 @@ class PacketCableRecords:
             "PacketCable PCESP AccessingElementId VisibleString (SIZE (1..15))",
         )
         self.spec = spec if spec is not None else default_specification()
-        self.clock = clock if clock is not None else Clock()
+        self.clock = clock if clock is not None else DEFAULT_CLOCK
         try:
             message_type = self.spec.get_type("PCESP.Message")
             version_type = self.spec.get_type("PCESP.ProtocolVersion")
@@ -410,9 +411,10 @@ class PacketCableRecords:
             )
         self.version = version
         #: The Message alternatives of the specification's PCESP module.
-        self.messages = frozenset(c.name for c in message_type.body.components)
-        self._sequences = frozenset(c.name for c in message_type.body.components
-                                    if c.type.kind is Kind.SEQUENCE)
+        self.messages = per_specification(self.spec, "pcesp messages", lambda: frozenset(
+            c.name for c in message_type.body.components))
+        self._sequences = per_specification(self.spec, "pcesp sequences", lambda: frozenset(
+            c.name for c in message_type.body.components if c.type.kind is Kind.SEQUENCE))
         self._encode: Callable[[Any], bytes] = self.spec.encoder(CDC_PDU)
         self.ccc_layout: CCCLayout = cast(CCCLayout, _check_layout(ccc_layout, EncodeError))
         if ccc_case_id is not None or self.ccc_layout == "ES-DCI-C01":

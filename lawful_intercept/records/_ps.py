@@ -17,7 +17,7 @@ See docs/records.md, "PS-PDUs".
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, Literal, NamedTuple
 
@@ -33,7 +33,7 @@ from ..correlation import (
     micro_second_timestamp,
 )
 from ..errors import EncodeError
-from ._shapes import HeaderShape, bind, header_shape
+from ._shapes import DEFAULT_CLOCK, HeaderShape, bind, header_shape
 
 __all__ = ["IRI_TYPES", "PAYLOAD_DIRECTIONS", "NumberedPDU", "PSPDUBuilder", "TimeStamps",
            "check_direction"]
@@ -49,7 +49,6 @@ PAYLOAD_DIRECTIONS = frozenset({"fromTarget", "toTarget", "indeterminate", "comb
 IRI_TYPES = frozenset({"iRI-Begin", "iRI-End", "iRI-Continue", "iRI-Report"})
 _NS_LIMIT = 2**64 * 1_000_000_000  # MicroSecondTimeStamp seconds are 0..2**64-1
 _P = Hole("p")  # the payload left open in the general path's templates
-_DEFAULT_CLOCK = Clock()  # read-only: shared by every builder given none
 # Payload alternatives that are a SEQUENCE OF payloads (TS 102 232-1 clause 6.2.3).
 _SEQUENCE_PAYLOADS = frozenset(
     {"iRIPayloadSequence", "cCPayloadSequence", "iLHIPayload", "hI4Payload"}
@@ -94,7 +93,7 @@ class PSPDUBuilder:
         self.spec = spec if spec is not None else default_specification()
         self.identity = identity
         self.counters = counters if counters is not None else SequenceCounters()
-        self.clock = clock if clock is not None else _DEFAULT_CLOCK
+        self.clock = clock if clock is not None else DEFAULT_CLOCK
         self.time_stamps: TimeStamps = time_stamps
         self.time_stamp_qualifier = time_stamp_qualifier
         domain = self.spec.values.get("li-psDomainId")
@@ -337,31 +336,40 @@ class PSPDUBuilder:
         return self._shape.template(key, payload)
 
     def content_encoder(self, key: object, payload: object, *, kind: str = "CC",
-                        field: str = "content") -> Callable[..., bytes]:
+                        field: str = "content",
+                        constants: Mapping[str, Mapping[str, Any]] | None = None,
+                        ) -> Callable[..., bytes]:
         """The hot path of a service: a function ``(content, time=None) -> bytes`` writing the
         PS-PDU of ``payload`` (a Payload value with one ``Hole("content")``, e.g. a
         cCPayloadSequence with the packet left open) through the template kept under ``key``
         (see :meth:`template`).
 
         The code is generated once per shape and ``key`` and shared by every builder: this
-        builder binds to it only its numbering, clock and pre-encoded header octets.
-        ``content`` must be bytes (``field`` names it in errors); the time is checked and the
-        content typed before a sequence number of ``kind`` is taken, so a bad call leaves no
-        gap (TS 102 232-1 5.2.5).
+        builder binds to it only its numbering, clock and pre-encoded octets. Payload members
+        that differ between sessions (a stream identifier, a CC link) must not be in ``key``:
+        put an encoded :class:`~lawful_intercept.Hole` in ``payload`` for them and give their
+        values in ``constants`` (hole name -> {member: value}); they are checked and encoded
+        here, once. ``content`` must be bytes (``field`` names it in errors); the time is
+        checked and the content typed before a sequence number of ``kind`` is taken, so a bad
+        call leaves no gap (TS 102 232-1 5.2.5).
         """
         shape = self._shape
         template = shape.template(key, payload)
-        if template.fields[-1:] != ("content",) or template.fields.count("content") != 1 or (
-            len(template.fields) != len(shape.constants) + 2
-            + (2 if self.time_stamps != "timeStamp" else 0)
-            + (1 if self.time_stamps != "microSecondTimeStamp" else 0)
-        ):
-            raise ValueError(f"payload must have one Hole('content') and no other hole, has "
-                             f"{', '.join(template.fields)}")
-        fn = shape.shared_encoder((key, field), lambda: _session_encoder(shape, template, field))
+        extra = dict(constants or {})
+        names = (*shape.constants, *extra)
+        time_fields = (("sec", "usec") if self.time_stamps != "timeStamp" else ()) + (
+            ("ts",) if self.time_stamps != "microSecondTimeStamp" else ())
+        if sorted(template.fields) != sorted(("seq", "content", *time_fields, *names)) or (
+                set(template.encoded_fields) != set(names)):
+            raise ValueError(f"payload must have one Hole('content') and an encoded hole for "
+                             f"each of constants ({', '.join(extra) or 'none'}); the "
+                             f"template's holes are {', '.join(template.fields)}")
+        octets = tuple(template.pre_encode(name, values) for name, values in extra.items())
+        fn = shape.shared_encoder((key, field, tuple(extra)),
+                                  lambda: _session_encoder(shape, template, field, names))
         numbering = self.numbering(kind)
         return bind(fn, (numbering.counting(), numbering, self._time_source, self,
-                         *self._constants))
+                         *self._constants, *octets))
 
     def numbering(self, kind: str) -> Numbering:
         """The numbering of ``kind`` of this communication (for callers that encode with a
@@ -387,16 +395,15 @@ def check_direction(direction: object) -> None:
 
 
 
-def _session_encoder(shape: HeaderShape, template: Template,
-                     field: str) -> Callable[..., bytes]:
+def _session_encoder(shape: HeaderShape, template: Template, field: str,
+                     names: tuple[str, ...]) -> Callable[..., bytes]:
     """The code of :meth:`PSPDUBuilder.content_encoder`, shared by the builders of ``shape``:
     ``f(session, content, time=None)`` where ``session`` is ``(step, numbering, now, builder,
     *octets)``: the bare count and the numbering (:meth:`Numbering.counting`), the time source
-    and the pre-encoded header members of one session. A session's data is a tuple and its
-    handle a bound method: few objects, so that a PDU of any of thousands of sessions touches
-    little memory."""
+    and the pre-encoded members of one session (the encoded holes ``names``). A session's
+    data is a tuple and its handle a bound method: few objects, so that a PDU of any of
+    thousands of sessions touches little memory."""
     encode = template.encode
-    names = shape.constants
 
     def general(session: tuple[Any, ...], content: object,
                 time: int | datetime | None = None) -> bytes:

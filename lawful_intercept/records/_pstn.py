@@ -38,6 +38,7 @@ from ._values import (
 
 __all__ = ["PstnIsdnRecords", "SupplementaryInfoOptions"]
 
+_LINK = Hole("link", encoded=True)  # a call's cCLinkID, pre-encoded
 _LINK_MAX = 65535
 _PDU_NUMBER_MAX = 4294967295
 _MEDIA_FORMAT_MAX = 127
@@ -192,14 +193,17 @@ class PstnIsdnRecords(ServiceRecords):
 
     def _cc_encoder(self, direction: object, cc_link_id: int | None) -> Callable[..., bytes]:
         check_name(direction, DIRECTIONS, "payloadDirection", "TS 102 232-1 PayloadDirection")
+        # The CC link is the call's: its octets are data, the code is shared (issue 15).
         value: dict[str, Any] = {"pstnIsdnCCObjId": self.cc_obj_id,
-                                 "pstnIsdnCCContents": Hole("content")}
+                                 "pstnIsdnCCContents": Hole("content"), "cCLinkID": _LINK}
+        link: dict[str, Any] = {}
         if cc_link_id is not None:
-            value["cCLinkID"] = integer(cc_link_id, "cCLinkID", 0, _LINK_MAX,
-                                         "TS 102 232-6 INTEGER (0..65535)")
+            link["cCLinkID"] = integer(cc_link_id, "cCLinkID", 0, _LINK_MAX,
+                                        "TS 102 232-6 INTEGER (0..65535)")
         payload = ("cCPayloadSequence",
                    [{"payloadDirection": direction, "cCContents": ("pstnIsdnCC", value)}])
-        emit = self.builder.content_encoder(("pstnIsdnCC", direction, cc_link_id), payload,
-                                            field="pstnIsdnCCContents")
+        emit = self.builder.content_encoder(("pstnIsdnCC", direction, "link"), payload,
+                                            field="pstnIsdnCCContents",
+                                            constants={"link": link})
         self._cc[(direction, cc_link_id)] = emit
         return emit

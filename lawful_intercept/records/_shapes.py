@@ -23,12 +23,19 @@ import threading
 import weakref
 from collections.abc import Callable
 from types import MethodType
-from typing import Any
+from typing import Any, Final, TypeVar
 
 from ..asn1c import Hole, Specification, Template
 from ..catalog import PS_PDU
+from ..correlation import Clock
 
-__all__ = ["HeaderShape", "SessionConstants", "bind", "header_shape"]
+__all__ = ["DEFAULT_CLOCK", "HeaderShape", "SessionConstants", "bind", "header_shape",
+           "per_specification", "shared_template"]
+
+T = TypeVar("T")
+
+#: The clock of the records objects given none (``time.time_ns``; read-only, so shared).
+DEFAULT_CLOCK: Final = Clock()
 
 #: The encoded holes of a PSHeader and the members each stands for, in PSHeader order
 #: (TS 102 232-1 5.2): ``ids`` the correlation identifiers, ``ipid`` the interception point,
@@ -151,3 +158,42 @@ def header_shape(spec: Specification, domain: str, time_stamps: str, ipid: bool,
                 shape = shapes[key] = HeaderShape(spec, domain, time_stamps, ipid, qualifier)
     return shape
 
+
+
+_TEMPLATES: weakref.WeakKeyDictionary[Specification, dict[object, Template]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def shared_template(spec: Specification, type_name: str, key: object,
+                    fixed: Callable[[], object]) -> Template:
+    """The process-wide template of ``type_name`` in ``spec`` kept under ``key`` (made from
+    ``fixed()`` on first use): for templates below the PS-PDU (e.g. a TS 33.128 CCPayload)
+    that many sessions use alike. ``key`` must name everything fixed and take few values."""
+    templates = _TEMPLATES.get(spec)
+    template = None if templates is None else templates.get((type_name, key))
+    if template is None:
+        with _SHAPES_LOCK:
+            templates = _TEMPLATES.setdefault(spec, {})
+            template = templates.get((type_name, key))
+            if template is None:
+                template = templates[(type_name, key)] = spec.template(type_name, fixed())
+    return template
+
+
+_PER_SPEC: weakref.WeakKeyDictionary[Specification, dict[object, Any]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def per_specification(spec: Specification, key: object, make: Callable[[], T]) -> T:
+    """``make()``, made once per specification and ``key`` and shared by every records object
+    (what a records object reads from its specification must not be copied per session)."""
+    known = _PER_SPEC.get(spec)
+    if known is None or key not in known:
+        with _SHAPES_LOCK:
+            known = _PER_SPEC.setdefault(spec, {})
+            if key not in known:
+                known[key] = make()
+    value: T = known[key]
+    return value

@@ -13,6 +13,7 @@ from ..asn1c import Specification
 from ..errors import EncodeError, Error
 from ._ip_access import ip_address
 from ._ps import IRI_TYPES, PAYLOAD_DIRECTIONS, PSPDUBuilder
+from ._shapes import per_specification
 
 __all__ = [
     "DIRECTIONS",
@@ -56,7 +57,13 @@ def iri_pdu(builder: PSPDUBuilder, contents: tuple[str, Any], *, iri_type: objec
 
 
 def enum_names(spec: Specification, type_name: str) -> tuple[str, ...]:
-    """The item names of an ENUMERATED type of ``spec`` (root and extension items)."""
+    """The item names of an ENUMERATED type of ``spec`` (root and extension items); one tuple
+    per specification and type, shared by every records object."""
+    return per_specification(spec, ("enum_names", type_name),
+                             lambda: _enum_names(spec, type_name))
+
+
+def _enum_names(spec: Specification, type_name: str) -> tuple[str, ...]:
     try:
         names = spec.get_type(type_name).body.named_numbers
     except Error as exc:  # the spec is not one with the service's module
