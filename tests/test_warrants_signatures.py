@@ -3,6 +3,7 @@ profile: signing, verifying, certificate paths, and misuse."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -185,3 +186,18 @@ def test_key_usage_must_allow_signing() -> None:
     result = check_certificate(certificate, [], judge_trust(), times=(("now", NOW),))
     assert not result.ok
     assert "key usage" in result.reason
+
+
+def test_approve_refuses_an_ambiguous_identifier() -> None:
+    from lawful_intercept.warrants import ActionRequest, CREATERequest, RequestPayload
+    message = make_request()
+    assert isinstance(message.payload, RequestPayload)
+    authorisation = next(a.action for a in message.payload.actions
+                         if isinstance(a.action, CREATERequest)
+                         and type(a.action.obj).__name__ == "AuthorisationObject")
+    twice = RequestPayload((*message.payload.actions, ActionRequest(7, authorisation)))
+    data = write_message(dataclasses.replace(message, payload=twice))
+    pki = warrant_pki()
+    with pytest.raises(WarrantSignatureError, match="appears 2 times"):
+        approve(data, authorisation.obj.object_identifier, pki.judge.key,
+                [pki.judge.certificate])

@@ -205,9 +205,14 @@ def approve(message: bytes, identifier: str, key: SigningKey,
     root = parse_xml(message)
     if root.find(qname(DS, "Signature")) is not None:
         raise WarrantSignatureError("the message is already signed: approve before signing it")
-    element = object_elements(root).get(identifier)
-    if element is None:
+    matches = [e for e in root.iter(qname(CORE, "HI1Object"))
+               if (e.findtext(qname(CORE, "ObjectIdentifier")) or "").strip() == identifier]
+    if not matches:
         raise WarrantSignatureError(f"no HI-1 object {identifier!r} in the message")
+    if len(matches) > 1:
+        raise WarrantSignatureError(f"HI-1 object {identifier!r} appears {len(matches)} times "
+                                    "in the message: which one to approve is ambiguous")
+    element = matches[0]
     if object_type(element) not in _APPROVABLE:
         raise WarrantSignatureError(f"object {identifier!r} is a {object_type(element)}, "
                                     "which carries no approvals")
