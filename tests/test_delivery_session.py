@@ -916,3 +916,33 @@ def test_send_many_stops_at_the_first_refused_record(acknowledgement: str) -> No
             if name != "pDUAcknowledgementRequest"] == ["cCPayloadSequence"] * 4
     session.send_many([(4, RECORDS[4])])  # the refused ones were not taken
     assert session.outstanding == 5
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ack_every=st.integers(1, 7), batches=st.lists(st.integers(1, 9), min_size=1,
+                                                     max_size=6))
+def test_send_many_writes_what_send_writes(ack_every: int, batches: list[int]) -> None:
+    """The batched path (acknowledgement requests between runs) writes the same octets, in
+    the same order, as one send per record."""
+    one = sender(acknowledgement="request", ack_every=ack_every)
+    many = sender(acknowledgement="request", ack_every=ack_every)
+    one.connection_made(0.0)
+    many.connection_made(0.0)
+    next_id = 0
+    for size in batches:
+        batch = [(next_id + i, RECORDS[(next_id + i) % len(RECORDS)]) for i in range(size)]
+        next_id += size
+        for record_id, pdu in batch:
+            one.send(record_id, pdu)
+        many.send_many(batch)
+        assert many.data_to_send() == one.data_to_send()
+    assert many.outstanding == one.outstanding == next_id
+
+
+def test_send_many_refuses_a_duplicate_and_keeps_those_before() -> None:
+    session = sender()
+    session.connection_made(0.0)
+    with pytest.raises(LocalProtocolError, match="already outstanding"):
+        session.send_many([(1, RECORDS[0]), (2, RECORDS[1]), (1, RECORDS[2])])
+    assert session.outstanding == 2
+    assert session.data_to_send() == RECORDS[0] + RECORDS[1]

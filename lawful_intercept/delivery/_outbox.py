@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Hashable, Iterable
-from typing import Final
+from typing import Any, Final
 
 from ..errors import LocalProtocolError
 
@@ -28,10 +28,10 @@ class Record:
 
     __slots__ = ("index", "pdu", "record_id", "written_at")
 
-    def __init__(self, record_id: Hashable, pdu: bytes) -> None:
+    def __init__(self, record_id: Hashable, pdu: bytes, index: int = NO_RECORD) -> None:
         self.record_id = record_id
         self.pdu = pdu
-        self.index = NO_RECORD  # position among the records queued for writing (per session)
+        self.index = index  # position among the records queued for writing (per session)
         self.written_at = 0.0
 
 
@@ -81,22 +81,28 @@ class Outbox:
         self.outstanding[record_id] = record
         return record
 
-    def accept_and_queue(
-        self, records: Iterable[tuple[Hashable, bytes | bytearray | memoryview]]
-    ) -> None:
-        """:meth:`accept` and :meth:`queue_record` for each pair, with less work per record
-        (no TRI request comes between them). At the first pair refused the pairs before it
-        are queued."""
+    def accept_and_queue(self, records: Iterable[tuple[Any, ...]]) -> None:
+        """:meth:`accept` and :meth:`queue_record` for each ``(record_id, pdu, ...)`` tuple
+        (a spool's entry will do), with less work per record (no TRI request comes between
+        them; the checks of :meth:`accept` inlined: this is the per-record path). At the
+        first one refused the ones before it are queued."""
         out = self.queue
+        outstanding = self.outstanding
         index = self.next_index
         size = 0
         try:
-            for record_id, pdu in records:
-                record = self.accept(record_id, pdu)
-                record.index = index
+            for entry in records:
+                record_id = entry[0]
+                data = entry[1]
+                if type(data) is not bytes:
+                    data = bytes(data)
+                if record_id in outstanding or not data:
+                    self.accept(record_id, data)  # raises the refusal
+                record = Record(record_id, data, index)
+                outstanding[record_id] = record
                 index += 1
-                out.append((record.pdu, record))
-                size += len(record.pdu)
+                out.append((data, record))
+                size += len(data)
         finally:
             self.next_index = index
             self.queued_bytes += size
@@ -125,13 +131,13 @@ class Outbox:
             out.popleft()
             parts.append(data)
             size += len(data)
-            if isinstance(entry, Record):
+            if type(entry) is Record:
                 entry.written_at = now
                 entry.pdu = b""  # the spool keeps the octets; the session needs the id only
                 self.last_written = entry.index
                 self.last_record_written = now
                 self.in_flight.append(entry)
-            elif entry is not None:
+            elif isinstance(entry, Request):
                 entry.sent_at = now
         self.queued_bytes -= size
         self.last_written_at = now

@@ -403,7 +403,7 @@ class DeliveryPump:
         if poison is not None and poison.probe is not None:
             self._step += len(entries)
             self._probe_offset = self._octets + session.pending_bytes
-        session.send_many([(entry[0], entry[1]) for entry in entries])
+        session.send_many(entries)  # (id, data, kind, key): the session takes the first two
         first, last = entries[0].id, entries[-1].id
         self.cursor = last
         highest = self._highest_fed

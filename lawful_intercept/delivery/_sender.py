@@ -261,18 +261,33 @@ class HandoverSession(Peer):
         else:
             self._outbox.held.append(record)
 
-    def send_many(
-        self, records: Iterable[tuple[Hashable, bytes | bytearray | memoryview]]
-    ) -> None:
-        """:meth:`send` for several ``(record_id, pdu)`` pairs, in order, with less work per
-        record (for transports that feed large batches). The checks are those of
+    def send_many(self, records: Iterable[tuple[Any, ...]]) -> None:
+        """:meth:`send` for several ``(record_id, pdu)`` pairs (or longer tuples whose first
+        two items are those, such as spool entries), in order, with less work per record
+        (for transports that feed large batches). The checks are those of
         :meth:`send`: at the first pair refused (``LocalProtocolError``) the pairs before it
         are accepted and the rest are not."""
-        if self._state is _OPEN and not self._ack_active:
-            self._outbox.accept_and_queue(records)  # no acknowledgement requests to count
+        if self._state is not _OPEN:
+            for record_id, pdu, *_ in records:
+                self.send(record_id, pdu)
             return
-        for record_id, pdu in records:
-            self.send(record_id, pdu)
+        outbox = self._outbox
+        if not self._ack_active:
+            outbox.accept_and_queue(records)  # no acknowledgement requests to count
+            return
+        # A pDUAcknowledgementRequest after every ack_every records: queue in runs between.
+        items = records if isinstance(records, list) else list(records)
+        start = 0
+        while start < len(items):
+            run = items[start:start + max(1, self.ack_every - self._since_request)]
+            start += len(run)
+            before = outbox.next_index
+            try:
+                outbox.accept_and_queue(run)
+            finally:
+                self._since_request += outbox.next_index - before
+                if self._since_request >= self.ack_every:
+                    self._queue_ack_request()
 
     def flush(self) -> None:
         """Ask the peer now to confirm what was sent: with acknowledgement a
