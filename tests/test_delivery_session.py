@@ -921,7 +921,8 @@ def test_send_many_stops_at_the_first_refused_record(acknowledgement: str) -> No
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ack_every=st.integers(1, 7), batches=st.lists(st.integers(1, 9), min_size=1,
                                                      max_size=6))
-def test_send_many_writes_what_send_writes(ack_every: int, batches: list[int]) -> None:
+def test_send_many_in_runs_writes_what_send_writes(ack_every: int,
+                                                   batches: list[int]) -> None:
     """The batched path (acknowledgement requests between runs) writes the same octets, in
     the same order, as one send per record."""
     one = sender(acknowledgement="request", ack_every=ack_every)
