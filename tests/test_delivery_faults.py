@@ -138,7 +138,12 @@ def test_lemf_killed_twice_during_20000_records(tmp_path: Path,
     assert summary["duplicates"] == duplicates  # every duplicate is one the dedup reported
     assert summary["records"] == total
     assert summary["sequence_gaps"] == 0
-    assert client.stats().reconnects >= 2
+    stats = client.stats()
+    assert stats.acknowledged == total  # every record proven delivered, none counted twice
+    assert stats.acknowledged <= sum(keys.values())  # never more than the LEMF wrote
+    # Records were left after the first kill, so a later connection delivered them (how many
+    # reconnections it took is the machine's timing, not an outcome).
+    assert stats.connects >= 2
 
 
 # -- (b) the sender killed --------------------------------------------------------------------
@@ -316,8 +321,9 @@ def test_silent_network_is_found_by_the_keep_alive(tmp_path: Path,
                 assert wait_for(lambda: spool.stats().queued == 0, 20), client.stats()
                 stats = client.stats()
     # The keep-alive goes out at most `interval` after the last write and its answer is due
-    # `wait` later; 0.5 s of slack covers the client's polling and a loaded machine.
-    assert interval <= found + 0.1 and found <= interval + wait + 0.5, found
+    # `wait` later; 3 s of slack covers the client's polling and a loaded machine (the bound
+    # says the silence is found by the keep-alive, not by TCP minutes later).
+    assert interval <= found + 0.1 and found <= interval + wait + 3.0, found
     assert stats.reconnects >= 1 and proxy.connections >= 2
     keys = received_keys(tmp_path / "lemf")
     assert {n for (_, cin, _, n) in keys if cin == 11} == set(range(50))
