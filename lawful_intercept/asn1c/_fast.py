@@ -27,10 +27,12 @@ from ._codec import (
     identifier_octets,
     sort_tag,
 )
-from ._model import Kind, Tag, Type, first_tag_owners, first_tags
+from ._model import Kind, Type, first_tags
 from ._primitives import ALPHABET_RE
 from ._source import (
     Source,
+    fallback_encode,
+    first_test,
     inline_sequence,
     length_expr,
     length_octets,
@@ -71,14 +73,6 @@ _FAST_STRINGS = {
 }
 
 
-def _fallback(encode: Encoder, value: Any, out: list[bytes], start: int) -> int:
-    """Undo what a generated encoder appended and encode ``value`` the general way."""
-    del out[start:]
-    b = encode(value)
-    out.append(b)
-    return len(b)
-
-
 class FastCodegen:
     """Writes and compiles the fast encoder/decoder functions of a specification."""
 
@@ -93,7 +87,7 @@ class FastCodegen:
             "el": length_octets,
             "MISSING": _MISSING,
             "int_from": int.from_bytes,
-            "FB": _fallback,
+            "FB": fallback_encode,
             "LL": tuple(b"\x81" + bytes((i,)) if i >= 128 else b"" for i in range(256)),
             "HOLES": tuple(tuple(b"" for _ in range(i)) for i in range(16)),
             "datetime": datetime.datetime,
@@ -300,6 +294,31 @@ class FastCodegen:
             src.add(ind, "n = 0")
             self._enc_struct(src, mt, fallback, ind, f"v{k}", f"{label}.", (*inlined, id(mt.body)))
             src.add(ind, f"h = {ident!r} + {length_expr('n')}")
+            src.add(ind, f"out[i{k}] = h")
+            src.add(ind, f"n = s{k} + n + len(h)")
+            return
+        if kind is Kind.CHOICE and len(mt.tags) == 1:
+            # A tagged CHOICE (its tag explicit, X.680 31.2.7): the dispatch inline.
+            self._counter += 1
+            k = self._counter
+            alts: dict[Any, tuple[str, Any]] = {}
+            for c in mt.body.components:
+                self._table_entry(alts, c.name, c.name, self._enc_name(c.type))
+            tname = self._const(alts, "alt")
+            src.add(ind, f"if type({x}) is not tuple or len({x}) != 2: {fallback}")
+            src.add(ind, f"a{k}, y{k} = {x}")
+            src.add(ind, f"f{k} = {tname}.get(a{k})")
+            src.add(ind, f"if f{k} is None: {fallback}")
+            src.add(ind, f"i{k} = len(out)")
+            src.add(ind, "out.append(b'')")
+            src.add(ind, f"s{k} = n")
+            src.add(ind, "try:")
+            src.add(ind + 1, f"n = f{k}[1](y{k}, out)")
+            src.add(ind, "except EncodeError as exc:")
+            src.add(ind + 1, f"exc.prepend(a{k})")
+            src.add(ind + 1, f"exc.prepend({label!r})")
+            src.add(ind + 1, "raise")
+            src.add(ind, f"h = {identifier_octets(mt.tags[0], True)!r} + {length_expr('n')}")
             src.add(ind, f"out[i{k}] = h")
             src.add(ind, f"n = s{k} + n + len(h)")
             return
@@ -587,6 +606,17 @@ class FastCodegen:
             src.add(ind, f"{target} = v{k}")
             src.add(ind, f"{p} = r{k}")
             return
+        if kind is Kind.CHOICE and len(mt.tags) == 1:  # a tagged CHOICE: see _enc_member
+            self._counter += 1
+            k = self._counter
+            ident = identifier_octets(mt.tags[0], True)
+            self._read_header(src, ind, ident, p, stop, f"q{k}", f"r{k}", slow,
+                              checked == ident)
+            self._dec_choice_body(src, ind, mt, strict, slow, f"q{k}", f"r{k}", target,
+                                  f"n{k}", label)
+            src.add(ind, f"if n{k} != r{k}: return {slow}(data, pos, end)")
+            src.add(ind, f"{p} = r{k}")
+            return
         if simple:
             ident = identifier_octets(mt.tags[0], False)
             self._read_header(src, ind, ident, p, stop, "q", "r", slow, checked == ident)
@@ -670,41 +700,6 @@ class FastCodegen:
         src.add(ind + 1, f"exc.prepend({label!r})")
         src.add(ind + 1, "raise")
 
-    def _first_test(self, mt: Type, p: str, stop: str) -> tuple[str, bytes]:
-        """A test that the element at ``p`` can start a value of ``mt``, and the identifier
-        octets it proves, if it proves exactly one."""
-        tests = []
-        idents: list[bytes] = []
-        for tag, owner in first_tag_owners(mt):
-            if tag is None:
-                return f"{p} < {stop}", b""
-            t, i = self._tag_tests(tag, owner, p)
-            tests.extend(t)
-            idents.extend(i)
-        if not tests:
-            return "False", b""
-        exact = idents[0] if len(idents) == 1 else b""
-        return f"{p} < {stop} and ({' or '.join(tests)})", exact
-
-    def _tag_tests(self, tag: Tag, mt: Type, p: str) -> tuple[list[str], list[bytes]]:
-        """Tests for the identifier of ``tag`` at ``p``, in the forms X.690 allows for it."""
-        out = []
-        idents = []
-        if len(mt.tags) > 1 or mt.kind in _GENERATED or mt.kind is Kind.OPEN:
-            forms: tuple[bool, ...] = (True,)
-        elif mt.kind in (Kind.OCTET_STRING, Kind.BIT_STRING, Kind.STRING):
-            forms = (False, True)  # strings may use the constructed form (X.690 8.7.3)
-        else:
-            forms = (False,)
-        for constructed in forms:
-            ident = identifier_octets(tag, constructed)
-            idents.append(ident)
-            if len(ident) == 1:
-                out.append(f"data[{p}] == {ident[0]}")
-            else:
-                out.append(f"data.startswith({ident!r}, {p})")
-        return out, idents
-
     def _dec_struct_body(self, src: Source, ind: int, t: Type, strict: bool, slow: str,
                          start: str, stop: str, p: str = "p", value: str = "value",
                          prefix: str = "", inlined: tuple[int, ...] = ()) -> None:
@@ -715,7 +710,7 @@ class FastCodegen:
         src.add(ind, f"{value} = {{}}")
         src.add(ind, f"{p} = {start}")
         for c in comps:
-            test, exact = self._first_test(c.type, p, stop)
+            test, exact = first_test(c.type, p, stop)
             src.add(ind, f"if {test}:")
             self._dec_member(src, ind + 1, c.type, strict, slow, p, stop,
                              f"{value}[{c.name!r}]", prefix + c.name, inlined, exact)
@@ -745,7 +740,7 @@ class FastCodegen:
             src.add(ind, f"if not ({test}): return {slow}(data, pos, end)")
 
     def _dec_choice_body(self, src: Source, ind: int, t: Type, strict: bool, slow: str,
-                         start: str, stop: str, target: str, nxt: str) -> None:
+                         start: str, stop: str, target: str, nxt: str, label: str = "") -> None:
         table: dict[Any, tuple[str, Any]] = {}
         for c in t.body.components:
             dname = self._dec_name(c.type, strict)
@@ -764,6 +759,8 @@ class FastCodegen:
         src.add(ind + 1, f"x, {nxt} = a[1](data, {start}, {stop})")
         src.add(ind, "except DecodeError as exc:")
         src.add(ind + 1, "exc.prepend(a[0])")
+        if label:  # inline in the function of the member's parent
+            src.add(ind + 1, f"exc.prepend({label!r})")
         src.add(ind + 1, "raise")
         src.add(ind, f"{target} = (a[0], x)")
 

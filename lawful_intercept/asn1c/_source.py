@@ -1,16 +1,24 @@
-"""Python source text of generated codec functions, and the range tests they inline.
+"""Pieces of the generated codec functions (X.690): their source text, the range, length
+and tag tests they inline, and the fallback to the general encoder.
 
 Shared by the generated fast paths (:mod:`._fast`) and templates (:mod:`._template`).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from .. import ber
-from ._model import Constraints, Kind, Range, Type
+from ._codec import Encoder, identifier_octets
+from ._model import Constraints, Kind, Range, Tag, Type, first_tag_owners
 
 __all__ = [
-    "Source", "inline_sequence", "length_expr", "length_octets", "range_test", "short_string",
+    "GENERATED_KINDS", "Source", "fallback_encode", "first_test", "inline_sequence",
+    "length_expr", "length_octets", "range_test", "short_string",
 ]
+
+GENERATED_KINDS = (Kind.SEQUENCE, Kind.SET, Kind.SEQUENCE_OF, Kind.SET_OF, Kind.CHOICE)
+"""The kinds whose codecs are generated functions (the others are primitives)."""
 
 _LEN = tuple(bytes((i,)) for i in range(128))
 _LONG2 = tuple(b"\x81" + bytes((i,)) for i in range(256))
@@ -88,3 +96,47 @@ def length_octets(n: int) -> bytes:
     if n < 65536:
         return b"\x82" + n.to_bytes(2, "big")
     return ber.encode_length(n)
+
+
+def fallback_encode(encode: Encoder, value: Any, out: list[bytes], start: int) -> int:
+    """Undo what a generated encoder appended and encode ``value`` the general way."""
+    del out[start:]
+    b = encode(value)
+    out.append(b)
+    return len(b)
+
+
+def first_test(mt: Type, p: str, stop: str) -> tuple[str, bytes]:
+    """A test that the element at ``p`` can start a value of ``mt``, and the identifier
+    octets it proves, if it proves exactly one."""
+    tests = []
+    idents: list[bytes] = []
+    for tag, owner in first_tag_owners(mt):
+        if tag is None:
+            return f"{p} < {stop}", b""
+        t, i = _tag_tests(tag, owner, p)
+        tests.extend(t)
+        idents.extend(i)
+    if not tests:
+        return "False", b""
+    exact = idents[0] if len(idents) == 1 else b""
+    return f"{p} < {stop} and ({' or '.join(tests)})", exact
+
+def _tag_tests(tag: Tag, mt: Type, p: str) -> tuple[list[str], list[bytes]]:
+    """Tests for the identifier of ``tag`` at ``p``, in the forms X.690 allows for it."""
+    out = []
+    idents = []
+    if len(mt.tags) > 1 or mt.kind in GENERATED_KINDS or mt.kind is Kind.OPEN:
+        forms: tuple[bool, ...] = (True,)
+    elif mt.kind in (Kind.OCTET_STRING, Kind.BIT_STRING, Kind.STRING):
+        forms = (False, True)  # strings may use the constructed form (X.690 8.7.3)
+    else:
+        forms = (False,)
+    for constructed in forms:
+        ident = identifier_octets(tag, constructed)
+        idents.append(ident)
+        if len(ident) == 1:
+            out.append(f"data[{p}] == {ident[0]}")
+        else:
+            out.append(f"data.startswith({ident!r}, {p})")
+    return out, idents
