@@ -13,7 +13,6 @@ the files the LEMF wrote. See ``docs/cli.md``.
 from __future__ import annotations
 
 import argparse
-import socket
 import struct
 import tempfile
 import time
@@ -25,7 +24,7 @@ from typing import Any
 from ..asn1c import Specification
 from ..catalog import default_specification
 from ..certs import make_test_pki
-from ..delivery import DeliveryClient, Spool
+from ..delivery import CCCSender, DeliveryClient, Destination, Spool
 from ..files import read_ber, write_pcap
 from ..lemf import LEMFThread
 from ..scenarios import CCC_PACKET, FORMATS, ScenarioPDU, minimum_records, scenario
@@ -231,12 +230,10 @@ def _send_udp(address: tuple[str, int], packets: list[bytes],
     """CCC packets as UDP datagrams (PacketCable), in bursts of :data:`_BURST`; before the
     next burst ``caught_up(n)`` waits (briefly) until the LEMF has ``n`` of them. UDP has no
     flow control of its own: without this a burst overflows the receiver's socket buffer
-    and the datagrams are dropped, as they would be on a real network."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        for n, packet in enumerate(packets, 1):
-            sock.sendto(packet, address)
-            if n % _BURST == 0:
-                caught_up(n)
+    and the datagrams are dropped, as they would be on a real network (the library's paced
+    :class:`~lawful_intercept.delivery.CCCSender`)."""
+    with CCCSender(Destination(*address), burst=_BURST) as sender:
+        sender.send_many(packets, caught_up=caught_up)
 
 
 def _ber_pdus(out: Path) -> list[bytes]:

@@ -71,6 +71,7 @@ from ._spool_dead import DeadLetter
 from ._spool_format import RECORD_OVERHEAD, SEGMENT_OVERHEAD, SpoolEntry
 from ._tls import Pins, check_pin, client_context, fingerprint, normalize_pins
 from ._transitions import SessionState
+from ._udp import MAX_DATAGRAM, CCCSender, CCCStats, Pacer
 
 __all__ = [
     "ACKNOWLEDGEMENT_MODES",
@@ -83,6 +84,7 @@ __all__ = [
     "DEFAULT_RESEND_WINDOW",
     "DEFAULT_RESEND_WINDOW_SECONDS",
     "DEFAULT_SEGMENT_BYTES",
+    "MAX_DATAGRAM",
     "PDU_ACKNOWLEDGEMENT",
     "RECORD_OVERHEAD",
     "SEGMENT_OVERHEAD",
@@ -91,6 +93,8 @@ __all__ = [
     "AcknowledgementRequested",
     "AsyncDeliveryClient",
     "AsyncHandoverDelivery",
+    "CCCSender",
+    "CCCStats",
     "ClientStats",
     "DeadLetter",
     "DeliveryBasis",
@@ -111,6 +115,7 @@ __all__ = [
     "NoticeCallback",
     "NoticeKind",
     "OptionsNegotiated",
+    "Pacer",
     "PayloadKind",
     "PeerKeepAlive",
     "PeerMessage",
