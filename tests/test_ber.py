@@ -1294,3 +1294,52 @@ def test_decode_error_offsets() -> None:
         ber.read_tlv(bytes.fromhex("3080 020105 0480"), 0)
     assert info.value.offset == 5
     assert "(at offset 5)" in str(info.value)
+
+
+# -- GeneralizedTime: the fields of a second kept for the PDUs that follow ---------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.datetimes(min_value=dt.datetime(1900, 1, 1), max_value=dt.datetime(2100, 12, 31)),
+    st.lists(st.integers(0, 999_999), min_size=1, max_size=4),
+)
+def test_generalized_time_of_one_second_decodes_alike_first_and_again(
+    value: dt.datetime, micros: list[int]
+) -> None:
+    """The first decode of a second goes the general way, the next ones take its kept fields:
+    both give the same aware UTC value, for every fraction."""
+    for micro in [value.microsecond, *micros]:
+        stamp = value.replace(microsecond=micro, tzinfo=dt.UTC)
+        data = ber.encode_generalized_time(stamp)
+        first = ber.decode_generalized_time(data)
+        again = ber.decode_generalized_time(data)
+        assert first == again == stamp
+        assert first.tzinfo is again.tzinfo is dt.UTC
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Same second as a kept one, in forms the shortcut does not take: the general rules.
+        (b"20261130120001,5Z", dt.datetime(2026, 11, 30, 12, 0, 1, 500000, tzinfo=dt.UTC)),
+        (b"20261130120001.1234567Z", dt.datetime(2026, 11, 30, 12, 0, 1, 123456, tzinfo=dt.UTC)),
+        (b"20261130120001.25+0100",
+         dt.datetime(2026, 11, 30, 12, 0, 1, 250000,
+                     tzinfo=dt.timezone(dt.timedelta(hours=1)))),
+        (b"20261130120001.25", dt.datetime(2026, 11, 30, 12, 0, 1, 250000)),
+        (b"202611301200.5Z", dt.datetime(2026, 11, 30, 12, 0, 30, tzinfo=dt.UTC)),
+    ],
+)
+def test_generalized_time_other_forms_of_a_kept_second(text: bytes, expected: dt.datetime) -> None:
+    ber.decode_generalized_time(b"20261130120001Z")  # keeps the fields of that second
+    assert ber.decode_generalized_time(text) == expected
+    assert ber.decode_generalized_time(text).tzinfo == expected.tzinfo
+
+
+@pytest.mark.parametrize("text", [b"20261130120001.Z", b"20261130120001.2aZ",
+                                  b"20261130120001x5Z", b"20261130120001.+5Z"])
+def test_generalized_time_bad_fraction_of_a_kept_second_is_refused(text: bytes) -> None:
+    ber.decode_generalized_time(b"20261130120001.5Z")
+    with pytest.raises(DecodeError, match="GeneralizedTime"):
+        ber.decode_generalized_time(text)
