@@ -338,3 +338,39 @@ def test_the_poison_search_halves_the_suspects() -> None:
     assert watch.peer_closed([5]) is None
     assert watch.peer_closed([5]) == 5  # twice in a row, alone
     assert watch.probe is None  # full batches again
+
+
+# -- the command line: send stops on a refusal that cannot heal (point 2, issue case 1) ------
+
+
+@pytest.mark.parametrize("stream_format", ["atis", "etsi"])
+def test_send_ends_with_exit_1_when_the_lemf_refuses_our_certificate(
+        tmp_path: Path, stream_format: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from lawful_intercept.cli import main
+    from lawful_intercept.lemf import LEMFThread
+    from lawful_intercept.lemf import server_context as lemf_context
+
+    files = make_test_pki().write(tmp_path / "pki")
+    stranger = make_test_pki().write(tmp_path / "stranger")  # a client of another CA
+    stream = tmp_path / "stream.ber"
+    assert main(["generate", "--format", stream_format, "--records", "50",
+                 "--out", str(stream)]) == 0
+    context = lemf_context(files.server_cert, files.server_key, files.ca)
+    with LEMFThread(tmp_path / "lemf", ssl_context=context) as lemf:
+        if stream_format == "atis":
+            types = ("LAESProtocol", "CCDeliveryHeaderModule.CC-APDU",
+                     "IAS-LAES-CmII-Abstract-Syntax-Module.IasProtocol")
+            to = [option for t in types for option in (
+                "--to", f"{HOST}:{lemf.listen(HOST, 0, pdu_type=t)[1]}/{t.rpartition('.')[2]}")]
+        else:
+            to = ["--to", f"{HOST}:{lemf.listen(HOST, 0)[1]}"]
+        capsys.readouterr()
+        code = main(["send", str(stream), *to, "--cert", str(stranger.client_cert),
+                     "--key", str(stranger.client_key), "--ca", str(files.ca),
+                     "--server-name", "localhost", "--timeout", "600"])
+        err = capsys.readouterr().err
+        summary = lemf.summary()
+    assert code == 1, err
+    assert "refused our certificate (alert" in err and "3 times in a row" in err, err
+    assert "Traceback" not in err
+    assert summary["records"] == 0

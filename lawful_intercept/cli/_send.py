@@ -38,6 +38,7 @@ from ..asn1c import Specification
 from ..catalog import PS_PDU, TOP_LEVEL_TYPES, default_specification, kind_of_type, payload_kind
 from ..delivery import (
     DeliveryClient,
+    DeliveryRefused,
     Destination,
     DestinationName,
     HandoverDelivery,
@@ -60,7 +61,9 @@ __all__ = ["register"]
 
 _BATCH = 512
 """PDUs appended to the spools per batch (one fsync each) and per state-file update."""
-_CLIENT_OPTIONS = {"reconnect_initial": 0.2, "reconnect_max": 5.0}
+_CLIENT_OPTIONS = {"reconnect_initial": 0.2, "reconnect_max": 5.0, "max_refusals": 3}
+"""A refusal that cannot heal (our certificate refused, the LEMF's untrusted or expired, a
+pin mismatch) ends ``send`` after 3 in a row, not after --timeout."""
 
 Address = tuple[str, int]
 
@@ -597,6 +600,13 @@ def _wait(args: argparse.Namespace, router: _Router) -> int:
             if progress:
                 print(file=sys.stderr)
             return total
+        for route in router.routes.values():
+            try:
+                route.delivery.wait_idle(0)  # raises a refusal that cannot heal
+            except DeliveryRefused as exc:
+                if progress:
+                    print(file=sys.stderr)
+                raise CLIError(f"{left} of {total} PDUs not delivered: {exc}") from None
         now = time.monotonic()
         if left != last_left:
             last_left, last_change = left, now
