@@ -275,7 +275,7 @@ _printable = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-", min_size=
     time_stamps=st.sampled_from(["microSecondTimeStamp", "timeStamp", "both"]),
     direction=st.sampled_from(["fromTarget", "toTarget"]),
     packet=st.binary(max_size=300),
-    ns=st.integers(0, 2**40 * 10**9),
+    ns=st.integers(0, 253_402_300_799 * 10**9),  # GeneralizedTime ends in year 9999
 )
 def test_shared_templates_write_what_the_general_encoder_writes(
     liid: str, operator: bytes, element: bytes | None, cin: int, country: str | None,

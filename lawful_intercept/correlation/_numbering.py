@@ -88,7 +88,10 @@ class Numbering:
 
     def __call__(self) -> int:
         """Take the next number (as :meth:`SequenceCounters.next`)."""
-        return self.taker()()
+        take = self._take
+        if take is None:
+            take = self.taker()
+        return take()
 
     def taker(self) -> Callable[[], int]:
         """The function that takes the next number, for per-PDU paths (a closure, cheaper to

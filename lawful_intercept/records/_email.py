@@ -47,6 +47,8 @@ class EmailRecords(ServiceRecords):
     IMAP or webmail session and its content carry the same correlation identifiers.
     """
 
+    __slots__ = ("events", "formats", "protocols", "statuses")
+
     def __init__(self, builder: PSPDUBuilder) -> None:
         super().__init__(builder, "EmailPDU", "emailIRIObjId", "emailCCObjId")
         spec = builder.spec

@@ -94,6 +94,8 @@ class IPMMRecords(ServiceRecords):
     the IRI and the CC numbered separately (TS 102 232-1 5.2.5).
     """
 
+    __slots__ = ("frame_types", "protocols")
+
     def __init__(self, builder: PSPDUBuilder) -> None:
         super().__init__(builder, "IPMultimediaPDU", "iPMMIRIObjId", "iPMMCCObjId")
         spec = builder.spec
@@ -190,7 +192,8 @@ class IPMMRecords(ServiceRecords):
         ``payloadDirection``. ``stream_id`` identifies the media stream (see
         :func:`stream_identifier`); ``protocol`` the ``mMCCprotocol`` (:data:`AUTO`: implied
         by the frame type; ``None``: left out). Encoded through a template per
-        (direction, frame type, stream, protocol).
+        (direction, frame type, protocol) shared by every session; the stream identifier
+        is the session's data.
         """
         key = (direction, frame_type, stream_id, protocol)
         if stream_id is not None and type(stream_id) is not int:

@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any, Literal, NamedTuple
 
 from .._checks import require_choice, require_instance, require_int
-from ..asn1c import Hole, Specification, Template
+from ..asn1c import Specification, Template
 from ..catalog import PS_PDU, default_specification
 from ..correlation import (
     Clock,
@@ -48,7 +48,6 @@ PAYLOAD_DIRECTIONS = frozenset({"fromTarget", "toTarget", "indeterminate", "comb
 #: The IRIType items (TS 102 232-1 5.2.10).
 IRI_TYPES = frozenset({"iRI-Begin", "iRI-End", "iRI-Continue", "iRI-Report"})
 _NS_LIMIT = 2**64 * 1_000_000_000  # MicroSecondTimeStamp seconds are 0..2**64-1
-_P = Hole("p")  # the payload left open in the general path's templates
 # Payload alternatives that are a SEQUENCE OF payloads (TS 102 232-1 clause 6.2.3).
 _SEQUENCE_PAYLOADS = frozenset(
     {"iRIPayloadSequence", "cCPayloadSequence", "iLHIPayload", "hI4Payload"}
@@ -76,6 +75,11 @@ class PSPDUBuilder:
     :class:`~lawful_intercept.correlation.SequenceCounters`); ``clock`` gives the time when a
     record is given none.
     """
+
+    # Slots: one builder per session, thousands of sessions (see docs/records.md).
+    __slots__ = ("__weakref__", "_constants", "_encode", "_numbering", "_shape",
+                 "_time_source", "clock", "counters", "identity", "li_ps_domain_id", "spec",
+                 "time_stamp_qualifier", "time_stamps")
 
     def __init__(
         self,
@@ -166,8 +170,7 @@ class PSPDUBuilder:
                 return self._pdu_generic(numbering, payload, time)
             inner = inner[0]
         shape = self._shape
-        encode = shape.payload_encoder(
-            alternative, [_P] if alternative in _SEQUENCE_PAYLOADS else _P)
+        encode = shape.payload_encoder(alternative, alternative in _SEQUENCE_PAYLOADS)
         args = self._time_args(time)
         args.update(zip(shape.constants, self._constants, strict=True))
         seq = numbering.peek()

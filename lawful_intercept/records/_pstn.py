@@ -62,6 +62,8 @@ class SupplementaryInfoOptions(TypedDict, total=False):
 class PstnIsdnRecords(ServiceRecords):
     """PstnIsdnIRI and PstnIsdnCC PS-PDUs of one PSTN/ISDN call (ETSI TS 102 232-6)."""
 
+    __slots__ = ("alternate_protocols", "frame_types")
+
     def __init__(self, builder: PSPDUBuilder) -> None:
         super().__init__(builder, "PstnIsdnPDU", "pstnIsdnIRIObjId", "pstnIsdnCCObjId")
         spec = builder.spec

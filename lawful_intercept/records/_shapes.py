@@ -110,13 +110,15 @@ class HeaderShape:
                     self._templates[key] = template
         return template
 
-    def payload_encoder(self, alternative: str, hole: object) -> Callable[..., bytes]:
+    def payload_encoder(self, alternative: str, sequence: bool) -> Callable[..., bytes]:
         """The encoder of this shape's PS-PDU with the Payload alternative ``alternative``
-        left open as ``hole`` (the general path of IRI, TRI and HI1 PDUs)."""
+        left open as the hole ``p`` (the general path of IRI, TRI and HI1 PDUs); with
+        ``sequence`` the alternative is a SEQUENCE OF payloads, whose one element is ``p``."""
         encode = self._payloads.get(alternative)
         if encode is None:
+            hole = Hole("p")
             encode = self._payloads[alternative] = self.template(
-                ("payload", alternative), (alternative, hole)).encode
+                ("payload", alternative), (alternative, [hole] if sequence else hole)).encode
         return encode
 
     def shared_encoder(self, key: object,

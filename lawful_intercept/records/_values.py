@@ -167,6 +167,9 @@ class ServiceRecords:
     multimedia, -6 PSTN/ISDN): the :class:`PSPDUBuilder` of the communication, the IRI and CC
     object identifiers of the service's module, and the CC encoders kept per key."""
 
+    # Slots: a PDU of one of thousands of sessions touches as little memory as it can.
+    __slots__ = ("__weakref__", "_cc", "builder", "cc_obj_id", "iri_obj_id")
+
     def __init__(self, builder: PSPDUBuilder, module: str, iri_name: str, cc_name: str) -> None:
         self.builder = builder
         self.iri_obj_id, self.cc_obj_id = object_identifiers(builder.spec, iri_name, cc_name,
