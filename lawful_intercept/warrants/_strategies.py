@@ -23,6 +23,8 @@ from ._model import (
     AuthorisationStatus,
     CREATERequest,
     CREATEResponse,
+    DELIVERRequest,
+    DELIVERResponse,
     DeliveryAddress,
     DeliveryDestination,
     DeliveryType,
@@ -32,17 +34,22 @@ from ._model import (
     EndpointID,
     ErrorInformation,
     GETRequest,
+    GETResponse,
     HI1Message,
     IPAddressPort,
     LISTRequest,
+    LISTResponse,
+    ListResponseRecord,
     LITaskObject,
     MessageHeader,
     RequestPayload,
     ResponsePayload,
     TargetIdentifierValue,
     TaskStatus,
+    TaskTimespan,
     Timespan,
     UPDATERequest,
+    UPDATEResponse,
 )
 
 __all__ = [
@@ -105,6 +112,11 @@ def delivery_destinations() -> SearchStrategy[DeliveryDestination]:
         st.sampled_from(["lemf.example.org", "hi2.lea.example"]).map(
             lambda a: DeliveryAddress("FQDN", a)),
         st.sampled_from(["https://lemf.example.org/hi3"]).map(lambda a: DeliveryAddress("URL", a)),
+        st.sampled_from(["lemf@lea.example.org"]).map(
+            lambda a: DeliveryAddress("EmailAddress", a)),
+        st.builds(EndpointID, _COUNTRY, _TEXT).map(lambda a: DeliveryAddress("EndpointID", a)),
+        st.builds(IPAddressPort, _ipv4(), st.integers(0, 65535), st.just("UDP")).map(
+            lambda a: DeliveryAddress("IPAddressPort", a)),
     )
     formats = st.none() | st.sampled_from(["TS102232-2", "TS102232-3", "TS102232-5"]).map(
         lambda v: DictionaryEntry("ETSI", "HandoverFormat", v))
@@ -163,6 +175,7 @@ def li_task_objects(draw: st.DrawFn, *, authorisation: str | None = None,
         delivery_type=draw(st.sampled_from(list(DeliveryType))).entry,
         delivery_details=tuple(draw(st.lists(delivery_destinations(), min_size=1,
                                              max_size=3))),
+        timespan=draw(st.none() | st.builds(TaskTimespan, *[st.none() | _TIMES] * 5)),
         cspid=draw(st.none() | st.builds(EndpointID, _COUNTRY, _TEXT)),
         flags=(DictionaryEntry("ETSI", "TaskFlag", "IsTest"),) if test else None)
 
@@ -195,25 +208,37 @@ def warrant_messages(draw: st.DrawFn, *, now: datetime | None = None) -> HI1Mess
     authorisation = draw(authorisation_objects(identifier=identifier, start=start, end=end,
                                                status=AuthorisationStatus.APPROVED))
     authorisation = dataclasses.replace(authorisation, approvals=())
-    tasks = draw(st.lists(li_task_objects(authorisation=identifier), min_size=1, max_size=2))
+    tasks = [dataclasses.replace(task, timespan=draw(st.none() | st.just(
+                 TaskTimespan(start, end))))
+             for task in draw(st.lists(li_task_objects(authorisation=identifier), min_size=1,
+                                       max_size=2))]
     objects = [authorisation, *tasks]
     actions = tuple(ActionRequest(i, CREATERequest(obj)) for i, obj in enumerate(objects))
     return HI1Message(draw(_header(now)), RequestPayload(actions))
 
 
 def hi1_messages() -> SearchStrategy[HI1Message]:
-    """Any HI-1 message the model holds: requests (GET, CREATE, UPDATE, LIST of
-    authorisations, tasks and documents) and responses (per action, or one error)."""
+    """HI-1 messages of every kind the model holds: requests (GET, CREATE, UPDATE, LIST,
+    DELIVER of authorisations, tasks and documents) and responses (each kind of answer per
+    action, or one error for the whole message)."""
     objects = st.one_of(authorisation_objects(), li_task_objects(), _documents())
+    object_type = st.sampled_from(["Authorisation", "Task", "Document"]).map(
+        lambda v: DictionaryEntry("ETSI", "ObjectType", v))
     action = st.one_of(
         _UUIDS.map(GETRequest), objects.map(CREATERequest), objects.map(UPDATERequest),
-        st.builds(LISTRequest, st.none() | st.just(DictionaryEntry("ETSI", "ObjectType",
-                                                                   "Authorisation")),
-                  st.none() | _TIMES))
+        st.builds(LISTRequest, st.none() | object_type, st.none() | _TIMES),
+        st.builds(DELIVERRequest, _UUIDS, objects))
     requests = st.lists(action, min_size=1, max_size=3).map(
         lambda items: RequestPayload(tuple(ActionRequest(i, a) for i, a in enumerate(items))))
     errors = st.builds(ErrorInformation, st.integers(0, 9999), _TEXT)
-    result = st.one_of(st.builds(CREATEResponse, _UUIDS), errors)
+    records = st.builds(ListResponseRecord, object_type, _UUIDS, st.integers(0, 99),
+                        st.none() | _COUNTRY, st.none() | _TEXT, st.none() | _TEXT,
+                        st.none() | _TIMES)
+    result = st.one_of(st.builds(CREATEResponse, _UUIDS, st.none() | objects),
+                       st.builds(UPDATEResponse, _UUIDS, st.none() | objects),
+                       objects.map(GETResponse), st.builds(DELIVERResponse, _UUIDS),
+                       st.lists(records, max_size=2).map(lambda r: LISTResponse(tuple(r))),
+                       errors)
     responses = st.one_of(
         st.lists(result, min_size=1, max_size=3).map(lambda items: ResponsePayload(
             actions=tuple(ActionResponse(i, r) for i, r in enumerate(items)))),
