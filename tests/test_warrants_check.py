@@ -521,3 +521,14 @@ def test_an_unverified_emergency_approval_does_not_open_the_window() -> None:
     assert "authorisation-status" in failed(result)
     assert "outside the emergency window" in next(
         r for r in result.failures() if r.rule == "authorisation-status").reason
+
+
+def test_message_signer_of_the_wrong_role_is_refused() -> None:
+    pki = warrant_pki()
+    authorities = Trust((pki.authority_ca.certificate,),
+                        roles=frozenset({"Issuing authority"}))
+    assert run(make_warrant().signed, trust=authorities).valid
+    signer = pki.issue_signer(role="Clerk", common_name="Authority clerk", by="authority")
+    result = run(sign_request(make_request(), issuer=signer), trust=authorities)
+    assert failed(result) == {"message-signature"}
+    assert "role 'Clerk'" in result.failures()[0].reason
