@@ -374,3 +374,80 @@ def test_send_ends_with_exit_1_when_the_lemf_refuses_our_certificate(
     assert "refused our certificate (alert" in err and "3 times in a row" in err, err
     assert "Traceback" not in err
     assert summary["records"] == 0
+
+
+# -- plain TCP (lab set-ups): our FIN answered by the peer's FIN -----------------------------
+
+
+class PlainLEMF:
+    """A plain TCP LEMF thread reading LAESProtocol records to the end of the stream, then
+    closing (``reset=False``: a FIN after reading everything) or resetting (``reset=True``:
+    an RST, as a peer that fails does)."""
+
+    def __init__(self, *, reset: bool) -> None:
+        self.reset = reset
+        self.records: list[bytes] = []
+        self.listener = socket.create_server((HOST, 0))
+        self.listener.settimeout(0.2)
+        self.port: int = self.listener.getsockname()[1]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self) -> PlainLEMF:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(10)
+        self.listener.close()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            conn.settimeout(10)
+            receiver = ReceiverSession(SPEC, pdu_type=TYPE, options=())
+            with contextlib.closing(conn):
+                try:
+                    while data := conn.recv(65536):
+                        receiver.receive_data(data)
+                        self.records += [e.pdu.raw for e in receiver.events()
+                                         if isinstance(e, RecordReceived)]
+                except OSError:
+                    continue
+                if self.reset:  # SO_LINGER 0: the close sends an RST
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                    (1).to_bytes(4, "little") + (0).to_bytes(4, "little"))
+
+
+@pytest.mark.parametrize("kind", ["blocking", "asyncio"])
+@pytest.mark.parametrize("reset", [False, True])
+def test_plain_tcp_proof_is_the_peers_fin(tmp_path: Path, kind: str, reset: bool) -> None:
+    with PlainLEMF(reset=reset) as lemf, Spool(tmp_path / "s") as spool:
+        options: dict[str, Any] = {"insecure_plain_tcp": True}
+        if kind == "blocking":
+            with DeliveryClient(HOST, lemf.port, spool, factory(), ssl_context=None,
+                                reconnect_initial=0.05, reconnect_max=0.2, poll_interval=0.05,
+                                **options) as client:
+                client.send_many(RECORDS)
+                idle, stats = client.wait_idle(1.0 if reset else 30), client.stats()
+        else:
+            async def scenario() -> tuple[bool, Any]:
+                async with AsyncDeliveryClient(HOST, lemf.port, spool, factory(),
+                                               ssl_context=None, reconnect_initial=0.05,
+                                               reconnect_max=0.2, poll_interval=0.05,
+                                               **options) as client:
+                    await client.send_many(RECORDS)
+                    return await client.wait_idle(1.0 if reset else 30), client.stats()
+
+            idle, stats = asyncio.run(asyncio.wait_for(scenario(), 60))
+        assert stats.acknowledged <= len(lemf.records)
+        if reset:  # an RST answers nothing: everything stays pending
+            assert not idle and stats.acknowledged == 0
+            assert spool.stats().queued == len(RECORDS)
+        else:
+            assert idle and stats.acknowledged == len(RECORDS)
+        assert set(lemf.records) == set(RECORDS)
