@@ -184,7 +184,7 @@ class MessageHeader:
 
 @dataclass(frozen=True)
 class ApproverContactDetails:
-    """ApproverContactDetails (TS 103 120 clause 6.4.x, common ApprovalDetails)."""
+    """ApproverContactDetails (TS 103 120 Common schema, part of ApproverDetails)."""
 
     alternate_name: str | None = None
     email_address: str | None = None
@@ -232,7 +232,7 @@ class ErrorInformation:
 
 @dataclass(frozen=True, kw_only=True)
 class HI1Object:
-    """The fields every HI-1 object has (TS 103 120 clause 6.4.x, core HI1Object). The
+    """The fields every HI-1 object has (TS 103 120 Core schema, HI1Object). The
     ``object_identifier`` (a UUID) and ``generation`` identify a version of an object."""
 
     object_identifier: str
