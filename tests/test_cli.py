@@ -462,6 +462,7 @@ def test_spool_list_export_requeue(capsys: pytest.CaptureFixture[str], tmp_path:
     assert "2 dead letters" in stdout and "alert: decode_error" in stdout
     code, stdout, _ = run(capsys, "spool", "list", str(folder), "--json")
     summary = json.loads(stdout.splitlines()[-1])
+    assert [(sp["queued"], sp["dead_letters"]) for sp in summary["spools"]] == [(len(pdus) - 2, 2)]
     assert [(d["record_id"], d["kind"], d["key"], d["reason"]) for d in
             summary["dead_letters"]] == [(ids[1], "IRI", "LIID-1", "the peer closed the "
                                           "connection 3 times after it"), (ids[4], "IRI",

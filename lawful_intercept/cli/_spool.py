@@ -56,7 +56,8 @@ def spool_directories(directory: Path) -> list[Path]:
 def _spool(args: argparse.Namespace) -> int:
     directory = Path(args.directory)
     if not directory.is_dir():
-        raise CLIError(f"{directory}: no such folder")
+        what = "not a folder" if directory.exists() else "no such folder"
+        raise CLIError(f"{directory}: {what}")
     spools = spool_directories(directory)
     if not spools:
         raise CLIError(f"{directory}: no spool in it (a spool directory holds {_ACK_LOG})")
@@ -65,11 +66,15 @@ def _spool(args: argparse.Namespace) -> int:
     if args.action != "export" and args.out is not None:
         raise CLIError(f"--out is for export, not {args.action}")
     found: list[tuple[Path, DeadLetter, int | None]] = []
+    status: list[dict[str, object]] = []
     wanted = None if args.ids is None else set(args.ids)
     seen: set[int] = set()
     for path in spools:
         try:
             with Spool(path) as spool:
+                stats = spool.stats()
+                status.append({"spool": str(path), "queued": stats.queued,
+                               "dead_letters": stats.dead_letters, "next_id": stats.next_id})
                 letters = [letter for letter in spool.dead_letters()
                            if wanted is None or letter.record_id in wanted]
                 seen.update(letter.record_id for letter in letters)
@@ -84,7 +89,7 @@ def _spool(args: argparse.Namespace) -> int:
         raise CLIError(f"--id: no dead letter with record id {missing} in {directory}")
     if args.action == "export":
         _export(Path(args.out), found)
-    _report(args, directory, found)
+    _report(args, directory, found, status)
     return 0
 
 
@@ -98,10 +103,12 @@ def _export(out: Path, found: list[tuple[Path, DeadLetter, int | None]]) -> None
 
 
 def _report(args: argparse.Namespace, directory: Path,
-            found: list[tuple[Path, DeadLetter, int | None]]) -> None:
+            found: list[tuple[Path, DeadLetter, int | None]],
+            status: list[dict[str, object]]) -> None:
     if args.json:
         print_json({
             "command": "spool", "action": args.action, "directory": str(directory),
+            "spools": status,
             "dead_letters": [
                 {"spool": str(path), "record_id": letter.record_id, "kind": letter.kind,
                  "key": letter.key.decode("utf-8", "replace"), "octets": len(letter.payload),
@@ -114,6 +121,10 @@ def _report(args: argparse.Namespace, directory: Path,
     verb = {"list": "dead letters", "export": "dead letters exported",
             "requeue": "dead letters requeued"}[args.action]
     print(f"{len(found)} {verb} in {directory}" + (f" to {args.out}" if args.out else ""))
+    if args.action == "list":
+        for spool in status:
+            print(f"  {spool['spool']}: {spool['queued']} records pending, "
+                  f"{spool['dead_letters']} dead letters")
     for path, letter, new in found:
         when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(letter.time))
         again = f" -> record {new}" if new is not None else ""
