@@ -70,7 +70,7 @@ class RawXML:
 
 @dataclass(frozen=True)
 class DictionaryEntry:
-    """A TS 103 120 dictionary entry (clause 6.5: Owner, Name, Value), e.g.
+    """A TS 103 120 dictionary entry (clause 6: Owner, Name, Value), e.g.
     ``ETSI / AuthorisationStatus / Approved``; national dictionaries have another owner."""
 
     owner: str
@@ -113,7 +113,7 @@ class AuthorisationFlag(_ETSIDictionary):
 
 
 class TaskStatus(_ETSIDictionary):
-    """ETSI dictionary TaskStatus (TS 103 120 clause 8.2)."""
+    """ETSI dictionary TaskStatus (TS 103 120 clause 8.2.3, Table 8.2)."""
 
     AWAITING_APPROVAL = "AwaitingApproval"
     AWAITING_PROVISIONING = "AwaitingProvisioning"
@@ -127,7 +127,7 @@ class TaskStatus(_ETSIDictionary):
 
 
 class TaskFlag(_ETSIDictionary):
-    """ETSI dictionary TaskFlag (TS 103 120 clause 8.2)."""
+    """ETSI dictionary TaskFlag (TS 103 120 clause 8.2.12, Table 8.14)."""
 
     IS_TEST = "IsTest"
     IS_EMERGENCY = "IsEmergency"
@@ -136,7 +136,8 @@ class TaskFlag(_ETSIDictionary):
 
 
 class DeliveryType(_ETSIDictionary):
-    """ETSI dictionary TaskDeliveryType (TS 103 120 clause 8.2): what the LEMF receives."""
+    """ETSI dictionary TaskDeliveryType (TS 103 120 clause 8.2.7, Table 8.10): what the LEMF
+    receives."""
 
     IRI_ONLY = "IRIOnly"
     CC_ONLY = "CCOnly"
@@ -152,7 +153,7 @@ class DeliveryType(_ETSIDictionary):
 
 @dataclass(frozen=True)
 class EndpointID:
-    """An HI-1 endpoint (TS 103 120 clause 6.2): ISO country code and unique identifier."""
+    """An HI-1 endpoint (TS 103 120 clause 6): ISO country code and unique identifier."""
 
     country_code: str
     unique_identifier: str
@@ -160,7 +161,7 @@ class EndpointID:
 
 @dataclass(frozen=True)
 class Version:
-    """The message version (TS 103 120 clause 6.2.4): ETSI version and national profile."""
+    """The message version (TS 103 120 clause 6): ETSI version and national profile."""
 
     etsi_version: str = "V1.12.1"
     national_profile_owner: str = "XX"
@@ -169,7 +170,7 @@ class Version:
 
 @dataclass(frozen=True)
 class MessageHeader:
-    """The message header (TS 103 120 clause 6.2): sender, receiver, the transaction's UUID,
+    """The message header (TS 103 120 clause 6): sender, receiver, the transaction's UUID,
     the time stamp (written with microseconds) and the version."""
 
     sender: EndpointID
@@ -220,7 +221,7 @@ class ApprovalDetails:
 
 @dataclass(frozen=True)
 class ErrorInformation:
-    """ActionUnsuccesfulInformation (TS 103 120 clause 6.4.9): an error code and its
+    """ActionUnsuccesfulInformation (TS 103 120 clause 6): an error code and its
     description."""
 
     code: int
@@ -399,28 +400,28 @@ class OtherObject(HI1Object):
 
 @dataclass(frozen=True)
 class GETRequest:
-    """GET (TS 103 120 clause 6.4.2): fetch the object ``identifier``."""
+    """GET (TS 103 120 clause 6): fetch the object ``identifier``."""
 
     identifier: str
 
 
 @dataclass(frozen=True)
 class CREATERequest:
-    """CREATE (TS 103 120 clause 6.4.3) of ``obj``."""
+    """CREATE (TS 103 120 clause 6) of ``obj``."""
 
     obj: HI1Object
 
 
 @dataclass(frozen=True)
 class UPDATERequest:
-    """UPDATE (TS 103 120 clause 6.4.4) of ``obj`` (only the fields given change)."""
+    """UPDATE (TS 103 120 clause 6) of ``obj`` (only the fields given change)."""
 
     obj: HI1Object
 
 
 @dataclass(frozen=True)
 class LISTRequest:
-    """LIST (TS 103 120 clause 6.4.5): the objects of a type, changed since a time."""
+    """LIST (TS 103 120 clause 6): the objects of a type, changed since a time."""
 
     object_type: DictionaryEntry | None = None
     last_changed: datetime | None = None
@@ -428,7 +429,7 @@ class LISTRequest:
 
 @dataclass(frozen=True)
 class DELIVERRequest:
-    """DELIVER (TS 103 120 clause 6.4.6): an object delivered in reply to ``identifier``."""
+    """DELIVER (TS 103 120 clause 6): an object delivered in reply to ``identifier``."""
 
     identifier: str
     obj: HI1Object
@@ -436,7 +437,7 @@ class DELIVERRequest:
 
 @dataclass(frozen=True)
 class ActionRequest:
-    """One ActionRequest (TS 103 120 clause 6.3): its ``action_identifier`` and the action."""
+    """One ActionRequest (TS 103 120 clause 6): its ``action_identifier`` and the action."""
 
     action_identifier: int
     action: GETRequest | CREATERequest | UPDATERequest | LISTRequest | DELIVERRequest
@@ -467,7 +468,7 @@ class UPDATEResponse:
 
 @dataclass(frozen=True)
 class ListResponseRecord:
-    """One record of a LIST answer (TS 103 120 clause 6.4.5)."""
+    """One record of a LIST answer (TS 103 120 clause 6)."""
 
     object_type: DictionaryEntry
     identifier: str
@@ -494,7 +495,7 @@ class DELIVERResponse:
 
 @dataclass(frozen=True)
 class ActionResponse:
-    """One ActionResponse (TS 103 120 clause 6.3): the answer to the action of the same
+    """One ActionResponse (TS 103 120 clause 6): the answer to the action of the same
     identifier, or its :class:`ErrorInformation`."""
 
     action_identifier: int
@@ -519,7 +520,7 @@ class ResponsePayload:
 
 @dataclass(frozen=True)
 class HI1Message:
-    """An HI-1 message (TS 103 120 clause 6.1): header, payload and, when signed, the
+    """An HI-1 message (TS 103 120 clause 6): header, payload and, when signed, the
     enveloped XML-DSig ``signature`` (``ds:Signature``) kept as received. ``legacy_signature``
     is the discouraged untyped ``Signature`` element of the core schema."""
 

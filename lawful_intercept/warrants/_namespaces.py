@@ -1,4 +1,4 @@
-"""The XML namespaces of ETSI TS 103 120 V1.12.1 (clause 5 and Annex A schemas), TS 103 280,
+"""The XML namespaces of ETSI TS 103 120 V1.12.1 (Annex A schemas), TS 103 280,
 XML-DSig and the library's own approval-signature profile, with the prefixes the writer uses."""
 
 from __future__ import annotations

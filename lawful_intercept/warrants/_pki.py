@@ -1,7 +1,7 @@
 """Who may sign: trust anchors, revocation lists and roles, and the check of a signer's
 certificate path with ``cryptography``'s X.509 verification (RFC 5280 path validation at
 each time asked, key usage, CRLs when given). Used for the HI-1 message signature (TS 103 120
-clause 6.1) and for approvals (the judge's signature)."""
+clause 6) and for approvals (the judge's signature)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Validation of an HI-1 message carrying a warrant: :func:`check` runs every rule and
 returns a :class:`WarrantCheck` with each rule's outcome, its reason, and for each failure
-the ErrorInformation (TS 103 120 clause 6.4.9, code and description) to answer with.
+the ErrorInformation (TS 103 120 clause 6, code and description) to answer with.
 
 The rules and their error codes are tabulated in :data:`RULES` and ``docs/warrants.md``.
 """
@@ -93,7 +93,7 @@ class RuleResult:
 
     @property
     def error(self) -> ErrorInformation | None:
-        """The ErrorInformation of a failure (TS 103 120 clause 6.4.9), else None."""
+        """The ErrorInformation of a failure (TS 103 120 clause 6), else None."""
         if self.ok is not False:
             return None
         code = RULES[self.rule][1]

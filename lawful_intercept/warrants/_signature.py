@@ -1,4 +1,4 @@
-"""The enveloped XML-DSig of an HI-1 message (TS 103 120 clause 6.1, W3C XML Signature):
+"""The enveloped XML-DSig of an HI-1 message (TS 103 120 clause 6, W3C XML Signature):
 Reference URI "" (the whole message), the enveloped-signature transform, exclusive
 canonicalisation, RSA or ECDSA with SHA-256, the signer's certificate (and chain) in
 KeyInfo. Signing and verifying go through ``signxml``; the signer's certificate path is
@@ -161,7 +161,7 @@ def _b64(text: str) -> bytes:
 def sign_message(message: HI1Message | bytes, key: SigningKey,
                  certificates: Sequence[x509.Certificate]) -> bytes:
     """Sign an HI-1 message (the model, or its bytes, which are kept as they are) with an
-    enveloped XML-DSig (TS 103 120 clause 6.1): ``certificates`` is the signer's certificate
+    enveloped XML-DSig (TS 103 120 clause 6): ``certificates`` is the signer's certificate
     first, then any intermediate CA certificates. Approvals must be added before."""
     if isinstance(message, HI1Message):
         root = write_message_element(message)

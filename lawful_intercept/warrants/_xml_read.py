@@ -64,7 +64,7 @@ _T = TypeVar("_T")
 
 
 def read_message(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> HI1Message:
-    """Parse ``data`` (an HI-1 message, TS 103 120 clause 6.1) with the hardened parser and
+    """Parse ``data`` (an HI-1 message, TS 103 120 clause 6) with the hardened parser and
     read it into an :class:`HI1Message`;
     :class:`~lawful_intercept.errors.WarrantFormatError` names what is wrong."""
     return read_message_element(parse_xml(data, max_bytes=max_bytes))
