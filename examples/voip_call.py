@@ -80,10 +80,10 @@ def packetcable(out: Path) -> None:
         records.origination(bcid, "3035551000", called="3035552000",
                             user_input="3035552000"),
         records.answer(bcid, answering="3035552000"),
-        records.ccopen(ccc, bcid, subject_sdp="v=0\r\n"),
+        records.ccopen(ccc, bcid, subject_sdp="v=0\r\n", flow_direction="downstream-and-upstream"),
     ]
     ccc_packets = [records.ccc(ccc, rtp(n, 0x1A2B3C4D)) for n in range(100)]
-    cdc += [records.release(bcid), records.ccclose(ccc)]
+    cdc += [records.release(bcid), records.ccclose(ccc, flow_direction="downstream-and-upstream")]
     write_ber(out / "voip-pcesp-cdc.ber", cdc)
     write_pcap(out / "voip-pcesp-cdc.pcap", cdc)
     # CCC travels as UDP datagrams: here each packet with a 4-octet length before it.

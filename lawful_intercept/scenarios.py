@@ -541,7 +541,8 @@ def _plan_packetcable(spec: Specification, clock: Clock, rng: random.Random,
               lambda t: cdc.origination(bcid, "3035551000", called="3035552000",
                                         user_input="3035552000", time=t)),
         _Plan(call.ringing, "HI2", "IRI", CDC_PDU, "CDC ccopen",
-              lambda t: cdc.ccopen(ccc_id, bcid, subject_sdp=offer, time=t)),
+              lambda t: cdc.ccopen(ccc_id, bcid, subject_sdp=offer,
+                                   flow_direction="downstream-and-upstream", time=t)),
         _Plan(call.answer, "HI2", "IRI", CDC_PDU, "CDC answer",
               lambda t: cdc.answer(bcid, answering="3035552000", time=t)),
         _Plan(call.ack, "HI2", "IRI", CDC_PDU, "CDC mediareport",
@@ -555,7 +556,7 @@ def _plan_packetcable(spec: Specification, clock: Clock, rng: random.Random,
         _Plan(call.bye, "HI2", "IRI", CDC_PDU, "CDC release",
               lambda t: cdc.release(bcid, time=t)),
         _Plan(call.bye_ok, "HI2", "IRI", CDC_PDU, "CDC ccclose",
-              lambda t: cdc.ccclose(ccc_id, time=t)),
+              lambda t: cdc.ccclose(ccc_id, flow_direction="downstream-and-upstream", time=t)),
     ]
     return plans
 

@@ -105,7 +105,8 @@ def test_atis_numbers_counted_as_a_set_would(numbers: list[int]) -> None:
 
 def test_packetcable_ccc_without_ccopen(tmp_path: Path) -> None:
     pc = PacketCableRecords("case-1", "df-1", spec=SPEC)
-    opened = pc.ccopen(0x0000ABCD, pc_call_id("1", "sys-1"))
+    opened = pc.ccopen(0x0000ABCD, pc_call_id("1", "sys-1"),
+                       flow_direction="downstream-and-upstream")
     good = [ccc_packet(0xABCD, PACKET + bytes([n])) for n in range(3)]
     stray = [ccc_packet(7, PACKET + bytes([n])) for n in range(2)]
     with LEMFThread(tmp_path / "out", insecure_plain_tcp=True) as lemf:

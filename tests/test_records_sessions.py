@@ -148,7 +148,7 @@ class Sessions:
 
     def packetcable(self, i: int) -> object:
         records = PacketCableRecords(f"case-{i}", "df-1", clock=CLOCK)
-        records.ccclose(i + 1)
+        records.ccclose(i + 1, flow_direction="upstream")
         records.ccc(i + 1, PACKET)
         return records
 
@@ -236,7 +236,7 @@ def test_every_builder_kind_is_freed_when_dropped() -> None:
         assert [ref() for ref in refs] == [None] * len(refs), kind
 
 
-def test_ipcc_and_upf_cc_require_a_direction() -> None:
+def test_no_direction_is_assumed() -> None:
     sessions = Sessions()
     records = IPAccessRecords(sessions.builder(1))
     with pytest.raises(TypeError, match="direction"):
@@ -245,6 +245,13 @@ def test_ipcc_and_upf_cc_require_a_direction() -> None:
         records.ipcc_segmented(PACKET, 10)  # type: ignore[call-arg]
     with pytest.raises(TypeError, match="direction"):
         MobileRecords(sessions.builder(2)).upf_cc(PACKET)  # type: ignore[call-arg]
+    cdc = PacketCableRecords("case-1", "df-1", clock=CLOCK)
+    with pytest.raises(TypeError, match="flow_direction"):
+        cdc.ccclose(7)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="flow_direction"):
+        cdc.ccopen(7, ("1", "sys-1"))  # type: ignore[call-arg, arg-type]
+    with pytest.raises(TypeError, match="flow_direction"):
+        cdc.ccchange(("1", "sys-1"), 7)  # type: ignore[call-arg, arg-type]
 
 
 def test_content_encoder_refuses_a_payload_whose_holes_do_not_match() -> None:

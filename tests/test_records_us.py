@@ -248,7 +248,7 @@ def test_ccc_id_not_32_bit(ccc: Any) -> None:
         ccc_packet(ccc, b"x")
     assert info.value.path == "cccId"
     with pytest.raises(EncodeError) as info:
-        _pc().ccopen(ccc, CALL)
+        _pc().ccopen(ccc, CALL, flow_direction="downstream-and-upstream")
     assert info.value.path.startswith("cCCId")
 
 
@@ -276,19 +276,21 @@ def test_each_message_decodes_to_the_values_given() -> None:
     assert _cdc(r.answer(CALL, answering="3035552000")) == (
         "v4", "answer", _common(callId=CALL, answering={"dn": "3035552000"}))
     assert _cdc(r.ccopen(0xABCD, [CALL, bcid], subject_sdp="v=0\r\n",
-                         associate_sdp="v=0\r\n")) == (
+                         associate_sdp="v=0\r\n", flow_direction="downstream-and-upstream")) == (
         "v4", "ccopen", _common(
             ccOpenOption=("ccOpenTime", [CALL, bcid_call]), cCCId=("combCCC", "0000ABCD"),
             subject="v=0\r\n", associate="v=0\r\n", flowDirection="downstream-and-upstream"))
     assert _cdc(r.ccopen((1, 2), CALL, flow_direction="upstream"))[2]["cCCId"] == (
         "sepCCCpair", {"sepXmitCCC": "00000001", "sepRecvCCC": "00000002"})
     assert _cdc(r.ccchange(CALL, ("combCCC", "CCC-7"), subject_sdp="v=0",
+                           flow_direction="downstream-and-upstream",
                            resource_state="committed")) == (
         "v4", "ccchange", _common(
             callId=CALL, cCCId=("combCCC", "CCC-7"), subject="v=0",
             flowDirection="downstream-and-upstream", resourceState="committed"))
-    assert _cdc(r.ccclose(0xABCD)) == ("v4", "ccclose", _common(
-        cCCId=("combCCC", "0000ABCD"), flowDirection="downstream-and-upstream"))
+    assert _cdc(r.ccclose(0xABCD, flow_direction="downstream-and-upstream")) == (
+        "v4", "ccclose", _common(cCCId=("combCCC", "0000ABCD"),
+                                 flowDirection="downstream-and-upstream"))
     assert _cdc(r.release(CALL)) == ("v4", "release", _common(callId=CALL))
     new = pc_call_id("1700000000,43", "CMS-EAST-1")
     assert _cdc(r.redirection(CALL, "3035557777", new_call_id=new,
@@ -373,12 +375,13 @@ def test_version_clock_and_time() -> None:
         (lambda: _pc().release(bytes(23)), "callId"),
         (lambda: _pc().redirection({"sequencenumber": "9" * 26, "systemidentity": "s"}, "1"),
          "old.sequencenumber"),
-        (lambda: _pc().ccopen(2**32, CALL), "cCCId.combCCC"),
-        (lambda: _pc().ccopen((1, 2**32), CALL), "cCCId.sepCCCpair.sepRecvCCC"),
-        (lambda: _pc().ccopen("0000ABCD", CALL), "cCCId"),
-        (lambda: _pc().ccopen(1, [CALL, 5]), "ccOpenTime[1]"),
-        (lambda: _pc().ccopen(1, []), "ccOpenTime"),
-        (lambda: _pc().ccopen(1, CALL, subject_sdp=b"v=0"), "subject"),
+        (lambda: _pc().ccopen(2**32, CALL, flow_direction="upstream"), "cCCId.combCCC"),
+        (lambda: _pc().ccopen((1, 2**32), CALL, flow_direction="upstream"),
+         "cCCId.sepCCCpair.sepRecvCCC"),
+        (lambda: _pc().ccopen("0000ABCD", CALL, flow_direction="upstream"), "cCCId"),
+        (lambda: _pc().ccopen(1, [CALL, 5], flow_direction="upstream"), "ccOpenTime[1]"),
+        (lambda: _pc().ccopen(1, [], flow_direction="upstream"), "ccOpenTime"),
+        (lambda: _pc().ccopen(1, CALL, subject_sdp=b"v=0", flow_direction="upstream"), "subject"),
         (lambda: _pc().ccclose(1, flow_direction="both"),
          "PCESP.CdcPdu.message.ccclose.flowDirection"),
         (lambda: _pc().origination(CALL, "1"), "input"),
@@ -423,14 +426,15 @@ def test_valid_cdc_inputs_round_trip(case_id: str, element: str, sequencenumber:
     ccc_value = (pc_ccc_id(ccc) if isinstance(ccc, int)
                  else ("sepCCCpair", {"sepXmitCCC": ccc_id_text(ccc[0]),
                                       "sepRecvCCC": ccc_id_text(ccc[1])}))
-    assert _cdc(r.ccopen(ccc, call, subject_sdp=sdp))[2] == {
+    assert _cdc(r.ccopen(ccc, call, subject_sdp=sdp,
+                         flow_direction="downstream-and-upstream"))[2] == {
         **common, "ccOpenOption": ("ccOpenTime", [call]), "cCCId": ccc_value, "subject": sdp,
         "flowDirection": "downstream-and-upstream"}
     assert _cdc(r.origination(call, calling, user_input=calling))[2] == {
         **common, "callId": call, "calling": {"dn": calling},
         "input": ("userinput", calling), "reserved0": None}
-    assert _cdc(r.ccclose(ccc))[2] == {**common, "cCCId": ccc_value,
-                                       "flowDirection": "downstream-and-upstream"}
+    assert _cdc(r.ccclose(ccc, flow_direction="downstream-and-upstream"))[2] == {
+        **common, "cCCId": ccc_value, "flowDirection": "downstream-and-upstream"}
 
 
 @settings(max_examples=80, deadline=None)
@@ -490,13 +494,14 @@ def test_packetcable_voip_call_end_to_end() -> None:
         records.origination(bcid, subject, called=associate, user_input=associate),
         records.networksignal(bcid, subject, audible_signal="ringbackTone"),
         records.answer(bcid, answering=associate),
-        records.ccopen(ccc, bcid, subject_sdp=sdp, associate_sdp=sdp),
+        records.ccopen(ccc, bcid, subject_sdp=sdp, associate_sdp=sdp,
+                       flow_direction="downstream-and-upstream"),
         records.mediareport(bcid, subject_sdp=sdp),
     ]
     ccc_packets = [records.ccc(ccc, d) for d in datagrams[:50]]
     cdc.append(records.subjectsignal(subject, call_id=bcid, dialed_digits="1"))
     ccc_packets += [records.ccc(ccc, d) for d in datagrams[50:]]
-    cdc += [records.release(bcid), records.ccclose(ccc)]
+    cdc += [records.release(bcid), records.ccclose(ccc, flow_direction="downstream-and-upstream")]
 
     # CDC over TCP as back-to-back CdcPdus; CCC over UDP.
     with socket.create_server(("127.0.0.1", 0)) as server, \

@@ -479,21 +479,25 @@ class PacketCableRecords:
         }, time, more)
 
     def ccclose(self, ccc_id: CCCId, *,
-                flow_direction: str = "downstream-and-upstream",
+                flow_direction: str,
                 time: int | datetime | None = None, **more: Any) -> bytes:
-        """``ccclose`` (PCESP ``CCClose``): the call content stream ``ccc_id`` is closed."""
+        """``ccclose`` (PCESP ``CCClose``): the call content stream ``ccc_id`` is closed;
+        ``flow_direction`` its ``FlowDirection`` (``downstream``, ``upstream``,
+        ``downstream-and-upstream``), required: a direction is never assumed."""
         return self._message("ccclose", {
             "cCCId": checked_ccc_id(ccc_id, "cCCId"), "flowDirection": flow_direction,
         }, time, more)
 
     def ccopen(self, ccc_id: CCCId, call_ids: CallIdLike | Sequence[CallIdLike], *,
                subject_sdp: str | None = None, associate_sdp: str | None = None,
-               flow_direction: str = "downstream-and-upstream",
+               flow_direction: str,
                time: int | datetime | None = None, **more: Any) -> bytes:
         """``ccopen`` (PCESP ``CCOpen``): the call content of the calls ``call_ids`` (one or
         a list; ``ccOpenOption ccOpenTime``) is delivered on the CCC stream ``ccc_id``, whose
         packets carry that CCCID (:func:`ccc_packet`). ``subject_sdp``/``associate_sdp`` are
-        the SDP of the two ends (``subject``, ``associate``)."""
+        the SDP of the two ends (``subject``, ``associate``); ``flow_direction`` the
+        stream's ``FlowDirection`` (``downstream``, ``upstream``,
+        ``downstream-and-upstream``), required: a direction is never assumed."""
         calls: Sequence[object] = call_ids if isinstance(call_ids, list | tuple) else [call_ids]
         if not calls:
             raise EncodeError("ccopen needs at least one CallId (ccOpenTime)", "ccOpenTime")
@@ -508,7 +512,7 @@ class PacketCableRecords:
 
     def ccchange(self, call_id: CallIdLike, ccc_id: CCCId, *,
                  subject_sdp: str | None = None, associate_sdp: str | None = None,
-                 flow_direction: str = "downstream-and-upstream",
+                 flow_direction: str,
                  resource_state: str | None = None,
                  time: int | datetime | None = None, **more: Any) -> bytes:
         """``ccchange`` (PCESP ``CCChange``): the media of the CCC stream ``ccc_id`` of the
