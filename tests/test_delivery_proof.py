@@ -451,3 +451,48 @@ def test_plain_tcp_proof_is_the_peers_fin(tmp_path: Path, kind: str, reset: bool
         else:
             assert idle and stats.acknowledged == len(RECORDS)
         assert set(lemf.records) == set(RECORDS)
+
+
+# -- which failures are refusals that cannot heal ---------------------------------------------
+
+
+def _ssl_error(kind: type[ssl.SSLError], reason: str, **attributes: object) -> ssl.SSLError:
+    error = kind(1, f"[SSL: {reason}] {reason.lower()}")
+    error.reason = reason
+    for name, value in attributes.items():
+        setattr(error, name, value)
+    return error
+
+
+@pytest.mark.parametrize(("error", "meaning"), [
+    (_ssl_error(ssl.SSLError, "TLSV13_ALERT_CERTIFICATE_REQUIRED"),
+     "the LEMF refused our certificate (alert certificate_required)"),
+    (_ssl_error(ssl.SSLError, "TLSV1_ALERT_UNKNOWN_CA"),
+     "the LEMF refused our certificate (alert unknown_ca)"),
+    (_ssl_error(ssl.SSLError, "SSLV3_ALERT_CERTIFICATE_EXPIRED"),
+     "the LEMF refused our certificate (alert certificate_expired)"),
+    (_ssl_error(ssl.SSLError, "TLSV1_ALERT_PROTOCOL_VERSION"),
+     "the LEMF refused the handshake (alert protocol_version)"),
+    (_ssl_error(ssl.SSLCertVerificationError, "CERTIFICATE_VERIFY_FAILED", verify_code=10,
+                verify_message="certificate has expired"),
+     "the LEMF's certificate has expired (certificate has expired)"),
+    (_ssl_error(ssl.SSLCertVerificationError, "CERTIFICATE_VERIFY_FAILED", verify_code=62,
+                verify_message="Hostname mismatch"),
+     "the LEMF's certificate is not trusted (Hostname mismatch)"),
+    (_ssl_error(ssl.SSLError, "TLSV1_ALERT_INTERNAL_ERROR"), None),
+    (_ssl_error(ssl.SSLEOFError, "UNEXPECTED_EOF_WHILE_READING"), None),
+    (ConnectionResetError(104, "reset"), None),
+    (TimeoutError("timed out"), None),
+])
+def test_refusals_that_cannot_heal(error: BaseException, meaning: str | None) -> None:
+    from lawful_intercept.delivery._pump_transport import refusal_of
+
+    assert refusal_of(error) == meaning
+
+
+def test_a_pin_mismatch_cannot_heal(pki: TestPKI, tmp_path: Path) -> None:
+    with TLSLEMF(server_context(pki, "1.3")) as lemf, Spool(tmp_path / "s") as spool, \
+            pytest.raises(DeliveryRefused, match="not the pinned one"):
+        deliver("blocking", lemf.port, spool, pki.client_context(), idle=30, max_refusals=2,
+                pinned_sha256=bytes(32))
+    assert lemf.records == []

@@ -241,3 +241,74 @@ def test_bad_settings(spool: Spool) -> None:
         DeliveryPump(spool, sessions(), reconnect_initial=0)
     with pytest.raises(TypeError, match="spool"):
         DeliveryPump("spool", sessions())  # type: ignore[arg-type]
+
+
+# -- proof by an orderly close, refusals (issue 11 points 1 and 2), sans-IO ----------------------
+
+
+def no_tri(**options: object) -> Callable[[], HandoverSession]:
+    settings: dict[str, object] = {"resend_window": 1000, "resend_window_seconds": 0}
+    settings.update(options)
+    return lambda: HandoverSession(SPEC, tri=None, **settings)  # type: ignore[arg-type]
+
+
+def test_a_stream_without_tri_is_proven_by_the_answered_close(spool: Spool) -> None:
+    spool.append_many(RECORDS[:5])
+    pump = DeliveryPump(spool, no_tri(), jitter=0)
+    pump.connected(0.0)
+    assert not pump.close_wanted(backlog=False)  # nothing written yet
+    assert pump.feed() is False
+    assert records_in(written(pump)) == RECORDS[:5]
+    pump.tick(1.0)
+    assert pump.acknowledge(pump.events()) == 0  # written and read is not proven
+    assert pump.close_wanted(backlog=True) is False  # more to write: not yet
+    assert pump.close_wanted(backlog=False)  # drained: close to prove
+    assert pump.acknowledge(pump.close_proven(1.1)) == 5
+    assert pump.acknowledge(pump.disconnected(1.2, "closed by us")) == 0
+    assert spool.stats().queued == 0 and pump.stats().acknowledged == 5
+    assert pump.next_delay() == 0.0  # a proving close is no failure: go on at once
+
+
+def test_a_close_without_answer_leaves_everything_pending(spool: Spool) -> None:
+    spool.append_many(RECORDS[:3])
+    pump = DeliveryPump(spool, no_tri(), jitter=0, reconnect_initial=0.5)
+    pump.connected(0.0)
+    pump.feed()
+    written(pump)
+    assert pump.close_wanted(backlog=False)
+    assert pump.acknowledge(pump.disconnected(1.0, "no answer to our close")) == 0
+    assert spool.stats().queued == 3
+    assert pump.next_delay() == 0.5  # a failure: back-off
+
+
+def test_the_resend_window_stops_feeding_and_asks_for_the_close(spool: Spool) -> None:
+    spool.append_many(RECORDS)
+    pump = DeliveryPump(spool, no_tri(resend_window=3), jitter=0, max_buffered_bytes=100)
+    pump.connected(0.0)
+    while pump.feed() or pump.room():
+        written(pump)
+    written(pump)
+    session = pump.session
+    assert session is not None and session.proof_due
+    assert pump.room() == 0 and pump.close_wanted(backlog=True)
+    assert 3 < session.unproven < len(RECORDS)
+
+
+def test_a_refusal_after_the_handshake_counts_no_connection(spool: Spool) -> None:
+    pump = DeliveryPump(spool, no_tri())
+    pump.connected(0.0)
+    pump.refused("the LEMF refused our certificate (alert certificate_required)",
+                 permanent=True, connected=True)
+    pump.disconnected(0.1, "refused")
+    pump.refused("the LEMF refused our certificate (alert unknown_ca)", permanent=True,
+                 connected=False)
+    stats = pump.stats()
+    assert stats.connects == 0 and stats.refused == 2
+    assert stats.refusal == stats.last_error == ("the LEMF refused our certificate "
+                                                 "(alert unknown_ca)")
+
+
+def test_a_factory_that_makes_no_session_is_named(spool: Spool) -> None:
+    pump = DeliveryPump(spool, lambda: "a session?")  # type: ignore[arg-type,return-value]
+    with pytest.raises(TypeError, match="must return a HandoverSession, not str"):
+        pump.connected(0.0)
