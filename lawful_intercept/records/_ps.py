@@ -170,9 +170,14 @@ class PSPDUBuilder:
                 return self._pdu_generic(numbering, payload, time)
             inner = inner[0]
         shape = self._shape
-        encode = shape.payload_encoder(alternative, alternative in _SEQUENCE_PAYLOADS)
+        encode = shape.payloads.get(alternative) or shape.payload_encoder(
+            alternative, alternative in _SEQUENCE_PAYLOADS)
         args = self._time_args(time)
-        args.update(zip(shape.constants, self._constants, strict=True))
+        constants = self._constants
+        if len(constants) == 1:  # the usual shape: the identifiers only
+            args["ids"] = constants[0]
+        else:
+            args.update(zip(shape.constants, constants, strict=True))
         seq = numbering.peek()
         # The header is pre-encoded; only the numbers, the time and the payload are written.
         data = encode(seq=seq, p=inner, **args)

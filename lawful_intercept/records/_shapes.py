@@ -79,7 +79,8 @@ class HeaderShape:
         self._lock = threading.RLock()
         self._templates: dict[object, Template] = {}
         self._encoders: dict[object, Callable[..., bytes]] = {}
-        self._payloads: dict[str, Callable[..., bytes]] = {}
+        self.payloads: dict[str, Callable[..., bytes]] = {}
+        """The encoders of :meth:`payload_encoder` made so far, by Payload alternative."""
         self._probe = self.template(("payload", "tRIPayload"), ("tRIPayload", Hole("p")))
 
     def pre_encode(self, fields: dict[str, Any]) -> SessionConstants:
@@ -114,10 +115,10 @@ class HeaderShape:
         """The encoder of this shape's PS-PDU with the Payload alternative ``alternative``
         left open as the hole ``p`` (the general path of IRI, TRI and HI1 PDUs); with
         ``sequence`` the alternative is a SEQUENCE OF payloads, whose one element is ``p``."""
-        encode = self._payloads.get(alternative)
+        encode = self.payloads.get(alternative)
         if encode is None:
             hole = Hole("p")
-            encode = self._payloads[alternative] = self.template(
+            encode = self.payloads[alternative] = self.template(
                 ("payload", alternative), (alternative, [hole] if sequence else hole)).encode
         return encode
 
