@@ -25,7 +25,8 @@ def session_factory(spec: Specification, pdu_type: str, first: bytes,
     PS-PDU streams get TRI PDUs (keep-alive, acknowledgement, TS 102 232-1 6.4) with the
     LIID and network identifier of ``first``, CIN 0 and their own sequence numbers, as
     OpenLI sends them; ``options`` go to the session. Other types (ATIS, PacketCable CDC)
-    have no TRI PDUs: a record counts as delivered once written."""
+    have no TRI PDUs: a record counts as delivered once the LEMF answered the orderly close
+    that follows it (docs/delivery.md, "What proves delivery")."""
     if pdu_type != PS_PDU:
         return lambda: HandoverSession(spec, tri=None, pdu_type=pdu_type, resend_window=0,
                                        resend_window_seconds=0)
