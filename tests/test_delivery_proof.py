@@ -22,6 +22,8 @@ from typing import Any
 
 import pytest
 from _network_support import wait_for
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import lawful_intercept
 from lawful_intercept.certs import TestPKI, make_test_pki
@@ -496,3 +498,40 @@ def test_a_pin_mismatch_cannot_heal(pki: TestPKI, tmp_path: Path) -> None:
         deliver("blocking", lemf.port, spool, pki.client_context(), idle=30, max_refusals=2,
                 pinned_sha256=bytes(32))
     assert lemf.records == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(n=st.integers(1, 300), poison=st.integers(0, 299), strikes=st.integers(1, 4),
+       batch=st.integers(1, 400))
+def test_the_poison_search_blames_only_the_poison_record(n: int, poison: int, strikes: int,
+                                                         batch: int) -> None:
+    """A peer that closes the connection on one record and proves everything else (by the
+    close of a stream without TRI PDUs): the search blames that record and no other, and
+    every other record is proven; a poison record that comes first of all is never blamed
+    (nothing was ever proven), and nothing else either."""
+    from lawful_intercept.delivery._poison import PoisonWatch
+
+    poison = poison % n + 1
+    watch = PoisonWatch(strikes)
+    pending = list(range(1, n + 1))
+    proven: list[int] = []
+    blamed: list[int] = []
+    for _ in range(20 * n + 200):
+        if not pending:
+            break
+        limit = batch if watch.probe is None else min(batch, watch.probe)
+        carried = pending[:limit]
+        if poison in carried:  # the peer reads up to it and closes: nothing proven
+            found = watch.peer_closed(carried, blame=bool(proven))
+            if found is not None:
+                blamed.append(found)
+                pending.remove(found)
+        else:
+            watch.proven(carried)
+            proven += carried
+            del pending[:len(carried)]
+    if poison == 1:
+        assert blamed == [] and proven == []
+    else:
+        assert blamed == [poison]
+        assert sorted(proven) == [i for i in range(1, n + 1) if i != poison]
