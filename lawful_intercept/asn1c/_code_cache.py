@@ -3,7 +3,10 @@
 The compile cache holds two things a new process would otherwise rebuild: the resolved type
 model of a module set (a pickle, see :mod:`._compiler`) and the compiled code of the generated
 codec functions (:mod:`._fast`), one entry per function, keyed by the SHA-256 of the library
-version, the Python bytecode version and the generated source text.
+version, the Python bytecode version and the function's *canonical* source text: the names the
+generator numbers in the order it meets types (``e17``, ``k4``, ``v9``) are renamed in order of
+appearance (``Q0``, ``Q1``, ...), so that the same function gets the same entry whatever order
+a program uses its types in; the global names of the loaded code are mapped back.
 
 Every entry is ``MAGIC || SHA-256(payload) || payload``. An entry is used only when it is a
 regular file owned by the user running the process and writable by nobody else, and its digest
@@ -20,13 +23,14 @@ import hashlib
 import importlib.util
 import marshal
 import os
+import re
 import stat
 import tempfile
 import threading
 from pathlib import Path
 from types import CodeType
 
-__all__ = ["CODE_FILENAME", "CodeCache", "read_entry", "write_entry"]
+__all__ = ["CODE_FILENAME", "CodeCache", "canonical_source", "read_entry", "write_entry"]
 
 _MAGIC = b"LI-CACHE1\n"
 _DIGEST = 32
@@ -79,6 +83,36 @@ def write_entry(path: Path, payload: bytes) -> bool:
     return True
 
 
+# A string literal (left alone), or a name the generator numbered (renamed).
+_NUMBERED = re.compile(r"""'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|\b([a-z]{1,3}\d+)\b""")
+
+
+def canonical_source(source: str) -> tuple[str, dict[str, str]]:
+    """``source`` with its numbered names renamed ``Q0``, ``Q1``, ... in order of appearance,
+    and the map from each new name back to the original."""
+    names: dict[str, str] = {}
+
+    def rename(match: re.Match[str]) -> str:
+        word = match.group(1)
+        if word is None:
+            return match.group(0)
+        new = names.get(word)
+        if new is None:
+            new = names[word] = f"Q{len(names)}"
+        return new
+
+    return _NUMBERED.sub(rename, source), {new: old for old, new in names.items()}
+
+
+def _named_back(code: CodeType, back: dict[str, str]) -> CodeType:
+    """``code`` (and the code objects it holds) with its global names mapped back."""
+    consts = tuple(_named_back(c, back) if isinstance(c, CodeType) else c
+                   for c in code.co_consts)
+    return code.replace(co_names=tuple(back.get(n, n) for n in code.co_names),
+                        co_consts=consts, co_name=back.get(code.co_name, code.co_name),
+                        co_qualname=back.get(code.co_qualname, code.co_qualname))
+
+
 class CodeCache:
     """Compiled code of generated codec functions, kept in ``directory`` across processes.
 
@@ -104,7 +138,8 @@ class CodeCache:
 
     def compile(self, source: str) -> CodeType:
         """The code object of ``source`` compiled for ``exec`` (see the class docstring)."""
-        path = self._path(source)
+        canonical, back = canonical_source(source)
+        path = self._path(canonical)
         payload = read_entry(path)
         if payload is not None:
             try:
@@ -114,12 +149,12 @@ class CodeCache:
             if isinstance(code, CodeType) and code.co_filename == CODE_FILENAME:
                 with self._lock:
                     self.loaded += 1
-                return code
-        code = compile(source, CODE_FILENAME, "exec")
+                return _named_back(code, back)
+        code = compile(canonical, CODE_FILENAME, "exec")
         with self._lock:
             self.compiled += 1
             writable = self._writable
         if writable and not write_entry(path, marshal.dumps(code)):
             with self._lock:
                 self._writable = False
-        return code
+        return _named_back(code, back)
