@@ -18,7 +18,7 @@ import ssl
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import pytest
 from _network_support import wait_for
@@ -62,22 +62,19 @@ def factory(**options: Any) -> Callable[[], HandoverSession]:
     return lambda: HandoverSession(SPEC, tri=None, pdu_type=TYPE, **settings)
 
 
-class TLSLEMF:
-    """A blocking TLS LEMF thread: reads LAESProtocol records until the client closes, then
-    answers the close (``answer_close``) or just drops the connection."""
+class ServerThread:
+    """A LEMF thread on 127.0.0.1 taking one connection after the other (:meth:`handle`);
+    ``records`` are the LAESProtocol records it read."""
 
-    def __init__(self, context: ssl.SSLContext, *, answer_close: bool = True) -> None:
-        self.context = context
-        self.answer_close = answer_close
+    def __init__(self) -> None:
         self.records: list[bytes] = []
-        self.handshake_failures = 0
         self.listener = socket.create_server((HOST, 0))
         self.listener.settimeout(0.2)
         self.port: int = self.listener.getsockname()[1]
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
 
-    def __enter__(self) -> TLSLEMF:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
@@ -93,14 +90,31 @@ class TLSLEMF:
             except TimeoutError:
                 continue
             raw.settimeout(10)
-            try:
-                conn = self.context.wrap_socket(raw, server_side=True)
-            except (ssl.SSLError, OSError):
-                self.handshake_failures += 1
-                raw.close()
-                continue
-            with contextlib.closing(conn):
-                self._read(conn)
+            self.handle(raw)
+
+    def handle(self, raw: socket.socket) -> None:
+        raise NotImplementedError
+
+
+class TLSLEMF(ServerThread):
+    """A blocking TLS LEMF thread: reads LAESProtocol records until the client closes, then
+    answers the close (``answer_close``) or just drops the connection."""
+
+    def __init__(self, context: ssl.SSLContext, *, answer_close: bool = True) -> None:
+        super().__init__()
+        self.context = context
+        self.answer_close = answer_close
+        self.handshake_failures = 0
+
+    def handle(self, raw: socket.socket) -> None:
+        try:
+            conn = self.context.wrap_socket(raw, server_side=True)
+        except (ssl.SSLError, OSError):
+            self.handshake_failures += 1
+            raw.close()
+            return
+        with contextlib.closing(conn):
+            self._read(conn)
 
     def _read(self, conn: ssl.SSLSocket) -> None:
         receiver = ReceiverSession(SPEC, pdu_type=TYPE, options=())
@@ -381,48 +395,28 @@ def test_send_ends_with_exit_1_when_the_lemf_refuses_our_certificate(
 # -- plain TCP (lab set-ups): our FIN answered by the peer's FIN -----------------------------
 
 
-class PlainLEMF:
+class PlainLEMF(ServerThread):
     """A plain TCP LEMF thread reading LAESProtocol records to the end of the stream, then
     closing (``reset=False``: a FIN after reading everything) or resetting (``reset=True``:
     an RST, as a peer that fails does)."""
 
     def __init__(self, *, reset: bool) -> None:
+        super().__init__()
         self.reset = reset
-        self.records: list[bytes] = []
-        self.listener = socket.create_server((HOST, 0))
-        self.listener.settimeout(0.2)
-        self.port: int = self.listener.getsockname()[1]
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
 
-    def __enter__(self) -> PlainLEMF:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(10)
-        self.listener.close()
-
-    def _serve(self) -> None:
-        while not self._stop.is_set():
+    def handle(self, raw: socket.socket) -> None:
+        receiver = ReceiverSession(SPEC, pdu_type=TYPE, options=())
+        with contextlib.closing(raw):
             try:
-                conn, _ = self.listener.accept()
-            except TimeoutError:
-                continue
-            conn.settimeout(10)
-            receiver = ReceiverSession(SPEC, pdu_type=TYPE, options=())
-            with contextlib.closing(conn):
-                try:
-                    while data := conn.recv(65536):
-                        receiver.receive_data(data)
-                        self.records += [e.pdu.raw for e in receiver.events()
-                                         if isinstance(e, RecordReceived)]
-                except OSError:
-                    continue
-                if self.reset:  # SO_LINGER 0: the close sends an RST
-                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                    (1).to_bytes(4, "little") + (0).to_bytes(4, "little"))
+                while data := raw.recv(65536):
+                    receiver.receive_data(data)
+                    self.records += [e.pdu.raw for e in receiver.events()
+                                     if isinstance(e, RecordReceived)]
+            except OSError:
+                return
+            if self.reset:  # SO_LINGER 0: the close sends an RST
+                raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                               (1).to_bytes(4, "little") + (0).to_bytes(4, "little"))
 
 
 @pytest.mark.parametrize("kind", ["blocking", "asyncio"])

@@ -15,11 +15,9 @@ import contextlib
 import os
 import ssl
 from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from .._checks import require_instance
 from ..catalog import payload_kind
 from ._aio import AsyncDeliveryClient
 from ._notices import NoticeCallback
@@ -28,12 +26,12 @@ from ._routing import (
     Destination,
     DestinationName,
     SessionFactories,
-    check_options,
+    open_routes,
     placed_kind,
     route_of,
-    session_factories,
     split_by_destination,
 )
+from ._sender import HandoverSession
 from ._spool import Spool
 
 __all__ = ["AsyncHandoverDelivery"]
@@ -67,33 +65,23 @@ class AsyncHandoverDelivery:
         classify: Callable[[bytes], str] = payload_kind,
         on_event: NoticeCallback | None = None,
     ) -> None:
-        require_instance(hi2, Destination, "hi2")
-        if hi3 is not None:
-            require_instance(hi3, Destination, "hi3")
-        spool_settings, client_settings = check_options(spool_options, client_options)
-        if not callable(classify):
-            raise TypeError(f"classify must be callable, not {type(classify).__name__}")
+        def make(destination: Destination, spool: Spool,
+                 factory: Callable[[], HandoverSession], options: dict[str, Any]
+                 ) -> AsyncDeliveryClient:
+            return AsyncDeliveryClient.to(destination, spool, factory, ssl_context=ssl_context,
+                                          insecure_plain_tcp=insecure_plain_tcp,
+                                          on_event=on_event, **options)
+
+        routes = open_routes(hi2, hi3, spool_dir, session_factory,
+                             spool_options=spool_options, client_options=client_options,
+                             classify=classify, make_client=make)
         self.classify = classify
-        self.destinations: dict[DestinationName, Destination] = {"hi2": hi2}
-        if hi3 is not None:
-            self.destinations["hi3"] = hi3
-        factories = session_factories(session_factory, self.destinations)
-        self.spools: dict[DestinationName, Spool] = {}
+        self.destinations: dict[DestinationName, Destination] = routes.destinations
+        """Each destination's address."""
+        self.spools: dict[DestinationName, Spool] = routes.spools
         """The spool of each destination."""
-        self.clients: dict[DestinationName, AsyncDeliveryClient] = {}
+        self.clients: dict[DestinationName, AsyncDeliveryClient] = routes.clients
         """The delivery client of each destination."""
-        try:
-            for name, destination in self.destinations.items():
-                spool = Spool(Path(spool_dir) / name, **spool_settings)
-                self.spools[name] = spool
-                self.clients[name] = AsyncDeliveryClient.to(
-                    destination, spool, factories[name], ssl_context=ssl_context,
-                    insecure_plain_tcp=insecure_plain_tcp, on_event=on_event,
-                    **client_settings)
-        except BaseException:
-            for spool in self.spools.values():
-                spool.close()
-            raise
 
     # -- sending ------------------------------------------------------------------------------
 

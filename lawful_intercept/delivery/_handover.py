@@ -22,10 +22,8 @@ import os
 import ssl
 import time
 from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path
 from typing import Any, Final
 
-from .._checks import require_instance
 from ..catalog import payload_kind
 from ._client import DeliveryClient
 from ._notices import NoticeCallback
@@ -35,12 +33,12 @@ from ._routing import (
     Destination,
     DestinationName,
     SessionFactories,
-    check_options,
+    open_routes,
     placed_kind,
     route_of,
-    session_factories,
     split_by_destination,
 )
+from ._sender import HandoverSession
 from ._spool import Spool
 
 __all__ = ["HandoverDelivery"]
@@ -92,34 +90,24 @@ class HandoverDelivery(StartedInContext):
         classify: Callable[[bytes], str] = payload_kind,
         on_event: NoticeCallback | None = None,
     ) -> None:
-        require_instance(hi2, Destination, "hi2")
-        if hi3 is not None:
-            require_instance(hi3, Destination, "hi3")
-        spool_settings, client_settings = check_options(spool_options, client_options)
-        if not callable(classify):
-            raise TypeError(f"classify must be callable, not {type(classify).__name__}")
+        def make(destination: Destination, spool: Spool,
+                 factory: Callable[[], HandoverSession], options: dict[str, Any]
+                 ) -> DeliveryClient:
+            return DeliveryClient.to(destination, spool, factory, ssl_context=ssl_context,
+                                     insecure_plain_tcp=insecure_plain_tcp,
+                                     on_event=on_event, **options)
+
+        routes = open_routes(hi2, hi3, spool_dir, session_factory,
+                             spool_options=spool_options, client_options=client_options,
+                             classify=classify, make_client=make,
+                             discard=lambda client: client.close(0))
         self.classify = classify
-        self.destinations: dict[DestinationName, Destination] = {"hi2": hi2}
-        if hi3 is not None:
-            self.destinations["hi3"] = hi3
-        factories = session_factories(session_factory, self.destinations)
-        self.spools: dict[DestinationName, Spool] = {}
+        self.destinations: dict[DestinationName, Destination] = routes.destinations
+        """Each destination's address."""
+        self.spools: dict[DestinationName, Spool] = routes.spools
         """The spool of each destination."""
-        self.clients: dict[DestinationName, DeliveryClient] = {}
+        self.clients: dict[DestinationName, DeliveryClient] = routes.clients
         """The delivery client of each destination."""
-        try:
-            for name, destination in self.destinations.items():
-                spool = Spool(Path(spool_dir) / name, **spool_settings)
-                self.spools[name] = spool
-                self.clients[name] = DeliveryClient(
-                    destination.host, destination.port, spool, factories[name],
-                    ssl_context=ssl_context, server_hostname=destination.server_hostname,
-                    insecure_plain_tcp=insecure_plain_tcp,
-                    pinned_sha256=destination.pinned_sha256, on_event=on_event,
-                    **client_settings)
-        except BaseException:
-            self._release()
-            raise
 
     # -- sending ------------------------------------------------------------------------------
 

@@ -7,13 +7,16 @@ HI3".
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from pathlib import Path
+from typing import Any, Final, Generic, Literal, TypeVar
 
-from .._checks import require_int
+from .._checks import require_instance, require_int
 from ..catalog import INTERFACE_OF_KIND
 from ._sender import HandoverSession
+from ._spool import Spool
 from ._tls import Pins, normalize_pins
 
 __all__ = [
@@ -21,8 +24,10 @@ __all__ = [
     "SPOOL_OWN",
     "Destination",
     "DestinationName",
+    "Routes",
     "SessionFactories",
     "check_options",
+    "open_routes",
     "placed_kind",
     "route_of",
     "session_factories",
@@ -69,6 +74,56 @@ class Destination:
         if self.pinned_sha256 is not None:
             pins = normalize_pins(self.pinned_sha256, argument="Destination.pinned_sha256")
             object.__setattr__(self, "pinned_sha256", pins)
+
+
+_C = TypeVar("_C")
+
+
+@dataclass(slots=True)
+class Routes(Generic[_C]):
+    """What :func:`open_routes` opened: each destination, its spool and its client."""
+
+    destinations: dict[DestinationName, Destination]
+    spools: dict[DestinationName, Spool]
+    clients: dict[DestinationName, _C]
+
+
+def open_routes(
+    hi2: Destination, hi3: Destination | None, spool_dir: str | os.PathLike[str],
+    session_factory: SessionFactories, *, spool_options: Mapping[str, Any] | None,
+    client_options: Mapping[str, Any] | None, classify: Callable[[bytes], str],
+    make_client: Callable[[Destination, Spool, Callable[[], HandoverSession], dict[str, Any]],
+                          _C],
+    discard: Callable[[_C], object] = lambda client: None,
+) -> Routes[_C]:
+    """The arguments of a HI2/HI3 delivery checked, and per destination its spool
+    (``spool_dir/hi2``, ``spool_dir/hi3``) and client (``make_client(destination, spool,
+    factory, client_options)``). If one cannot be opened, those opened are released
+    (``discard`` for a client) and the error is raised."""
+    require_instance(hi2, Destination, "hi2")
+    if hi3 is not None:
+        require_instance(hi3, Destination, "hi3")
+    spool_settings, client_settings = check_options(spool_options, client_options)
+    if not callable(classify):
+        raise TypeError(f"classify must be callable, not {type(classify).__name__}")
+    destinations: dict[DestinationName, Destination] = {"hi2": hi2}
+    if hi3 is not None:
+        destinations["hi3"] = hi3
+    factories = session_factories(session_factory, destinations)
+    routes: Routes[_C] = Routes(destinations, {}, {})
+    try:
+        for name, destination in destinations.items():
+            spool = Spool(Path(spool_dir) / name, **spool_settings)
+            routes.spools[name] = spool
+            routes.clients[name] = make_client(destination, spool, factories[name],
+                                               client_settings)
+    except BaseException:
+        for client in routes.clients.values():
+            discard(client)
+        for spool in routes.spools.values():
+            spool.close()
+        raise
+    return routes
 
 
 def check_options(spool_options: Mapping[str, Any] | None,
