@@ -22,8 +22,8 @@ def _near_the_end(wrap: bool) -> SequenceCounters:
 def test_counting_shares_the_numbers_of_next_and_peek() -> None:
     counters = SequenceCounters()
     numbering = counters.counter("LIID-1", 7, "CC")
-    step = numbering.counting()
-    assert [step(), counters.next("LIID-1", 7, "CC"), step()] == [0, 1, 2]
+    count = numbering.counting()
+    assert [next(count), counters.next("LIID-1", 7, "CC"), next(count)] == [0, 1, 2]
     assert numbering.peek() == 3
     assert numbering() == 3
     assert counters.peek("LIID-1", 7, "IRI") == 0
@@ -31,14 +31,14 @@ def test_counting_shares_the_numbers_of_next_and_peek() -> None:
 
 def test_past_max_wraps_or_refuses() -> None:
     wrapping = _near_the_end(wrap=True).counter("LIID-1", 7, "CC")
-    step = wrapping.counting()
-    assert wrapping.past_max(step()) == LAST
-    assert wrapping.past_max(step()) == 0
+    count = wrapping.counting()
+    assert wrapping.past_max(next(count)) == LAST
+    assert wrapping.past_max(next(count)) == 0
     stopping = _near_the_end(wrap=False).counter("LIID-1", 7, "CC")
-    step = stopping.counting()
-    assert stopping.past_max(step()) == LAST
+    count = stopping.counting()
+    assert stopping.past_max(next(count)) == LAST
     with pytest.raises(EncodeError, match="used up"):
-        stopping.past_max(step())
+        stopping.past_max(next(count))
     with pytest.raises(EncodeError, match="used up"):
         stopping.peek()
     with pytest.raises(EncodeError, match="used up"):
@@ -51,4 +51,4 @@ def test_a_taker_made_before_forget_is_not_needed_for_a_new_communication() -> N
     counters.forget("LIID-1", 7)
     # A later communication with the same CIN numbers from 0 (TS 102 232-1 5.2.5).
     assert counters.counter("LIID-1", 7, "CC")() == 0
-    assert counters.counter("LIID-1", 7, "CC").counting()() == 1
+    assert next(counters.counter("LIID-1", 7, "CC").counting()) == 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Final
 
 from .._checks import require_instance, require_int
@@ -101,10 +101,10 @@ class Numbering:
             take = self._take = self._make_taker()
         return take
 
-    def counting(self) -> Callable[[], int]:
+    def counting(self) -> Iterator[int]:
         """The bare count of this numbering, for the leanest per-PDU paths (TS 102 232-1
-        5.2.5): each call takes a number, but a value above ``SEQUENCE_NUMBER_MAX`` must go
-        through :meth:`past_max` before use. Creates the communication's counters if new.
+        5.2.5): ``next(count)`` takes a number, but a value above ``SEQUENCE_NUMBER_MAX`` must
+        go through :meth:`past_max` before use. Creates the communication's counters if new.
 
         The count is found once: a per-PDU call then touches only it (with thousands of
         communications, a lookup per PDU costs cache misses). A count is replaced only when
@@ -114,8 +114,8 @@ class Numbering:
             comm = self._comms.get(self._key)
             if comm is None:
                 comm = self._comms[self._key] = _Communication([0, 0, 0])
-            step: Callable[[], int] = comm.counts[self._index].__next__
-            return step
+            count: Iterator[int] = comm.counts[self._index]
+            return count
 
     def past_max(self, value: int) -> int:
         """The sequenceNumber of a raw count ``value`` from :meth:`counting`: itself up to
@@ -142,7 +142,7 @@ class Numbering:
         def take() -> int:
             nonlocal step
             if step is None:
-                step = counting()
+                step = counting().__next__
             value = step()
             if value <= SEQUENCE_NUMBER_MAX:
                 return value

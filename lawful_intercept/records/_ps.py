@@ -406,7 +406,7 @@ def check_direction(direction: object) -> None:
 def _session_encoder(shape: HeaderShape, template: Template, field: str,
                      names: tuple[str, ...]) -> Callable[..., bytes]:
     """The code of :meth:`PSPDUBuilder.content_encoder`, shared by the builders of ``shape``:
-    ``f(session, content, time=None)`` where ``session`` is ``(step, numbering, now, builder,
+    ``f(session, content, time=None)`` where ``session`` is ``(count, numbering, now, builder,
     *octets)``: the bare count and the numbering (:meth:`Numbering.counting`), the time source
     and the pre-encoded members of one session (the encoded holes ``names``). A session's
     data is a tuple and its handle a bound method: few objects, so that a PDU of any of
@@ -438,9 +438,9 @@ def _session_encoder(shape: HeaderShape, template: Template, field: str,
             "if type(content) is not bytes or (time is not None and "
             "not (type(time) is int and 0 <= time < {limit})):",
             "    return {general}(session, content, time)",
-            f"step, numbering, now, _, {', '.join(names)} = session",
+            f"count, numbering, now, _, {', '.join(names)} = session",
             "ns = now() if time is None else time",
-            "seq = step()",
+            "seq = next(count)",
             "if seq > 4294967295: seq = numbering.past_max(seq)",
             "sec = ns // 1000000000",
             "usec = ns // 1000 % 1000000",
