@@ -159,17 +159,24 @@ def async_client(port: int, spool: Spool, context: ssl.SSLContext,
 
 
 def deliver(kind: str, port: int, spool: Spool, context: ssl.SSLContext, *, idle: float,
-            **options: Any) -> tuple[bool, Any]:
-    """Send RECORDS with the ``kind`` client; (wait_idle's result, the client's stats)."""
+            until: Callable[[], bool] | None = None, **options: Any) -> tuple[bool, Any]:
+    """Send RECORDS with the ``kind`` client; (wait_idle's result, the client's stats).
+    ``until``: first wait (30 s at most) until it holds, e.g. until the LEMF read them all."""
     if kind == "blocking":
         with blocking_client(port, spool, context, **options) as client:
             client.send_many(RECORDS)
+            if until is not None:
+                assert wait_for(until, 30)
             idle_now = client.wait_idle(idle)
             return idle_now, client.stats()
 
     async def scenario() -> tuple[bool, Any]:
         async with async_client(port, spool, context, **options) as client:
             await client.send_many(RECORDS)
+            if until is not None:
+                async with asyncio.timeout(30):
+                    while not until():
+                        await asyncio.sleep(0.02)
             idle_now = await client.wait_idle(idle)
             return idle_now, client.stats()
 
@@ -195,7 +202,8 @@ def test_a_lemf_that_drops_instead_of_answering_the_close_proves_nothing(
         pki: TestPKI, tmp_path: Path, version: str, kind: str) -> None:
     with TLSLEMF(server_context(pki, version), answer_close=False) as lemf, \
             Spool(tmp_path / "s") as spool:
-        idle, stats = deliver(kind, lemf.port, spool, pki.client_context(), idle=1.0)
+        idle, stats = deliver(kind, lemf.port, spool, pki.client_context(), idle=0.5,
+                              until=lambda: set(lemf.records) == set(RECORDS))
         assert not idle
         assert stats.acknowledged == 0
         assert spool.stats().queued == len(RECORDS)  # kept, to be sent again
@@ -429,7 +437,8 @@ def test_plain_tcp_proof_is_the_peers_fin(tmp_path: Path, kind: str, reset: bool
                                 reconnect_initial=0.05, reconnect_max=0.2, poll_interval=0.05,
                                 **options) as client:
                 client.send_many(RECORDS)
-                idle, stats = client.wait_idle(1.0 if reset else 30), client.stats()
+                assert wait_for(lambda: set(lemf.records) == set(RECORDS), 30)
+                idle, stats = client.wait_idle(0.5 if reset else 30), client.stats()
         else:
             async def scenario() -> tuple[bool, Any]:
                 async with AsyncDeliveryClient(HOST, lemf.port, spool, factory(),
@@ -437,7 +446,10 @@ def test_plain_tcp_proof_is_the_peers_fin(tmp_path: Path, kind: str, reset: bool
                                                reconnect_max=0.2, poll_interval=0.05,
                                                **options) as client:
                     await client.send_many(RECORDS)
-                    return await client.wait_idle(1.0 if reset else 30), client.stats()
+                    async with asyncio.timeout(30):
+                        while set(lemf.records) != set(RECORDS):
+                            await asyncio.sleep(0.02)
+                    return await client.wait_idle(0.5 if reset else 30), client.stats()
 
             idle, stats = asyncio.run(asyncio.wait_for(scenario(), 60))
         assert stats.acknowledged <= len(lemf.records)
