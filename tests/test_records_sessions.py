@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import builtins
 import gc
+import threading
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -304,3 +305,41 @@ def test_shared_templates_write_what_the_general_encoder_writes(
     cc = value["payload"][1][0]
     assert cc["payloadDirection"] == direction
     assert cc["cCContents"][1]["iPCCContents"] == ("iPPackets", packet)
+
+
+def test_a_dropped_specification_takes_its_shapes_with_it() -> None:
+    spec = Specification(*SPEC.model())  # an equal specification of its own
+    records = IPAccessRecords(PSPDUBuilder(BASE.with_cin(9), spec=spec, clock=CLOCK))
+    pdu = records.ipcc(PACKET, "toTarget")
+    assert SPEC.decode("PS-PDU", pdu)["pSHeader"]["communicationIdentifier"][
+        "communicationIdentityNumber"] == 9
+    HI2Records("LIID-1", "OP1", cin=1, clock=CLOCK, spec=spec).begin()
+    gone = weakref.ref(spec)
+    del spec, records
+    gc.collect()
+    assert gone() is None
+
+
+def test_sessions_of_one_shape_encode_concurrently_each_with_its_identifiers() -> None:
+    sessions = Sessions()
+    records = [IPAccessRecords(sessions.builder(i)) for i in range(8)]
+    records[0].ipcc(PACKET, "toTarget")  # the shape's code exists before the threads start
+    out: dict[int, list[bytes]] = {i: [] for i in range(len(records))}
+
+    def send(i: int) -> None:
+        for _ in range(300):
+            out[i].append(records[i].ipcc(PACKET, "toTarget"))
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(records))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads)
+    for i, pdus in out.items():
+        cin = records[i].builder.identity.cin
+        headers = [SPEC.decode("PS-PDU", pdu)["pSHeader"] for pdu in pdus]
+        assert {h["communicationIdentifier"]["communicationIdentityNumber"] for h in headers} \
+            == {cin}
+        first = 1 if i == 0 else 0
+        assert [h["sequenceNumber"] for h in headers] == list(range(first, first + 300))
