@@ -38,6 +38,8 @@ __all__ = [
     "StoreError",
     "TLSConfigError",
     "UnproducibleTypeError",
+    "WarrantBookError",
+    "WarrantEndpointError",
     "WarrantFormatError",
     "WarrantSignatureError",
     "X2X3Error",
@@ -285,3 +287,17 @@ class X2X3Error(DecodeError):
     def __init__(self, message: str, path: str = "", offset: int | None = None) -> None:
         super().__init__(message, path, offset)
         self.pdus: tuple[X2X3PDU, ...] = ()
+
+
+# -- the warrant book and the HI-1 endpoint (ETSI TS 103 120) -------------------------------
+
+
+class WarrantBookError(Error):
+    """The warrant book cannot be used: a file that is not a warrant book, an audit log whose
+    hash chain is broken (rewritten outside the library), or a request the book refuses
+    (an unknown object). ``path`` names the object or table concerned."""
+
+
+class WarrantEndpointError(Error, ConnectionError):
+    """The HI-1 endpoint answered an HTTP POST with an HTTP error (not an HI-1 response):
+    the request was too large, not a POST, or had no Content-Length."""

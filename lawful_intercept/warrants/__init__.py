@@ -2,7 +2,9 @@
 objects (authorisations, LI tasks, documents), hardened XML reading and writing, validation
 against the official XSDs, the enveloped XML-DSig of messages, the judge's signature profile
 (with an interface for national profiles), and :func:`check`, which validates a warrant rule
-by rule, each failure mapped to the ErrorInformation to answer with.
+by rule, each failure mapped to the ErrorInformation to answer with; the durable
+:class:`WarrantBook` (lifecycle, audit log, HI1 notifications), the sans-IO
+:class:`HI1Endpoint` and its HTTPS server and client with mutual TLS.
 
 Needs the ``warrants`` extra (lxml, xmlschema, signxml). See ``docs/warrants.md``.
 """
@@ -19,7 +21,11 @@ from ._approval import (
     object_type,
     signed_view,
 )
+from ._book import AuditEntry, BookEntry, BookStore, Notification
 from ._build import warrant_request
+from ._endpoint import EndpointResult, HI1Endpoint
+from ._http import HI1Client, HI1Server, hi1_client_context, hi1_server_context
+from ._lifecycle import BOOK_ERRORS, BookResult, WarrantBook
 from ._model import (
     ActionRequest,
     ActionResponse,
@@ -75,6 +81,7 @@ from ._xml_safe import DEFAULT_MAX_BYTES, parse_xml
 from ._xml_write import format_time, write_message
 
 __all__ = [
+    "BOOK_ERRORS",
     "DEFAULT_MAX_BYTES",
     "PROFILE",
     "PROFILE_XSD",
@@ -87,9 +94,13 @@ __all__ = [
     "ApprovalProfile",
     "ApproverContactDetails",
     "ApproverDetails",
+    "AuditEntry",
     "AuthorisationFlag",
     "AuthorisationObject",
     "AuthorisationStatus",
+    "BookEntry",
+    "BookResult",
+    "BookStore",
     "CREATERequest",
     "CREATEResponse",
     "CertificateCheck",
@@ -102,18 +113,23 @@ __all__ = [
     "DocumentBody",
     "DocumentObject",
     "EndpointID",
+    "EndpointResult",
     "ErrorInformation",
     "GETRequest",
     "GETResponse",
+    "HI1Client",
+    "HI1Endpoint",
     "HI1Message",
     "HI1Object",
     "HI1Schema",
+    "HI1Server",
     "IPAddressPort",
     "LISTRequest",
     "LISTResponse",
     "LITaskObject",
     "ListResponseRecord",
     "MessageHeader",
+    "Notification",
     "OtherObject",
     "RawXML",
     "RequestPayload",
@@ -130,6 +146,7 @@ __all__ = [
     "UPDATERequest",
     "UPDATEResponse",
     "Version",
+    "WarrantBook",
     "WarrantCheck",
     "XMLDSigApprovalProfile",
     "address_problem",
@@ -140,7 +157,9 @@ __all__ = [
     "check_certificate",
     "delivery_destinations",
     "format_time",
+    "hi1_client_context",
     "hi1_messages",
+    "hi1_server_context",
     "li_task_objects",
     "load_schema",
     "object_elements",
