@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import json
 import socket
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -74,3 +76,54 @@ def test_refusals() -> None:
         Pacer(0, 1)
     with pytest.raises(ValueError, match="burst"):
         Pacer(1.0, 0)
+
+
+# -- send --ccc FILE --ccc-to HOST:PORT -------------------------------------------------------
+
+
+def test_send_delivers_the_ccc_packets_over_udp(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    from lawful_intercept.certs import make_test_pki
+    from lawful_intercept.cli import main
+    from lawful_intercept.lemf import LEMFThread, server_context
+
+    files = make_test_pki().write(tmp_path / "pki")
+    stream, ccc = tmp_path / "cdc.ber", tmp_path / "ccc.bin"
+    assert main(["generate", "--format", "packetcable", "--records", "120", "--out",
+                 str(stream), "--ccc", str(ccc), "--start", "1767225600"]) == 0
+    context = server_context(files.server_cert, files.server_key, files.ca)
+    with LEMFThread(tmp_path / "lemf", ssl_context=context) as lemf:
+        _, port = lemf.listen(HOST, 0, pdu_type="CdcPdu")
+        _, udp = lemf.listen_udp(HOST, 0, layout="ES-DCI-C01")
+        capsys.readouterr()
+        code = main(["send", str(stream), "--to", f"{HOST}:{port}/CdcPdu", "--cert",
+                     str(files.client_cert), "--key", str(files.client_key), "--ca",
+                     str(files.ca), "--server-name", "localhost", "--ccc", str(ccc),
+                     "--ccc-to", f"{HOST}:{udp}", "--ccc-rate", "1000", "--json"])
+        out = capsys.readouterr()
+        assert code == 0, out.err
+        summary = json.loads(out.out.splitlines()[-1])
+        sent = summary["ccc"]["packets"]
+        assert sent > 0 and summary["ccc"]["proven"] is False
+        assert lemf.wait_for(lambda s: s["records"] >= summary["pdus"] + sent, 30)
+
+
+@pytest.mark.parametrize(("argv", "rule"), [
+    (["--ccc-to", "127.0.0.1:9"], "--ccc-to: give the packets with --ccc FILE"),
+    (["--ccc", "CCC"], "--ccc: give the collection function's UDP address with --ccc-to"),
+    (["--ccc", "CCC", "--ccc-to", "nowhere"], "--ccc-to: 'nowhere': expected HOST:PORT"),
+    (["--ccc", "TORN", "--ccc-to", "127.0.0.1:9"], "at offset 0: a packet of 100 octets"),
+])
+def test_send_ccc_errors_name_the_option(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                         argv: list[str], rule: str) -> None:
+    from lawful_intercept.cli import main
+
+    stream = tmp_path / "s.ber"
+    assert main(["generate", "--format", "packetcable", "--records", "20", "--out",
+                 str(stream), "--ccc", str(tmp_path / "CCC")]) == 0
+    (tmp_path / "TORN").write_bytes((100).to_bytes(4, "big") + b"short")
+    argv = [str(tmp_path / a) if a in ("CCC", "TORN") else a for a in argv]
+    capsys.readouterr()
+    code = main(["send", str(stream), "--to", "127.0.0.1:9", "--insecure-plain-tcp", *argv])
+    err = capsys.readouterr().err
+    assert code == 1 and rule in err and "Traceback" not in err, err

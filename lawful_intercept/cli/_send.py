@@ -54,6 +54,7 @@ from ..lemf import parse_address
 from ..stream import FramingError, decode_first
 from ._codec import framed
 from ._common import CLIError, Subcommands, add_command, positive_seconds, print_json
+from ._send_ccc import add_ccc_arguments, prepare_ccc, send_ccc
 from ._send_state import SendState, SpoolRecord, StreamRecord, read_state, write_state
 from ._sessions import session_factory
 
@@ -114,6 +115,7 @@ def register(commands: Subcommands) -> None:
                         help="give up when nothing was delivered for S seconds (default: 60)")
     parser.add_argument("--json", action="store_true",
                         help="print a JSON summary as the last line")
+    add_ccc_arguments(parser)
 
 
 @dataclass
@@ -223,6 +225,7 @@ def _send(args: argparse.Namespace) -> int:
     if not Path(args.file).is_file():
         raise CLIError(f"{args.file}: no such file")
     digest = _file_digest(args.file)
+    ccc_plan = prepare_ccc(args)
 
     temporary = args.spool is None
     folder = Path(tempfile.mkdtemp(prefix="lawful-intercept-spool-") if temporary
@@ -245,6 +248,7 @@ def _send(args: argparse.Namespace) -> int:
         moved = _resume(router)
         total, framing = _accept(args, router, candidates, skip)
         delivered = _wait(args, router)
+        ccc = send_ccc(ccc_plan)  # UDP, after the CDC messages that open it: never proven
         dead, dead_now = router.dead_letters()
         delivered -= dead_now
     finally:
@@ -273,6 +277,7 @@ def _send(args: argparse.Namespace) -> int:
                     for route, name, stats in streams],
         "seconds": round(seconds, 3),
         "pdus_per_second": round(fresh / seconds, 1) if seconds > 0 else None,
+        "ccc": ccc,
     }
     if args.json:
         print_json(summary)
@@ -283,6 +288,9 @@ def _send(args: argparse.Namespace) -> int:
         print(f"delivered {delivered} PDUs of {args.file}{resumed} in {seconds:.2f} s")
         for route, name, _ in streams:
             print(f"  {route.address(name)} {route.pdu_type}: {route.pdus[name]} PDUs")
+        if ccc is not None:
+            print(f"  {ccc['to']} CCC over UDP: {ccc['packets']} packets sent (UDP proves "
+                  "no arrival)")
     return 0
 
 
