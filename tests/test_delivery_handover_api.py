@@ -179,3 +179,44 @@ def test_the_library_does_not_import_prometheus_client() -> None:
     code = ("import sys, lawful_intercept.delivery as d, lawful_intercept.lemf; "
             "assert 'prometheus_client' not in sys.modules, 'imported'")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_asyncio_notices_name_connect_negotiation_and_delivery(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from lawful_intercept.certs import make_test_pki
+    from lawful_intercept.correlation import NetworkIdentifier, SessionIdentity
+    from lawful_intercept.delivery import AsyncDeliveryClient, Spool
+    from lawful_intercept.lemf import LEMFThread
+    from lawful_intercept.records import IPAccessRecords, PSPDUBuilder
+
+    pki = make_test_pki()
+    mf = NetworkIdentifier(b"operator-1", b"mf-1")
+    ip = IPAccessRecords(PSPDUBuilder(SessionIdentity("LIID-42", mf, 7), spec=SPEC))
+    records = [ip.ipcc(bytes(28), "toTarget") for _ in range(20)]
+    tri = PSPDUBuilder(SessionIdentity("LIID-42", mf, 0), spec=SPEC)
+    notices: list[DeliveryNotice] = []
+    caplog.set_level(logging.INFO, logger="lawful_intercept.delivery")
+    with LEMFThread(tmp_path / "lemf", ssl_context=pki.server_context()) as lemf, \
+            Spool(tmp_path / "s") as spool:
+        destination = Destination(*lemf.listen(), server_hostname="localhost")
+
+        async def scenario() -> None:
+            client = AsyncDeliveryClient.to(
+                destination, spool,
+                lambda: HandoverSession(SPEC, tri=tri, acknowledgement="negotiate",
+                                        ack_delay=0.05),
+                ssl_context=pki.client_context(), on_event=notices.append)
+            async with client:
+                await client.send_many(records)
+                assert await client.wait_idle(30)
+
+        asyncio.run(asyncio.wait_for(scenario(), 60))
+    kinds = {n.kind for n in notices}
+    assert {"connected", "negotiated", "delivered"} <= kinds
+    [negotiated] = [n for n in notices if n.kind == "negotiated"]
+    assert "accepted pDUAcknowledgement" in negotiated.message
+    assert sorted(i for n in notices if n.kind == "delivered" for i in n.record_ids) == list(
+        range(1, 21))
+    assert any("negotiated" in r.getMessage() for r in caplog.records)
