@@ -36,7 +36,7 @@ from _network_support import HOST, LEMFProcess, free_port, wait_for
 import lawful_intercept
 from lawful_intercept.certs import PKIFiles, TestPKI, make_test_pki
 from lawful_intercept.correlation import Clock, NetworkIdentifier, SessionIdentity
-from lawful_intercept.delivery import DeliveryClient, HandoverSession, Spool
+from lawful_intercept.delivery import DeliveryClient, DeliveryNotice, HandoverSession, Spool
 from lawful_intercept.lemf import LEMFThread
 from lawful_intercept.records import IPAccessRecords, PSPDUBuilder
 from lawful_intercept.stream import iter_pdus
@@ -299,6 +299,7 @@ def test_silent_network_is_found_by_the_keep_alive(tmp_path: Path,
     made, _ = pki
     interval, wait = 1.0, 0.5
     records = ipcc_records(50, cin=11)
+    notices: list[DeliveryNotice] = []
     with LEMFThread(tmp_path / "lemf", ssl_context=made.server_context()) as lemf:
         address = lemf.listen(HOST, 0)
         with SilentProxy(address) as proxy, \
@@ -307,7 +308,7 @@ def test_silent_network_is_found_by_the_keep_alive(tmp_path: Path,
                 HOST, proxy.port, spool,
                 tri_factory(keep_alive_interval=interval, keep_alive_wait=wait),
                 ssl_context=made.client_context(), server_hostname="localhost",
-                reconnect_initial=0.05, reconnect_max=0.2)
+                reconnect_initial=0.05, reconnect_max=0.2, on_event=notices.append)
             with client:
                 for pdu in records[:25]:
                     client.send(pdu)
@@ -325,5 +326,9 @@ def test_silent_network_is_found_by_the_keep_alive(tmp_path: Path,
     # says the silence is found by the keep-alive, not by TCP minutes later).
     assert interval <= found + 0.1 and found <= interval + wait + 3.0, found
     assert stats.reconnects >= 1 and proxy.connections >= 2
+    # The failure is named, with the request left unanswered, and the client reconnected.
+    [failed, *_] = [n for n in notices if n.kind == "keep-alive-failed"]
+    assert "no answer to keep-alive" in failed.message
+    assert [n.kind for n in notices].count("connected") >= 2
     keys = received_keys(tmp_path / "lemf")
     assert {n for (_, cin, _, n) in keys if cin == 11} == set(range(50))
