@@ -42,6 +42,8 @@ __all__ = [
     "WarrantEndpointError",
     "WarrantFormatError",
     "WarrantSignatureError",
+    "X1FormatError",
+    "X1TransportError",
     "X2X3Error",
 ]
 
@@ -287,6 +289,21 @@ class X2X3Error(DecodeError):
     def __init__(self, message: str, path: str = "", offset: int | None = None) -> None:
         super().__init__(message, path, offset)
         self.pdus: tuple[X2X3PDU, ...] = ()
+
+
+# -- X1 (ETSI TS 103 221-1) -----------------------------------------------------------------
+
+
+class X1FormatError(Error, ValueError):
+    """An X1 message (ETSI TS 103 221-1) that cannot be read or written: not well-formed XML,
+    hostile (a DTD, an entity, an external reference), larger than the limit, or an element
+    missing, out of order or breaking its XSD type's rule. ``path`` names the element
+    (``X1Request/x1RequestMessage[0]/taskDetails/xId``)."""
+
+
+class X1TransportError(Error, ConnectionError):
+    """An X1 exchange over HTTPS failed (ETSI TS 103 221-1 clause 7): the peer answered with
+    an HTTP status other than 200, closed the connection, or sent no X1 response."""
 
 
 # -- the warrant book and the HI-1 endpoint (ETSI TS 103 120) -------------------------------

@@ -1,0 +1,192 @@
+"""Which xsi:type is which X1 message (TS 103 221-1 clause 6 and Annex C), with the elements
+that follow the common fields of clause 6.1."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ._model import (
+    GENERIC_OBJECT_OPERATIONS,
+    ActivateTaskRequest,
+    CreateDestinationRequest,
+    DeactivateAllTasksRequest,
+    DeactivateTaskRequest,
+    DestinationDetails,
+    DestinationResponseDetails,
+    ErrorInformation,
+    ErrorResponse,
+    GenericObjectRequest,
+    GenericObjectResponse,
+    GetAllDestinationDetailsRequest,
+    GetAllDestinationDetailsResponse,
+    GetAllDetailsRequest,
+    GetAllDetailsResponse,
+    GetAllTaskDetailsRequest,
+    GetAllTaskDetailsResponse,
+    GetDestinationDetailsRequest,
+    GetDestinationDetailsResponse,
+    GetNEStatusRequest,
+    GetNEStatusResponse,
+    GetTaskDetailsRequest,
+    GetTaskDetailsResponse,
+    KeepaliveRequest,
+    ListAllDetailsRequest,
+    ListAllDetailsResponse,
+    ModifyDestinationRequest,
+    ModifyTaskRequest,
+    NEStatusDetails,
+    OKResponse,
+    PingRequest,
+    RemoveAllDestinationsRequest,
+    RemoveDestinationRequest,
+    ReportDestinationIssueRequest,
+    ReportNEIssueRequest,
+    ReportTaskIssueRequest,
+    TaskDetails,
+    TaskResponseDetails,
+)
+from ._specs import Field, Item, ok_type
+from ._types import INTEGER, TEXT, TIME, TOKEN, UUID_TYPE, VERSION, enumeration
+
+__all__ = ["HEADER", "MESSAGES", "REQUEST_MESSAGE_TYPES", "MessageKind", "kind_of"]
+
+HEADER = (Field("admfIdentifier", "admf_identifier", TOKEN),
+          Field("neIdentifier", "ne_identifier", TOKEN),
+          Field("messageTimestamp", "message_timestamp", TIME),
+          Field("version", "version", VERSION),
+          Field("x1TransactionId", "x1_transaction_id", UUID_TYPE))
+"""The common fields of every message (clause 6.1), in order (X1Header)."""
+
+REQUEST_MESSAGE_TYPES = (
+    "ActivateTask", "ModifyTask", "DeactivateTask", "DeactivateAllTasks", "GetTaskDetails",
+    "CreateDestination", "ModifyDestination", "RemoveDestination", "RemoveAllDestinations",
+    "GetDestinationDetails", "GetNEStatus", "GetAllDetails", "GetAllTaskDetails",
+    "GetAllDestinationDetails", "GetAllGenericObjectDetails", "ListAllDetails",
+    "ReportTaskIssue", "ReportDestinationIssue", "ReportNEIssue", "Ping", "Keepalive",
+    "CreateObject", "ModifyObject", "GetObject", "DeleteObject", "ListObjectsOfType",
+    "DeleteAllObjects", "ExtendedRequestMessageType")
+"""The RequestMessageType enumeration (clause 6.7)."""
+
+
+@dataclass(frozen=True)
+class MessageKind:
+    """One xsi:type: the model class, the elements after the header, and for
+    :class:`OKResponse` and the generic-object classes the message type it carries
+    (``message_type``); ``raw_body`` keeps the body verbatim."""
+
+    xsi_type: str
+    cls: type
+    body: tuple[Field, ...] = ()
+    message_type: str | None = None
+    raw_body: bool = False
+    request: bool = True
+
+
+_REPORT = enumeration("TaskReportType", "AllClear", "Warning", "NonTerminatingFault",
+                      "TerminatingFault", "ImplicitDeactivation", "FullyActionedAndSuccessful",
+                      "FullyActionedAndUnsuccessful")
+_XID = (Field("xId", "xid", UUID_TYPE),)
+_DID = (Field("dId", "did", UUID_TYPE),)
+_TASKS = Item("taskResponseDetails", "tasks", TaskResponseDetails)
+_DESTINATIONS = Item("destinationResponseDetails", "destinations", DestinationResponseDetails)
+
+_REQUESTS: tuple[MessageKind, ...] = (
+    MessageKind("ActivateTaskRequest", ActivateTaskRequest,
+                (Field("taskDetails", "task", TaskDetails),)),
+    MessageKind("ModifyTaskRequest", ModifyTaskRequest,
+                (Field("taskDetails", "task", TaskDetails),)),
+    MessageKind("DeactivateTaskRequest", DeactivateTaskRequest, _XID),
+    MessageKind("DeactivateAllTasksRequest", DeactivateAllTasksRequest),
+    MessageKind("CreateDestinationRequest", CreateDestinationRequest,
+                (Field("destinationDetails", "destination", DestinationDetails),)),
+    MessageKind("ModifyDestinationRequest", ModifyDestinationRequest,
+                (Field("destinationDetails", "destination", DestinationDetails),)),
+    MessageKind("RemoveDestinationRequest", RemoveDestinationRequest, _DID),
+    MessageKind("RemoveAllDestinationsRequest", RemoveAllDestinationsRequest),
+    MessageKind("GetTaskDetailsRequest", GetTaskDetailsRequest, _XID),
+    MessageKind("GetDestinationDetailsRequest", GetDestinationDetailsRequest, _DID),
+    MessageKind("GetNEStatusRequest", GetNEStatusRequest),
+    MessageKind("GetAllDetailsRequest", GetAllDetailsRequest),
+    MessageKind("ListAllDetailsRequest", ListAllDetailsRequest),
+    MessageKind("GetAllTaskDetailsRequest", GetAllTaskDetailsRequest),
+    MessageKind("GetAllDestinationDetailsRequest", GetAllDestinationDetailsRequest),
+    MessageKind("ReportTaskIssueRequest", ReportTaskIssueRequest, (
+        *_XID, Field("taskReportType", "report_type", _REPORT),
+        Field("taskIssueErrorCode", "error_code", INTEGER, "?"),
+        Field("taskIssueDetails", "details", TEXT, "?"))),
+    MessageKind("ReportDestinationIssueRequest", ReportDestinationIssueRequest, (
+        *_DID, Field("destinationReportType", "report_type", _REPORT),
+        Field("destinationIssueErrorCode", "error_code", INTEGER, "?"),
+        Field("destinationIssueDetails", "details", TEXT, "?"))),
+    MessageKind("ReportNEIssueRequest", ReportNEIssueRequest, (
+        Field("typeOfNeIssueMessage", "issue_type",
+              enumeration("TypeOfNeIssueMessage", "Warning", "FaultCleared", "FaultReport",
+                          "Alert")),
+        Field("description", "description", TEXT),
+        Field("issueCode", "issue_code", INTEGER, "?"))),
+    MessageKind("PingRequest", PingRequest),
+    MessageKind("KeepaliveRequest", KeepaliveRequest),
+    *(MessageKind(f"{name}Request", GenericObjectRequest, message_type=name, raw_body=True)
+      for name in GENERIC_OBJECT_OPERATIONS),
+)
+
+_OK_RESPONSES = ("ActivateTask", "ModifyTask", "DeactivateTask", "DeactivateAllTasks",
+                 "CreateDestination", "ModifyDestination", "RemoveDestination",
+                 "RemoveAllDestinations", "ReportTaskIssue", "ReportDestinationIssue",
+                 "ReportNEIssue", "Ping", "Keepalive", "CreateObject", "ModifyObject",
+                 "DeleteObject", "DeleteAllObjects")
+
+_RESPONSES: tuple[MessageKind, ...] = (
+    *(MessageKind(f"{name}Response", OKResponse,
+                  (Field("oK", "ok", ok_type(name == "ReportNEIssue")),), message_type=name,
+                  request=False)
+      for name in _OK_RESPONSES),
+    MessageKind("ErrorResponse", ErrorResponse, (
+        Field("requestMessageType", "request_message_type",
+              enumeration("RequestMessageType", *REQUEST_MESSAGE_TYPES)),
+        Field("errorInformation", "error", ErrorInformation),
+        Field("extensionInformation", "extension", "raw", "?")), request=False),
+    MessageKind("GetTaskDetailsResponse", GetTaskDetailsResponse,
+                (Field("taskResponseDetails", "details", TaskResponseDetails),), request=False),
+    MessageKind("GetDestinationDetailsResponse", GetDestinationDetailsResponse,
+                (Field("destinationResponseDetails", "details", DestinationResponseDetails),),
+                request=False),
+    MessageKind("GetNEStatusResponse", GetNEStatusResponse,
+                (Field("neStatusDetails", "status", NEStatusDetails),), request=False),
+    MessageKind("GetAllDetailsResponse", GetAllDetailsResponse, (
+        Field("neStatusDetails", "status", NEStatusDetails),
+        Field("listOfTaskResponseDetails", "tasks", items=(_TASKS,)),
+        Field("listOfDestinationResponseDetails", "destinations", items=(_DESTINATIONS,)),
+        Field("listOfGenericObjectResponseDetails", "generic_objects", "raw", "?")),
+        request=False),
+    MessageKind("ListAllDetailsResponse", ListAllDetailsResponse, (
+        Field("ListOfXIDs", "xids", items=(Item("xId", "xids", UUID_TYPE),)),
+        Field("ListOfDIDs", "dids", items=(Item("dId", "dids", UUID_TYPE),
+                                           Item("dSId", "dsids", UUID_TYPE))),
+        Field("ListOfGenericObjectIDs", "object_ids", occurs="?",
+              items=(Item("objectId", "object_ids", UUID_TYPE),))), request=False),
+    MessageKind("GetAllTaskDetailsResponse", GetAllTaskDetailsResponse,
+                (Field("listOfTaskResponseDetails", "tasks", occurs="?", items=(_TASKS,)),),
+                request=False),
+    MessageKind("GetAllDestinationDetailsResponse", GetAllDestinationDetailsResponse,
+                (Field("listOfDestinationResponseDetails", "destinations", occurs="?",
+                       items=(_DESTINATIONS,)),), request=False),
+    *(MessageKind(f"{name}Response", GenericObjectResponse, message_type=name, raw_body=True,
+                  request=False)
+      for name in ("GetObject", "ListObjectsOfType", "GetAllGenericObjectDetails")),
+)
+
+MESSAGES: dict[str, MessageKind] = {kind.xsi_type: kind for kind in (*_REQUESTS, *_RESPONSES)}
+"""xsi:type local name → its :class:`MessageKind`."""
+
+_BY_CLASS: dict[tuple[type, str | None], MessageKind] = {
+    (kind.cls, kind.message_type): kind for kind in MESSAGES.values()}
+
+
+def kind_of(message: Any) -> MessageKind:
+    """The :class:`MessageKind` of a model message (``KeyError`` if it is none)."""
+    if isinstance(message, (OKResponse, GenericObjectRequest, GenericObjectResponse)):
+        return _BY_CLASS[(type(message), message.message_type)]
+    return _BY_CLASS[(type(message), None)]
+
