@@ -18,11 +18,12 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from .._checks import require_instance
 from ..errors import WarrantBookError, WarrantFormatError
@@ -38,7 +39,22 @@ from ._model import (
 from ._xml_read import read_message
 from ._xml_write import write_message
 
-__all__ = ["AuditEntry", "BookEntry", "BookStore", "Notification", "book_time"]
+__all__ = ["AuditEntry", "BookEntry", "BookStore", "Notification", "book_time", "locked"]
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def locked(method: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run a method of a :class:`BookStore` under its lock: one thread uses the book's
+    connection at a time (the HI-1 server's thread and the caller's may share a book)."""
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with args[0]._lock:  # type: ignore[attr-defined]
+            return method(*args, **kwargs)
+    run.__name__, run.__doc__, run.__qualname__ = (method.__name__, method.__doc__,
+                                                   method.__qualname__)
+    run.__wrapped__ = method  # type: ignore[attr-defined]
+    return run
 
 _FORMAT = "lawful-intercept warrant book 1"
 
@@ -201,8 +217,10 @@ class BookStore:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         require_instance(path, (str, os.PathLike), "path")
         self.path = Path(path)
+        self._lock = threading.RLock()
         try:
-            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0,
+                                       check_same_thread=False)
         except sqlite3.Error as exc:
             raise WarrantBookError(f"cannot open the warrant book: {exc}", str(self.path)) \
                 from None
@@ -226,6 +244,7 @@ class BookStore:
             self._db.close()
             raise
 
+    @locked
     def close(self) -> None:
         """Close the file (committed changes are on disk already)."""
         self._db.close()
@@ -240,25 +259,28 @@ class BookStore:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One atomic change of the book: committed when the block ends, rolled back when it
         raises (or when the process dies before the commit)."""
-        if self._db.in_transaction:
-            yield self._db
-            return
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        with self._lock:
+            if self._db.in_transaction:
+                yield self._db
+                return
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
     # -- messages ---------------------------------------------------------------------------
 
+    @locked
     def seen(self, transaction_identifier: str) -> bool:
         """Whether a message with this TransactionIdentifier was already accepted."""
         row = self._db.execute("SELECT 1 FROM messages WHERE transaction_identifier=?",
                                (transaction_identifier,)).fetchone()
         return row is not None
 
+    @locked
     def add_message(self, transaction_identifier: str, data: bytes, signer: str,
                     at: datetime) -> int:
         """Store the bytes of an accepted message as received; its number in the book."""
@@ -267,6 +289,7 @@ class BookStore:
             "VALUES (?, ?, ?, ?)", (transaction_identifier, book_time(at), signer, data))
         return int(cursor.lastrowid or 0)
 
+    @locked
     def received(self, transaction_identifier: str) -> bytes | None:
         """The bytes of the accepted message of this TransactionIdentifier, as received."""
         row = self._db.execute("SELECT data FROM messages WHERE transaction_identifier=?",
@@ -275,6 +298,7 @@ class BookStore:
 
     # -- objects ----------------------------------------------------------------------------
 
+    @locked
     def add_generation(self, obj: HI1Object, generation: int, kind: str, at: datetime,
                        message: int | None, action: int | None) -> None:
         """Store a generation of an object (its model as XML, and the message and action it
@@ -283,6 +307,7 @@ class BookStore:
                          (obj.object_identifier, generation, kind, message, action,
                           object_bytes(obj), book_time(at)))
 
+    @locked
     def set_current(self, entry: BookEntry) -> None:
         """Write the current state of an object."""
         self._db.execute(
@@ -293,12 +318,14 @@ class BookStore:
              None if entry.end_time is None else book_time(entry.end_time),
              book_time(entry.changed_at)))
 
+    @locked
     def entry(self, identifier: str) -> BookEntry | None:
         """The current state of the object ``identifier``, or None."""
         row = self._db.execute("SELECT * FROM current WHERE identifier=?",
                                (identifier,)).fetchone()
         return None if row is None else _entry(row)
 
+    @locked
     def entries(self, *, kind: str | None = None, status: str | None = None
                 ) -> tuple[BookEntry, ...]:
         """The current state of every object (of a ``kind``, with a ``status``)."""
@@ -310,6 +337,7 @@ class BookStore:
         rows = self._db.execute(query + " ORDER BY changed_at, identifier", args).fetchall()
         return tuple(_entry(row) for row in rows)
 
+    @locked
     def model(self, identifier: str, generation: int | None = None) -> HI1Object | None:
         """The stored model of an object's generation (default: its latest), or None."""
         if generation is None:
@@ -325,6 +353,7 @@ class BookStore:
         except WarrantFormatError as exc:
             raise WarrantBookError(f"stored generation unreadable: {exc}", identifier) from None
 
+    @locked
     def generations(self, identifier: str) -> tuple[int, ...]:
         """The stored generations of an object, in order."""
         rows = self._db.execute("SELECT generation FROM generations WHERE identifier=? "
@@ -333,6 +362,7 @@ class BookStore:
 
     # -- audit ------------------------------------------------------------------------------
 
+    @locked
     def append_audit(self, *, at: datetime, transaction_identifier: str | None, actor: str,
                      approvers: str, event: str, identifier: str, generation: int | None,
                      change: dict[str, Any]) -> None:
@@ -347,6 +377,7 @@ class BookStore:
             "identifier, generation, change, previous_hash, hash) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (*fields, previous, digest))
 
+    @locked
     def audit(self, identifier: str | None = None) -> tuple[AuditEntry, ...]:
         """The audit log (of one object), oldest first."""
         query = "SELECT seq, at, transaction_identifier, actor, approvers, event, " \
@@ -357,6 +388,7 @@ class BookStore:
         return tuple(AuditEntry(int(r[0]), _parse_time(r[1]) or datetime.min, r[2], r[3],
                                 r[4], r[5], r[6], r[7], r[8], r[9]) for r in rows)
 
+    @locked
     def verify_audit(self) -> int:
         """Check the audit log's hash chain; the number of rows.
         :class:`~lawful_intercept.errors.WarrantBookError` names the first row that was
@@ -376,12 +408,14 @@ class BookStore:
 
     # -- notifications ----------------------------------------------------------------------
 
+    @locked
     def add_notification(self, at: datetime, task: str, liid: str, kind: str) -> Notification:
         """Put an HI1 notification in the outbox."""
         cursor = self._db.execute("INSERT INTO notifications (at, task, liid, kind) VALUES "
                                   "(?, ?, ?, ?)", (book_time(at), task, liid, kind))
         return Notification(int(cursor.lastrowid or 0), at, task, liid, kind)
 
+    @locked
     def pending_notifications(self) -> tuple[Notification, ...]:
         """The notifications not yet marked delivered, oldest first (after a crash: those
         to deliver again)."""

@@ -37,7 +37,7 @@ from lxml import etree  # type: ignore[import-untyped]
 from .._checks import require_instance
 from ..correlation import LIID
 from ..errors import EncodeError, WarrantFormatError
-from ._book import BookEntry, BookStore, Notification
+from ._book import BookEntry, BookStore, Notification, locked
 from ._model import (
     ActionResponse,
     AuthorisationObject,
@@ -158,6 +158,7 @@ class WarrantBook(BookStore):
 
     # -- queries ----------------------------------------------------------------------------
 
+    @locked
     def valid_authorisations(self, now: datetime) -> tuple[str, ...]:
         """The identifiers of the authorisations a task may be associated with at ``now``:
         Approved or EmergencyApproval, their timespan covering ``now``."""
@@ -171,6 +172,7 @@ class WarrantBook(BookStore):
                 and (entry.start_time is None or entry.start_time <= now)
                 and (entry.end_time is None or now < entry.end_time))
 
+    @locked
     def get(self, identifier: str) -> HI1Object | None:
         """The current object ``identifier`` (its latest generation, with the book's status
         and generation), or None (TS 103 120 GET)."""
@@ -186,6 +188,7 @@ class WarrantBook(BookStore):
             values["status"] = TaskStatus(entry.status).entry
         return dataclasses.replace(model, **values)
 
+    @locked
     def list_records(self, object_type: DictionaryEntry | None = None,
                      last_changed: datetime | None = None) -> tuple[ListResponseRecord, ...]:
         """The LIST answer (TS 103 120 clause 6.4.8): the current objects of ``object_type``
