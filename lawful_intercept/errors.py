@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # for the annotations of FramingError.pdus and X2X3Error.pdus
 __all__ = [
     "CLIError",
     "CompileError",
+    "ConversionError",
     "DecodeError",
     "DecryptionError",
     "DeliveryRefused",
@@ -318,3 +319,14 @@ class WarrantBookError(Error):
 class WarrantEndpointError(Error, ConnectionError):
     """The HI-1 endpoint answered an HTTP POST with an HTTP error (not an HI-1 response):
     the request was too large, not a POST, or had no Content-Length."""
+
+
+# -- the mediation function (X2/X3 to HI2/HI3) ----------------------------------------------
+
+
+class ConversionError(Error):
+    """An X2/X3 PDU (ETSI TS 103 221-2) the mediation function could not turn into a handover
+    record: a payload that is not what its payload format says (an IPv4 packet too short, a
+    TS 33.128 xIRI that does not decode, a TS 102 232-1 PDU that is not a PS-PDU). ``path``
+    names the field (``payload``, ``payload_format``). The converter counts and logs it; the
+    PDU is reported, never passed on half-converted."""
