@@ -317,6 +317,10 @@ def test_certs(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
         "command": "certs", "out": str(folder),
         "files": dict(zip(["ca", "server_cert", "server_key", "client_cert", "client_key"],
                           [str(folder / n) for n in names], strict=True)),
+        "warrant_files": {k: str(folder / n) for k, n in (
+            ("court_ca", "court-ca.pem"), ("judge_cert", "judge.pem"),
+            ("judge_key", "judge.key"), ("authority_ca", "authority-ca.pem"),
+            ("issuer_cert", "issuer.pem"), ("issuer_key", "issuer.key"))},
         "hostnames": ["lemf.test", "10.0.0.1"], "days": 3, "key_type": "ec",
     }
     server = x509.load_pem_x509_certificate((folder / "server.pem").read_bytes())

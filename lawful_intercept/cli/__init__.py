@@ -17,8 +17,12 @@ Commands (see docs/cli.md):
     BER PDUs (back to back, or in a pcap/pcapng capture) to JSON, and JSON back to BER.
 ``compile``
     Compile ASN.1 modules and list their modules and types.
+``warrant``
+    Warrants over HI-1 (ETSI TS 103 120): make, check, serve (the HI-1 endpoint with a
+    warrant book) and post.
 ``certs``
-    Write a throwaway test PKI (CA, server and client certificates and keys).
+    Write a throwaway test PKI (CA, server and client certificates and keys, and the warrant
+    PKI: court CA, judge, issuing authority).
 ``version``
     Print the installed version of the library.
 
@@ -40,7 +44,18 @@ from typing import Protocol
 
 from .._version import __version__
 from ..errors import Error
-from . import _certs, _codec, _compiler, _demo, _generate, _lemf, _send, _spool, _version
+from . import (
+    _certs,
+    _codec,
+    _compiler,
+    _demo,
+    _generate,
+    _lemf,
+    _send,
+    _spool,
+    _version,
+    _warrant,
+)
 from ._common import PROG, CLIError, Parser, Subcommands, describe_os_error
 
 __all__ = ["COMMANDS", "DISTRIBUTION", "build_parser", "main"]
@@ -57,7 +72,7 @@ class CommandModule(Protocol):
 
 
 COMMANDS: tuple[CommandModule, ...] = (
-    _demo, _generate, _send, _spool, _lemf, _codec, _compiler, _certs, _version
+    _demo, _generate, _send, _spool, _lemf, _codec, _compiler, _warrant, _certs, _version
 )
 """The command modules, in the order ``--help`` lists their commands."""
 
