@@ -301,7 +301,8 @@ def _make(args: argparse.Namespace) -> int:
         if port == 0:
             raise CLIError(f"--deliver-to {host}:{port}: the port must be 1..65535")
         destinations.append(DeliveryDestination(DeliveryAddress(
-            "IPAddressPort", IPAddressPort(str(address), port))))
+            # TS 103 280 writes IPv6 addresses in full (eight groups of four digits)
+            "IPAddressPort", IPAddressPort(address.exploded, port))))
     if args.end <= args.start:
         raise CLIError("--end must be after --start")
     issuer_certs, issuer_key = (_certificates(args.sign[0], "--sign"),
