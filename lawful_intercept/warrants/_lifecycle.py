@@ -60,7 +60,7 @@ from ._model import (
     UPDATERequest,
     UPDATEResponse,
 )
-from ._namespaces import DS, qname
+from ._namespaces import CORE, DS, qname
 from ._rules import RULES, WarrantCheck
 from ._xml_safe import parse_xml
 
@@ -234,6 +234,10 @@ class WarrantBook(BookStore):
             root = parse_xml(bytes(message))
         except WarrantFormatError as exc:  # check read it: only a changed limit gets here
             return BookResult(error=ErrorInformation(RULES["format"][1].code, str(exc)))
+        if (root.findtext(f"{{{CORE}}}Header/{{{CORE}}}TransactionIdentifier") or ""
+                ).strip() != transaction:
+            raise ValueError("result: the check is of another message (its "
+                             "TransactionIdentifier differs)")
         signer, approvers = _subjects(root)
         errors = result.action_errors()
         with self.transaction():
