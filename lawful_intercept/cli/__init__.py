@@ -55,6 +55,7 @@ from . import (
     _spool,
     _version,
     _warrant,
+    _x1,
 )
 from ._common import PROG, CLIError, Parser, Subcommands, describe_os_error
 
@@ -72,7 +73,7 @@ class CommandModule(Protocol):
 
 
 COMMANDS: tuple[CommandModule, ...] = (
-    _demo, _generate, _send, _spool, _lemf, _codec, _compiler, _warrant, _certs, _version
+    _demo, _generate, _send, _spool, _lemf, _codec, _compiler, _warrant, _certs, _x1, _version
 )
 """The command modules, in the order ``--help`` lists their commands."""
 

@@ -26,6 +26,10 @@ from ._https import (
     X1Client,
     X1Server,
 )
+from ._messages import (
+    MESSAGE_KINDS,
+    message_kind,
+)
 from ._model import (
     GENERIC_OBJECT_OPERATIONS,
     NS,
@@ -101,6 +105,7 @@ from ._xml import (
     DEFAULT_MAX_BYTES,
     X1Document,
     parse_message,
+    parse_root,
     write_message,
 )
 
@@ -111,6 +116,7 @@ __all__ = [
     "GENERIC_OBJECT_OPERATIONS",
     "HI1_TARGET_FORMATS",
     "MEDIATION_DELIVERY_TYPES",
+    "MESSAGE_KINDS",
     "NS",
     "STRUCTURED_TARGET_KINDS",
     "TARGET_KINDS",
@@ -175,7 +181,9 @@ __all__ = [
     "X1Schema",
     "X1Server",
     "load_schema",
+    "message_kind",
     "parse_message",
+    "parse_root",
     "write_message",
     "x1_target",
     "xml_differences",

@@ -1,8 +1,8 @@
 """Whether two X1 documents say the same (used by ``x1 check`` and the tests to prove that
 what the library writes back keeps every element of what it read): the same elements in the
 same order, the same xsi:type, and the same values once each is put in its canonical form
-(whitespace collapsed, ``1``/``0`` booleans as ``true``/``false``, hexadecimal in upper case,
-``+00:00`` as ``Z``). Namespace prefixes do not matter."""
+(whitespace collapsed, ``1``/``0`` booleans as ``true``/``false``, hexadecimal in upper
+case, ``+00:00`` as ``Z``). Namespace prefixes and xsi:schemaLocation hints do not matter."""
 
 from __future__ import annotations
 
@@ -56,8 +56,8 @@ def _compare(a: etree._Element, b: etree._Element, path: str, found: list[str],
         return
     if _xsi_type(a) != _xsi_type(b):
         found.append(f"{path}: xsi:type {_xsi_type(a)} became {_xsi_type(b)}")
-    other_a = {k: v for k, v in a.attrib.items() if k != f"{{{XSI}}}type"}
-    other_b = {k: v for k, v in b.attrib.items() if k != f"{{{XSI}}}type"}
+    other_a = {k: v for k, v in a.attrib.items() if not k.startswith(f"{{{XSI}}}")}
+    other_b = {k: v for k, v in b.attrib.items() if not k.startswith(f"{{{XSI}}}")}
     if other_a != other_b:
         found.append(f"{path}: attributes {other_a} became {other_b}")
     children_a = [c for c in a if isinstance(c.tag, str)]

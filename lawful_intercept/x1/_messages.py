@@ -49,7 +49,8 @@ from ._model import (
 from ._specs import Field, Item, ok_type
 from ._types import INTEGER, TEXT, TIME, TOKEN, UUID_TYPE, VERSION, enumeration
 
-__all__ = ["HEADER", "MESSAGES", "REQUEST_MESSAGE_TYPES", "MessageKind", "kind_of"]
+__all__ = ["HEADER", "MESSAGES", "MESSAGE_KINDS", "REQUEST_MESSAGE_TYPES", "MessageKind", "kind_of",
+           "message_kind"]
 
 HEADER = (Field("admfIdentifier", "admf_identifier", TOKEN),
           Field("neIdentifier", "ne_identifier", TOKEN),
@@ -190,3 +191,17 @@ def kind_of(message: Any) -> MessageKind:
         return _BY_CLASS[(type(message), message.message_type)]
     return _BY_CLASS[(type(message), None)]
 
+
+
+MESSAGE_KINDS: tuple[str, ...] = tuple(MESSAGES)
+"""The xsi:type of every X1 request and response message the library reads and writes
+(TS 103 221-1 Annex C)."""
+
+
+def message_kind(message: Any) -> str:
+    """The xsi:type of a model message (``ActivateTaskRequest``, ``PingResponse``, ...);
+    ``ValueError`` if ``message`` is not one."""
+    try:
+        return kind_of(message).xsi_type
+    except KeyError:
+        raise ValueError(f"{message!r} is not an X1 message model") from None

@@ -44,6 +44,17 @@ def _collapse(text: str) -> str:
     return " ".join(text.split())
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_text(text: str, name: str) -> str:
+    bad = _NOT_XML.search(text)
+    if bad:
+        raise ValueError(f"{name} holds the character U+{ord(bad.group()):04X}, which XML "
+                         "cannot carry")
+    return text
+
+
 def pattern(regex: str, name: str, *, token: bool = True,
             max_length: int | None = None) -> SimpleType:
     """A string type restricted by an XSD pattern (``token``: whitespace collapsed first)."""
@@ -57,7 +68,7 @@ def pattern(regex: str, name: str, *, token: bool = True,
             raise ValueError(f"{text!r} does not match the pattern of {name}")
         if max_length is not None and len(text) > max_length:
             raise ValueError(f"{name} is at most {max_length} characters")
-        return text
+        return _xml_text(text, name)
 
     return SimpleType(name, check, check)
 
@@ -169,7 +180,7 @@ def _format_hex(value: object) -> str:
 def _format_text(value: object) -> str:
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not text")
-    return value
+    return _xml_text(value, "xs:string")
 
 
 TEXT = SimpleType("xs:string", lambda text: text, _format_text)

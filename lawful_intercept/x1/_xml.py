@@ -7,6 +7,7 @@ what the schema accepts, and what is written back says the same."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from lxml import etree  # type: ignore[import-untyped]
@@ -144,7 +145,7 @@ def _read_message(element: etree._Element, request: bool, path: str) -> Any:
     values, index = _read_sequence(children, HEADER, path)
     header = X1Header(**values)
     if kind.raw_body:
-        body = tuple(RawXML(etree.tostring(child)) for child in children[index:])
+        body = tuple(_raw_of(child) for child in children[index:])
         return kind.cls(kind.message_type, header, body)
     values, index = _read_sequence(children, kind.body, path, index)
     _no_more(children, index, path)
@@ -212,7 +213,7 @@ def _read_value(element: etree._Element, kind: Any, path: str) -> Any:
         except ValueError as exc:
             raise X1FormatError(str(exc), path) from None
     if kind == "raw":
-        return RawXML(etree.tostring(element))
+        return _raw_of(element)
     if kind == "target":
         return _read_target(element, path)
     if kind == "address":
@@ -220,6 +221,18 @@ def _read_value(element: etree._Element, kind: Any, path: str) -> Any:
     values, index = _read_sequence(_elements(element), SPECS[kind], path)
     _no_more(_elements(element), index, path)
     return kind(**values)
+
+
+def _raw_of(element: etree._Element) -> RawXML:
+    """``element`` alone, as bytes that do not depend on where it stood: no tail, and only
+    the namespace declarations it uses (in names, or as the prefix of an xsi:type)."""
+    alone = copy.deepcopy(element)
+    alone.tail = None
+    keep = {value.strip().partition(":")[0] for node in alone.iter()
+            if isinstance(node.tag, str)
+            for value in [node.get(f"{{{XSI}}}type")] if value and ":" in value}
+    etree.cleanup_namespaces(alone, keep_ns_prefixes=sorted(keep))
+    return RawXML(etree.tostring(alone))
 
 
 def _only_child(element: etree._Element, path: str) -> etree._Element:
@@ -252,7 +265,7 @@ def _read_target(element: etree._Element, path: str) -> TargetIdentifier:
     elif kind == "hashedIdentifier":
         value = _read_hashed(child, where)
     elif kind == "targetIdentifierExtension":
-        value = RawXML(etree.tostring(child))
+        value = _raw_of(child)
     else:
         raise X1FormatError(f"{kind} is not a target identifier kind of TS 103 221-1", where)
     return TargetIdentifier(kind, value)
@@ -323,7 +336,7 @@ def write_message(document: X1Document) -> bytes:
         root = etree.Element(_q(name), nsmap=nsmap)
         for index, message in enumerate(document.messages):
             _write_message(root, message, child, request, f"{name}/{child}[{index}]")
-    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
 
 
 def _write_message(parent: etree._Element, message: Any, child: str, request: bool,
