@@ -85,6 +85,7 @@ CREATE TABLE IF NOT EXISTS current (
     start_time TEXT,
     end_time TEXT,
     changed_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS current_by_status ON current (kind, status);
 CREATE TABLE IF NOT EXISTS audit (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     at TEXT NOT NULL,

@@ -162,7 +162,8 @@ class WarrantBook(BookStore):
     def valid_authorisations(self, now: datetime) -> tuple[str, ...]:
         """The identifiers of the authorisations a task may be associated with at ``now``:
         Approved or EmergencyApproval, their timespan covering ``now``."""
-        return tuple(e.identifier for e in self.entries(kind="authorisation")
+        return tuple(e.identifier for status in _USABLE
+                     for e in self.entries(kind="authorisation", status=status)
                      if self._usable(e, now))
 
     @staticmethod
@@ -264,12 +265,12 @@ class WarrantBook(BookStore):
         require_instance(now, datetime, "now")
         with self.transaction():
             run = _Run(self, now, None, "tick", "", None)
-            for entry in self.entries(kind="authorisation"):
-                if entry.status in _USABLE and entry.end_time is not None and \
-                        entry.end_time <= now:
-                    run.set_status(entry, AuthorisationStatus.EXPIRED.value, "EXPIRE")
-            for entry in self.entries(kind="task"):
-                if entry.status in _LIVE_TASK:
+            for status in _USABLE:  # the live objects only (an index finds them)
+                for entry in self.entries(kind="authorisation", status=status):
+                    if entry.end_time is not None and entry.end_time <= now:
+                        run.set_status(entry, AuthorisationStatus.EXPIRED.value, "EXPIRE")
+            for status in _LIVE_TASK:
+                for entry in self.entries(kind="task", status=status):
                     run.settle_task(entry)
         return tuple(run.notifications)
 
