@@ -253,3 +253,36 @@ def _describe(document: Any) -> str:
     if messages is None:
         return type(document).__name__
     return "+".join(_xsi(m) for m in messages)
+
+
+def test_xml_differences_finds_what_was_lost_or_changed() -> None:
+    original = parse_root(_ACTIVATE)
+    assert xml_differences(original, parse_root(_ACTIVATE)) == []
+    changed = parse_root(_ACTIVATE.replace(b"<x1:imsi>234150999999999",
+                                           b"<x1:imsi>234150999999998", 1))
+    assert any("imsi" in d for d in xml_differences(original, changed))
+    dropped = parse_root(_ACTIVATE.replace(b"<x1:correlationID>7</x1:correlationID>", b"", 1))
+    assert xml_differences(original, dropped)
+    retyped = parse_root(_ACTIVATE.replace(b"x1:ActivateTaskRequest", b"x1:ModifyTaskRequest", 1))
+    assert any("xsi:type" in d for d in xml_differences(original, retyped))
+
+
+def test_lexical_variants_read_and_write_back_the_same(schema: X1Schema) -> None:
+    variant = (_ACTIVATE.replace(b"<x1:correlationID>7<", b"<x1:correlationID>+007<", 1)
+               .replace(b"<x1:implicitDeactivationAllowed>false<",
+                        b"<x1:implicitDeactivationAllowed>0<", 1)
+               .replace(b"<x1:radiusAttribute>0107616C696365<",
+                        b"<x1:radiusAttribute>0107616c696365<", 1)
+               .replace(b"T12:00:00.123456Z", b"T12:00:00.123456+00:00", 1)
+               .replace(b"<x1:admfIdentifier>admfID<", b"<x1:admfIdentifier>\n  admfID  <", 1))
+    for piece in (b">+007<", b">0<", b">0107616c696365<", b"+00:00<", b">\n  admfID  <"):
+        assert piece in variant
+    assert schema.errors(variant) == []
+    document = parse_message(variant)
+    assert document == parse_message(_ACTIVATE)
+    assert xml_differences(parse_root(variant), parse_root(write_message(document))) == []
+
+
+def test_default_namespace_and_other_prefixes_are_read() -> None:
+    text = _PING.decode().replace("x1:", "").replace('xmlns:x1=', 'xmlns=')
+    assert parse_message(text.encode()) == parse_message(_PING)

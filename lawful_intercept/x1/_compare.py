@@ -1,8 +1,9 @@
 """Whether two X1 documents say the same (used by ``x1 check`` and the tests to prove that
 what the library writes back keeps every element of what it read): the same elements in the
 same order, the same xsi:type, and the same values once each is put in its canonical form
-(whitespace collapsed, ``1``/``0`` booleans as ``true``/``false``, hexadecimal in upper
-case, ``+00:00`` as ``Z``). Namespace prefixes and xsi:schemaLocation hints do not matter."""
+(whitespace collapsed, ``1``/``0`` booleans as ``true``/``false``, integers without sign
+or leading zeros, hexadecimal in upper case, ``+00:00`` as ``Z``). Namespace prefixes and
+xsi:schemaLocation hints do not matter."""
 
 from __future__ import annotations
 
@@ -15,12 +16,15 @@ from ._xml import XSI
 __all__ = ["xml_differences"]
 
 _HEX = re.compile(r"[0-9a-fA-F]+")
+_INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
 def _canonical(text: str | None) -> str:
     value = " ".join((text or "").split())
     if value in ("1", "0"):
         return "true" if value == "1" else "false"
+    if _INTEGER.fullmatch(value):
+        return str(int(value))
     if value.endswith("+00:00") and "T" in value:
         return value[: -len("+00:00")] + "Z"
     return value.upper() if _HEX.fullmatch(value) else value

@@ -163,8 +163,8 @@ class X1Planner:
             timespan = task.timespan
             mediation = (MediationDetails(
                 liid, MEDIATION_DELIVERY_TYPES[kind],  # type: ignore[arg-type]
-                None if timespan is None else _micro(timespan.start_time),
-                None if timespan is None else _micro(_end_of(task)),
+                _optional_aware(None if timespan is None else timespan.start_time),
+                _optional_aware(_end_of(task)),
                 tuple(d.did for d in warrant) if self._x2x3 is not None else None),)
         dids = (self._x2x3.did,) if self._x2x3 is not None else tuple(d.did for d in warrant)
         details = TaskDetails(self._xid(task.object_identifier), targets,
@@ -249,7 +249,7 @@ class X1Planner:
     # -- helpers -------------------------------------------------------------------------
 
     def _header(self, now: datetime) -> X1Header:
-        return X1Header(self.admf_identifier, self.ne_identifier, _micro(now) or now,
+        return X1Header(self.admf_identifier, self.ne_identifier, _aware(now),
                         self._new_uuid(), self.version)
 
     def _xid(self, task_id: str) -> UUID:
@@ -302,7 +302,9 @@ def _live(task: LITaskObject, now: datetime) -> bool:
     return end is None or now < end
 
 
-def _micro(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
+def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _optional_aware(value: datetime | None) -> datetime | None:
+    return None if value is None else _aware(value)

@@ -288,7 +288,8 @@ def _read_address(element: etree._Element, path: str) -> DeliveryAddress:
     kind = _local(child.tag)
     where = f"{path}/{kind}"
     if kind in _ADDRESS_TEXT and child.tag == _q(kind):
-        return DeliveryAddress(kind, _read_value(child, _ADDRESS_TEXT[kind], where))  # type: ignore[arg-type]
+        text = _read_value(child, _ADDRESS_TEXT[kind], where)
+        return DeliveryAddress(kind, text)  # type: ignore[arg-type]
     if child.tag != _q("ipAddressAndPort"):
         raise X1FormatError(f"{kind} is not a DeliveryAddress alternative", where)
     parts = _elements(child)
