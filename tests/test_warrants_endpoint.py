@@ -4,6 +4,7 @@ a crash) and its HTTPS server with mutual TLS and client (loopback only)."""
 
 from __future__ import annotations
 
+import dataclasses
 import http.client
 import threading
 from collections.abc import Iterator
@@ -16,14 +17,18 @@ from hypothesis import strategies as st
 from test_warrants_support import (
     NOW,
     judge_trust,
+    make_request,
     make_warrant,
     message_trust,
     official_schema,
+    sign_request,
     warrant_pki,
 )
 
 from lawful_intercept.certs import TestPKI, make_test_pki
 from lawful_intercept.warrants import (
+    ActionRequest,
+    CREATERequest,
     CREATEResponse,
     EndpointID,
     ErrorInformation,
@@ -31,6 +36,7 @@ from lawful_intercept.warrants import (
     HI1Endpoint,
     HI1Server,
     Notification,
+    RequestPayload,
     ResponsePayload,
     Trust,
     WarrantBook,
@@ -109,15 +115,21 @@ def test_forged_and_replayed_messages_are_refused_whole(book: WarrantBook) -> No
 
 
 def test_a_failed_action_is_answered_beside_the_good_ones(book: WarrantBook) -> None:
-    warrant = make_warrant(end=NOW + timedelta(hours=1))
     endpoint = _endpoint(book)
-    endpoint.handle(warrant.signed, now=NOW)
-    # the same objects again in a new transaction: each CREATE finds its object there
-    again = make_warrant()
-    first = _payload(endpoint.handle(again.signed, now=NOW).response)
-    assert all(isinstance(a.result, CREATEResponse) for a in first.actions)
-    duplicate = _payload(endpoint.handle(again.signed, now=NOW).response)
-    assert duplicate.error is not None  # replayed: refused whole
+    first = make_request()
+    endpoint.handle(sign_request(first), now=NOW)
+    # a new transaction: the same document and authorisation again, and a new task
+    again = make_request()
+    objects = [*first.objects()[:2], again.objects()[2]]
+    task = dataclasses.replace(objects[2], associated_objects=(objects[1].object_identifier,))
+    payload = RequestPayload(tuple(
+        ActionRequest(i, CREATERequest(o)) for i, o in enumerate([*objects[:2], task])))
+    message = dataclasses.replace(again, payload=payload)
+    answer = _payload(endpoint.handle(sign_request(message), now=NOW).response)
+    results = [a.result for a in answer.actions]
+    assert [getattr(r, "code", None) for r in results] == [6002, 6002, None]
+    assert isinstance(results[2], CREATEResponse)
+    assert book.entry(task.object_identifier).status == "Active"  # type: ignore[union-attr]
 
 
 def test_a_posted_response_is_not_a_request(book: WarrantBook) -> None:
