@@ -5,6 +5,7 @@ statements of a request leaves the book consistent)."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import signal
@@ -433,3 +434,51 @@ def test_property_a_task_is_active_exactly_within_its_timespan(
         assert deactivated == (1 if any(NOW + timedelta(minutes=m) >= end for m in ticks)
                                else 0)
         book.verify_audit()
+
+
+_STEPS = st.one_of(st.tuples(st.just("tick"), st.integers(min_value=1, max_value=36 * 60)),
+                   st.tuples(st.just("update"), st.integers(min_value=0, max_value=9)),
+                   st.tuples(st.just("cancel-task"), st.just(0)),
+                   st.tuples(st.just("cancel-authorisation"), st.just(0)))
+
+
+@settings(max_examples=12, deadline=None)
+@given(steps=st.lists(_STEPS, max_size=6))
+def test_property_no_task_is_active_without_a_usable_authorisation(
+        steps: list[tuple[str, int]]) -> None:
+    """Whatever happens (time passing, target updates, cancellations of the task or of its
+    authorisation), an Active task has an Approved authorisation covering the time, and the
+    notifications say so: activations minus deactivations is 1 exactly while it is Active."""
+    end = NOW + timedelta(hours=24)
+    warrant = make_warrant(end=end)
+    auth_id, task_id = _ids(warrant.message)
+    with tempfile.TemporaryDirectory() as folder, \
+            WarrantBook(os.path.join(folder, "book.db")) as book:
+        notes = list(_apply(book, warrant.signed).notifications)
+        now = NOW
+        for step, value in steps:
+            if step == "tick":
+                now += timedelta(minutes=value)
+                notes += book.tick(now)
+            elif step == "update":
+                target = TargetIdentifierValue("ETSI", "InternationalE164", f"44207946000{value}")
+                update = _signed(LITaskObject(object_identifier=task_id,
+                                              associated_objects=(auth_id,),
+                                              targets=(target,)), now=now)
+                notes += _apply(book, update, now).notifications
+            elif step == "cancel-task":
+                with contextlib.suppress(ValueError):  # cancelled or expired already
+                    notes += book.cancel(task_id, now=now, actor="operator")
+            else:
+                cancel = _signed(AuthorisationObject(
+                    object_identifier=auth_id,
+                    desired_status=AuthorisationStatus.CANCELLED.entry), now=now)
+                notes += _apply(book, cancel, now).notifications
+            task, auth = book.entry(task_id), book.entry(auth_id)
+            assert task is not None and auth is not None
+            active = task.status == "Active"
+            if active:
+                assert auth.status == "Approved" and now < end
+            kinds = [n.kind for n in notes]
+            assert kinds.count("liActivated") - kinds.count("liDeactivated") == int(active)
+        assert book.verify_audit() == len(book.audit())
