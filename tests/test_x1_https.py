@@ -87,3 +87,16 @@ def test_oversized_and_hostile_posts(pki: TestPKI) -> None:
         status, body = post(b'<!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>')
         assert status == 200
         assert isinstance(parse_message(body), TopLevelErrorResponse)
+
+
+def test_a_silent_connection_does_not_block_the_others(pki: TestPKI) -> None:
+    import socket
+
+    with X1Server(X1Handler("NE-1"), pki.server_context()) as server:
+        silent = socket.create_connection(("127.0.0.1", server.port))
+        try:
+            client = X1Client("localhost", server.port, pki.client_context(), timeout=20)
+            answer = client.send(PingRequest(HEADER))
+            assert isinstance(answer.messages[0], OKResponse)
+        finally:
+            silent.close()

@@ -49,6 +49,10 @@ class X1Server:
         class _RequestHandler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
+            def setup(self) -> None:
+                self.request.do_handshake()
+                super().setup()
+
             def do_POST(self) -> None:
                 try:
                     length = int(self.headers.get("Content-Length", ""))
@@ -80,7 +84,9 @@ class X1Server:
             def get_request(self) -> tuple[Any, Any]:
                 sock, address = self.socket.accept()
                 sock.settimeout(30)
-                return context.wrap_socket(sock, server_side=True), address
+                # the handshake runs in the connection's thread (setup), not in the accept loop
+                return context.wrap_socket(sock, server_side=True,
+                                           do_handshake_on_connect=False), address
 
             def handle_error(self, request: Any, client_address: Any) -> None:
                 return  # a peer that fails the TLS handshake is not the server's error
