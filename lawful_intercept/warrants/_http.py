@@ -4,7 +4,8 @@ library's ``http.server`` and ``ssl``; :class:`HI1Client`, the agency side, POST
 
 The server answers one request at a time (a warrant book has one writer); a client that
 stalls holds it for at most ``timeout`` seconds. A request must carry a Content-Length of at
-most the endpoint's ``max_bytes`` (411 without one, 413 over it, unread); anything else gets
+most the endpoint's ``max_bytes`` (411 without one; 413 over it, its body dropped unparsed, up
+to 16 MiB, so that the client reads the answer); anything else gets
 an HI-1 response, error responses included. Between requests the server calls the book's
 ``tick`` (every ``tick_interval`` seconds): that is its only clock, no thread is started.
 """
@@ -32,6 +33,8 @@ __all__ = ["HI1Client", "HI1Server", "hi1_client_context", "hi1_server_context"]
 _log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+
+_DRAIN_LIMIT = 16 * 1024 * 1024  # an oversized body is read and dropped up to this much
 
 
 def _now() -> datetime:
@@ -81,6 +84,7 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(length_text)
         limit = self.server.endpoint.max_bytes
         if length > limit:
+            self._discard(length)
             self._plain(413, f"the request is {length} bytes, more than the limit of {limit}")
             return
         body = self.rfile.read(length)
@@ -101,6 +105,16 @@ class _Handler(BaseHTTPRequestHandler):
         self._plain(405, "HI-1 messages are sent with POST")
 
     do_PUT = do_DELETE = do_HEAD = do_GET
+
+    def _discard(self, length: int) -> None:
+        """Read and drop an oversized body (in small pieces, up to :data:`_DRAIN_LIMIT`
+        bytes), so that the client, still sending, reads the 413 instead of a reset."""
+        left = min(length, _DRAIN_LIMIT)
+        while left > 0:
+            piece = self.rfile.read(min(left, 65536))
+            if not piece:
+                return
+            left -= len(piece)
 
     def _plain(self, status: int, text: str) -> None:
         data = text.encode("utf-8")
