@@ -244,3 +244,19 @@ def test_implicit_deactivation_without_keepalive() -> None:
     assert handler.expire(T0 + timedelta(minutes=9)) == [ending]
     assert set(handler.tasks) == {lasting.xid}
     assert events[-1] == ("deactivated", ending.xid)
+
+
+def test_mediation_destinations_must_exist_and_are_in_use() -> None:
+    from _x1_support import DID as LEMF_DID
+
+    handler, _ = _handler()
+    mf = dataclasses.replace(DESTINATION, did=uuid4())
+    handler.respond(CreateDestinationRequest(_h(), mf))
+    task = dataclasses.replace(TASK, dids=(mf.did,))  # MediationDetails still names LEMF_DID
+    response = handler.respond(ActivateTaskRequest(_h(), task))
+    _error(response, X1ErrorCode.DID_DOES_NOT_EXIST)
+    assert isinstance(response, ErrorResponse)
+    assert "mediationDetails[0]" in response.error.description
+    handler.respond(CreateDestinationRequest(_h(), DESTINATION))
+    assert isinstance(handler.respond(ActivateTaskRequest(_h(), task)), OKResponse)
+    _error(handler.respond(RemoveDestinationRequest(_h(), LEMF_DID)), X1ErrorCode.DID_IN_USE)

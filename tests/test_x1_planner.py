@@ -230,3 +230,11 @@ def test_the_ne_ends_up_running_exactly_the_live_tasks(steps: list[Any]) -> None
             (mediation,) = running.mediation_details or ()
             assert set(ne.destinations) == {*running.dids, *(mediation.dids or ())}
         assert planner.plan([task], NOW) == []
+
+
+def test_keepalive_is_answered() -> None:
+    planner = X1Planner("ADMF", "NE", new_uuid=_counter())
+    request = planner.keepalive(NOW)
+    answer = X1Handler("NE").respond(request)
+    assert isinstance(answer, OKResponse) and answer.message_type == "Keepalive"
+    assert answer.header.x1_transaction_id == request.header.x1_transaction_id

@@ -250,13 +250,13 @@ class X1Handler:
                 self._destinations[destination.did] = destination
             case RemoveDestinationRequest(did=did):
                 self._destination(did)
-                users = [str(x) for x, t in self._tasks.items() if did in t.details.dids]
+                users = [str(x) for x, t in self._tasks.items() if did in _dids_of(t.details)]
                 if users:
                     raise _Refused(X1ErrorCode.DID_IN_USE,
                                    f"dId: DID {did} is used by task(s) {', '.join(users)}")
                 del self._destinations[did]
             case RemoveAllDestinationsRequest():
-                if any(t.details.dids for t in self._tasks.values()):
+                if any(_dids_of(t.details) for t in self._tasks.values()):
                     raise _Refused(X1ErrorCode.DID_IN_USE, "destinations are used by active "
                                    "tasks: deactivate them first")
                 self._destinations.clear()
@@ -300,6 +300,13 @@ class X1Handler:
             raise _Refused(X1ErrorCode.DID_DOES_NOT_EXIST,
                            f"taskDetails/listOfDIDs: DID {', '.join(missing)} does not exist "
                            "(CreateDestination first)")
+        for index, mediation in enumerate(task.mediation_details or ()):
+            missing = [str(did) for did in mediation.dids or () if did not in self._destinations]
+            if missing:
+                raise _Refused(X1ErrorCode.DID_DOES_NOT_EXIST,
+                               f"taskDetails/listOfMediationDetails/mediationDetails[{index}]/"
+                               f"listOfDIDs: DID {', '.join(missing)} does not exist "
+                               "(CreateDestination first)")
         for did in task.dids:
             kind = self._destinations[did].delivery_type
             if task.delivery_type != "X2andX3" and kind not in (task.delivery_type, "X2andX3"):
@@ -336,6 +343,14 @@ class X1Handler:
     def _notify(self, event: TaskEvent, details: TaskDetails) -> None:
         if self._on_task is not None:
             self._on_task(event, details)
+
+
+def _dids_of(task: TaskDetails) -> set[UUID]:
+    """The DIDs a task uses: its own and those of its MediationDetails."""
+    dids = set(task.dids)
+    for mediation in task.mediation_details or ():
+        dids.update(mediation.dids or ())
+    return dids
 
 
 def _destination_details(destination: DestinationDetails) -> DestinationResponseDetails:

@@ -31,6 +31,7 @@ from ._model import (
     DeactivateTaskRequest,
     DeliveryAddress,
     DestinationDetails,
+    KeepaliveRequest,
     MediationDetails,
     ModifyTaskRequest,
     OKResponse,
@@ -245,6 +246,12 @@ class X1Planner:
             case _:
                 return False
         return True
+
+    def keepalive(self, now: datetime) -> KeepaliveRequest:
+        """A Keepalive (clause 6.6.2) to send the NE at least as often as its
+        implicit-deactivation timeout, so that tasks allowing implicit deactivation live."""
+        require_instance(now, datetime, "now")
+        return KeepaliveRequest(self._header(now))
 
     # -- helpers -------------------------------------------------------------------------
 
