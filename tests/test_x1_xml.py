@@ -64,10 +64,16 @@ def test_the_examples_are_there() -> None:
 
 
 @pytest.mark.parametrize("document", DOCUMENTS, ids=lambda d: _describe(d))
-def test_every_message_kind_validates_and_reads_back(document: Any, schema: X1Schema) -> None:
+def test_every_message_kind_reads_back(document: Any) -> None:
     written = write_message(document)
-    assert schema.errors(written) == []
     assert parse_message(written) == document
+    assert xml_differences(parse_root(written), parse_root(write_message(
+        parse_message(written)))) == []
+
+
+@pytest.mark.parametrize("document", DOCUMENTS, ids=lambda d: _describe(d))
+def test_every_message_kind_validates(document: Any, schema: X1Schema) -> None:
+    assert schema.errors(write_message(document)) == []
 
 
 def test_every_request_and_response_kind_has_a_sample() -> None:
