@@ -10,6 +10,7 @@ import dataclasses
 import os
 import signal
 import sqlite3
+import stat
 import subprocess
 import sys
 import tempfile
@@ -322,6 +323,14 @@ def test_the_book_survives_reopening_and_keeps_undelivered_notifications(
         again.mark_notified([n.seq for n in sent])
         assert again.pending_notifications() == ()
         assert again.seen(warrant.message.header.transaction_identifier)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_a_new_book_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    with WarrantBook(tmp_path / "book.db") as book:
+        _apply(book, make_warrant().signed)
+        for path in tmp_path.iterdir():
+            assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path.name
 
 
 def test_a_file_that_is_not_a_book_is_refused(tmp_path: Path) -> None:

@@ -219,6 +219,13 @@ class BookStore:
         require_instance(path, (str, os.PathLike), "path")
         self.path = Path(path)
         self._lock = threading.RLock()
+        try:  # a new book is readable by its owner only (SQLite gives its journals the same)
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            raise WarrantBookError(f"cannot create the warrant book: {exc.strerror}",
+                                   str(self.path)) from None
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0,
                                        check_same_thread=False)
