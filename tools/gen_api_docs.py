@@ -41,6 +41,7 @@ GUIDES: dict[str, tuple[str, str]] = {
     "lawful_intercept.files": ("records.md", "records and files"),
     "lawful_intercept.integrity": ("integrity.md", "integrity"),
     "lawful_intercept.lemf": ("lemf.md", "the test LEMF"),
+    "lawful_intercept.mediation": ("mediation.md", "mediation"),
     "lawful_intercept.records": ("records.md", "records"),
     "lawful_intercept.registry": ("standards.md", "bundled modules"),
     "lawful_intercept.scenarios": ("cli.md", "the command line"),
