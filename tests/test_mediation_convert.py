@@ -49,7 +49,6 @@ from lawful_intercept.records import (
 )
 
 
-
 def test_sip_becomes_ipmmiri_with_the_message_addresses_and_iri_types() -> None:
     conv = converter()
     conv.activate(task())
