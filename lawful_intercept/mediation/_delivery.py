@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from .._checks import require_instance
+from .._checks import require_instance, require_number
 from ..delivery import HandoverDelivery
 from ..x2x3 import X2X3PDU, NetworkElement
 from ._converter import Converted, X2X3Converter
@@ -29,11 +29,13 @@ class MediationDelivery:
     ``ccc`` maps a destination name to a function sending one PacketCable CCC packet (e.g.
     :meth:`CCCSender.send <lawful_intercept.delivery.CCCSender.send>`; CCC is UDP and has no
     proof of delivery). :meth:`activate` refuses a task naming a destination not configured
-    (``ValueError``), so no record is ever made for nobody.
+    (``ValueError``), so no record is ever made for nobody. :meth:`consumer` calls
+    :meth:`X2X3Converter.expire` at most every ``expire_interval`` seconds.
     """
 
     def __init__(self, converter: X2X3Converter, deliveries: Mapping[str, HandoverDelivery], *,
-                 ccc: Mapping[str, Callable[[bytes], object]] | None = None) -> None:
+                 ccc: Mapping[str, Callable[[bytes], object]] | None = None,
+                 expire_interval: float = 5.0) -> None:
         self.converter = require_instance(converter, X2X3Converter, "converter")
         self.deliveries = dict(deliveries)
         for name, delivery in self.deliveries.items():
@@ -41,6 +43,9 @@ class MediationDelivery:
         self.ccc = dict(ccc or {})
         self.ccc_sent = 0
         """CCC packets handed to the UDP senders."""
+        self.expire_interval_ns = int(require_number(expire_interval, "expire_interval",
+                                                     low=0) * 1e9)
+        self._expired_at = time.time_ns()
 
     def _check(self, task: MediationTask) -> None:
         for name in task.destinations:
@@ -109,7 +114,11 @@ class MediationDelivery:
         """The consumer of an :class:`~lawful_intercept.x2x3.X2X3Listener`: converts the PDU
         in the event loop (the converter is not thread-safe), then appends its records to
         the spools in a worker thread; returns once they are durable."""
-        records = self.converter.convert(pdu, time.time_ns())
+        now = time.time_ns()
+        if now - self._expired_at >= self.expire_interval_ns:
+            self._expired_at = now
+            self.converter.expire(now)
+        records = self.converter.convert(pdu, now)
         if records:
             await asyncio.to_thread(self.deliver, records)
 
