@@ -402,7 +402,8 @@ class X2X3Converter:
                 destinations = task.destinations
                 if len(destinations) == 1:
                     stats.records += 1
-                    return [_converted((destinations[0], "hi3", "CC", task.liid, data))]
+                    return [tuple.__new__(Converted,
+                                          (destinations[0], "hi3", "CC", task.liid, data))]
                 stats.records += len(destinations)
                 return [_converted((d, "hi3", "CC", task.liid, data)) for d in destinations]
         try:
