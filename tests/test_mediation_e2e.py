@@ -5,6 +5,7 @@ which receives every record with no loss, no sequence gap, no decode error."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
 from _mediation_support import (
@@ -27,6 +28,7 @@ from _mediation_support import (
     x3,
 )
 
+from lawful_intercept.catalog import CC_APDU, LAES_PROTOCOL
 from lawful_intercept.certs import TestPKI
 from lawful_intercept.correlation import SessionIdentity
 from lawful_intercept.delivery import Destination, HandoverDelivery, HandoverSession
@@ -83,3 +85,39 @@ def test_x2x3_to_the_lemf_over_mutual_tls_loses_nothing(pki: TestPKI, tmp_path: 
     assert summary["duplicates"] == 0
     assert summary["decode_errors"] == 0
     assert conv.stats.conversion_errors == conv.stats.unknown_xid == 0
+
+
+def test_atis_records_reach_the_lemf_whole(pki: TestPKI, tmp_path: Path) -> None:
+    stream = ([x2(m, cid=3, direction=d) for m, d in ((INVITE, 3), (OK_INVITE, 2))]
+              + [x3(rtp(n), fmt=8, cid=3, direction=2 + n % 2) for n in range(30)]
+              + [x2(BYE, cid=3), x2(OK_BYE, cid=3, direction=2)])
+
+    def session(pdu_type: str) -> Callable[[], HandoverSession]:
+        return lambda: HandoverSession(SPEC, tri=None, pdu_type=pdu_type, resend_window=0,
+                                       resend_window_seconds=0)
+
+    with LEMFThread(tmp_path / "lemf", ssl_context=pki.server_context(),
+                    summary_interval=0.1) as lemf:
+        hi2 = lemf.listen(pdu_type=LAES_PROTOCOL, name="hi2")
+        hi3 = lemf.listen(pdu_type=CC_APDU, name="hi3")
+        delivery = HandoverDelivery(
+            Destination(*hi2, server_hostname="localhost"),
+            Destination(*hi3, server_hostname="localhost"), tmp_path / "spool",
+            {"hi2": session(LAES_PROTOCOL), "hi3": session(CC_APDU)},
+            ssl_context=pki.client_context(),
+            client_options={"reconnect_initial": 0.05, "reconnect_max": 0.5})
+        conv = converter()
+        mediation = MediationDelivery(conv, {"agency": delivery})
+        with delivery:
+            mediation.activate(task(handover_format="ATIS"))
+            mediation.consume(stream)
+            mediation.deactivate(XID)
+            expected = conv.stats.records
+            # surveillanceStatus x2, a directSignalReporting per SIP message and a release,
+            # a ccOpen and a CC-APDU per packet
+            assert expected == 2 + 4 + 1 + 1 + 30
+            assert lemf.wait_for(lambda s: s["records"] >= expected, TIMEOUT)
+        summary = lemf.summary()
+    assert summary["records"] == expected
+    assert summary["decode_errors"] == summary["duplicates"] == 0
+    assert summary["sequence_gaps"] == 0
