@@ -235,6 +235,20 @@ def test_atis_sip_and_rtp() -> None:
     assert [a["payload"] for a in apdus] == [rtp(n) for n in range(3)]
 
 
+@pytest.mark.parametrize("fmt_packet", [(5, ipv4(3)), (6, ipv6(3))])
+def test_atis_ip_packets_become_cc_apdus(fmt_packet: tuple[int, bytes]) -> None:
+    fmt, packet = fmt_packet
+    conv = converter()
+    conv.activate(task(handover_format="ATIS"))
+    records = conv.convert(x3(packet, fmt=fmt, direction=3), NOW)
+    assert [r.kind for r in records] == ["IRI", "CC"]
+    apdu = SPEC.decode(CC_APDU, records[1].pdu)
+    assert apdu["payload"] == packet
+    assert apdu["ccDeliveryHeader"]["packetDirection"] == "fromSubject"
+    assert conv.convert(x3(packet[:10], fmt=fmt), NOW) == []
+    assert conv.stats.conversion_errors == 1
+
+
 def test_packetcable_cdc_and_ccc() -> None:
     conv = converter(ccc_layout="ESP-I01")
     conv.activate(task(handover_format="PacketCable"))

@@ -28,10 +28,15 @@ from _mediation_support import (
     x3,
 )
 
-from lawful_intercept.catalog import CC_APDU, LAES_PROTOCOL
+from lawful_intercept.catalog import CC_APDU, CDC_PDU, LAES_PROTOCOL
 from lawful_intercept.certs import TestPKI
 from lawful_intercept.correlation import SessionIdentity
-from lawful_intercept.delivery import Destination, HandoverDelivery, HandoverSession
+from lawful_intercept.delivery import (
+    CCCSender,
+    Destination,
+    HandoverDelivery,
+    HandoverSession,
+)
 from lawful_intercept.lemf import LEMFThread
 from lawful_intercept.mediation import MediationDelivery
 from lawful_intercept.records import PSPDUBuilder
@@ -121,3 +126,35 @@ def test_atis_records_reach_the_lemf_whole(pki: TestPKI, tmp_path: Path) -> None
     assert summary["records"] == expected
     assert summary["decode_errors"] == summary["duplicates"] == 0
     assert summary["sequence_gaps"] == 0
+
+
+def test_packetcable_cdc_over_tls_and_ccc_over_udp_reach_the_lemf(pki: TestPKI,
+                                                                  tmp_path: Path) -> None:
+    stream = ([x2(m, cid=4, direction=d) for m, d in ((INVITE, 3), (OK_INVITE, 2))]
+              + [x3(rtp(n), fmt=8, cid=4) for n in range(10)]
+              + [x2(BYE, cid=4), x2(OK_BYE, cid=4, direction=2)])
+
+    def session() -> HandoverSession:
+        return HandoverSession(SPEC, tri=None, pdu_type=CDC_PDU, resend_window=0,
+                               resend_window_seconds=0)
+
+    with LEMFThread(tmp_path / "lemf", ssl_context=pki.server_context(),
+                    summary_interval=0.1) as lemf:
+        cdc = lemf.listen(pdu_type=CDC_PDU, name="cdc")
+        ccc = lemf.listen_udp(layout="ESP-I01", name="ccc")
+        delivery = HandoverDelivery(
+            Destination(*cdc, server_hostname="localhost"), None, tmp_path / "spool", session,
+            ssl_context=pki.client_context(),
+            client_options={"reconnect_initial": 0.05, "reconnect_max": 0.5})
+        conv = converter(ccc_layout="ESP-I01")
+        with delivery, CCCSender(Destination(*ccc)) as sender:
+            mediation = MediationDelivery(conv, {"agency": delivery},
+                                          ccc={"agency": sender.send})
+            mediation.activate(task(handover_format="PacketCable"))
+            mediation.consume(stream)
+            expected = conv.stats.records
+            assert expected == 3 + 1 + 10  # origination, answer, release; ccopen; CCC
+            assert lemf.wait_for(lambda s: s["records"] >= expected, TIMEOUT)
+        summary = lemf.summary()
+    assert summary["records"] == expected
+    assert summary["decode_errors"] == summary["duplicates"] == 0
