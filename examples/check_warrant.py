@@ -1,6 +1,6 @@
 """A warrant over HI-1 (ETSI TS 103 120), end to end: the issuing authority writes a request
 (an authorisation, its LI task and the warrant document), the judge approves it with a
-signature, the authority signs the message, and the carrier checks it rule by rule; then two
+signature, the authority signs the message, and the carrier checks it rule by rule; then three
 forgeries are refused, each by the rule that catches it.
 
 Needs the ``warrants`` extra (lxml, xmlschema, signxml). See docs/warrants.md.
@@ -8,6 +8,7 @@ Needs the ``warrants`` extra (lxml, xmlschema, signxml). See docs/warrants.md.
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime, timedelta
 
 from lawful_intercept.certs import make_warrant_pki
@@ -16,11 +17,13 @@ from lawful_intercept.warrants import (
     DeliveryAddress,
     DeliveryDestination,
     DeliveryType,
+    DocumentObject,
     EndpointID,
     IPAddressPort,
     TargetIdentifierValue,
     Trust,
     approve,
+    approve_warrant,
     check,
     sign_message,
     warrant_request,
@@ -43,9 +46,9 @@ def main() -> None:
         delivery_type=DeliveryType.IRI_AND_CC, document=b"%PDF-1.4 (the signed warrant)")
     authorisation = next(o for o in request.objects() if isinstance(o, AuthorisationObject))
 
-    # The judge approves the authorisation; the authority then signs the whole message.
-    approved = approve(write_message(request), authorisation.object_identifier,
-                       pki.judge.key, [pki.judge.certificate])
+    # The judge approves the authorisation and the warrant document; the authority then
+    # signs the whole message.
+    approved = approve_warrant(write_message(request), pki.judge.key, [pki.judge.certificate])
     signed = sign_message(approved, pki.issuer.key, [pki.issuer.certificate])
     print(f"signed HI-1 request: {len(signed)} bytes, {len(request.objects())} objects")
 
@@ -70,6 +73,16 @@ def main() -> None:
     refused = check(by_clerk, trust=trust, approvers=judges, now=now)
     print("clerk's approval ->", sorted(r.rule for r in refused.failures()))
     assert "approval" in {r.rule for r in refused.failures()}
+
+    # Forgery 3: the warrant document is replaced and the authority re-signs the message.
+    document = next(o for o in request.objects() if isinstance(o, DocumentObject))
+    assert document.body is not None and document.body.contents is not None
+    original = base64.b64encode(document.body.contents)
+    swapped = approved.replace(original, base64.b64encode(b"%PDF-1.4 (another warrant)"))
+    refused = check(sign_message(swapped, pki.issuer.key, [pki.issuer.certificate]),
+                    trust=trust, approvers=judges, now=now)
+    print("document replaced ->", sorted(r.rule for r in refused.failures()))
+    assert "document" in {r.rule for r in refused.failures()}
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ from pathlib import Path
 
 from lawful_intercept.certs import make_test_pki, make_warrant_pki
 from lawful_intercept.warrants import (
-    AuthorisationObject,
     DeliveryAddress,
     DeliveryDestination,
     EndpointID,
@@ -31,7 +30,7 @@ from lawful_intercept.warrants import (
     TargetIdentifierValue,
     Trust,
     WarrantBook,
-    approve,
+    approve_warrant,
     read_message,
     sign_message,
     warrant_request,
@@ -66,9 +65,8 @@ def main() -> None:
         start=now - timedelta(minutes=5), end=end, now=now,
         sender=EndpointID("XX", "AGENCY01"), receiver=EndpointID("XX", "CSP01"),
         document=b"%PDF-1.4 (the signed warrant)")
-    authorisation = next(o for o in request.objects() if isinstance(o, AuthorisationObject))
-    signed = sign_message(approve(write_message(request), authorisation.object_identifier,
-                                  warrants.judge.key, [warrants.judge.certificate]),
+    signed = sign_message(approve_warrant(write_message(request), warrants.judge.key,
+                                          [warrants.judge.certificate]),
                           warrants.issuer.key, [warrants.issuer.certificate])
 
     with tempfile.TemporaryDirectory() as folder, \

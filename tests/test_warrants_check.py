@@ -13,11 +13,13 @@ from cryptography.hazmat.primitives import hashes
 from test_warrants_support import (
     HI1_REFERENCE,
     NOW,
+    failed,
     judge_trust,
     make_request,
     make_warrant,
     message_trust,
     official_schema,
+    run,
     sign_request,
     warrant_pki,
 )
@@ -42,7 +44,6 @@ from lawful_intercept.warrants import (
     Timespan,
     Trust,
     UPDATERequest,
-    WarrantCheck,
     XMLDSigApprovalProfile,
     approve,
     check,
@@ -52,16 +53,6 @@ from lawful_intercept.warrants import (
     sign_message,
     write_message,
 )
-
-
-def run(data: bytes, **kwargs: Any) -> WarrantCheck:
-    options: dict[str, Any] = {"trust": message_trust(), "approvers": judge_trust(), "now": NOW}
-    options.update(kwargs)
-    return check(data, **options)
-
-
-def failed(result: WarrantCheck) -> set[str]:
-    return {r.rule for r in result.failures()}
 
 
 def replace_objects(message: HI1Message, change: Any) -> HI1Message:
@@ -89,9 +80,9 @@ def test_valid_warrant_passes_every_rule() -> None:
     result = run(make_warrant().signed)
     assert result.valid, result.table()
     assert [r.rule for r in result.results] == ["format", "schema", "message-signature",
-                                                "authorisation-status", "approval", "timespan",
-                                                "task-authorisation", "targets", "delivery",
-                                                "test-flag"]
+                                                "document", "authorisation-status", "approval",
+                                                "timespan", "task-authorisation", "targets",
+                                                "delivery", "test-flag"]
     assert all(r.ok for r in result.results if r.rule != "schema")
     assert result.error_information() is None
     assert result.action_errors() == {}
@@ -228,7 +219,8 @@ def test_authorisation_changed_after_approval_is_refused() -> None:
     forged = sign_message(approved.replace(end, later), pki.issuer.key,
                           [pki.issuer.certificate])
     result = run(forged)
-    assert failed(result) == {"approval", "task-authorisation"}
+    # the warrant document carries the same timespan, which the judge signed too
+    assert failed(result) == {"approval", "task-authorisation", "document"}
 
 
 def test_approver_role_written_must_match_the_certificate() -> None:
@@ -294,6 +286,9 @@ def _emergency(hours_ago: float) -> bytes:
                        [pki.judge.certificate], at=when,
                        approval=ApprovalDetails(approver=ApproverDetails(role="Judge"),
                                                 timestamp=when, is_emergency=True))
+    document = next(o for o in message.objects() if isinstance(o, DocumentObject))
+    approved = approve(approved, document.object_identifier, pki.judge.key,
+                       [pki.judge.certificate], at=when)
     return sign_message(approved, pki.issuer.key, [pki.issuer.certificate])
 
 
@@ -424,7 +419,7 @@ def _task_approved(message: HI1Message, *, change_target: bool = False) -> bytes
     pki = warrant_pki()
     data = write_message(message)
     for obj in message.objects():
-        if isinstance(obj, AuthorisationObject | LITaskObject):
+        if isinstance(obj, AuthorisationObject | LITaskObject | DocumentObject):
             data = approve(data, obj.object_identifier, pki.judge.key, [pki.judge.certificate])
     if change_target:
         data = data.replace(b"442079460223", b"442079460999")

@@ -153,7 +153,16 @@ def test_forged_variants_of_make_output_are_refused(
     pushed = unsigned.replace(end.strftime("%Y-%m-%dT%H:%M:%S").encode(), later)  # every one
     assert pushed != unsigned
     resigned = sign_message(pushed, issuer_key, [issuer_cert])  # type: ignore[arg-type]
-    variants["end time pushed, re-signed"] = (resigned, {"approval"})
+    variants["end time pushed, re-signed"] = (resigned, {"approval", "document"})
+    # the warrant document changed after the judge approved it, the message re-signed
+    contents = parse_xml(unsigned).findtext(".//{*}DocumentBody/{*}Contents").encode()
+    checksum = parse_xml(unsigned).findtext(".//{*}DocumentBody/{*}Checksum").encode()
+    for name, old, new in (
+            ("document contents", contents, b"UmV3cml0dGVuIHdhcnJhbnQ="),
+            ("document checksum", checksum, b"0" * len(checksum))):
+        variants[f"{name} changed, re-signed"] = (
+            sign_message(unsigned.replace(old, new), issuer_key, [issuer_cert]),  # type: ignore[arg-type]
+            {"document"})
     for name, (forged, rules) in variants.items():
         path = tmp_path / f"{name}.xml"
         path.write_bytes(forged)

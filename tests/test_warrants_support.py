@@ -8,6 +8,7 @@ import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,7 +24,9 @@ from lawful_intercept.warrants import (
     IPAddressPort,
     TargetIdentifierValue,
     Trust,
-    approve,
+    WarrantCheck,
+    approve_warrant,
+    check,
     load_schema,
     sign_message,
     warrant_request,
@@ -104,11 +107,21 @@ def sign_request(message: HI1Message, *, judge: CertifiedKey | None = None,
     pki = pki or warrant_pki()
     judge_key = judge if judge is not None else pki.judge
     issuer_key = issuer if issuer is not None else pki.issuer
-    authorisation = next(o for o in message.objects() if isinstance(o, AuthorisationObject))
-    approved = approve(write_message(message), authorisation.object_identifier,
-                       judge_key.key, [judge_key.certificate],
-                       at=message.header.timestamp.replace(microsecond=0))
+    approved = approve_warrant(write_message(message), judge_key.key, [judge_key.certificate],
+                               at=message.header.timestamp.replace(microsecond=0))
     return sign_message(approved, issuer_key.key, [issuer_key.certificate])
+
+
+def run(data: bytes, **kwargs: Any) -> WarrantCheck:
+    """``check`` of ``data`` at NOW with the test PKI's trust (``kwargs`` override)."""
+    options: dict[str, Any] = {"trust": message_trust(), "approvers": judge_trust(), "now": NOW}
+    options.update(kwargs)
+    return check(data, **options)
+
+
+def failed(result: WarrantCheck) -> set[str]:
+    """The names of the rules ``result`` failed."""
+    return {r.rule for r in result.failures()}
 
 
 def make_warrant(**kwargs: object) -> Warrant:

@@ -268,14 +268,13 @@ def _write(path: str, data: bytes, what: str) -> None:
 def _make(args: argparse.Namespace) -> int:
     from ..errors import WarrantSignatureError
     from ..warrants import (
-        AuthorisationObject,
         DeliveryAddress,
         DeliveryDestination,
         DeliveryType,
         EndpointID,
         IPAddressPort,
         TargetIdentifierValue,
-        approve,
+        approve_warrant,
         sign_message,
         target_problem,
         warrant_request,
@@ -319,10 +318,10 @@ def _make(args: argparse.Namespace) -> int:
         authorisation_reference=args.reference, document=document,
         document_type="application/pdf" if document.startswith(b"%PDF") else "text/plain",
         is_test=args.test)
-    authorisation = next(o for o in request.objects() if isinstance(o, AuthorisationObject))
     try:
-        approved = approve(write_message(request), authorisation.object_identifier, judge_key,
-                           judge_certs, at=now, country_code=args.receiver[0])
+        # the judge approves the authorisation and the warrant document (check's document rule)
+        approved = approve_warrant(write_message(request), judge_key, judge_certs, at=now,
+                                   country_code=args.receiver[0])
         signed = sign_message(approved, issuer_key, issuer_certs)
     except WarrantSignatureError as exc:
         raise CLIError(f"signing: {exc}") from None

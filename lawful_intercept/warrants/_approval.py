@@ -45,6 +45,7 @@ __all__ = [
     "ApprovalProfile",
     "XMLDSigApprovalProfile",
     "approve",
+    "approve_warrant",
     "authorisation_elements",
     "object_elements",
     "object_type",
@@ -247,6 +248,32 @@ def approve(message: bytes, identifier: str, key: SigningKey,
     else:
         new.append(holder)
     return bytes(etree.tostring(root, xml_declaration=True, encoding="utf-8"))
+
+
+def approve_warrant(message: bytes, key: SigningKey, certificates: Sequence[x509.Certificate],
+                    *, country_code: str = "XX", at: datetime | None = None) -> bytes:
+    """Add the approver's (the judge's) approval, as :func:`approve` does, to every
+    AuthorisationObject and to every DocumentObject of DocumentType ``Warrant`` (TS 103 120
+    clauses 7.2 and 7.3) of ``message`` (bytes of an unsigned HI-1 message): what
+    :func:`check` requires of a warrant by default. Returns the new message bytes; sign them
+    afterwards."""
+    root = parse_xml(message)
+    identifiers = []
+    for element in root.iter(qname(CORE, "HI1Object")):
+        kind = object_type(element)
+        warrant_document = kind == qname(DOC, "DocumentObject") and any(
+            (entry.findtext(qname(COMMON, "Owner")) or "").strip() == "ETSI"
+            and (entry.findtext(qname(COMMON, "Value")) or "").strip() == "Warrant"
+            for entry in element.findall(qname(DOC, "DocumentType")))
+        if kind == qname(AUTH, "AuthorisationObject") or warrant_document:
+            identifiers.append((element.findtext(qname(CORE, "ObjectIdentifier")) or "").strip())
+    if not identifiers:
+        raise WarrantSignatureError("no AuthorisationObject or warrant DocumentObject in the "
+                                    "message to approve")
+    for identifier in identifiers:
+        message = approve(message, identifier, key, certificates, country_code=country_code,
+                          at=at)
+    return message
 
 
 def _insert_approval(obj: etree._Element, approval: etree._Element,

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, Self, TypeVar
 
 from .._checks import require_instance
 from ..errors import WarrantBookError, WarrantFormatError
@@ -257,7 +257,7 @@ class BookStore:
         """Close the file (committed changes are on disk already)."""
         self._db.close()
 
-    def __enter__(self) -> BookStore:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

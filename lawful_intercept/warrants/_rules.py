@@ -7,6 +7,10 @@ The rules and their error codes are tabulated in :data:`RULES` and ``docs/warran
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import hmac
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -23,6 +27,7 @@ from ._model import (
     AuthorisationStatus,
     CREATERequest,
     DeliveryType,
+    DocumentObject,
     EndpointID,
     ErrorInformation,
     HI1Message,
@@ -64,6 +69,11 @@ RULES: dict[str, tuple[str, ErrorInformation]] = {
                  "authorisation's",
                  ErrorInformation(4003, "Authorisation timespan does not cover the current "
                                   "time")),
+    "document": ("each warrant document (DocumentType Warrant) carries an approval whose "
+                 "signature verifies, by an approver trusted for that role; each document's "
+                 "Checksum (ChecksumType) matches its Contents",
+                 ErrorInformation(4004, "Warrant document not approved or its checksum does "
+                                  "not match its contents")),
     "task-authorisation": ("each LI task is associated with a valid authorisation",
                            ErrorInformation(5001, "Task not associated with a valid "
                                             "authorisation")),
@@ -161,8 +171,10 @@ class _Context:
     formats: Mapping[tuple[str, str], Callable[[str], str]] | None
     known: frozenset[str]
     task_approvals: bool = False
+    document_approvals: bool = True
     objects: list[tuple[int, bool, HI1Object, etree._Element]] = field(default_factory=list)
     valid_authorisations: set[str] = field(default_factory=set)
+    failed_documents: set[str] = field(default_factory=set)
     timespans: dict[str, Timespan] = field(default_factory=dict)
     out: list[RuleResult] = field(default_factory=list)
 
@@ -178,6 +190,7 @@ def check(message: bytes, *, trust: Trust | None, approvers: Trust | None, now: 
           profiles: Iterable[ApprovalProfile] = (XMLDSigApprovalProfile(),),
           formats: Mapping[tuple[str, str], Callable[[str], str]] | None = None,
           known_authorisations: Iterable[str] = (), task_approvals: bool = False,
+          document_approvals: bool = True,
           max_bytes: int = DEFAULT_MAX_BYTES) -> WarrantCheck:
     """Check an HI-1 message (TS 103 120) carrying a warrant at time ``now``: every rule of
     :data:`RULES`. ``trust`` accepts message signers (the issuing authority), ``approvers``
@@ -189,7 +202,11 @@ def check(message: bytes, *, trust: Trust | None, approvers: Trust | None, now: 
     NationalDigitalSignature type; ``formats`` replaces the known target formats;
     ``known_authorisations`` are identifiers of authorisations already validated (a task of
     this message may be associated with them). With ``task_approvals`` each LI task must
-    carry a verified approval too (the judge then signs the targets and destinations)."""
+    carry a verified approval too (the judge then signs the targets and destinations).
+    With ``document_approvals`` (the default) each DocumentObject of DocumentType
+    ``Warrant`` (TS 103 120 clause 7.3) must carry a verified approval in its
+    DocumentSignature: the warrant document is what the judge signed; every document's
+    Checksum must match its Contents either way (rule ``document``)."""
     require_instance(message, (bytes, bytearray), "message")
     require_instance(now, datetime, "now")
     require_int(max_bytes, "max_bytes", low=1)
@@ -218,8 +235,9 @@ def check(message: bytes, *, trust: Trust | None, approvers: Trust | None, now: 
     context = _Context(root, model, now, approvers,
                        None if emergency_hours is None else timedelta(hours=emergency_hours),
                        {p.xsi_type: p for p in profiles}, formats, frozenset(known_authorisations),
-                       task_approvals)
+                       task_approvals, document_approvals)
     context.objects = _objects(model, root)
+    _documents(context)
     _authorisations(context)
     _tasks(context)
     results.extend(context.out)
@@ -270,6 +288,10 @@ def _authorisations(c: _Context) -> None:
             c.add("approval", approval[0], approval[1], obj, action)
         if created or obj.timespan is not None:
             _timespan(c, action, obj)
+        forged = sorted(set(obj.associated_objects or ()) & c.failed_documents)
+        if forged:
+            c.add("document", False, f"AssociatedObjects: the warrant document "
+                  f"{', '.join(forged)} of this message failed the document rule", obj, action)
         if len([r for r in c.out if r.ok is False]) == before:
             c.valid_authorisations.add(obj.object_identifier)
             if obj.timespan is not None:
@@ -311,17 +333,19 @@ def _emergency(c: _Context, obj: AuthorisationObject, verified: list[int]
                    f"of {c.emergency} before now")
 
 
-def _verified_approvals(c: _Context, obj: AuthorisationObject | LITaskObject,
-                        element: etree._Element | None) -> tuple[bool, str, list[int]]:
+def _verified_approvals(c: _Context, obj: AuthorisationObject | LITaskObject | DocumentObject,
+                       element: etree._Element | None) -> tuple[bool, str, list[int]]:
     """Whether an approval of ``obj`` verifies, why, and the indices of those that do."""
+    approvals = obj.signatures if isinstance(obj, DocumentObject) else obj.approvals
     if c.approvers is None:
         return False, "no approvers configured (a court CA and roles)", []
-    if element is None or not obj.approvals:
-        return False, "no ApprovalDetails", []
+    if element is None or not approvals:
+        return False, ("no DocumentSignature" if isinstance(obj, DocumentObject)
+                       else "no ApprovalDetails"), []
     reasons: list[str] = []
     verified: list[int] = []
     accepted: list[str] = []
-    for index, approval in enumerate(obj.approvals):
+    for index, approval in enumerate(approvals):
         national = _national(approval.digital_signature)
         if national is None:
             reasons.append(f"approval {index}: no ApprovalDigitalSignature")
@@ -455,3 +479,62 @@ def _within(own: TaskTimespan, span: Timespan) -> tuple[bool, str]:
         return False, (f"the task ends at {own.end_time.isoformat()}, after its "
                        f"authorisation ({span.end_time.isoformat()})")
     return True, "the task's timespan lies within its authorisation's"
+
+
+_DIGESTS = {"SHA256": "sha256", "SHA384": "sha384", "SHA512": "sha512",
+            "SHA3256": "sha3_256", "SHA3384": "sha3_384", "SHA3512": "sha3_512"}
+"""ChecksumType spellings accepted (upper case, without ``-``, ``_`` or spaces) and their
+hashlib names: SHA-2 and SHA-3 only (MD5 and SHA-1 do not bind a document)."""
+
+
+def _documents(c: _Context) -> None:
+    """Rule ``document`` (TS 103 120 clause 7.3): a warrant document carries a verified
+    approval in its DocumentSignature, and every document's Checksum matches its Contents."""
+    for action, created, obj, element in c.objects:
+        if not isinstance(obj, DocumentObject):
+            continue
+        problems: list[str] = []
+        passed: list[str] = []
+        if obj.body is not None and (obj.body.checksum is not None or created):
+            ok, reason = _checksum_ok(obj)
+            (passed if ok else problems).append(reason)
+        kind = obj.document_type
+        warrant = kind is not None and (kind.owner, kind.value) == ("ETSI", "Warrant")
+        if c.document_approvals and warrant and (
+                created or obj.signatures or obj.body is not None or obj.timespan is not None):
+            ok, reason, _ = _verified_approvals(c, obj, element)
+            (passed if ok else problems).append(
+                reason if ok else f"DocumentSignature of the warrant document: {reason}")
+        if problems:
+            c.failed_documents.add(obj.object_identifier)
+            c.add("document", False, "; ".join(problems), obj, action)
+        elif passed:
+            c.add("document", True, "; ".join(passed), obj, action)
+
+
+def _checksum_ok(obj: DocumentObject) -> tuple[bool, str]:
+    body = obj.body
+    assert body is not None
+    if body.contents is None:
+        return False, "DocumentBody.Contents: missing (the checksum cannot be checked)"
+    if body.checksum is None or body.checksum_type is None:
+        return False, ("DocumentBody.Checksum and ChecksumType: both required with Contents "
+                       "(the document must be bound to its digest)")
+    name = "".join(ch for ch in body.checksum_type.upper() if ch not in "-_ ")
+    algorithm = _DIGESTS.get(name)
+    if algorithm is None:
+        return False, (f"DocumentBody.ChecksumType: {body.checksum_type!r} is not accepted "
+                       f"(SHA-256, SHA-384, SHA-512 or SHA3-256/384/512)")
+    digest = hashlib.new(algorithm, body.contents).digest()
+    given = body.checksum.strip()
+    try:
+        decoded = bytes.fromhex(given)
+    except ValueError:
+        try:
+            decoded = base64.b64decode(given, validate=True)
+        except (binascii.Error, ValueError):
+            decoded = b""
+    if not hmac.compare_digest(decoded, digest):
+        return False, (f"DocumentBody.Checksum: does not match the {body.checksum_type} of "
+                       f"the Contents ({len(body.contents)} octets; hex or base64 expected)")
+    return True, f"DocumentBody.Checksum: the {body.checksum_type} of the Contents matches"
