@@ -23,7 +23,7 @@ values and JSON Lines), ``_common`` (what they share).
 
 from ._ber_files import read_ber, write_ber
 from ._json import from_json, pdu_to_json, to_json, write_jsonl
-from ._pcap_read import CapturedPDU, TcpFlow, read_pcap
+from ._pcap_read import CapturedPDU, TcpFlow, read_ip_packets, read_pcap
 from ._pcap_write import (
     DEFAULT_CLIENT,
     DEFAULT_CLIENT_PORT,
@@ -47,6 +47,7 @@ __all__ = [
     "from_json",
     "pdu_to_json",
     "read_ber",
+    "read_ip_packets",
     "read_pcap",
     "to_json",
     "write_ber",

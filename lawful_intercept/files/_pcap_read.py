@@ -22,7 +22,7 @@ from ._common import FIN, RST, SYN, LinkType, StrPath
 if TYPE_CHECKING:
     from ..asn1c import Specification
 
-__all__ = ["CapturedPDU", "TcpFlow", "read_pcap"]
+__all__ = ["CapturedPDU", "TcpFlow", "read_ip_packets", "read_pcap"]
 
 
 class TcpFlow(NamedTuple):
@@ -442,3 +442,16 @@ def read_pcap(
                 raise
     for d in directions.values():
         d.finish()
+
+
+def read_ip_packets(path: StrPath) -> Iterator[tuple[float, bytes]]:
+    """The IP packets (IPv4 or IPv6, any protocol) of a pcap or pcapng capture, in capture
+    order: ``(capture time in seconds, packet octets)``. The link types of :func:`read_pcap`;
+    frames of other protocols (ARP, ...) are skipped. For replaying captured traffic, e.g.
+    as X3 IP packets (ETSI TS 103 221-2 payload formats 5 and 6)."""
+    with open(path, "rb") as f:
+        for stamp, linktype, frame in _open_capture(f):
+            decoder = _LINK_DECODERS.get(linktype)
+            ip = decoder(frame) if decoder is not None else None
+            if ip:
+                yield stamp, ip

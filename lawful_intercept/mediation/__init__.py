@@ -11,6 +11,9 @@
 * :class:`MediationDelivery`: the records to a
   :class:`~lawful_intercept.delivery.HandoverDelivery` per destination, and the consumer of
   an :class:`~lawful_intercept.x2x3.X2X3Listener`.
+* :class:`Mediation`: the warrant book → X1 → X2/X3 → conversion → delivery chain, with
+  :class:`AgencyDestination` and :class:`SyncReport`.
+* :func:`poi_pdus`, :func:`capture_pdus`: what a simulated point of interception sends.
 * :func:`read_sip`, :class:`SIPMessage`, :class:`SIPDialogs`: the small SIP reader and the
   IRI type of each message of a communication.
 
@@ -22,6 +25,8 @@ from ..errors import ConversionError
 from ._converter import Converted, ConverterStats, X2X3Converter
 from ._delivery import MediationDelivery
 from ._etsi import rtp_ssrc
+from ._mediation import AgencyDestination, Mediation, SyncReport
+from ._poi import POI_SCENARIOS, capture_pdus, poi_pdus
 from ._sip import MAX_DIALOGS, MAX_HEADER_OCTETS, SIPDialogs, SIPMessage, read_sip
 from ._task import (
     DELIVERY_TYPES,
@@ -36,16 +41,22 @@ __all__ = [
     "HANDOVER_FORMATS",
     "MAX_DIALOGS",
     "MAX_HEADER_OCTETS",
+    "POI_SCENARIOS",
+    "AgencyDestination",
     "ConversionError",
     "Converted",
     "ConverterStats",
     "DeliveryType",
     "HandoverFormat",
+    "Mediation",
     "MediationDelivery",
     "MediationTask",
     "SIPDialogs",
     "SIPMessage",
+    "SyncReport",
     "X2X3Converter",
+    "capture_pdus",
+    "poi_pdus",
     "read_sip",
     "rtp_ssrc",
 ]

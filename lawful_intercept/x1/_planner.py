@@ -95,18 +95,22 @@ class X1Planner:
     function's X2/X3 listener: every task's listOfDIDs names it, and the warrant's own
     delivery destinations (the LEMF) go in the task's MediationDetails. Without it (tasking
     a mediation function directly) the task's listOfDIDs are the warrant's destinations.
-    ``new_uuid`` allocates XIDs, DIDs and transaction identifiers (``uuid4``)."""
+    ``new_uuid`` allocates XIDs, DIDs and transaction identifiers (``uuid4``). ``xids``: a
+    mapping of LITask ObjectIdentifier to XID shared with other planners (one per NE), so
+    that every NE names a task by the same XID (TS 103 221-1 clause 6.2.1.2)."""
 
     def __init__(self, admf_identifier: str, ne_identifier: str, *,
                  x2x3_destination: IPAddressPort | None = None, version: str = "v1.13.1",
-                 new_uuid: Callable[[], UUID] = uuid4) -> None:
+                 new_uuid: Callable[[], UUID] = uuid4,
+                 xids: dict[str, UUID] | None = None) -> None:
         self.admf_identifier = require_instance(admf_identifier, str, "admf_identifier")
         self.ne_identifier = require_instance(ne_identifier, str, "ne_identifier")
         if x2x3_destination is not None:
             require_instance(x2x3_destination, IPAddressPort, "x2x3_destination")
         self.version = version
         self._new_uuid = new_uuid
-        self._xids: dict[str, UUID] = {}
+        self._xids: dict[str, UUID] = {} if xids is None else require_instance(xids, dict,
+                                                                                 "xids")
         self._dids: dict[Any, UUID] = {}
         self._x2x3 = None if x2x3_destination is None else DestinationDetails(
             self._did(("x2x3", x2x3_destination)), "X2andX3",
