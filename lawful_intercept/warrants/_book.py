@@ -102,6 +102,9 @@ CREATE TRIGGER IF NOT EXISTS audit_append_only_update BEFORE UPDATE ON audit
     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_append_only_delete BEFORE DELETE ON audit
     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TABLE IF NOT EXISTS emergency (
+    identifier TEXT PRIMARY KEY,
+    lapses_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS notifications (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     at TEXT NOT NULL,
@@ -367,6 +370,23 @@ class BookStore:
         rows = self._db.execute("SELECT generation FROM generations WHERE identifier=? "
                                 "ORDER BY generation", (identifier,)).fetchall()
         return tuple(int(r[0]) for r in rows)
+
+    @locked
+    def set_emergency_lapse(self, identifier: str, lapses_at: datetime | None) -> None:
+        """Record when the emergency window of an EmergencyApproval authorisation closes
+        (None: forget it, once an Approved generation confirmed the authorisation)."""
+        if lapses_at is None:
+            self._db.execute("DELETE FROM emergency WHERE identifier=?", (identifier,))
+        else:
+            self._db.execute("INSERT OR REPLACE INTO emergency VALUES (?, ?)",
+                             (identifier, book_time(lapses_at)))
+
+    @locked
+    def emergency_lapse(self, identifier: str) -> datetime | None:
+        """When the emergency window of an authorisation closes, or None if none is kept."""
+        row = self._db.execute("SELECT lapses_at FROM emergency WHERE identifier=?",
+                               (identifier,)).fetchone()
+        return None if row is None else _parse_time(row[0])
 
     # -- audit ------------------------------------------------------------------------------
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from cryptography import x509
@@ -246,6 +246,7 @@ class WarrantBook(BookStore):
                 return BookResult(error=_error("replay", transaction))
             number = self.add_message(transaction, bytes(message), signer, now)
             run = _Run(self, now, transaction, signer, "; ".join(approvers), number)
+            run.lapses = dict(result.emergency_lapses)
             answers: dict[int, Any] = {}
             # authorisations first, so that a task may come before its authorisation
             for first in (True, False):
@@ -260,18 +261,25 @@ class WarrantBook(BookStore):
 
     def tick(self, now: datetime) -> tuple[Notification, ...]:
         """Let time pass to ``now``: authorisations and tasks past their EndTime become
-        Expired (an active task is deactivated), waiting tasks whose StartTime came are
-        activated. The notifications these changes produce are returned (and in the outbox)."""
+        Expired (an active task is deactivated), an EmergencyApproval authorisation whose
+        emergency window closed without an Approved generation becomes Expired and its tasks
+        stop (the audit log says why), waiting tasks whose StartTime came are activated.
+        The notifications these changes produce are returned (and in the outbox)."""
         require_instance(now, datetime, "now")
         with self.transaction():
             run = _Run(self, now, None, "tick", "", None)
-            for status in _USABLE:  # the live objects only (an index finds them)
+            for entry in self.entries(kind="authorisation",
+                                      status=AuthorisationStatus.EMERGENCY_APPROVAL.value):
+                run.lapse_emergency(entry)
+            for status in (*_USABLE, AuthorisationStatus.SUSPENDED.value):
                 for entry in self.entries(kind="authorisation", status=status):
                     if entry.end_time is not None and entry.end_time <= now:
                         run.set_status(entry, AuthorisationStatus.EXPIRED.value, "EXPIRE")
             for status in _LIVE_TASK:
                 for entry in self.entries(kind="task", status=status):
                     run.settle_task(entry)
+            for entry in self.entries(kind="task", status=TaskStatus.SUSPENDED.value):
+                run.settle_suspended_task(entry)
         return tuple(run.notifications)
 
     def cancel(self, identifier: str, *, now: datetime, actor: str) -> tuple[Notification, ...]:
@@ -294,6 +302,7 @@ class _Run:
         self.book, self.now, self.transaction = book, now, transaction
         self.actor, self.approvers, self.message = actor, approvers, message
         self.notifications: list[Notification] = []
+        self.lapses: dict[str, datetime] = {}
 
     def audit(self, event: str, identifier: str, generation: int | None,
               change: dict[str, Any]) -> None:
@@ -334,6 +343,13 @@ class _Run:
             if status not in _USABLE:
                 return _error("transition", f"an authorisation is stored Approved or "
                               f"EmergencyApproval, not {status or 'without a status'}")
+            if status == AuthorisationStatus.EMERGENCY_APPROVAL.value:
+                lapse = self.lapses.get(identifier)
+                if lapse is None:
+                    return _error("transition", "AuthorisationStatus: EmergencyApproval "
+                                  "without the time its emergency window closes (check "
+                                  "gives it in emergency_lapses)")
+                self.book.set_emergency_lapse(identifier, lapse)
             entry = dataclasses.replace(entry, status=status,
                                         start_time=span.start_time if span else None,
                                         end_time=span.end_time if span else None)
@@ -394,11 +410,18 @@ class _Run:
                           f"{_kind(obj)}")
         if entry.status in _ENDED:
             return _error("transition", f"{identifier} is {entry.status}: it changes no more")
-        desired = getattr(obj, "desired_status", None)
-        if desired is not None and desired.value == "Cancelled":
+        requested = _requested(obj)
+        if requested == "Cancelled":
             problem = self.cancel(identifier)
             return UPDATEResponse(identifier) if problem is None else problem
+        transition = _transition(entry, requested)
+        if isinstance(transition, ErrorInformation):
+            return transition
+        if hasattr(obj, "desired_status"):  # a status is the book's, not a generation's
+            obj = dataclasses.replace(obj, status=None, desired_status=None)  # type: ignore[call-arg]
         merged, changes = _merge(stored, obj)
+        if transition is not None and not changes:
+            return self.change_status(entry, transition)
         generation = entry.generation + 1
         new = dataclasses.replace(entry, generation=generation, changed_at=self.now)
         if isinstance(merged, AuthorisationObject) and merged.timespan is not None:
@@ -426,6 +449,10 @@ class _Run:
                             self.task_changed(task, again)
                         else:
                             self.settle_task(task)
+        if transition is not None:
+            current = self.book.entry(identifier)
+            assert current is not None
+            return self.change_status(current, transition)
         return UPDATEResponse(identifier)
 
     def task_changed(self, old: BookEntry, new: BookEntry) -> None:
@@ -441,11 +468,14 @@ class _Run:
             self.notify(new, "liDeactivated")
             self.audit("DEACTIVATE", new.identifier, new.generation, {"liid": new.liid})
 
-    def set_status(self, entry: BookEntry, status: str, event: str) -> BookEntry:
+    def set_status(self, entry: BookEntry, status: str, event: str, why: str | None = None
+                   ) -> BookEntry:
         new = dataclasses.replace(entry, status=status, changed_at=self.now)
         self.book.set_current(new)
-        self.audit(event, entry.identifier, entry.generation,
-                   {"status": [entry.status, status]})
+        change: dict[str, Any] = {"status": [entry.status, status]}
+        if why is not None:
+            change["why"] = why
+        self.audit(event, entry.identifier, entry.generation, change)
         return new
 
     def settle_task(self, entry: BookEntry) -> None:
@@ -457,7 +487,8 @@ class _Run:
             ended = auth.status if auth is not None else "missing"
             status = (TaskStatus.CANCELLED.value if ended == "Cancelled"
                       else TaskStatus.EXPIRED.value)
-            new = self.set_status(entry, status, "EXPIRE" if status == "Expired" else "CANCEL")
+            new = self.set_status(entry, status, "EXPIRE" if status == "Expired" else "CANCEL",
+                                  f"its authorisation {entry.authorisation} is {ended}")
         elif entry.status == TaskStatus.AWAITING_PROVISIONING.value and (
                 entry.start_time is None or entry.start_time <= self.now):
             new = self.set_status(entry, TaskStatus.ACTIVE.value, "ACTIVATE")
@@ -468,6 +499,89 @@ class _Run:
         if entry.status == TaskStatus.ACTIVE.value:
             self.notify(new, "liDeactivated")
 
+    def lapse_emergency(self, entry: BookEntry) -> None:
+        """Expire an EmergencyApproval authorisation whose emergency window closed without an
+        Approved generation (its tasks stop when they are settled)."""
+        lapse = self.book.emergency_lapse(entry.identifier)
+        if lapse is None:  # a book written before lapses were kept: the default window
+            model = self.book.model(entry.identifier)
+            times = [a.timestamp for a in getattr(model, "approvals", ())
+                     if a.is_emergency and a.timestamp is not None]
+            lapse = max(times, default=entry.changed_at) + _DEFAULT_EMERGENCY
+        if lapse <= self.now:
+            self.set_status(entry, AuthorisationStatus.EXPIRED.value, "EMERGENCY-LAPSE",
+                            f"EmergencyApproval not confirmed by an Approved generation "
+                            f"before its emergency window closed at {lapse.isoformat()}")
+            self.book.set_emergency_lapse(entry.identifier, None)
+
+    def settle_suspended_task(self, entry: BookEntry) -> None:
+        """Expire or cancel a suspended task whose time or authorisation ended."""
+        auth = self.book.entry(entry.authorisation or "")
+        if entry.end_time is not None and entry.end_time <= self.now:
+            self.set_status(entry, TaskStatus.EXPIRED.value, "EXPIRE", "its EndTime passed")
+        elif auth is None or auth.status in _ENDED:
+            ended = auth.status if auth is not None else "missing"
+            status = (TaskStatus.CANCELLED.value if ended == "Cancelled"
+                      else TaskStatus.EXPIRED.value)
+            self.set_status(entry, status, "EXPIRE" if status == "Expired" else "CANCEL",
+                            f"its authorisation {entry.authorisation} is {ended}")
+
+    def change_status(self, entry: BookEntry, to: str) -> UPDATEResponse | ErrorInformation:
+        """Apply a status change an UPDATE asked for (see :func:`_transition`)."""
+        identifier = entry.identifier
+        if entry.kind == "authorisation":
+            if to == AuthorisationStatus.SUSPENDED.value:
+                self.set_status(entry, to, "SUSPEND", "AuthorisationDesiredStatus Suspended")
+                for task in self.book.entries(kind="task"):
+                    if task.authorisation == identifier and task.status in _LIVE_TASK:
+                        self.suspend_task(task, f"its authorisation {identifier} is suspended",
+                                          by_authorisation=True)
+            elif entry.status == AuthorisationStatus.EMERGENCY_APPROVAL.value:
+                self.set_status(entry, to, "CONFIRM", "EmergencyApproval confirmed by an "
+                                "Approved generation")
+                self.book.set_emergency_lapse(identifier, None)
+            else:  # Suspended to Approved
+                self.set_status(entry, to, "RESUME", "AuthorisationDesiredStatus Approved")
+                for task in self.book.entries(kind="task", status=TaskStatus.SUSPENDED.value):
+                    if task.authorisation == identifier and self._suspended_with(task):
+                        self.resume_task(task)
+        elif to == TaskStatus.SUSPENDED.value:
+            self.suspend_task(entry, "DesiredStatus Suspended", by_authorisation=False)
+        else:
+            problem = self.resume_task(entry)
+            if problem is not None:
+                return problem
+        return UPDATEResponse(identifier)
+
+    def suspend_task(self, entry: BookEntry, why: str, *, by_authorisation: bool) -> None:
+        new = self.set_status(entry, TaskStatus.SUSPENDED.value, "SUSPEND", why)
+        if by_authorisation:
+            self.audit("SUSPEND-BY-AUTHORISATION", entry.identifier, entry.generation,
+                       {"authorisation": entry.authorisation})
+        if entry.status == TaskStatus.ACTIVE.value:
+            self.notify(new, "liDeactivated")
+
+    def _suspended_with(self, task: BookEntry) -> bool:
+        """Whether a suspended task was suspended by its authorisation (not on its own)."""
+        events = [a.event for a in self.book.audit(task.identifier)
+                  if a.event in ("SUSPEND", "SUSPEND-BY-AUTHORISATION")]
+        return bool(events) and events[-1] == "SUSPEND-BY-AUTHORISATION"
+
+    def resume_task(self, entry: BookEntry) -> ErrorInformation | None:
+        """Restart a suspended task (Active, or AwaitingProvisioning before its start)."""
+        model = self.book.model(entry.identifier)
+        again = (self.task_entry(entry, model) if isinstance(model, LITaskObject)
+                 else _error("not-found", entry.identifier))
+        if isinstance(again, ErrorInformation):
+            return again
+        new = dataclasses.replace(again, changed_at=self.now)
+        self.book.set_current(new)
+        self.audit("RESUME", entry.identifier, entry.generation,
+                   {"status": [entry.status, new.status]})
+        if new.status == TaskStatus.ACTIVE.value:
+            self.notify(new, "liActivated")
+        return None
+
     def cancel(self, identifier: str) -> ErrorInformation | None:
         entry = self.book.entry(identifier)
         if entry is None:
@@ -476,9 +590,13 @@ class _Run:
             return _error("transition", f"{identifier} is {entry.status} already")
         if entry.kind == "authorisation":
             self.set_status(entry, AuthorisationStatus.CANCELLED.value, "CANCEL")
+            self.book.set_emergency_lapse(identifier, None)
             for task in self.book.entries(kind="task"):
                 if task.authorisation == identifier and task.status in _LIVE_TASK:
                     self.settle_task(task)
+                elif task.authorisation == identifier and \
+                        task.status == TaskStatus.SUSPENDED.value:
+                    self.settle_suspended_task(task)
         elif entry.kind == "task":
             new = self.set_status(entry, TaskStatus.CANCELLED.value, "CANCEL")
             if entry.status == TaskStatus.ACTIVE.value:
@@ -486,6 +604,43 @@ class _Run:
         else:
             return _error("transition", f"a {entry.kind} cannot be cancelled")
         return None
+
+
+_DEFAULT_EMERGENCY = timedelta(hours=48)
+"""The emergency window of an authorisation stored without its closing time (books written
+before it was kept): check's default ``emergency_hours``."""
+
+_TRANSITIONS = {
+    "authorisation": {
+        ("EmergencyApproval", "Approved"), ("Approved", "Suspended"),
+        ("EmergencyApproval", "Suspended"), ("Suspended", "Approved")},
+    "task": {("Active", "Suspended"), ("AwaitingProvisioning", "Suspended"),
+             ("Suspended", "Active")},
+}
+"""The status changes an UPDATE may ask for (besides Cancelled), by kind: (from, to)."""
+
+
+def _requested(obj: HI1Object) -> str | None:
+    """The status an UPDATE asks for: its DesiredStatus, else its Status; None if neither."""
+    entry = getattr(obj, "desired_status", None) or getattr(obj, "status", None)
+    return None if entry is None else str(entry.value)
+
+
+def _transition(entry: BookEntry, requested: str | None) -> str | ErrorInformation | None:
+    """The status change ``requested`` asks of ``entry`` (None: none), or the error of a
+    change the book does not support (TS 103 120 clauses 7.2.5 and 8.2.3)."""
+    if requested is None or requested == entry.status or (
+            entry.kind == "task" and requested == TaskStatus.ACTIVE.value
+            and entry.status == TaskStatus.AWAITING_PROVISIONING.value):
+        return None
+    allowed = _TRANSITIONS.get(entry.kind, set())
+    if (entry.status, requested) in allowed:
+        return requested
+    field = "AuthorisationDesiredStatus" if entry.kind == "authorisation" else "DesiredStatus"
+    supported = ", ".join(f"{a} to {b}" for a, b in sorted(allowed)) or "none"
+    return _error("transition", f"{field}: {entry.status} to {requested} is not a supported "
+                  f"transition for {entry.kind} {entry.identifier} (supported: {supported}, "
+                  "and Cancelled)")
 
 
 def _summary(obj: HI1Object, entry: BookEntry) -> dict[str, Any]:

@@ -117,6 +117,11 @@ class WarrantCheck:
     results: tuple[RuleResult, ...]
     message: HI1Message | None = None
     is_test: bool = False
+    emergency_lapses: tuple[tuple[str, datetime], ...] = ()
+    """For each EmergencyApproval authorisation accepted: its ObjectIdentifier and the time
+    its emergency window closes (the verified emergency approval's time plus
+    ``emergency_hours``); the warrant book stops its tasks then unless an Approved
+    generation came (:meth:`WarrantBook.tick`)."""
 
     @property
     def valid(self) -> bool:
@@ -175,6 +180,7 @@ class _Context:
     objects: list[tuple[int, bool, HI1Object, etree._Element]] = field(default_factory=list)
     valid_authorisations: set[str] = field(default_factory=set)
     failed_documents: set[str] = field(default_factory=set)
+    emergency_lapses: dict[str, datetime] = field(default_factory=dict)
     timespans: dict[str, Timespan] = field(default_factory=dict)
     out: list[RuleResult] = field(default_factory=list)
 
@@ -244,7 +250,7 @@ def check(message: bytes, *, trust: Trust | None, approvers: Trust | None, now: 
     test = _is_test(model)
     results.append(RuleResult("test-flag", True, "IsTest set: a test warrant" if test
                               else "not a test warrant"))
-    return WarrantCheck(tuple(results), model, test)
+    return WarrantCheck(tuple(results), model, test, tuple(context.emergency_lapses.items()))
 
 
 def _objects(message: HI1Message, root: etree._Element
@@ -281,7 +287,8 @@ def _authorisations(c: _Context) -> None:
             continue
         before = len([r for r in c.out if r.ok is False])
         approval: tuple[bool, str, list[int]] | None = None
-        if created or obj.approvals or obj.timespan is not None:
+        requested = _requested(obj, created)
+        if created or obj.approvals or obj.timespan is not None or requested in _APPROVING:
             approval = _verified_approvals(c, obj, element)
         _status(c, action, created, obj, approval[2] if approval else [])
         if approval is not None:
@@ -292,29 +299,55 @@ def _authorisations(c: _Context) -> None:
         if forged:
             c.add("document", False, f"AssociatedObjects: the warrant document "
                   f"{', '.join(forged)} of this message failed the document rule", obj, action)
-        if len([r for r in c.out if r.ok is False]) == before:
+        if len([r for r in c.out if r.ok is False]) == before and (
+                requested is None or requested in _APPROVING):
             c.valid_authorisations.add(obj.object_identifier)
             if obj.timespan is not None:
                 c.timespans[obj.object_identifier] = obj.timespan
 
 
+_APPROVING = (AuthorisationStatus.APPROVED.value, AuthorisationStatus.EMERGENCY_APPROVAL.value)
+# what an UPDATE may ask of an authorisation besides approval (the book applies it)
+_REQUESTABLE = (AuthorisationStatus.SUSPENDED.value, AuthorisationStatus.CANCELLED.value)
+
+
+def _requested(obj: AuthorisationObject, created: bool) -> str | None:
+    """The status a CREATE gives (AuthorisationStatus) or an UPDATE asks for
+    (AuthorisationDesiredStatus, else AuthorisationStatus); None when an UPDATE asks none."""
+    entry = obj.status if created else (obj.desired_status or obj.status)
+    return None if entry is None else entry.value
+
+
 def _status(c: _Context, action: int, created: bool, obj: AuthorisationObject,
             verified: list[int]) -> None:
-    status = obj.status
+    entries = [("AuthorisationStatus", obj.status)] if created else [
+        ("AuthorisationDesiredStatus", obj.desired_status), ("AuthorisationStatus", obj.status)]
+    field_name, status = next(((n, e) for n, e in entries if e is not None), (entries[0][0], None))
     if status is None:
         if created:
-            c.add("authorisation-status", False, "no AuthorisationStatus", obj, action)
+            c.add("authorisation-status", False, "AuthorisationStatus: missing (a CREATE must "
+                  "say Approved or EmergencyApproval)", obj, action)
         return
     if status.owner != "ETSI" or status.name != "AuthorisationStatus":
-        c.add("authorisation-status", False, f"status from an unknown dictionary "
-              f"{status.owner}/{status.name}", obj, action)
+        c.add("authorisation-status", False, f"{field_name}: from an unknown dictionary "
+              f"{status.owner}/{status.name} (ETSI/AuthorisationStatus expected)", obj, action)
     elif status.value == AuthorisationStatus.APPROVED:
-        c.add("authorisation-status", True, "Approved", obj, action)
+        if verified and all(obj.approvals[i].is_emergency for i in verified):
+            c.add("authorisation-status", False, f"{field_name}: Approved needs a verified "
+                  "approval that is not an emergency one (ApprovalIsEmergency); the "
+                  "emergency approval alone gives EmergencyApproval", obj, action)
+        else:
+            c.add("authorisation-status", True, "Approved", obj, action)
     elif status.value == AuthorisationStatus.EMERGENCY_APPROVAL:
         c.add("authorisation-status", *_emergency(c, obj, verified), obj, action)
+    elif not created and status.value in _REQUESTABLE:
+        c.add("authorisation-status", True, f"{field_name}: {status.value} requested (the "
+              "warrant book applies it)", obj, action)
     else:
-        c.add("authorisation-status", False, f"status is {status.value}, not Approved", obj,
-              action)
+        allowed = "Approved or EmergencyApproval" if created else \
+            "Approved, EmergencyApproval, Suspended or Cancelled"
+        c.add("authorisation-status", False, f"{field_name}: {status.value} is not accepted "
+              f"in a{' CREATE' if created else 'n UPDATE'} ({allowed})", obj, action)
 
 
 def _emergency(c: _Context, obj: AuthorisationObject, verified: list[int]
@@ -328,6 +361,7 @@ def _emergency(c: _Context, obj: AuthorisationObject, verified: list[int]
                       "(ApprovalIsEmergency with an ApprovalTimestamp)"
     latest = max(times)
     if latest <= c.now <= latest + c.emergency:
+        c.emergency_lapses[obj.object_identifier] = latest + c.emergency
         return True, f"EmergencyApproval at {latest.isoformat()}, within the emergency window"
     return False, (f"EmergencyApproval at {latest.isoformat()} is outside the emergency window "
                    f"of {c.emergency} before now")
