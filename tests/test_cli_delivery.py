@@ -87,6 +87,17 @@ def test_demo_delivers_everything(format: str, tmp_path: Path,
     assert ber + ccc == 400
     assert len((out / "records.jsonl").read_text().splitlines()) == 400
     assert len(list(lawful_intercept.files.read_pcap(out / "received.pcap"))) == ber
+    assert all(c["passed"] is not False for c in summary["checks"])
+    if format == "etsi":  # the whole chain: warrant, HI-1, X1, X2/X3, mediation, HI2/HI3
+        assert (summary["warrants_accepted"], summary["warrants_refused"]) == (1, 1)
+        assert summary["refusals"][0].startswith("rule message-signature (3001)")
+        assert summary["x2x3_pdus"] == 398  # and liActivated, liDeactivated
+        assert summary["by_kind"]["HI1"] == 2
+        assert summary["conversion"]["converted"] == 398
+        assert "message-signature" in stdout  # the forged warrant's rule, printed
+    else:  # the records path: no warrant, X1 or X2/X3 (docs/cli.md, "demo")
+        assert (summary["warrants_accepted"], summary["warrants_refused"],
+                summary["x2x3_pdus"]) == (0, 0, 0)
 
 
 def test_demo_refuses_a_folder_that_holds_a_stream(tmp_path: Path,

@@ -23,6 +23,12 @@ Commands (see docs/cli.md):
 ``certs``
     Write a throwaway test PKI (CA, server and client certificates and keys, and the warrant
     PKI: court CA, judge, issuing authority).
+``mediate``
+    Run a mediation function from a TOML configuration: warrant book, HI-1, X1 to the
+    network elements, X2/X3 in, HI2/HI3 out (:class:`~lawful_intercept.mediation.Mediation`).
+``poi``
+    Play a network element's point of interception: X2/X3 of a built-in intercept or of a
+    capture to a mediation function.
 ``version``
     Print the installed version of the library.
 
@@ -51,6 +57,8 @@ from . import (
     _demo,
     _generate,
     _lemf,
+    _mediate,
+    _poi,
     _send,
     _spool,
     _version,
@@ -73,7 +81,8 @@ class CommandModule(Protocol):
 
 
 COMMANDS: tuple[CommandModule, ...] = (
-    _demo, _generate, _send, _spool, _lemf, _codec, _compiler, _warrant, _certs, _x1, _version
+    _demo, _generate, _send, _spool, _lemf, _codec, _compiler, _warrant, _certs, _x1, _mediate,
+    _poi, _version
 )
 """The command modules, in the order ``--help`` lists their commands."""
 

@@ -1,8 +1,13 @@
 """``demo``: the whole job end to end, on this machine.
 
-An intercept's records are built (:mod:`lawful_intercept.scenarios`: HI1 liActivated, a
-broadband session, a VoIP call, liDeactivated in the ETSI format; a VoIP call in PacketCable;
-a VoIP call and a broadband session in ATIS), accepted into durable spools and delivered over
+The ETSI format (the default) runs the whole chain of a mediation function (module
+``_demo_chain``): a signed warrant over HI-1 checked into a warrant book, a forged copy
+refused by its rule, X1 tasking two simulated network elements, their X2/X3 converted by the
+:class:`~lawful_intercept.mediation.Mediation` and delivered as HI2/HI3 to the test LEMF.
+
+For ATIS and PacketCable, an intercept's records are built
+(:mod:`lawful_intercept.scenarios`: a VoIP call in PacketCable; a VoIP call and a broadband
+session in ATIS), accepted into durable spools and delivered over
 mutual TLS (throwaway certificates from :mod:`lawful_intercept.certs`) by the library's
 delivery clients to a test LEMF (:mod:`lawful_intercept.lemf`) listening on 127.0.0.1, one
 connection per interface (HI2, HI3) and PDU type; PacketCable CCC packets go over UDP, as
@@ -23,12 +28,13 @@ from typing import Any
 
 from ..asn1c import Specification
 from ..catalog import default_specification
-from ..certs import make_test_pki
+from ..certs import TestPKI, make_test_pki
 from ..delivery import CCCSender, DeliveryClient, Destination, Spool
 from ..files import read_ber, write_pcap
 from ..lemf import LEMFThread
 from ..scenarios import CCC_PACKET, FORMATS, ScenarioPDU, minimum_records, scenario
 from ._common import CLIError, Subcommands, add_command, positive_int, print_json
+from ._demo_chain import CHAIN_MINIMUM, run_chain
 from ._sessions import session_factory
 
 __all__ = ["register"]
@@ -80,6 +86,8 @@ def _demo(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise CLIError(f"--out: {out}: {exc.strerror or exc}") from None
     records = max(args.records, minimum_records(args.format))
+    if args.format == "etsi":
+        records = max(records, CHAIN_MINIMUM)
     _say(args, f"lawful-intercept demo: {args.format} format, {records} PDUs, output in {out}")
 
     spec = default_specification()
@@ -87,8 +95,10 @@ def _demo(args: argparse.Namespace) -> int:
     _say(args, "  certificates: a throwaway CA, the LEMF's and the mediation function's "
                f"(mutual TLS), in {out / 'certs'}")
 
+    if args.format == "etsi":
+        return _chain_demo(args, out, spec, pki, records)
     pdus = scenario(args.format, records=records, seed=args.seed, spec=spec)
-    kinds = Counter(p.kind for p in pdus)
+    kinds: Counter[str] = Counter(p.kind for p in pdus)
     _say(args, "  built: " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
          + " (" + "; ".join(sorted({p.note.split(' ')[0] for p in pdus})) + ")")
 
@@ -145,16 +155,52 @@ def _demo(args: argparse.Namespace) -> int:
                 client.close()
                 spool.close()
         summary = lemf.summary()
+    # The records path: no warrant, no X1, no X2/X3 (docs/cli.md, "demo").
+    extra = {"chain": "records", "warrants_accepted": 0, "warrants_refused": 0,
+             "x2x3_pdus": 0}
+    return _report(args, out, spec, summary, [p.pdu for p in pdus], kinds, seconds,
+                   arrived, sum(s.reconnects for s in tls), extra)
+
+
+def _chain_demo(args: argparse.Namespace, out: Path, spec: Specification, pki: TestPKI,
+                records: int) -> int:
+    """The whole chain (ETSI): warrant over HI-1, X1, X2/X3, mediation, HI2/HI3, LEMF."""
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="lawful-intercept-demo-work-") as work, \
+            LEMFThread(out, ssl_context=pki.server_context(), summary_interval=0.2) as lemf:
+        chain = run_chain(out, Path(work), lemf, pki, spec, records, args.seed,
+                          lambda text: _say(args, text))
+        expected = len(chain.sent)
+        arrived = chain.idle and _wait(lambda: lemf.summary()["records"], expected,
+                                       lambda: True)
+        seconds = time.monotonic() - started
+        summary = lemf.summary()
+    extra = {"chain": "warrant, HI-1, X1, X2/X3, mediation, HI2/HI3",
+             "warrants_accepted": chain.warrants_accepted,
+             "warrants_refused": chain.warrants_refused,
+             "refusals": chain.refusals,
+             "x2x3_pdus": chain.x2x3_pdus,
+             "conversion": chain.conversion}
+    ok_warrants = chain.warrants_accepted == 1 and chain.warrants_refused == 1
+    status = _report(args, out, spec, summary, chain.sent, chain.kinds, seconds,
+                     arrived and ok_warrants, chain.reconnects, extra)
+    return status
+
+
+def _report(args: argparse.Namespace, out: Path, spec: Specification, summary: dict[str, Any],
+            sent_pdus: list[bytes], kinds: Counter[str], seconds: float, arrived: bool,
+            reconnects: int, extra: dict[str, Any]) -> int:
+    """Check what the LEMF stored against what was sent, PDU by PDU, and print the result."""
     # The LEMF has closed: its files are complete. Count independently of its summary.
     received = _received(out, spec)
-    sent = Counter(p.pdu for p in pdus)
+    sent = Counter(sent_pdus)
     lost = sum((sent - received).values())
     pcap = out / "received.pcap"
     write_pcap(pcap, _ber_pdus(out))
     result = {
         "command": "demo",
         "format": args.format,
-        "sent": len(pdus),
+        "sent": len(sent_pdus),
         "received": sum(n for raw, n in received.items() if raw in sent),
         "lost": lost,
         "duplicates": summary["duplicates"],
@@ -163,10 +209,11 @@ def _demo(args: argparse.Namespace) -> int:
         "integrity_failures": summary["integrity"]["failed"],
         "uncorrelated_cc": summary["uncorrelated_cc"],
         "connections": summary["connections"],
-        "reconnects": sum(s.reconnects for s in tls),
+        "reconnects": reconnects,
         "seconds": round(seconds, 3),
-        "records_per_second": round(len(pdus) / seconds, 1) if seconds > 0 else None,
+        "records_per_second": round(len(sent_pdus) / seconds, 1) if seconds > 0 else None,
         "by_kind": dict(sorted(kinds.items())),
+        **extra,
         "checks": _checks_of(summary, args.format),
         "out": str(out),
         "files": {"ber": str(out / "received.ber"), "pcap": str(pcap),
@@ -175,7 +222,7 @@ def _demo(args: argparse.Namespace) -> int:
     checks = result["checks"]
     failed = [c["check"] for c in checks if c["passed"] is False]
     ok = arrived and lost == 0 and not failed
-    _say(args, f"  delivered {len(pdus)} PDUs in {seconds:.2f} s "
+    _say(args, f"  delivered {len(sent_pdus)} PDUs in {seconds:.2f} s "
                f"({result['records_per_second']} records/s)")
     _say(args, f"  verified from the LEMF's files: received {result['received']}, lost {lost}, "
                f"duplicates {result['duplicates']}")
@@ -189,7 +236,7 @@ def _demo(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result)
     if not ok:
-        raise CLIError(f"the demo lost {lost} of {len(pdus)} PDUs; the LEMF's checks that "
+        raise CLIError(f"the demo lost {lost} of {len(sent_pdus)} PDUs; the LEMF's checks that "
                        f"failed: {', '.join(failed) or 'none'} (see {out / 'summary.json'})")
     return 0
 
