@@ -364,12 +364,9 @@ class X2X3Converter:
             stats.iri_dropped += 1
             return self._note("iri_dropped", xid, "IRI of a CCOnly task dropped")
         when = arrival_ns
-        for attribute in pdu.attributes:
-            if attribute[0] == 9:
-                value = attribute[1]
-                if isinstance(value, tuple):  # a Timestamp
-                    when = value[0] * 1_000_000_000 + value[1]
-                break
+        stamp = pdu.timestamp  # the reader's PDU decodes this attribute alone
+        if stamp is not None:
+            when = stamp[0] * 1_000_000_000 + stamp[1]
         start, end = task.start, task.end
         if (start is not None and when < start) or (end is not None and when >= end):  # type: ignore[operator]
             stats.outside_timespan += 1

@@ -13,8 +13,9 @@ keep-alives are answered with an acknowledgement echoing their sequence number.
   counts as received once the consumer returns) and :class:`X2X3Client` (asyncio) and
   :class:`BlockingX2X3Client` for network-element simulators and tests.
 
-See ``docs/x2x3.md``. The implementation: ``_model`` (the typed PDU), ``_attributes``
-(attribute values), ``_reader``, ``_writer``, ``_json``, ``_listener``, ``_client``.
+See ``docs/x2x3.md``. The implementation: ``_model`` (header and attribute types),
+``_attributes`` (attribute values), ``_pdu`` (the PDU), ``_reader``, ``_writer``, ``_json``,
+``_listener``, ``_client``.
 """
 
 from ..errors import X2X3Error
@@ -32,7 +33,6 @@ from ._model import (
     HEADER_SIZE,
     NIL_XID,
     VERSION_0_5,
-    X2X3PDU,
     Attribute,
     AttributeType,
     AttributeValue,
@@ -43,6 +43,7 @@ from ._model import (
     attribute_name,
     version_text,
 )
+from ._pdu import X2X3PDU
 from ._reader import LENGTHS_SIZE, X2X3Reader, decode_pdu
 from ._writer import encode_pdu, encode_pdus, keepalive, keepalive_ack
 

@@ -10,9 +10,17 @@ from collections.abc import Callable
 from typing import Final
 
 from .._checks import require_instance, require_int, type_name
-from ._model import AttributeType, AttributeValue, Timestamp
+from ._model import HEADER_SIZE, Attribute, AttributeType, AttributeValue, Timestamp
 
-__all__ = ["DECODERS", "MAX_ATTRIBUTE_LENGTH", "decode_value", "encode_value"]
+__all__ = [
+    "DECODERS",
+    "FIXED_SIZES",
+    "MAX_ATTRIBUTE_LENGTH",
+    "decode_attributes",
+    "decode_value",
+    "encode_value",
+    "find_attribute",
+]
 
 MAX_ATTRIBUTE_LENGTH: Final = 0xFFFF
 """Most octets of one attribute's value (its length field has 2 octets)."""
@@ -93,6 +101,48 @@ DECODERS: Final[dict[int, Callable[[bytes], AttributeValue]]] = {
     **dict.fromkeys(_IPV6, _ipv6),
     AttributeType.DOMAIN_ID: _uuid,
 }
+
+
+FIXED_SIZES: Final[dict[int, int]] = {
+    # The octets of each attribute type of a fixed size (the only types whose octets can break
+    # a rule, with the timestamp's nanoseconds).
+    **_UNSIGNED,
+    AttributeType.TIMESTAMP: 8,
+    **dict.fromkeys(_IPV4, 4),
+    **dict.fromkeys(_IPV6, 16),
+    AttributeType.DOMAIN_ID: 16,
+}
+_TL: Final = struct.Struct(">HH").unpack_from
+_TYPES: Final = {t.value: t for t in AttributeType}
+
+
+def decode_attributes(raw: bytes, end: int) -> tuple[Attribute, ...]:
+    """The typed attributes of a PDU's header ``raw[40:end]`` (TS 103 221-2 clause 5), in
+    order. The framing and every value's rule must have been checked (the reader does):
+    octets that break them raise ``ValueError`` or ``struct.error`` here."""
+    found: list[Attribute] = []
+    pos = HEADER_SIZE
+    new = tuple.__new__
+    while pos < end:
+        kind, length = _TL(raw, pos)
+        stop = pos + 4 + length
+        found.append(new(Attribute, (_TYPES.get(kind, kind),
+                                     decode_value(kind, raw[pos + 4 : stop]))))
+        pos = stop
+    return tuple(found)
+
+
+def find_attribute(raw: bytes, end: int, attribute_type: int) -> AttributeValue | None:
+    """The typed value of the first attribute of ``attribute_type`` in a PDU's header
+    ``raw[40:end]``, or ``None``; the other attributes are skipped, not decoded (checked
+    framing assumed, as for :func:`decode_attributes`)."""
+    pos = HEADER_SIZE
+    while pos < end:
+        kind, length = _TL(raw, pos)
+        if kind == attribute_type:
+            return decode_value(kind, raw[pos + 4 : pos + 4 + length])
+        pos += 4 + length
+    return None
 
 
 def decode_value(kind: int, value: bytes) -> AttributeValue:

@@ -10,7 +10,8 @@ from collections.abc import Iterable
 
 from .._checks import require_instance, require_int, require_number
 from ..errors import InsecureTransportError
-from ._model import DEFAULT_MAX_PDU_SIZE, X2X3PDU, PDUType
+from ._model import DEFAULT_MAX_PDU_SIZE, PDUType
+from ._pdu import X2X3PDU
 from ._reader import X2X3Reader
 from ._writer import encode_pdu, keepalive
 

@@ -6,7 +6,8 @@ import ipaddress
 import uuid
 from typing import Any, Final
 
-from ._model import X2X3PDU, AttributeValue, PDUType, Timestamp, version_text
+from ._model import AttributeValue, PDUType, Timestamp, version_text
+from ._pdu import X2X3PDU
 
 __all__ = ["PDU_TYPE_NAMES", "attribute_json", "pdu_to_dict"]
 

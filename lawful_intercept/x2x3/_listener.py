@@ -13,7 +13,8 @@ from typing import Any, Final
 
 from .._checks import require_instance, require_int, require_number
 from ..errors import InsecureTransportError, X2X3Error
-from ._model import DEFAULT_MAX_PDU_SIZE, X2X3PDU, PDUType
+from ._model import DEFAULT_MAX_PDU_SIZE, PDUType
+from ._pdu import X2X3PDU
 from ._reader import X2X3Reader
 from ._writer import encode_pdu, keepalive_ack
 

@@ -1,15 +1,15 @@
 """The X2/X3 PDU of ETSI TS 103 221-2 as typed values: header fields, attributes, the PDU.
 
-One :class:`X2X3PDU` is the 40-octet fixed header (clause 5), its conditional attributes
-(type, length, value; each value typed by :class:`AttributeType`, unknown types kept raw) and
-the payload. The codec (``_reader``, ``_writer``) turns octets into these values and back.
+The header's enumerations, the attribute types and values; the PDU itself
+(:class:`~lawful_intercept.x2x3.X2X3PDU`, the 40-octet fixed header of clause 5, its
+conditional attributes and the payload) is in ``_pdu``. The codec (``_reader``, ``_writer``)
+turns octets into these values and back.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import uuid
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import IntEnum
 from typing import Final, NamedTuple
@@ -19,7 +19,6 @@ __all__ = [
     "HEADER_SIZE",
     "NIL_XID",
     "VERSION_0_5",
-    "X2X3PDU",
     "Attribute",
     "AttributeType",
     "AttributeValue",
@@ -175,61 +174,3 @@ def version_text(version: int) -> str:
     """The version field as ``"major.minor"`` (the high and low octet): ``0x0005`` is
     ``"0.5"``."""
     return f"{version >> 8}.{version & 0xFF}"
-
-
-@dataclass(frozen=True, slots=True)
-class X2X3PDU:
-    """One X2 (IRI), X3 (CC), keep-alive or keep-alive acknowledgement PDU (TS 103 221-2
-    clause 5).
-
-    ``pdu_type``, ``payload_format`` and ``payload_direction`` are :class:`PDUType`,
-    :class:`PayloadFormat` and :class:`PayloadDirection` members where the value is known,
-    else plain ``int`` (only the PDU type must be known). ``xid`` identifies the task (the XID
-    given over X1, TS 103 221-1), ``correlation_id`` (0..2**64-1) ties the PDUs of one
-    communication together. ``attributes`` keep their order.
-
-    ``payload`` is bytes-like; a PDU from :class:`~lawful_intercept.x2x3.X2X3Reader` holds a
-    read-only ``memoryview`` into ``raw`` (no copy), ``raw`` being exactly the octets received
-    and ``offset`` their position in the stream. Neither ``raw`` nor ``offset`` takes part in
-    comparisons.
-    """
-
-    pdu_type: int
-    xid: uuid.UUID = NIL_XID
-    correlation_id: int = 0
-    payload: bytes | memoryview = b""
-    payload_format: int = PayloadFormat.KEEPALIVE
-    payload_direction: int = PayloadDirection.UNKNOWN
-    attributes: tuple[Attribute, ...] = ()
-    version: int = VERSION_0_5
-    raw: bytes = field(default=b"", compare=False, repr=False)
-    offset: int = field(default=0, compare=False)
-
-    def attribute(self, attribute_type: int) -> AttributeValue | None:
-        """The value of the first attribute of ``attribute_type``, or ``None``."""
-        for attr in self.attributes:
-            if attr.type == attribute_type:
-                return attr.value
-        return None
-
-    @property
-    def sequence_number(self) -> int | None:
-        """The sequence number attribute (type 8), or ``None``."""
-        value = self.attribute(AttributeType.SEQUENCE_NUMBER)
-        return value if isinstance(value, int) else None
-
-    @property
-    def timestamp(self) -> Timestamp | None:
-        """The timestamp attribute (type 9), or ``None``."""
-        value = self.attribute(AttributeType.TIMESTAMP)
-        return value if isinstance(value, Timestamp) else None
-
-    @property
-    def is_keepalive(self) -> bool:
-        """Whether this is a keep-alive or its acknowledgement (PDU type 3 or 4)."""
-        return self.pdu_type in (PDUType.KEEPALIVE, PDUType.KEEPALIVE_ACK)
-
-    @property
-    def version_text(self) -> str:
-        """The version as ``"major.minor"`` (``"0.5"``)."""
-        return version_text(self.version)

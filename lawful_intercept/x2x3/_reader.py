@@ -8,22 +8,19 @@ from __future__ import annotations
 
 import struct
 import uuid
-from typing import Final
+from typing import Final, NoReturn
 
 from .._checks import require_int
 from ..errors import X2X3Error
-from ._attributes import DECODERS
+from ._attributes import DECODERS, FIXED_SIZES
 from ._model import (
     DEFAULT_MAX_PDU_SIZE,
     HEADER_SIZE,
-    X2X3PDU,
-    Attribute,
-    AttributeType,
-    AttributeValue,
     PayloadDirection,
     PayloadFormat,
     PDUType,
 )
+from ._pdu import X2X3PDU, wire_pdu
 
 __all__ = ["LENGTHS_SIZE", "X2X3Reader", "decode_pdu"]
 
@@ -34,8 +31,8 @@ lengths. The reader checks the size against its bound as soon as these arrive.""
 _FIXED: Final = struct.Struct(">HHIIHH16sQ")
 _LENGTHS: Final = struct.Struct(">HHII")
 _TL: Final = struct.Struct(">HH")
+_NANOSECONDS: Final = struct.Struct(">I").unpack_from
 _PDU_TYPES: Final = {t.value: t for t in PDUType}
-_ATTRIBUTE_TYPES: Final = {t.value: t for t in AttributeType}
 _FORMATS: Final = {f.value: f for f in PayloadFormat}
 _DIRECTIONS: Final = {d.value: d for d in PayloadDirection}
 # XIDs are few (one per task): their UUID objects are made once.
@@ -107,28 +104,46 @@ class X2X3Reader:
         try:
             if self._buf:
                 pos = self._fill(view, base, out)
-            while pos < n:
-                if n - pos < LENGTHS_SIZE:
-                    self._buf += view[pos:]
-                    break
-                total = self._size(view, pos, base + pos)
-                end = pos + total
+            # The fast path: PDUs whose fixed header is in the chunk are read with one unpack
+            # (lengths and header fields at once); the attributes are checked here, decoded
+            # only when the consumer asks (X2X3PDU).
+            fixed, check, xids, make = _FIXED.unpack_from, _check_attributes, _XIDS, wire_pdu
+            kinds, formats, directions, limit = _PDU_TYPES, _FORMATS, _DIRECTIONS, self._max
+            whole = type(view) is bytes
+            while n - pos >= HEADER_SIZE:
+                (version, kind, header_length, payload_length, fmt, direction, xid,
+                 correlation_id) = fixed(view, pos)
+                end = pos + header_length + payload_length
+                if kind not in kinds or header_length < HEADER_SIZE or end - pos > limit:
+                    self._size(view, pos, base + pos)  # raises, naming the field
                 if end > n:
-                    self._want = total
-                    self._buf += view[pos:]
                     break
-                raw = view if (pos == 0 and end == n and type(view) is bytes) else bytes(
-                    view[pos:end])
-                out.append(_parse(raw, base + pos))
-                self.pdu_count += 1
+                if whole and pos == 0 and end == n and type(view) is bytes:
+                    raw = view  # the chunk is this PDU: no copy
+                else:
+                    raw = bytes(view[pos:end])
+                task = xids.get(xid)
+                if task is None:
+                    task = _xid(xid)
+                out.append(make(kinds[kind], task, correlation_id, formats.get(fmt, fmt),
+                                directions.get(direction, direction), version, raw,
+                                base + pos, header_length,
+                                check(raw, header_length, base + pos)
+                                if header_length > HEADER_SIZE else 0))
                 pos = end
+            if pos < n:
+                if n - pos >= LENGTHS_SIZE:
+                    self._want = self._size(view, pos, base + pos)
+                self._buf += view[pos:]
         except X2X3Error as exc:
             self.byte_count = base + n
+            self.pdu_count += len(out)
             exc.pdus = tuple(out)
             self._error = exc
             self._buf = bytearray()
             raise
         self.byte_count = base + n
+        self.pdu_count += len(out)
         return out
 
     def eof(self) -> None:
@@ -166,7 +181,6 @@ class X2X3Reader:
             self._buf = bytearray()
             self._want = 0
             out.append(_parse(raw, start))
-            self.pdu_count += 1
         return pos
 
     def _size(self, data: bytes | bytearray | memoryview, pos: int, offset: int) -> int:
@@ -188,53 +202,75 @@ class X2X3Reader:
         return total
 
 
+def _xid(xid: bytes) -> uuid.UUID:
+    """The UUID of the XID octets ``xid``, made once (XIDs are few: one per task)."""
+    if len(_XIDS) >= _XID_CACHE_SIZE:
+        _XIDS.clear()
+    task = _XIDS[xid] = uuid.UUID(bytes=xid)
+    return task
+
+
 def _parse(raw: bytes, offset: int = 0) -> X2X3PDU:
     """Parse one complete PDU ``raw`` (its size already checked by the reader); ``offset`` is
     its stream position, for errors and for :attr:`X2X3PDU.offset`."""
     (version, kind, header_length, _, fmt, direction, xid, correlation_id
      ) = _FIXED.unpack_from(raw, 0)
-    attributes: tuple[Attribute, ...] = ()
+    timestamp_at = 0
     if header_length > HEADER_SIZE:
-        attributes = _attributes(raw, header_length, offset)
+        timestamp_at = _check_attributes(raw, header_length, offset)
     task = _XIDS.get(xid)
     if task is None:
-        if len(_XIDS) >= _XID_CACHE_SIZE:
-            _XIDS.clear()
-        task = _XIDS[xid] = uuid.UUID(bytes=xid)
-    return X2X3PDU(
-        _PDU_TYPES[kind], task, correlation_id,
-        memoryview(raw)[header_length:], _FORMATS.get(fmt, fmt),
-        _DIRECTIONS.get(direction, direction), attributes, version, raw, offset,
-    )
+        task = _xid(xid)
+    return wire_pdu(_PDU_TYPES[kind], task, correlation_id, _FORMATS.get(fmt, fmt),
+                    _DIRECTIONS.get(direction, direction), version, raw, offset, header_length,
+                    timestamp_at)
 
 
-def _attributes(raw: bytes, end: int, offset: int) -> tuple[Attribute, ...]:
-    found: list[Attribute] = []
+def _check_attributes(raw: bytes, end: int, offset: int) -> int:
+    """Check the attributes of the header ``raw[40:end]``: their framing, and each value of a
+    fixed-size type against its type's rule (text and octet types cannot break one), so that
+    decoding them later cannot fail. Makes no object per attribute. Returns the position of
+    the first timestamp attribute's value (what the mediation function reads of every PDU),
+    or 0."""
     pos = HEADER_SIZE
-    unpack, decoders, types = _TL.unpack_from, DECODERS, _ATTRIBUTE_TYPES
+    index = 0
+    timestamp_at = 0
+    unpack, sizes = _TL.unpack_from, FIXED_SIZES
     while pos < end:
         if end - pos < 4:
             raise X2X3Error(f"{end - pos} octets left in the header, fewer than an attribute's "
                             "type and length (TS 103 221-2 clause 5)",
-                            f"attributes[{len(found)}]", offset + pos)
+                            f"attributes[{index}]", offset + pos)
         kind, length = unpack(raw, pos)
         stop = pos + 4 + length
         if stop > end:
             raise X2X3Error(f"attribute of type {kind} and length {length} runs {stop - end} "
                             f"octets past the header length ({end})",
-                            f"attributes[{len(found)}].length", offset + pos + 2)
-        value: AttributeValue = raw[pos + 4 : stop]
-        decoder = decoders.get(kind)
-        if decoder is not None:
-            try:
-                value = decoder(raw[pos + 4 : stop])
-            except ValueError as exc:
-                raise X2X3Error(f"attribute type {kind}: {exc}", f"attributes[{len(found)}].value",
-                                offset + pos + 4) from None
-        # tuple.__new__: the NamedTuple without its Python-level constructor (hot path)
-        found.append(tuple.__new__(Attribute, (types.get(kind, kind), value)))
+                            f"attributes[{index}].length", offset + pos + 2)
+        size = sizes.get(kind)
+        if size is not None:
+            if size != length:
+                _refuse(raw[pos + 4 : stop], kind, index, offset + pos + 4)
+            if kind == 9:
+                if _NANOSECONDS(raw, pos + 8)[0] > 999_999_999:
+                    _refuse(raw[pos + 4 : stop], kind, index, offset + pos + 4)
+                if not timestamp_at:
+                    timestamp_at = pos + 4
+        index += 1
         pos = stop
-    return tuple(found)
+    return timestamp_at
+
+
+def _refuse(octets: bytes, kind: int, index: int, offset: int) -> NoReturn:
+    """Raise the X2X3Error of an attribute value that breaks its type's rule, with the rule
+    its decoder names."""
+    try:
+        DECODERS[kind](octets)
+    except ValueError as exc:
+        raise X2X3Error(f"attribute type {kind}: {exc}", f"attributes[{index}].value",
+                        offset) from None
+    raise X2X3Error(f"attribute type {kind}: must be {FIXED_SIZES[kind]} octets",
+                    f"attributes[{index}].value", offset)
 
 
 def decode_pdu(data: bytes | bytearray | memoryview, *,

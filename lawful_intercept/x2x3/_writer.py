@@ -14,13 +14,13 @@ from ._model import (
     HEADER_SIZE,
     NIL_XID,
     VERSION_0_5,
-    X2X3PDU,
     Attribute,
     AttributeType,
     PayloadDirection,
     PayloadFormat,
     PDUType,
 )
+from ._pdu import X2X3PDU
 
 __all__ = ["encode_pdu", "encode_pdus", "keepalive", "keepalive_ack"]
 
