@@ -103,3 +103,12 @@ def test_lazy_reads_give_the_written_values(pdu: X2X3PDU, asked: list[int]) -> N
     assert back.sequence_number == pdu.sequence_number
     assert back == pdu and back.attributes == pdu.attributes
     assert bytes(back.payload) == bytes(pdu.payload)
+
+
+def test_payload_bytes_is_the_payload_as_bytes() -> None:
+    read = decode_pdu(encode_pdu(sample()))
+    assert type(read.payload_bytes) is bytes and read.payload_bytes == bytes(read.payload)
+    built = sample(payload=b"\x45" + bytes(19))
+    assert built.payload_bytes is built.payload
+    view = sample(payload=memoryview(bytearray(b"\x45" + bytes(19))))
+    assert type(view.payload_bytes) is bytes and view.payload_bytes == b"\x45" + bytes(19)

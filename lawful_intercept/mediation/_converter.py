@@ -384,9 +384,7 @@ class X2X3Converter:
         fmt = pdu.payload_format
         if ipcc is not None and kind_code == 2 and (fmt == 5 or fmt == 6):
             # The hot path: an IP packet into an IPCC (TS 102 232-3), as _records does it.
-            payload = pdu.payload
-            if type(payload) is not bytes:
-                payload = bytes(payload)
+            payload = pdu.payload_bytes
             if len(payload) >= (20 if fmt == 5 else 40) and payload[0] >> 4 == (
                     4 if fmt == 5 else 6):
                 try:
@@ -436,7 +434,7 @@ class X2X3Converter:
         task = state.task
         fmt = pdu.payload_format
         x3 = pdu.pdu_type == 2
-        payload = pdu.payload if type(pdu.payload) is bytes else bytes(pdu.payload)
+        payload = pdu.payload_bytes
         if not payload:
             raise ConversionError("the payload is empty", "payload")
         direction = _DIRECTIONS.get(pdu.payload_direction, "indeterminate")

@@ -82,18 +82,18 @@ class MediationDelivery:
         many records."""
         batches: dict[tuple[str, str], tuple[list[bytes], list[str], list[str]]] = {}
         count = 0
-        for record in records:
+        for destination, interface, kind, liid, pdu in records:  # Converted, unpacked once
             count += 1
-            if record.interface == "ccc":
-                self.ccc[record.destination](record.pdu)
+            if interface == "ccc":
+                self.ccc[destination](pdu)
                 self.ccc_sent += 1
                 continue
-            batch = batches.get((record.destination, record.interface))
+            batch = batches.get((destination, interface))
             if batch is None:
-                batch = batches[(record.destination, record.interface)] = ([], [], [])
-            batch[0].append(record.pdu)
-            batch[1].append(record.kind)
-            batch[2].append(record.liid)
+                batch = batches[(destination, interface)] = ([], [], [])
+            batch[0].append(pdu)
+            batch[1].append(kind)
+            batch[2].append(liid)
         for (name, interface), (pdus, kinds, keys) in batches.items():
             delivery = self.deliveries[name]
             route = delivery.route("CC" if interface == "hi3" else "IRI")

@@ -121,6 +121,16 @@ class X2X3PDU:
         return payload
 
     @property
+    def payload_bytes(self) -> bytes:
+        """The payload as ``bytes``: the payload itself when it is ``bytes``, else a copy
+        (for a PDU from the reader, one slice of :attr:`raw`: what an encoder that wants
+        ``bytes`` takes, without a view made first)."""
+        payload = self._payload
+        if payload is None:
+            return self._raw[self._header_end :]
+        return payload if type(payload) is bytes else bytes(payload)
+
+    @property
     def payload_format(self) -> int:
         """The payload format (octets 12-13): a :class:`PayloadFormat` or a plain ``int``."""
         return self._format
