@@ -4,7 +4,6 @@ change to the signed message is refused, with the rule that refused it named."""
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from datetime import timedelta
 from typing import Any
@@ -14,6 +13,7 @@ from hypothesis import strategies as st
 from lxml import etree  # type: ignore[import-untyped]
 from test_warrants_support import (
     NOW,
+    change_objects,
     judge_trust,
     make_request,
     message_trust,
@@ -23,12 +23,9 @@ from test_warrants_support import (
 
 from lawful_intercept.testing import target_identifier_values, warrant_messages
 from lawful_intercept.warrants import (
-    ActionRequest,
     AuthorisationObject,
-    CREATERequest,
     HI1Message,
     LITaskObject,
-    RequestPayload,
     Timespan,
     check,
     parse_xml,
@@ -114,20 +111,10 @@ def _forge(message: HI1Message, forgery: str) -> bytes:
     if forgery == "non-judge":
         return sign_request(message, judge=warrant_pki().issuer)
     if forgery == "past":
-        return sign_request(_change(message, AuthorisationObject, timespan=Timespan(
+        return sign_request(change_objects(message, AuthorisationObject, timespan=Timespan(
             NOW - timedelta(days=30), NOW - timedelta(seconds=1))))
     assert forgery == "orphan-task"
-    return sign_request(_change(message, LITaskObject, associated_objects=None))
-
-
-def _change(message: HI1Message, kind: type, **changes: Any) -> HI1Message:
-    assert isinstance(message.payload, RequestPayload)
-    actions = tuple(
-        ActionRequest(a.action_identifier, CREATERequest(dataclasses.replace(a.action.obj,
-                                                                             **changes)))
-        if isinstance(a.action, CREATERequest) and isinstance(a.action.obj, kind) else a
-        for a in message.payload.actions)
-    return dataclasses.replace(message, payload=RequestPayload(actions))
+    return sign_request(change_objects(message, LITaskObject, associated_objects=None))
 
 
 FORGERIES = {

@@ -191,7 +191,7 @@ def test_approved_needs_a_new_non_emergency_approval(book: WarrantBook,
     rule = "approval" if approval is None else "authorisation-status"
     assert rule in {r.rule for r in checked.failures()}, checked.table()
     reason = next(r.reason for r in checked.failures() if r.rule == rule)
-    assert ("no ApprovalDetails" in reason if approval is None
+    assert (reason == "AuthorisationApprovalDetails: none given" if approval is None
             else "AuthorisationStatus: Approved needs a verified approval that is not an "
                  "emergency one" in reason)
     result = book.apply(confirm, checked, now=later)

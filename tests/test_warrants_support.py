@@ -4,6 +4,7 @@ warrant requests built the way an issuing authority and a judge would."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -14,14 +15,17 @@ import pytest
 
 from lawful_intercept.certs import CertifiedKey, WarrantPKI, make_warrant_pki
 from lawful_intercept.warrants import (
+    ActionRequest,
     AuthorisationObject,
     AuthorisationStatus,
+    CREATERequest,
     DeliveryAddress,
     DeliveryDestination,
     EndpointID,
     HI1Message,
     HI1Schema,
     IPAddressPort,
+    RequestPayload,
     TargetIdentifierValue,
     Trust,
     WarrantCheck,
@@ -122,6 +126,17 @@ def run(data: bytes, **kwargs: Any) -> WarrantCheck:
 def failed(result: WarrantCheck) -> set[str]:
     """The names of the rules ``result`` failed."""
     return {r.rule for r in result.failures()}
+
+
+def change_objects(message: HI1Message, kind: type, **changes: Any) -> HI1Message:
+    """``message`` with ``changes`` made to each object of ``kind`` it CREATEs."""
+    assert isinstance(message.payload, RequestPayload)
+    actions = tuple(
+        ActionRequest(a.action_identifier, CREATERequest(dataclasses.replace(a.action.obj,
+                                                                             **changes)))
+        if isinstance(a.action, CREATERequest) and isinstance(a.action.obj, kind) else a
+        for a in message.payload.actions)
+    return dataclasses.replace(message, payload=RequestPayload(actions))
 
 
 def make_warrant(**kwargs: object) -> Warrant:

@@ -107,7 +107,8 @@ class RuleResult:
         if self.ok is not False:
             return None
         code = RULES[self.rule][1]
-        return ErrorInformation(code.code, f"{code.description}: {self.reason}")
+        return ErrorInformation(code.code, f"{code.description} (rule {self.rule}): "
+                                f"{self.reason}")
 
 
 @dataclass(frozen=True)
@@ -234,10 +235,12 @@ def check(message: bytes, *, trust: Trust | None, approvers: Trust | None, now: 
         return WarrantCheck(tuple(results), model, _is_test(model))
     if trust is None:
         results.append(RuleResult("message-signature", False,
-                                  "no trust anchors configured for message signers"))
+                                  "HI1Message.Signature: no trust anchors configured for "
+                                  "message signers"))
     else:
         signature = verify_message(root, trust, now=now)
-        results.append(RuleResult("message-signature", signature.ok, signature.reason))
+        results.append(RuleResult("message-signature", signature.ok,
+                                  f"HI1Message.Signature: {signature.reason}"))
     context = _Context(root, model, now, approvers,
                        None if emergency_hours is None else timedelta(hours=emergency_hours),
                        {p.xsi_type: p for p in profiles}, formats, frozenset(known_authorisations),
@@ -248,8 +251,8 @@ def check(message: bytes, *, trust: Trust | None, approvers: Trust | None, now: 
     _tasks(context)
     results.extend(context.out)
     test = _is_test(model)
-    results.append(RuleResult("test-flag", True, "IsTest set: a test warrant" if test
-                              else "not a test warrant"))
+    results.append(RuleResult("test-flag", True, "Flags: IsTest set, a test warrant" if test
+                              else "Flags: IsTest not set, not a test warrant"))
     return WarrantCheck(tuple(results), model, test, tuple(context.emergency_lapses.items()))
 
 
@@ -292,7 +295,8 @@ def _authorisations(c: _Context) -> None:
             approval = _verified_approvals(c, obj, element)
         _status(c, action, created, obj, approval[2] if approval else [])
         if approval is not None:
-            c.add("approval", approval[0], approval[1], obj, action)
+            c.add("approval", approval[0], f"AuthorisationApprovalDetails: {approval[1]}", obj,
+                  action)
         if created or obj.timespan is not None:
             _timespan(c, action, obj)
         forged = sorted(set(obj.associated_objects or ()) & c.failed_documents)
@@ -337,7 +341,7 @@ def _status(c: _Context, action: int, created: bool, obj: AuthorisationObject,
                   "approval that is not an emergency one (ApprovalIsEmergency); the "
                   "emergency approval alone gives EmergencyApproval", obj, action)
         else:
-            c.add("authorisation-status", True, "Approved", obj, action)
+            c.add("authorisation-status", True, f"{field_name}: Approved", obj, action)
     elif status.value == AuthorisationStatus.EMERGENCY_APPROVAL:
         c.add("authorisation-status", *_emergency(c, obj, verified), obj, action)
     elif not created and status.value in _REQUESTABLE:
@@ -353,18 +357,21 @@ def _status(c: _Context, action: int, created: bool, obj: AuthorisationObject,
 def _emergency(c: _Context, obj: AuthorisationObject, verified: list[int]
                ) -> tuple[bool, str]:
     if c.emergency is None:
-        return False, "EmergencyApproval is not accepted (no emergency window configured)"
+        return False, ("AuthorisationStatus: EmergencyApproval is not accepted (no emergency "
+                       "window configured)")
     times = [a.timestamp for i, a in enumerate(obj.approvals)
              if i in verified and a.is_emergency and a.timestamp is not None]
     if not times:
-        return False, "EmergencyApproval without a verified emergency approval " \
+        return False, "AuthorisationStatus: EmergencyApproval without a verified emergency " \
+                      "approval " \
                       "(ApprovalIsEmergency with an ApprovalTimestamp)"
     latest = max(times)
     if latest <= c.now <= latest + c.emergency:
         c.emergency_lapses[obj.object_identifier] = latest + c.emergency
-        return True, f"EmergencyApproval at {latest.isoformat()}, within the emergency window"
-    return False, (f"EmergencyApproval at {latest.isoformat()} is outside the emergency window "
-                   f"of {c.emergency} before now")
+        return True, (f"AuthorisationStatus: EmergencyApproval at {latest.isoformat()}, "
+                      "within the emergency window")
+    return False, (f"AuthorisationStatus: EmergencyApproval at {latest.isoformat()} is "
+                   f"outside the emergency window of {c.emergency} before now")
 
 
 def _verified_approvals(c: _Context, obj: AuthorisationObject | LITaskObject | DocumentObject,
@@ -374,8 +381,7 @@ def _verified_approvals(c: _Context, obj: AuthorisationObject | LITaskObject | D
     if c.approvers is None:
         return False, "no approvers configured (a court CA and roles)", []
     if element is None or not approvals:
-        return False, ("no DocumentSignature" if isinstance(obj, DocumentObject)
-                       else "no ApprovalDetails"), []
+        return False, "none given", []
     reasons: list[str] = []
     verified: list[int] = []
     accepted: list[str] = []
@@ -420,16 +426,18 @@ def _national(raw: RawXML | None) -> str | None:
 def _timespan(c: _Context, action: int, obj: AuthorisationObject) -> None:
     span = obj.timespan
     if span is None or span.start_time is None or span.end_time is None:
-        c.add("timespan", False, "the authorisation needs a timespan with StartTime and "
+        c.add("timespan", False, "AuthorisationTimespan: required, with StartTime and "
               "EndTime", obj, action)
     elif c.now < span.start_time:
-        c.add("timespan", False, f"starts at {span.start_time.isoformat()}, after now", obj,
+        c.add("timespan", False, f"AuthorisationTimespan.StartTime: "
+              f"{span.start_time.isoformat()} is after now", obj,
               action)
     elif c.now >= span.end_time:
-        c.add("timespan", False, f"ended at {span.end_time.isoformat()}, before now", obj,
+        c.add("timespan", False, f"AuthorisationTimespan.EndTime: "
+              f"{span.end_time.isoformat()} is at or before now (ended)", obj,
               action)
     else:
-        c.add("timespan", True, f"{span.start_time.isoformat()} to "
+        c.add("timespan", True, f"AuthorisationTimespan: {span.start_time.isoformat()} to "
               f"{span.end_time.isoformat()} covers now", obj, action)
 
 
@@ -441,18 +449,19 @@ def _tasks(c: _Context) -> None:
         if c.task_approvals and (created or obj.approvals or obj.targets is not None
                                  or obj.delivery_details is not None):
             ok, reason, _ = _verified_approvals(c, obj, element)
-            c.add("approval", ok, reason, obj, action)
+            c.add("approval", ok, f"ApprovalDetails: {reason}", obj, action)
         associated = [a for a in obj.associated_objects or () if a in valid]
         if associated:
-            c.add("task-authorisation", True, f"associated with authorisation {associated[0]}",
+            c.add("task-authorisation", True, f"AssociatedObjects: associated with "
+                  f"authorisation {associated[0]}",
                   obj, action)
             if obj.timespan is not None and associated[0] in c.timespans:
                 c.add("timespan", *_within(obj.timespan, c.timespans[associated[0]]), obj,
                       action)
         else:
             listed = ", ".join(obj.associated_objects or ()) or "none"
-            c.add("task-authorisation", False, f"no valid authorisation among the associated "
-                  f"objects ({listed})", obj, action)
+            c.add("task-authorisation", False, f"AssociatedObjects: no valid authorisation "
+                  f"among them ({listed})", obj, action)
         if created or obj.targets is not None:
             c.add("targets", *_targets_ok(c, obj), obj, action)
         if created or obj.delivery_type is not None or obj.delivery_details is not None:
@@ -461,31 +470,32 @@ def _tasks(c: _Context) -> None:
 
 def _targets_ok(c: _Context, obj: LITaskObject) -> tuple[bool, str]:
     if not obj.targets:
-        return False, "no TargetIdentifierValue"
+        return False, "TargetIdentifier: no TargetIdentifierValue"
     formats = None if c.formats is None else dict(c.formats)
     for index, target in enumerate(obj.targets):
         problem = target_problem(target.format_owner, target.format_name, target.value,
                                  formats)
         if problem:
-            return False, f"target {index}: {problem}"
+            return False, f"TargetIdentifierValue[{index}]: {problem}"
     names = ", ".join(f"{t.format_name}" for t in obj.targets)
-    return True, f"{len(obj.targets)} target(s): {names}"
+    return True, f"TargetIdentifier: {len(obj.targets)} target(s): {names}"
 
 
 def _delivery_ok(obj: LITaskObject) -> tuple[bool, str]:
     kind = obj.delivery_type
     if kind is None:
-        return False, "no DeliveryType"
+        return False, "DeliveryType: missing"
     if (kind.owner, kind.name) != ("ETSI", "TaskDeliveryType") or kind.value not in {
             d.value for d in DeliveryType}:
-        return False, f"unknown DeliveryType {kind.owner}/{kind.name}/{kind.value}"
+        return False, (f"DeliveryType: unknown {kind.owner}/{kind.name}/{kind.value} (ETSI "
+                       "TaskDeliveryType IRIOnly, CCOnly or IRIandCC expected)")
     if not obj.delivery_details:
-        return False, "no DeliveryDestination"
+        return False, "DeliveryDetails: no DeliveryDestination"
     for index, destination in enumerate(obj.delivery_details):
         problem = _destination_problem(destination.address)
         if problem:
-            return False, f"destination {index}: {problem}"
-    return True, f"{kind.value} to {len(obj.delivery_details)} destination(s)"
+            return False, f"DeliveryDestination[{index}].DeliveryAddress: {problem}"
+    return True, f"DeliveryType: {kind.value} to {len(obj.delivery_details)} destination(s)"
 
 
 def _destination_problem(address: Any) -> str:
@@ -507,12 +517,14 @@ def _within(own: TaskTimespan, span: Timespan) -> tuple[bool, str]:
     """Whether a task's timespan lies within its authorisation's."""
     if own.start_time is not None and span.start_time is not None and \
             own.start_time < span.start_time:
-        return False, (f"the task starts at {own.start_time.isoformat()}, before its "
+        return False, (f"Timespan.StartTime: the task starts at {own.start_time.isoformat()}, "
+                       "before its "
                        f"authorisation ({span.start_time.isoformat()})")
     if own.end_time is not None and span.end_time is not None and own.end_time > span.end_time:
-        return False, (f"the task ends at {own.end_time.isoformat()}, after its "
+        return False, (f"Timespan.EndTime: the task ends at {own.end_time.isoformat()}, after "
+                       "its "
                        f"authorisation ({span.end_time.isoformat()})")
-    return True, "the task's timespan lies within its authorisation's"
+    return True, "Timespan: the task's timespan lies within its authorisation's"
 
 
 _DIGESTS = {"SHA256": "sha256", "SHA384": "sha384", "SHA512": "sha512",
@@ -537,8 +549,7 @@ def _documents(c: _Context) -> None:
         if c.document_approvals and warrant and (
                 created or obj.signatures or obj.body is not None or obj.timespan is not None):
             ok, reason, _ = _verified_approvals(c, obj, element)
-            (passed if ok else problems).append(
-                reason if ok else f"DocumentSignature of the warrant document: {reason}")
+            (passed if ok else problems).append(f"DocumentSignature: {reason}")
         if problems:
             c.failed_documents.add(obj.object_identifier)
             c.add("document", False, "; ".join(problems), obj, action)
