@@ -3,10 +3,11 @@ Prints one JSON line.
 
 ``mediation``: a stream of X3 PDUs (ETSI TS 103 221-2, payload format 5: an IPv4 packet of
 1,400 octets, with sequence-number and timestamp attributes) over ``--communications``
-correlation IDs of one task, cut by the listener's parser (``X2X3Reader`` fed 1 MiB at a
-time), converted into IPCC PS-PDUs (TS 102 232-3) by ``X2X3Converter`` (task lookup, the
-warrant's checks, the communication's CIN, the time stamp from the attribute) and appended to
-the HI3 spool by ``MediationDelivery.deliver`` (``Spool.append_many``, one batch per chunk).
+correlation IDs of one task, cut by the listener's parser (``X2X3Reader`` fed chunks of
+1 MiB, bytes objects as the listener's asyncio transport gives them), converted into IPCC
+PS-PDUs (TS 102 232-3) by ``X2X3Converter`` (task lookup, the warrant's checks, the
+communication's CIN, the time stamp from the attribute) and appended to the HI3 spool by
+``MediationDelivery.deliver`` (``Spool.append_many``, one batch per chunk).
 
 ``bare``: the same packets encoded by ``IPAccessRecords.ipcc`` (the template) of the same
 communications and appended to a spool in the same batches: what it costs without X2/X3.
@@ -95,12 +96,12 @@ def run_mediation(octets: bytes, directory: Path) -> tuple[float, int, dict[str,
         mediation.activate(MediationTask(XID, LIID, destinations=("agency",)),
                            time=T0 * 1_000_000_000)
         reader = X2X3Reader()
-        view = memoryview(octets)
+        # The chunks as the listener's transport hands them over: bytes objects.
+        chunks = [octets[offset:offset + CHUNK] for offset in range(0, len(octets), CHUNK)]
         gc.collect()
         started = time.perf_counter()
-        for offset in range(0, len(octets), CHUNK):
-            mediation.deliver(converter.convert_many(reader.feed(view[offset:offset + CHUNK]),
-                                                     T0 * 1_000_000_000))
+        for chunk in chunks:
+            mediation.deliver(converter.convert_many(reader.feed(chunk), T0 * 1_000_000_000))
         seconds = time.perf_counter() - started
         reader.eof()
         queued = delivery.spools["hi3"].stats().queued

@@ -112,3 +112,42 @@ def test_payload_bytes_is_the_payload_as_bytes() -> None:
     assert built.payload_bytes is built.payload
     view = sample(payload=memoryview(bytearray(b"\x45" + bytes(19))))
     assert type(view.payload_bytes) is bytes and view.payload_bytes == b"\x45" + bytes(19)
+
+
+def _stamped(first: tuple[int, bytes], second: tuple[int, bytes], n: int = 0) -> bytes:
+    """An X3 PDU with two attributes of 4 + 8 octets of value in all (the header length the
+    same whichever two)."""
+    attributes = b"".join(struct.pack(">HH", kind, len(value)) + value
+                          for kind, value in (first, second))
+    payload = b"\x45" + bytes(19)
+    head = struct.pack(">HHIIHH16sQ", 5, 2, 40 + len(attributes), len(payload), 5, 2,
+                       uuid.UUID(int=7).bytes, n)
+    return head + attributes + payload
+
+
+def test_the_layout_seen_before_is_checked_again_for_every_pdu() -> None:
+    """The reader's fast check of a known attribute layout takes nothing the full check
+    refuses: same header length, other types or lengths, or nanoseconds out of range."""
+    seq, stamp = (8, struct.pack(">I", 3)), (9, struct.pack(">II", 10, 20))
+    good = _stamped(seq, stamp, 1)
+    swapped = _stamped((9, struct.pack(">II", 11, 21)), (8, struct.pack(">I", 4)), 2)
+    text = _stamped((17, b"abcd"), (21, bytes(8)), 3)  # no fixed-size rule, same length
+    reader = X2X3Reader()
+    got = reader.feed(good + good + swapped + text + good)
+    assert [p.timestamp for p in got] == [Timestamp(10, 20), Timestamp(10, 20),
+                                          Timestamp(11, 21), None, Timestamp(10, 20)]
+    assert [p.sequence_number for p in got] == [3, 3, 4, None, 3]
+    assert got[3].attributes == (Attribute(17, "abcd"), Attribute(21, bytes(8)))
+    # the known layout, nanoseconds out of range
+    late = _stamped(seq, (9, struct.pack(">II", 10, 10**9)), 4)
+    with pytest.raises(X2X3Error, match="nanoseconds") as caught:
+        reader.feed(late)
+    assert caught.value.path == "attributes[1].value"
+    assert caught.value.offset == 5 * len(good) + 52
+    # the same header length, a length that breaks the rule of its type
+    for bad in (_stamped((8, bytes(8)), (9, bytes(4))), _stamped((14, bytes(4)), stamp)):
+        fresh = X2X3Reader()
+        fresh.feed(good)
+        with pytest.raises(X2X3Error, match="must be") as caught:
+            fresh.feed(bad)
+        assert caught.value.path == "attributes[0].value"
