@@ -30,6 +30,7 @@ from lawful_intercept.warrants import (
     ApproverDetails,
     AuthorisationObject,
     AuthorisationStatus,
+    CREATERequest,
     DictionaryEntry,
     DocumentObject,
     EndpointID,
@@ -145,6 +146,28 @@ def test_an_unconfirmed_emergency_approval_lapses_on_tick(book: WarrantBook) -> 
     assert book.valid_authorisations(NOW + timedelta(hours=HOURS)) == ()
     assert book.tick(NOW + timedelta(hours=HOURS + 1)) == ()
     assert book.verify_audit() == len(book.audit())
+
+
+def test_a_request_after_the_lapse_meets_it_even_before_a_tick(book: WarrantBook) -> None:
+    message, data = _emergency_warrant()
+    auth_id, task_id = _ids(message)
+    _apply(book, data)
+    after = NOW + timedelta(hours=HOURS, minutes=1)
+    assert auth_id in book.valid_authorisations(NOW)
+    assert auth_id not in book.valid_authorisations(after)  # no tick yet
+    # a new task for the lapsed authorisation: refused; the lapse itself is applied first
+    new_task = LITaskObject(object_identifier=str(uuid.uuid4()), reference="LIID-0002",
+                            associated_objects=(auth_id,))
+    header = MessageHeader(EndpointID("XX", "AGENCY01"), EndpointID("XX", "CSP01"),
+                           str(uuid.uuid4()), after)
+    pki = warrant_pki()
+    request = sign_message(write_message(HI1Message(header, RequestPayload(
+        (ActionRequest(0, CREATERequest(new_task)),)))), pki.issuer.key,
+        [pki.issuer.certificate])
+    result = book.apply(request, _check(request, after, book), now=after)
+    assert isinstance(result.responses[0].result, ErrorInformation)
+    assert [(n.kind, n.task) for n in result.notifications] == [("liDeactivated", task_id)]
+    assert book.entry(auth_id).status == "Expired"  # type: ignore[union-attr]
 
 
 def test_the_lapse_survives_reopening(tmp_path: Path) -> None:

@@ -59,7 +59,8 @@ class HI1Endpoint:
     ``identity`` is the CSP's EndpointID (the responses' sender); ``schema`` validates
     requests against the official XSDs when given; ``signer`` (a key and its certificate
     chain) signs the responses; ``max_bytes`` bounds a request; ``options`` go to
-    :func:`check` (``emergency_hours``, ``profiles``, ``formats``, ``task_approvals``)."""
+    :func:`check` (``emergency_hours``, ``profiles``, ``formats``, ``task_approvals``,
+    ``document_approvals``)."""
 
     def __init__(self, book: WarrantBook, *, trust: Trust, approvers: Trust,
                  identity: EndpointID, schema: HI1Schema | None = None,
@@ -71,7 +72,8 @@ class HI1Endpoint:
         require_instance(approvers, Trust, "approvers")
         require_instance(identity, EndpointID, "identity")
         require_int(max_bytes, "max_bytes", low=1)
-        allowed = {"emergency_hours", "profiles", "formats", "task_approvals"}
+        allowed = {"emergency_hours", "profiles", "formats", "task_approvals",
+                   "document_approvals"}
         unknown = set(options or {}) - allowed
         if unknown:
             raise ValueError(f"options: unknown {sorted(unknown)}; allowed: {sorted(allowed)}")

@@ -164,7 +164,14 @@ class WarrantBook(BookStore):
         Approved or EmergencyApproval, their timespan covering ``now``."""
         return tuple(e.identifier for status in _USABLE
                      for e in self.entries(kind="authorisation", status=status)
-                     if self._usable(e, now))
+                     if self._usable(e, now) and not self._lapsed(e, now))
+
+    def _lapsed(self, entry: BookEntry, now: datetime) -> bool:
+        """Whether an EmergencyApproval authorisation's window closed (before a tick)."""
+        if entry.status != AuthorisationStatus.EMERGENCY_APPROVAL.value:
+            return False
+        lapse = self.emergency_lapse(entry.identifier)
+        return lapse is not None and lapse <= now
 
     @staticmethod
     def _usable(entry: BookEntry | None, now: datetime) -> bool:
@@ -216,8 +223,10 @@ class WarrantBook(BookStore):
         """Apply a request :func:`check` has checked (``result``) to the book, at ``now``:
         each action answered (TS 103 120 clause 6.4), the failures of ``result`` answered by
         their ErrorInformation, the whole message refused when it failed as a whole (format,
-        schema, signature) or its TransactionIdentifier was used before. All changes of one
-        request are one transaction."""
+        schema, signature) or its TransactionIdentifier was used before. Time passes to
+        ``now`` first (:meth:`tick`; its notifications come first in the result), so that no
+        action meets an ended or lapsed object as live. All changes of one request are one
+        transaction."""
         require_instance(message, (bytes, bytearray), "message")
         require_instance(result, WarrantCheck, "result")
         require_instance(now, datetime, "now")
@@ -244,6 +253,8 @@ class WarrantBook(BookStore):
         with self.transaction():
             if self.seen(transaction):
                 return BookResult(error=_error("replay", transaction))
+            # time passes to now first: a request never meets a lapsed or ended object as live
+            ticked = self.tick(now)
             number = self.add_message(transaction, bytes(message), signer, now)
             run = _Run(self, now, transaction, signer, "; ".join(approvers), number)
             run.lapses = dict(result.emergency_lapses)
@@ -257,7 +268,7 @@ class WarrantBook(BookStore):
                         answers[index] = errors.get(aid) or run.action(aid, request.action)
             responses = tuple(ActionResponse(r.action_identifier, answers[i])
                               for i, r in enumerate(model.payload.actions))
-        return BookResult(responses, tuple(run.notifications))
+        return BookResult(responses, ticked + tuple(run.notifications))
 
     def tick(self, now: datetime) -> tuple[Notification, ...]:
         """Let time pass to ``now``: authorisations and tasks past their EndTime become

@@ -200,7 +200,8 @@ def _header(now: datetime | None) -> SearchStrategy[MessageHeader]:
 def warrant_messages(draw: st.DrawFn, *, now: datetime | None = None) -> HI1Message:
     """Unsigned warrant requests: a CREATE of an Approved authorisation whose timespan covers
     ``now`` (any time when not given), and one or more LI tasks associated with it, with valid
-    targets and destinations. Approve and sign them to get messages :func:`check` accepts."""
+    targets and destinations. Approve (:func:`approve_warrant`) and sign them to get messages
+    :func:`check` accepts."""
     moment = now if now is not None else draw(_TIMES)
     identifier = str(uuid.UUID(int=draw(st.integers(0, 2**122)), version=4))
     start = moment - timedelta(hours=draw(st.integers(1, 1000)))
