@@ -151,3 +151,12 @@ def test_the_layout_seen_before_is_checked_again_for_every_pdu() -> None:
         with pytest.raises(X2X3Error, match="must be") as caught:
             fresh.feed(bad)
         assert caught.value.path == "attributes[0].value"
+
+
+def test_timestamp_ns_read_in_place_or_from_the_attributes() -> None:
+    read = decode_pdu(encode_pdu(sample()))
+    assert read.timestamp_ns == 1_800_000_000 * 10**9 + 123_456_789
+    assert sample().timestamp_ns == read.timestamp_ns
+    assert read.attributes and read.timestamp_ns == sample().timestamp_ns  # once decoded
+    assert sample(attributes=()).timestamp_ns is None
+    assert decode_pdu(encode_pdu(sample(attributes=(Attribute(8, 1),)))).timestamp_ns is None

@@ -363,10 +363,9 @@ class X2X3Converter:
         elif task.delivery_type == "CCOnly":
             stats.iri_dropped += 1
             return self._note("iri_dropped", xid, "IRI of a CCOnly task dropped")
-        when = arrival_ns
-        stamp = pdu.timestamp  # the reader's PDU decodes this attribute alone
-        if stamp is not None:
-            when = stamp[0] * 1_000_000_000 + stamp[1]
+        when = pdu.timestamp_ns  # the reader's PDU reads this attribute alone, in place
+        if when is None:
+            when = arrival_ns
         start, end = task.start, task.end
         if (start is not None and when < start) or (end is not None and when >= end):  # type: ignore[operator]
             stats.outside_timespan += 1

@@ -211,6 +211,19 @@ class X2X3PDU:
         return value if isinstance(value, Timestamp) else None
 
     @property
+    def timestamp_ns(self) -> int | None:
+        """The timestamp attribute (type 9) in nanoseconds since the Unix epoch, or
+        ``None``."""
+        if self._attributes is None:
+            at = self._timestamp_at
+            if not at:
+                return None
+            seconds, nanoseconds = _TWO_U32(self._raw, at)
+            return seconds * 1_000_000_000 + nanoseconds  # type: ignore[no-any-return]
+        stamp = self.timestamp
+        return None if stamp is None else stamp.seconds * 1_000_000_000 + stamp.nanoseconds
+
+    @property
     def is_keepalive(self) -> bool:
         """Whether this is a keep-alive or its acknowledgement (PDU type 3 or 4)."""
         return self._kind in (PDUType.KEEPALIVE, PDUType.KEEPALIVE_ACK)

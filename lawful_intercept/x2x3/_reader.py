@@ -114,7 +114,6 @@ class X2X3Reader:
             fixed, check, xids, make = _FIXED.unpack_from, _check_attributes, _XIDS, wire_pdu
             kinds, formats, directions, limit = _PDU_TYPES, _FORMATS, _DIRECTIONS, self._max
             layouts, nanoseconds = self._layouts, _NANOSECONDS
-            whole = type(view) is bytes
             while n - pos >= HEADER_SIZE:
                 (version, kind, header_length, payload_length, fmt, direction, xid,
                  correlation_id) = fixed(view, pos)
@@ -123,8 +122,8 @@ class X2X3Reader:
                     self._size(view, pos, base + pos)  # raises, naming the field
                 if end > n:
                     break
-                if whole and pos == 0 and end == n and type(view) is bytes:
-                    raw = view  # the chunk is this PDU: no copy
+                if type(view) is bytes:  # a slice of bytes is bytes (the chunk if all of it)
+                    raw = view if pos == 0 and end == n else view[pos:end]
                 else:
                     raw = bytes(view[pos:end])
                 timestamp_at = 0
