@@ -76,7 +76,10 @@ def test_demo_delivers_everything(format: str, tmp_path: Path,
     summary = json.loads(lines[-1])
     assert summary["command"] == "demo" and summary["format"] == format
     assert (summary["lost"], summary["sequence_gaps"], summary["decode_errors"]) == (0, 0, 0)
-    assert summary["sent"] == summary["received"] == 400
+    sent = summary["sent"]
+    # ETSI: one record per X2/X3 PDU and the two HI1 notifications; the US formats add and
+    # leave out messages, and the demo sends enough X2/X3 for at least --records
+    assert sent == summary["received"] and (sent == 400 if format == "etsi" else sent >= 400)
     assert summary["records_per_second"] > 0
     for name in ("received.ber", "received.pcap", "records.jsonl", "summary.json"):
         assert (out / name).stat().st_size > 0
@@ -84,20 +87,18 @@ def test_demo_delivers_everything(format: str, tmp_path: Path,
     # datagrams, stored apart) and one JSON line per PDU.
     ber = sum(pdus_of(out / "received.ber").values())
     ccc = summary["by_kind"]["CC"] if format == "packetcable" else 0
-    assert ber + ccc == 400
-    assert len((out / "records.jsonl").read_text().splitlines()) == 400
+    assert ber + ccc == sent
+    assert len((out / "records.jsonl").read_text().splitlines()) == sent
     assert len(list(lawful_intercept.files.read_pcap(out / "received.pcap"))) == ber
-    assert all(c["passed"] is not False for c in summary["checks"])
-    if format == "etsi":  # the whole chain: warrant, HI-1, X1, X2/X3, mediation, HI2/HI3
-        assert (summary["warrants_accepted"], summary["warrants_refused"]) == (1, 1)
-        assert summary["refusals"][0].startswith("rule message-signature (3001)")
-        assert summary["x2x3_pdus"] == 398  # and liActivated, liDeactivated
-        assert summary["by_kind"]["HI1"] == 2
-        assert summary["conversion"]["converted"] == 398
-        assert "message-signature" in stdout  # the forged warrant's rule, printed
-    else:  # the records path: no warrant, X1 or X2/X3 (docs/cli.md, "demo")
-        assert (summary["warrants_accepted"], summary["warrants_refused"],
-                summary["x2x3_pdus"]) == (0, 0, 0)
+    # every check that applies ran and passed (none is hidden as passed when it did not run)
+    assert summary["checks"] and all(c["passed"] for c in summary["checks"] if c["ran"])
+    # the whole chain: warrant, HI-1, X1, X2/X3, mediation, HI2/HI3
+    assert (summary["warrants_accepted"], summary["warrants_refused"]) == (1, 1)
+    assert summary["refusals"][0].startswith("rule message-signature (3001)")
+    assert "message-signature" in stdout  # the forged warrant's rule, printed
+    assert summary["x2x3_pdus"] == (398 if format == "etsi" else 408)
+    assert summary["conversion"]["received"] == summary["x2x3_pdus"]
+    assert summary["conversion"]["conversion_errors"] == summary["conversion"]["unknown_xid"] == 0
 
 
 def test_demo_refuses_a_folder_that_holds_a_stream(tmp_path: Path,

@@ -1,18 +1,14 @@
 """``demo``: the whole job end to end, on this machine.
 
-The ETSI format (the default) runs the whole chain of a mediation function (module
-``_demo_chain``): a signed warrant over HI-1 checked into a warrant book, a forged copy
-refused by its rule, X1 tasking two simulated network elements, their X2/X3 converted by the
-:class:`~lawful_intercept.mediation.Mediation` and delivered as HI2/HI3 to the test LEMF.
-
-For ATIS and PacketCable, an intercept's records are built
-(:mod:`lawful_intercept.scenarios`: a VoIP call in PacketCable; a VoIP call and a broadband
-session in ATIS), accepted into durable spools and delivered over
-mutual TLS (throwaway certificates from :mod:`lawful_intercept.certs`) by the library's
-delivery clients to a test LEMF (:mod:`lawful_intercept.lemf`) listening on 127.0.0.1, one
-connection per interface (HI2, HI3) and PDU type; PacketCable CCC packets go over UDP, as
-the standard has them. Then what arrived is checked against what was sent, PDU by PDU, from
-the files the LEMF wrote. See ``docs/cli.md``.
+The whole chain of a mediation function (module ``_demo_chain``), in the handover format of
+``--format`` (ETSI TS 102 232, ATIS-1000678 or PacketCable): a signed warrant over HI-1
+(ETSI TS 103 120) checked into a warrant book and a forged copy refused by its rule; X1
+(TS 103 221-1) tasking two simulated network elements; their X2/X3 (TS 103 221-2) converted
+by the :class:`~lawful_intercept.mediation.Mediation` and delivered over mutual TLS
+(throwaway certificates from :mod:`lawful_intercept.certs`) to a test LEMF
+(:mod:`lawful_intercept.lemf`) on 127.0.0.1 (PacketCable CCC packets over UDP, as the
+standard has them). Then what arrived is checked against what the mediation spooled, PDU by
+PDU, from the files the LEMF wrote. See ``docs/cli.md``.
 """
 
 from __future__ import annotations
@@ -28,14 +24,12 @@ from typing import Any
 
 from ..asn1c import Specification
 from ..catalog import default_specification
-from ..certs import TestPKI, make_test_pki
-from ..delivery import CCCSender, DeliveryClient, Destination, Spool
+from ..certs import make_test_pki
 from ..files import read_ber, write_pcap
 from ..lemf import LEMFThread
-from ..scenarios import CCC_PACKET, FORMATS, ScenarioPDU, minimum_records, scenario
+from ..scenarios import FORMATS
 from ._common import CLIError, Subcommands, add_command, positive_int, print_json
 from ._demo_chain import CHAIN_MINIMUM, run_chain
-from ._sessions import session_factory
 
 __all__ = ["register"]
 
@@ -43,23 +37,24 @@ _WAIT = 60.0
 """Seconds the demo waits at most for the delivery to complete."""
 _STALL = 5.0
 """Seconds without a new record at the LEMF after which the demo reports what is missing."""
-_BURST = 32
-"""CCC datagrams sent before waiting for the LEMF to catch up."""
 
 
 def register(commands: Subcommands) -> None:
     """Add ``demo``."""
     parser = add_command(
         commands, "demo", _demo,
-        help="run the whole job: build IRI and CC, deliver over mutual TLS to a local LEMF, "
-             "verify",
-        description="Build an intercept's records, deliver them over mutual TLS (throwaway "
-                    "certificates) to a test LEMF on 127.0.0.1 and verify what arrived. "
-                    "Exit status 0 when nothing was lost and the LEMF found no sequence gap "
-                    "and no decode error.",
+        help="run the whole job: a warrant over HI-1, X1, X2/X3, the mediation, HI2/HI3 "
+             "over mutual TLS to a local LEMF, verified",
+        description="Execute a warrant end to end on 127.0.0.1: a signed warrant over HI-1 "
+                    "(a forged one refused), X1 tasking simulated network elements, their "
+                    "X2/X3 converted by the mediation function and delivered over mutual TLS "
+                    "(throwaway certificates) to a test LEMF, and verify what arrived. Exit "
+                    "status 0 when nothing was lost and the LEMF found no sequence gap and "
+                    "no decode error.",
     )
     parser.add_argument("--records", metavar="N", type=positive_int, default=1000,
-                        help="number of PDUs (default: 1000)")
+                        help="records to deliver (default: 1000; at least 16; etsi exactly, "
+                             "atis and packetcable at least N)")
     parser.add_argument("--format", choices=FORMATS, default="etsi",
                         help="the handover format (default: etsi)")
     parser.add_argument("--out", metavar="DIR",
@@ -85,94 +80,19 @@ def _demo(args: argparse.Namespace) -> int:
             raise CLIError(f"--out: {out} already holds a received.ber: give an empty folder")
     except OSError as exc:
         raise CLIError(f"--out: {out}: {exc.strerror or exc}") from None
-    records = max(args.records, minimum_records(args.format))
-    if args.format == "etsi":
-        records = max(records, CHAIN_MINIMUM)
+    records = max(args.records, CHAIN_MINIMUM)
     _say(args, f"lawful-intercept demo: {args.format} format, {records} PDUs, output in {out}")
 
     spec = default_specification()
     pki = make_test_pki(out / "certs")
     _say(args, "  certificates: a throwaway CA, the LEMF's and the mediation function's "
                f"(mutual TLS), in {out / 'certs'}")
-
-    if args.format == "etsi":
-        return _chain_demo(args, out, spec, pki, records)
-    pdus = scenario(args.format, records=records, seed=args.seed, spec=spec)
-    kinds: Counter[str] = Counter(p.kind for p in pdus)
-    _say(args, "  built: " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
-         + " (" + "; ".join(sorted({p.note.split(' ')[0] for p in pdus})) + ")")
-
-    groups: dict[tuple[str, str], list[ScenarioPDU]] = {}
-    for p in pdus:
-        groups.setdefault((p.destination, p.pdu_type), []).append(p)
-
-    with tempfile.TemporaryDirectory(prefix="lawful-intercept-demo-spool-") as spools, \
-            LEMFThread(out, ssl_context=pki.server_context(), summary_interval=0.2) as lemf:
-        addresses: dict[tuple[str, str], tuple[str, int]] = {}
-        for destination, pdu_type in groups:
-            if pdu_type == CCC_PACKET:
-                addresses[(destination, pdu_type)] = lemf.listen_udp(
-                    "127.0.0.1", 0, layout="ES-DCI-C01", name="CCC")
-            else:
-                addresses[(destination, pdu_type)] = lemf.listen(
-                    "127.0.0.1", 0, pdu_type=pdu_type,
-                    name=f"{destination} {pdu_type.rpartition('.')[2]}")
-        _say(args, "  LEMF listening: " + ", ".join(
-            f"{d} {t.rpartition('.')[2]} {h}:{p}" for (d, t), (h, p) in addresses.items()))
-
-        started = time.monotonic()
-        clients: list[tuple[DeliveryClient, Spool]] = []
-        try:
-            for (destination, pdu_type), members in groups.items():
-                host, port = addresses[(destination, pdu_type)]
-                raw = [p.pdu for p in members]
-                if pdu_type == CCC_PACKET:
-                    continue  # after the TLS streams are under way, below
-                spool = Spool(Path(spools) / f"{destination}-{len(clients)}")
-                sessions = session_factory(spec, pdu_type, raw[0], acknowledgement="negotiate",
-                                           ack_every=100, ack_delay=0.05)
-                client = DeliveryClient(
-                    host, port, spool, sessions,
-                    ssl_context=pki.client_context(), server_hostname="localhost",
-                    reconnect_initial=0.1, reconnect_max=1.0)
-                clients.append((client, spool))
-                client.send_many(raw, kind=members[0].kind)  # durable when it returns
-                client.start()
-            ccc = [p.pdu for p in pdus if p.pdu_type == CCC_PACKET]
-            if ccc:
-                base = lemf.summary()["records"]
-                _send_udp(addresses[("CCC", CCC_PACKET)], ccc,
-                          lambda n: lemf.wait_for(lambda s: s["records"] - base >= n, 1.0))
-            _say(args, f"  delivering over TLS to the LEMF ({len(clients)} connection(s)"
-                       + (f", {len(ccc)} CCC packets over UDP" if ccc else "") + ") ...")
-            expected = len(pdus)
-            arrived = _wait(lambda: lemf.summary()["records"], expected,
-                            lambda: all(spool.stats().queued == 0 for _, spool in clients))
-            seconds = time.monotonic() - started
-            tls = [c.stats() for c, _ in clients]
-        finally:
-            for client, spool in clients:
-                client.close()
-                spool.close()
-        summary = lemf.summary()
-    # The records path: no warrant, no X1, no X2/X3 (docs/cli.md, "demo").
-    extra = {"chain": "records", "warrants_accepted": 0, "warrants_refused": 0,
-             "x2x3_pdus": 0}
-    return _report(args, out, spec, summary, [p.pdu for p in pdus], kinds, seconds,
-                   arrived, sum(s.reconnects for s in tls), extra)
-
-
-def _chain_demo(args: argparse.Namespace, out: Path, spec: Specification, pki: TestPKI,
-                records: int) -> int:
-    """The whole chain (ETSI): warrant over HI-1, X1, X2/X3, mediation, HI2/HI3, LEMF."""
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="lawful-intercept-demo-work-") as work, \
             LEMFThread(out, ssl_context=pki.server_context(), summary_interval=0.2) as lemf:
-        chain = run_chain(out, Path(work), lemf, pki, spec, records, args.seed,
-                          lambda text: _say(args, text))
-        expected = len(chain.sent)
-        arrived = chain.idle and _wait(lambda: lemf.summary()["records"], expected,
-                                       lambda: True)
+        chain = run_chain(Path(work), lemf, pki, spec, records, args.seed,
+                          lambda text: _say(args, text), args.format)
+        arrived = chain.idle and _wait(lambda: lemf.summary()["records"], len(chain.sent))
         seconds = time.monotonic() - started
         summary = lemf.summary()
     extra = {"chain": "warrant, HI-1, X1, X2/X3, mediation, HI2/HI3",
@@ -182,9 +102,8 @@ def _chain_demo(args: argparse.Namespace, out: Path, spec: Specification, pki: T
              "x2x3_pdus": chain.x2x3_pdus,
              "conversion": chain.conversion}
     ok_warrants = chain.warrants_accepted == 1 and chain.warrants_refused == 1
-    status = _report(args, out, spec, summary, chain.sent, chain.kinds, seconds,
-                     arrived and ok_warrants, chain.reconnects, extra)
-    return status
+    return _report(args, out, spec, summary, chain.sent, chain.kinds, seconds,
+                   arrived and ok_warrants, chain.reconnects, extra)
 
 
 def _report(args: argparse.Namespace, out: Path, spec: Specification, summary: dict[str, Any],
@@ -255,14 +174,14 @@ def _verdict(check: dict[str, Any]) -> str:
     return f"FAILED ({check['problems']} problems in {check['checked']} records)"
 
 
-def _wait(count: Callable[[], int], expected: int, idle: Callable[[], bool]) -> bool:
-    """Wait until ``count()`` reaches ``expected`` and ``idle()`` holds; give up when the
-    count has not moved for :data:`_STALL` seconds (or after :data:`_WAIT`)."""
+def _wait(count: Callable[[], int], expected: int) -> bool:
+    """Wait until ``count()`` reaches ``expected``; give up when the count has not moved for
+    :data:`_STALL` seconds (or after :data:`_WAIT`)."""
     deadline = time.monotonic() + _WAIT
     last, moved = -1, time.monotonic()
     while time.monotonic() < deadline:
         now_count = count()
-        if now_count >= expected and idle():
+        if now_count >= expected:
             return True
         if now_count != last:
             last, moved = now_count, time.monotonic()
@@ -270,17 +189,6 @@ def _wait(count: Callable[[], int], expected: int, idle: Callable[[], bool]) -> 
             return False
         time.sleep(0.02)
     return False
-
-
-def _send_udp(address: tuple[str, int], packets: list[bytes],
-              caught_up: Callable[[int], bool]) -> None:
-    """CCC packets as UDP datagrams (PacketCable), in bursts of :data:`_BURST`; before the
-    next burst ``caught_up(n)`` waits (briefly) until the LEMF has ``n`` of them. UDP has no
-    flow control of its own: without this a burst overflows the receiver's socket buffer
-    and the datagrams are dropped, as they would be on a real network (the library's paced
-    :class:`~lawful_intercept.delivery.CCCSender`)."""
-    with CCCSender(Destination(*address), burst=_BURST) as sender:
-        sender.send_many(packets, caught_up=caught_up)
 
 
 def _ber_pdus(out: Path) -> list[bytes]:

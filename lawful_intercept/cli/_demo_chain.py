@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..asn1c import Specification
-from ..catalog import PS_PDU
+from ..catalog import CC_APDU, CDC_PDU, LAES_PROTOCOL, PS_PDU
 from ..certs import TestPKI, make_warrant_pki
 from ..correlation import (
     CINAllocator,
@@ -28,17 +28,18 @@ from ..correlation import (
     SequenceCounters,
     SessionIdentity,
 )
-from ..delivery import Destination, HandoverDelivery, HandoverSession
+from ..delivery import CCCSender, Destination, HandoverDelivery, HandoverSession
 from ..lemf import LEMFThread
 from ..mediation import (
     AgencyDestination,
     Converted,
+    HandoverFormat,
     Mediation,
     MediationDelivery,
     X2X3Converter,
     poi_pdus,
 )
-from ..records import PSPDUBuilder
+from ..records import CCCLayout, PSPDUBuilder
 from ..warrants import (
     RULES,
     AuthorisationObject,
@@ -64,7 +65,7 @@ from ..warrants import (
 from ..x1 import X1Client, X1Handler, X1Server
 from ..x2x3 import X2X3Client, X2X3Listener
 
-__all__ = ["CHAIN_MINIMUM", "ChainResult", "run_chain"]
+__all__ = ["CHAIN_MINIMUM", "HANDOVERS", "ChainResult", "run_chain"]
 
 NETWORK = NetworkIdentifier(b"operator-1", b"mf-01")
 """The demo mediation function's network identifier (TS 102 232-1 5.2.3)."""
@@ -93,6 +94,38 @@ class ChainResult:
     reconnects: int = 0
     idle: bool = False
     lines: list[str] = field(default_factory=list)
+
+
+HANDOVERS: dict[str, tuple[str, str | None, HandoverFormat]] = {
+    "etsi": (PS_PDU, PS_PDU, "ETSI"),
+    "atis": (LAES_PROTOCOL, CC_APDU, "ATIS"),
+    "packetcable": (CDC_PDU, None, "PacketCable"),
+}
+"""Per demo format: the PDU type on HI2, on HI3 (``None``: CCC packets over UDP), and the
+mediation's handover format."""
+_CCC_LAYOUT: CCCLayout = "ESP-I01"
+_CCC_BURST = 32
+
+
+def _us_sessions(spec: Specification, pdu_type: str) -> Callable[[], HandoverSession]:
+    return lambda: HandoverSession(spec, tri=None, pdu_type=pdu_type, resend_window=0,
+                                   resend_window_seconds=0)
+
+
+def _paced(sender: CCCSender, lemf: LEMFThread) -> Callable[[bytes], object]:
+    """Send CCC datagrams, waiting (briefly) after each burst until the LEMF has them: UDP has
+    no flow control, and a burst on loopback overflows the receiver's socket buffer."""
+    sent = [0, -1]
+
+    def send(packet: bytes) -> object:
+        if sent[1] < 0:
+            sent[1] = lemf.summary()["records"]
+        sender.send(packet)
+        sent[0] += 1
+        if sent[0] % _CCC_BURST == 0:
+            lemf.wait_for(lambda s: s["records"] >= sent[1] + sent[0] - _CCC_BURST, 1.0)
+        return None
+    return send
 
 
 class _RecordingDelivery(MediationDelivery):
@@ -143,15 +176,22 @@ def _answer(response: bytes) -> str | None:
     return f"rule {rules.get(first.code, '?')} ({first.code}): {first.description}"
 
 
-def run_chain(out: Path, work: Path, lemf: LEMFThread, pki: TestPKI, spec: Specification,
-              records: int, seed: int, say: Callable[[str], None]) -> ChainResult:
-    """Run the chain (see the module) into ``lemf``; ``work`` holds the book and spools."""
+def run_chain(work: Path, lemf: LEMFThread, pki: TestPKI, spec: Specification,
+              records: int, seed: int, say: Callable[[str], None],
+              fmt: str = "etsi") -> ChainResult:
+    """Run the chain (see the module) into ``lemf`` in the handover format ``fmt`` (etsi,
+    atis, packetcable: :data:`HANDOVERS`); ``work`` holds the book and spools."""
     result = ChainResult()
     warrant_pki = make_warrant_pki()
     now = datetime.now(UTC).replace(microsecond=0)
-    hi2 = lemf.listen("127.0.0.1", 0, pdu_type=PS_PDU, name="agency HI2")
-    hi3 = lemf.listen("127.0.0.1", 0, pdu_type=PS_PDU, name="agency HI3")
-    say(f"  LEMF listening: HI2 {hi2[0]}:{hi2[1]}, HI3 {hi3[0]}:{hi3[1]}")
+    hi2_type, hi3_type, _ = HANDOVERS[fmt]
+    hi2 = lemf.listen("127.0.0.1", 0, pdu_type=hi2_type, name="agency HI2")
+    if hi3_type is not None:
+        hi3 = lemf.listen("127.0.0.1", 0, pdu_type=hi3_type, name="agency HI3")
+    else:  # PacketCable: CCC over UDP
+        hi3 = lemf.listen_udp("127.0.0.1", 0, layout=_CCC_LAYOUT, name="CCC")
+    say(f"  LEMF listening: HI2 {hi2_type} {hi2[0]}:{hi2[1]}, "
+        f"{'HI3 ' + hi3_type if hi3_type else 'CCC over UDP'} {hi3[0]}:{hi3[1]}")
     with WarrantBook(work / "warrants.db") as book:
         endpoint = HI1Endpoint(book, identity=_CSP,
                                trust=Trust((warrant_pki.authority_ca.certificate,)),
@@ -180,29 +220,46 @@ def run_chain(out: Path, work: Path, lemf: LEMFThread, pki: TestPKI, spec: Speci
             server.shutdown()
             server.server_close()
             thread.join()
-        _deliver(result, work, book, task_id, (hi2, hi3), pki, spec, records, seed, say)
+        _deliver(result, work, book, task_id, (hi2, hi3), pki, spec, records, seed, say, fmt,
+                 lemf)
     return result
 
 
 def _deliver(result: ChainResult, work: Path, book: WarrantBook, task_id: str,
              lemf_addresses: tuple[tuple[str, int], tuple[str, int]], pki: TestPKI,
-             spec: Specification, records: int, seed: int, say: Callable[[str], None]) -> None:
+             spec: Specification, records: int, seed: int, say: Callable[[str], None],
+             fmt: str, lemf: LEMFThread) -> None:
     hi2, hi3 = lemf_addresses
-    tri = PSPDUBuilder(SessionIdentity("LIID-4711", NETWORK, 0), spec=spec)
+    hi2_type, hi3_type, handover_format = HANDOVERS[fmt]
+    sessions: Any
+    if fmt == "etsi":
+        tri = PSPDUBuilder(SessionIdentity("LIID-4711", NETWORK, 0), spec=spec)
+        sessions = lambda: HandoverSession(  # noqa: E731
+            spec, tri=tri, acknowledgement="negotiate", ack_every=100, ack_delay=0.05)
+    else:  # no TRI PDUs: a record counts as delivered once the LEMF answered the close
+        sessions = {name: _us_sessions(spec, pdu_type)
+                    for name, pdu_type in (("hi2", hi2_type), ("hi3", hi3_type)) if pdu_type}
     delivery = HandoverDelivery(
         Destination(*hi2, server_hostname="localhost"),
-        Destination(*hi3, server_hostname="localhost"), work / "spool",
-        lambda: HandoverSession(spec, tri=tri, acknowledgement="negotiate", ack_every=100,
-                                ack_delay=0.05),
-        ssl_context=pki.client_context(),
+        Destination(*hi3, server_hostname="localhost") if hi3_type else None, work / "spool",
+        sessions, ssl_context=pki.client_context(),
         client_options={"reconnect_initial": 0.1, "reconnect_max": 1.0})
     converter = X2X3Converter(NETWORK, allocator=CINAllocator(secret=os.urandom(16)),
                               counters=SequenceCounters(), spec=spec,
-                              authorization_country_code="NL", delivery_country_code="NL")
-    mediation_delivery = _RecordingDelivery(converter, {"agency": delivery})
+                              authorization_country_code="NL", delivery_country_code="NL",
+                              ccc_layout=_CCC_LAYOUT)
+    ccc: dict[str, Callable[[bytes], object]] = {}
+    sender = None
+    if hi3_type is None:
+        sender = CCCSender(Destination(*hi3))
+        ccc["agency"] = _paced(sender, lemf)
+    mediation_delivery = _RecordingDelivery(converter, {"agency": delivery}, ccc=ccc)
     voice = X1Handler("NE-IMS-01")
     data = X1Handler("NE-GW-01")
-    x2x3 = max(records, CHAIN_MINIMUM) - 2  # with liActivated and liDeactivated: ``records`` in all
+    # ETSI: one record per X2/X3 PDU, with liActivated and liDeactivated ``records`` in all.
+    # The US formats add and leave out messages (ccOpen, release; no CDC message for most
+    # SIP messages): a few more PDUs make at least ``records``.
+    x2x3 = max(records, CHAIN_MINIMUM) + (-2 if fmt == "etsi" else 8)
     streams = {"NE-IMS-01": ("voip", x2x3 // 2, 1), "NE-GW-01": ("mobile", x2x3 - x2x3 // 2, 2)}
     with delivery, X1Server(voice, pki.server_context()) as voice_x1, \
             X1Server(data, pki.server_context()) as data_x1:
@@ -212,7 +269,7 @@ def _deliver(result: ChainResult, work: Path, book: WarrantBook, task_id: str,
                     tls13_only=True) as listener:
                 mediation = Mediation(
                     book, mediation_delivery,
-                    destinations=[AgencyDestination("agency", (hi2, hi3))],
+                    destinations=[AgencyDestination("agency", (hi2, hi3), handover_format)],
                     network_elements={
                         name: X1Client("localhost", server.port, pki.client_context())
                         for name, server in (("NE-IMS-01", voice_x1), ("NE-GW-01", data_x1))},
@@ -241,7 +298,11 @@ def _deliver(result: ChainResult, work: Path, book: WarrantBook, task_id: str,
                 say(f"  warrant cancelled: deactivated in the mediation (liDeactivated) and "
                     f"on the network elements ({report.x1_sent} X1 requests)")
 
-        asyncio.run(chain())
+        try:
+            asyncio.run(chain())
+        finally:
+            if sender is not None:
+                sender.close()
         result.idle = delivery.wait_idle(_TIMEOUT)
         result.reconnects = sum(s.reconnects for s in delivery.stats().values())
     result.sent = [r.pdu for r in mediation_delivery.spooled]
