@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,16 +34,21 @@ from lawful_intercept.mediation import (
 )
 from lawful_intercept.records import PSPDUBuilder
 from lawful_intercept.warrants import (
+    ActionRequest,
     AuthorisationObject,
     DeliveryAddress,
     DeliveryDestination,
     DeliveryType,
     EndpointID,
     HI1Endpoint,
+    HI1Message,
     IPAddressPort,
     LITaskObject,
+    MessageHeader,
+    RequestPayload,
     TargetIdentifierValue,
     Trust,
+    UPDATERequest,
     WarrantBook,
     approve,
     read_message,
@@ -244,3 +250,48 @@ def test_mediation_misuse(pki: TestPKI, tmp_path: Path) -> None:
         with pytest.raises(TypeError, match="network_elements"):
             Mediation(book, md, destinations=[], network_elements={"NE": object()},  # type: ignore[dict-item]
                       x2x3_address=IPAddressPort("127.0.0.1", 1))
+
+
+def test_a_new_warrant_generation_modifies_the_task_everywhere(pki: TestPKI,
+                                                                tmp_path: Path) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    with WarrantBook(tmp_path / "w.db") as book:
+        delivery = HandoverDelivery(
+            Destination("127.0.0.1", 9, server_hostname="localhost"),
+            Destination("127.0.0.1", 9, server_hostname="localhost"), tmp_path / "spool",
+            lambda: HandoverSession(SPEC, tri=None), ssl_context=pki.client_context())
+        converter = X2X3Converter(NETWORK, spec=SPEC)
+        endpoint = HI1Endpoint(book, identity=CSP,
+                               trust=Trust((WARRANTS.authority_ca.certificate,)),
+                               approvers=Trust((WARRANTS.court_ca.certificate,),
+                                               roles=frozenset({"Judge"})))
+        hi2 = ("127.0.0.1", 9)
+        data, task_id = signed_warrant("LIID-MOD", "442079460006", DeliveryType.IRI_AND_CC,
+                                       hi2, now, now + timedelta(days=1))
+        assert accepted(endpoint.handle(data, now=now).response)
+        ne = X1Handler("NE-1")
+        mediation = Mediation(book, MediationDelivery(converter, {"agency": delivery}),
+                              destinations=[AgencyDestination("agency", (hi2,))],
+                              network_elements={"NE-1": ne},
+                              x2x3_address=IPAddressPort("127.0.0.1", 6100))
+        assert mediation.sync(now).activated == [task_id]
+        xid = mediation.xids[task_id]
+        assert mediation.sync(now).x1_sent == 0  # nothing changed, nothing sent
+        authorisation = next(o for o in read_message(data).objects()
+                             if isinstance(o, AuthorisationObject))
+        new_target = TargetIdentifierValue("ETSI", "InternationalE164", "442079460777")
+        header = MessageHeader(AGENCY, CSP, str(uuid.uuid4()), now)
+        action = ActionRequest(0, UPDATERequest(LITaskObject(
+            object_identifier=task_id, associated_objects=(authorisation.object_identifier,),
+            targets=(new_target,))))
+        update = write_message(HI1Message(header, RequestPayload((action,))))
+        update = sign_message(update, WARRANTS.issuer.key, [WARRANTS.issuer.certificate])
+        assert "UPDATEResponse" in [type(a.result).__name__ for a in
+                                    read_message(endpoint.handle(update, now=now).response)
+                                    .payload.actions]  # type: ignore[union-attr]
+        before = converter.stats.records
+        report = mediation.sync(now)
+        assert report.modified == [task_id] and not report.x1_failed
+        assert converter.tasks[xid].targets == ("442079460777",)
+        assert converter.stats.records == before + 1  # liModified
+        assert [t.value for t in ne.tasks[xid].targets] == ["442079460777"]  # ModifyTask
