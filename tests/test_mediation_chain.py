@@ -26,6 +26,7 @@ from lawful_intercept.correlation import (
 from lawful_intercept.delivery import Destination, HandoverDelivery, HandoverSession
 from lawful_intercept.lemf import LEMFThread
 from lawful_intercept.mediation import (
+    XID_NAMESPACE,
     AgencyDestination,
     Mediation,
     MediationDelivery,
@@ -231,6 +232,8 @@ def test_a_warrant_naming_an_unconfigured_destination_tasks_no_ne(pki: TestPKI,
         assert "192.0.2.99:6001 is not an address of a configured agency destination" in \
             report.refused[task]
         assert not ne.tasks and not converter.tasks and report.x1_sent == 0
+        # its liActivated stays in the book's outbox: no agency destination has had it
+        assert [n.task for n in book.pending_notifications()] == [task]
 
 
 def test_mediation_misuse(pki: TestPKI, tmp_path: Path) -> None:
@@ -276,6 +279,8 @@ def test_a_new_warrant_generation_modifies_the_task_everywhere(pki: TestPKI,
                               x2x3_address=IPAddressPort("127.0.0.1", 6100))
         assert mediation.sync(now).activated == [task_id]
         xid = mediation.xids[task_id]
+        assert xid == uuid.uuid5(XID_NAMESPACE, task_id)  # the same after a restart
+        assert set(ne.tasks) == {xid}
         assert mediation.sync(now).x1_sent == 0  # nothing changed, nothing sent
         authorisation = next(o for o in read_message(data).objects()
                              if isinstance(o, AuthorisationObject))

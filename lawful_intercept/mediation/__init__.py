@@ -25,7 +25,7 @@ from ..errors import ConversionError
 from ._converter import Converted, ConverterStats, X2X3Converter
 from ._delivery import MediationDelivery
 from ._etsi import rtp_ssrc
-from ._mediation import AgencyDestination, Mediation, SyncReport
+from ._mediation import XID_NAMESPACE, AgencyDestination, Mediation, SyncReport
 from ._poi import POI_SCENARIOS, capture_pdus, poi_pdus
 from ._sip import MAX_DIALOGS, MAX_HEADER_OCTETS, SIPDialogs, SIPMessage, read_sip
 from ._task import (
@@ -42,6 +42,7 @@ __all__ = [
     "MAX_DIALOGS",
     "MAX_HEADER_OCTETS",
     "POI_SCENARIOS",
+    "XID_NAMESPACE",
     "AgencyDestination",
     "ConversionError",
     "Converted",

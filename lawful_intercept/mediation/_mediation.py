@@ -27,10 +27,13 @@ from ..x1 import (
 from ._delivery import MediationDelivery
 from ._task import HANDOVER_FORMATS, DeliveryType, HandoverFormat, MediationTask
 
-__all__ = ["AgencyDestination", "Mediation", "SyncReport"]
+__all__ = ["XID_NAMESPACE", "AgencyDestination", "Mediation", "SyncReport"]
 
 _LOG: Final = logging.getLogger("lawful_intercept.mediation")
 _DELIVERY_TYPES: Final = ("IRIOnly", "CCOnly", "IRIandCC")
+XID_NAMESPACE: Final = uuid.UUID("5d1c8a34-3f0b-5e0c-9a8e-6b1f2d7c4e90")
+"""The namespace of the XIDs :class:`Mediation` derives from LITask ObjectIdentifiers
+(UUID version 5, RFC 9562), so that a task keeps its XID across restarts."""
 
 
 def _address_key(host: str, port: int) -> tuple[str, int]:
@@ -125,7 +128,8 @@ class Mediation:
                 self.destinations[address] = destination
         require_instance(x2x3_address, IPAddressPort, "x2x3_address")
         self.xids: dict[str, uuid.UUID] = {}
-        """The XID of each LITask (by ObjectIdentifier), the same for every NE."""
+        """The XID of each LITask (by ObjectIdentifier), the same for every NE: a UUID v5 of
+        the ObjectIdentifier in :data:`XID_NAMESPACE`, so the same after a restart."""
         self.network_elements = dict(network_elements)
         self.planners: dict[str, X1Planner] = {}
         for name, endpoint in self.network_elements.items():
@@ -172,10 +176,17 @@ class Mediation:
         delivery_type: DeliveryType = kind  # type: ignore[assignment]
         handover_format: HandoverFormat = formats.pop()  # type: ignore[assignment]
         return MediationTask(
-            self.xids.setdefault(task.object_identifier, uuid.uuid4()), task.reference,
+            self.xid(task.object_identifier), task.reference,
             delivery_type=delivery_type, handover_format=handover_format,
             destinations=tuple(names), start=start, end=end,
             targets=tuple(t.value for t in task.targets or ()))
+
+    def xid(self, identifier: str) -> uuid.UUID:
+        """The XID of the LITask ``identifier`` (see :attr:`xids`)."""
+        xid = self.xids.get(identifier)
+        if xid is None:
+            xid = self.xids[identifier] = uuid.uuid5(XID_NAMESPACE, identifier)
+        return xid
 
     def sync(self, now: datetime) -> SyncReport:
         """Let the book's time pass to ``now`` (:meth:`WarrantBook.tick`), then make the
@@ -214,11 +225,12 @@ class Mediation:
             elif current != task:
                 self.delivery.modify(task)
                 report.modified.append(identifier)
-        # The conversion's HI1 notifications are in the HI2 spools: the book's are done.
-        pending = self.book.pending_notifications()
-        if pending:
-            self.book.mark_notified([n.seq for n in pending])
-            report.notifications = len(pending)
+        # The conversion's HI1 notifications are in the HI2 spools: the book's are done
+        # (those of a refused task stay pending: no agency destination has had them).
+        done = [n.seq for n in self.book.pending_notifications() if n.task not in refused]
+        if done:
+            self.book.mark_notified(done)
+            report.notifications = len(done)
         for name, planner in self.planners.items():
             for request in planner.plan(live.values(), now):
                 report.x1_sent += 1
