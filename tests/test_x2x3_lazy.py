@@ -5,6 +5,7 @@ values it carries."""
 from __future__ import annotations
 
 import ipaddress
+import pickle
 import struct
 import uuid
 
@@ -160,3 +161,14 @@ def test_timestamp_ns_read_in_place_or_from_the_attributes() -> None:
     assert read.attributes and read.timestamp_ns == sample().timestamp_ns  # once decoded
     assert sample(attributes=()).timestamp_ns is None
     assert decode_pdu(encode_pdu(sample(attributes=(Attribute(8, 1),)))).timestamp_ns is None
+
+
+def test_the_pdu_matches_by_position_and_survives_pickle() -> None:
+    read = decode_pdu(encode_pdu(sample()))
+    match read:
+        case X2X3PDU(PDUType.X3, xid, correlation_id):
+            assert (xid, correlation_id) == (sample().xid, sample().correlation_id)
+        case _:
+            pytest.fail("no match")
+    back = pickle.loads(pickle.dumps(read))
+    assert back == read and back.raw == read.raw and back.timestamp_ns == read.timestamp_ns

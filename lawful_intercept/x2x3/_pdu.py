@@ -57,6 +57,9 @@ class X2X3PDU:
     __slots__ = ("_attributes", "_correlation_id", "_direction", "_format", "_header_end",
                  "_kind", "_offset", "_payload", "_raw", "_timestamp_at", "_version", "_xid")
 
+    __match_args__ = ("pdu_type", "xid", "correlation_id", "payload", "payload_format",
+                      "payload_direction", "attributes", "version", "raw", "offset")
+
     _attributes: tuple[Attribute, ...] | None
     _correlation_id: int
     _direction: int
