@@ -300,3 +300,39 @@ def test_a_new_warrant_generation_modifies_the_task_everywhere(pki: TestPKI,
         assert converter.tasks[xid].targets == ("442079460777",)
         assert converter.stats.records == before + 1  # liModified
         assert [t.value for t in ne.tasks[xid].targets] == ["442079460777"]  # ModifyTask
+
+
+def test_after_a_restart_the_tasks_resume_under_the_same_xids(pki: TestPKI,
+                                                              tmp_path: Path) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    with WarrantBook(tmp_path / "w.db") as book:
+        endpoint = HI1Endpoint(book, identity=CSP,
+                               trust=Trust((WARRANTS.authority_ca.certificate,)),
+                               approvers=Trust((WARRANTS.court_ca.certificate,),
+                                               roles=frozenset({"Judge"})))
+        hi2 = ("127.0.0.1", 9)
+        data, task_id = signed_warrant("LIID-RE", "442079460008", DeliveryType.IRI_AND_CC,
+                                       hi2, now, now + timedelta(days=1))
+        assert accepted(endpoint.handle(data, now=now).response)
+        ne = X1Handler("NE-1")  # keeps its tasks while the mediation function restarts
+
+        def start(run: int) -> tuple[Mediation, X2X3Converter]:
+            delivery = HandoverDelivery(
+                Destination("127.0.0.1", 9, server_hostname="localhost"),
+                Destination("127.0.0.1", 9, server_hostname="localhost"),
+                tmp_path / f"spool{run}", lambda: HandoverSession(SPEC, tri=None),
+                ssl_context=pki.client_context())
+            converter = X2X3Converter(NETWORK, spec=SPEC)
+            return Mediation(book, MediationDelivery(converter, {"agency": delivery}),
+                             destinations=[AgencyDestination("agency", (hi2,))],
+                             network_elements={"NE-1": ne},
+                             x2x3_address=IPAddressPort("127.0.0.1", 6100)), converter
+
+        first, _ = start(1)
+        first.sync(now)
+        second, converter = start(2)
+        report = second.sync(now)
+        # ActivateTask refused (the NE runs the XID), then ModifyTask: no failure left
+        assert report.activated == [task_id] and not report.x1_failed
+        assert set(ne.tasks) == set(converter.tasks) == {first.xids[task_id]}
+        assert second.sync(now).x1_sent == 0

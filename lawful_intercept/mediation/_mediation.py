@@ -17,6 +17,8 @@ from .._checks import require_choice, require_instance
 from ..errors import Error
 from ..warrants import IPAddressPort, LITaskObject, TaskStatus, WarrantBook
 from ..x1 import (
+    ActivateTaskRequest,
+    ModifyTaskRequest,
     OKResponse,
     RequestMessage,
     ResponseMessage,
@@ -108,7 +110,9 @@ class Mediation:
     conversion *before* any NE is tasked (so no X2/X3 PDU of it is dropped as unknown) and is
     deactivated in the conversion *before* the NEs are told (delivery stops at once). A task
     whose destinations are not configured is refused (logged, in ``SyncReport.refused``) and
-    no NE is tasked for it: nothing is intercepted for nobody. The converter is not
+    no NE is tasked for it: nothing is intercepted for nobody. An ActivateTask an NE refuses
+    is sent again as a ModifyTask (after a restart of the mediation function the NE may run
+    the task already, under the same XID). The converter is not
     thread-safe: call :meth:`sync` from the thread that runs the X2/X3 listener's loop.
     """
 
@@ -235,6 +239,12 @@ class Mediation:
             for request in planner.plan(live.values(), now):
                 report.x1_sent += 1
                 response = self._send(name, request)
+                if isinstance(request, ActivateTaskRequest) and \
+                        not isinstance(response, OKResponse):
+                    # After a restart the NE may run the task already (the XID is the same):
+                    # a ModifyTask with the same transaction makes it follow the book.
+                    report.x1_sent += 1
+                    response = self._send(name, ModifyTaskRequest(request.header, request.task))
                 if response is None or not planner.confirm(request, response):
                     report.x1_failed.append(f"{name}: {type(request).__name__}")
         return report
