@@ -9,6 +9,7 @@ import asyncio
 import socket
 import struct
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,12 +18,15 @@ from pathlib import Path
 
 import pytest
 
+import lawful_intercept
 from lawful_intercept.certs import TestPKI, make_warrant_pki
 from lawful_intercept.cli import main
 from lawful_intercept.cli._common import CLIError
+from lawful_intercept.cli._demo_chain import HANDOVERS
 from lawful_intercept.cli._mediate import load_config
+from lawful_intercept.correlation import NetworkIdentifier
 from lawful_intercept.lemf import LEMFThread
-from lawful_intercept.mediation import capture_pdus, poi_pdus
+from lawful_intercept.mediation import MediationTask, X2X3Converter, capture_pdus, poi_pdus
 from lawful_intercept.warrants import (
     AuthorisationObject,
     DeliveryAddress,
@@ -199,8 +203,8 @@ x1 = "127.0.0.1:8443"
     (lambda t: t.replace("spool = \"spool\"", "spool = \"spool\"\nsync_interval = 0"),
      "[mediation] sync_interval: must be a number of seconds > 0"),
     (lambda t: t.replace('book = "warrants.db"\n', ""), "[mediation] book: missing"),
-    (lambda t: t.replace('hi3 = "127.0.0.1:6002"', 'hi3 = "127.0.0.1:6002"\nformat = "ATIS"'),
-     "[[destination]] #1 format: only \"ETSI\""),
+    (lambda t: t.replace('hi3 = "127.0.0.1:6002"', 'hi3 = "127.0.0.1:6002"\nformat = "X"'),
+     "[[destination]] #1 format: must be one of ETSI, ATIS, PacketCable, got 'X'"),
     (lambda t: t + '\n[[network_element]]\nname = "NE-1"\nx1 = "127.0.0.1:1"\n',
      "[[network_element]] #2 name: 'NE-1' is used twice"),
     (lambda t: t.split("[[destination]]")[0], "[[destination]]: give at least one"),
@@ -232,7 +236,20 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_mediate_runs_the_chain(pki: TestPKI, tmp_path: Path,
+def expected_records(handover: str, records: int) -> int:
+    """The records the mediation makes of ``poi --scenario voip --records N`` (and the
+    activation's HI1 notification), counted by a converter here."""
+    converter = X2X3Converter(NetworkIdentifier(b"operator-1", b"mf-01"),
+                              spec=lawful_intercept.bundled())
+    xid = uuid.uuid4()
+    out = converter.activate(MediationTask(xid, "LIID-CLI",
+                                           handover_format=handover))  # type: ignore[arg-type]
+    return len(out) + len(converter.convert_many(poi_pdus("voip", xid, records=records),
+                                                 time.time_ns()))
+
+
+@pytest.mark.parametrize("handover", ["ETSI", "ATIS", "PacketCable"])
+def test_mediate_runs_the_chain(handover: str, pki: TestPKI, tmp_path: Path,
                                 capsys: pytest.CaptureFixture[str]) -> None:
     pki.write(tmp_path / "tls")
     warrants = make_warrant_pki()
@@ -251,7 +268,11 @@ def test_mediate_runs_the_chain(pki: TestPKI, tmp_path: Path,
     with LEMFThread(tmp_path / "lemf", ssl_context=pki.server_context(),
                     summary_interval=0.1) as lemf, \
             X1Server(X1Handler("NE-1", on_task=on_task), pki.server_context()) as ne:
-        hi2, hi3 = lemf.listen(name="hi2"), lemf.listen(name="hi3")
+        hi2_type, hi3_type, _ = HANDOVERS[{"ETSI": "etsi", "ATIS": "atis",
+                                           "PacketCable": "packetcable"}[handover]]
+        hi2 = lemf.listen(name="hi2", pdu_type=hi2_type)
+        hi3 = (lemf.listen(name="hi3", pdu_type=hi3_type) if hi3_type else
+               lemf.listen_udp(name="ccc", layout="ESP-I01"))
         (tmp_path / "m.toml").write_text(f"""\
 [mediation]
 operator_id = "operator-1"
@@ -280,6 +301,7 @@ approvers = ["court.pem"]
 name = "agency"
 hi2 = "{hi2[0]}:{hi2[1]}"
 hi3 = "{hi3[0]}:{hi3[1]}"
+format = "{handover}"
 server_name = "localhost"
 
 [[network_element]]
@@ -318,12 +340,12 @@ server_name = "localhost"
             assert main(["poi", "--scenario", "voip", "--to", f"127.0.0.1:{x2x3_port}",
                          "--xid", str(tasked[0]), "--records", "20",
                          *tls_args(tmp_path / "poi", pki)]) == 0
-            # liActivated and the 20 records of the call
-            assert lemf.wait_for(lambda s: s["records"] >= 21, TIMEOUT)
+            expected = expected_records(handover, 20)
+            assert lemf.wait_for(lambda s: s["records"] >= expected, TIMEOUT)
         finally:
             thread.join(TIMEOUT)
         summary = lemf.summary()
     assert codes == [0]
-    assert summary["records"] == 21 and summary["sequence_gaps"] == 0
+    assert summary["records"] == expected and summary["sequence_gaps"] == 0
     assert summary["decode_errors"] == 0
     assert '"x2x3_pdus":20' in capsys.readouterr().out

@@ -65,7 +65,7 @@ from ..warrants import (
 from ..x1 import X1Client, X1Handler, X1Server
 from ..x2x3 import X2X3Client, X2X3Listener
 
-__all__ = ["CHAIN_MINIMUM", "HANDOVERS", "ChainResult", "run_chain"]
+__all__ = ["CHAIN_MINIMUM", "HANDOVERS", "ChainResult", "run_chain", "us_sessions"]
 
 NETWORK = NetworkIdentifier(b"operator-1", b"mf-01")
 """The demo mediation function's network identifier (TS 102 232-1 5.2.3)."""
@@ -96,7 +96,7 @@ class ChainResult:
     lines: list[str] = field(default_factory=list)
 
 
-HANDOVERS: dict[str, tuple[str, str | None, HandoverFormat]] = {
+HANDOVERS: dict[str, tuple[str, str | None, HandoverFormat]] = {  # also used by mediate
     "etsi": (PS_PDU, PS_PDU, "ETSI"),
     "atis": (LAES_PROTOCOL, CC_APDU, "ATIS"),
     "packetcable": (CDC_PDU, None, "PacketCable"),
@@ -107,7 +107,9 @@ _CCC_LAYOUT: CCCLayout = "ESP-I01"
 _CCC_BURST = 32
 
 
-def _us_sessions(spec: Specification, pdu_type: str) -> Callable[[], HandoverSession]:
+def us_sessions(spec: Specification, pdu_type: str) -> Callable[[], HandoverSession]:
+    """Handover sessions for an ATIS or PacketCable CDC stream: no TRI PDUs, a record counts
+    as delivered once the LEMF answered the orderly close (docs/delivery.md)."""
     return lambda: HandoverSession(spec, tri=None, pdu_type=pdu_type, resend_window=0,
                                    resend_window_seconds=0)
 
@@ -237,7 +239,7 @@ def _deliver(result: ChainResult, work: Path, book: WarrantBook, task_id: str,
         sessions = lambda: HandoverSession(  # noqa: E731
             spec, tri=tri, acknowledgement="negotiate", ack_every=100, ack_delay=0.05)
     else:  # no TRI PDUs: a record counts as delivered once the LEMF answered the close
-        sessions = {name: _us_sessions(spec, pdu_type)
+        sessions = {name: us_sessions(spec, pdu_type)
                     for name, pdu_type in (("hi2", hi2_type), ("hi3", hi3_type)) if pdu_type}
     delivery = HandoverDelivery(
         Destination(*hi2, server_hostname="localhost"),

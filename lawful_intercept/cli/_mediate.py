@@ -21,9 +21,15 @@ from typing import Any
 
 from cryptography import x509
 
-from ..catalog import default_specification
+from ..catalog import PS_PDU, default_specification
 from ..correlation import CINAllocator, NetworkIdentifier, SequenceCounters, SessionIdentity
-from ..delivery import Destination, HandoverDelivery, HandoverSession, client_context
+from ..delivery import (
+    CCCSender,
+    Destination,
+    HandoverDelivery,
+    HandoverSession,
+    client_context,
+)
 from ..errors import Error, TLSConfigError
 from ..mediation import AgencyDestination, Mediation, MediationDelivery, X2X3Converter
 from ..records import PSPDUBuilder
@@ -39,9 +45,13 @@ from ..warrants import (
 from ..x1 import X1Client
 from ..x2x3 import X2X3Listener
 from ._common import CLIError, Subcommands, add_command, positive_seconds, print_json
+from ._demo_chain import HANDOVERS, us_sessions
 from ._poi import host_port
 
 __all__ = ["MediateConfig", "load_config", "register"]
+
+_FORMATS = {handover: fmt for fmt, (_, _, handover) in HANDOVERS.items()}
+"""The handover formats of ``[[destination]] format`` and the demo's names of them."""
 
 _TABLES: dict[str, dict[str, str]] = {
     "mediation": {"operator_id": "str", "network_element_id": "str", "country_code": "str",
@@ -176,10 +186,9 @@ def load_config(path: str | os.PathLike[str]) -> MediateConfig:
             target.append(table)
     for index, destination in enumerate(config.destinations):
         fmt = destination.setdefault("format", "ETSI")
-        if fmt != "ETSI":
-            raise CLIError(f"{file}: [[destination]] #{index + 1} format: only \"ETSI\" is "
-                           f"delivered by mediate (ATIS and PacketCable are converted by the "
-                           f"library but not yet configurable here), got {fmt!r}")
+        if fmt not in _FORMATS:
+            raise CLIError(f"{file}: [[destination]] #{index + 1} format: must be one of "
+                           f"{', '.join(_FORMATS)}, got {fmt!r}")
     identity = config.hi1["identity"] if config.hi1 else None
     if identity is not None and identity.count("/") != 1:
         raise CLIError(f"{file}: [hi1] identity: must be \"COUNTRY/UNIQUE-ID\" (TS 103 120 "
@@ -229,17 +238,25 @@ def _mediate(args: argparse.Namespace) -> int:
         delivery_country_code=country)
     tri = PSPDUBuilder(SessionIdentity("MF", network, 0), spec=spec)
     deliveries = {}
+    ccc: dict[str, Any] = {}
+    senders: list[CCCSender] = []
     for item in config.destinations:
+        hi2_type, hi3_type, _ = HANDOVERS[_FORMATS[item["format"]]]
+        name = item.get("server_name")
+        sessions: Any = (lambda: HandoverSession(spec, tri=tri, acknowledgement="negotiate")
+                         ) if hi2_type == PS_PDU else {
+            interface: us_sessions(spec, pdu_type)
+            for interface, pdu_type in (("hi2", hi2_type), ("hi3", hi3_type)) if pdu_type}
+        hi3 = Destination(item["hi3"][0], item["hi3"][1], server_hostname=name)
+        if hi3_type is None:  # PacketCable: hi3 is where the CCC packets go, over UDP
+            senders.append(CCCSender(hi3))
+            ccc[item["name"]] = senders[-1].send
         deliveries[item["name"]] = HandoverDelivery(
-            Destination(item["hi2"][0], item["hi2"][1],
-                        server_hostname=item.get("server_name")),
-            Destination(item["hi3"][0], item["hi3"][1],
-                        server_hostname=item.get("server_name")),
-            Path(med["spool"]) / item["name"],
-            lambda: HandoverSession(spec, tri=tri, acknowledgement="negotiate"),
-            ssl_context=peer_context)
-    mediation_delivery = MediationDelivery(converter, deliveries)
-    destinations = [AgencyDestination(d["name"], (d["hi2"], d["hi3"]))
+            Destination(item["hi2"][0], item["hi2"][1], server_hostname=name),
+            hi3 if hi3_type is not None else None, Path(med["spool"]) / item["name"],
+            sessions, ssl_context=peer_context)
+    mediation_delivery = MediationDelivery(converter, deliveries, ccc=ccc)
+    destinations = [AgencyDestination(d["name"], (d["hi2"], d["hi3"]), d["format"])
                     for d in config.destinations]
     elements = {ne["name"]: X1Client(ne["x1"][0], ne["x1"][1], peer_context)
                 for ne in config.network_elements}
@@ -261,6 +278,8 @@ def _mediate(args: argparse.Namespace) -> int:
         finally:
             for delivery in deliveries.values():
                 delivery.close()
+            for sender in senders:
+                sender.close()
             if hi1 is not None and thread is not None:
                 hi1.shutdown()
                 hi1.server_close()
