@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # for the annotations of FramingError.pdus and X2X3Error.pdus
 
 __all__ = [
     "CLIError",
+    "ClusterError",
     "CompileError",
     "ConversionError",
     "DecodeError",
@@ -29,6 +30,7 @@ __all__ = [
     "FramingError",
     "InsecureTransportError",
     "LEMFConfigError",
+    "LeaseLost",
     "LocalProtocolError",
     "PinMismatch",
     "SpoolClosed",
@@ -330,3 +332,19 @@ class ConversionError(Error):
     TS 33.128 xIRI that does not decode, a TS 102 232-1 PDU that is not a PS-PDU). ``path``
     names the field (``payload``, ``payload_format``). The converter counts and logs it; the
     PDU is reported, never passed on half-converted."""
+
+
+# -- the mediation cluster (NATS JetStream) -------------------------------------------------
+
+
+class ClusterError(Error):
+    """The mediation cluster cannot do what was asked: the JetStream servers cannot be
+    reached, a publish was not acknowledged by the stream in time (the X2/X3 PDU is then not
+    received), a key-value entry that is not what the cluster wrote, or a record that is no
+    TS 102 232-1 PS-PDU."""
+
+
+class LeaseLost(ClusterError):
+    """A handover node no longer owns an LIID: its lease expired or another node took it
+    (the compare-and-set on the lease or on the numbering state failed). The node stops
+    sending that LIID's records; the new owner sends what was not acknowledged."""

@@ -20,6 +20,9 @@ Commands (see docs/cli.md):
 ``warrant``
     Warrants over HI-1 (ETSI TS 103 120): make, check, serve (the HI-1 endpoint with a
     warrant book) and post.
+``cluster``
+    One node of a mediation cluster on NATS JetStream: ingest, handover or both
+    (docs/cluster.md).
 ``certs``
     Write a throwaway test PKI (CA, server and client certificates and keys, and the warrant
     PKI: court CA, judge, issuing authority).
@@ -52,6 +55,7 @@ from .._version import __version__
 from ..errors import Error
 from . import (
     _certs,
+    _cluster,
     _codec,
     _compiler,
     _demo,
@@ -81,8 +85,8 @@ class CommandModule(Protocol):
 
 
 COMMANDS: tuple[CommandModule, ...] = (
-    _demo, _generate, _send, _spool, _lemf, _codec, _compiler, _warrant, _certs, _x1, _mediate,
-    _poi, _version
+    _demo, _generate, _send, _spool, _lemf, _codec, _compiler, _warrant, _certs, _x1, _cluster,
+    _mediate, _poi, _version
 )
 """The command modules, in the order ``--help`` lists their commands."""
 

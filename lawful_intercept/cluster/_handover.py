@@ -1,0 +1,465 @@
+"""The handover side of a mediation cluster: a node that owns LIIDs by lease, numbers each
+LIID's records as it sends them (TS 102 232-1 5.2.5), and acknowledges a JetStream message
+only once the LEMF proved it has the record. See docs/cluster.md for the argument that the
+LEMF sees no gap and at most exact duplicates whatever node dies."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .._checks import require_instance, require_int
+from ..errors import ClusterError, LeaseLost
+from ._jetstream import ClusterLayout
+from ._lease import Lease, decide_lease, fair_share, next_lease
+from ._numbering import LIIDNumbering
+from ._record import HEADER_DESTINATION, HEADER_INTERFACE, SequenceStamper
+from ._sink import RecordSink
+from ._subjects import SUBJECT_PREFIX, encode_liid
+
+__all__ = ["HandoverNode", "HandoverStats"]
+
+log = logging.getLogger("lawful_intercept.cluster")
+
+
+@dataclass(slots=True)
+class HandoverStats:
+    """What a :class:`HandoverNode` did."""
+
+    numbered: int = 0
+    """Records given a new sequence number."""
+    renumbered: int = 0
+    """Records sent again with the number they were given before (after a takeover)."""
+    sent: int = 0
+    """Records handed to the delivery."""
+    acknowledged: int = 0
+    """JetStream messages acknowledged after the LEMF's proof."""
+    rejected: int = 0
+    """Messages that are no PS-PDU: terminated and logged, never sent."""
+    taken: int = 0
+    """Leases taken."""
+    released: int = 0
+    """Leases given back to balance the nodes."""
+    lost: int = 0
+    """Leases lost (expired or taken by another node)."""
+
+
+class HandoverNode:
+    """One handover node of a mediation cluster.
+
+    ``js`` is a nats-py JetStream context, ``buckets`` the key-value handles of
+    :meth:`ClusterLayout.ensure`, ``sink`` the delivery (:class:`RecordSink`), ``name`` the
+    node's name, ``liids`` a coroutine function giving the LIIDs to hand over and those no
+    longer to hand over (e.g. :meth:`ClusterTaskStore.liid_changes`). :meth:`run` takes,
+    renews and balances leases every third of ``layout.lease_ttl`` and runs one worker per
+    LIID owned; each worker reads its LIID's records from a durable consumer made anew at
+    takeover from the consumer's acknowledgement floor, numbers them in stream order (the
+    numbers stored in the ``numbering`` bucket, compare-and-set, before any record is
+    sent), sends them, and acknowledges each message when the LEMF proved it has the
+    record.
+    """
+
+    def __init__(self, js: Any, buckets: dict[str, Any], sink: RecordSink, *, name: str,
+                 liids: Callable[[], Awaitable[tuple[set[str], set[str]]]],
+                 layout: ClusterLayout | None = None, stamper: SequenceStamper | None = None,
+                 batch: int = 256, ack_wait: float = 30.0, max_ack_pending: int = 2000,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.js = js
+        self.buckets = buckets
+        self.sink = sink
+        self.name = require_instance(name, str, "name")
+        if not name or "." in name or " " in name:
+            raise ValueError(f"name must be a non-empty key-value key without '.' or spaces, "
+                             f"got {name!r}")
+        self.identity = f"{name}-{uuid.uuid4().hex[:8]}"
+        """The node's identity in leases and heartbeats: its name and a token of this
+        process, so that a node started again under its name is a new owner (a new lease
+        epoch), never the dead one."""
+        self.liids = liids
+        self.layout = layout if layout is not None else ClusterLayout()
+        self.stamper = stamper if stamper is not None else SequenceStamper()
+        self.batch = require_int(batch, "batch", low=1)
+        self.ack_wait = ack_wait
+        self.max_ack_pending = require_int(max_ack_pending, "max_ack_pending", low=1)
+        self.clock = clock
+        self.stats = HandoverStats()
+        self.leases: dict[str, tuple[Lease, int]] = {}
+        """The leases held: LIID → (lease, its entry's revision)."""
+        self._workers: dict[str, asyncio.Task[None]] = {}
+        self._running: dict[str, LIIDWorker] = {}
+        self._liids: set[str] = set()
+        self._releasing: set[str] = set()
+        self._ttl_ms = int(self.layout.lease_ttl * 1000)
+
+    def _now_ms(self) -> int:
+        return int(self.clock() * 1000)
+
+    @property
+    def owned(self) -> set[str]:
+        """The LIIDs this node holds a lease of."""
+        return set(self.leases)
+
+    # -- leases --------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Hold, renew and balance leases until ``stop`` is set; then stop the workers and
+        release the leases (their records not yet proven stay unacknowledged and go out
+        again from the next owner)."""
+        try:
+            while not stop.is_set():
+                await self.tick()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.layout.lease_ttl / 3)
+        finally:
+            await self.shutdown()
+
+    async def tick(self) -> None:
+        """One round: heartbeat, renew the leases held, give back those above the fair
+        share, take free or expired ones up to it. A broker that does not answer (a server
+        lost, a leader being elected) ends the round early, logged: the leases held run
+        on until they expire, and the next round tries again."""
+        try:
+            await self._tick()
+        except Exception as exc:
+            log.warning("%s: lease round cut short: %r", self.name, exc)
+
+    async def _tick(self) -> None:
+        from nats.js.errors import NoKeysError
+
+        now = self._now_ms()
+        await self.buckets["nodes"].put(self.identity, str(now + self._ttl_ms).encode())
+        for liid in list(self.leases):
+            await self._renew(liid)
+        active, removed = await self.liids()
+        self._liids = (self._liids | active) - removed  # a short listing removes nothing
+        liids = self._liids
+        try:
+            names = await self.buckets["nodes"].keys()
+        except NoKeysError:
+            names = [self.identity]
+        live = 0
+        for node in names:
+            try:
+                entry = await self.buckets["nodes"].get(node)
+                live += int(entry.value or b"0") > now
+            except Exception:
+                continue
+        share = fair_share(len(liids), max(live, 1))
+        for liid in sorted(self.owned - liids) + sorted(self.owned)[share:]:
+            if liid in self.leases and liid not in self._releasing:
+                await self.release(liid)
+        free = [liid for liid in liids if liid not in self.leases]
+        random.shuffle(free)
+        for liid in free:
+            if len(self.leases) >= share:
+                break
+            await self._take(liid)
+
+    def _key(self, liid: str) -> str:
+        return encode_liid(liid)
+
+    async def _take(self, liid: str) -> bool:
+        from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
+
+        kv = self.buckets["leases"]
+        key = self._key(liid)
+        now = self._now_ms()
+        try:
+            entry = await kv.get(key)
+            exists, revision = True, entry.revision
+            current = Lease.from_bytes(entry.value)
+        except KeyNotFoundError:
+            exists, revision, current = False, 0, None
+        decision = decide_lease(current, self.identity, now, exists=exists)
+        if decision == "keep-away":
+            return False
+        lease = next_lease(current, self.identity, now, self._ttl_ms)
+        try:
+            if decision == "create":
+                revision = await kv.create(key, lease.to_bytes())
+            else:
+                revision = await kv.update(key, lease.to_bytes(), last=revision)
+        except KeyWrongLastSequenceError:
+            return False  # another node was quicker
+        self.leases[liid] = (lease, revision)
+        self.stats.taken += 1
+        log.info("%s: took LIID %s (epoch %d)", self.name, liid, lease.epoch)
+        self._workers[liid] = asyncio.create_task(self._work(liid, lease.epoch))
+        return True
+
+    async def _renew(self, liid: str) -> None:
+        from nats.js.errors import KeyWrongLastSequenceError
+
+        lease, revision = self.leases[liid]
+        now = self._now_ms()
+        fresh = next_lease(lease, self.identity, now, self._ttl_ms)
+        if not lease.live(now) or fresh.epoch != lease.epoch:
+            await self._lose(liid, "expired before renewal")
+            return
+        try:
+            revision = await self.buckets["leases"].update(self._key(liid), fresh.to_bytes(),
+                                                           last=revision)
+        except KeyWrongLastSequenceError:
+            await self._lose(liid, "taken by another node")
+            return
+        except Exception as exc:
+            log.warning("%s: lease of %s not renewed: %r", self.name, liid, exc)
+            return
+        self.leases[liid] = (fresh, revision)
+
+    async def _lose(self, liid: str, why: str) -> None:
+        log.warning("%s: lost LIID %s (%s)", self.name, liid, why)
+        self.stats.lost += 1
+        held = self.leases.pop(liid, None)
+        worker = self._workers.pop(liid, None)
+        if worker is not None:
+            worker.cancel()
+        if held is not None:  # if still ours, expire it: the next owner gets a new epoch
+            with contextlib.suppress(Exception):
+                await self.buckets["leases"].update(
+                    self._key(liid), Lease(self.identity, 0, held[0].epoch).to_bytes(),
+                    last=held[1])
+
+    async def release(self, liid: str, *, drain: float = 10.0) -> None:
+        """Give the lease of ``liid`` back: stop reading its records, wait up to ``drain``
+        seconds for those sent to be proven, then write the lease expired, its epoch kept
+        (compare-and-set): any node may take it, with a larger epoch."""
+        self._releasing.add(liid)
+        try:
+            running = self._running.get(liid)
+            if running is not None:
+                running.stopping = True
+                end = asyncio.get_running_loop().time() + drain
+                while running.inflight and asyncio.get_running_loop().time() < end:
+                    await asyncio.sleep(0.05)
+            worker = self._workers.pop(liid, None)
+            if worker is not None:
+                worker.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await worker
+            held = self.leases.pop(liid, None)
+            if held is not None:
+                try:  # expired at once, its epoch kept: the next owner's is larger
+                    await self.buckets["leases"].update(
+                        self._key(liid), Lease(self.identity, 0, held[0].epoch).to_bytes(),
+                        last=held[1])
+                except Exception as exc:
+                    log.warning("%s: lease of %s not released: %r", self.name, liid, exc)
+                self.stats.released += 1
+                log.info("%s: released LIID %s", self.name, liid)
+        finally:
+            self._releasing.discard(liid)
+
+    async def shutdown(self, drain: float = 2.0) -> None:
+        """Stop every worker and release every lease (all at once, waiting up to ``drain``
+        seconds for the records sent to be proven)."""
+        await asyncio.gather(*(self.release(liid, drain=drain) for liid in list(self.leases)),
+                             return_exceptions=True)
+
+    def holds(self, liid: str) -> bool:
+        """Whether the lease of ``liid`` is held and not about to expire (a margin of a
+        sixth of the lease time for clocks and the time a send takes)."""
+        held = self.leases.get(liid)
+        return held is not None and held[0].until_ms - self._ttl_ms // 6 > self._now_ms()
+
+    # -- one LIID's records ---------------------------------------------------------------
+
+    async def _work(self, liid: str, epoch: int) -> None:
+        """Run the LIID's worker while the lease is held; a worker that fails (the broker
+        unreachable, its consumer gone) starts again from the acknowledgement floor."""
+        while liid in self.leases:
+            worker = self._running[liid] = LIIDWorker(self, liid, epoch)
+            try:
+                await worker.run()
+                return
+            except asyncio.CancelledError:
+                raise
+            except LeaseLost as exc:
+                self._workers.pop(liid, None)
+                await self._lose(liid, str(exc))
+                return
+            except Exception as exc:
+                log.warning("%s: worker of LIID %s failed (%r); starting again", self.name,
+                            liid, exc)
+                await asyncio.sleep(0.5)
+            finally:
+                if self._running.get(liid) is worker:
+                    del self._running[liid]
+
+
+class LIIDWorker:
+    """The records of one LIID at its owner (see :class:`HandoverNode`)."""
+
+    def __init__(self, node: HandoverNode, liid: str, epoch: int) -> None:
+        self.node = node
+        self.liid = liid
+        self.epoch = epoch
+        self.key = encode_liid(liid)
+        self.durable = f"h_{self.key}"
+        self.state = LIIDNumbering()
+        self.revision = 0
+        self.inflight: dict[int, Any] = {}
+        self.stopping = False
+        self.loop = asyncio.get_running_loop()
+
+    async def run(self) -> None:
+        node = self.node
+        sub = await self._consumer()
+        await self._load()
+        await self._write(lambda state: None)  # the fence: this epoch owns the state now
+        trimmed_at = 0.0
+        try:
+            from nats.errors import TimeoutError as NatsTimeout
+            from nats.js.errors import FetchTimeoutError
+
+            while True:
+                if self.stopping:
+                    await asyncio.sleep(0.05)
+                    continue
+                room = node.max_ack_pending - len(self.inflight)
+                if room <= 0:
+                    await asyncio.sleep(0.05)
+                    continue
+                try:
+                    msgs = await sub.fetch(min(node.batch, room), timeout=1.0)
+                except (FetchTimeoutError, NatsTimeout, TimeoutError):
+                    msgs = []
+                if self.loop.time() - trimmed_at > 2.0:
+                    trimmed_at = self.loop.time()
+                    await self._trim()
+                if msgs:
+                    await self._handle(msgs)
+        finally:
+            with contextlib.suppress(Exception):
+                await sub.unsubscribe()
+
+    async def _consumer(self) -> Any:
+        from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+        from nats.js.errors import NotFoundError
+
+        js, stream = self.node.js, self.node.layout.stream
+        floor = 0
+        try:
+            info = await js.consumer_info(stream, self.durable)
+            floor = info.ack_floor.stream_seq or 0
+            await js.delete_consumer(stream, self.durable)
+        except NotFoundError:
+            pass
+        config = ConsumerConfig(
+            durable_name=self.durable, filter_subject=f"{SUBJECT_PREFIX}.{self.key}.*",
+            ack_policy=AckPolicy.EXPLICIT, ack_wait=self.node.ack_wait,
+            max_ack_pending=self.node.max_ack_pending, max_deliver=-1,
+            deliver_policy=DeliverPolicy.BY_START_SEQUENCE if floor else DeliverPolicy.ALL,
+            opt_start_seq=floor + 1 if floor else None)
+        await js.add_consumer(stream, config)
+        return await js.pull_subscribe_bind(durable=self.durable, stream=stream)
+
+    async def _load(self) -> None:
+        from nats.js.errors import KeyNotFoundError
+
+        try:
+            entry = await self.node.buckets["numbering"].get(self.key)
+        except KeyNotFoundError:
+            self.state, self.revision = LIIDNumbering(), 0
+            return
+        self.state = LIIDNumbering.from_bytes(entry.value)
+        self.revision = entry.revision
+
+    async def _write(self, change: Callable[[LIIDNumbering], object]) -> object:
+        """Apply ``change`` to a copy of the state and store it compare-and-set; on a
+        conflict, load the state again and apply ``change`` to it (an older owner's last
+        write wins its numbers; a newer owner's epoch means this one lost the LIID)."""
+        from nats.js.errors import KeyWrongLastSequenceError
+
+        kv = self.node.buckets["numbering"]
+        for _ in range(20):
+            if self.state.epoch > self.epoch:
+                raise LeaseLost(f"LIID {self.liid}: epoch {self.state.epoch} owns it now")
+            trial = LIIDNumbering.from_bytes(self.state.to_bytes())
+            result = change(trial)
+            trial.epoch = self.epoch
+            try:
+                if self.revision == 0:
+                    self.revision = await kv.create(self.key, trial.to_bytes())
+                else:
+                    self.revision = await kv.update(self.key, trial.to_bytes(),
+                                                    last=self.revision)
+            except KeyWrongLastSequenceError:
+                await self._load()
+                continue
+            self.state = trial
+            return result
+        raise ClusterError(f"LIID {self.liid}: the numbering state kept changing under it")
+
+    async def _trim(self) -> None:
+        try:
+            info = await self.node.js.consumer_info(self.node.layout.stream, self.durable)
+        except Exception:
+            return
+        floor = info.ack_floor.stream_seq or 0
+        if any(seq <= floor for seq in self.state.assigned):
+            await self._write(lambda state: state.trim(floor))
+
+    async def _handle(self, msgs: list[Any]) -> None:
+        node = self.node
+        fresh: list[tuple[Any, int, dict[str, Any], int, str]] = []
+        for msg in msgs:
+            seq = msg.metadata.sequence.stream
+            if seq in self.inflight:
+                continue  # redelivered while its proof is awaited
+            try:
+                value, cin, kind = node.stamper.read(msg.data)
+            except ClusterError as exc:
+                log.error("%s: LIID %s message %d rejected: %s", node.name, self.liid, seq, exc)
+                node.stats.rejected += 1
+                await msg.term()
+                continue
+            fresh.append((msg, seq, value, cin, kind))
+        if not fresh:
+            return
+
+        def assign(state: LIIDNumbering) -> list[int | None]:
+            return [state.number(seq, cin, kind) for _, seq, _, cin, kind in fresh]
+
+        known = {seq for _, seq, _, _, _ in fresh if seq in self.state.assigned}
+        numbers = await self._write(assign)
+        assert isinstance(numbers, list)
+        while not node.holds(self.liid):  # renewal late (the broker busy): wait for it
+            if self.liid not in node.leases:
+                raise LeaseLost(f"LIID {self.liid}: the lease expired")
+            await asyncio.sleep(0.05)
+        groups: dict[tuple[str, str], list[tuple[bytes, Callable[[], object]]]] = {}
+        for (msg, seq, value, _, _), number in zip(fresh, numbers, strict=True):
+            if number is None:
+                await msg.ack()  # acknowledged before: below the floor
+                continue
+            if seq in known:
+                node.stats.renumbered += 1
+            else:
+                node.stats.numbered += 1
+            headers = msg.headers or {}
+            target = (headers.get(HEADER_DESTINATION, ""), headers.get(HEADER_INTERFACE, "hi2"))
+            self.inflight[seq] = msg
+            groups.setdefault(target, []).append(
+                (node.stamper.stamp(value, number), self._proof(seq)))
+        for (destination, interface), batch in groups.items():
+            await asyncio.to_thread(node.sink.send, destination, interface, self.liid, batch)
+            node.stats.sent += len(batch)
+
+    def _proof(self, seq: int) -> Callable[[], object]:
+        def proven() -> None:
+            self.loop.call_soon_threadsafe(self._acknowledge, seq)
+        return proven
+
+    def _acknowledge(self, seq: int) -> None:
+        msg = self.inflight.pop(seq, None)
+        if msg is not None:
+            self.node.stats.acknowledged += 1
+            self.loop.create_task(msg.ack())
