@@ -5,6 +5,7 @@ the ``cluster`` extra."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,8 @@ from .._checks import require_int, require_number
 from ..errors import ClusterError
 
 __all__ = ["ClusterLayout", "connect"]
+
+log = logging.getLogger("lawful_intercept.cluster")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,10 +83,13 @@ async def connect(servers: list[str], *, name: str, timeout: float = 10.0) -> An
                            "'lawful-intercept[cluster]'") from None
     if not servers:
         raise ValueError("servers must name at least one nats://HOST:PORT")
+    async def on_error(exc: Exception) -> None:  # a server of the list down: logged
+        log.debug("%s: NATS: %r", name, exc)
+
     try:
         return await nats.connect(servers=servers, name=name, connect_timeout=timeout,
                                   max_reconnect_attempts=-1, reconnect_time_wait=0.2,
-                                  allow_reconnect=True)
+                                  allow_reconnect=True, error_cb=on_error)
     except Exception as exc:
         raise ClusterError(f"cannot reach the NATS servers {', '.join(servers)}: "
                            f"{exc!r}") from None
