@@ -236,3 +236,27 @@ def test_task_entries_read_back_and_bad_ones_are_refused() -> None:
     assert task_from_bytes(task_to_bytes(task)) == task
     with pytest.raises(ClusterError, match="not a task"):
         task_from_bytes(b'{"xid": "nope"}')
+
+
+# -- the cluster command: misuse is one error line, before any connection --------------------
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (["--role", "handover"], "--ca, --cert and --key"),
+    (["--role", "ingest", "--ca", "a", "--cert", "b", "--key", "c", "--cin-range", "5-1"],
+     "--cin-range"),
+    (["--role", "handover", "--ca", "a", "--cert", "b", "--key", "c"],
+     "at least one --destination"),
+    (["--role", "handover", "--ca", "a", "--cert", "b", "--key", "c", "--destination",
+      "agency=host"], "not HOST:PORT"),
+    (["--role", "handover", "--ca", "a", "--cert", "b", "--key", "c", "--destination",
+      "h:1,h:2"], "NAME=HOST:PORT"),
+])
+def test_the_cluster_command_refuses_bad_options(
+        extra: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from lawful_intercept.cli import main
+
+    status = main(["cluster", "--cluster", "nats://127.0.0.1:1", "--name", "n1", *extra])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert message in err
+    assert err.count("\n") == 1

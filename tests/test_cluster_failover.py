@@ -331,3 +331,71 @@ def test_killing_a_handover_node_and_a_broker_loses_nothing(
     for numbers in streams.values():
         assert sorted(numbers) == list(range(len(numbers)))  # no gap, from 0
     print(f"duplicates reported: {summary['duplicates']}")
+
+
+def test_bench_cluster_prints_one_json_line() -> None:
+    bench = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_cluster.py"
+    result = subprocess.run([sys.executable, str(bench), "--records", "600", "--liids", "6"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    line = json.loads(result.stdout.strip().splitlines()[-1])
+    assert line["benchmark"] == "cluster" and line["records"] == 600
+    assert line["cluster"]["records_per_second"] > 0 and line["single"]["records_per_second"] > 0
+    assert set(line["cluster"]["cpu_us_per_record"]) == {"ingest_publish", "jetstream_r1",
+                                                         "handover"}
+
+
+def test_the_task_bucket_deactivates_by_tombstone_only(tmp_path: Path) -> None:
+    from lawful_intercept.cluster import ClusterLayout, ClusterTaskStore, connect
+    from lawful_intercept.mediation import MediationTask
+
+    port = free_port()
+    server = subprocess.Popen([str(NATS_SERVER), "-js", "-a", "127.0.0.1", "-p", str(port),
+                               "-sd", str(tmp_path / "js")], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+
+    async def job() -> None:
+        nc = await connect([f"nats://127.0.0.1:{port}"], name="test")
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    buckets = await ClusterLayout(replicas=1).ensure(nc.jetstream())
+                    break
+                except Exception:
+                    if time.monotonic() > deadline:
+                        raise
+                    await asyncio.sleep(0.1)
+            store = ClusterTaskStore(buckets["tasks"])
+            assert await store.tasks() == []
+            one, two = (MediationTask(uuid.uuid4(), "LIID-1", destinations=("a",)),
+                        MediationTask(uuid.uuid4(), "LIID-2", destinations=("b",)))
+            await store.put(one)
+            await store.put(two)
+            assert sorted(t.liid for t in await store.tasks()) == ["LIID-1", "LIID-2"]
+            assert await store.liid_of(one.xid) == "LIID-1"
+            assert await store.destinations() == {"a", "b"}
+            await store.remove(one.xid)
+            active, removed = await store.snapshot()
+            assert set(active) == {two.xid} and removed == {one.xid: "LIID-1"}
+            assert await store.liid_changes() == ({"LIID-2"}, {"LIID-1"})
+            assert await store.liid_of(one.xid) is None
+            await store.put(one)  # activated again
+            assert await store.liid_changes() == ({"LIID-1", "LIID-2"}, set())
+        finally:
+            await nc.close()
+
+    try:
+        wait_until(lambda: _answers(port), 30, "nats-server")
+        asyncio.run(job())
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+def _answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
