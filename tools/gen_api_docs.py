@@ -35,6 +35,7 @@ GUIDES: dict[str, tuple[str, str]] = {
     "lawful_intercept.catalog": ("concepts.md", "concepts"),
     "lawful_intercept.certs": ("delivery.md", "delivery"),
     "lawful_intercept.cli": ("cli.md", "the command line"),
+    "lawful_intercept.cluster": ("cluster.md", "the mediation cluster"),
     "lawful_intercept.correlation": ("correlation.md", "correlation"),
     "lawful_intercept.delivery": ("delivery.md", "delivery"),
     "lawful_intercept.errors": ("errors.md", "errors"),
