@@ -322,9 +322,9 @@ def test_silent_network_is_found_by_the_keep_alive(tmp_path: Path,
                 assert wait_for(lambda: spool.stats().queued == 0, 20), client.stats()
                 stats = client.stats()
     # The keep-alive goes out at most `interval` after the last write and its answer is due
-    # `wait` later; 3 s of slack covers the client's polling and a loaded machine (the bound
+    # `wait` later; 10 s of slack covers the client's polling and a loaded machine (the bound
     # says the silence is found by the keep-alive, not by TCP minutes later).
-    assert interval <= found + 0.1 and found <= interval + wait + 3.0, found
+    assert interval <= found + 0.1 and found <= interval + wait + 10.0, found
     assert stats.reconnects >= 1 and proxy.connections >= 2
     # The failure is named, with the request left unanswered, and the client reconnected.
     [failed, *_] = [n for n in notices if n.kind == "keep-alive-failed"]

@@ -228,11 +228,11 @@ def test_big_indefinite_pdu_byte_by_byte_is_linear() -> None:
     pdu = b"\x30\x80\x30\x80" + body + b"\x00\x00\x31\x82\x00\x02\x05\x00\x00\x00"
     assert read_tlv_full(pdu, 0)[5] == len(pdu)
     reader = PDUReader()
-    begin = time.perf_counter()
+    begin = time.thread_time()  # CPU time: a loaded machine does not trip this quadratic guard
     out: list[PDU] = []
     for i in range(len(pdu)):
         out += reader.feed(pdu[i : i + 1])
-    elapsed = time.perf_counter() - begin
+    elapsed = time.thread_time() - begin
     assert [p.raw for p in out] == [pdu]
     assert elapsed < 10, elapsed
 
@@ -558,10 +558,10 @@ def test_writer_large_queue_is_fast() -> None:
     writer = PDUWriter(1000)
     for _ in range(50_000):
         writer.add(b"\x05\x00")
-    begin = time.perf_counter()
+    begin = time.thread_time()  # CPU time: a loaded machine does not trip this quadratic guard
     n = sum(1 for _ in writer.batches())
     assert n == 100
-    assert time.perf_counter() - begin < 2
+    assert time.thread_time() - begin < 2
 
 
 # -- decode_first ---------------------------------------------------------------------------

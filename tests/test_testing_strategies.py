@@ -652,9 +652,9 @@ def test_large_specification_is_built_lazily() -> None:
             name=f"T{i}",
         )
         chain.append(use(body))
-    start = time.perf_counter()
+    start = time.thread_time()  # CPU time: a loaded machine does not trip this guard
     s = strategy_for(chain[-1], max_depth=3)
-    built = time.perf_counter() - start
+    built = time.thread_time() - start
     assert built < 2.0
 
     @settings(max_examples=20, deadline=None)
