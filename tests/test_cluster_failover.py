@@ -382,6 +382,13 @@ def test_the_task_bucket_deactivates_by_tombstone_only(tmp_path: Path) -> None:
             assert await store.liid_of(one.xid) is None
             await store.put(one)  # activated again
             assert await store.liid_changes() == ({"LIID-1", "LIID-2"}, set())
+            three = MediationTask(uuid.uuid4(), "LIID-3", destinations=("a",))
+            changed = MediationTask(two.xid, "LIID-2", "IRIOnly", destinations=("b",))
+            assert await store.mirror([changed, three]) == (2, 1)  # what a Mediation runs
+            active, removed = await store.snapshot()
+            assert active == {two.xid: changed, three.xid: three}
+            assert removed == {one.xid: "LIID-1"}
+            assert await store.mirror([changed, three]) == (0, 0)
         finally:
             await nc.close()
 

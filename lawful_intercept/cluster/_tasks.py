@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from .._checks import require_instance
@@ -98,6 +99,29 @@ class ClusterTaskStore:
                 task = task_from_bytes(entry.value)
                 active[task.xid] = task
         return active, removed
+
+    async def mirror(self, tasks: Iterable[MediationTask]) -> tuple[int, int]:
+        """Make the bucket hold exactly ``tasks`` (e.g. what a single-machine
+        :class:`~lawful_intercept.mediation.Mediation` runs after each
+        :meth:`~lawful_intercept.mediation.Mediation.sync`:
+        ``mediation.live_tasks().values()``, the warrant book driving the cluster): new and
+        changed tasks are put, tasks no longer there get a tombstone. Returns how many were
+        put and how many removed."""
+        wanted = {}
+        for index, task in enumerate(tasks):
+            require_instance(task, MediationTask, f"tasks[{index}]")
+            wanted[task.xid] = task
+        active, _ = await self.snapshot()
+        put = removed = 0
+        for xid, task in wanted.items():
+            if active.get(xid) != task:
+                await self.put(task)
+                put += 1
+        for xid, task in active.items():
+            if xid not in wanted:
+                await self.kv.put(xid.hex, _tombstone(xid, task.liid))
+                removed += 1
+        return put, removed
 
     async def tasks(self) -> list[MediationTask]:
         """Every active task."""
