@@ -32,6 +32,7 @@ from ._spool_format import (
     parse_ack_entry,
     pread_all,
     pwrite_all,
+    replace_file,
 )
 
 __all__ = ["COMPACT_BYTES", "AckLog", "AckReplay"]
@@ -187,18 +188,7 @@ class AckLog:
         """Replace the log by a version 2 log of the high-water mark and ``entries``, through
         ``acks.log.tmp`` and a rename (a crash leaves the old log or the new one)."""
         data = ACKLOG_MAGIC + ack_entry(ACK_HIGH, 0, self.high_water) + entries
-        tmp = os.path.join(self.directory, ACK_TMP_NAME)
-        fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
-        try:
-            pwrite_all(fd, data, 0)
-            if self.sync_enabled:
-                os.fsync(fd)
-            os.replace(tmp, self.path)
-            if self.sync_enabled:
-                fsync_dir(self.directory)
-        except BaseException:
-            os.close(fd)
-            raise
+        fd = replace_file(self.directory, ACK_TMP_NAME, self.path, data, self.sync_enabled)
         os.close(self.fd)
         self.fd = fd
         self.size = len(data)

@@ -42,7 +42,7 @@ import zlib
 from typing import Final, NamedTuple
 
 from ..errors import SpoolCorrupt, SpoolError
-from ._spool_format import fsync_dir, is_zero, pread_all, pwrite_all
+from ._spool_format import fsync_dir, is_zero, pread_all, pwrite_all, replace_file
 
 __all__ = ["DEAD_MAGIC", "DEAD_NAME", "DeadLetter", "DeadLetterLog"]
 
@@ -226,18 +226,7 @@ class DeadLetterLog:
     def _rewrite(self) -> None:
         data = b"".join([DEAD_MAGIC, *(_removal(i) for i in sorted(self.removed)),
                          *(_encode(_LETTER, self.letters[i]) for i in sorted(self.letters))])
-        tmp = os.path.join(self.directory, DEAD_TMP_NAME)
-        fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
-        try:
-            pwrite_all(fd, data, 0)
-            if self.sync_enabled:
-                os.fsync(fd)
-            os.replace(tmp, self.path)
-            if self.sync_enabled:
-                fsync_dir(self.directory)
-        except BaseException:
-            os.close(fd)
-            raise
+        fd = replace_file(self.directory, DEAD_TMP_NAME, self.path, data, self.sync_enabled)
         os.close(self.fd)
         self.fd = fd
         self.size = len(data)

@@ -63,6 +63,7 @@ __all__ = [
     "pwrite_all",
     "pwritev_parts",
     "record_header",
+    "replace_file",
     "runs",
     "segment_name",
 ]
@@ -179,6 +180,25 @@ def fsync_dir(path: str) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def replace_file(directory: str, tmp_name: str, path: str, data: bytes, sync: bool) -> int:
+    """Replace the file at ``path`` by ``data``, written to ``tmp_name`` in ``directory`` and
+    renamed (a crash leaves the old file or the new one); the new file's descriptor, open for
+    reading and writing. ``sync`` makes the data and the rename durable."""
+    tmp = os.path.join(directory, tmp_name)
+    fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        pwrite_all(fd, data, 0)
+        if sync:
+            os.fsync(fd)
+        os.replace(tmp, path)
+        if sync:
+            fsync_dir(directory)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
 
 
 def is_zero(data: bytes, start: int) -> bool:
