@@ -10,38 +10,21 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from .._checks import require_instance
-from ._model import (
-    ActionRequest,
-    AuthorisationFlag,
-    AuthorisationObject,
-    AuthorisationStatus,
-    CREATERequest,
-    DeliveryDestination,
-    DeliveryType,
-    DictionaryEntry,
-    DocumentBody,
-    DocumentObject,
-    EndpointID,
-    HI1Message,
-    LITaskObject,
-    MessageHeader,
-    RequestPayload,
-    TargetIdentifierValue,
-    TaskFlag,
-    Timespan,
-)
+from . import _model as model
 
 __all__ = ["warrant_request"]
 
 
-def warrant_request(*, liid: str, targets: Sequence[TargetIdentifierValue],
-                    destinations: Sequence[DeliveryDestination], start: datetime,
-                    end: datetime, now: datetime, sender: EndpointID, receiver: EndpointID,
-                    delivery_type: DeliveryType = DeliveryType.IRI_AND_CC,
+def warrant_request(*, liid: str, targets: Sequence[model.TargetIdentifierValue],
+                    destinations: Sequence[model.DeliveryDestination], start: datetime,
+                    end: datetime, now: datetime, sender: model.EndpointID,
+                    receiver: model.EndpointID,
+                    delivery_type: model.DeliveryType = model.DeliveryType.IRI_AND_CC,
                     authorisation_reference: str = "W000001",
                     document: bytes | None = None, document_type: str = "application/pdf",
                     is_test: bool = False,
-                    status: AuthorisationStatus = AuthorisationStatus.APPROVED) -> HI1Message:
+                    status: model.AuthorisationStatus = model.AuthorisationStatus.APPROVED,
+                    ) -> model.HI1Message:
     """An unsigned HI-1 request creating an authorisation (``status``, valid from ``start`` to
     ``end``), an LI task with ``liid``, ``targets`` and ``destinations`` associated with it,
     and, when ``document`` is given, the warrant document (its SHA-256 as checksum). Fresh
@@ -58,30 +41,31 @@ def warrant_request(*, liid: str, targets: Sequence[TargetIdentifierValue],
     if not destinations:
         raise ValueError("destinations must name at least one delivery destination")
     auth_id, task_id, doc_id = (str(uuid.uuid4()) for _ in range(3))
-    flags = (AuthorisationFlag.IS_TEST.entry,) if is_test else None
-    authorisation = AuthorisationObject(
+    flags = (model.AuthorisationFlag.IS_TEST.entry,) if is_test else None
+    authorisation = model.AuthorisationObject(
         object_identifier=auth_id, country_code=sender.country_code,
         owner_identifier=sender.unique_identifier, generation=1,
         associated_objects=(doc_id,) if document is not None else None,
         reference=authorisation_reference, status=status.entry,
-        timespan=Timespan(start, end), creation_timestamp=now.replace(microsecond=0),
+        timespan=model.Timespan(start, end), creation_timestamp=now.replace(microsecond=0),
         flags=flags)
-    task = LITaskObject(
+    task = model.LITaskObject(
         object_identifier=task_id, country_code=sender.country_code,
         owner_identifier=sender.unique_identifier, generation=1, associated_objects=(auth_id,),
         reference=liid, targets=tuple(targets), delivery_type=delivery_type.entry,
         delivery_details=tuple(destinations), cspid=receiver,
-        flags=(TaskFlag.IS_TEST.entry,) if is_test else None)
-    objects: list[AuthorisationObject | LITaskObject | DocumentObject] = []
+        flags=(model.TaskFlag.IS_TEST.entry,) if is_test else None)
+    objects: list[model.AuthorisationObject | model.LITaskObject | model.DocumentObject] = []
     if document is not None:
-        objects.append(DocumentObject(
+        objects.append(model.DocumentObject(
             object_identifier=doc_id, country_code=sender.country_code,
             owner_identifier=sender.unique_identifier, generation=1,
-            reference=authorisation_reference, timespan=Timespan(start, end),
-            document_type=DictionaryEntry("ETSI", "DocumentType", "Warrant"),
-            body=DocumentBody(document, document_type, hashlib.sha256(document).hexdigest(),
+            reference=authorisation_reference, timespan=model.Timespan(start, end),
+            document_type=model.DictionaryEntry("ETSI", "DocumentType", "Warrant"),
+            body=model.DocumentBody(document, document_type, hashlib.sha256(document).hexdigest(),
                               "SHA256")))
     objects += [authorisation, task]
-    actions = tuple(ActionRequest(i, CREATERequest(obj)) for i, obj in enumerate(objects))
-    header = MessageHeader(sender, receiver, str(uuid.uuid4()), now)
-    return HI1Message(header, RequestPayload(actions))
+    actions = tuple(model.ActionRequest(i, model.CREATERequest(obj))
+                    for i, obj in enumerate(objects))
+    header = model.MessageHeader(sender, receiver, str(uuid.uuid4()), now)
+    return model.HI1Message(header, model.RequestPayload(actions))

@@ -12,45 +12,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-from ._model import (
-    ActionRequest,
-    ActionResponse,
-    ApprovalDetails,
-    ApproverContactDetails,
-    ApproverDetails,
-    AuthorisationFlag,
-    AuthorisationObject,
-    AuthorisationStatus,
-    CREATERequest,
-    CREATEResponse,
-    DELIVERRequest,
-    DELIVERResponse,
-    DeliveryAddress,
-    DeliveryDestination,
-    DeliveryType,
-    DictionaryEntry,
-    DocumentBody,
-    DocumentObject,
-    EndpointID,
-    ErrorInformation,
-    GETRequest,
-    GETResponse,
-    HI1Message,
-    IPAddressPort,
-    LISTRequest,
-    LISTResponse,
-    ListResponseRecord,
-    LITaskObject,
-    MessageHeader,
-    RequestPayload,
-    ResponsePayload,
-    TargetIdentifierValue,
-    TaskStatus,
-    TaskTimespan,
-    Timespan,
-    UPDATERequest,
-    UPDATEResponse,
-)
+from . import _model as model
 
 __all__ = [
     "authorisation_objects",
@@ -82,11 +44,12 @@ def _ipv6() -> SearchStrategy[str]:
         lambda groups: ":".join(f"{g:04x}" for g in groups))
 
 
-def target_identifier_values() -> SearchStrategy[TargetIdentifierValue]:
+def target_identifier_values() -> SearchStrategy[model.TargetIdentifierValue]:
     """Well-formed targets of the ETSI formats :func:`check` knows (E.164, IMSI, IMEI,
     IPv4/IPv6, SIP URI, e-mail)."""
-    def target(name: str, values: SearchStrategy[str]) -> SearchStrategy[TargetIdentifierValue]:
-        return values.map(lambda v: TargetIdentifierValue("ETSI", name, v))
+    def target(name: str,
+               values: SearchStrategy[str]) -> SearchStrategy[model.TargetIdentifierValue]:
+        return values.map(lambda v: model.TargetIdentifierValue("ETSI", name, v))
     user = st.text(alphabet=string.ascii_lowercase + string.digits, min_size=1, max_size=12)
     host = st.sampled_from(["example.com", "ims.example.net", "mail.example.org"])
     return st.one_of(
@@ -100,37 +63,39 @@ def target_identifier_values() -> SearchStrategy[TargetIdentifierValue]:
     )
 
 
-def delivery_destinations() -> SearchStrategy[DeliveryDestination]:
+def delivery_destinations() -> SearchStrategy[model.DeliveryDestination]:
     """Delivery destinations with a well-formed address (IPv4, IPv6, IP and port, E.164,
     FQDN, URL) and optionally a handover format."""
     addresses = st.one_of(
-        _ipv4().map(lambda a: DeliveryAddress("IPv4Address", a)),
-        _ipv6().map(lambda a: DeliveryAddress("IPv6Address", a)),
-        st.builds(IPAddressPort, st.one_of(_ipv4(), _ipv6()), st.integers(2, 65535),
-                  st.just("TCP")).map(lambda a: DeliveryAddress("IPAddressPort", a)),
-        _digits(1, 15).map(lambda a: DeliveryAddress("E164Number", a)),
+        _ipv4().map(lambda a: model.DeliveryAddress("IPv4Address", a)),
+        _ipv6().map(lambda a: model.DeliveryAddress("IPv6Address", a)),
+        st.builds(model.IPAddressPort, st.one_of(_ipv4(), _ipv6()), st.integers(2, 65535),
+                  st.just("TCP")).map(lambda a: model.DeliveryAddress("IPAddressPort", a)),
+        _digits(1, 15).map(lambda a: model.DeliveryAddress("E164Number", a)),
         st.sampled_from(["lemf.example.org", "hi2.lea.example"]).map(
-            lambda a: DeliveryAddress("FQDN", a)),
-        st.sampled_from(["https://lemf.example.org/hi3"]).map(lambda a: DeliveryAddress("URL", a)),
+            lambda a: model.DeliveryAddress("FQDN", a)),
+        st.sampled_from(["https://lemf.example.org/hi3"]).map(
+            lambda a: model.DeliveryAddress("URL", a)),
         st.sampled_from(["lemf@lea.example.org"]).map(
-            lambda a: DeliveryAddress("EmailAddress", a)),
-        st.builds(EndpointID, _COUNTRY, _TEXT).map(lambda a: DeliveryAddress("EndpointID", a)),
-        st.builds(IPAddressPort, _ipv4(), st.integers(0, 65535), st.just("UDP")).map(
-            lambda a: DeliveryAddress("IPAddressPort", a)),
+            lambda a: model.DeliveryAddress("EmailAddress", a)),
+        st.builds(model.EndpointID, _COUNTRY, _TEXT).map(
+            lambda a: model.DeliveryAddress("EndpointID", a)),
+        st.builds(model.IPAddressPort, _ipv4(), st.integers(0, 65535), st.just("UDP")).map(
+            lambda a: model.DeliveryAddress("IPAddressPort", a)),
     )
     formats = st.none() | st.sampled_from(["TS102232-2", "TS102232-3", "TS102232-5"]).map(
-        lambda v: DictionaryEntry("ETSI", "HandoverFormat", v))
-    return st.builds(DeliveryDestination, address=addresses, handover_format=formats)
+        lambda v: model.DictionaryEntry("ETSI", "HandoverFormat", v))
+    return st.builds(model.DeliveryDestination, address=addresses, handover_format=formats)
 
 
-def _approvals() -> SearchStrategy[ApprovalDetails]:
-    contact = st.builds(ApproverContactDetails, alternate_name=st.none() | _TEXT,
+def _approvals() -> SearchStrategy[model.ApprovalDetails]:
+    contact = st.builds(model.ApproverContactDetails, alternate_name=st.none() | _TEXT,
                         email_address=st.none() | st.just("clerk@court.example"),
                         phone_number=st.none() | _digits(5, 15))
-    approver = st.builds(ApproverDetails, name=st.none() | _TEXT,
+    approver = st.builds(model.ApproverDetails, name=st.none() | _TEXT,
                          role=st.none() | st.sampled_from(["Judge", "Magistrate"]),
                          contact_details=st.lists(contact, max_size=2).map(tuple))
-    return st.builds(ApprovalDetails, approval_type=st.none() | _TEXT,
+    return st.builds(model.ApprovalDetails, approval_type=st.none() | _TEXT,
                      description=st.none() | _TEXT, reference=st.none() | _TEXT,
                      approver=st.none() | approver, timestamp=st.none() | _TIMES,
                      is_emergency=st.none() | st.booleans())
@@ -139,27 +104,29 @@ def _approvals() -> SearchStrategy[ApprovalDetails]:
 @st.composite
 def authorisation_objects(draw: st.DrawFn, *, identifier: str | None = None,
                           start: datetime | None = None, end: datetime | None = None,
-                          status: AuthorisationStatus | None = None) -> AuthorisationObject:
+                          status: model.AuthorisationStatus | None = None,
+                          ) -> model.AuthorisationObject:
     """AuthorisationObjects (TS 103 120 clause 7.2) with the given identifier, timespan and
     status when given, any valid ones otherwise."""
     begin = start if start is not None else draw(_TIMES)
     finish = end if end is not None else begin + timedelta(days=draw(st.integers(1, 400)))
-    chosen = status if status is not None else draw(st.sampled_from(list(AuthorisationStatus)))
-    flags = draw(st.none() | st.lists(st.sampled_from(list(AuthorisationFlag)), max_size=3,
+    chosen = (status if status is not None
+              else draw(st.sampled_from(list(model.AuthorisationStatus))))
+    flags = draw(st.none() | st.lists(st.sampled_from(list(model.AuthorisationFlag)), max_size=3,
                                       unique=True).map(lambda f: tuple(x.entry for x in f)))
-    return AuthorisationObject(
+    return model.AuthorisationObject(
         object_identifier=identifier or draw(_UUIDS), country_code=draw(_COUNTRY),
         owner_identifier=draw(st.none() | _TEXT), generation=draw(st.none() | st.integers(0, 9)),
         reference=draw(st.none() | _TEXT), status=chosen.entry,
-        timespan=Timespan(begin, finish),
-        cspids=tuple(draw(st.lists(st.builds(EndpointID, _COUNTRY, _TEXT), max_size=2))),
+        timespan=model.Timespan(begin, finish),
+        cspids=tuple(draw(st.lists(st.builds(model.EndpointID, _COUNTRY, _TEXT), max_size=2))),
         approvals=tuple(draw(st.lists(_approvals(), max_size=2))),
         flags=flags, jurisdiction=draw(st.none() | _TEXT))
 
 
 @st.composite
 def li_task_objects(draw: st.DrawFn, *, authorisation: str | None = None,
-                    is_test: bool | None = None) -> LITaskObject:
+                    is_test: bool | None = None) -> model.LITaskObject:
     """LITaskObjects (TS 103 120 clause 8.2) with valid targets and destinations, associated
     with ``authorisation`` when given."""
     liid = draw(st.text(alphabet=string.ascii_uppercase + string.digits + "-", min_size=1,
@@ -167,37 +134,37 @@ def li_task_objects(draw: st.DrawFn, *, authorisation: str | None = None,
     associated = (authorisation,) if authorisation else draw(
         st.none() | st.lists(_UUIDS, max_size=2).map(tuple))
     test = draw(st.booleans()) if is_test is None else is_test
-    return LITaskObject(
+    return model.LITaskObject(
         object_identifier=draw(_UUIDS), country_code=draw(_COUNTRY),
         associated_objects=associated, reference=liid,
-        status=draw(st.none() | st.sampled_from(list(TaskStatus)).map(lambda s: s.entry)),
+        status=draw(st.none() | st.sampled_from(list(model.TaskStatus)).map(lambda s: s.entry)),
         targets=tuple(draw(st.lists(target_identifier_values(), min_size=1, max_size=3))),
-        delivery_type=draw(st.sampled_from(list(DeliveryType))).entry,
+        delivery_type=draw(st.sampled_from(list(model.DeliveryType))).entry,
         delivery_details=tuple(draw(st.lists(delivery_destinations(), min_size=1,
                                              max_size=3))),
-        timespan=draw(st.none() | st.builds(TaskTimespan, *[st.none() | _TIMES] * 5)),
-        cspid=draw(st.none() | st.builds(EndpointID, _COUNTRY, _TEXT)),
-        flags=(DictionaryEntry("ETSI", "TaskFlag", "IsTest"),) if test else None)
+        timespan=draw(st.none() | st.builds(model.TaskTimespan, *[st.none() | _TIMES] * 5)),
+        cspid=draw(st.none() | st.builds(model.EndpointID, _COUNTRY, _TEXT)),
+        flags=(model.DictionaryEntry("ETSI", "TaskFlag", "IsTest"),) if test else None)
 
 
-def _documents() -> SearchStrategy[DocumentObject]:
+def _documents() -> SearchStrategy[model.DocumentObject]:
     return st.builds(
-        lambda ident, body, name: DocumentObject(
+        lambda ident, body, name: model.DocumentObject(
             object_identifier=ident, name=name,
-            document_type=DictionaryEntry("ETSI", "DocumentType", "Warrant"),
-            body=DocumentBody(body, "application/pdf")),
+            document_type=model.DictionaryEntry("ETSI", "DocumentType", "Warrant"),
+            body=model.DocumentBody(body, "application/pdf")),
         _UUIDS, st.binary(max_size=64), st.none() | _TEXT)
 
 
-def _header(now: datetime | None) -> SearchStrategy[MessageHeader]:
+def _header(now: datetime | None) -> SearchStrategy[model.MessageHeader]:
     times = st.just(now) if now is not None else st.datetimes(
         min_value=datetime(2000, 1, 1), max_value=datetime(2090, 1, 1), timezones=st.just(UTC))
-    return st.builds(MessageHeader, st.builds(EndpointID, _COUNTRY, _TEXT),
-                     st.builds(EndpointID, _COUNTRY, _TEXT), _UUIDS, times)
+    return st.builds(model.MessageHeader, st.builds(model.EndpointID, _COUNTRY, _TEXT),
+                     st.builds(model.EndpointID, _COUNTRY, _TEXT), _UUIDS, times)
 
 
 @st.composite
-def warrant_messages(draw: st.DrawFn, *, now: datetime | None = None) -> HI1Message:
+def warrant_messages(draw: st.DrawFn, *, now: datetime | None = None) -> model.HI1Message:
     """Unsigned warrant requests: a CREATE of an Approved authorisation whose timespan covers
     ``now`` (any time when not given), and one or more LI tasks associated with it, with valid
     targets and destinations. Approve (:func:`approve_warrant`) and sign them to get messages
@@ -207,41 +174,44 @@ def warrant_messages(draw: st.DrawFn, *, now: datetime | None = None) -> HI1Mess
     start = moment - timedelta(hours=draw(st.integers(1, 1000)))
     end = moment + timedelta(hours=draw(st.integers(1, 10000)))
     authorisation = draw(authorisation_objects(identifier=identifier, start=start, end=end,
-                                               status=AuthorisationStatus.APPROVED))
+                                               status=model.AuthorisationStatus.APPROVED))
     authorisation = dataclasses.replace(authorisation, approvals=())
     tasks = [dataclasses.replace(task, timespan=draw(st.none() | st.just(
-                 TaskTimespan(start, end))))
+                 model.TaskTimespan(start, end))))
              for task in draw(st.lists(li_task_objects(authorisation=identifier), min_size=1,
                                        max_size=2))]
     objects = [authorisation, *tasks]
-    actions = tuple(ActionRequest(i, CREATERequest(obj)) for i, obj in enumerate(objects))
-    return HI1Message(draw(_header(now)), RequestPayload(actions))
+    actions = tuple(model.ActionRequest(i, model.CREATERequest(obj))
+                    for i, obj in enumerate(objects))
+    return model.HI1Message(draw(_header(now)), model.RequestPayload(actions))
 
 
-def hi1_messages() -> SearchStrategy[HI1Message]:
+def hi1_messages() -> SearchStrategy[model.HI1Message]:
     """HI-1 messages of every kind the model holds: requests (GET, CREATE, UPDATE, LIST,
     DELIVER of authorisations, tasks and documents) and responses (each kind of answer per
     action, or one error for the whole message)."""
     objects = st.one_of(authorisation_objects(), li_task_objects(), _documents())
     object_type = st.sampled_from(["Authorisation", "Task", "Document"]).map(
-        lambda v: DictionaryEntry("ETSI", "ObjectType", v))
+        lambda v: model.DictionaryEntry("ETSI", "ObjectType", v))
     action = st.one_of(
-        _UUIDS.map(GETRequest), objects.map(CREATERequest), objects.map(UPDATERequest),
-        st.builds(LISTRequest, st.none() | object_type, st.none() | _TIMES),
-        st.builds(DELIVERRequest, _UUIDS, objects))
+        _UUIDS.map(model.GETRequest), objects.map(model.CREATERequest),
+        objects.map(model.UPDATERequest),
+        st.builds(model.LISTRequest, st.none() | object_type, st.none() | _TIMES),
+        st.builds(model.DELIVERRequest, _UUIDS, objects))
     requests = st.lists(action, min_size=1, max_size=3).map(
-        lambda items: RequestPayload(tuple(ActionRequest(i, a) for i, a in enumerate(items))))
-    errors = st.builds(ErrorInformation, st.integers(0, 9999), _TEXT)
-    records = st.builds(ListResponseRecord, object_type, _UUIDS, st.integers(0, 99),
+        lambda items: model.RequestPayload(
+            tuple(model.ActionRequest(i, a) for i, a in enumerate(items))))
+    errors = st.builds(model.ErrorInformation, st.integers(0, 9999), _TEXT)
+    records = st.builds(model.ListResponseRecord, object_type, _UUIDS, st.integers(0, 99),
                         st.none() | _COUNTRY, st.none() | _TEXT, st.none() | _TEXT,
                         st.none() | _TIMES)
-    result = st.one_of(st.builds(CREATEResponse, _UUIDS, st.none() | objects),
-                       st.builds(UPDATEResponse, _UUIDS, st.none() | objects),
-                       objects.map(GETResponse), st.builds(DELIVERResponse, _UUIDS),
-                       st.lists(records, max_size=2).map(lambda r: LISTResponse(tuple(r))),
+    result = st.one_of(st.builds(model.CREATEResponse, _UUIDS, st.none() | objects),
+                       st.builds(model.UPDATEResponse, _UUIDS, st.none() | objects),
+                       objects.map(model.GETResponse), st.builds(model.DELIVERResponse, _UUIDS),
+                       st.lists(records, max_size=2).map(lambda r: model.LISTResponse(tuple(r))),
                        errors)
     responses = st.one_of(
-        st.lists(result, min_size=1, max_size=3).map(lambda items: ResponsePayload(
-            actions=tuple(ActionResponse(i, r) for i, r in enumerate(items)))),
-        errors.map(lambda e: ResponsePayload(error=e)))
-    return st.builds(HI1Message, _header(None), st.one_of(requests, responses))
+        st.lists(result, min_size=1, max_size=3).map(lambda items: model.ResponsePayload(
+            actions=tuple(model.ActionResponse(i, r) for i, r in enumerate(items)))),
+        errors.map(lambda e: model.ResponsePayload(error=e)))
+    return st.builds(model.HI1Message, _header(None), st.one_of(requests, responses))

@@ -16,45 +16,7 @@ from typing import TypeVar
 from lxml import etree  # type: ignore[import-untyped]
 
 from ..errors import WarrantFormatError
-from ._model import (
-    ActionRequest,
-    ActionResponse,
-    ApprovalDetails,
-    ApproverContactDetails,
-    ApproverDetails,
-    AuthorisationObject,
-    CREATERequest,
-    CREATEResponse,
-    DELIVERRequest,
-    DELIVERResponse,
-    DeliveryAddress,
-    DeliveryDestination,
-    DictionaryEntry,
-    DocumentBody,
-    DocumentObject,
-    EndpointID,
-    ErrorInformation,
-    GETRequest,
-    GETResponse,
-    HI1Message,
-    HI1Object,
-    IPAddressPort,
-    LISTRequest,
-    LISTResponse,
-    ListResponseRecord,
-    LITaskObject,
-    MessageHeader,
-    OtherObject,
-    RawXML,
-    RequestPayload,
-    ResponsePayload,
-    TargetIdentifierValue,
-    TaskTimespan,
-    Timespan,
-    UPDATERequest,
-    UPDATEResponse,
-    Version,
-)
+from . import _model as model
 from ._namespaces import AUTH, COMMON, CORE, DOC, DS, ETSI280, TASK, XSI, qname
 from ._xml_safe import DEFAULT_MAX_BYTES, parse_xml
 
@@ -63,14 +25,14 @@ __all__ = ["read_message", "read_message_element"]
 _T = TypeVar("_T")
 
 
-def read_message(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> HI1Message:
+def read_message(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> model.HI1Message:
     """Parse ``data`` (an HI-1 message, TS 103 120 clause 6) with the hardened parser and
     read it into an :class:`HI1Message`;
     :class:`~lawful_intercept.errors.WarrantFormatError` names what is wrong."""
     return read_message_element(parse_xml(data, max_bytes=max_bytes))
 
 
-def read_message_element(root: etree._Element) -> HI1Message:
+def read_message_element(root: etree._Element) -> model.HI1Message:
     """An :class:`HI1Message` from an already parsed root element."""
     if root.tag != qname(CORE, "HI1Message"):
         raise WarrantFormatError(f"the root element must be HI1Message of {CORE}, not "
@@ -81,7 +43,7 @@ def read_message_element(root: etree._Element) -> HI1Message:
     legacy = c.opt(CORE, "Signature")
     signature = c.opt(DS, "Signature")
     c.done()
-    return HI1Message(header=header, payload=_payload(payload_el),
+    return model.HI1Message(header=header, payload=_payload(payload_el),
                       legacy_signature=_raw(legacy) if legacy is not None else None,
                       signature=_raw(signature) if signature is not None else None)
 
@@ -126,7 +88,7 @@ class _Cursor:
         element = self.opt(ns, local)
         return None if element is None else read(element, self.where(local))
 
-    def raw(self, ns: str, local: str) -> RawXML | None:
+    def raw(self, ns: str, local: str) -> model.RawXML | None:
         element = self.opt(ns, local)
         return None if element is None else _raw(element)
 
@@ -138,7 +100,7 @@ class _Cursor:
         value = self.text(ns, local)
         return None if value is None else _integer(value, self.where(local))
 
-    def entry(self, ns: str, local: str) -> DictionaryEntry | None:
+    def entry(self, ns: str, local: str) -> model.DictionaryEntry | None:
         return self.sub(ns, local, _entry)
 
     def done(self) -> None:
@@ -149,8 +111,8 @@ class _Cursor:
                                      f"{etree.QName(extra).namespace}) here", self.where(name))
 
 
-def _raw(element: etree._Element) -> RawXML:
-    return RawXML(etree.tostring(element))
+def _raw(element: etree._Element) -> model.RawXML:
+    return model.RawXML(etree.tostring(element))
 
 
 def _text(element: etree._Element) -> str:
@@ -186,44 +148,44 @@ def _boolean(value: str, path: str) -> bool:
     raise WarrantFormatError(f"{value!r} is not an xs:boolean", path)
 
 
-def _entry(element: etree._Element, path: str) -> DictionaryEntry:
+def _entry(element: etree._Element, path: str) -> model.DictionaryEntry:
     c = _Cursor(element, path)
-    entry = DictionaryEntry(c.text1(COMMON, "Owner"), c.text1(COMMON, "Name"),
+    entry = model.DictionaryEntry(c.text1(COMMON, "Owner"), c.text1(COMMON, "Name"),
                             c.text1(COMMON, "Value"))
     c.done()
     return entry
 
 
-def _endpoint(element: etree._Element, path: str) -> EndpointID:
+def _endpoint(element: etree._Element, path: str) -> model.EndpointID:
     c = _Cursor(element, path)
-    endpoint = EndpointID(c.text1(CORE, "CountryCode"), c.text1(CORE, "UniqueIdentifier"))
+    endpoint = model.EndpointID(c.text1(CORE, "CountryCode"), c.text1(CORE, "UniqueIdentifier"))
     c.done()
     return endpoint
 
 
-def _error(element: etree._Element, path: str) -> ErrorInformation:
+def _error(element: etree._Element, path: str) -> model.ErrorInformation:
     c = _Cursor(element, path)
     code = _integer(c.text1(CORE, "ErrorCode"), c.where("ErrorCode"))
-    error = ErrorInformation(code, c.text1(CORE, "ErrorDescription"))
+    error = model.ErrorInformation(code, c.text1(CORE, "ErrorDescription"))
     c.done()
     return error
 
 
-def _header(element: etree._Element) -> MessageHeader:
+def _header(element: etree._Element) -> model.MessageHeader:
     c = _Cursor(element, "Header")
     sender = _endpoint(c.one(CORE, "SenderIdentifier"), "Header.SenderIdentifier")
     receiver = _endpoint(c.one(CORE, "ReceiverIdentifier"), "Header.ReceiverIdentifier")
     transaction = c.text1(CORE, "TransactionIdentifier")
     timestamp = _datetime(c.text1(CORE, "Timestamp"), "Header.Timestamp")
     v = _Cursor(c.one(CORE, "Version"), "Header.Version")
-    version = Version(v.text1(CORE, "ETSIVersion"), v.text1(CORE, "NationalProfileOwner"),
+    version = model.Version(v.text1(CORE, "ETSIVersion"), v.text1(CORE, "NationalProfileOwner"),
                       v.text1(CORE, "NationalProfileVersion"))
     v.done()
     c.done()
-    return MessageHeader(sender, receiver, transaction, timestamp, version)
+    return model.MessageHeader(sender, receiver, transaction, timestamp, version)
 
 
-def _payload(element: etree._Element) -> RequestPayload | ResponsePayload:
+def _payload(element: etree._Element) -> model.RequestPayload | model.ResponsePayload:
     c = _Cursor(element, "Payload")
     request = c.opt(CORE, "RequestPayload")
     if request is not None:
@@ -236,14 +198,14 @@ def _payload(element: etree._Element) -> RequestPayload | ResponsePayload:
         actions.done()
         if not requests:
             raise WarrantFormatError("at least one ActionRequest is required", "ActionRequests")
-        return RequestPayload(requests)
+        return model.RequestPayload(requests)
     response = c.one(CORE, "ResponsePayload")
     c.done()
     r = _Cursor(response, "Payload.ResponsePayload")
     error = r.sub(CORE, "ErrorInformation", _error)
     if error is not None:
         r.done()
-        return ResponsePayload(error=error)
+        return model.ResponsePayload(error=error)
     actions = _Cursor(r.one(CORE, "ActionResponses"), "ActionResponses")
     r.done()
     responses = tuple(_action_response(a, f"ActionResponse[{i}]")
@@ -251,38 +213,40 @@ def _payload(element: etree._Element) -> RequestPayload | ResponsePayload:
     actions.done()
     if not responses:
         raise WarrantFormatError("at least one ActionResponse is required", "ActionResponses")
-    return ResponsePayload(actions=responses)
+    return model.ResponsePayload(actions=responses)
 
 
-def _action_request(element: etree._Element, path: str) -> ActionRequest:
+def _action_request(element: etree._Element, path: str) -> model.ActionRequest:
     c = _Cursor(element, path)
     identifier = _integer(c.text1(CORE, "ActionIdentifier"), c.where("ActionIdentifier"))
-    action: GETRequest | CREATERequest | UPDATERequest | LISTRequest | DELIVERRequest
+    action: (model.GETRequest | model.CREATERequest | model.UPDATERequest | model.LISTRequest
+             | model.DELIVERRequest)
     if (get := c.opt(CORE, "GET")) is not None:
         g = _Cursor(get, c.where("GET"))
-        action = GETRequest(g.text1(CORE, "Identifier"))
+        action = model.GETRequest(g.text1(CORE, "Identifier"))
         g.done()
     elif (create := c.opt(CORE, "CREATE")) is not None:
-        action = CREATERequest(_only_object(create, c.where("CREATE")))
+        action = model.CREATERequest(_only_object(create, c.where("CREATE")))
     elif (update := c.opt(CORE, "UPDATE")) is not None:
-        action = UPDATERequest(_only_object(update, c.where("UPDATE")))
+        action = model.UPDATERequest(_only_object(update, c.where("UPDATE")))
     elif (listing := c.opt(CORE, "LIST")) is not None:
         lc = _Cursor(listing, c.where("LIST"))
-        action = LISTRequest(lc.entry(CORE, "ObjectType"), lc.time(CORE, "LastChanged"))
+        action = model.LISTRequest(lc.entry(CORE, "ObjectType"), lc.time(CORE, "LastChanged"))
         lc.done()
     elif (deliver := c.opt(CORE, "DELIVER")) is not None:
         d = _Cursor(deliver, c.where("DELIVER"))
         ident = d.text1(CORE, "Identifier")
-        action = DELIVERRequest(ident, _object(d.one(CORE, "HI1Object"), d.where("HI1Object")))
+        action = model.DELIVERRequest(ident,
+                                      _object(d.one(CORE, "HI1Object"), d.where("HI1Object")))
         d.done()
     else:
         raise WarrantFormatError("one of GET, CREATE, UPDATE, LIST or DELIVER is required",
                                  path)
     c.done()
-    return ActionRequest(identifier, action)
+    return model.ActionRequest(identifier, action)
 
 
-def _only_object(element: etree._Element, path: str) -> HI1Object:
+def _only_object(element: etree._Element, path: str) -> model.HI1Object:
     c = _Cursor(element, path)
     obj = _object(c.one(CORE, "HI1Object"), c.where("HI1Object"))
     c.done()
@@ -290,7 +254,7 @@ def _only_object(element: etree._Element, path: str) -> HI1Object:
 
 
 def _identified(element: etree._Element, path: str
-                ) -> tuple[str, HI1Object | None]:
+                ) -> tuple[str, model.HI1Object | None]:
     c = _Cursor(element, path)
     identifier = c.text1(CORE, "Identifier")
     obj = c.sub(CORE, "HI1Object", _object)
@@ -298,42 +262,43 @@ def _identified(element: etree._Element, path: str
     return identifier, obj
 
 
-def _action_response(element: etree._Element, path: str) -> ActionResponse:
+def _action_response(element: etree._Element, path: str) -> model.ActionResponse:
     c = _Cursor(element, path)
     identifier = _integer(c.text1(CORE, "ActionIdentifier"), c.where("ActionIdentifier"))
-    result: (GETResponse | CREATEResponse | UPDATEResponse | LISTResponse | DELIVERResponse
-             | ErrorInformation)
+    result: (model.GETResponse | model.CREATEResponse | model.UPDATEResponse | model.LISTResponse
+             | model.DELIVERResponse
+             | model.ErrorInformation)
     if (get := c.opt(CORE, "GETResponse")) is not None:
-        result = GETResponse(_only_object(get, c.where("GETResponse")))
+        result = model.GETResponse(_only_object(get, c.where("GETResponse")))
     elif (create := c.opt(CORE, "CREATEResponse")) is not None:
-        result = CREATEResponse(*_identified(create, c.where("CREATEResponse")))
+        result = model.CREATEResponse(*_identified(create, c.where("CREATEResponse")))
     elif (update := c.opt(CORE, "UPDATEResponse")) is not None:
-        result = UPDATEResponse(*_identified(update, c.where("UPDATEResponse")))
+        result = model.UPDATEResponse(*_identified(update, c.where("UPDATEResponse")))
     elif (listing := c.opt(CORE, "LISTResponse")) is not None:
         lc = _Cursor(listing, c.where("LISTResponse"))
-        result = LISTResponse(tuple(_list_record(r, lc.where("ListResponseRecord"))
+        result = model.LISTResponse(tuple(_list_record(r, lc.where("ListResponseRecord"))
                                     for r in lc.many(CORE, "ListResponseRecord")))
         lc.done()
     elif (error := c.opt(CORE, "ErrorInformation")) is not None:
         result = _error(error, c.where("ErrorInformation"))
     elif (deliver := c.opt(CORE, "DELIVERResponse")) is not None:
         d = _Cursor(deliver, c.where("DELIVERResponse"))
-        result = DELIVERResponse(d.text1(CORE, "Identifier"))
+        result = model.DELIVERResponse(d.text1(CORE, "Identifier"))
         d.done()
     else:
         raise WarrantFormatError("a response or ErrorInformation is required", path)
     c.done()
-    return ActionResponse(identifier, result)
+    return model.ActionResponse(identifier, result)
 
 
-def _list_record(element: etree._Element, path: str) -> ListResponseRecord:
+def _list_record(element: etree._Element, path: str) -> model.ListResponseRecord:
     c = _Cursor(element, path)
     object_type = _entry(c.one(CORE, "ObjectType"), c.where("ObjectType"))
     identifier = c.text1(CORE, "Identifier")
     country = c.text(CORE, "CountryCode")
     owner = c.text(CORE, "OwnerIdentifier")
     generation = _integer(c.text1(CORE, "Generation"), c.where("Generation"))
-    record = ListResponseRecord(object_type, identifier, generation, country, owner,
+    record = model.ListResponseRecord(object_type, identifier, generation, country, owner,
                                 c.text(CORE, "ExternalIdentifier"), c.time(CORE, "LastChanged"))
     c.done()
     return record
@@ -372,7 +337,7 @@ def _base(c: _Cursor) -> dict[str, object]:
             "national_handling_parameters": c.raw(CORE, "NationalHandlingParameters")}
 
 
-def _object(element: etree._Element, path: str) -> HI1Object:
+def _object(element: etree._Element, path: str) -> model.HI1Object:
     kind = _xsi_type(element, path)
     c = _Cursor(element, path)
     if kind == qname(AUTH, "AuthorisationObject"):
@@ -382,11 +347,11 @@ def _object(element: etree._Element, path: str) -> HI1Object:
     if kind == qname(DOC, "DocumentObject"):
         return _document(c, _base(c))
     base = _base(c)
-    return OtherObject(xsi_type=kind, element=_raw(element),
+    return model.OtherObject(xsi_type=kind, element=_raw(element),
                        **base)  # type: ignore[arg-type]
 
 
-def _flags(c: _Cursor, ns: str, local: str, item: str) -> tuple[DictionaryEntry, ...] | None:
+def _flags(c: _Cursor, ns: str, local: str, item: str) -> tuple[model.DictionaryEntry, ...] | None:
     element = c.opt(ns, local)
     if element is None:
         return None
@@ -396,12 +361,12 @@ def _flags(c: _Cursor, ns: str, local: str, item: str) -> tuple[DictionaryEntry,
     return flags
 
 
-def _approvals(c: _Cursor, ns: str, local: str) -> tuple[ApprovalDetails, ...]:
+def _approvals(c: _Cursor, ns: str, local: str) -> tuple[model.ApprovalDetails, ...]:
     return tuple(_approval(e, f"{c.where(local)}[{i}]")
                  for i, e in enumerate(c.many(ns, local)))
 
 
-def _approval(element: etree._Element, path: str) -> ApprovalDetails:
+def _approval(element: etree._Element, path: str) -> model.ApprovalDetails:
     c = _Cursor(element, path)
     approval_type = c.text(COMMON, "ApprovalType")
     description = c.text(COMMON, "ApprovalDescription")
@@ -414,11 +379,11 @@ def _approval(element: etree._Element, path: str) -> ApprovalDetails:
     signature = c.raw(COMMON, "ApprovalDigitalSignature")
     national = c.raw(COMMON, "ApprovalNationalDetails")
     c.done()
-    return ApprovalDetails(approval_type, description, reference, approver, timestamp,
+    return model.ApprovalDetails(approval_type, description, reference, approver, timestamp,
                            emergency, signature, national)
 
 
-def _approver(element: etree._Element, path: str) -> ApproverDetails:
+def _approver(element: etree._Element, path: str) -> model.ApproverDetails:
     c = _Cursor(element, path)
     name = c.text(COMMON, "ApproverName")
     role = c.text(COMMON, "ApproverRole")
@@ -426,29 +391,29 @@ def _approver(element: etree._Element, path: str) -> ApproverDetails:
     contacts = []
     for contact in c.many(COMMON, "ApproverContactDetails"):
         k = _Cursor(contact, c.where("ApproverContactDetails"))
-        contacts.append(ApproverContactDetails(k.text(COMMON, "ApproverAlternateName"),
+        contacts.append(model.ApproverContactDetails(k.text(COMMON, "ApproverAlternateName"),
                                                k.text(COMMON, "ApproverEmailAddress"),
                                                k.text(COMMON, "ApproverPhoneNumber")))
         k.done()
     c.done()
-    return ApproverDetails(name, role, identity, tuple(contacts))
+    return model.ApproverDetails(name, role, identity, tuple(contacts))
 
 
-def _timespan(element: etree._Element, path: str, ns: str) -> Timespan:
+def _timespan(element: etree._Element, path: str, ns: str) -> model.Timespan:
     c = _Cursor(element, path)
-    span = Timespan(c.time(ns, "StartTime"), c.time(ns, "EndTime"))
+    span = model.Timespan(c.time(ns, "StartTime"), c.time(ns, "EndTime"))
     c.done()
     return span
 
 
-def _authorisation(c: _Cursor, base: dict[str, object]) -> AuthorisationObject:
+def _authorisation(c: _Cursor, base: dict[str, object]) -> model.AuthorisationObject:
     reference = c.text(AUTH, "AuthorisationReference")
     legal_type = c.entry(AUTH, "AuthorisationLegalType")
     priority = c.entry(AUTH, "AuthorisationPriority")
     status = c.entry(AUTH, "AuthorisationStatus")
     desired = c.entry(AUTH, "AuthorisationDesiredStatus")
     span = c.sub(AUTH, "AuthorisationTimespan", lambda e, p: _timespan(e, p, AUTH))
-    cspids: tuple[EndpointID, ...] = ()
+    cspids: tuple[model.EndpointID, ...] = ()
     if (csp := c.opt(AUTH, "AuthorisationCSPID")) is not None:
         k = _Cursor(csp, c.where("AuthorisationCSPID"))
         cspids = tuple(_endpoint(e, k.where("CSPID")) for e in k.many(AUTH, "CSPID"))
@@ -465,7 +430,7 @@ def _authorisation(c: _Cursor, base: dict[str, object]) -> AuthorisationObject:
     type_of_case = c.entry(AUTH, "AuthorisationTypeOfCase")
     legal_entity = c.text(AUTH, "AuthorisationLegalEntity")
     c.done()
-    return AuthorisationObject(
+    return model.AuthorisationObject(
         reference=reference, legal_type=legal_type, priority=priority, status=status,
         desired_status=desired, timespan=span, cspids=cspids, creation_timestamp=created,
         served_timestamp=served, termination_timestamp=terminated, approvals=approvals,
@@ -474,9 +439,9 @@ def _authorisation(c: _Cursor, base: dict[str, object]) -> AuthorisationObject:
         legal_entity=legal_entity, **base)  # type: ignore[arg-type]
 
 
-def _task_timespan(element: etree._Element, path: str) -> TaskTimespan:
+def _task_timespan(element: etree._Element, path: str) -> model.TaskTimespan:
     c = _Cursor(element, path)
-    span = TaskTimespan(c.time(TASK, "StartTime"), c.time(TASK, "EndTime"),
+    span = model.TaskTimespan(c.time(TASK, "StartTime"), c.time(TASK, "EndTime"),
                         c.time(TASK, "TerminationTime"), c.time(TASK, "ProvisioningTime"),
                         c.time(TASK, "DeprovisioningTime"))
     c.done()
@@ -484,9 +449,9 @@ def _task_timespan(element: etree._Element, path: str) -> TaskTimespan:
 
 
 def _targets(element: etree._Element, path: str
-             ) -> tuple[tuple[TargetIdentifierValue, ...], DictionaryEntry | None]:
+             ) -> tuple[tuple[model.TargetIdentifierValue, ...], model.DictionaryEntry | None]:
     c = _Cursor(element, path)
-    values: list[TargetIdentifierValue] = []
+    values: list[model.TargetIdentifierValue] = []
     if (holder := c.opt(TASK, "TargetIdentifierValues")) is not None:
         h = _Cursor(holder, c.where("TargetIdentifierValues"))
         for i, value in enumerate(h.many(TASK, "TargetIdentifierValue")):
@@ -494,7 +459,7 @@ def _targets(element: etree._Element, path: str
             f = _Cursor(v.one(TASK, "FormatType"), v.where("FormatType"))
             owner, name = f.text1(TASK, "FormatOwner"), f.text1(TASK, "FormatName")
             f.done()
-            values.append(TargetIdentifierValue(owner, name, v.text1(TASK, "Value")))
+            values.append(model.TargetIdentifierValue(owner, name, v.text1(TASK, "Value")))
             v.done()
         h.done()
     service = c.entry(TASK, "ServiceType")
@@ -511,7 +476,7 @@ def _ip_address(element: etree._Element, path: str) -> str:
     return value
 
 
-def _address(element: etree._Element, path: str) -> DeliveryAddress:
+def _address(element: etree._Element, path: str) -> model.DeliveryAddress:
     children = [child for child in element if isinstance(child.tag, str)]
     if len(children) != 1 or etree.QName(children[0]).namespace != TASK:
         raise WarrantFormatError("DeliveryAddress needs exactly one alternative", path)
@@ -527,23 +492,23 @@ def _address(element: etree._Element, path: str) -> DeliveryAddress:
                                                     p.where("UDPPort"))
         p.done()
         c.done()
-        return DeliveryAddress("IPAddressPort", IPAddressPort(address, port,
+        return model.DeliveryAddress("IPAddressPort", model.IPAddressPort(address, port,
                                                                "TCP" if tcp is not None
                                                                else "UDP"))
     if kind == "EndpointID":
-        return DeliveryAddress("EndpointID", _endpoint(child, where))
+        return model.DeliveryAddress("EndpointID", _endpoint(child, where))
     if kind == "IPAddressPortRange":
-        return DeliveryAddress("IPAddressPortRange", _raw(child))
+        return model.DeliveryAddress("IPAddressPortRange", _raw(child))
     if kind in ("IPv4Address", "IPv6Address", "E164Number", "FTPAddress", "URL", "FQDN",
                 "EmailAddress"):
-        return DeliveryAddress(kind, _text(child))
+        return model.DeliveryAddress(kind, _text(child))
     raise WarrantFormatError(f"unknown DeliveryAddress alternative {kind}", where)
 
 
-def _destination(element: etree._Element, path: str) -> DeliveryDestination:
+def _destination(element: etree._Element, path: str) -> model.DeliveryDestination:
     c = _Cursor(element, path)
     address = c.sub(TASK, "DeliveryAddress", _address)
-    destination = DeliveryDestination(address, c.raw(TASK, "EncryptionDetails"),
+    destination = model.DeliveryDestination(address, c.raw(TASK, "EncryptionDetails"),
                                       c.entry(TASK, "IRIorCC"), c.entry(TASK, "HandoverFormat"),
                                       c.entry(TASK, "DeliveryProfile"),
                                       c.raw(TASK, "NationalDeliveryParameters"))
@@ -551,17 +516,17 @@ def _destination(element: etree._Element, path: str) -> DeliveryDestination:
     return destination
 
 
-def _task(c: _Cursor, base: dict[str, object]) -> LITaskObject:
+def _task(c: _Cursor, base: dict[str, object]) -> model.LITaskObject:
     reference = c.text(TASK, "Reference")
     status = c.entry(TASK, "Status")
     desired = c.entry(TASK, "DesiredStatus")
     span = c.sub(TASK, "Timespan", _task_timespan)
-    targets: tuple[TargetIdentifierValue, ...] | None = None
+    targets: tuple[model.TargetIdentifierValue, ...] | None = None
     service = None
     if (target_el := c.opt(TASK, "TargetIdentifier")) is not None:
         targets, service = _targets(target_el, c.where("TargetIdentifier"))
     delivery_type = c.entry(TASK, "DeliveryType")
-    details: tuple[DeliveryDestination, ...] | None = None
+    details: tuple[model.DeliveryDestination, ...] | None = None
     if (details_el := c.opt(TASK, "DeliveryDetails")) is not None:
         d = _Cursor(details_el, c.where("DeliveryDetails"))
         details = tuple(_destination(e, f"{d.where('DeliveryDestination')}[{i}]")
@@ -575,7 +540,7 @@ def _task(c: _Cursor, base: dict[str, object]) -> LITaskObject:
     national = c.raw(TASK, "NationalLITaskingParameters")
     policies = c.raw(TASK, "ListOfTrafficPolicyReferences")
     c.done()
-    return LITaskObject(
+    return model.LITaskObject(
         reference=reference, status=status, desired_status=desired, timespan=span,
         targets=targets, service_type=service, delivery_type=delivery_type,
         delivery_details=details, approvals=approvals, cspid=cspid, handling_profile=handling,
@@ -583,7 +548,7 @@ def _task(c: _Cursor, base: dict[str, object]) -> LITaskObject:
         traffic_policy_references=policies, **base)  # type: ignore[arg-type]
 
 
-def _body(element: etree._Element, path: str) -> DocumentBody:
+def _body(element: etree._Element, path: str) -> model.DocumentBody:
     c = _Cursor(element, path)
     contents_text = c.text(DOC, "Contents")
     contents = None
@@ -592,13 +557,13 @@ def _body(element: etree._Element, path: str) -> DocumentBody:
             contents = base64.b64decode("".join(contents_text.split()), validate=True)
         except (binascii.Error, ValueError):
             raise WarrantFormatError("Contents is not base64", c.where("Contents")) from None
-    body = DocumentBody(contents, c.text(DOC, "ContentType"), c.text(DOC, "Checksum"),
+    body = model.DocumentBody(contents, c.text(DOC, "ContentType"), c.text(DOC, "Checksum"),
                         c.text(DOC, "ChecksumType"))
     c.done()
     return body
 
 
-def _document(c: _Cursor, base: dict[str, object]) -> DocumentObject:
+def _document(c: _Cursor, base: dict[str, object]) -> model.DocumentObject:
     reference = c.text(DOC, "DocumentReference")
     name = c.text(DOC, "DocumentName")
     status = c.entry(DOC, "DocumentStatus")
@@ -611,7 +576,7 @@ def _document(c: _Cursor, base: dict[str, object]) -> DocumentObject:
     invalid = c.sub(DOC, "DocumentInvalidReason", _error)
     national = c.raw(DOC, "NationalDocumentParameters")
     c.done()
-    return DocumentObject(
+    return model.DocumentObject(
         reference=reference, name=name, status=status, desired_status=desired, timespan=span,
         document_type=document_type, properties=properties, body=body, signatures=signatures,
         invalid_reason=invalid, national_parameters=national, **base)  # type: ignore[arg-type]

@@ -10,51 +10,22 @@ from datetime import datetime
 from lxml import etree  # type: ignore[import-untyped]
 
 from ..errors import WarrantFormatError
-from ._model import (
-    ActionRequest,
-    ActionResponse,
-    ApprovalDetails,
-    AuthorisationObject,
-    CREATERequest,
-    CREATEResponse,
-    DELIVERRequest,
-    DELIVERResponse,
-    DeliveryAddress,
-    DeliveryDestination,
-    DictionaryEntry,
-    DocumentObject,
-    EndpointID,
-    ErrorInformation,
-    GETRequest,
-    GETResponse,
-    HI1Message,
-    HI1Object,
-    IPAddressPort,
-    LISTRequest,
-    LISTResponse,
-    LITaskObject,
-    OtherObject,
-    RawXML,
-    RequestPayload,
-    Timespan,
-    UPDATERequest,
-    UPDATEResponse,
-)
+from . import _model as model
 from ._namespaces import AUTH, COMMON, CORE, DOC, ETSI280, NSMAP, TASK, XSI, qname
 from ._xml_safe import parse_xml
 
 __all__ = ["approval_element", "format_time", "write_message", "write_message_element"]
 
 
-def write_message(message: HI1Message) -> bytes:
+def write_message(message: model.HI1Message) -> bytes:
     """``message`` as an XML document (UTF-8, with an XML declaration)."""
     root = write_message_element(message)
     return bytes(etree.tostring(root, xml_declaration=True, encoding="utf-8"))
 
 
-def write_message_element(message: HI1Message) -> etree._Element:
+def write_message_element(message: model.HI1Message) -> etree._Element:
     """``message`` as an lxml element tree."""
-    if not isinstance(message, HI1Message):
+    if not isinstance(message, model.HI1Message):
         raise TypeError(f"message must be HI1Message, not {type(message).__name__}")
     root = etree.Element(qname(CORE, "HI1Message"), nsmap=NSMAP)
     header = _sub(root, CORE, "Header")
@@ -68,7 +39,7 @@ def write_message_element(message: HI1Message) -> etree._Element:
     _sub(version, CORE, "NationalProfileOwner", h.version.national_profile_owner)
     _sub(version, CORE, "NationalProfileVersion", h.version.national_profile_version)
     payload = _sub(root, CORE, "Payload")
-    if isinstance(message.payload, RequestPayload):
+    if isinstance(message.payload, model.RequestPayload):
         holder = _sub(_sub(payload, CORE, "RequestPayload"), CORE, "ActionRequests")
         for request in message.payload.actions:
             _action_request(_sub(holder, CORE, "ActionRequest"), request)
@@ -99,7 +70,7 @@ def format_time(value: datetime, *, microseconds: bool = False) -> str:
     return text
 
 
-def approval_element(approval: ApprovalDetails, ns: str, local: str) -> etree._Element:
+def approval_element(approval: model.ApprovalDetails, ns: str, local: str) -> etree._Element:
     """``approval`` as a standalone ``{ns}local`` element of type common:ApprovalDetails."""
     element = etree.Element(qname(ns, local), nsmap=NSMAP)
     _approval_content(element, approval)
@@ -132,12 +103,13 @@ def _int(parent: etree._Element, ns: str, local: str, value: int | None) -> None
         _sub(parent, ns, local, str(value))
 
 
-def _raw(parent: etree._Element, raw: RawXML | None) -> None:
+def _raw(parent: etree._Element, raw: model.RawXML | None) -> None:
     if raw is not None:
         parent.append(parse_xml(raw.data))
 
 
-def _entry(parent: etree._Element, ns: str, local: str, entry: DictionaryEntry | None) -> None:
+def _entry(parent: etree._Element, ns: str, local: str,
+           entry: model.DictionaryEntry | None) -> None:
     if entry is not None:
         element = _sub(parent, ns, local)
         _sub(element, COMMON, "Owner", entry.owner)
@@ -145,30 +117,30 @@ def _entry(parent: etree._Element, ns: str, local: str, entry: DictionaryEntry |
         _sub(element, COMMON, "Value", entry.value)
 
 
-def _endpoint(element: etree._Element, endpoint: EndpointID, _ns: str) -> None:
+def _endpoint(element: etree._Element, endpoint: model.EndpointID, _ns: str) -> None:
     _sub(element, CORE, "CountryCode", endpoint.country_code)
     _sub(element, CORE, "UniqueIdentifier", endpoint.unique_identifier)
 
 
-def _error(element: etree._Element, error: ErrorInformation) -> None:
+def _error(element: etree._Element, error: model.ErrorInformation) -> None:
     _sub(element, CORE, "ErrorCode", str(error.code))
     _sub(element, CORE, "ErrorDescription", error.description)
 
 
-def _action_request(element: etree._Element, request: ActionRequest) -> None:
+def _action_request(element: etree._Element, request: model.ActionRequest) -> None:
     _sub(element, CORE, "ActionIdentifier", str(request.action_identifier))
     action = request.action
-    if isinstance(action, GETRequest):
+    if isinstance(action, model.GETRequest):
         _sub(_sub(element, CORE, "GET"), CORE, "Identifier", action.identifier)
-    elif isinstance(action, CREATERequest):
+    elif isinstance(action, model.CREATERequest):
         _object(_sub(element, CORE, "CREATE"), action.obj)
-    elif isinstance(action, UPDATERequest):
+    elif isinstance(action, model.UPDATERequest):
         _object(_sub(element, CORE, "UPDATE"), action.obj)
-    elif isinstance(action, LISTRequest):
+    elif isinstance(action, model.LISTRequest):
         listing = _sub(element, CORE, "LIST")
         _entry(listing, CORE, "ObjectType", action.object_type)
         _time(listing, CORE, "LastChanged", action.last_changed)
-    elif isinstance(action, DELIVERRequest):
+    elif isinstance(action, model.DELIVERRequest):
         deliver = _sub(element, CORE, "DELIVER")
         _sub(deliver, CORE, "Identifier", action.identifier)
         _object(deliver, action.obj)
@@ -176,18 +148,18 @@ def _action_request(element: etree._Element, request: ActionRequest) -> None:
         raise TypeError(f"unknown action {type(action).__name__}")
 
 
-def _action_response(element: etree._Element, answer: ActionResponse) -> None:
+def _action_response(element: etree._Element, answer: model.ActionResponse) -> None:
     _sub(element, CORE, "ActionIdentifier", str(answer.action_identifier))
     result = answer.result
-    if isinstance(result, GETResponse):
+    if isinstance(result, model.GETResponse):
         _object(_sub(element, CORE, "GETResponse"), result.obj)
-    elif isinstance(result, CREATEResponse | UPDATEResponse):
-        local = "CREATEResponse" if isinstance(result, CREATEResponse) else "UPDATEResponse"
+    elif isinstance(result, model.CREATEResponse | model.UPDATEResponse):
+        local = "CREATEResponse" if isinstance(result, model.CREATEResponse) else "UPDATEResponse"
         holder = _sub(element, CORE, local)
         _sub(holder, CORE, "Identifier", result.identifier)
         if result.obj is not None:
             _object(holder, result.obj)
-    elif isinstance(result, LISTResponse):
+    elif isinstance(result, model.LISTResponse):
         listing = _sub(element, CORE, "LISTResponse")
         for record in result.records:
             r = _sub(listing, CORE, "ListResponseRecord")
@@ -198,9 +170,9 @@ def _action_response(element: etree._Element, answer: ActionResponse) -> None:
             _sub(r, CORE, "Generation", str(record.generation))
             _opt(r, CORE, "ExternalIdentifier", record.external_identifier)
             _time(r, CORE, "LastChanged", record.last_changed)
-    elif isinstance(result, ErrorInformation):
+    elif isinstance(result, model.ErrorInformation):
         _error(_sub(element, CORE, "ErrorInformation"), result)
-    elif isinstance(result, DELIVERResponse):
+    elif isinstance(result, model.DELIVERResponse):
         _sub(_sub(element, CORE, "DELIVERResponse"), CORE, "Identifier", result.identifier)
     else:
         raise TypeError(f"unknown response {type(result).__name__}")
@@ -209,8 +181,8 @@ def _action_response(element: etree._Element, answer: ActionResponse) -> None:
 # -- objects -------------------------------------------------------------------------------
 
 
-def _object(parent: etree._Element, obj: HI1Object) -> None:
-    if isinstance(obj, OtherObject):
+def _object(parent: etree._Element, obj: model.HI1Object) -> None:
+    if isinstance(obj, model.OtherObject):
         element = parse_xml(obj.element.data)
         if element.tag != qname(CORE, "HI1Object"):
             raise WarrantFormatError("an OtherObject's element must be an HI1Object",
@@ -218,15 +190,15 @@ def _object(parent: etree._Element, obj: HI1Object) -> None:
         parent.append(element)
         return
     element = _sub(parent, CORE, "HI1Object")
-    if isinstance(obj, AuthorisationObject):
+    if isinstance(obj, model.AuthorisationObject):
         element.set(qname(XSI, "type"), "auth:AuthorisationObject")
         _base(element, obj)
         _authorisation(element, obj)
-    elif isinstance(obj, LITaskObject):
+    elif isinstance(obj, model.LITaskObject):
         element.set(qname(XSI, "type"), "task:LITaskObject")
         _base(element, obj)
         _task(element, obj)
-    elif isinstance(obj, DocumentObject):
+    elif isinstance(obj, model.DocumentObject):
         element.set(qname(XSI, "type"), "doc:DocumentObject")
         _base(element, obj)
         _document(element, obj)
@@ -234,7 +206,7 @@ def _object(parent: etree._Element, obj: HI1Object) -> None:
         raise TypeError(f"cannot write an HI-1 object of type {type(obj).__name__}")
 
 
-def _base(element: etree._Element, obj: HI1Object) -> None:
+def _base(element: etree._Element, obj: model.HI1Object) -> None:
     _sub(element, CORE, "ObjectIdentifier", obj.object_identifier)
     _opt(element, CORE, "CountryCode", obj.country_code)
     _opt(element, CORE, "OwnerIdentifier", obj.owner_identifier)
@@ -248,7 +220,7 @@ def _base(element: etree._Element, obj: HI1Object) -> None:
     _raw(element, obj.national_handling_parameters)
 
 
-def _timespan(element: etree._Element, ns: str, local: str, span: Timespan | None) -> None:
+def _timespan(element: etree._Element, ns: str, local: str, span: model.Timespan | None) -> None:
     if span is not None:
         holder = _sub(element, ns, local)
         _time(holder, ns, "StartTime", span.start_time)
@@ -256,14 +228,14 @@ def _timespan(element: etree._Element, ns: str, local: str, span: Timespan | Non
 
 
 def _flags(element: etree._Element, ns: str, local: str, item: str,
-           flags: tuple[DictionaryEntry, ...] | None) -> None:
+           flags: tuple[model.DictionaryEntry, ...] | None) -> None:
     if flags is not None:
         holder = _sub(element, ns, local)
         for flag in flags:
             _entry(holder, ns, item, flag)
 
 
-def _approval_content(element: etree._Element, approval: ApprovalDetails) -> None:
+def _approval_content(element: etree._Element, approval: model.ApprovalDetails) -> None:
     _opt(element, COMMON, "ApprovalType", approval.approval_type)
     _opt(element, COMMON, "ApprovalDescription", approval.description)
     _opt(element, COMMON, "ApprovalReference", approval.reference)
@@ -285,12 +257,12 @@ def _approval_content(element: etree._Element, approval: ApprovalDetails) -> Non
 
 
 def _approvals(element: etree._Element, ns: str, local: str,
-               approvals: tuple[ApprovalDetails, ...]) -> None:
+               approvals: tuple[model.ApprovalDetails, ...]) -> None:
     for approval in approvals:
         _approval_content(_sub(element, ns, local), approval)
 
 
-def _authorisation(element: etree._Element, obj: AuthorisationObject) -> None:
+def _authorisation(element: etree._Element, obj: model.AuthorisationObject) -> None:
     _opt(element, AUTH, "AuthorisationReference", obj.reference)
     _entry(element, AUTH, "AuthorisationLegalType", obj.legal_type)
     _entry(element, AUTH, "AuthorisationPriority", obj.priority)
@@ -315,14 +287,14 @@ def _authorisation(element: etree._Element, obj: AuthorisationObject) -> None:
     _opt(element, AUTH, "AuthorisationLegalEntity", obj.legal_entity)
 
 
-def _address(element: etree._Element, address: DeliveryAddress) -> None:
+def _address(element: etree._Element, address: model.DeliveryAddress) -> None:
     holder = _sub(element, TASK, "DeliveryAddress")
     value = address.value
-    if isinstance(value, RawXML):
+    if isinstance(value, model.RawXML):
         _raw(holder, value)
-    elif isinstance(value, EndpointID):
+    elif isinstance(value, model.EndpointID):
         _endpoint(_sub(holder, TASK, address.kind), value, TASK)
-    elif isinstance(value, IPAddressPort):
+    elif isinstance(value, model.IPAddressPort):
         port = _sub(holder, TASK, "IPAddressPort")
         ip = _sub(port, ETSI280, "address")
         _sub(ip, ETSI280, "IPv6Address" if ":" in value.address else "IPv4Address",
@@ -332,7 +304,7 @@ def _address(element: etree._Element, address: DeliveryAddress) -> None:
         _sub(holder, TASK, address.kind, value)
 
 
-def _destination(element: etree._Element, destination: DeliveryDestination) -> None:
+def _destination(element: etree._Element, destination: model.DeliveryDestination) -> None:
     if destination.address is not None:
         _address(element, destination.address)
     _raw(element, destination.encryption_details)
@@ -342,7 +314,7 @@ def _destination(element: etree._Element, destination: DeliveryDestination) -> N
     _raw(element, destination.national_parameters)
 
 
-def _task(element: etree._Element, obj: LITaskObject) -> None:
+def _task(element: etree._Element, obj: model.LITaskObject) -> None:
     _opt(element, TASK, "Reference", obj.reference)
     _entry(element, TASK, "Status", obj.status)
     _entry(element, TASK, "DesiredStatus", obj.desired_status)
@@ -380,7 +352,7 @@ def _task(element: etree._Element, obj: LITaskObject) -> None:
     _raw(element, obj.traffic_policy_references)
 
 
-def _document(element: etree._Element, obj: DocumentObject) -> None:
+def _document(element: etree._Element, obj: model.DocumentObject) -> None:
     _opt(element, DOC, "DocumentReference", obj.reference)
     _opt(element, DOC, "DocumentName", obj.name)
     _entry(element, DOC, "DocumentStatus", obj.status)

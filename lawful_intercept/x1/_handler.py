@@ -15,53 +15,8 @@ from uuid import UUID
 
 from .._checks import require_instance
 from ..errors import X1FormatError
+from . import _model as model
 from ._messages import MESSAGES, REQUEST_MESSAGE_TYPES
-from ._model import (
-    NS,
-    ActivateTaskRequest,
-    CreateDestinationRequest,
-    DeactivateAllTasksRequest,
-    DeactivateTaskRequest,
-    DestinationDetails,
-    DestinationResponseDetails,
-    DestinationStatus,
-    ErrorInformation,
-    ErrorResponse,
-    GenericObjectRequest,
-    GetAllDestinationDetailsRequest,
-    GetAllDestinationDetailsResponse,
-    GetAllDetailsRequest,
-    GetAllDetailsResponse,
-    GetAllTaskDetailsRequest,
-    GetAllTaskDetailsResponse,
-    GetDestinationDetailsRequest,
-    GetDestinationDetailsResponse,
-    GetNEStatusRequest,
-    GetNEStatusResponse,
-    GetTaskDetailsRequest,
-    GetTaskDetailsResponse,
-    KeepaliveRequest,
-    ListAllDetailsRequest,
-    ListAllDetailsResponse,
-    ModifyDestinationRequest,
-    ModifyTaskRequest,
-    NEStatusDetails,
-    OKResponse,
-    PingRequest,
-    RemoveAllDestinationsRequest,
-    RemoveDestinationRequest,
-    ReportDestinationIssueRequest,
-    ReportNEIssueRequest,
-    ReportTaskIssueRequest,
-    RequestMessage,
-    ResponseMessage,
-    TaskDetails,
-    TaskResponseDetails,
-    TaskStatus,
-    TopLevelErrorResponse,
-    X1Header,
-    X1Response,
-)
 from ._xml import (
     DEFAULT_MAX_BYTES,
     XSI,
@@ -94,7 +49,7 @@ class X1ErrorCode(IntEnum):
 
 @dataclass
 class _Task:
-    details: TaskDetails
+    details: model.TaskDetails
     modifications: int = 0
     last_modification: datetime | None = None
 
@@ -118,7 +73,7 @@ class X1Handler:
     ``clock`` gives the time of responses (UTC)."""
 
     def __init__(self, ne_identifier: str, *, admf_identifiers: frozenset[str] | None = None,
-                 on_task: Callable[[TaskEvent, TaskDetails], None] | None = None,
+                 on_task: Callable[[TaskEvent, model.TaskDetails], None] | None = None,
                  keepalive_timeout: timedelta | None = None,
                  clock: Callable[[], datetime] | None = None,
                  max_bytes: int = DEFAULT_MAX_BYTES) -> None:
@@ -129,25 +84,25 @@ class X1Handler:
         self._clock = clock or (lambda: datetime.now(UTC))
         self._max_bytes = max_bytes
         self._tasks: dict[UUID, _Task] = {}
-        self._destinations: dict[UUID, DestinationDetails] = {}
+        self._destinations: dict[UUID, model.DestinationDetails] = {}
         self._last_keepalive: datetime | None = None
-        self.reports: list[RequestMessage] = []
+        self.reports: list[model.RequestMessage] = []
         """The ReportTaskIssue, ReportDestinationIssue and ReportNEIssue requests received,
         in order (an ADMF receives these)."""
 
     # -- state ---------------------------------------------------------------------------
 
     @property
-    def tasks(self) -> dict[UUID, TaskDetails]:
+    def tasks(self) -> dict[UUID, model.TaskDetails]:
         """The active tasks, by XID (a copy)."""
         return {xid: task.details for xid, task in self._tasks.items()}
 
     @property
-    def destinations(self) -> dict[UUID, DestinationDetails]:
+    def destinations(self) -> dict[UUID, model.DestinationDetails]:
         """The destinations, by DID (a copy)."""
         return dict(self._destinations)
 
-    def expire(self, now: datetime) -> list[TaskDetails]:
+    def expire(self, now: datetime) -> list[model.TaskDetails]:
         """End the tasks that allow implicit deactivation when no Keepalive (nor any other
         request) came within ``keepalive_timeout`` before ``now`` (clause 6.6.2); returns
         them."""
@@ -172,9 +127,9 @@ class X1Handler:
             root = parse_root(data, max_bytes=self._max_bytes)
         except X1FormatError:
             return self._top_level_error()
-        if root.tag != f"{{{NS}}}X1Request":
+        if root.tag != f"{{{model.NS}}}X1Request":
             return self._top_level_error()
-        responses: list[ResponseMessage] = []
+        responses: list[model.ResponseMessage] = []
         for element in root:
             if not isinstance(element.tag, str):
                 continue
@@ -191,15 +146,15 @@ class X1Handler:
             responses.append(self.respond(message))
         if not responses:
             return self._top_level_error()
-        return write_message(X1Response(tuple(responses)))
+        return write_message(model.X1Response(tuple(responses)))
 
     def _top_level_error(self) -> bytes:
-        return write_message(TopLevelErrorResponse("unknown", self.ne_identifier,
+        return write_message(model.TopLevelErrorResponse("unknown", self.ne_identifier,
                                                    self._clock()))
 
     # -- one message --------------------------------------------------------------------
 
-    def respond(self, request: RequestMessage) -> ResponseMessage:
+    def respond(self, request: model.RequestMessage) -> model.ResponseMessage:
         """The response to one request message (clauses 6.2 to 6.8)."""
         header = request.header
         name = _type_name(request)
@@ -213,88 +168,88 @@ class X1Handler:
         except _Refused as refused:
             return self._error(header, name, refused.code, refused.description)
 
-    def _dispatch(self, request: RequestMessage) -> ResponseMessage:
+    def _dispatch(self, request: model.RequestMessage) -> model.ResponseMessage:
         header = self._answer_header(request.header)
         match request:
-            case ActivateTaskRequest(task=task):
+            case model.ActivateTaskRequest(task=task):
                 if task.xid in self._tasks:
                     raise _Refused(X1ErrorCode.XID_ALREADY_EXISTS,
                                    f"taskDetails/xId: XID {task.xid} already exists")
                 self._check_task(task)
                 self._tasks[task.xid] = _Task(task)
                 self._notify("activated", task)
-            case ModifyTaskRequest(task=task):
+            case model.ModifyTaskRequest(task=task):
                 current = self._task(task.xid)
                 self._check_task(task)
                 current.details = task
                 current.modifications += 1
                 current.last_modification = self._clock()
                 self._notify("modified", task)
-            case DeactivateTaskRequest(xid=xid):
+            case model.DeactivateTaskRequest(xid=xid):
                 details = self._task(xid).details
                 del self._tasks[xid]
                 self._notify("deactivated", details)
-            case DeactivateAllTasksRequest():
+            case model.DeactivateAllTasksRequest():
                 ended = [task.details for task in self._tasks.values()]
                 self._tasks.clear()
                 for details in ended:
                     self._notify("deactivated", details)
-            case CreateDestinationRequest(destination=destination):
+            case model.CreateDestinationRequest(destination=destination):
                 if destination.did in self._destinations:
                     raise _Refused(X1ErrorCode.DID_ALREADY_EXISTS,
                                    f"destinationDetails/dId: DID {destination.did} already "
                                    "exists")
                 self._destinations[destination.did] = destination
-            case ModifyDestinationRequest(destination=destination):
+            case model.ModifyDestinationRequest(destination=destination):
                 self._destination(destination.did)
                 self._destinations[destination.did] = destination
-            case RemoveDestinationRequest(did=did):
+            case model.RemoveDestinationRequest(did=did):
                 self._destination(did)
                 users = [str(x) for x, t in self._tasks.items() if did in _dids_of(t.details)]
                 if users:
                     raise _Refused(X1ErrorCode.DID_IN_USE,
                                    f"dId: DID {did} is used by task(s) {', '.join(users)}")
                 del self._destinations[did]
-            case RemoveAllDestinationsRequest():
+            case model.RemoveAllDestinationsRequest():
                 if any(_dids_of(t.details) for t in self._tasks.values()):
                     raise _Refused(X1ErrorCode.DID_IN_USE, "destinations are used by active "
                                    "tasks: deactivate them first")
                 self._destinations.clear()
-            case GetTaskDetailsRequest(xid=xid):
-                return GetTaskDetailsResponse(header, self._task_details(self._task(xid)))
-            case GetDestinationDetailsRequest(did=did):
-                return GetDestinationDetailsResponse(
+            case model.GetTaskDetailsRequest(xid=xid):
+                return model.GetTaskDetailsResponse(header, self._task_details(self._task(xid)))
+            case model.GetDestinationDetailsRequest(did=did):
+                return model.GetDestinationDetailsResponse(
                     header, _destination_details(self._destination(did)))
-            case GetNEStatusRequest():
-                return GetNEStatusResponse(header, NEStatusDetails("OK"))
-            case GetAllDetailsRequest():
-                return GetAllDetailsResponse(
-                    header, NEStatusDetails("OK"),
+            case model.GetNEStatusRequest():
+                return model.GetNEStatusResponse(header, model.NEStatusDetails("OK"))
+            case model.GetAllDetailsRequest():
+                return model.GetAllDetailsResponse(
+                    header, model.NEStatusDetails("OK"),
                     tuple(self._task_details(t) for t in self._tasks.values()),
                     tuple(_destination_details(d) for d in self._destinations.values()))
-            case ListAllDetailsRequest():
-                return ListAllDetailsResponse(header, tuple(self._tasks),
+            case model.ListAllDetailsRequest():
+                return model.ListAllDetailsResponse(header, tuple(self._tasks),
                                               tuple(self._destinations))
-            case GetAllTaskDetailsRequest():
-                return GetAllTaskDetailsResponse(
+            case model.GetAllTaskDetailsRequest():
+                return model.GetAllTaskDetailsResponse(
                     header, tuple(self._task_details(t) for t in self._tasks.values()))
-            case GetAllDestinationDetailsRequest():
-                return GetAllDestinationDetailsResponse(
+            case model.GetAllDestinationDetailsRequest():
+                return model.GetAllDestinationDetailsResponse(
                     header, tuple(_destination_details(d) for d in self._destinations.values()))
-            case ReportTaskIssueRequest() | ReportDestinationIssueRequest() | \
-                    ReportNEIssueRequest():
+            case model.ReportTaskIssueRequest() | model.ReportDestinationIssueRequest() | \
+                    model.ReportNEIssueRequest():
                 self.reports.append(request)
-            case PingRequest() | KeepaliveRequest():
+            case model.PingRequest() | model.KeepaliveRequest():
                 pass
-            case GenericObjectRequest(message_type=name):
+            case model.GenericObjectRequest(message_type=name):
                 raise _Refused(X1ErrorCode.REQUEST_NOT_SUPPORTED,
                                f"{name}: generic objects are not supported by this NE")
             case _:  # pragma: no cover - every request class is matched above
                 raise _Refused(X1ErrorCode.REQUEST_NOT_SUPPORTED,
                                f"{type(request).__name__} is not supported")
-        return OKResponse(_type_name(request), header)
+        return model.OKResponse(_type_name(request), header)
 
-    def _check_task(self, task: TaskDetails) -> None:
+    def _check_task(self, task: model.TaskDetails) -> None:
         missing = [str(did) for did in task.dids if did not in self._destinations]
         if missing:
             raise _Refused(X1ErrorCode.DID_DOES_NOT_EXIST,
@@ -320,32 +275,32 @@ class X1Handler:
             raise _Refused(X1ErrorCode.XID_DOES_NOT_EXIST, f"xId: XID {xid} does not exist")
         return task
 
-    def _destination(self, did: UUID) -> DestinationDetails:
+    def _destination(self, did: UUID) -> model.DestinationDetails:
         destination = self._destinations.get(did)
         if destination is None:
             raise _Refused(X1ErrorCode.DID_DOES_NOT_EXIST, f"dId: DID {did} does not exist")
         return destination
 
-    def _task_details(self, task: _Task) -> TaskResponseDetails:
-        return TaskResponseDetails(task.details, TaskStatus(
+    def _task_details(self, task: _Task) -> model.TaskResponseDetails:
+        return model.TaskResponseDetails(task.details, model.TaskStatus(
             "complete", time_of_last_modification=task.last_modification,
             number_of_modifications=task.modifications))
 
-    def _answer_header(self, header: X1Header) -> X1Header:
+    def _answer_header(self, header: model.X1Header) -> model.X1Header:
         return replace(header, ne_identifier=self.ne_identifier,
                        message_timestamp=self._clock())
 
-    def _error(self, header: X1Header, request_type: str, code: X1ErrorCode,
-               description: str) -> ErrorResponse:
-        return ErrorResponse(self._answer_header(header), request_type,
-                             ErrorInformation(int(code), description))
+    def _error(self, header: model.X1Header, request_type: str, code: X1ErrorCode,
+               description: str) -> model.ErrorResponse:
+        return model.ErrorResponse(self._answer_header(header), request_type,
+                             model.ErrorInformation(int(code), description))
 
-    def _notify(self, event: TaskEvent, details: TaskDetails) -> None:
+    def _notify(self, event: TaskEvent, details: model.TaskDetails) -> None:
         if self._on_task is not None:
             self._on_task(event, details)
 
 
-def _dids_of(task: TaskDetails) -> set[UUID]:
+def _dids_of(task: model.TaskDetails) -> set[UUID]:
     """The DIDs a task uses: its own and those of its MediationDetails."""
     dids = set(task.dids)
     for mediation in task.mediation_details or ():
@@ -353,12 +308,14 @@ def _dids_of(task: TaskDetails) -> set[UUID]:
     return dids
 
 
-def _destination_details(destination: DestinationDetails) -> DestinationResponseDetails:
-    return DestinationResponseDetails(destination, DestinationStatus("activeAndWorking"))
+def _destination_details(
+        destination: model.DestinationDetails) -> model.DestinationResponseDetails:
+    return model.DestinationResponseDetails(destination,
+                                            model.DestinationStatus("activeAndWorking"))
 
 
 def _type_name(request: Any) -> str:
-    if isinstance(request, GenericObjectRequest):
+    if isinstance(request, model.GenericObjectRequest):
         return request.message_type
     return str(request.MESSAGE_TYPE)
 
@@ -371,7 +328,7 @@ def _request_type(element: Any) -> str:
     return "ExtendedRequestMessageType"
 
 
-def _header_of(element: Any) -> X1Header | None:
+def _header_of(element: Any) -> model.X1Header | None:
     try:
         return read_header(element)
     except X1FormatError:

@@ -6,46 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ._model import (
-    GENERIC_OBJECT_OPERATIONS,
-    ActivateTaskRequest,
-    CreateDestinationRequest,
-    DeactivateAllTasksRequest,
-    DeactivateTaskRequest,
-    DestinationDetails,
-    DestinationResponseDetails,
-    ErrorInformation,
-    ErrorResponse,
-    GenericObjectRequest,
-    GenericObjectResponse,
-    GetAllDestinationDetailsRequest,
-    GetAllDestinationDetailsResponse,
-    GetAllDetailsRequest,
-    GetAllDetailsResponse,
-    GetAllTaskDetailsRequest,
-    GetAllTaskDetailsResponse,
-    GetDestinationDetailsRequest,
-    GetDestinationDetailsResponse,
-    GetNEStatusRequest,
-    GetNEStatusResponse,
-    GetTaskDetailsRequest,
-    GetTaskDetailsResponse,
-    KeepaliveRequest,
-    ListAllDetailsRequest,
-    ListAllDetailsResponse,
-    ModifyDestinationRequest,
-    ModifyTaskRequest,
-    NEStatusDetails,
-    OKResponse,
-    PingRequest,
-    RemoveAllDestinationsRequest,
-    RemoveDestinationRequest,
-    ReportDestinationIssueRequest,
-    ReportNEIssueRequest,
-    ReportTaskIssueRequest,
-    TaskDetails,
-    TaskResponseDetails,
-)
+from . import _model as model
 from ._specs import Field, Item, ok_type
 from ._types import INTEGER, TEXT, TIME, TOKEN, UUID_TYPE, VERSION, enumeration
 
@@ -89,47 +50,47 @@ _REPORT = enumeration("TaskReportType", "AllClear", "Warning", "NonTerminatingFa
                       "FullyActionedAndUnsuccessful")
 _XID = (Field("xId", "xid", UUID_TYPE),)
 _DID = (Field("dId", "did", UUID_TYPE),)
-_TASKS = Item("taskResponseDetails", "tasks", TaskResponseDetails)
-_DESTINATIONS = Item("destinationResponseDetails", "destinations", DestinationResponseDetails)
+_TASKS = Item("taskResponseDetails", "tasks", model.TaskResponseDetails)
+_DESTINATIONS = Item("destinationResponseDetails", "destinations", model.DestinationResponseDetails)
 
 _REQUESTS: tuple[MessageKind, ...] = (
-    MessageKind("ActivateTaskRequest", ActivateTaskRequest,
-                (Field("taskDetails", "task", TaskDetails),)),
-    MessageKind("ModifyTaskRequest", ModifyTaskRequest,
-                (Field("taskDetails", "task", TaskDetails),)),
-    MessageKind("DeactivateTaskRequest", DeactivateTaskRequest, _XID),
-    MessageKind("DeactivateAllTasksRequest", DeactivateAllTasksRequest),
-    MessageKind("CreateDestinationRequest", CreateDestinationRequest,
-                (Field("destinationDetails", "destination", DestinationDetails),)),
-    MessageKind("ModifyDestinationRequest", ModifyDestinationRequest,
-                (Field("destinationDetails", "destination", DestinationDetails),)),
-    MessageKind("RemoveDestinationRequest", RemoveDestinationRequest, _DID),
-    MessageKind("RemoveAllDestinationsRequest", RemoveAllDestinationsRequest),
-    MessageKind("GetTaskDetailsRequest", GetTaskDetailsRequest, _XID),
-    MessageKind("GetDestinationDetailsRequest", GetDestinationDetailsRequest, _DID),
-    MessageKind("GetNEStatusRequest", GetNEStatusRequest),
-    MessageKind("GetAllDetailsRequest", GetAllDetailsRequest),
-    MessageKind("ListAllDetailsRequest", ListAllDetailsRequest),
-    MessageKind("GetAllTaskDetailsRequest", GetAllTaskDetailsRequest),
-    MessageKind("GetAllDestinationDetailsRequest", GetAllDestinationDetailsRequest),
-    MessageKind("ReportTaskIssueRequest", ReportTaskIssueRequest, (
+    MessageKind("ActivateTaskRequest", model.ActivateTaskRequest,
+                (Field("taskDetails", "task", model.TaskDetails),)),
+    MessageKind("ModifyTaskRequest", model.ModifyTaskRequest,
+                (Field("taskDetails", "task", model.TaskDetails),)),
+    MessageKind("DeactivateTaskRequest", model.DeactivateTaskRequest, _XID),
+    MessageKind("DeactivateAllTasksRequest", model.DeactivateAllTasksRequest),
+    MessageKind("CreateDestinationRequest", model.CreateDestinationRequest,
+                (Field("destinationDetails", "destination", model.DestinationDetails),)),
+    MessageKind("ModifyDestinationRequest", model.ModifyDestinationRequest,
+                (Field("destinationDetails", "destination", model.DestinationDetails),)),
+    MessageKind("RemoveDestinationRequest", model.RemoveDestinationRequest, _DID),
+    MessageKind("RemoveAllDestinationsRequest", model.RemoveAllDestinationsRequest),
+    MessageKind("GetTaskDetailsRequest", model.GetTaskDetailsRequest, _XID),
+    MessageKind("GetDestinationDetailsRequest", model.GetDestinationDetailsRequest, _DID),
+    MessageKind("GetNEStatusRequest", model.GetNEStatusRequest),
+    MessageKind("GetAllDetailsRequest", model.GetAllDetailsRequest),
+    MessageKind("ListAllDetailsRequest", model.ListAllDetailsRequest),
+    MessageKind("GetAllTaskDetailsRequest", model.GetAllTaskDetailsRequest),
+    MessageKind("GetAllDestinationDetailsRequest", model.GetAllDestinationDetailsRequest),
+    MessageKind("ReportTaskIssueRequest", model.ReportTaskIssueRequest, (
         *_XID, Field("taskReportType", "report_type", _REPORT),
         Field("taskIssueErrorCode", "error_code", INTEGER, "?"),
         Field("taskIssueDetails", "details", TEXT, "?"))),
-    MessageKind("ReportDestinationIssueRequest", ReportDestinationIssueRequest, (
+    MessageKind("ReportDestinationIssueRequest", model.ReportDestinationIssueRequest, (
         *_DID, Field("destinationReportType", "report_type", _REPORT),
         Field("destinationIssueErrorCode", "error_code", INTEGER, "?"),
         Field("destinationIssueDetails", "details", TEXT, "?"))),
-    MessageKind("ReportNEIssueRequest", ReportNEIssueRequest, (
+    MessageKind("ReportNEIssueRequest", model.ReportNEIssueRequest, (
         Field("typeOfNeIssueMessage", "issue_type",
               enumeration("TypeOfNeIssueMessage", "Warning", "FaultCleared", "FaultReport",
                           "Alert")),
         Field("description", "description", TEXT),
         Field("issueCode", "issue_code", INTEGER, "?"))),
-    MessageKind("PingRequest", PingRequest),
-    MessageKind("KeepaliveRequest", KeepaliveRequest),
-    *(MessageKind(f"{name}Request", GenericObjectRequest, message_type=name, raw_body=True)
-      for name in GENERIC_OBJECT_OPERATIONS),
+    MessageKind("PingRequest", model.PingRequest),
+    MessageKind("KeepaliveRequest", model.KeepaliveRequest),
+    *(MessageKind(f"{name}Request", model.GenericObjectRequest, message_type=name, raw_body=True)
+      for name in model.GENERIC_OBJECT_OPERATIONS),
 )
 
 _OK_RESPONSES = ("ActivateTask", "ModifyTask", "DeactivateTask", "DeactivateAllTasks",
@@ -139,41 +100,42 @@ _OK_RESPONSES = ("ActivateTask", "ModifyTask", "DeactivateTask", "DeactivateAllT
                  "DeleteObject", "DeleteAllObjects")
 
 _RESPONSES: tuple[MessageKind, ...] = (
-    *(MessageKind(f"{name}Response", OKResponse,
+    *(MessageKind(f"{name}Response", model.OKResponse,
                   (Field("oK", "ok", ok_type(name == "ReportNEIssue")),), message_type=name,
                   request=False)
       for name in _OK_RESPONSES),
-    MessageKind("ErrorResponse", ErrorResponse, (
+    MessageKind("ErrorResponse", model.ErrorResponse, (
         Field("requestMessageType", "request_message_type",
               enumeration("RequestMessageType", *REQUEST_MESSAGE_TYPES)),
-        Field("errorInformation", "error", ErrorInformation),
+        Field("errorInformation", "error", model.ErrorInformation),
         Field("extensionInformation", "extension", "raw", "?")), request=False),
-    MessageKind("GetTaskDetailsResponse", GetTaskDetailsResponse,
-                (Field("taskResponseDetails", "details", TaskResponseDetails),), request=False),
-    MessageKind("GetDestinationDetailsResponse", GetDestinationDetailsResponse,
-                (Field("destinationResponseDetails", "details", DestinationResponseDetails),),
+    MessageKind("GetTaskDetailsResponse", model.GetTaskDetailsResponse,
+                (Field("taskResponseDetails", "details", model.TaskResponseDetails),),
                 request=False),
-    MessageKind("GetNEStatusResponse", GetNEStatusResponse,
-                (Field("neStatusDetails", "status", NEStatusDetails),), request=False),
-    MessageKind("GetAllDetailsResponse", GetAllDetailsResponse, (
-        Field("neStatusDetails", "status", NEStatusDetails),
+    MessageKind("GetDestinationDetailsResponse", model.GetDestinationDetailsResponse,
+                (Field("destinationResponseDetails", "details", model.DestinationResponseDetails),),
+                request=False),
+    MessageKind("GetNEStatusResponse", model.GetNEStatusResponse,
+                (Field("neStatusDetails", "status", model.NEStatusDetails),), request=False),
+    MessageKind("GetAllDetailsResponse", model.GetAllDetailsResponse, (
+        Field("neStatusDetails", "status", model.NEStatusDetails),
         Field("listOfTaskResponseDetails", "tasks", items=(_TASKS,)),
         Field("listOfDestinationResponseDetails", "destinations", items=(_DESTINATIONS,)),
         Field("listOfGenericObjectResponseDetails", "generic_objects", "raw", "?")),
         request=False),
-    MessageKind("ListAllDetailsResponse", ListAllDetailsResponse, (
+    MessageKind("ListAllDetailsResponse", model.ListAllDetailsResponse, (
         Field("ListOfXIDs", "xids", items=(Item("xId", "xids", UUID_TYPE),)),
         Field("ListOfDIDs", "dids", items=(Item("dId", "dids", UUID_TYPE),
                                            Item("dSId", "dsids", UUID_TYPE))),
         Field("ListOfGenericObjectIDs", "object_ids", occurs="?",
               items=(Item("objectId", "object_ids", UUID_TYPE),))), request=False),
-    MessageKind("GetAllTaskDetailsResponse", GetAllTaskDetailsResponse,
+    MessageKind("GetAllTaskDetailsResponse", model.GetAllTaskDetailsResponse,
                 (Field("listOfTaskResponseDetails", "tasks", occurs="?", items=(_TASKS,)),),
                 request=False),
-    MessageKind("GetAllDestinationDetailsResponse", GetAllDestinationDetailsResponse,
+    MessageKind("GetAllDestinationDetailsResponse", model.GetAllDestinationDetailsResponse,
                 (Field("listOfDestinationResponseDetails", "destinations", occurs="?",
                        items=(_DESTINATIONS,)),), request=False),
-    *(MessageKind(f"{name}Response", GenericObjectResponse, message_type=name, raw_body=True,
+    *(MessageKind(f"{name}Response", model.GenericObjectResponse, message_type=name, raw_body=True,
                   request=False)
       for name in ("GetObject", "ListObjectsOfType", "GetAllGenericObjectDetails")),
 )
@@ -187,7 +149,8 @@ _BY_CLASS: dict[tuple[type, str | None], MessageKind] = {
 
 def kind_of(message: Any) -> MessageKind:
     """The :class:`MessageKind` of a model message (``KeyError`` if it is none)."""
-    if isinstance(message, (OKResponse, GenericObjectRequest, GenericObjectResponse)):
+    if isinstance(message, (model.OKResponse, model.GenericObjectRequest,
+                            model.GenericObjectResponse)):
         return _BY_CLASS[(type(message), message.message_type)]
     return _BY_CLASS[(type(message), None)]
 
