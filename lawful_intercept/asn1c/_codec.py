@@ -32,6 +32,7 @@ __all__ = [
     "CodecBuilder",
     "Decoder",
     "Encoder",
+    "depth_guarded",
     "identifier_octets",
     "sort_tag",
     "tag_key",
@@ -104,6 +105,24 @@ def _header(data: bytes, pos: int, end: int) -> tuple[int, int, int]:
     return start, start + length, start + length
 
 
+def depth_guarded(cell: list[Decoder]) -> Decoder:
+    """A decoder that calls ``cell[0]`` (set later: a recursive type's decoder while it is
+    built, or one built on first use) and counts nesting, failing past ``_MAX_DEPTH`` levels
+    instead of overflowing the stack."""
+    depth = [0]
+
+    def guarded(data: bytes, pos: int, end: int) -> tuple[Any, int]:
+        depth[0] += 1
+        try:
+            if depth[0] > _MAX_DEPTH:
+                raise DecodeError(f"nesting deeper than {_MAX_DEPTH} levels", offset=pos)
+            return cell[0](data, pos, end)
+        finally:
+            depth[0] -= 1
+
+    return guarded
+
+
 class CodecBuilder:
     """Builds (and caches) the encoder and decoders of types from one specification."""
 
@@ -155,22 +174,15 @@ class CodecBuilder:
         dec = self._decoders.get((id(t.body), t.tags, t.constraints, strict))
         if dec is not None:
             return dec
-        cell: list[Decoder] = []
-        depth = [0]
         build = self.decoder
 
-        def lazy(data: bytes, pos: int, end: int) -> tuple[Any, int]:
-            if not cell:
-                cell.append(build(t, strict))
-            depth[0] += 1
-            try:
-                if depth[0] > _MAX_DEPTH:
-                    raise DecodeError(f"nesting deeper than {_MAX_DEPTH} levels", offset=pos)
-                return cell[0](data, pos, end)
-            finally:
-                depth[0] -= 1
+        def first(data: bytes, pos: int, end: int) -> tuple[Any, int]:
+            real = build(t, strict)
+            cell[0] = real
+            return real(data, pos, end)
 
-        return lazy
+        cell: list[Decoder] = [first]
+        return depth_guarded(cell)
 
     def _build_encoder(self, t: Type) -> Encoder:
         contents = self._contents_encoder(t)
@@ -314,18 +326,7 @@ class CodecBuilder:
         if dec is not None:
             return dec
         cell: list[Decoder] = []
-        depth = [0]
-
-        def forward(data: bytes, pos: int, end: int) -> tuple[Any, int]:
-            depth[0] += 1
-            try:
-                if depth[0] > _MAX_DEPTH:
-                    raise DecodeError(f"nesting deeper than {_MAX_DEPTH} levels", offset=pos)
-                return cell[0](data, pos, end)
-            finally:
-                depth[0] -= 1
-
-        self._decoders[key] = forward
+        self._decoders[key] = depth_guarded(cell)
         real = self._build_decoder(t, strict)
         cell.append(real)
         self._decoders[key] = real
