@@ -45,8 +45,8 @@ class _Endpoint:
     """What both clients share: the settings, the keep-alive numbering, reading the acks."""
 
     def __init__(self, host: str, port: int, ssl_context: ssl.SSLContext | None, *,
-                 server_hostname: str | None, insecure_plain_tcp: bool, timeout: float,
-                 max_pdu_size: int) -> None:
+                 server_hostname: str | None = None, insecure_plain_tcp: bool = False,
+                 timeout: float = 30.0, max_pdu_size: int = DEFAULT_MAX_PDU_SIZE) -> None:
         require_instance(host, str, "host")
         require_int(port, "port", low=1, high=65535)
         require_number(timeout, "timeout", low=0, low_open=True)
@@ -95,14 +95,8 @@ class X2X3Client(_Endpoint):
     certificate; ``None`` needs ``insecure_plain_tcp=True``.
     """
 
-    def __init__(self, host: str, port: int, ssl_context: ssl.SSLContext | None, *,
-                 server_hostname: str | None = None, insecure_plain_tcp: bool = False,
-                 timeout: float = 30.0, max_pdu_size: int = DEFAULT_MAX_PDU_SIZE) -> None:
-        super().__init__(host, port, ssl_context, server_hostname=server_hostname,
-                         insecure_plain_tcp=insecure_plain_tcp, timeout=timeout,
-                         max_pdu_size=max_pdu_size)
-        self._reader: asyncio.StreamReader | None = None
-        self._writer: asyncio.StreamWriter | None = None
+    _reader: asyncio.StreamReader | None = None
+    _writer: asyncio.StreamWriter | None = None
 
     async def connect(self) -> None:
         """Open the connection (TLS handshake included) within ``timeout``."""
@@ -177,13 +171,7 @@ class BlockingX2X3Client(_Endpoint):
     """The blocking twin of :class:`X2X3Client` (a thread per network element, or a script):
     :meth:`connect`, :meth:`send`, :meth:`sync`, :meth:`close`; a context manager."""
 
-    def __init__(self, host: str, port: int, ssl_context: ssl.SSLContext | None, *,
-                 server_hostname: str | None = None, insecure_plain_tcp: bool = False,
-                 timeout: float = 30.0, max_pdu_size: int = DEFAULT_MAX_PDU_SIZE) -> None:
-        super().__init__(host, port, ssl_context, server_hostname=server_hostname,
-                         insecure_plain_tcp=insecure_plain_tcp, timeout=timeout,
-                         max_pdu_size=max_pdu_size)
-        self._sock: socket.socket | None = None
+    _sock: socket.socket | None = None
 
     def connect(self) -> None:
         """Open the connection (TLS handshake included) within ``timeout``."""
