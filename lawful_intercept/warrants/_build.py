@@ -63,7 +63,7 @@ def warrant_request(*, liid: str, targets: Sequence[model.TargetIdentifierValue]
             reference=authorisation_reference, timespan=model.Timespan(start, end),
             document_type=model.DictionaryEntry("ETSI", "DocumentType", "Warrant"),
             body=model.DocumentBody(document, document_type, hashlib.sha256(document).hexdigest(),
-                              "SHA256")))
+                                    "SHA256")))
     objects += [authorisation, task]
     actions = tuple(model.ActionRequest(i, model.CREATERequest(obj))
                     for i, obj in enumerate(objects))

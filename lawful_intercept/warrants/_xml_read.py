@@ -44,8 +44,8 @@ def read_message_element(root: etree._Element) -> model.HI1Message:
     signature = c.opt(DS, "Signature")
     c.done()
     return model.HI1Message(header=header, payload=_payload(payload_el),
-                      legacy_signature=_raw(legacy) if legacy is not None else None,
-                      signature=_raw(signature) if signature is not None else None)
+                            legacy_signature=_raw(legacy) if legacy is not None else None,
+                            signature=_raw(signature) if signature is not None else None)
 
 
 class _Cursor:
@@ -151,7 +151,7 @@ def _boolean(value: str, path: str) -> bool:
 def _entry(element: etree._Element, path: str) -> model.DictionaryEntry:
     c = _Cursor(element, path)
     entry = model.DictionaryEntry(c.text1(COMMON, "Owner"), c.text1(COMMON, "Name"),
-                            c.text1(COMMON, "Value"))
+                                  c.text1(COMMON, "Value"))
     c.done()
     return entry
 
@@ -179,7 +179,7 @@ def _header(element: etree._Element) -> model.MessageHeader:
     timestamp = _datetime(c.text1(CORE, "Timestamp"), "Header.Timestamp")
     v = _Cursor(c.one(CORE, "Version"), "Header.Version")
     version = model.Version(v.text1(CORE, "ETSIVersion"), v.text1(CORE, "NationalProfileOwner"),
-                      v.text1(CORE, "NationalProfileVersion"))
+                            v.text1(CORE, "NationalProfileVersion"))
     v.done()
     c.done()
     return model.MessageHeader(sender, receiver, transaction, timestamp, version)
@@ -277,7 +277,7 @@ def _action_response(element: etree._Element, path: str) -> model.ActionResponse
     elif (listing := c.opt(CORE, "LISTResponse")) is not None:
         lc = _Cursor(listing, c.where("LISTResponse"))
         result = model.LISTResponse(tuple(_list_record(r, lc.where("ListResponseRecord"))
-                                    for r in lc.many(CORE, "ListResponseRecord")))
+                                          for r in lc.many(CORE, "ListResponseRecord")))
         lc.done()
     elif (error := c.opt(CORE, "ErrorInformation")) is not None:
         result = _error(error, c.where("ErrorInformation"))
@@ -299,7 +299,8 @@ def _list_record(element: etree._Element, path: str) -> model.ListResponseRecord
     owner = c.text(CORE, "OwnerIdentifier")
     generation = _integer(c.text1(CORE, "Generation"), c.where("Generation"))
     record = model.ListResponseRecord(object_type, identifier, generation, country, owner,
-                                c.text(CORE, "ExternalIdentifier"), c.time(CORE, "LastChanged"))
+                                      c.text(CORE, "ExternalIdentifier"),
+                                      c.time(CORE, "LastChanged"))
     c.done()
     return record
 
@@ -348,7 +349,7 @@ def _object(element: etree._Element, path: str) -> model.HI1Object:
         return _document(c, _base(c))
     base = _base(c)
     return model.OtherObject(xsi_type=kind, element=_raw(element),
-                       **base)  # type: ignore[arg-type]
+                             **base)  # type: ignore[arg-type]
 
 
 def _flags(c: _Cursor, ns: str, local: str, item: str) -> tuple[model.DictionaryEntry, ...] | None:
@@ -380,7 +381,7 @@ def _approval(element: etree._Element, path: str) -> model.ApprovalDetails:
     national = c.raw(COMMON, "ApprovalNationalDetails")
     c.done()
     return model.ApprovalDetails(approval_type, description, reference, approver, timestamp,
-                           emergency, signature, national)
+                                 emergency, signature, national)
 
 
 def _approver(element: etree._Element, path: str) -> model.ApproverDetails:
@@ -392,8 +393,8 @@ def _approver(element: etree._Element, path: str) -> model.ApproverDetails:
     for contact in c.many(COMMON, "ApproverContactDetails"):
         k = _Cursor(contact, c.where("ApproverContactDetails"))
         contacts.append(model.ApproverContactDetails(k.text(COMMON, "ApproverAlternateName"),
-                                               k.text(COMMON, "ApproverEmailAddress"),
-                                               k.text(COMMON, "ApproverPhoneNumber")))
+                                                     k.text(COMMON, "ApproverEmailAddress"),
+                                                     k.text(COMMON, "ApproverPhoneNumber")))
         k.done()
     c.done()
     return model.ApproverDetails(name, role, identity, tuple(contacts))
@@ -442,8 +443,8 @@ def _authorisation(c: _Cursor, base: dict[str, object]) -> model.AuthorisationOb
 def _task_timespan(element: etree._Element, path: str) -> model.TaskTimespan:
     c = _Cursor(element, path)
     span = model.TaskTimespan(c.time(TASK, "StartTime"), c.time(TASK, "EndTime"),
-                        c.time(TASK, "TerminationTime"), c.time(TASK, "ProvisioningTime"),
-                        c.time(TASK, "DeprovisioningTime"))
+                              c.time(TASK, "TerminationTime"), c.time(TASK, "ProvisioningTime"),
+                              c.time(TASK, "DeprovisioningTime"))
     c.done()
     return span
 
@@ -509,9 +510,10 @@ def _destination(element: etree._Element, path: str) -> model.DeliveryDestinatio
     c = _Cursor(element, path)
     address = c.sub(TASK, "DeliveryAddress", _address)
     destination = model.DeliveryDestination(address, c.raw(TASK, "EncryptionDetails"),
-                                      c.entry(TASK, "IRIorCC"), c.entry(TASK, "HandoverFormat"),
-                                      c.entry(TASK, "DeliveryProfile"),
-                                      c.raw(TASK, "NationalDeliveryParameters"))
+                                            c.entry(TASK, "IRIorCC"),
+                                            c.entry(TASK, "HandoverFormat"),
+                                            c.entry(TASK, "DeliveryProfile"),
+                                            c.raw(TASK, "NationalDeliveryParameters"))
     c.done()
     return destination
 
@@ -558,7 +560,7 @@ def _body(element: etree._Element, path: str) -> model.DocumentBody:
         except (binascii.Error, ValueError):
             raise WarrantFormatError("Contents is not base64", c.where("Contents")) from None
     body = model.DocumentBody(contents, c.text(DOC, "ContentType"), c.text(DOC, "Checksum"),
-                        c.text(DOC, "ChecksumType"))
+                              c.text(DOC, "ChecksumType"))
     c.done()
     return body
 

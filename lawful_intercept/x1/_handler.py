@@ -150,7 +150,7 @@ class X1Handler:
 
     def _top_level_error(self) -> bytes:
         return write_message(model.TopLevelErrorResponse("unknown", self.ne_identifier,
-                                                   self._clock()))
+                                                         self._clock()))
 
     # -- one message --------------------------------------------------------------------
 
@@ -229,7 +229,7 @@ class X1Handler:
                     tuple(_destination_details(d) for d in self._destinations.values()))
             case model.ListAllDetailsRequest():
                 return model.ListAllDetailsResponse(header, tuple(self._tasks),
-                                              tuple(self._destinations))
+                                                    tuple(self._destinations))
             case model.GetAllTaskDetailsRequest():
                 return model.GetAllTaskDetailsResponse(
                     header, tuple(self._task_details(t) for t in self._tasks.values()))
@@ -293,7 +293,7 @@ class X1Handler:
     def _error(self, header: model.X1Header, request_type: str, code: X1ErrorCode,
                description: str) -> model.ErrorResponse:
         return model.ErrorResponse(self._answer_header(header), request_type,
-                             model.ErrorInformation(int(code), description))
+                                   model.ErrorInformation(int(code), description))
 
     def _notify(self, event: TaskEvent, details: model.TaskDetails) -> None:
         if self._on_task is not None:
