@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from .._checks import require_instance
 from ._namespaces import COMMON, DS, PROFILE
 from ._xml_safe import parse_xml
 
-__all__ = ["PROFILE_XSD", "HI1Schema", "load_schema"]
+__all__ = ["PROFILE_XSD", "HI1Schema", "load_schema", "schema_errors", "xsd_locations"]
 
 PROFILE_XSD = f"""<?xml version="1.0" encoding="utf-8"?>
 <xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:common="{COMMON}"
@@ -61,12 +62,29 @@ class HI1Schema:
         with the path of the element concerned."""
         if isinstance(document, bytes):
             document = parse_xml(document)
-        found: list[str] = []
-        for error in self.schema.iter_errors(document):
-            found.append(f"{error.path}: {error.reason}")
-            if len(found) >= limit:
-                break
-        return found
+        return schema_errors(self.schema, document, limit)
+
+
+def schema_errors(schema: Any, document: etree._Element, limit: int) -> list[str]:
+    """Up to ``limit`` violations of ``schema`` (an ``xmlschema`` schema) in ``document``,
+    each ``path: reason``; shared by the HI-1 and X1 schema sets."""
+    found: list[str] = []
+    for error in schema.iter_errors(document):
+        found.append(f"{error.path}: {error.reason}")
+        if len(found) >= limit:
+            break
+    return found
+
+
+def xsd_locations(files: Iterable[Path]) -> dict[str, str]:
+    """Each XSD file's target namespace mapped to its resolved path (ETSI's schema files
+    import each other by namespace, without ``schemaLocation``)."""
+    locations: dict[str, str] = {}
+    for path in files:
+        match = _TARGET.search(path.read_text(encoding="utf-8", errors="replace"))
+        if match:
+            locations[match.group(1)] = str(path.resolve())
+    return locations
 
 
 def load_schema(folder: str | os.PathLike[str]) -> HI1Schema:
@@ -74,12 +92,7 @@ def load_schema(folder: str | os.PathLike[str]) -> HI1Schema:
     ``schema`` and ``dictionaries`` folders), each mapped by its target namespace."""
     require_instance(folder, (str, os.PathLike), "folder")
     root = Path(folder)
-    files = sorted(root.rglob("*.xsd"))
-    locations: dict[str, str] = {}
-    for path in files:
-        match = _TARGET.search(path.read_text(encoding="utf-8", errors="replace"))
-        if match:
-            locations[match.group(1)] = str(path.resolve())
+    locations = xsd_locations(sorted(root.rglob("*.xsd")))
     if not locations:
         raise ValueError(f"folder {str(root)!r} holds no XSD with a target namespace (expected "
                          "the TS 103 120 schema files)")

@@ -6,7 +6,6 @@ identity and TS 103 280 schemas) as the root when it is there."""
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,14 +14,13 @@ import xmlschema
 from lxml import etree  # type: ignore[import-untyped]
 
 from .._checks import require_instance
+from ..warrants._schema import schema_errors, xsd_locations
 from ._xml import parse_root
 
 __all__ = ["VALIDATION_ROOT", "X1Schema", "load_schema"]
 
 VALIDATION_ROOT = "TS_103_221_01_Validation.xsd"
 """The file of ETSI's schema set that imports all the others."""
-
-_TARGET = re.compile(r'targetNamespace="([^"]+)"')
 
 
 @dataclass(frozen=True)
@@ -38,12 +36,7 @@ class X1Schema:
         first (hostile input is an :class:`~lawful_intercept.errors.X1FormatError`)."""
         if isinstance(document, bytes):
             document = parse_root(document)
-        found: list[str] = []
-        for error in self.schema.iter_errors(document):
-            found.append(f"{error.path}: {error.reason}")
-            if len(found) >= limit:
-                break
-        return found
+        return schema_errors(self.schema, document, limit)
 
 
 def load_schema(folder: str | os.PathLike[str]) -> X1Schema:
@@ -54,11 +47,7 @@ def load_schema(folder: str | os.PathLike[str]) -> X1Schema:
     validation = [path for path in files if path.name == VALIDATION_ROOT]
     if validation:
         return X1Schema(xmlschema.XMLSchema(str(validation[0])), root)
-    locations: dict[str, str] = {}
-    for path in files:
-        match = _TARGET.search(path.read_text(encoding="utf-8", errors="replace"))
-        if match:
-            locations[match.group(1)] = str(path.resolve())
+    locations = xsd_locations(files)
     if "http://uri.etsi.org/03221/X1/2017/10" not in locations:
         raise ValueError(f"folder {str(root)!r} holds no TS 103 221-1 X1 schema (expected "
                          f"{VALIDATION_ROOT} or the X1 XSD with its imports)")
