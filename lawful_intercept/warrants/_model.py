@@ -14,51 +14,6 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-__all__ = [
-    "ActionRequest",
-    "ActionResponse",
-    "ApprovalDetails",
-    "ApproverContactDetails",
-    "ApproverDetails",
-    "AuthorisationFlag",
-    "AuthorisationObject",
-    "AuthorisationStatus",
-    "CREATERequest",
-    "CREATEResponse",
-    "DELIVERRequest",
-    "DELIVERResponse",
-    "DeliveryAddress",
-    "DeliveryDestination",
-    "DeliveryType",
-    "DictionaryEntry",
-    "DocumentBody",
-    "DocumentObject",
-    "EndpointID",
-    "ErrorInformation",
-    "GETRequest",
-    "GETResponse",
-    "HI1Message",
-    "HI1Object",
-    "IPAddressPort",
-    "LISTRequest",
-    "LISTResponse",
-    "LITaskObject",
-    "ListResponseRecord",
-    "MessageHeader",
-    "OtherObject",
-    "RawXML",
-    "RequestPayload",
-    "ResponsePayload",
-    "TargetIdentifierValue",
-    "TaskFlag",
-    "TaskStatus",
-    "TaskTimespan",
-    "Timespan",
-    "UPDATERequest",
-    "UPDATEResponse",
-    "Version",
-]
-
 
 @dataclass(frozen=True)
 class RawXML:

@@ -50,20 +50,18 @@ _REPORT = enumeration("TaskReportType", "AllClear", "Warning", "NonTerminatingFa
                       "FullyActionedAndUnsuccessful")
 _XID = (Field("xId", "xid", UUID_TYPE),)
 _DID = (Field("dId", "did", UUID_TYPE),)
+_TASK = (Field("taskDetails", "task", model.TaskDetails),)
+_DESTINATION = (Field("destinationDetails", "destination", model.DestinationDetails),)
 _TASKS = Item("taskResponseDetails", "tasks", model.TaskResponseDetails)
 _DESTINATIONS = Item("destinationResponseDetails", "destinations", model.DestinationResponseDetails)
 
 _REQUESTS: tuple[MessageKind, ...] = (
-    MessageKind("ActivateTaskRequest", model.ActivateTaskRequest,
-                (Field("taskDetails", "task", model.TaskDetails),)),
-    MessageKind("ModifyTaskRequest", model.ModifyTaskRequest,
-                (Field("taskDetails", "task", model.TaskDetails),)),
+    MessageKind("ActivateTaskRequest", model.ActivateTaskRequest, _TASK),
+    MessageKind("ModifyTaskRequest", model.ModifyTaskRequest, _TASK),
     MessageKind("DeactivateTaskRequest", model.DeactivateTaskRequest, _XID),
     MessageKind("DeactivateAllTasksRequest", model.DeactivateAllTasksRequest),
-    MessageKind("CreateDestinationRequest", model.CreateDestinationRequest,
-                (Field("destinationDetails", "destination", model.DestinationDetails),)),
-    MessageKind("ModifyDestinationRequest", model.ModifyDestinationRequest,
-                (Field("destinationDetails", "destination", model.DestinationDetails),)),
+    MessageKind("CreateDestinationRequest", model.CreateDestinationRequest, _DESTINATION),
+    MessageKind("ModifyDestinationRequest", model.ModifyDestinationRequest, _DESTINATION),
     MessageKind("RemoveDestinationRequest", model.RemoveDestinationRequest, _DID),
     MessageKind("RemoveAllDestinationsRequest", model.RemoveAllDestinationsRequest),
     MessageKind("GetTaskDetailsRequest", model.GetTaskDetailsRequest, _XID),
