@@ -36,18 +36,8 @@ from .._checks import require_int
 from ..catalog import PS_PDU, default_specification
 from ..errors import LocalProtocolError
 from ..stream import DEFAULT_MAX_PDU_SIZE, PDU
+from . import _events as events
 from . import _settings
-from ._events import (
-    PDU_ACKNOWLEDGEMENT,
-    Acknowledged,
-    DeliveryBasis,
-    Event,
-    KeepAliveFailed,
-    OptionsNegotiated,
-    PeerKeepAlive,
-    PeerMessage,
-    ResendNeeded,
-)
 from ._outbox import NO_RECORD, Outbox, Record, Request
 from ._peer import Peer, TRIName, option_names, sequence_number
 from ._settings import AcknowledgementMode, TRIBuilder, build_tri, check_tri_support, seconds
@@ -221,7 +211,7 @@ class HandoverSession(Peer):
         self._ack_active = self.acknowledgement == "request"
         if self.acknowledgement == "negotiate":
             option = (TRIName.OPTION_REQUEST,
-                      {"requestedOptions": [(PDU_ACKNOWLEDGEMENT, None)]})
+                      {"requestedOptions": [(events.PDU_ACKNOWLEDGEMENT, None)]})
             self._options = self._queue_request(option, NO_RECORD)
             self._state = next_state(self._state, Trigger.CONNECTED_TO_NEGOTIATE)
         else:
@@ -244,7 +234,7 @@ class HandoverSession(Peer):
         self._covered = self._outbox.last_queued
         self._state = next_state(self._state, Trigger.CONNECTION_LOST)
         if lost:
-            self._events.append(ResendNeeded(tuple(lost), reason))
+            self._events.append(events.ResendNeeded(tuple(lost), reason))
 
     # -- records --------------------------------------------------------------------------------
 
@@ -352,7 +342,7 @@ class HandoverSession(Peer):
         if state is _NEGOTIATING:
             if self._waited_for(self._options, self.keep_alive_wait, now):
                 self._options = None
-                self._events.append(OptionsNegotiated((), (), answered=False))
+                self._events.append(events.OptionsNegotiated((), (), answered=False))
                 self._open(Trigger.OPTIONS_ENDED)
             else:
                 self._check_wait(self._keep_alive, self.keep_alive_wait, now)
@@ -416,7 +406,7 @@ class HandoverSession(Peer):
     def _stopped(self) -> bool:
         return self._state is SessionState.FAILED
 
-    def _fail(self, event: Event) -> None:
+    def _fail(self, event: events.Event) -> None:
         self._state = next_state(self._state, Trigger.FAILED)
         self._events.append(event)
 
@@ -468,8 +458,8 @@ class HandoverSession(Peer):
         ago and is still unanswered."""
         if request is None or request.sent_at is None or now < request.sent_at + wait:
             return False
-        self._fail(KeepAliveFailed(request.name, request.sequence_number, request.sent_at,
-                                   now))
+        self._fail(events.KeepAliveFailed(request.name, request.sequence_number,
+                                          request.sent_at, now))
         return True
 
     def _check_window(self) -> None:
@@ -487,13 +477,13 @@ class HandoverSession(Peer):
         elif self._keep_alive is None:
             self._queue_keep_alive()
 
-    def _confirm_through(self, index: int, basis: DeliveryBasis) -> None:
+    def _confirm_through(self, index: int, basis: events.DeliveryBasis) -> None:
         self._resolve(self._outbox.written_through(index), basis)
 
-    def _resolve(self, record_ids: list[Hashable], basis: DeliveryBasis) -> None:
+    def _resolve(self, record_ids: list[Hashable], basis: events.DeliveryBasis) -> None:
         if record_ids:
             self._outbox.resolve(record_ids)
-            self._events.append(Acknowledged(tuple(record_ids), basis))
+            self._events.append(events.Acknowledged(tuple(record_ids), basis))
 
     # -- what the peer sent ---------------------------------------------------------------------
 
@@ -501,7 +491,7 @@ class HandoverSession(Peer):
         name = tri[0] if tri is not None else None
         if name == TRIName.KEEP_ALIVE:
             if self._reply(pdu, (TRIName.KEEP_ALIVE_RESPONSE, None)):
-                self._events.append(PeerKeepAlive(sequence_number(pdu)))
+                self._events.append(events.PeerKeepAlive(sequence_number(pdu)))
             return
         if name == TRIName.KEEP_ALIVE_RESPONSE:
             handled = self._answer_keep_alive(pdu)
@@ -512,7 +502,7 @@ class HandoverSession(Peer):
         else:
             handled = False
         if not handled:
-            self._events.append(PeerMessage(pdu))
+            self._events.append(events.PeerMessage(pdu))
 
     def _answer_keep_alive(self, pdu: PDU) -> bool:
         """A keep-aliveResponse answers our keep-alive only with its sequenceNumber (as
@@ -552,8 +542,8 @@ class HandoverSession(Peer):
         accepted = option_names(response.get("acceptedOptions", ()))
         declined = option_names(response.get("declinedOptions", ()))
         self._options = None
-        self._ack_active = PDU_ACKNOWLEDGEMENT in accepted
+        self._ack_active = events.PDU_ACKNOWLEDGEMENT in accepted
         self._queue_request((TRIName.OPTION_COMPLETE, None), NO_RECORD)
-        self._events.append(OptionsNegotiated(accepted, declined, answered=True))
+        self._events.append(events.OptionsNegotiated(accepted, declined, answered=True))
         self._open(Trigger.OPTIONS_ENDED)
         return True
