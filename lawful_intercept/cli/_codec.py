@@ -12,9 +12,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from typing import IO, Any, BinaryIO, Final
 
@@ -23,7 +21,16 @@ from ..catalog import PS_PDU, TOP_LEVEL_TYPES
 from ..errors import DecodeError, EncodeError, Error
 from ..files import from_json, pdu_to_json, read_pcap
 from ..stream import PDU, FramingError, PDUReader, decode_first
-from ._common import CLIError, Subcommands, add_command, describe_os_error, load_spec
+from ._common import (
+    CAPTURE_MAGICS,
+    CHUNK,
+    CLIError,
+    Subcommands,
+    add_command,
+    captured,
+    describe_os_error,
+    load_spec,
+)
 from ._x2x3 import decode_x2x3, is_x2x3_type
 
 __all__ = ["DEFAULT_TYPE", "RECORD_KEYS", "check_type", "framed", "register"]
@@ -34,14 +41,6 @@ DEFAULT_TYPE: Final = PS_PDU
 RECORD_KEYS: Final = frozenset({"offset", "length", "flow", "time", "type", "value", "raw"})
 """The members of a record ``decode`` writes; an ``encode`` input object with ``"value"``
 and only these members is such a record, anything else is a bare value."""
-
-_CAPTURE_MAGICS: Final = frozenset({
-    b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4",  # libpcap, microseconds, either byte order
-    b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d",  # libpcap, nanoseconds
-    b"\x0a\x0d\x0d\x0a",                        # pcapng section header block
-})
-_CHUNK: Final = 64 * 1024
-
 
 def register(commands: Subcommands) -> None:
     """Add ``decode`` and ``encode``."""
@@ -149,8 +148,8 @@ def framed(source: BinaryIO, path: str, name: str) -> Iterator[PDU]:
         head = source.read(4)
     except OSError as exc:
         raise CLIError(describe_os_error(exc, name, "cannot read")) from None
-    if head in _CAPTURE_MAGICS:
-        yield from _captured(source, head, path, name)
+    if head in CAPTURE_MAGICS:
+        yield from captured(source, head, path, name, _read_capture)
         return
     reader = PDUReader(None)
     data = head
@@ -161,24 +160,8 @@ def framed(source: BinaryIO, path: str, name: str) -> Iterator[PDU]:
             yield from exc.pdus  # the good PDUs of this chunk, before the fault
             raise
         yield from pdus
-        data = source.read(_CHUNK)
+        data = source.read(CHUNK)
     reader.eof()
-
-
-def _captured(source: BinaryIO, head: bytes, path: str, name: str) -> Iterator[PDU]:
-    if path != "-":
-        yield from _read_capture(path, name)
-        return
-    # read_pcap reads a named file: standard input goes through a temporary one.
-    fd, temporary = tempfile.mkstemp(prefix="lawful-intercept-", suffix=".pcap")
-    try:
-        with os.fdopen(fd, "wb") as copy:
-            copy.write(head)
-            while data := source.read(_CHUNK):
-                copy.write(data)
-        yield from _read_capture(temporary, name)
-    finally:
-        os.unlink(temporary)
 
 
 def _read_capture(path: str, name: str) -> Iterator[PDU]:

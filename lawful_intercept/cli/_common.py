@@ -12,9 +12,10 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any, NoReturn, TypeAlias
+from typing import Any, BinaryIO, Final, NoReturn, TypeAlias, TypeVar
 
 from ..asn1c import Specification
 from ..catalog import default_specification
@@ -22,13 +23,18 @@ from ..errors import CLIError, Error
 from ..registry import bundled
 
 __all__ = [
+    "CAPTURE_MAGICS",
+    "CHUNK",
     "PROG",
     "CLIError",
     "Handler",
     "Parser",
     "Subcommands",
     "add_command",
+    "captured",
     "describe_os_error",
+    "host_port",
+    "host_port_or_zero",
     "load_spec",
     "non_negative_int",
     "positive_int",
@@ -39,6 +45,19 @@ __all__ = [
 
 PROG = "lawful-intercept"
 """The name of the command (the console script installed with the library)."""
+
+CAPTURE_MAGICS: Final = frozenset({
+    b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4",  # libpcap, microseconds, either byte order
+    b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d",  # libpcap, nanoseconds
+    b"\x0a\x0d\x0d\x0a",                        # pcapng section header block
+})
+"""The first four octets of a pcap or pcapng capture (a stream file is told from a capture
+by them)."""
+
+CHUNK: Final = 64 * 1024
+"""How many octets a command reads from a stream at a time."""
+
+_T = TypeVar("_T")
 
 Handler = Callable[[argparse.Namespace], int]
 """A command's function: the parsed arguments in, the exit status out."""
@@ -91,6 +110,25 @@ def describe_os_error(exc: OSError, path: object = None, action: str = "") -> st
     return f"{os.fsdecode(name)}: {reason}" if name is not None else reason  # type: ignore[arg-type]
 
 
+def captured(source: BinaryIO, head: bytes, path: str, name: str,
+             read: Callable[[str, str], Iterator[_T]]) -> Iterator[_T]:
+    """What ``read(file, name)`` yields of the capture ``path`` whose first octets ``head``
+    were already read from ``source``. Standard input (``path`` ``"-"``) goes through a
+    temporary file, as the capture readers read a named file."""
+    if path != "-":
+        yield from read(path, name)
+        return
+    fd, temporary = tempfile.mkstemp(prefix="lawful-intercept-", suffix=".pcap")
+    try:
+        with os.fdopen(fd, "wb") as copy:
+            copy.write(head)
+            while data := source.read(CHUNK):
+                copy.write(data)
+        yield from read(temporary, name)
+    finally:
+        os.unlink(temporary)
+
+
 def load_spec(extra: Sequence[str] | None) -> Specification:
     """The bundled modules, compiled together with the user's ``--spec`` files (a module of
     the same name as a bundled one replaces it)."""
@@ -98,6 +136,26 @@ def load_spec(extra: Sequence[str] | None) -> Specification:
         return bundled(extra=list(extra)) if extra else default_specification()
     except Error as exc:
         raise CLIError(f"--spec: {exc}") from None
+
+
+def host_port(text: str) -> tuple[str, int]:
+    """``HOST:PORT`` (``[ADDRESS]:PORT`` for IPv6) as ``(host, port)``, the port 1..65535
+    (argument type)."""
+    return _host_port(text, 1)
+
+
+def host_port_or_zero(text: str) -> tuple[str, int]:
+    """:func:`host_port` that also takes port 0 (where listening, any free port)."""
+    return _host_port(text, 0)
+
+
+def _host_port(text: str, lowest: int) -> tuple[str, int]:
+    host, sep, port = text.rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not lowest <= int(port) <= 65535:
+        raise argparse.ArgumentTypeError(f"must be HOST:PORT ([ADDRESS]:PORT for IPv6) with a "
+                                         f"port of {lowest}..65535, got {text!r}")
+    return host, int(port)
 
 
 def positive_int(text: str) -> int:

@@ -6,28 +6,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from typing import Any, BinaryIO, Final
 
 from ..files import TcpFlow, read_pcap
 from ..stream import PDU, FramingError, PDUReader
 from ..x2x3 import X2X3PDU, X2X3Error, X2X3Reader, pdu_to_dict
-from ._common import CLIError, describe_os_error
+from ._common import CAPTURE_MAGICS, CHUNK, CLIError, captured, describe_os_error
 
 __all__ = ["X2X3_TYPE", "decode_x2x3", "is_x2x3_type"]
 
 X2X3_TYPE: Final = "X2X3"
 """The ``--type`` of ``decode`` that reads X2/X3 PDUs instead of BER (any letter case)."""
-
-_CAPTURE_MAGICS: Final = frozenset({
-    b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d",
-    b"\x0a\x0d\x0d\x0a",
-})
-_CHUNK: Final = 64 * 1024
-
 
 def is_x2x3_type(name: str | None) -> bool:
     """Whether ``decode --type`` names X2/X3."""
@@ -57,7 +48,7 @@ def decode_x2x3(args: argparse.Namespace) -> int:
     count = 0
     try:
         head = source.read(4)
-        records = (_captured(source, head, args.file, name) if head in _CAPTURE_MAGICS
+        records = (captured(source, head, args.file, name, _flows) if head in CAPTURE_MAGICS
                    else _raw(source, head))
         for record in records:
             count += 1
@@ -128,25 +119,8 @@ def _raw(source: BinaryIO, head: bytes) -> Iterator[dict[str, Any]]:
             yield _record(pdu)
         if isinstance(pdus, _Broken):
             raise pdus.error
-        data = source.read(_CHUNK)
+        data = source.read(CHUNK)
     reader.eof()
-
-
-def _captured(source: BinaryIO, head: bytes, path: str, name: str
-              ) -> Iterator[dict[str, Any]]:
-    if path != "-":
-        yield from _flows(path, name)
-        return
-    # read_pcap reads a named file: standard input goes through a temporary one.
-    fd, temporary = tempfile.mkstemp(prefix="lawful-intercept-", suffix=".pcap")
-    try:
-        with os.fdopen(fd, "wb") as copy:
-            copy.write(head)
-            while data := source.read(_CHUNK):
-                copy.write(data)
-        yield from _flows(temporary, name)
-    finally:
-        os.unlink(temporary)
 
 
 def _flows(path: str, name: str) -> Iterator[dict[str, Any]]:
