@@ -351,13 +351,7 @@ def _issue_signer(ca: CertifiedKey, common_name: str, role: str, key_type: KeyTy
         .not_valid_before(not_before if not_before is not None else now - _CLOCK_SKEW)
         .not_valid_after(not_after if not_after is not None else now + timedelta(days=days))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(digital_signature=True, content_commitment=True,
-                          key_encipherment=False, data_encipherment=False,
-                          key_agreement=False, key_cert_sign=False, crl_sign=False,
-                          encipher_only=False, decipher_only=False),
-            critical=True,
-        )
+        .add_extension(_key_usage(content_commitment=True), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()),
                        critical=False)
@@ -397,17 +391,22 @@ def _make_ca(subject: x509.Name, key_type: KeyType, days: int,
         .not_valid_before(now - _CLOCK_SKEW)
         .not_valid_after(now + timedelta(days=days))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(digital_signature=True, content_commitment=False,
-                          key_encipherment=False, data_encipherment=False,
-                          key_agreement=False, key_cert_sign=True, crl_sign=True,
-                          encipher_only=False, decipher_only=False),
-            critical=True,
-        )
+        .add_extension(_key_usage(certificate_signing=True), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
         .sign(key, hashes.SHA256())
     )
     return CertifiedKey(certificate, key)
+
+
+def _key_usage(*, content_commitment: bool = False, key_encipherment: bool = False,
+               certificate_signing: bool = False) -> x509.KeyUsage:
+    """The key usage of a certificate of this PKI: always digital signatures; non-repudiation
+    for a signer, key encipherment for an RSA TLS key, certificates and CRLs for a CA."""
+    return x509.KeyUsage(digital_signature=True, content_commitment=content_commitment,
+                         key_encipherment=key_encipherment, data_encipherment=False,
+                         key_agreement=False, key_cert_sign=certificate_signing,
+                         crl_sign=certificate_signing, encipher_only=False,
+                         decipher_only=False)
 
 
 def _general_names(hostnames: Iterable[str]) -> list[x509.GeneralName]:
@@ -444,13 +443,7 @@ def _issue_leaf(ca: CertifiedKey, role: Role, *, common_name: str, hostnames: It
         .not_valid_before(start)
         .not_valid_after(end)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(digital_signature=True, content_commitment=False,
-                          key_encipherment=key_type == "rsa", data_encipherment=False,
-                          key_agreement=False, key_cert_sign=False, crl_sign=False,
-                          encipher_only=False, decipher_only=False),
-            critical=True,
-        )
+        .add_extension(_key_usage(key_encipherment=key_type == "rsa"), critical=True)
         .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_public),

@@ -44,9 +44,15 @@ from ..warrants import (
 )
 from ..x1 import X1Client
 from ..x2x3 import X2X3Listener
-from ._common import CLIError, Subcommands, add_command, positive_seconds, print_json
+from ._common import (
+    CLIError,
+    Subcommands,
+    add_command,
+    host_port,
+    positive_seconds,
+    print_json,
+)
 from ._demo_chain import HANDOVERS, us_sessions
-from ._poi import host_port
 
 __all__ = ["MediateConfig", "load_config", "register"]
 

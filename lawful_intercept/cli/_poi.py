@@ -18,9 +18,17 @@ from ..errors import TLSConfigError
 from ..files import read_ip_packets
 from ..mediation import POI_SCENARIOS, capture_pdus, poi_pdus
 from ..x2x3 import X2X3PDU, X2X3Client
-from ._common import CLIError, Subcommands, add_command, positive_int, positive_seconds, print_json
+from ._common import (
+    CLIError,
+    Subcommands,
+    add_command,
+    host_port,
+    positive_int,
+    positive_seconds,
+    print_json,
+)
 
-__all__ = ["host_port", "register"]
+__all__ = ["register"]
 
 
 def register(commands: Subcommands) -> None:
@@ -66,16 +74,6 @@ def register(commands: Subcommands) -> None:
     parser.add_argument("--timeout", metavar="SECONDS", type=positive_seconds, default=30.0,
                         help="connection and acknowledgement timeout (default: 30)")
     parser.add_argument("--json", action="store_true", help="print a JSON summary")
-
-
-def host_port(text: str) -> tuple[str, int]:
-    """``HOST:PORT`` (``[ADDRESS]:PORT`` for IPv6) as ``(host, port)``, the port 1..65535."""
-    host, sep, port = text.rpartition(":")
-    host = host.strip("[]")
-    if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
-        raise argparse.ArgumentTypeError(f"must be HOST:PORT ([ADDRESS]:PORT for IPv6) with a "
-                                         f"port of 1..65535, got {text!r}")
-    return host, int(port)
 
 
 def _xid(text: str) -> uuid.UUID:

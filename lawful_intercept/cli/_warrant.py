@@ -25,6 +25,7 @@ from ._common import (
     Subcommands,
     add_command,
     describe_os_error,
+    host_port_or_zero,
     positive_int,
     positive_seconds,
     print_json,
@@ -33,7 +34,7 @@ from ._common import (
 if TYPE_CHECKING:
     from cryptography import x509
 
-    from ..warrants import Notification, SigningKey, Trust
+    from ..warrants import HI1Schema, Notification, SigningKey, Trust
 
 __all__ = ["parse_time", "register"]
 
@@ -70,15 +71,6 @@ def _endpoint_id(text: str) -> tuple[str, str]:
         raise argparse.ArgumentTypeError(f"must be CC:IDENTIFIER (an ISO 3166 country code "
                                          f"and an identifier, e.g. XX:CSP01), got {text!r}")
     return country.upper(), unique
-
-
-def _host_port(text: str) -> tuple[str, int]:
-    host, sep, port = text.rpartition(":")
-    host = host.strip("[]")
-    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise argparse.ArgumentTypeError(f"must be HOST:PORT ([ADDRESS]:PORT for IPv6), got "
-                                         f"{text!r}")
-    return host, int(port)
 
 
 def register(commands: Subcommands) -> None:
@@ -121,9 +113,10 @@ def _register_make(actions: Any) -> None:
                         help="the authorisation's StartTime (ISO 8601, now, now-5m, ...)")
     parser.add_argument("--end", metavar="TIME", type=parse_time, required=True,
                         help="the authorisation's EndTime (ISO 8601, now+90d, ...)")
-    parser.add_argument("--deliver-to", metavar="HOST:PORT", type=_host_port, action="append",
-                        required=True, help="a delivery destination, an IP address and TCP "
-                                            "port ([ADDRESS]:PORT for IPv6); repeatable")
+    parser.add_argument("--deliver-to", metavar="HOST:PORT", type=host_port_or_zero,
+                        action="append", required=True,
+                        help="a delivery destination, an IP address and TCP port "
+                             "([ADDRESS]:PORT for IPv6); repeatable")
     parser.add_argument("--sign", metavar=("CERT", "KEY"), nargs=2, required=True,
                         help="the issuing authority's certificate (PEM, with any "
                              "intermediates after it) and key, which sign the message")
@@ -172,7 +165,7 @@ def _register_serve(actions: Any) -> None:
                      "until interrupted")
     parser.add_argument("--book", metavar="FILE", required=True,
                         help="the warrant book (SQLite; created if missing)")
-    parser.add_argument("--listen", metavar="HOST:PORT", type=_host_port, required=True,
+    parser.add_argument("--listen", metavar="HOST:PORT", type=host_port_or_zero, required=True,
                         help="where to listen (port 0: any free port, printed)")
     parser.add_argument("--cert", metavar="PEM", required=True, help="the server certificate")
     parser.add_argument("--key", metavar="PEM", required=True, help="its key")
@@ -204,7 +197,7 @@ def _register_post(actions: Any) -> None:
                      "POST an HI-1 message to an endpoint over mutual TLS and show the "
                      "response (exit 0 when no action failed)")
     parser.add_argument("file", metavar="FILE", help="the HI-1 message to send")
-    parser.add_argument("--to", metavar="HOST:PORT", type=_host_port, required=True,
+    parser.add_argument("--to", metavar="HOST:PORT", type=host_port_or_zero, required=True,
                         help="the endpoint")
     parser.add_argument("--ca", metavar="PEM", required=True,
                         help="the CA that issued the endpoint's certificate")
@@ -252,6 +245,17 @@ def _trust(paths: list[str], what: str, roles: list[str] | None = None) -> Trust
     if not anchors:
         raise CLIError(f"{what}: no certificate given")
     return Trust(tuple(anchors), roles=None if roles is None else frozenset(roles))
+
+
+def _schema(folder: str | None) -> HI1Schema | None:
+    """The ``--schema`` folder's XSDs, or ``None`` without the option."""
+    from ..warrants import load_schema
+    if not folder:
+        return None
+    try:
+        return load_schema(folder)
+    except (ValueError, OSError) as exc:
+        raise CLIError(f"--schema: {exc}") from None
 
 
 def _write(path: str, data: bytes, what: str) -> None:
@@ -344,14 +348,9 @@ def _make(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from ..warrants import check, load_schema
+    from ..warrants import check
     data = _read(args.file, None)
-    schema = None
-    if args.schema:
-        try:
-            schema = load_schema(args.schema)
-        except (ValueError, OSError) as exc:
-            raise CLIError(f"--schema: {exc}") from None
+    schema = _schema(args.schema)
     roles = args.approver_role or ["Judge"]
     trust = _trust(args.trust, "--trust") if args.trust else None
     approvers = _trust(args.approvers, "--approvers", roles) if args.approvers else None
@@ -387,17 +386,11 @@ def _serve(args: argparse.Namespace) -> int:
         HI1Server,
         WarrantBook,
         hi1_server_context,
-        load_schema,
     )
     roles = args.approver_role or ["Judge"]
     trust = _trust(args.trust, "--trust")
     approvers = _trust(args.approvers, "--approvers", roles)
-    schema = None
-    if args.schema:
-        try:
-            schema = load_schema(args.schema)
-        except (ValueError, OSError) as exc:
-            raise CLIError(f"--schema: {exc}") from None
+    schema = _schema(args.schema)
     signer = None
     if args.sign_responses:
         signer = (_key(args.sign_responses[1], "--sign-responses"),
