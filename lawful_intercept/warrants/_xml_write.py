@@ -5,7 +5,9 @@ was read."""
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import TypeVar
 
 from lxml import etree  # type: ignore[import-untyped]
 
@@ -103,6 +105,23 @@ def _int(parent: etree._Element, ns: str, local: str, value: int | None) -> None
         _sub(parent, ns, local, str(value))
 
 
+_T = TypeVar("_T")
+
+
+def _wrapped(parent: etree._Element, ns: str, local: str, item: str, values: Iterable[_T] | None,
+             write: Callable[[etree._Element, _T], object]) -> None:
+    """A ``local`` element holding one ``item`` element per value, each filled by ``write``;
+    nothing when ``values`` is ``None``."""
+    if values is not None:
+        holder = _sub(parent, ns, local)
+        for value in values:
+            write(_sub(holder, ns, item), value)
+
+
+def _text(element: etree._Element, text: str) -> None:
+    element.text = text
+
+
 def _raw(parent: etree._Element, raw: model.RawXML | None) -> None:
     if raw is not None:
         parent.append(parse_xml(raw.data))
@@ -111,10 +130,13 @@ def _raw(parent: etree._Element, raw: model.RawXML | None) -> None:
 def _entry(parent: etree._Element, ns: str, local: str,
            entry: model.DictionaryEntry | None) -> None:
     if entry is not None:
-        element = _sub(parent, ns, local)
-        _sub(element, COMMON, "Owner", entry.owner)
-        _sub(element, COMMON, "Name", entry.name)
-        _sub(element, COMMON, "Value", entry.value)
+        _entry_content(_sub(parent, ns, local), entry)
+
+
+def _entry_content(element: etree._Element, entry: model.DictionaryEntry) -> None:
+    _sub(element, COMMON, "Owner", entry.owner)
+    _sub(element, COMMON, "Name", entry.name)
+    _sub(element, COMMON, "Value", entry.value)
 
 
 def _endpoint(element: etree._Element, endpoint: model.EndpointID, _ns: str) -> None:
@@ -212,10 +234,8 @@ def _base(element: etree._Element, obj: model.HI1Object) -> None:
     _opt(element, CORE, "OwnerIdentifier", obj.owner_identifier)
     _int(element, CORE, "Generation", obj.generation)
     _opt(element, CORE, "ExternalIdentifier", obj.external_identifier)
-    if obj.associated_objects is not None:
-        holder = _sub(element, CORE, "AssociatedObjects")
-        for identifier in obj.associated_objects:
-            _sub(holder, CORE, "AssociatedObject", identifier)
+    _wrapped(element, CORE, "AssociatedObjects", "AssociatedObject", obj.associated_objects,
+             _text)
     _time(element, CORE, "LastChanged", obj.last_changed)
     _raw(element, obj.national_handling_parameters)
 
@@ -229,10 +249,7 @@ def _timespan(element: etree._Element, ns: str, local: str, span: model.Timespan
 
 def _flags(element: etree._Element, ns: str, local: str, item: str,
            flags: tuple[model.DictionaryEntry, ...] | None) -> None:
-    if flags is not None:
-        holder = _sub(element, ns, local)
-        for flag in flags:
-            _entry(holder, ns, item, flag)
+    _wrapped(element, ns, local, item, flags, _entry_content)
 
 
 def _approval_content(element: etree._Element, approval: model.ApprovalDetails) -> None:
@@ -269,10 +286,8 @@ def _authorisation(element: etree._Element, obj: model.AuthorisationObject) -> N
     _entry(element, AUTH, "AuthorisationStatus", obj.status)
     _entry(element, AUTH, "AuthorisationDesiredStatus", obj.desired_status)
     _timespan(element, AUTH, "AuthorisationTimespan", obj.timespan)
-    if obj.cspids:
-        holder = _sub(element, AUTH, "AuthorisationCSPID")
-        for cspid in obj.cspids:
-            _endpoint(_sub(holder, AUTH, "CSPID"), cspid, AUTH)
+    _wrapped(element, AUTH, "AuthorisationCSPID", "CSPID", obj.cspids or None,
+             lambda e, cspid: _endpoint(e, cspid, AUTH))
     _time(element, AUTH, "AuthorisationCreationTimestamp", obj.creation_timestamp)
     _time(element, AUTH, "AuthorisationServedTimestamp", obj.served_timestamp)
     _time(element, AUTH, "AuthorisationTerminationTimestamp", obj.termination_timestamp)
@@ -337,10 +352,8 @@ def _task(element: etree._Element, obj: model.LITaskObject) -> None:
                 _sub(value, TASK, "Value", item.value)
         _entry(target, TASK, "ServiceType", obj.service_type)
     _entry(element, TASK, "DeliveryType", obj.delivery_type)
-    if obj.delivery_details is not None:
-        details = _sub(element, TASK, "DeliveryDetails")
-        for destination in obj.delivery_details:
-            _destination(_sub(details, TASK, "DeliveryDestination"), destination)
+    _wrapped(element, TASK, "DeliveryDetails", "DeliveryDestination", obj.delivery_details,
+             _destination)
     _approvals(element, TASK, "ApprovalDetails", obj.approvals)
     if obj.cspid is not None:
         _endpoint(_sub(element, TASK, "CSPID"), obj.cspid, TASK)
