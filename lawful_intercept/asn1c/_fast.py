@@ -129,6 +129,17 @@ class FastCodegen:
     # stream never uses; generating code for a type only when it is first called keeps the
     # first encode or decode fast.
 
+    def _stub(self, names: dict[object, str], key: object, kind: str, t: Type, strict: bool
+              ) -> str:
+        """A new name (``kind`` "e" or "d" and the counter) for ``t``'s generated encoder or
+        decoder, kept in ``names`` under ``key`` and bound to a stub that generates it."""
+        name = f"{kind}{self._counter}"
+        names[key] = name
+        self._lazy(name, kind, t, strict)
+        if self._touched is not None:
+            self._touched.append(name)
+        return name
+
     def _lazy(self, name: str, kind: str, t: Type, strict: bool) -> None:
         self._stubs[name] = (kind, t, strict)
         materialize = self._materialize
@@ -209,12 +220,7 @@ class FastCodegen:
             name = self._const(append_slow, "ae")
             self._enc_names[key] = name
             return name
-        name = f"e{self._counter}"
-        self._enc_names[key] = name
-        self._lazy(name, "e", t, True)
-        if self._touched is not None:
-            self._touched.append(name)
-        return name
+        return self._stub(self._enc_names, key, "e", t, True)
 
     def bytes_encoder(self, t: Type, label: str | None = None) -> Encoder:
         """A ``value -> bytes`` encoder of ``t`` built on the generated one; with ``label``,
@@ -520,12 +526,7 @@ class FastCodegen:
             self._dec_names[key] = name
             return name
         self._counter += 1
-        name = f"d{self._counter}"
-        self._dec_names[key] = name
-        self._lazy(name, "d", t, strict)
-        if self._touched is not None:
-            self._touched.append(name)
-        return name
+        return self._stub(self._dec_names, key, "d", t, strict)
 
     def _gen_decoder(self, t: Type, strict: bool) -> None:
         name = self._dec_names[self._key(t, strict)]
