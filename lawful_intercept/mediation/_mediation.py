@@ -27,7 +27,7 @@ from ..x1 import (
     X1Planner,
 )
 from ._delivery import MediationDelivery
-from ._task import HANDOVER_FORMATS, DeliveryType, HandoverFormat, MediationTask
+from ._task import HANDOVER_FORMATS, DeliveryType, HandoverFormat, MediationTask, nonempty_tuple
 
 __all__ = ["XID_NAMESPACE", "AgencyDestination", "Mediation", "SyncReport"]
 
@@ -63,11 +63,10 @@ class AgencyDestination:
         require_instance(self.name, str, "AgencyDestination.name")
         require_choice(self.handover_format, HANDOVER_FORMATS,
                        "AgencyDestination.handover_format")
-        addresses = tuple(require_instance(self.addresses, (tuple, list),
-                                           "AgencyDestination.addresses"))
-        if not addresses:
-            raise ValueError(f"AgencyDestination {self.name!r}: addresses must name at least "
-                             "one (host, port) a warrant may give for it")
+        addresses = nonempty_tuple(
+            self.addresses, "AgencyDestination.addresses",
+            f"AgencyDestination {self.name!r}: addresses must name at least one (host, port) "
+            "a warrant may give for it")
         object.__setattr__(self, "addresses", tuple(_address_key(str(h), int(p))
                                                     for h, p in addresses))
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from .._checks import require_choice, require_instance, require_int
 from ..correlation import LIID
@@ -18,6 +18,7 @@ __all__ = [
     "DeliveryType",
     "HandoverFormat",
     "MediationTask",
+    "nonempty_tuple",
     "time_ns",
 ]
 
@@ -32,6 +33,15 @@ DELIVERY_TYPES: Final = ("IRIOnly", "CCOnly", "IRIandCC")
 HANDOVER_FORMATS: Final = ("ETSI", "ATIS", "PacketCable")
 """The handover formats, as :data:`HandoverFormat`."""
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def nonempty_tuple(value: object, name: str, empty: str) -> tuple[Any, ...]:
+    """Argument ``name`` (a tuple or a list) as a tuple; ``ValueError`` saying ``empty`` if
+    it holds nothing."""
+    items = tuple(require_instance(value, (tuple, list), name))
+    if not items:
+        raise ValueError(empty)
+    return items
 
 
 def time_ns(value: int | datetime | None, name: str) -> int | None:
@@ -80,11 +90,10 @@ class MediationTask:
         require_choice(self.delivery_type, DELIVERY_TYPES, "MediationTask.delivery_type")
         require_choice(self.handover_format, HANDOVER_FORMATS,
                        "MediationTask.handover_format")
-        destinations = tuple(require_instance(self.destinations, (tuple, list),
-                                              "MediationTask.destinations"))
-        if not destinations:
-            raise ValueError("MediationTask.destinations must name at least one destination: "
-                             "a task without one would intercept for nobody")
+        destinations = nonempty_tuple(
+            self.destinations, "MediationTask.destinations",
+            "MediationTask.destinations must name at least one destination: "
+            "a task without one would intercept for nobody")
         for index, name in enumerate(destinations):
             require_instance(name, str, f"MediationTask.destinations[{index}]")
         object.__setattr__(self, "destinations", destinations)
