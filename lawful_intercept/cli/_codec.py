@@ -30,6 +30,7 @@ from ._common import (
     captured,
     describe_os_error,
     load_spec,
+    open_input,
 )
 from ._x2x3 import decode_x2x3, is_x2x3_type
 
@@ -99,7 +100,7 @@ def _decode(args: argparse.Namespace) -> int:
     else:
         candidates = tuple(t for t in TOP_LEVEL_TYPES if _has_type(spec, t))
     name = "<stdin>" if args.file == "-" else args.file
-    source = _open_input(args.file)
+    source = open_input(args.file)
     count = errors = 0
     try:
         for pdu in framed(source, args.file, name):
@@ -127,15 +128,6 @@ def _has_type(spec: Specification, name: str) -> bool:
     except Error:
         return False
     return True
-
-
-def _open_input(path: str) -> BinaryIO:
-    if path == "-":
-        return sys.stdin.buffer
-    try:
-        return open(path, "rb")
-    except OSError as exc:
-        raise CLIError(describe_os_error(exc, path, "cannot read")) from None
 
 
 def framed(source: BinaryIO, path: str, name: str) -> Iterator[PDU]:

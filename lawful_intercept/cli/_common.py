@@ -9,6 +9,7 @@ See ``docs/cli.md``.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import sys
@@ -37,6 +38,7 @@ __all__ = [
     "host_port_or_zero",
     "load_spec",
     "non_negative_int",
+    "open_input",
     "positive_int",
     "positive_seconds",
     "print_json",
@@ -79,13 +81,17 @@ Subcommands: TypeAlias = "argparse._SubParsersAction[Parser]"
 """The object ``add_subparsers`` returns, on which each command module registers itself."""
 
 
-def add_command(commands: Subcommands, name: str, handler: Handler, *, help: str,
+def add_command(commands: Subcommands, name: str, handler: Handler, *, help: str | None = None,
                 description: str | None = None) -> argparse.ArgumentParser:
     """Add the command ``name`` run by ``handler``; return its parser for the options.
 
-    Every command also takes ``--debug`` (as the main parser does): show the traceback of an
+    Without ``help``, the command's texts are the handler's docstring: its first paragraph
+    the one-line help, the rest the description (the help when there is no more). Every
+    command also takes ``--debug`` (as the main parser does): show the traceback of an
     unexpected error.
     """
+    if help is None:
+        help, description = _texts(handler)
     parser: argparse.ArgumentParser = commands.add_parser(
         name, help=help, description=description or help,
     )
@@ -93,6 +99,13 @@ def add_command(commands: Subcommands, name: str, handler: Handler, *, help: str
                         help="show the traceback of an unexpected error")
     parser.set_defaults(handler=handler)
     return parser
+
+
+def _texts(handler: Handler) -> tuple[str | None, str | None]:
+    # Under ``python -OO`` there are no docstrings: the command then has no help text.
+    text = inspect.cleandoc(handler.__doc__ or "")
+    paragraphs = [" ".join(paragraph.split()) for paragraph in text.split("\n\n")]
+    return paragraphs[0] or None, " ".join(paragraphs[1:]) or None
 
 
 def print_json(summary: dict[str, Any]) -> None:
@@ -127,6 +140,16 @@ def captured(source: BinaryIO, head: bytes, path: str, name: str,
         yield from read(temporary, name)
     finally:
         os.unlink(temporary)
+
+
+def open_input(path: str) -> BinaryIO:
+    """The file ``path`` opened to read octets, or standard input for ``"-"``."""
+    if path == "-":
+        return sys.stdin.buffer
+    try:
+        return open(path, "rb")
+    except OSError as exc:
+        raise CLIError(describe_os_error(exc, path, "cannot read")) from None
 
 
 def load_spec(extra: Sequence[str] | None) -> Specification:

@@ -13,7 +13,7 @@ from typing import Any, BinaryIO, Final
 from ..files import TcpFlow, read_pcap
 from ..stream import PDU, FramingError, PDUReader
 from ..x2x3 import X2X3PDU, X2X3Error, X2X3Reader, pdu_to_dict
-from ._common import CAPTURE_MAGICS, CHUNK, CLIError, captured, describe_os_error
+from ._common import CAPTURE_MAGICS, CHUNK, CLIError, captured, describe_os_error, open_input
 
 __all__ = ["X2X3_TYPE", "decode_x2x3", "is_x2x3_type"]
 
@@ -44,7 +44,7 @@ def decode_x2x3(args: argparse.Namespace) -> int:
     """Run ``decode --type X2X3 FILE [--json]``: one JSON object per PDU; exit status 0, or a
     :class:`CLIError` after the PDUs before a fault."""
     name = "<stdin>" if args.file == "-" else args.file
-    source = _open(args.file, name)
+    source = open_input(args.file)
     count = 0
     try:
         head = source.read(4)
@@ -62,15 +62,6 @@ def decode_x2x3(args: argparse.Namespace) -> int:
             source.close()
     sys.stdout.flush()
     return 0
-
-
-def _open(path: str, name: str) -> BinaryIO:
-    if path == "-":
-        return sys.stdin.buffer
-    try:
-        return open(path, "rb")
-    except OSError as exc:
-        raise CLIError(describe_os_error(exc, name, "cannot read")) from None
 
 
 def _print(record: dict[str, Any], compact: bool) -> None:
