@@ -209,13 +209,7 @@ def load_config(path: str | os.PathLike[str]) -> MediateConfig:
 
 def register(commands: Subcommands) -> None:
     """Add ``mediate``."""
-    parser = add_command(
-        commands, "mediate", _mediate,
-        help="run a mediation function: warrants, X1, X2/X3 in, HI2/HI3 out",
-        description="Run a mediation function from a TOML configuration file (see "
-                    "docs/mediation.md): the warrant book and its HI-1 endpoint, X1 to the "
-                    "network elements, the X2/X3 listener, and HI2/HI3 delivery to each "
-                    "agency destination, all over mutual TLS. Stops on Ctrl-C.")
+    parser = add_command(commands, "mediate", _mediate)
     parser.add_argument("--config", metavar="FILE.toml", required=True,
                         help="the configuration file")
     parser.add_argument("--run-for", metavar="SECONDS", type=positive_seconds,
@@ -225,6 +219,13 @@ def register(commands: Subcommands) -> None:
 
 
 def _mediate(args: argparse.Namespace) -> int:
+    """run a mediation function: warrants, X1, X2/X3 in, HI2/HI3 out
+
+    Run a mediation function from a TOML configuration file (see
+    docs/mediation.md): the warrant book and its HI-1 endpoint, X1 to the
+    network elements, the X2/X3 listener, and HI2/HI3 delivery to each
+    agency destination, all over mutual TLS. Stops on Ctrl-C.
+    """
     config = load_config(args.config)
     med, tls = config.mediation, config.tls
     try:

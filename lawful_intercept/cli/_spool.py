@@ -26,14 +26,7 @@ _ACK_LOG = "acks.log"
 
 def register(commands: Subcommands) -> None:
     """Add ``spool`` with its actions ``list``, ``export`` and ``requeue``."""
-    parser = add_command(
-        commands, "spool", _spool,
-        help="list, export or requeue the dead letters of delivery spools",
-        description="The dead letters of a spool (records the LEMF would not take, with the "
-                    "reason and the peer's last words): list them, export them as BER, or "
-                    "requeue them for delivery. DIR is a spool directory or a folder holding "
-                    "spools (such as a send --spool folder). The spools must not be in use.",
-    )
+    parser = add_command(commands, "spool", _spool)
     parser.add_argument("action", choices=("list", "export", "requeue"),
                         help="list: show them; export: write them as BER PDUs back to back; "
                              "requeue: append them again for delivery (new ids)")
@@ -54,6 +47,13 @@ def spool_directories(directory: Path) -> list[Path]:
 
 
 def _spool(args: argparse.Namespace) -> int:
+    """list, export or requeue the dead letters of delivery spools
+
+    The dead letters of a spool (records the LEMF would not take, with the
+    reason and the peer's last words): list them, export them as BER, or
+    requeue them for delivery. DIR is a spool directory or a folder holding
+    spools (such as a send --spool folder). The spools must not be in use.
+    """
     directory = Path(args.directory)
     if not directory.is_dir():
         what = "not a folder" if directory.exists() else "no such folder"

@@ -75,13 +75,7 @@ def _endpoint_id(text: str) -> tuple[str, str]:
 
 def register(commands: Subcommands) -> None:
     """Add ``warrant`` with its actions ``make``, ``check``, ``serve`` and ``post``."""
-    parser = add_command(
-        commands, "warrant", _usage,
-        help="make, check, serve or post warrants over HI-1 (ETSI TS 103 120)",
-        description="Warrants over HI-1 (ETSI TS 103 120): make a signed, judge-approved "
-                    "warrant request; check a message rule by rule; serve the HI-1 endpoint "
-                    "over mutual TLS with a warrant book; post a message to an endpoint. "
-                    "Needs the warrants extra (pip install lawful-intercept[warrants]).")
+    parser = add_command(commands, "warrant", _usage)
     actions = parser.add_subparsers(dest="warrant_action", metavar="ACTION", required=True)
     _register_make(actions)
     _register_check(actions)
@@ -90,6 +84,13 @@ def register(commands: Subcommands) -> None:
 
 
 def _usage(args: argparse.Namespace) -> int:
+    """make, check, serve or post warrants over HI-1 (ETSI TS 103 120)
+
+    Warrants over HI-1 (ETSI TS 103 120): make a signed, judge-approved
+    warrant request; check a message rule by rule; serve the HI-1 endpoint
+    over mutual TLS with a warrant book; post a message to an endpoint.
+    Needs the warrants extra (pip install lawful-intercept[warrants]).
+    """
     raise CLIError("warrant: give an action: make, check, serve or post (see warrant --help)")
 
 
