@@ -12,32 +12,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import ssl
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable
 from types import TracebackType
-from typing import Any
 
-from ..catalog import payload_kind
 from ._aio import AsyncDeliveryClient
-from ._notices import NoticeCallback
 from ._pump import ClientStats
 from ._routing import (
-    Destination,
     DestinationName,
-    SessionFactories,
-    open_routes,
+    RoutedDelivery,
     placed_kind,
     route_of,
     split_by_destination,
 )
-from ._sender import HandoverSession
-from ._spool import Spool
 
 __all__ = ["AsyncHandoverDelivery"]
 
 
-class AsyncHandoverDelivery:
+class AsyncHandoverDelivery(RoutedDelivery[AsyncDeliveryClient]):
     """Delivers IRI to the HI2 address and CC to the HI3 address on asyncio, each over its
     own connection from its own spool. The arguments are those of
     :class:`~lawful_intercept.delivery.HandoverDelivery` (``session_factory`` one function
@@ -51,37 +42,7 @@ class AsyncHandoverDelivery:
     ``client_options["max_refusals"]`` refusals in a row.
     """
 
-    def __init__(
-        self,
-        hi2: Destination,
-        hi3: Destination | None,
-        spool_dir: str | os.PathLike[str],
-        session_factory: SessionFactories,
-        *,
-        ssl_context: ssl.SSLContext | None,
-        insecure_plain_tcp: bool = False,
-        spool_options: Mapping[str, Any] | None = None,
-        client_options: Mapping[str, Any] | None = None,
-        classify: Callable[[bytes], str] = payload_kind,
-        on_event: NoticeCallback | None = None,
-    ) -> None:
-        def make(destination: Destination, spool: Spool,
-                 factory: Callable[[], HandoverSession], options: dict[str, Any]
-                 ) -> AsyncDeliveryClient:
-            return AsyncDeliveryClient.to(destination, spool, factory, ssl_context=ssl_context,
-                                          insecure_plain_tcp=insecure_plain_tcp,
-                                          on_event=on_event, **options)
-
-        routes = open_routes(hi2, hi3, spool_dir, session_factory,
-                             spool_options=spool_options, client_options=client_options,
-                             classify=classify, make_client=make)
-        self.classify = classify
-        self.destinations: dict[DestinationName, Destination] = routes.destinations
-        """Each destination's address."""
-        self.spools: dict[DestinationName, Spool] = routes.spools
-        """The spool of each destination."""
-        self.clients: dict[DestinationName, AsyncDeliveryClient] = routes.clients
-        """The delivery client of each destination."""
+    client_type = AsyncDeliveryClient
 
     # -- sending ------------------------------------------------------------------------------
 

@@ -18,35 +18,27 @@ belongs to, not whether it is IRI or CC, so a sender that encrypts CC calls
 from __future__ import annotations
 
 import contextlib
-import os
-import ssl
 import time
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Final
+from collections.abc import Iterable
+from typing import Final
 
-from ..catalog import payload_kind
 from ._client import DeliveryClient
-from ._notices import NoticeCallback
 from ._pump import ClientStats
 from ._pump_transport import StartedInContext
 from ._routing import (
-    Destination,
     DestinationName,
-    SessionFactories,
-    open_routes,
+    RoutedDelivery,
     placed_kind,
     route_of,
     split_by_destination,
 )
-from ._sender import HandoverSession
-from ._spool import Spool
 
 __all__ = ["HandoverDelivery"]
 
 _IDLE_POLL: Final = 0.01
 
 
-class HandoverDelivery(StartedInContext):
+class HandoverDelivery(StartedInContext, RoutedDelivery[DeliveryClient]):
     """Delivers IRI to the HI2 address and CC to the HI3 address, each over its own
     connection from its own spool (see the module documentation for the routing).
 
@@ -76,38 +68,10 @@ class HandoverDelivery(StartedInContext):
     spools stay open (and records may be sent) while the clients are stopped.
     """
 
-    def __init__(
-        self,
-        hi2: Destination,
-        hi3: Destination | None,
-        spool_dir: str | os.PathLike[str],
-        session_factory: SessionFactories,
-        *,
-        ssl_context: ssl.SSLContext | None,
-        insecure_plain_tcp: bool = False,
-        spool_options: Mapping[str, Any] | None = None,
-        client_options: Mapping[str, Any] | None = None,
-        classify: Callable[[bytes], str] = payload_kind,
-        on_event: NoticeCallback | None = None,
-    ) -> None:
-        def make(destination: Destination, spool: Spool,
-                 factory: Callable[[], HandoverSession], options: dict[str, Any]
-                 ) -> DeliveryClient:
-            return DeliveryClient.to(destination, spool, factory, ssl_context=ssl_context,
-                                     insecure_plain_tcp=insecure_plain_tcp,
-                                     on_event=on_event, **options)
+    client_type = DeliveryClient
 
-        routes = open_routes(hi2, hi3, spool_dir, session_factory,
-                             spool_options=spool_options, client_options=client_options,
-                             classify=classify, make_client=make,
-                             discard=lambda client: client.close(0))
-        self.classify = classify
-        self.destinations: dict[DestinationName, Destination] = routes.destinations
-        """Each destination's address."""
-        self.spools: dict[DestinationName, Spool] = routes.spools
-        """The spool of each destination."""
-        self.clients: dict[DestinationName, DeliveryClient] = routes.clients
-        """The delivery client of each destination."""
+    def _discard(self, client: DeliveryClient) -> None:
+        client.close(0)
 
     # -- sending ------------------------------------------------------------------------------
 

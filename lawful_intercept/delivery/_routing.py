@@ -8,13 +8,15 @@ HI3".
 from __future__ import annotations
 
 import os
+import ssl
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, Generic, Literal, TypeVar
+from typing import Any, ClassVar, Final, Generic, Literal, TypeVar
 
 from .._checks import require_instance, require_int
-from ..catalog import INTERFACE_OF_KIND
+from ..catalog import INTERFACE_OF_KIND, payload_kind
+from ._notices import NoticeCallback
 from ._sender import HandoverSession
 from ._spool import Spool
 from ._tls import Pins, normalize_pins
@@ -24,6 +26,7 @@ __all__ = [
     "SPOOL_OWN",
     "Destination",
     "DestinationName",
+    "RoutedDelivery",
     "Routes",
     "SessionFactories",
     "check_options",
@@ -124,6 +127,52 @@ def open_routes(
             spool.close()
         raise
     return routes
+
+
+class RoutedDelivery(Generic[_C]):
+    """What the blocking and the asyncio HI2/HI3 deliveries share: their arguments (see
+    :class:`~lawful_intercept.delivery.HandoverDelivery`), and per destination its address,
+    spool and client, a ``client_type.to(...)`` (:func:`open_routes`)."""
+
+    client_type: ClassVar[Any]
+    """The delivery client class (its ``to`` constructor makes each destination's client)."""
+
+    def __init__(
+        self,
+        hi2: Destination,
+        hi3: Destination | None,
+        spool_dir: str | os.PathLike[str],
+        session_factory: SessionFactories,
+        *,
+        ssl_context: ssl.SSLContext | None,
+        insecure_plain_tcp: bool = False,
+        spool_options: Mapping[str, Any] | None = None,
+        client_options: Mapping[str, Any] | None = None,
+        classify: Callable[[bytes], str] = payload_kind,
+        on_event: NoticeCallback | None = None,
+    ) -> None:
+        def make(destination: Destination, spool: Spool,
+                 factory: Callable[[], HandoverSession], options: dict[str, Any]) -> _C:
+            client: _C = self.client_type.to(destination, spool, factory,
+                                             ssl_context=ssl_context,
+                                             insecure_plain_tcp=insecure_plain_tcp,
+                                             on_event=on_event, **options)
+            return client
+
+        routes = open_routes(hi2, hi3, spool_dir, session_factory,
+                             spool_options=spool_options, client_options=client_options,
+                             classify=classify, make_client=make, discard=self._discard)
+        self.classify = classify
+        self.destinations: dict[DestinationName, Destination] = routes.destinations
+        """Each destination's address."""
+        self.spools: dict[DestinationName, Spool] = routes.spools
+        """The spool of each destination."""
+        self.clients: dict[DestinationName, _C] = routes.clients
+        """The delivery client of each destination."""
+
+    def _discard(self, client: _C) -> None:
+        """Release a client made before another destination failed to open (nothing to do
+        for a client that was never started)."""
 
 
 def check_options(spool_options: Mapping[str, Any] | None,
