@@ -13,19 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
 
+from .. import x1
 from .._checks import require_choice, require_instance
 from ..errors import Error
 from ..warrants import IPAddressPort, LITaskObject, TaskStatus, WarrantBook
-from ..x1 import (
-    ActivateTaskRequest,
-    ModifyTaskRequest,
-    OKResponse,
-    RequestMessage,
-    ResponseMessage,
-    X1Client,
-    X1Handler,
-    X1Planner,
-)
 from ._delivery import MediationDelivery
 from ._task import HANDOVER_FORMATS, DeliveryType, HandoverFormat, MediationTask, nonempty_tuple
 
@@ -117,7 +108,7 @@ class Mediation:
 
     def __init__(self, book: WarrantBook, delivery: MediationDelivery, *,
                  destinations: Sequence[AgencyDestination],
-                 network_elements: Mapping[str, X1Handler | X1Client],
+                 network_elements: Mapping[str, x1.X1Handler | x1.X1Client],
                  x2x3_address: IPAddressPort, admf_identifier: str = "ADMF") -> None:
         self.book = require_instance(book, WarrantBook, "book")
         self.delivery = require_instance(delivery, MediationDelivery, "delivery")
@@ -134,11 +125,11 @@ class Mediation:
         """The XID of each LITask (by ObjectIdentifier), the same for every NE: a UUID v5 of
         the ObjectIdentifier in :data:`XID_NAMESPACE`, so the same after a restart."""
         self.network_elements = dict(network_elements)
-        self.planners: dict[str, X1Planner] = {}
+        self.planners: dict[str, x1.X1Planner] = {}
         for name, endpoint in self.network_elements.items():
-            require_instance(endpoint, (X1Handler, X1Client), f"network_elements[{name!r}]")
-            self.planners[name] = X1Planner(admf_identifier, name,
-                                            x2x3_destination=x2x3_address, xids=self.xids)
+            require_instance(endpoint, (x1.X1Handler, x1.X1Client), f"network_elements[{name!r}]")
+            self.planners[name] = x1.X1Planner(admf_identifier, name,
+                                               x2x3_destination=x2x3_address, xids=self.xids)
         self.refused: dict[str, str] = {}
         """The tasks refused (ObjectIdentifier → reason), as of the last sync."""
 
@@ -238,12 +229,12 @@ class Mediation:
             for request in planner.plan(live.values(), now):
                 report.x1_sent += 1
                 response = self._send(name, request)
-                if isinstance(request, ActivateTaskRequest) and \
-                        not isinstance(response, OKResponse):
+                if isinstance(request, x1.ActivateTaskRequest) and \
+                        not isinstance(response, x1.OKResponse):
                     # After a restart the NE may run the task already (the XID is the same):
                     # a ModifyTask with the same transaction makes it follow the book.
                     report.x1_sent += 1
-                    response = self._send(name, ModifyTaskRequest(request.header, request.task))
+                    response = self._send(name, x1.ModifyTaskRequest(request.header, request.task))
                 if response is None or not planner.confirm(request, response):
                     report.x1_failed.append(f"{name}: {type(request).__name__}")
         return report
@@ -254,17 +245,17 @@ class Mediation:
                 return identifier
         return str(xid)
 
-    def _send(self, name: str, request: RequestMessage) -> ResponseMessage | None:
+    def _send(self, name: str, request: x1.RequestMessage) -> x1.ResponseMessage | None:
         endpoint = self.network_elements[name]
         try:
-            if isinstance(endpoint, X1Handler):
+            if isinstance(endpoint, x1.X1Handler):
                 return endpoint.respond(request)
             response = endpoint.send(request).messages[0]
         except (Error, OSError) as exc:
             _LOG.warning("X1 %s to %s failed (planned again): %s", type(request).__name__,
                          name, exc)
             return None
-        if not isinstance(response, OKResponse):
+        if not isinstance(response, x1.OKResponse):
             _LOG.warning("X1 %s to %s refused (planned again): %s", type(request).__name__,
                          name, response)
         return response
