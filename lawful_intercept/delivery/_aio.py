@@ -197,10 +197,9 @@ class AsyncDeliveryClient(PumpTransport):
         deadline = loop.time() + timeout
         while True:
             self._progress.clear()
-            self.check()
-            if self.spool.stats().queued == 0:
+            remaining = self.idle_left(deadline, loop.time())
+            if remaining is None:
                 return True
-            remaining = deadline - loop.time()
             if remaining <= 0:
                 return False
             with contextlib.suppress(TimeoutError):

@@ -116,14 +116,11 @@ class DeliveryClient(PumpTransport, StartedInContext):
         delivery loop, or :class:`~lawful_intercept.errors.DeliveryRefused` once
         ``max_refusals`` refusals that cannot heal came in a row."""
         deadline = time.monotonic() + timeout
-        while True:
-            self.check()
-            if self.spool.stats().queued == 0:
-                return True
-            remaining = deadline - time.monotonic()
+        while (remaining := self.idle_left(deadline, time.monotonic())) is not None:
             if remaining <= 0:
                 return False
             time.sleep(min(remaining, _IDLE_POLL))
+        return True
 
     def send(self, pdu: bytes, *, kind: str = "", key: bytes | str = b"") -> int:
         """Append one encoded PS-PDU to the spool (durably, per its policy) and wake the

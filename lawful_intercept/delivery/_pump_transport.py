@@ -214,6 +214,14 @@ class PumpTransport:
             raise DeliveryRefused(f"{self.host}:{self.port}: {stats.refusal} ({stats.refused} "
                                   f"times in a row; {stats.queued} records kept in the spool)")
 
+    def idle_left(self, deadline: float, now: float) -> float | None:
+        """A step of ``wait_idle``: raise what ended the loop (:meth:`check`); ``None`` once
+        the spool has nothing pending, else the seconds from ``now`` to ``deadline``."""
+        self.check()
+        if self.spool.stats().queued == 0:
+            return None
+        return deadline - now
+
     def worker_died(self, exc: BaseException) -> None:
         """The delivery loop ended on ``exc``, a bug or a misuse (e.g. a ``session_factory``
         that does not make sessions): kept for :meth:`check`, in ``stats().last_error``, and
