@@ -38,7 +38,7 @@ SPEC = lawful_intercept.bundled()
 LIIDS = [f"LIID.{i:02d}" for i in range(50)]
 XIDS = [uuid.UUID(int=0x6F0A0000_0000_4000_8000_000000000000 + i) for i in range(50)]
 PER_ELEMENT = 10_000  # two network elements: 20,000 X3 PDUs
-TIMEOUT = 150.0
+TIMEOUT = 400.0
 LEASE_TTL = 5.0
 
 
