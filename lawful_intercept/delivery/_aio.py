@@ -16,13 +16,18 @@ import contextlib
 import functools
 import ssl
 from collections.abc import Iterable
-from types import TracebackType
 from typing import Any, TypeVar
 
 from ..catalog import PS_PDU, default_specification
 from ..errors import InsecureTransportError, SpoolError
 from ._pump import ClientStats
-from ._pump_transport import PEER_CLOSED, PROOF_CLOSE, PumpTransport, describe_error
+from ._pump_transport import (
+    PEER_CLOSED,
+    PROOF_CLOSE,
+    PumpTransport,
+    StartedInAsyncContext,
+    describe_error,
+)
 from ._tls import check_pin
 
 __all__ = ["AsyncDeliveryClient", "ClientStats", "InsecureTransportError"]
@@ -46,7 +51,7 @@ def _read_here(value: _T) -> _T | list[Any]:
     return value
 
 
-class AsyncDeliveryClient(PumpTransport):
+class AsyncDeliveryClient(PumpTransport, StartedInAsyncContext):
     """Delivers a spool's records to one LEMF address over TLS, as an asyncio task.
 
     The arguments are those of :class:`~lawful_intercept.delivery.DeliveryClient`:
@@ -132,14 +137,6 @@ class AsyncDeliveryClient(PumpTransport):
         if self.died is not None:
             raise self.died
         return ended
-
-    async def __aenter__(self) -> AsyncDeliveryClient:
-        self.start()
-        return self
-
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
-        await self.aclose()
 
     async def send(self, pdu: bytes, *, kind: str = "", key: bytes | str = b"") -> int:
         """Append one encoded PS-PDU to the spool (in the executor: the append waits for the

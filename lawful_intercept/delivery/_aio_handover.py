@@ -13,10 +13,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Iterable
-from types import TracebackType
 
 from ._aio import AsyncDeliveryClient
 from ._pump import ClientStats
+from ._pump_transport import StartedInAsyncContext
 from ._routing import (
     DestinationName,
     RoutedDelivery,
@@ -28,7 +28,7 @@ from ._routing import (
 __all__ = ["AsyncHandoverDelivery"]
 
 
-class AsyncHandoverDelivery(RoutedDelivery[AsyncDeliveryClient]):
+class AsyncHandoverDelivery(StartedInAsyncContext, RoutedDelivery[AsyncDeliveryClient]):
     """Delivers IRI to the HI2 address and CC to the HI3 address on asyncio, each over its
     own connection from its own spool. The arguments are those of
     :class:`~lawful_intercept.delivery.HandoverDelivery` (``session_factory`` one function
@@ -107,14 +107,6 @@ class AsyncHandoverDelivery(RoutedDelivery[AsyncDeliveryClient]):
                 spool.close()
         if failure is not None:
             raise failure
-
-    async def __aenter__(self) -> AsyncHandoverDelivery:
-        self.start()
-        return self
-
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
-        await self.aclose()
 
     def stats(self) -> dict[str, ClientStats]:
         """Each client's counters, by destination name (``"hi2"``, ``"hi3"``)."""

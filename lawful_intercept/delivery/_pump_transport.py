@@ -31,8 +31,8 @@ from ._tls import Pins, check_client_context
 
 _EXPIRED: Final = 10  # X509_V_ERR_CERT_HAS_EXPIRED
 
-__all__ = ["PEER_CLOSED", "PROOF_CLOSE", "PumpTransport", "StartedInContext", "describe_error",
-           "refusal_of"]
+__all__ = ["PEER_CLOSED", "PROOF_CLOSE", "PumpTransport", "StartedInAsyncContext",
+           "StartedInContext", "describe_error", "refusal_of"]
 
 PEER_CLOSED: Final = "the peer closed the connection"
 """The reason of a connection the peer closed (end of stream)."""
@@ -100,6 +100,28 @@ class StartedInContext:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
+
+
+class StartedInAsyncContext:
+    """``async with service:`` calls ``service.start()`` and, at the end, ``await
+    service.aclose()`` (for :class:`~lawful_intercept.delivery.AsyncDeliveryClient` and
+    :class:`~lawful_intercept.delivery.AsyncHandoverDelivery`)."""
+
+    def start(self) -> object:
+        """Start the service on the running event loop."""
+        raise NotImplementedError
+
+    async def aclose(self) -> object:
+        """Stop the service and release what it holds."""
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        self.start()
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        await self.aclose()
 
 
 class PumpTransport:
