@@ -131,13 +131,14 @@ class Verdict:
     decryption_error: str | None = None
 
 
+_INTEGRITY_COUNTS: Final = ("checked", "ok", "failed", "unverifiable", "unchecked")
+"""The counters of the summary's ``integrity`` entry, in its order: checks made, and what
+they came to (``unchecked``: check PDUs not checked, see ``Collector._check_repeat``)."""
+
+
 @dataclass
 class _Integrity:
-    checked: int = 0
-    ok: int = 0
-    failed: int = 0
-    unverifiable: int = 0
-    unchecked: int = 0
+    counts: Counter[str] = field(default_factory=Counter)  # by _INTEGRITY_COUNTS
     profiles: Counter[str] = field(default_factory=Counter)
     details: list[dict[str, Any]] = field(default_factory=list)
 
@@ -358,9 +359,7 @@ class Collector:
             "sequence_gaps": missing_total + us_gaps,
             "gaps": gaps + self.us.gaps()[:max(0, MAX_GAP_STREAMS - len(gaps))],
             "decode_errors": self.decode_errors,
-            "integrity": {"checked": integrity.checked, "ok": integrity.ok,
-                          "failed": integrity.failed, "unverifiable": integrity.unverifiable,
-                          "unchecked": integrity.unchecked,
+            "integrity": {**{name: integrity.counts[name] for name in _INTEGRITY_COUNTS},
                           "profiles": dict(sorted(integrity.profiles.items())),
                           "warnings": self._integrity_warnings(),
                           "details": list(integrity.details)},
@@ -379,15 +378,15 @@ class Collector:
 
     def _checks(self, streams: int, missing: int, uncorrelated: int) -> list[dict[str, Any]]:
         """The checks of every format and of ETSI, as :meth:`USChecks.checks` lists them."""
-        integrity = self._integrity
+        counts = self._integrity.counts
         numbered = sum(t.seen for (_, _, kind, _), t in self._streams.items()
                        if kind in _GAP_CHECKED)
         rows = [
             ("decoding", "all", self.received + self.decode_errors, self.decode_errors),
             ("etsi_sequence", "etsi", numbered if streams else 0, missing),
             ("etsi_correlation", "etsi", sum(self._cc.values()), uncorrelated),
-            ("etsi_integrity", "etsi", integrity.checked + integrity.unchecked,
-             integrity.failed + integrity.unverifiable + integrity.unchecked),
+            ("etsi_integrity", "etsi", counts["checked"] + counts["unchecked"],
+             counts["failed"] + counts["unverifiable"] + counts["unchecked"]),
             ("etsi_decryption", "etsi", self.decrypted + self.decryption_errors,
              self.decryption_errors),
         ]
@@ -488,7 +487,7 @@ class Collector:
             return
         if self._check_digests.get((key, seq), digest) == digest:
             return
-        self._integrity.unchecked += 1
+        self._integrity.counts["unchecked"] += 1
         self._detail(self._integrity.details, {
             "status": "unchecked", "check_type": key[2].rpartition(" ")[2],
             "liid": liid_text(key[0]), "cin": key[1], "sequence_number": seq,
@@ -497,27 +496,24 @@ class Collector:
 
     def _integrity_warnings(self) -> list[str]:
         """The warnings of the integrity summary: every check that was not made."""
-        integrity = self._integrity
+        counts = self._integrity.counts
         warnings = []
-        if integrity.unchecked:
-            warnings.append(f"{integrity.unchecked} integrity check PDU(s) were not checked: "
+        if counts["unchecked"]:
+            warnings.append(f"{counts['unchecked']} integrity check PDU(s) were not checked: "
                             "numbered like an earlier check of their kind, with other octets")
-        if integrity.unverifiable:
-            warnings.append(f"{integrity.unverifiable} integrity check(s) could not be "
+        if counts["unverifiable"]:
+            warnings.append(f"{counts['unverifiable']} integrity check(s) could not be "
                             "verified (no key, unknown algorithm or check type)")
         return warnings
 
     def _tally(self, result: CheckResult) -> None:
         integrity = self._integrity
-        integrity.checked += 1
+        integrity.counts["checked"] += 1
         if result.ok:
-            integrity.ok += 1
+            integrity.counts["ok"] += 1
             integrity.profiles[result.profile] += 1
             return
-        if result.status == "unverifiable":
-            integrity.unverifiable += 1
-        else:
-            integrity.failed += 1
+        integrity.counts["unverifiable" if result.status == "unverifiable" else "failed"] += 1
         self._detail(integrity.details, check_json(result))
 
     @staticmethod
