@@ -7,6 +7,7 @@ type. :func:`format_module` writes a parsed module back and :func:`wire_differen
 two compiled types by what decides their BER. See ``docs/compiler.md``.
 """
 
+from ._code_cache import DEFAULT_MAX_AGE, prune_cache
 from ._compare import wire_differences
 from ._compiler import (
     compile_files,
@@ -23,6 +24,7 @@ from ._syntax import ModuleSyntax, TypeAssignment
 from ._template import Hole, Template
 
 __all__ = [
+    "DEFAULT_MAX_AGE",
     "Body",
     "Component",
     "Constraints",
@@ -42,6 +44,7 @@ __all__ = [
     "format_module",
     "parse_sources",
     "parse_text",
+    "prune_cache",
     "read_module_files",
     "wire_differences",
 ]

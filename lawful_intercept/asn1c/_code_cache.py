@@ -15,10 +15,16 @@ executed. The digest detects damage, not an attacker who can write the cache dir
 attacker can write a matching digest, exactly as they could rewrite the library's own
 ``__pycache__``; the owner and mode checks keep other local users out. See
 ``docs/compiler.md`` (the trust model).
+
+Entries are pruned by age: reading an entry renews its modification time (at most once a day),
+and :func:`prune_cache` removes the entries nobody read for ``max_age`` seconds (those of older
+library versions, or of generated code that changed); :func:`prune_now_and_then` runs it at most
+once a day per cache directory, when a new entry is written.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import marshal
@@ -27,15 +33,30 @@ import re
 import stat
 import tempfile
 import threading
+import time
 from pathlib import Path
 from types import CodeType
 
-__all__ = ["CODE_FILENAME", "CodeCache", "canonical_source", "read_entry", "write_entry"]
+__all__ = [
+    "CODE_FILENAME",
+    "DEFAULT_MAX_AGE",
+    "CodeCache",
+    "canonical_source",
+    "prune_cache",
+    "prune_now_and_then",
+    "read_entry",
+    "write_entry",
+]
 
 _MAGIC = b"LI-CACHE1\n"
 _DIGEST = 32
 CODE_FILENAME = "<lawful_intercept generated codec>"
 """The file name the generated codec functions are compiled under."""
+DEFAULT_MAX_AGE = 30 * 86400.0
+"""Seconds an unread cache entry is kept (30 days)."""
+_DAY = 86400.0
+_STAMP = ".pruned"
+_ENTRY_SUFFIXES = (".code", ".pickle", ".tmp")
 
 
 def _trusted(st: os.stat_result) -> bool:
@@ -51,9 +72,12 @@ def read_entry(path: Path) -> bytes | None:
     writable by others, or damaged (its digest does not match)."""
     try:
         with open(path, "rb") as f:
-            if not _trusted(os.fstat(f.fileno())):
+            st = os.fstat(f.fileno())
+            if not _trusted(st):
                 return None
             raw = f.read()
+            if time.time() - st.st_mtime > _DAY:
+                _renew(f.fileno())
     except OSError:
         return None
     head = len(_MAGIC) + _DIGEST
@@ -81,6 +105,61 @@ def write_entry(path: Path, payload: bytes) -> bool:
     except OSError:
         return False
     return True
+
+
+def _renew(fd: int) -> None:
+    # An entry in use is young: prune_cache keeps it. A read-only cache just stays old.
+    with contextlib.suppress(OSError, NotImplementedError):
+        os.utime(fd)
+
+
+def prune_cache(directory: str | os.PathLike[str], *,
+                max_age: float = DEFAULT_MAX_AGE) -> int:
+    """Remove the cache entries in ``directory`` and its ``code/`` folder (``*.code``,
+    ``*.pickle``, left-over ``*.tmp``) that were neither written nor read for ``max_age``
+    seconds; only regular files of the user running the process are touched. Returns the
+    number removed. Anything that cannot be removed is left as it is (pruning, like caching,
+    is an optimisation)."""
+    if max_age < 0:
+        raise ValueError(f"max_age: {max_age!r} must be 0 or more seconds")
+    root = Path(directory)
+    oldest = time.time() - max_age
+    removed = 0
+    for folder in (root, root / "code"):
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in names:
+            if not name.endswith(_ENTRY_SUFFIXES):
+                continue
+            path = folder / name
+            try:
+                st = os.lstat(path)
+                if _trusted(st) and st.st_mtime < oldest:
+                    os.unlink(path)
+                    removed += 1
+            except OSError:
+                continue
+    return removed
+
+
+def prune_now_and_then(directory: str | os.PathLike[str], *,
+                       max_age: float = DEFAULT_MAX_AGE) -> int:
+    """:func:`prune_cache` if ``directory`` was not pruned in the last day (a stamp file
+    records the last time), else nothing; the number of entries removed."""
+    stamp = Path(directory) / _STAMP
+    try:
+        if time.time() - os.stat(stamp).st_mtime < _DAY:
+            return 0
+    except OSError:
+        pass
+    try:
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.touch()
+    except OSError:
+        return 0
+    return prune_cache(directory, max_age=max_age)
 
 
 # A string literal (left alone), or a name the generator numbered (renamed).

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ..errors import CompileError
-from ._code_cache import read_entry, write_entry
+from ._code_cache import prune_now_and_then, read_entry, write_entry
 from ._lexer import tokenize
 from ._model import Type
 from ._parser import class_names_in, parse_tokens
@@ -103,6 +103,7 @@ def _cached(
     spec = _compile(sources)
     # Caching is an optimisation; an unwritable cache directory is not an error.
     if write_entry(path, pickle.dumps(spec.model(), protocol=pickle.HIGHEST_PROTOCOL)):
+        prune_now_and_then(directory)
         return Specification(*spec.model(), code_cache=code_dir)
     return spec
 
