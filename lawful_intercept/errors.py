@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # for the annotations of FramingError.pdus and X2X3Error.pdus only
+if TYPE_CHECKING:  # for the PDU types of FramingError and X2X3Error only
     from .stream import PDU
     from .x2x3 import X2X3PDU
 
@@ -39,6 +39,7 @@ __all__ = [
     "SpoolFull",
     "SpoolLocked",
     "StoreError",
+    "StreamError",
     "TLSConfigError",
     "UnproducibleTypeError",
     "WarrantBookError",
@@ -129,25 +130,31 @@ class CompileError(Error):
 
 # -- framing and decryption (X.690 framing of a stream; TS 102 232-1 EncryptionContainer) -----
 
+class StreamError(DecodeError):
+    """A byte stream that a sans-IO reader cannot cut into PDUs: :class:`FramingError` (BER,
+    TS 102 232-1 clause 6) or :class:`X2X3Error` (TS 103 221-2 clause 5). ``offset`` is the
+    position in the *stream* (counted from the first byte ever fed) of the octets at fault.
 
-class FramingError(DecodeError):
+    ``pdus`` holds the PDUs that the failing ``feed`` call completed before the error, so that
+    nothing received before the fault is lost.
+    """
+
+    def __init__(self, message: str, path: str = "", offset: int | None = None) -> None:
+        super().__init__(message, path, offset)
+        self.pdus: tuple[object, ...] = ()
+
+
+class FramingError(StreamError):
     """The byte stream cannot be cut into BER PDUs (X.690 8.1.2, 8.1.3; TS 102 232-1 clause 6).
 
     Raised for invalid identifier or length octets at the start of a PDU or of a TLV nested in
     an indefinite-length PDU, a declared length (or a running indefinite-length PDU) above the
     reader's ``max_pdu_size``, an outermost tag that the expected type cannot start with, and by
     :meth:`lawful_intercept.stream.PDUReader.eof` for a stream that ends inside a PDU.
-    ``offset`` is the position in the *stream* (counted from the first byte ever fed) of the
-    octets at fault.
-
-    ``pdus`` holds the PDUs (:class:`lawful_intercept.stream.PDU`) that the failing
-    ``PDUReader.feed`` call completed before the error, so that nothing received before the
-    fault is lost.
+    ``pdus`` are :class:`lawful_intercept.stream.PDU` objects (see :class:`StreamError`).
     """
 
-    def __init__(self, message: str, path: str = "", offset: int | None = None) -> None:
-        super().__init__(message, path, offset)
-        self.pdus: tuple[PDU, ...] = ()
+    pdus: tuple[PDU, ...]
 
 
 class DecryptionError(DecodeError):
@@ -277,21 +284,16 @@ class DeliveryRefused(Error, ConnectionError):
 # -- X2/X3 (ETSI TS 103 221-2) --------------------------------------------------------------
 
 
-class X2X3Error(DecodeError):
+class X2X3Error(StreamError):
     """Octets that are not a valid X2/X3 PDU stream (ETSI TS 103 221-2 clause 5): an unknown
     PDU type, a header length below 40 or past the PDU, a PDU above the reader's
     ``max_pdu_size``, an attribute that overruns the header or breaks its type's rule, a stream
     that ends inside a PDU. ``path`` names the field (``header_length``,
-    ``attributes[2].value``), ``offset`` is the stream position of the octets at fault.
-
-    ``pdus`` holds the PDUs (:class:`lawful_intercept.x2x3.X2X3PDU`) that the failing
-    ``X2X3Reader.feed`` call completed before the error, so that nothing received before the
-    fault is lost.
+    ``attributes[2].value``), ``offset`` is the stream position of the octets at fault;
+    ``pdus`` are :class:`lawful_intercept.x2x3.X2X3PDU` objects (see :class:`StreamError`).
     """
 
-    def __init__(self, message: str, path: str = "", offset: int | None = None) -> None:
-        super().__init__(message, path, offset)
-        self.pdus: tuple[X2X3PDU, ...] = ()
+    pdus: tuple[X2X3PDU, ...]
 
 
 # -- X1 (ETSI TS 103 221-1) -----------------------------------------------------------------

@@ -40,12 +40,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 from ._checks import require_int
 from .ber import DEFAULT_MAX_DEPTH, MAX_LENGTH_OCTETS, BytesLike, decode_tag
 from .catalog import PS_PDU
-from .errors import DecodeError, FramingError
+from .errors import DecodeError, FramingError, StreamError
 
 if TYPE_CHECKING:
     from .asn1c import Specification
@@ -58,6 +58,7 @@ __all__ = [
     "FramingError",
     "PDUReader",
     "PDUWriter",
+    "StreamCutter",
     "decode_first",
     "iter_pdus",
 ]
@@ -104,7 +105,48 @@ class PDU:
         return self.offset + len(self.raw)
 
 
-class PDUReader:
+_E = TypeVar("_E", bound=StreamError)
+
+
+class StreamCutter(Generic[_E]):
+    """What a sans-IO reader that cuts a byte stream into PDUs keeps: the octets of the PDU
+    in progress, the bound on a PDU's size, the error that stopped it (a stream without
+    synchronisation marks cannot be read past a fault: a failed reader stays failed) and its
+    counters. The base of :class:`PDUReader` (BER, TS 102 232-1 clause 6) and
+    :class:`~lawful_intercept.x2x3.X2X3Reader` (TS 103 221-2 clause 5)."""
+
+    def __init__(self, max_pdu_size: int) -> None:
+        self._max = max_pdu_size
+        self._buf = bytearray()
+        self._error: _E | None = None
+        self.pdu_count = 0
+        """Number of PDUs returned so far."""
+        self.byte_count = 0
+        """Number of octets fed so far."""
+
+    @property
+    def pending_bytes(self) -> int:
+        """Octets of a PDU begun but not completed (0 at a PDU boundary)."""
+        return len(self._buf)
+
+    @property
+    def failed(self) -> _E | None:
+        """The error that stopped the reader, or ``None``."""
+        return self._error
+
+    @property
+    def max_pdu_size(self) -> int:
+        """The bound on the size of one PDU (what it counts: see the reader)."""
+        return self._max
+
+    def _fail(self, exc: _E, done: list[Any]) -> None:
+        """Stop for good at ``exc``, which carries the PDUs ``done`` before the fault."""
+        exc.pdus = tuple(done)
+        self._error = exc
+        self._buf = bytearray()
+
+
+class PDUReader(StreamCutter[FramingError]):
     """Cut a TCP byte stream into BER PDUs and decode them (ETSI TS 102 232-1 clause 6).
 
     Feed the stream in chunks of any size with :meth:`feed`; each call returns the PDUs that
@@ -149,38 +191,17 @@ class PDUReader:
         strict: bool = True,
     ) -> None:
         require_int(max_pdu_size, "max_pdu_size", low=0)
+        super().__init__(max_pdu_size)
         self._spec = spec
         self._type_name = type_name
         self._strict = strict
-        self._max = max_pdu_size
         self._first_tags: frozenset[tuple[int, int]] | None = None
         if spec is not None:
             self._first_tags = _first_tags(spec.get_type(type_name), set())
-        self._buf = bytearray()
-        self._error: FramingError | None = None
         self._next = 0  # stream offset of the PDU in progress (or of the next one)
         self._reset_state()
-        self.pdu_count = 0
-        """Number of PDUs returned so far."""
-        self.byte_count = 0
-        """Number of octets fed so far."""
 
     # -- public interface -------------------------------------------------------------------
-
-    @property
-    def pending_bytes(self) -> int:
-        """Octets of a PDU begun but not completed (0 at a PDU boundary)."""
-        return len(self._buf)
-
-    @property
-    def failed(self) -> FramingError | None:
-        """The :class:`FramingError` that stopped the reader, or ``None``."""
-        return self._error
-
-    @property
-    def max_pdu_size(self) -> int:
-        """The bound on the contents octets of one PDU."""
-        return self._max
 
     def feed(self, data: BytesLike) -> list[PDU]:
         """Take the next chunk of the stream; return the PDUs it completes, in order.
@@ -251,11 +272,6 @@ class PDUReader:
         self._total = -1  # total length if definite, else -1
         self._scan = 0  # indefinite form: offset (from the PDU start) of the next nested TLV
         self._depth = 0  # indefinite form: open indefinite-length encodings
-
-    def _fail(self, exc: FramingError, done: list[PDU]) -> None:
-        exc.pdus = tuple(done)
-        self._error = exc
-        self._buf = bytearray()
 
     def _emit(self, raw: bytes) -> PDU:
         offset = self._next

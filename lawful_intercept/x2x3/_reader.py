@@ -13,6 +13,7 @@ from typing import Final, NoReturn
 
 from .._checks import require_int
 from ..errors import X2X3Error
+from ..stream import StreamCutter
 from ._attributes import DECODERS, FIXED_SIZES
 from ._model import (
     DEFAULT_MAX_PDU_SIZE,
@@ -43,7 +44,7 @@ _XIDS: dict[bytes, uuid.UUID] = {}
 _XID_CACHE_SIZE: Final = 4096
 
 
-class X2X3Reader:
+class X2X3Reader(StreamCutter[X2X3Error]):
     """Cut an X2/X3 byte stream into :class:`X2X3PDU` objects (TS 103 221-2 clause 5).
 
     Feed chunks of any size with :meth:`feed`; each call returns the PDUs the chunk completed,
@@ -68,31 +69,9 @@ class X2X3Reader:
 
     def __init__(self, *, max_pdu_size: int = DEFAULT_MAX_PDU_SIZE) -> None:
         require_int(max_pdu_size, "max_pdu_size", low=HEADER_SIZE)
-        self._max = max_pdu_size
-        self._buf = bytearray()
+        super().__init__(max_pdu_size)
         self._want = 0  # total size of the buffered PDU once its lengths are known
-        self._error: X2X3Error | None = None
         self._layouts: dict[int, _Layout] = {}  # by header length
-        self.pdu_count = 0
-        """Number of PDUs returned so far."""
-        self.byte_count = 0
-        """Number of octets fed so far."""
-
-    @property
-    def pending_bytes(self) -> int:
-        """Octets of a PDU begun but not completed (0 at a PDU boundary)."""
-        return len(self._buf)
-
-    @property
-    def failed(self) -> X2X3Error | None:
-        """The :class:`~lawful_intercept.errors.X2X3Error` that stopped the reader, or
-        ``None``."""
-        return self._error
-
-    @property
-    def max_pdu_size(self) -> int:
-        """The bound on the octets of one PDU."""
-        return self._max
 
     def feed(self, data: bytes | bytearray | memoryview) -> list[X2X3PDU]:
         """Take the next chunk of the stream; return the PDUs it completes, in order."""
@@ -159,9 +138,7 @@ class X2X3Reader:
         except X2X3Error as exc:
             self.byte_count = base + n
             self.pdu_count += len(out)
-            exc.pdus = tuple(out)
-            self._error = exc
-            self._buf = bytearray()
+            self._fail(exc, out)
             raise
         self.byte_count = base + n
         self.pdu_count += len(out)
@@ -176,10 +153,10 @@ class X2X3Reader:
             have = len(self._buf)
             detail = (f"{have} of its {self._want} octets" if self._want
                       else f"{have} of the {LENGTHS_SIZE} octets that give its size")
-            self._error = X2X3Error(f"stream ended inside a PDU: received {detail}",
-                                    "pdu", self.byte_count - have)
-            self._buf = bytearray()
-            raise self._error
+            exc = X2X3Error(f"stream ended inside a PDU: received {detail}", "pdu",
+                            self.byte_count - have)
+            self._fail(exc, [])
+            raise exc
 
     def _fill(self, view: bytes | memoryview, base: int, out: list[X2X3PDU]) -> int:
         """Add octets to the buffered PDU; return how many of ``view`` were used."""
