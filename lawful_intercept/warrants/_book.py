@@ -241,13 +241,12 @@ class BookStore:
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.executescript("BEGIN IMMEDIATE;" + _SCHEMA + "COMMIT;")
             with self.transaction():
-                row = self._db.execute("SELECT value FROM book_info WHERE key='format'"
-                                       ).fetchone()
-                if row is None:
+                book_format = self._value("SELECT value FROM book_info WHERE key='format'")
+                if book_format is None:
                     self._db.execute("INSERT INTO book_info VALUES ('format', ?)", (_FORMAT,))
-                elif row[0] != _FORMAT:
-                    raise WarrantBookError(f"not a warrant book of this format ({row[0]!r})",
-                                           str(self.path))
+                elif book_format != _FORMAT:
+                    raise WarrantBookError(f"not a warrant book of this format "
+                                           f"({book_format!r})", str(self.path))
         except sqlite3.DatabaseError as exc:
             self._db.close()
             raise WarrantBookError(f"not a warrant book: {exc}", str(self.path)) from None
@@ -282,14 +281,19 @@ class BookStore:
                 raise
             self._db.execute("COMMIT")
 
+    def _value(self, query: str, *args: object) -> Any:
+        """The first column of the first row ``query`` selects, or None when it selects
+        none."""
+        row = self._db.execute(query, args).fetchone()
+        return None if row is None else row[0]
+
     # -- messages ---------------------------------------------------------------------------
 
     @locked
     def seen(self, transaction_identifier: str) -> bool:
         """Whether a message with this TransactionIdentifier was already accepted."""
-        row = self._db.execute("SELECT 1 FROM messages WHERE transaction_identifier=?",
-                               (transaction_identifier,)).fetchone()
-        return row is not None
+        return self._value("SELECT 1 FROM messages WHERE transaction_identifier=?",
+                           transaction_identifier) is not None
 
     @locked
     def add_message(self, transaction_identifier: str, data: bytes, signer: str,
@@ -303,9 +307,9 @@ class BookStore:
     @locked
     def received(self, transaction_identifier: str) -> bytes | None:
         """The bytes of the accepted message of this TransactionIdentifier, as received."""
-        row = self._db.execute("SELECT data FROM messages WHERE transaction_identifier=?",
-                               (transaction_identifier,)).fetchone()
-        return None if row is None else bytes(row[0])
+        data = self._value("SELECT data FROM messages WHERE transaction_identifier=?",
+                           transaction_identifier)
+        return None if data is None else bytes(data)
 
     # -- objects ----------------------------------------------------------------------------
 
@@ -352,15 +356,15 @@ class BookStore:
     def model(self, identifier: str, generation: int | None = None) -> HI1Object | None:
         """The stored model of an object's generation (default: its latest), or None."""
         if generation is None:
-            row = self._db.execute("SELECT model FROM generations WHERE identifier=? "
-                                   "ORDER BY generation DESC LIMIT 1", (identifier,)).fetchone()
+            model = self._value("SELECT model FROM generations WHERE identifier=? "
+                                "ORDER BY generation DESC LIMIT 1", identifier)
         else:
-            row = self._db.execute("SELECT model FROM generations WHERE identifier=? AND "
-                                   "generation=?", (identifier, generation)).fetchone()
-        if row is None:
+            model = self._value("SELECT model FROM generations WHERE identifier=? AND "
+                                "generation=?", identifier, generation)
+        if model is None:
             return None
         try:
-            return object_from_bytes(bytes(row[0]))
+            return object_from_bytes(bytes(model))
         except WarrantFormatError as exc:
             raise WarrantBookError(f"stored generation unreadable: {exc}", identifier) from None
 
@@ -384,9 +388,8 @@ class BookStore:
     @locked
     def emergency_lapse(self, identifier: str) -> datetime | None:
         """When the emergency window of an authorisation closes, or None if none is kept."""
-        row = self._db.execute("SELECT lapses_at FROM emergency WHERE identifier=?",
-                               (identifier,)).fetchone()
-        return None if row is None else _parse_time(row[0])
+        return _parse_time(self._value("SELECT lapses_at FROM emergency WHERE identifier=?",
+                                       identifier))
 
     # -- audit ------------------------------------------------------------------------------
 
@@ -395,8 +398,8 @@ class BookStore:
                      approvers: str, event: str, identifier: str, generation: int | None,
                      change: dict[str, Any]) -> None:
         """Append a row to the audit log, chained to the one before it."""
-        row = self._db.execute("SELECT hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
-        previous = _GENESIS if row is None else str(row[0])
+        last = self._value("SELECT hash FROM audit ORDER BY seq DESC LIMIT 1")
+        previous = _GENESIS if last is None else str(last)
         fields = (book_time(at), transaction_identifier, actor, approvers, event, identifier,
                   generation, json.dumps(change, sort_keys=True, separators=(",", ":")))
         digest = _row_hash(previous, fields)
