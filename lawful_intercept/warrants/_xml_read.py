@@ -11,6 +11,7 @@ import base64
 import binascii
 from collections.abc import Callable
 from datetime import datetime
+from types import TracebackType
 from typing import TypeVar
 
 from lxml import etree  # type: ignore[import-untyped]
@@ -49,7 +50,8 @@ def read_message_element(root: etree._Element) -> model.HI1Message:
 
 
 class _Cursor:
-    """Walks an element's children in schema order."""
+    """Walks an element's children in schema order; ``with _Cursor(...) as c:`` reads an
+    element whole (:meth:`done` at the end of the block)."""
 
     def __init__(self, element: etree._Element, path: str) -> None:
         self.path = path
@@ -103,6 +105,14 @@ class _Cursor:
     def entry(self, ns: str, local: str) -> model.DictionaryEntry | None:
         return self.sub(ns, local, _entry)
 
+    def __enter__(self) -> _Cursor:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if exc_type is None:  # read to the end: nothing may follow what the schema allows
+            self.done()
+
     def done(self) -> None:
         if self.index < len(self.children):
             extra = self.children[self.index]
@@ -149,40 +159,33 @@ def _boolean(value: str, path: str) -> bool:
 
 
 def _entry(element: etree._Element, path: str) -> model.DictionaryEntry:
-    c = _Cursor(element, path)
-    entry = model.DictionaryEntry(c.text1(COMMON, "Owner"), c.text1(COMMON, "Name"),
-                                  c.text1(COMMON, "Value"))
-    c.done()
-    return entry
+    with _Cursor(element, path) as c:
+        return model.DictionaryEntry(c.text1(COMMON, "Owner"), c.text1(COMMON, "Name"),
+                                     c.text1(COMMON, "Value"))
 
 
 def _endpoint(element: etree._Element, path: str) -> model.EndpointID:
-    c = _Cursor(element, path)
-    endpoint = model.EndpointID(c.text1(CORE, "CountryCode"), c.text1(CORE, "UniqueIdentifier"))
-    c.done()
-    return endpoint
+    with _Cursor(element, path) as c:
+        return model.EndpointID(c.text1(CORE, "CountryCode"), c.text1(CORE, "UniqueIdentifier"))
 
 
 def _error(element: etree._Element, path: str) -> model.ErrorInformation:
-    c = _Cursor(element, path)
-    code = _integer(c.text1(CORE, "ErrorCode"), c.where("ErrorCode"))
-    error = model.ErrorInformation(code, c.text1(CORE, "ErrorDescription"))
-    c.done()
-    return error
+    with _Cursor(element, path) as c:
+        code = _integer(c.text1(CORE, "ErrorCode"), c.where("ErrorCode"))
+        return model.ErrorInformation(code, c.text1(CORE, "ErrorDescription"))
 
 
 def _header(element: etree._Element) -> model.MessageHeader:
-    c = _Cursor(element, "Header")
-    sender = _endpoint(c.one(CORE, "SenderIdentifier"), "Header.SenderIdentifier")
-    receiver = _endpoint(c.one(CORE, "ReceiverIdentifier"), "Header.ReceiverIdentifier")
-    transaction = c.text1(CORE, "TransactionIdentifier")
-    timestamp = _datetime(c.text1(CORE, "Timestamp"), "Header.Timestamp")
-    v = _Cursor(c.one(CORE, "Version"), "Header.Version")
-    version = model.Version(v.text1(CORE, "ETSIVersion"), v.text1(CORE, "NationalProfileOwner"),
-                            v.text1(CORE, "NationalProfileVersion"))
-    v.done()
-    c.done()
-    return model.MessageHeader(sender, receiver, transaction, timestamp, version)
+    with _Cursor(element, "Header") as c:
+        sender = _endpoint(c.one(CORE, "SenderIdentifier"), "Header.SenderIdentifier")
+        receiver = _endpoint(c.one(CORE, "ReceiverIdentifier"), "Header.ReceiverIdentifier")
+        transaction = c.text1(CORE, "TransactionIdentifier")
+        timestamp = _datetime(c.text1(CORE, "Timestamp"), "Header.Timestamp")
+        v = _Cursor(c.one(CORE, "Version"), "Header.Version")
+        version = model.Version(v.text1(CORE, "ETSIVersion"), v.text1(CORE, "NationalProfileOwner"),
+                                v.text1(CORE, "NationalProfileVersion"))
+        v.done()
+        return model.MessageHeader(sender, receiver, transaction, timestamp, version)
 
 
 def _payload(element: etree._Element) -> model.RequestPayload | model.ResponsePayload:
@@ -191,14 +194,9 @@ def _payload(element: etree._Element) -> model.RequestPayload | model.ResponsePa
     if request is not None:
         c.done()
         r = _Cursor(request, "Payload.RequestPayload")
-        actions = _Cursor(r.one(CORE, "ActionRequests"), "ActionRequests")
+        requests = r.one(CORE, "ActionRequests")
         r.done()
-        requests = tuple(_action_request(a, f"ActionRequest[{i}]")
-                         for i, a in enumerate(actions.many(CORE, "ActionRequest")))
-        actions.done()
-        if not requests:
-            raise WarrantFormatError("at least one ActionRequest is required", "ActionRequests")
-        return model.RequestPayload(requests)
+        return model.RequestPayload(_actions(requests, "ActionRequest", _action_request))
     response = c.one(CORE, "ResponsePayload")
     c.done()
     r = _Cursor(response, "Payload.ResponsePayload")
@@ -206,103 +204,101 @@ def _payload(element: etree._Element) -> model.RequestPayload | model.ResponsePa
     if error is not None:
         r.done()
         return model.ResponsePayload(error=error)
-    actions = _Cursor(r.one(CORE, "ActionResponses"), "ActionResponses")
+    responses = r.one(CORE, "ActionResponses")
     r.done()
-    responses = tuple(_action_response(a, f"ActionResponse[{i}]")
-                      for i, a in enumerate(actions.many(CORE, "ActionResponse")))
-    actions.done()
-    if not responses:
-        raise WarrantFormatError("at least one ActionResponse is required", "ActionResponses")
-    return model.ResponsePayload(actions=responses)
+    return model.ResponsePayload(actions=_actions(responses, "ActionResponse", _action_response))
+
+
+def _actions(element: etree._Element, item: str,
+             read: Callable[[etree._Element, str], _T]) -> tuple[_T, ...]:
+    """The ``item`` children of ``element`` (``ActionRequests`` or ``ActionResponses``),
+    each read by ``read``: at least one (TS 103 120 clause 6)."""
+    with _Cursor(element, f"{item}s") as c:
+        items = tuple(read(e, f"{item}[{i}]") for i, e in enumerate(c.many(CORE, item)))
+    if not items:
+        raise WarrantFormatError(f"at least one {item} is required", f"{item}s")
+    return items
 
 
 def _action_request(element: etree._Element, path: str) -> model.ActionRequest:
-    c = _Cursor(element, path)
-    identifier = _integer(c.text1(CORE, "ActionIdentifier"), c.where("ActionIdentifier"))
-    action: (model.GETRequest | model.CREATERequest | model.UPDATERequest | model.LISTRequest
-             | model.DELIVERRequest)
-    if (get := c.opt(CORE, "GET")) is not None:
-        g = _Cursor(get, c.where("GET"))
-        action = model.GETRequest(g.text1(CORE, "Identifier"))
-        g.done()
-    elif (create := c.opt(CORE, "CREATE")) is not None:
-        action = model.CREATERequest(_only_object(create, c.where("CREATE")))
-    elif (update := c.opt(CORE, "UPDATE")) is not None:
-        action = model.UPDATERequest(_only_object(update, c.where("UPDATE")))
-    elif (listing := c.opt(CORE, "LIST")) is not None:
-        lc = _Cursor(listing, c.where("LIST"))
-        action = model.LISTRequest(lc.entry(CORE, "ObjectType"), lc.time(CORE, "LastChanged"))
-        lc.done()
-    elif (deliver := c.opt(CORE, "DELIVER")) is not None:
-        d = _Cursor(deliver, c.where("DELIVER"))
-        ident = d.text1(CORE, "Identifier")
-        action = model.DELIVERRequest(ident,
-                                      _object(d.one(CORE, "HI1Object"), d.where("HI1Object")))
-        d.done()
-    else:
-        raise WarrantFormatError("one of GET, CREATE, UPDATE, LIST or DELIVER is required",
-                                 path)
-    c.done()
-    return model.ActionRequest(identifier, action)
+    with _Cursor(element, path) as c:
+        identifier = _integer(c.text1(CORE, "ActionIdentifier"), c.where("ActionIdentifier"))
+        action: (model.GETRequest | model.CREATERequest | model.UPDATERequest | model.LISTRequest
+                 | model.DELIVERRequest)
+        if (get := c.opt(CORE, "GET")) is not None:
+            g = _Cursor(get, c.where("GET"))
+            action = model.GETRequest(g.text1(CORE, "Identifier"))
+            g.done()
+        elif (create := c.opt(CORE, "CREATE")) is not None:
+            action = model.CREATERequest(_only_object(create, c.where("CREATE")))
+        elif (update := c.opt(CORE, "UPDATE")) is not None:
+            action = model.UPDATERequest(_only_object(update, c.where("UPDATE")))
+        elif (listing := c.opt(CORE, "LIST")) is not None:
+            lc = _Cursor(listing, c.where("LIST"))
+            action = model.LISTRequest(lc.entry(CORE, "ObjectType"), lc.time(CORE, "LastChanged"))
+            lc.done()
+        elif (deliver := c.opt(CORE, "DELIVER")) is not None:
+            d = _Cursor(deliver, c.where("DELIVER"))
+            ident = d.text1(CORE, "Identifier")
+            action = model.DELIVERRequest(ident,
+                                          _object(d.one(CORE, "HI1Object"), d.where("HI1Object")))
+            d.done()
+        else:
+            raise WarrantFormatError("one of GET, CREATE, UPDATE, LIST or DELIVER is required",
+                                     path)
+        return model.ActionRequest(identifier, action)
 
 
 def _only_object(element: etree._Element, path: str) -> model.HI1Object:
-    c = _Cursor(element, path)
-    obj = _object(c.one(CORE, "HI1Object"), c.where("HI1Object"))
-    c.done()
-    return obj
+    with _Cursor(element, path) as c:
+        return _object(c.one(CORE, "HI1Object"), c.where("HI1Object"))
 
 
 def _identified(element: etree._Element, path: str
                 ) -> tuple[str, model.HI1Object | None]:
-    c = _Cursor(element, path)
-    identifier = c.text1(CORE, "Identifier")
-    obj = c.sub(CORE, "HI1Object", _object)
-    c.done()
-    return identifier, obj
+    with _Cursor(element, path) as c:
+        identifier = c.text1(CORE, "Identifier")
+        obj = c.sub(CORE, "HI1Object", _object)
+        return identifier, obj
 
 
 def _action_response(element: etree._Element, path: str) -> model.ActionResponse:
-    c = _Cursor(element, path)
-    identifier = _integer(c.text1(CORE, "ActionIdentifier"), c.where("ActionIdentifier"))
-    result: (model.GETResponse | model.CREATEResponse | model.UPDATEResponse | model.LISTResponse
-             | model.DELIVERResponse
-             | model.ErrorInformation)
-    if (get := c.opt(CORE, "GETResponse")) is not None:
-        result = model.GETResponse(_only_object(get, c.where("GETResponse")))
-    elif (create := c.opt(CORE, "CREATEResponse")) is not None:
-        result = model.CREATEResponse(*_identified(create, c.where("CREATEResponse")))
-    elif (update := c.opt(CORE, "UPDATEResponse")) is not None:
-        result = model.UPDATEResponse(*_identified(update, c.where("UPDATEResponse")))
-    elif (listing := c.opt(CORE, "LISTResponse")) is not None:
-        lc = _Cursor(listing, c.where("LISTResponse"))
-        result = model.LISTResponse(tuple(_list_record(r, lc.where("ListResponseRecord"))
-                                          for r in lc.many(CORE, "ListResponseRecord")))
-        lc.done()
-    elif (error := c.opt(CORE, "ErrorInformation")) is not None:
-        result = _error(error, c.where("ErrorInformation"))
-    elif (deliver := c.opt(CORE, "DELIVERResponse")) is not None:
-        d = _Cursor(deliver, c.where("DELIVERResponse"))
-        result = model.DELIVERResponse(d.text1(CORE, "Identifier"))
-        d.done()
-    else:
-        raise WarrantFormatError("a response or ErrorInformation is required", path)
-    c.done()
-    return model.ActionResponse(identifier, result)
+    with _Cursor(element, path) as c:
+        identifier = _integer(c.text1(CORE, "ActionIdentifier"), c.where("ActionIdentifier"))
+        result: (model.GETResponse | model.CREATEResponse | model.UPDATEResponse
+                 | model.LISTResponse | model.DELIVERResponse | model.ErrorInformation)
+        if (get := c.opt(CORE, "GETResponse")) is not None:
+            result = model.GETResponse(_only_object(get, c.where("GETResponse")))
+        elif (create := c.opt(CORE, "CREATEResponse")) is not None:
+            result = model.CREATEResponse(*_identified(create, c.where("CREATEResponse")))
+        elif (update := c.opt(CORE, "UPDATEResponse")) is not None:
+            result = model.UPDATEResponse(*_identified(update, c.where("UPDATEResponse")))
+        elif (listing := c.opt(CORE, "LISTResponse")) is not None:
+            lc = _Cursor(listing, c.where("LISTResponse"))
+            result = model.LISTResponse(tuple(_list_record(r, lc.where("ListResponseRecord"))
+                                              for r in lc.many(CORE, "ListResponseRecord")))
+            lc.done()
+        elif (error := c.opt(CORE, "ErrorInformation")) is not None:
+            result = _error(error, c.where("ErrorInformation"))
+        elif (deliver := c.opt(CORE, "DELIVERResponse")) is not None:
+            d = _Cursor(deliver, c.where("DELIVERResponse"))
+            result = model.DELIVERResponse(d.text1(CORE, "Identifier"))
+            d.done()
+        else:
+            raise WarrantFormatError("a response or ErrorInformation is required", path)
+        return model.ActionResponse(identifier, result)
 
 
 def _list_record(element: etree._Element, path: str) -> model.ListResponseRecord:
-    c = _Cursor(element, path)
-    object_type = _entry(c.one(CORE, "ObjectType"), c.where("ObjectType"))
-    identifier = c.text1(CORE, "Identifier")
-    country = c.text(CORE, "CountryCode")
-    owner = c.text(CORE, "OwnerIdentifier")
-    generation = _integer(c.text1(CORE, "Generation"), c.where("Generation"))
-    record = model.ListResponseRecord(object_type, identifier, generation, country, owner,
-                                      c.text(CORE, "ExternalIdentifier"),
-                                      c.time(CORE, "LastChanged"))
-    c.done()
-    return record
+    with _Cursor(element, path) as c:
+        object_type = _entry(c.one(CORE, "ObjectType"), c.where("ObjectType"))
+        identifier = c.text1(CORE, "Identifier")
+        country = c.text(CORE, "CountryCode")
+        owner = c.text(CORE, "OwnerIdentifier")
+        generation = _integer(c.text1(CORE, "Generation"), c.where("Generation"))
+        return model.ListResponseRecord(object_type, identifier, generation, country, owner,
+                                        c.text(CORE, "ExternalIdentifier"),
+                                        c.time(CORE, "LastChanged"))
 
 
 # -- objects -------------------------------------------------------------------------------
@@ -368,43 +364,39 @@ def _approvals(c: _Cursor, ns: str, local: str) -> tuple[model.ApprovalDetails, 
 
 
 def _approval(element: etree._Element, path: str) -> model.ApprovalDetails:
-    c = _Cursor(element, path)
-    approval_type = c.text(COMMON, "ApprovalType")
-    description = c.text(COMMON, "ApprovalDescription")
-    reference = c.text(COMMON, "ApprovalReference")
-    approver = c.sub(COMMON, "ApproverDetails", _approver)
-    timestamp = c.time(COMMON, "ApprovalTimestamp")
-    emergency_text = c.text(COMMON, "ApprovalIsEmergency")
-    emergency = None if emergency_text is None else _boolean(emergency_text,
-                                                             c.where("ApprovalIsEmergency"))
-    signature = c.raw(COMMON, "ApprovalDigitalSignature")
-    national = c.raw(COMMON, "ApprovalNationalDetails")
-    c.done()
-    return model.ApprovalDetails(approval_type, description, reference, approver, timestamp,
-                                 emergency, signature, national)
+    with _Cursor(element, path) as c:
+        approval_type = c.text(COMMON, "ApprovalType")
+        description = c.text(COMMON, "ApprovalDescription")
+        reference = c.text(COMMON, "ApprovalReference")
+        approver = c.sub(COMMON, "ApproverDetails", _approver)
+        timestamp = c.time(COMMON, "ApprovalTimestamp")
+        emergency_text = c.text(COMMON, "ApprovalIsEmergency")
+        emergency = None if emergency_text is None else _boolean(emergency_text,
+                                                                 c.where("ApprovalIsEmergency"))
+        signature = c.raw(COMMON, "ApprovalDigitalSignature")
+        national = c.raw(COMMON, "ApprovalNationalDetails")
+        return model.ApprovalDetails(approval_type, description, reference, approver, timestamp,
+                                     emergency, signature, national)
 
 
 def _approver(element: etree._Element, path: str) -> model.ApproverDetails:
-    c = _Cursor(element, path)
-    name = c.text(COMMON, "ApproverName")
-    role = c.text(COMMON, "ApproverRole")
-    identity = c.raw(COMMON, "ApproverIdentity")
-    contacts = []
-    for contact in c.many(COMMON, "ApproverContactDetails"):
-        k = _Cursor(contact, c.where("ApproverContactDetails"))
-        contacts.append(model.ApproverContactDetails(k.text(COMMON, "ApproverAlternateName"),
-                                                     k.text(COMMON, "ApproverEmailAddress"),
-                                                     k.text(COMMON, "ApproverPhoneNumber")))
-        k.done()
-    c.done()
-    return model.ApproverDetails(name, role, identity, tuple(contacts))
+    with _Cursor(element, path) as c:
+        name = c.text(COMMON, "ApproverName")
+        role = c.text(COMMON, "ApproverRole")
+        identity = c.raw(COMMON, "ApproverIdentity")
+        contacts = []
+        for contact in c.many(COMMON, "ApproverContactDetails"):
+            k = _Cursor(contact, c.where("ApproverContactDetails"))
+            contacts.append(model.ApproverContactDetails(k.text(COMMON, "ApproverAlternateName"),
+                                                         k.text(COMMON, "ApproverEmailAddress"),
+                                                         k.text(COMMON, "ApproverPhoneNumber")))
+            k.done()
+        return model.ApproverDetails(name, role, identity, tuple(contacts))
 
 
 def _timespan(element: etree._Element, path: str, ns: str) -> model.Timespan:
-    c = _Cursor(element, path)
-    span = model.Timespan(c.time(ns, "StartTime"), c.time(ns, "EndTime"))
-    c.done()
-    return span
+    with _Cursor(element, path) as c:
+        return model.Timespan(c.time(ns, "StartTime"), c.time(ns, "EndTime"))
 
 
 def _authorisation(c: _Cursor, base: dict[str, object]) -> model.AuthorisationObject:
@@ -441,40 +433,36 @@ def _authorisation(c: _Cursor, base: dict[str, object]) -> model.AuthorisationOb
 
 
 def _task_timespan(element: etree._Element, path: str) -> model.TaskTimespan:
-    c = _Cursor(element, path)
-    span = model.TaskTimespan(c.time(TASK, "StartTime"), c.time(TASK, "EndTime"),
-                              c.time(TASK, "TerminationTime"), c.time(TASK, "ProvisioningTime"),
-                              c.time(TASK, "DeprovisioningTime"))
-    c.done()
-    return span
+    with _Cursor(element, path) as c:
+        return model.TaskTimespan(c.time(TASK, "StartTime"), c.time(TASK, "EndTime"),
+                                  c.time(TASK, "TerminationTime"), c.time(TASK, "ProvisioningTime"),
+                                  c.time(TASK, "DeprovisioningTime"))
 
 
 def _targets(element: etree._Element, path: str
              ) -> tuple[tuple[model.TargetIdentifierValue, ...], model.DictionaryEntry | None]:
-    c = _Cursor(element, path)
-    values: list[model.TargetIdentifierValue] = []
-    if (holder := c.opt(TASK, "TargetIdentifierValues")) is not None:
-        h = _Cursor(holder, c.where("TargetIdentifierValues"))
-        for i, value in enumerate(h.many(TASK, "TargetIdentifierValue")):
-            v = _Cursor(value, f"{h.where('TargetIdentifierValue')}[{i}]")
-            f = _Cursor(v.one(TASK, "FormatType"), v.where("FormatType"))
-            owner, name = f.text1(TASK, "FormatOwner"), f.text1(TASK, "FormatName")
-            f.done()
-            values.append(model.TargetIdentifierValue(owner, name, v.text1(TASK, "Value")))
-            v.done()
-        h.done()
-    service = c.entry(TASK, "ServiceType")
-    c.done()
-    return tuple(values), service
+    with _Cursor(element, path) as c:
+        values: list[model.TargetIdentifierValue] = []
+        if (holder := c.opt(TASK, "TargetIdentifierValues")) is not None:
+            h = _Cursor(holder, c.where("TargetIdentifierValues"))
+            for i, value in enumerate(h.many(TASK, "TargetIdentifierValue")):
+                v = _Cursor(value, f"{h.where('TargetIdentifierValue')}[{i}]")
+                f = _Cursor(v.one(TASK, "FormatType"), v.where("FormatType"))
+                owner, name = f.text1(TASK, "FormatOwner"), f.text1(TASK, "FormatName")
+                f.done()
+                values.append(model.TargetIdentifierValue(owner, name, v.text1(TASK, "Value")))
+                v.done()
+            h.done()
+        service = c.entry(TASK, "ServiceType")
+        return tuple(values), service
 
 
 def _ip_address(element: etree._Element, path: str) -> str:
-    c = _Cursor(element, path)
-    value = c.text(ETSI280, "IPv4Address")
-    if value is None:
-        value = c.text1(ETSI280, "IPv6Address")
-    c.done()
-    return value
+    with _Cursor(element, path) as c:
+        value = c.text(ETSI280, "IPv4Address")
+        if value is None:
+            value = c.text1(ETSI280, "IPv6Address")
+        return value
 
 
 def _address(element: etree._Element, path: str) -> model.DeliveryAddress:
@@ -507,15 +495,13 @@ def _address(element: etree._Element, path: str) -> model.DeliveryAddress:
 
 
 def _destination(element: etree._Element, path: str) -> model.DeliveryDestination:
-    c = _Cursor(element, path)
-    address = c.sub(TASK, "DeliveryAddress", _address)
-    destination = model.DeliveryDestination(address, c.raw(TASK, "EncryptionDetails"),
-                                            c.entry(TASK, "IRIorCC"),
-                                            c.entry(TASK, "HandoverFormat"),
-                                            c.entry(TASK, "DeliveryProfile"),
-                                            c.raw(TASK, "NationalDeliveryParameters"))
-    c.done()
-    return destination
+    with _Cursor(element, path) as c:
+        address = c.sub(TASK, "DeliveryAddress", _address)
+        return model.DeliveryDestination(address, c.raw(TASK, "EncryptionDetails"),
+                                         c.entry(TASK, "IRIorCC"),
+                                         c.entry(TASK, "HandoverFormat"),
+                                         c.entry(TASK, "DeliveryProfile"),
+                                         c.raw(TASK, "NationalDeliveryParameters"))
 
 
 def _task(c: _Cursor, base: dict[str, object]) -> model.LITaskObject:
@@ -551,18 +537,16 @@ def _task(c: _Cursor, base: dict[str, object]) -> model.LITaskObject:
 
 
 def _body(element: etree._Element, path: str) -> model.DocumentBody:
-    c = _Cursor(element, path)
-    contents_text = c.text(DOC, "Contents")
-    contents = None
-    if contents_text is not None:
-        try:
-            contents = base64.b64decode("".join(contents_text.split()), validate=True)
-        except (binascii.Error, ValueError):
-            raise WarrantFormatError("Contents is not base64", c.where("Contents")) from None
-    body = model.DocumentBody(contents, c.text(DOC, "ContentType"), c.text(DOC, "Checksum"),
-                              c.text(DOC, "ChecksumType"))
-    c.done()
-    return body
+    with _Cursor(element, path) as c:
+        contents_text = c.text(DOC, "Contents")
+        contents = None
+        if contents_text is not None:
+            try:
+                contents = base64.b64decode("".join(contents_text.split()), validate=True)
+            except (binascii.Error, ValueError):
+                raise WarrantFormatError("Contents is not base64", c.where("Contents")) from None
+        return model.DocumentBody(contents, c.text(DOC, "ContentType"), c.text(DOC, "Checksum"),
+                                  c.text(DOC, "ChecksumType"))
 
 
 def _document(c: _Cursor, base: dict[str, object]) -> model.DocumentObject:
