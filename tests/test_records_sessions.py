@@ -4,20 +4,19 @@ templates write exactly what the general encoder writes for any session's identi
 
 from __future__ import annotations
 
-import builtins
 import gc
 import threading
 import weakref
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from _codegen_support import counting_code_generation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lawful_intercept import EncodeError
-from lawful_intercept.asn1c import Specification, Template
+from lawful_intercept.asn1c import Specification
 from lawful_intercept.catalog import default_specification
 from lawful_intercept.correlation import (
     CINAllocator,
@@ -49,47 +48,6 @@ CLOCK = Clock(lambda: T0)
 PACKET = b"\x45" + bytes(39)
 BASE = SessionIdentity("LIID-SHARED", NetworkIdentifier(b"operator-1", b"bras-07"),
                        authorization_country_code="DE", delivery_country_code="DE")
-
-
-class CodeGeneration:
-    """Counts what generates code: ``compile``, ``exec`` of source text, template compilation
-    (``Specification.template``) and specialization (``Template.specialize``)."""
-
-    def __init__(self) -> None:
-        self.calls: list[str] = []
-
-
-@contextmanager
-def counting_code_generation(monkeypatch: pytest.MonkeyPatch) -> Iterator[CodeGeneration]:
-    seen = CodeGeneration()
-    real_compile, real_exec = builtins.compile, builtins.exec
-    real_template, real_specialize = Specification.template, Template.specialize
-
-    def counting_compile(source: Any, *args: Any, **kwargs: Any) -> Any:
-        seen.calls.append("compile")
-        return real_compile(source, *args, **kwargs)
-
-    def counting_exec(source: Any, *args: Any, **kwargs: Any) -> Any:
-        if isinstance(source, str | bytes):
-            seen.calls.append("exec of source")
-        return real_exec(source, *args, **kwargs)
-
-    def counting_template(self: Specification, *args: Any, **kwargs: Any) -> Template:
-        seen.calls.append("Specification.template")
-        return real_template(self, *args, **kwargs)
-
-    def counting_specialize(self: Template, *args: Any, **kwargs: Any) -> Any:
-        seen.calls.append("Template.specialize")
-        return real_specialize(self, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "compile", counting_compile)
-    monkeypatch.setattr(builtins, "exec", counting_exec)
-    monkeypatch.setattr(Specification, "template", counting_template)
-    monkeypatch.setattr(Template, "specialize", counting_specialize)
-    try:
-        yield seen
-    finally:
-        monkeypatch.undo()
 
 
 class Sessions:
@@ -188,13 +146,15 @@ def test_a_thousand_sessions_of_one_shape_generate_code_only_for_the_first(
 def test_the_first_session_of_a_new_shape_does_generate_code(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # The counting is not blind: a shape no session had before (an interceptionPointID and
-    # both time stamps) compiles its templates on its first PDU.
+    # The counting is not blind: a shape no session had before (a specification of its own,
+    # an interceptionPointID and both time stamps) compiles its templates on its first PDU.
     identity = BASE.with_cin(5)
+    spec = Specification(*SPEC.model())
     with counting_code_generation(monkeypatch) as seen:
         builder = PSPDUBuilder(SessionIdentity(
             "LIID-NEW-SHAPE", NetworkIdentifier(b"op"), 5, interception_point_id="IP7"),
-            time_stamps="both", clock=CLOCK, time_stamp_qualifier="timeOfInterception")
+            spec=spec, time_stamps="both", clock=CLOCK,
+            time_stamp_qualifier="timeOfInterception")
         IPAccessRecords(builder).ipcc(PACKET, "toTarget")
     assert "Specification.template" in seen.calls
     assert identity.cin == 5

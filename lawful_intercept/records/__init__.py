@@ -7,7 +7,8 @@ and writes complete, correlated PDUs (see docs/records.md):
   IRI/CC/TRI/HI1 payloads, segmentation), with the services of TS 102 232-2
   (:class:`EmailRecords`), -3 (:class:`IPAccessRecords`), -5 (:class:`IPMMRecords`), -6
   (:class:`PstnIsdnRecords`) and -7 (:class:`MobileRecords`, 3GPP TS 33.128), and
-  :class:`HI1Operations`;
+  :class:`HI1Operations`; :class:`SessionTable` keeps many communications of one header
+  shape as rows, for the CC hot path;
 * :class:`HI2Records`: ETSI TS 101 671 HI2 IRI records;
 * :class:`PacketCableRecords`: PacketCable CDC messages and CCC packets, with the PacketCable
   correlation identifiers (:func:`pc_case_id`, :func:`pc_call_id`,
@@ -21,7 +22,7 @@ and writes complete, correlated PDUs (see docs/records.md):
 The wire type names (:data:`CC_APDU`, :data:`CDC_PDU`, ...) are those of
 :mod:`lawful_intercept.catalog`. The implementation modules are private: ``_ps`` (the PS-PDU
 builder), ``_ip_access``, ``_email``, ``_ipmm``, ``_pstn``, ``_mobile``, ``_hi1``, ``_hi2``,
-``_segments``, ``_values`` (checks shared by the services), ``_packetcable`` and
+``_segments``, ``_table``, ``_values`` (checks shared by the services), ``_packetcable`` and
 ``_packetcable_ids``, ``_atis`` (shared by) ``_laes`` and ``_ias``, and ``_atis_ids``.
 """
 
@@ -141,6 +142,7 @@ from ._packetcable_ids import (
 from ._ps import NumberedPDU, PSPDUBuilder, TimeStamps
 from ._pstn import PstnIsdnRecords, SupplementaryInfoOptions
 from ._segments import Reassembled, Reassembler, ip_packet_segment
+from ._table import SessionTable, TableEncoder
 
 __all__ = [
     "AUTO",
@@ -197,8 +199,10 @@ __all__ = [
     "Reassembled",
     "Reassembler",
     "SessionDelivery",
+    "SessionTable",
     "SignalingMessages",
     "SupplementaryInfoOptions",
+    "TableEncoder",
     "ThreeGPPNotificationOptions",
     "TimeStamps",
     "atis_call_identity",

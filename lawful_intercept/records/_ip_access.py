@@ -23,7 +23,7 @@ from ..asn1c import Hole
 from ..errors import EncodeError
 from ._ps import PSPDUBuilder, check_direction
 
-__all__ = ["IPAccessRecords", "ip_address"]
+__all__ = ["IPAccessRecords", "ip_address", "ipcc_payload"]
 
 _NS = 1_000_000_000
 
@@ -136,21 +136,9 @@ class IPAccessRecords:
         )
 
     def _cc_encoder(self, direction: str) -> Callable[..., bytes]:
-        check_direction(direction)
-        payload = (
-            "cCPayloadSequence",
-            [
-                {
-                    "payloadDirection": direction,
-                    "cCContents": (
-                        "iPCC",
-                        {"iPCCObjId": self.cc_obj_id,
-                         "iPCCContents": ("iPPackets", Hole("content"))},
-                    ),
-                }
-            ],
-        )
-        emit = self.builder.content_encoder(("iPCC", direction), payload, field="iPPackets")
+        emit = self.builder.content_encoder(("iPCC", direction),
+                                            ipcc_payload(self.cc_obj_id, direction),
+                                            field="iPPackets")
         if direction == "fromTarget":
             self._from_target = emit
         elif direction == "toTarget":
@@ -158,6 +146,26 @@ class IPAccessRecords:
         else:
             self._cc[direction] = emit
         return emit
+
+
+def ipcc_payload(cc_obj_id: str, direction: str) -> tuple[str, list[dict[str, Any]]]:
+    """The Payload of an IPCC PS-PDU (TS 102 232-3 6.1, iPPackets) in ``direction`` with the
+    packet left open as ``Hole("content")``: what every session's IPCC template is made of
+    (template key ``("iPCC", direction)``); ``direction`` is checked (TS 102 232-1
+    PayloadDirection)."""
+    check_direction(direction)
+    return (
+        "cCPayloadSequence",
+        [
+            {
+                "payloadDirection": direction,
+                "cCContents": (
+                    "iPCC",
+                    {"iPCCObjId": cc_obj_id, "iPCCContents": ("iPPackets", Hole("content"))},
+                ),
+            }
+        ],
+    )
 
 
 def _str(value: object) -> str:

@@ -38,7 +38,8 @@ from ._values import (
     octets,
 )
 
-__all__ = ["AUTO", "STREAM_ID_MAX", "Address", "IPMMRecords", "stream_identifier"]
+__all__ = ["AUTO", "STREAM_ID_MAX", "Address", "IPMMRecords", "ipmmcc_payload",
+           "stream_identifier"]
 
 AUTO = "auto"
 """``protocol=AUTO`` (the default of :meth:`IPMMRecords.cc`): the ``mMCCprotocol`` implied by
@@ -207,31 +208,39 @@ class IPMMRecords(ServiceRecords):
 
     def _cc_encoder(self, direction: object, frame_type: object,
                     stream_id: int | bytes | None, protocol: object) -> Callable[..., bytes]:
-        check_name(direction, DIRECTIONS, "payloadDirection",
-                    "TS 102 232-1 PayloadDirection")
-        # The stream is the session's: its octets are data, the code is shared (issue 15).
-        value: dict[str, Any] = {"iPMMCCObjId": self.cc_obj_id, "mMCCContents": Hole("content"),
-                                 "streamIdentifier": _STREAM}
-        stream: dict[str, Any] = {}
-        if frame_type is not None:
-            value["frameType"] = check_name(frame_type, self.frame_types, "frameType",
-                                             "TS 102 232-5 FrameType")
-        if stream_id is not None:
-            stream["streamIdentifier"] = stream_identifier(stream_id)
-        if isinstance(protocol, str) and protocol == AUTO:
-            implied = _PROTOCOL_OF_FRAME.get(value.get("frameType", ""))
-            if implied in self.protocols:
-                value["mMCCprotocol"] = implied
-        elif protocol is not None:
-            value["mMCCprotocol"] = check_name(protocol, self.protocols, "mMCCprotocol",
-                                                "TS 102 232-5 MMCCprotocol")
-        payload = ("cCPayloadSequence",
-                   [{"payloadDirection": direction, "cCContents": ("iPMMCC", value)}])
-        emit = self.builder.content_encoder(
-            ("iPMMCC", direction, value.get("frameType"), "stream", value.get("mMCCprotocol")),
-            payload,
-            field="mMCCContents",
-            constants={"stream": stream},
-        )
+        key, payload, stream = ipmmcc_payload(self.cc_obj_id, self.frame_types, self.protocols,
+                                              direction, frame_type, stream_id, protocol)
+        emit = self.builder.content_encoder(key, payload, field="mMCCContents",
+                                            constants={"stream": stream})
         self._cc[(direction, frame_type, stream_id, protocol)] = emit
         return emit
+
+
+def ipmmcc_payload(cc_obj_id: str, frame_types: tuple[str, ...], protocols: tuple[str, ...],
+                   direction: object, frame_type: object, stream_id: int | bytes | None,
+                   protocol: object) -> tuple[object, object, dict[str, bytes]]:
+    """The template key, the Payload and the ``stream`` constant of an IPMMCC PS-PDU
+    (TS 102 232-5 clause 6) with the frame left open as ``Hole("content")``: every input
+    checked (``EncodeError`` naming the field). The stream identifier is an encoded hole, so
+    sessions with different streams share the template (``frame_types`` and ``protocols``:
+    the FrameType and MMCCprotocol items of the specification)."""
+    check_name(direction, DIRECTIONS, "payloadDirection", "TS 102 232-1 PayloadDirection")
+    value: dict[str, Any] = {"iPMMCCObjId": cc_obj_id, "mMCCContents": Hole("content"),
+                             "streamIdentifier": _STREAM}
+    stream: dict[str, bytes] = {}
+    if frame_type is not None:
+        value["frameType"] = check_name(frame_type, frame_types, "frameType",
+                                         "TS 102 232-5 FrameType")
+    if stream_id is not None:
+        stream["streamIdentifier"] = stream_identifier(stream_id)
+    if isinstance(protocol, str) and protocol == AUTO:
+        implied = _PROTOCOL_OF_FRAME.get(value.get("frameType", ""))
+        if implied in protocols:
+            value["mMCCprotocol"] = implied
+    elif protocol is not None:
+        value["mMCCprotocol"] = check_name(protocol, protocols, "mMCCprotocol",
+                                            "TS 102 232-5 MMCCprotocol")
+    payload = ("cCPayloadSequence",
+               [{"payloadDirection": direction, "cCContents": ("iPMMCC", value)}])
+    key = ("iPMMCC", direction, value.get("frameType"), "stream", value.get("mMCCprotocol"))
+    return key, payload, stream

@@ -35,8 +35,8 @@ from ..correlation import (
 from ..errors import EncodeError
 from ._shapes import DEFAULT_CLOCK, HeaderShape, bind, header_shape
 
-__all__ = ["IRI_TYPES", "PAYLOAD_DIRECTIONS", "NumberedPDU", "PSPDUBuilder", "TimeStamps",
-           "check_direction"]
+__all__ = ["IRI_TYPES", "NS_LIMIT", "PAYLOAD_DIRECTIONS", "NumberedPDU", "PSPDUBuilder",
+           "TimeStamps", "check_direction", "time_arguments"]
 
 TimeStamps = Literal["microSecondTimeStamp", "timeStamp", "both"]
 """Which PSHeader time fields to fill (TS 102 232-1 5.2.6): the MicroSecondTimeStamp, the
@@ -47,7 +47,8 @@ PAYLOAD_DIRECTIONS = frozenset({"fromTarget", "toTarget", "indeterminate", "comb
                                  "notapplicable"})
 #: The IRIType items (TS 102 232-1 5.2.10).
 IRI_TYPES = frozenset({"iRI-Begin", "iRI-End", "iRI-Continue", "iRI-Report"})
-_NS_LIMIT = 2**64 * 1_000_000_000  # MicroSecondTimeStamp seconds are 0..2**64-1
+NS_LIMIT = 2**64 * 1_000_000_000
+"""Times (ns) below this fit a MicroSecondTimeStamp (seconds 0..2**64-1, TS 102 232-1 5.2.6)."""
 # Payload alternatives that are a SEQUENCE OF payloads (TS 102 232-1 clause 6.2.3).
 _SEQUENCE_PAYLOADS = frozenset(
     {"iRIPayloadSequence", "cCPayloadSequence", "iLHIPayload", "hI4Payload"}
@@ -202,17 +203,7 @@ class PSPDUBuilder:
         """The template arguments of the time fields (``sec``/``usec`` and/or ``ts``); an
         invalid time raises here, before any number is taken."""
         ns = self._time_source() if time is None else time
-        if self.time_stamps == "microSecondTimeStamp" and type(ns) is int and 0 <= ns < _NS_LIMIT:
-            return {"sec": ns // 1_000_000_000, "usec": ns // 1000 % 1_000_000}
-        stamps = self._times(ns)
-        args: dict[str, Any] = {}
-        micro = stamps.get("microSecondTimeStamp")
-        if micro is not None:
-            args["sec"] = micro["seconds"]
-            args["usec"] = micro["microSeconds"]
-        if "timeStamp" in stamps:
-            args["ts"] = stamps["timeStamp"]
-        return args
+        return time_arguments(self.clock, self.time_stamps, ns)
 
     # -- payloads -------------------------------------------------------------------------
 
@@ -392,6 +383,23 @@ class PSPDUBuilder:
         return take
 
 
+def time_arguments(clock: Clock, time_stamps: str, ns: int | datetime) -> dict[str, Any]:
+    """The arguments of a PS-PDU template's time holes for the time ``ns`` (nanoseconds since
+    the epoch, or a ``datetime``): ``sec``/``usec`` (MicroSecondTimeStamp) and/or ``ts``
+    (GeneralizedTime, with ``clock``'s UTC flag and precision) as ``time_stamps`` asks
+    (TS 102 232-1 5.2.6). An invalid time raises here, before any number is taken."""
+    if time_stamps == "microSecondTimeStamp" and type(ns) is int and 0 <= ns < NS_LIMIT:
+        return {"sec": ns // 1_000_000_000, "usec": ns // 1000 % 1_000_000}
+    args: dict[str, Any] = {}
+    if time_stamps != "timeStamp":
+        micro = micro_second_timestamp(ns)
+        args["sec"] = micro["seconds"]
+        args["usec"] = micro["microSeconds"]
+    if time_stamps != "microSecondTimeStamp":
+        args["ts"] = generalized_time(ns, utc=clock.utc, precision=clock.precision)
+    return args
+
+
 def check_direction(direction: object) -> None:
     """Check a payloadDirection (TS 102 232-1 PayloadDirection)."""
     if direction not in PAYLOAD_DIRECTIONS:
@@ -445,6 +453,6 @@ def _session_encoder(shape: HeaderShape, template: Template, field: str,
             "sec = ns // 1000000000",
             "usec = ns // 1000 % 1000000",
         ],
-        {"general": general, "limit": _NS_LIMIT},
+        {"general": general, "limit": NS_LIMIT},
         trusted=("seq", "sec", "usec", "content", *names),
     )
