@@ -13,13 +13,18 @@ numbers (ETSI TS 102 232-1 5.2.5). Optional: ``pip install 'lawful-intercept[clu
 * The tasks live in a key-value bucket every node reads (:class:`ClusterTaskStore`);
   :class:`ClusterLayout` names the stream and buckets.
 * :func:`run_ingest` and :func:`run_handover` (:class:`IngestOptions`,
-  :class:`HandoverOptions`) run a node's role until stopped (the ``cluster`` command).
+  :class:`HandoverOptions`) run a node's role until stopped (the ``cluster`` command and
+  ``mediate --cluster``); :func:`run_book` (:class:`BookOptions`, :class:`BookStats`) runs
+  the warrant book's node, mirroring its tasks into the bucket before X1 tells the network
+  elements.
 
 See ``docs/cluster.md``. The implementation: ``_subjects``, ``_lease``, ``_numbering``,
-``_record``, ``_jetstream``, ``_ingest``, ``_sink``, ``_handover``, ``_tasks``, ``_node``.
+``_record``, ``_jetstream``, ``_ingest``, ``_sink``, ``_handover``, ``_tasks``, ``_node``,
+``_book``.
 """
 
 from ..errors import ClusterError, LeaseLost
+from ._book import BookOptions, BookStats, run_book
 from ._handover import HandoverNode, HandoverStats
 from ._ingest import ClusterPublisher, RecordLike
 from ._jetstream import ClusterLayout, connect
@@ -44,6 +49,8 @@ __all__ = [
     "HEADER_INTERFACE",
     "KIND_TOKENS",
     "SUBJECT_PREFIX",
+    "BookOptions",
+    "BookStats",
     "ClusterError",
     "ClusterLayout",
     "ClusterPublisher",
@@ -69,6 +76,7 @@ __all__ = [
     "kind_of_subject",
     "liid_of_subject",
     "next_lease",
+    "run_book",
     "run_handover",
     "run_ingest",
     "subject_of",

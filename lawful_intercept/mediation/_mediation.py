@@ -8,7 +8,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
@@ -17,6 +17,7 @@ from .. import x1
 from .._checks import require_choice, require_instance
 from ..errors import Error
 from ..warrants import IPAddressPort, LITaskObject, TaskStatus, WarrantBook
+from ._converter import X2X3Converter
 from ._delivery import MediationDelivery
 from ._task import HANDOVER_FORMATS, DeliveryType, HandoverFormat, MediationTask, nonempty_tuple
 
@@ -87,7 +88,11 @@ class Mediation:
     ``book`` holds the checked warrants (:class:`~lawful_intercept.warrants.WarrantBook`);
     ``delivery`` converts and delivers (:class:`MediationDelivery`; its
     :meth:`~MediationDelivery.consumer` is the X2/X3 listener's consumer, so a PDU is
-    acknowledged to its network element only once its records are in the spools);
+    acknowledged to its network element only once its records are in the spools), or is a
+    bare :class:`X2X3Converter` when other processes convert and deliver (a mediation
+    cluster, where the tasks reach the converting nodes through ``sync``'s ``on_tasks``):
+    the converter then only follows the book, and its records (the tasks' HI1
+    notifications) are made and delivered by those processes;
     ``destinations`` map the addresses warrants name to the configured agency destinations;
     ``network_elements`` maps each NE identifier to where its X1 requests go: an
     :class:`~lawful_intercept.x1.X1Handler` (a simulated NE, in process) or an
@@ -106,16 +111,21 @@ class Mediation:
     thread-safe: call :meth:`sync` from the thread that runs the X2/X3 listener's loop.
     """
 
-    def __init__(self, book: WarrantBook, delivery: MediationDelivery, *,
+    def __init__(self, book: WarrantBook, delivery: MediationDelivery | X2X3Converter, *,
                  destinations: Sequence[AgencyDestination],
                  network_elements: Mapping[str, x1.X1Handler | x1.X1Client],
                  x2x3_address: IPAddressPort, admf_identifier: str = "ADMF") -> None:
         self.book = require_instance(book, WarrantBook, "book")
-        self.delivery = require_instance(delivery, MediationDelivery, "delivery")
+        require_instance(delivery, (MediationDelivery, X2X3Converter), "delivery")
+        self.delivery = delivery
+        self.converter = (delivery.converter if isinstance(delivery, MediationDelivery)
+                          else delivery)
+        """The converter whose tasks follow the book."""
         self.destinations: dict[tuple[str, int], AgencyDestination] = {}
         for index, destination in enumerate(destinations):
             require_instance(destination, AgencyDestination, f"destinations[{index}]")
-            if destination.name not in delivery.deliveries:
+            if isinstance(delivery, MediationDelivery) and \
+                    destination.name not in delivery.deliveries:
                 raise ValueError(f"destinations[{index}]: {destination.name!r} has no "
                                  "HandoverDelivery in delivery.deliveries")
             for address in destination.addresses:
@@ -182,9 +192,15 @@ class Mediation:
             xid = self.xids[identifier] = uuid.uuid5(XID_NAMESPACE, identifier)
         return xid
 
-    def sync(self, now: datetime) -> SyncReport:
+    def sync(self, now: datetime, *,
+             on_tasks: Callable[[dict[str, MediationTask]], object] | None = None
+             ) -> SyncReport:
         """Let the book's time pass to ``now`` (:meth:`WarrantBook.tick`), then make the
-        conversion and every NE run exactly the book's active tasks (see the class)."""
+        conversion and every NE run exactly the book's active tasks (see the class).
+        ``on_tasks`` is called with :meth:`live_tasks` once the conversion follows the book
+        and before any NE is told (e.g. to publish the tasks to a mediation cluster's
+        converting nodes): if it raises, the sync stops there (no notification marked, no
+        X1 request) and the exception propagates; the next sync does the rest."""
         require_instance(now, datetime, "now")
         report = SyncReport()
         self.book.tick(now)
@@ -205,7 +221,7 @@ class Mediation:
             live[entry.identifier] = obj
             wanted[task.xid] = (entry.identifier, task)
         self.refused = report.refused = refused
-        converter = self.delivery.converter
+        converter = self.converter
         ours = set(self.xids.values())
         for xid in converter.tasks:  # deactivations first: they stop at once
             if xid in ours and xid not in wanted:
@@ -219,7 +235,10 @@ class Mediation:
             elif current != task:
                 self.delivery.modify(task)
                 report.modified.append(identifier)
-        # The conversion's HI1 notifications are in the HI2 spools: the book's are done
+        if on_tasks is not None:
+            on_tasks(self.live_tasks())
+        # The conversion's HI1 notifications are in the HI2 spools (or with on_tasks's
+        # receivers): the book's are done
         # (those of a refused task stay pending: no agency destination has had them).
         done = [n.seq for n in self.book.pending_notifications() if n.task not in refused]
         if done:
@@ -262,7 +281,7 @@ class Mediation:
 
     def live_tasks(self) -> dict[str, MediationTask]:
         """The tasks the conversion runs, by LITask ObjectIdentifier."""
-        tasks = self.delivery.converter.tasks
+        tasks = self.converter.tasks
         return {identifier: tasks[xid] for identifier, xid in self.xids.items()
                 if xid in tasks}
 
