@@ -32,6 +32,7 @@ __all__ = [
     "Parser",
     "Subcommands",
     "add_command",
+    "add_tls_client_arguments",
     "captured",
     "describe_os_error",
     "host_port",
@@ -99,6 +100,28 @@ def add_command(commands: Subcommands, name: str, handler: Handler, *, help: str
                         help="show the traceback of an unexpected error")
     parser.set_defaults(handler=handler)
     return parser
+
+
+def add_tls_client_arguments(parser: argparse.ArgumentParser, *, us: str, peer: str,
+                             system_trust: bool = False, pins: bool = False) -> None:
+    """Add the options of a command that connects over TLS: ``--cert`` and ``--key`` (``us``,
+    this end), ``--ca`` (the CAs that issue the ``peer``'s certificate; ``system_trust``: the
+    system's trust store when not given), ``--server-name``, with ``pins`` a repeatable
+    ``--pin``, and ``--insecure-plain-tcp``. Which of them a command requires it checks
+    itself."""
+    parser.add_argument("--cert", metavar="PEM", help=f"this {us}'s certificate")
+    parser.add_argument("--key", metavar="PEM", help="the private key of --cert")
+    default = " (default: the system's trust store)" if system_trust else ""
+    parser.add_argument("--ca", metavar="PEM",
+                        help=f"CA certificates that issue the {peer}'s certificate{default}")
+    parser.add_argument("--server-name", metavar="NAME",
+                        help=f"the name checked against the {peer}'s certificate (default: HOST)")
+    if pins:
+        parser.add_argument("--pin", action="append", default=[], metavar="SHA256",
+                            help=f"SHA-256 fingerprint of the {peer}'s certificate, hex "
+                                 "(repeatable)")
+    parser.add_argument("--insecure-plain-tcp", action="store_true",
+                        help="plain TCP instead of TLS (tests only)")
 
 
 def _texts(handler: Handler) -> tuple[str | None, str | None]:

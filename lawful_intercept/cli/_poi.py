@@ -22,6 +22,7 @@ from ._common import (
     CLIError,
     Subcommands,
     add_command,
+    add_tls_client_arguments,
     host_port,
     positive_int,
     positive_seconds,
@@ -56,15 +57,7 @@ def register(commands: Subcommands) -> None:
                         help="PDUs of the built-in intercept (default: 100)")
     parser.add_argument("--seed", metavar="S", type=int, default=0,
                         help="seed of the content (default: 0)")
-    parser.add_argument("--cert", metavar="PEM", help="this network element's certificate")
-    parser.add_argument("--key", metavar="PEM", help="the private key of --cert")
-    parser.add_argument("--ca", metavar="PEM",
-                        help="CA certificates that issue the mediation function's certificate")
-    parser.add_argument("--server-name", metavar="NAME",
-                        help="the name checked against the mediation function's certificate "
-                             "(default: HOST)")
-    parser.add_argument("--insecure-plain-tcp", action="store_true",
-                        help="plain TCP instead of mutual TLS (tests only)")
+    add_tls_client_arguments(parser, us="network element", peer="mediation function")
     parser.add_argument("--timeout", metavar="SECONDS", type=positive_seconds, default=30.0,
                         help="connection and acknowledgement timeout (default: 30)")
     parser.add_argument("--json", action="store_true", help="print a JSON summary")

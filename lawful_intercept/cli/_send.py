@@ -53,7 +53,14 @@ from ..errors import DecodeError, Error
 from ..lemf import parse_address
 from ..stream import FramingError, decode_first
 from ._codec import framed
-from ._common import CLIError, Subcommands, add_command, positive_seconds, print_json
+from ._common import (
+    CLIError,
+    Subcommands,
+    add_command,
+    add_tls_client_arguments,
+    positive_seconds,
+    print_json,
+)
 from ._send_ccc import add_ccc_arguments, prepare_ccc, send_ccc
 from ._send_state import SendState, SpoolRecord, StreamRecord, read_state, write_state
 from ._sessions import session_factory
@@ -78,17 +85,8 @@ def register(commands: Subcommands) -> None:
                              "--cc-to); repeatable with /TYPE for streams of several types")
     parser.add_argument("--cc-to", action="append", default=[], metavar="HOST:PORT[/TYPE]",
                         help="the LEMF's HI3 address (CC)")
-    parser.add_argument("--cert", metavar="PEM", help="this mediation function's certificate")
-    parser.add_argument("--key", metavar="PEM", help="the private key of --cert")
-    parser.add_argument("--ca", metavar="PEM",
-                        help="CA certificates that issue the LEMF's certificate (default: the "
-                             "system's trust store)")
-    parser.add_argument("--server-name", metavar="NAME",
-                        help="the name checked against the LEMF's certificate (default: HOST)")
-    parser.add_argument("--pin", action="append", default=[], metavar="SHA256",
-                        help="SHA-256 fingerprint of the LEMF's certificate, hex (repeatable)")
-    parser.add_argument("--insecure-plain-tcp", action="store_true",
-                        help="send over plain TCP without TLS (tests only)")
+    add_tls_client_arguments(parser, us="mediation function", peer="LEMF", system_trust=True,
+                             pins=True)
     parser.add_argument("--type", metavar="T",
                         help="the ASN.1 type of every PDU (default: found per PDU among "
                              + ", ".join(t.rpartition(".")[2] for t in TOP_LEVEL_TYPES) + ")")
