@@ -246,11 +246,9 @@ class AsyncDeliveryClient(PumpTransport, StartedInAsyncContext):
         reason = "closed"
         by_peer = False
         try:
-            self.connected()
             reason = await self._deliver(reader, writer) or "stopped"
             by_peer = self.ended_by_peer(reason)
-            if reason == PROOF_CLOSE or (reason == "stopped" and pump.close_wanted(
-                    backlog=False, stopping=True)):
+            if self.orderly_close_due(reason):
                 unproven = await self._close_orderly(reader, writer)
                 if unproven is None:
                     await self._acknowledge(pump.close_proven(self.clock()))
@@ -261,10 +259,7 @@ class AsyncDeliveryClient(PumpTransport, StartedInAsyncContext):
             by_peer = True
         finally:
             writer.close()
-            if reason not in ("stopped", "closed", PROOF_CLOSE):
-                pump.set_error(reason)
-            self.notify("disconnected", f"disconnected: {reason}")
-            acknowledged = pump.disconnected(self.clock(), reason, by_peer=by_peer)
+            acknowledged = self.disconnected(reason, by_peer=by_peer)
             await self._closed(writer)
             await self._acknowledge(acknowledged)
             if pump.poisoned is not None:
@@ -358,8 +353,9 @@ class AsyncDeliveryClient(PumpTransport, StartedInAsyncContext):
 
     async def _deliver(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
                        ) -> str | None:
-        """The loop of one connection: ``None`` when stopped, else why the connection must
-        be closed (socket errors are raised)."""
+        """The life of one connection, from :meth:`connected`: ``None`` when stopped, else
+        why the connection must be closed (socket errors are raised)."""
+        self.connected()
         pump = self.pump
         wake = self._wake_event
         read: asyncio.Task[bytes] | None = None

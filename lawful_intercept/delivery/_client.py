@@ -200,11 +200,9 @@ class DeliveryClient(PumpTransport, StartedInContext):
         reason = "closed"
         by_peer = False
         try:
-            self.connected()
             reason = self._deliver(sock) or "stopped"
             by_peer = self.ended_by_peer(reason)
-            if reason == PROOF_CLOSE or (reason == "stopped" and pump.close_wanted(
-                    backlog=False, stopping=True)):
+            if self.orderly_close_due(reason):
                 unproven = self._close_orderly(sock)
                 if unproven is None:
                     pump.acknowledge(pump.close_proven(self.clock()))
@@ -216,10 +214,7 @@ class DeliveryClient(PumpTransport, StartedInContext):
         finally:
             with contextlib.suppress(OSError):
                 sock.close()
-            if reason not in ("stopped", "closed", PROOF_CLOSE):
-                pump.set_error(reason)
-            self.notify("disconnected", f"disconnected: {reason}")
-            pump.acknowledge(pump.disconnected(self.clock(), reason, by_peer=by_peer))
+            pump.acknowledge(self.disconnected(reason, by_peer=by_peer))
             pump.bury()
         return True
 
@@ -245,8 +240,9 @@ class DeliveryClient(PumpTransport, StartedInContext):
         return sock
 
     def _deliver(self, sock: socket.socket) -> str | None:
-        """The loop of one connection: ``None`` when stopped, else why the connection must
-        be closed (socket errors are raised)."""
+        """The life of one connection, from :meth:`connected`: ``None`` when stopped, else
+        why the connection must be closed (socket errors are raised)."""
+        self.connected()
         pump = self.pump
         while not self._stop.is_set():
             backlog = pump.feed()

@@ -286,3 +286,19 @@ class PumpTransport:
         """A connection is up: the pump starts its session; reported."""
         self.pump.connected(self.clock())
         self.notify("connected", "connected")
+
+    def orderly_close_due(self, reason: str) -> bool:
+        """Whether a connection that ended its loop for ``reason`` is to be closed orderly
+        to prove delivery: the loop asked for it, or the client stops with records the
+        pump wants proven (:meth:`DeliveryPump.close_wanted`)."""
+        return reason == PROOF_CLOSE or (reason == "stopped" and self.pump.close_wanted(
+            backlog=False, stopping=True))
+
+    def disconnected(self, reason: str, *, by_peer: bool) -> list[int]:
+        """The connection is gone for ``reason``: kept as the last error unless we stopped
+        or closed it, reported, and told to the pump. The record ids now proven delivered,
+        to acknowledge in the spool."""
+        if reason not in ("stopped", "closed", PROOF_CLOSE):
+            self.pump.set_error(reason)
+        self.notify("disconnected", f"disconnected: {reason}")
+        return self.pump.disconnected(self.clock(), reason, by_peer=by_peer)
