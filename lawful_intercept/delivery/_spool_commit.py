@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass, field
 
 from ..errors import SpoolError
 from ._spool_acks import AckLog
@@ -34,25 +34,25 @@ class FlushPlan:
     ack_gen: int
 
 
+@dataclass(eq=False)
 class GroupCommit:
     """The fsyncs of one spool. ``cond`` is the spool's condition (its lock); ``interval``
     (seconds) runs a background flush thread (:meth:`start`), ``None`` flushes on demand
     only; ``after_flush`` runs with the lock held after each background flush."""
 
-    def __init__(self, cond: threading.Condition, index: SegmentIndex, acks: AckLog, *,
-                 interval: float | None, after_flush: Callable[[], object]) -> None:
-        self.cond = cond
-        self.index = index
-        self.acks = acks
-        self.interval = interval
-        self.after_flush = after_flush
-        self.synced_id = 0
-        """Every record up to this id is durable."""
-        self.failed: str | None = None
-        """Why the spool is unusable, or ``None``."""
-        self._flushing = False
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+    cond: threading.Condition
+    index: SegmentIndex
+    acks: AckLog
+    _: KW_ONLY
+    interval: float | None
+    after_flush: Callable[[], object]
+    synced_id: int = field(default=0, init=False)
+    """Every record up to this id is durable."""
+    failed: str | None = field(default=None, init=False)
+    """Why the spool is unusable, or ``None``."""
+    _flushing: bool = field(default=False, init=False, repr=False)
+    _stop: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
+    _thread: threading.Thread | None = field(default=None, init=False, repr=False)
 
     def fail(self, reason: str) -> str:
         """Make the spool unusable after an I/O error (the first reason sticks); the message
