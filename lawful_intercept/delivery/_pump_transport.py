@@ -1,5 +1,7 @@
-"""What the two delivery clients share besides the pump: their settings, checked once
-(docs/delivery.md, "The blocking client" and "The asyncio client").
+"""What the two delivery clients share besides the pump: their settings, checked once, what
+the start and the end of a connection mean (refusals, the last error, an orderly close for
+proof), and ``with`` / ``async with`` (docs/delivery.md, "The blocking client" and "The
+asyncio client").
 
 :class:`PumpTransport` takes the arguments of
 :class:`~lawful_intercept.delivery.DeliveryClient` and
