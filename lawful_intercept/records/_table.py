@@ -3,12 +3,12 @@
 A :class:`~lawful_intercept.records.PSPDUBuilder` per communication is convenient, but a PDU of
 one of 100,000 communications then touches the builder's objects scattered over the heap. A
 :class:`SessionTable` keeps the communications of one header shape (specification,
-time-stamp mode, interceptionPointID present or not, timeStampQualifier) as rows in flat
-lists: a row is the communication's pre-encoded header octets (LIID, authorizationCountryCode
-and communicationIdentifier in one run) and the count of its CC numbering. A CC PDU of a row
-reads one list slot and the octets it points to, and takes the next number from the count:
-the code is the shape's, shared with the builders (the same templates, so the same octets on
-the wire).
+time-stamp mode, interceptionPointID present or not, timeStampQualifier) as rows of one flat
+list: a row is the communication's pre-encoded header octets (LIID, authorizationCountryCode
+and communicationIdentifier in one run) and the count of its CC numbering, side by side. A
+CC PDU of a row reads one place of the list, the octets and the count it points to: the code
+is the shape's, shared with the builders (the same templates, so the same octets on the
+wire).
 
 The count is the one :meth:`~lawful_intercept.correlation.Numbering.counting` gives: a row and
 any builder of the same (LIID, CIN) share one CC numbering, which stays gapless, thread-safe
@@ -60,8 +60,8 @@ class SessionTable:
     is encoding (each row's numbering is atomic).
     """
 
-    __slots__ = ("__weakref__", "_counts", "_encoders", "_free", "_identities", "_lock",
-                 "_rows", "_shape", "_time_source", "cc_obj_ids", "clock", "counters",
+    __slots__ = ("__weakref__", "_encoders", "_free", "_identities", "_lock", "_rows",
+                 "_shape", "_stride", "_time_source", "cc_obj_ids", "clock", "counters",
                  "interception_point", "spec", "time_stamp_qualifier", "time_stamps")
 
     def __init__(
@@ -93,9 +93,11 @@ class SessionTable:
                                                 interception_point,
                                                 time_stamp_qualifier is not None)
         self._time_source = self.clock.time_source
-        # One list per encoded hole of the header (usually one: "ids"), one of counts.
-        self._rows: tuple[list[bytes | None], ...] = tuple([] for _ in self._shape.constants)
-        self._counts: list[Iterator[int] | None] = []
+        # One list, a row after the other: the octets of each encoded hole of the header
+        # (usually one: "ids") and the count, side by side in memory, so that a PDU of one
+        # of many rows reads one place of the list (and the two objects it points to).
+        self._stride = len(self._shape.constants) + 1
+        self._rows: list[bytes | Iterator[int] | None] = []
         self._identities: list[SessionIdentity | None] = []
         self._free: list[int] = []
         self._lock = threading.Lock()
@@ -110,7 +112,7 @@ class SessionTable:
 
     def __len__(self) -> int:
         """The number of open rows."""
-        return len(self._counts) - len(self._free)
+        return len(self._identities) - len(self._free)
 
     # -- rows -----------------------------------------------------------------------------
 
@@ -138,15 +140,12 @@ class SessionTable:
         with self._lock:
             if self._free:
                 index = self._free.pop()
-                for rows, value in zip(self._rows, octets, strict=True):
-                    rows[index] = value
-                self._counts[index] = count
+                start = index * self._stride
+                self._rows[start:start + self._stride] = (*octets, count)
                 self._identities[index] = identity
             else:
-                index = len(self._counts)
-                for rows, value in zip(self._rows, octets, strict=True):
-                    rows.append(value)
-                self._counts.append(count)
+                index = len(self._identities)
+                self._rows.extend((*octets, count))
                 self._identities.append(identity)
         return index
 
@@ -156,9 +155,8 @@ class SessionTable:
         given to a later :meth:`open`."""
         with self._lock:
             self._check(index)
-            for rows in self._rows:
-                rows[index] = None
-            self._counts[index] = None
+            start = index * self._stride
+            self._rows[start:start + self._stride] = (None,) * self._stride
             self._identities[index] = None
             self._free.append(index)
 
@@ -177,9 +175,9 @@ class SessionTable:
                             time_stamp_qualifier=self.time_stamp_qualifier)
 
     def _check(self, index: object) -> int:
-        if type(index) is not int or not 0 <= index < len(self._counts):
-            raise ValueError(f"index: {index!r} {_CLOSED} (0..{len(self._counts) - 1})")
-        if self._counts[index] is None:
+        if type(index) is not int or not 0 <= index < len(self._identities):
+            raise ValueError(f"index: {index!r} {_CLOSED} (0..{len(self._identities) - 1})")
+        if self._identities[index] is None:
             raise ValueError(f"index: {index} {_CLOSED} (it was closed)")
         return index
 
@@ -247,8 +245,8 @@ class SessionTable:
         shape = self._shape
         template = shape.template(key, payload)
         extra = dict(constants or {})
-        rows = shape.constants
-        names = (*rows, *extra)
+        header = shape.constants
+        names = (*header, *extra)
         time_fields = (("sec", "usec") if self.time_stamps != "timeStamp" else ()) + (
             ("ts",) if self.time_stamps != "microSecondTimeStamp" else ())
         if sorted(template.fields) != sorted(("seq", "content", *time_fields, *names)) or (
@@ -258,9 +256,9 @@ class SessionTable:
                              f"template's holes are {', '.join(template.fields)}")
         octets = tuple(template.pre_encode(name, values) for name, values in extra.items())
         fn = shape.shared_encoder((key, field, tuple(extra), "table"),
-                                  lambda: _table_encoder(shape, template, field, rows,
-                                                         tuple(extra)))
-        return bind(fn, (self._counts, self._time_source, self, *self._rows, *octets))
+                                  lambda: _table_encoder(shape, template, field,
+                                                         shape.constants, tuple(extra)))
+        return bind(fn, (self._rows, self._identities, self._time_source, self, *octets))
 
     def _keep(self, key: object, emit: TableEncoder) -> TableEncoder:
         encoders = self._encoders
@@ -289,18 +287,18 @@ class SessionTable:
             content = bytes(content)
         ns = self._time_source() if time is None else time
         args = time_arguments(self.clock, self.time_stamps, ns)
-        nrows = len(self._rows)
-        args.update(zip(self._shape.constants, (rows[index] for rows in self._rows),
+        start = index * self._stride
+        args.update(zip(self._shape.constants, self._rows[start:start + self._stride - 1],
                         strict=True))
-        args.update(zip(names, data[3 + nrows:], strict=True))
+        args.update(zip(names, data[4:], strict=True))
         return template.encode(seq=self._take(index), content=content, **args)
 
     def _take(self, index: int, value: int | None = None) -> int:
         """The next CC sequenceNumber of row ``index`` (``value``: a raw count already
         taken), with the numbering's rule past 4294967295 (TS 102 232-1 5.2.5)."""
-        count = self._counts[index]
-        assert count is not None
         if value is None:
+            count = self._rows[index * self._stride + self._stride - 1]
+            assert isinstance(count, Iterator)
             value = next(count)
         if value > 4294967295:
             identity = self.identity(index)
@@ -311,40 +309,47 @@ class SessionTable:
 
 
 def _table_encoder(shape: HeaderShape, template: Template, field: str,
-                   rows: tuple[str, ...], extra: tuple[str, ...]) -> TableEncoder:
+                   constants: tuple[str, ...], extra: tuple[str, ...]) -> TableEncoder:
     """The code of :meth:`SessionTable.content_encoder`, shared by the tables of ``shape``:
-    ``f(data, index, content, time=None)`` where ``data`` is ``(counts, now, table,
-    *row_lists, *extra_octets)``: the table's list of counts, its time source, the table,
-    its lists of header octets (one per encoded hole of the header, ``rows``) and the
-    octets of the payload's encoded holes ``extra``, the same for every row."""
+    ``f(data, index, content, time=None)`` where ``data`` is ``(rows, identities, now,
+    table, *extra_octets)``: the table's list of rows (per row, the octets of the header's
+    encoded holes ``constants`` and the count), its list of identities (``None`` for a
+    closed row), its time source, the table, and the octets of the payload's encoded holes
+    ``extra``, the same for every row."""
 
     def general(data: tuple[Any, ...], index: object, content: object,
                 time: int | datetime | None = None) -> bytes:
-        table: SessionTable = data[2]
+        table: SessionTable = data[3]
         return table._general(template, field, extra, data, index, content, time)
 
     if shape.time_stamps != "microSecondTimeStamp":
         return general
-    lists = [f"r_{name}" for name in rows]
+    stride = len(constants) + 1
+    if stride == 2:  # the usual shape: the identifiers only
+        row = ["at = index + index", f"{constants[0]} = rows[at]", "count = rows[at + 1]"]
+    else:
+        row = [f"at = index * {stride}",
+               *(f"{name} = rows[at + {i}]" for i, name in enumerate(constants)),
+               f"count = rows[at + {stride - 1}]"]
     # The common path in one function: row, content and time checked, clock read and number
     # taken (in that order, so that nothing is numbered for a bad call), then the encoding.
     return template.specialize(
         "data, index, content, time=None",
         [
-            f"counts, now, table, {', '.join((*lists, *extra))}, = data",
-            "if type(index) is not int or not 0 <= index < len(counts) or "
+            f"rows, identities, now, table, {', '.join(extra)}{',' if extra else ''} = data",
+            "if type(index) is not int or not 0 <= index < len(identities) or "
             "type(content) is not bytes or (time is not None and "
             "not (type(time) is int and 0 <= time < {limit})):",
             "    return {general}(data, index, content, time)",
-            *(f"{name} = r_{name}[index]" for name in rows),
-            f"if {rows[0]} is None:",
+            *row,
+            "if count is None:",
             "    return {general}(data, index, content, time)",
             "ns = now() if time is None else time",
-            "seq = next(counts[index])",
+            "seq = next(count)",
             "if seq > 4294967295: seq = table._take(index, seq)",
             "sec = ns // 1000000000",
             "usec = ns // 1000 % 1000000",
         ],
         {"general": general, "limit": NS_LIMIT},
-        trusted=("seq", "sec", "usec", "content", *rows, *extra),
+        trusted=("seq", "sec", "usec", "content", *constants, *extra),
     )
