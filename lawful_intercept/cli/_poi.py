@@ -32,9 +32,18 @@ from ._common import (
 __all__ = ["register"]
 
 
+_HELP = "play a network element: send X2/X3 to a mediation function"
+_DESCRIPTION = (
+    "Send the X2/X3 PDUs (ETSI TS 103 221-2) of a built-in intercept, or of the IP packets to "
+    "or from a target in a capture, to a mediation function's X2/X3 listener over mutual TLS; "
+    "exit 0 once a keep-alive acknowledgement proved every PDU durable there."
+)
+
+
 def register(commands: Subcommands) -> None:
     """Add ``poi``."""
-    parser = add_command(commands, "poi", _poi)
+    parser = add_command(commands, "poi", _poi, help=_HELP,
+                         description=_DESCRIPTION)
     parser.add_argument("--to", metavar="HOST:PORT", type=host_port, required=True,
                         help="the mediation function's X2/X3 listener")
     source = parser.add_mutually_exclusive_group(required=True)
@@ -94,13 +103,7 @@ def _pdus(args: argparse.Namespace, xid: uuid.UUID) -> list[X2X3PDU]:
 
 
 def _poi(args: argparse.Namespace) -> int:
-    """play a network element: send X2/X3 to a mediation function
-
-    Send the X2/X3 PDUs (ETSI TS 103 221-2) of a built-in intercept, or of
-    the IP packets to or from a target in a capture, to a mediation
-    function's X2/X3 listener over mutual TLS; exit 0 once a keep-alive
-    acknowledgement proved every PDU durable there.
-    """
+    """The ``poi`` command (its texts: ``_HELP``, ``_DESCRIPTION``)."""
     if args.insecure_plain_tcp:
         if args.cert or args.key or args.ca:
             raise CLIError("--insecure-plain-tcp contradicts --cert/--key/--ca")

@@ -76,9 +76,20 @@ pin mismatch) ends ``send`` after 3 in a row, not after --timeout."""
 Address = tuple[str, int]
 
 
+_HELP = "deliver a stream file to a LEMF over TLS; exit 0 once every PDU is delivered"
+_DESCRIPTION = (
+    "Deliver the PDUs of FILE (BER back to back, or a pcap/pcapng capture) to a LEMF over "
+    "mutual TLS, through a durable spool. Exits 0 only when every PDU is delivered: "
+    "acknowledged (PDU acknowledgement), confirmed by an answered keep-alive, or, on streams "
+    "without TRI PDUs (ATIS, PacketCable), which have no acknowledgement, written to the "
+    "connection."
+)
+
+
 def register(commands: Subcommands) -> None:
     """Add ``send``."""
-    parser = add_command(commands, "send", _send)
+    parser = add_command(commands, "send", _send, help=_HELP,
+                         description=_DESCRIPTION)
     parser.add_argument("file", metavar="FILE", help="the stream file")
     parser.add_argument("--to", action="append", required=True, metavar="HOST:PORT[/TYPE]",
                         help="the LEMF's HI2 address (IRI, HI1, TRI; everything without "
@@ -188,14 +199,7 @@ def _file_digest(path: str) -> str:
 
 
 def _send(args: argparse.Namespace) -> int:
-    """deliver a stream file to a LEMF over TLS; exit 0 once every PDU is delivered
-
-    Deliver the PDUs of FILE (BER back to back, or a pcap/pcapng capture)
-    to a LEMF over mutual TLS, through a durable spool. Exits 0 only when
-    every PDU is delivered: acknowledged (PDU acknowledgement), confirmed by
-    an answered keep-alive, or, on streams without TRI PDUs (ATIS,
-    PacketCable), which have no acknowledgement, written to the connection.
-    """
+    """The ``send`` command (its texts: ``_HELP``, ``_DESCRIPTION``)."""
     hi2 = _addresses(args.to, "--to")
     hi3 = _addresses(args.cc_to, "--cc-to")
     pins: frozenset[bytes] | None = None

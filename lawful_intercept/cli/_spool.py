@@ -24,9 +24,19 @@ __all__ = ["register", "spool_directories"]
 _ACK_LOG = "acks.log"
 
 
+_HELP = "list, export or requeue the dead letters of delivery spools"
+_DESCRIPTION = (
+    "The dead letters of a spool (records the LEMF would not take, with the reason and the "
+    "peer's last words): list them, export them as BER, or requeue them for delivery. DIR is a "
+    "spool directory or a folder holding spools (such as a send --spool folder). The spools "
+    "must not be in use."
+)
+
+
 def register(commands: Subcommands) -> None:
     """Add ``spool`` with its actions ``list``, ``export`` and ``requeue``."""
-    parser = add_command(commands, "spool", _spool)
+    parser = add_command(commands, "spool", _spool, help=_HELP,
+                         description=_DESCRIPTION)
     parser.add_argument("action", choices=("list", "export", "requeue"),
                         help="list: show them; export: write them as BER PDUs back to back; "
                              "requeue: append them again for delivery (new ids)")
@@ -47,13 +57,7 @@ def spool_directories(directory: Path) -> list[Path]:
 
 
 def _spool(args: argparse.Namespace) -> int:
-    """list, export or requeue the dead letters of delivery spools
-
-    The dead letters of a spool (records the LEMF would not take, with the
-    reason and the peer's last words): list them, export them as BER, or
-    requeue them for delivery. DIR is a spool directory or a folder holding
-    spools (such as a send --spool folder). The spools must not be in use.
-    """
+    """The ``spool`` command (its texts: ``_HELP``, ``_DESCRIPTION``)."""
     directory = Path(args.directory)
     if not directory.is_dir():
         what = "not a folder" if directory.exists() else "no such folder"

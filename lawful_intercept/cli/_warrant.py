@@ -73,9 +73,18 @@ def _endpoint_id(text: str) -> tuple[str, str]:
     return country.upper(), unique
 
 
+_HELP = "make, check, serve or post warrants over HI-1 (ETSI TS 103 120)"
+_DESCRIPTION = (
+    "Warrants over HI-1 (ETSI TS 103 120): make a signed, judge-approved warrant request; check "
+    "a message rule by rule; serve the HI-1 endpoint over mutual TLS with a warrant book; post "
+    "a message to an endpoint."
+)
+
+
 def register(commands: Subcommands) -> None:
     """Add ``warrant`` with its actions ``make``, ``check``, ``serve`` and ``post``."""
-    parser = add_command(commands, "warrant", _usage)
+    parser = add_command(commands, "warrant", _usage, help=_HELP,
+                         description=_DESCRIPTION)
     actions = parser.add_subparsers(dest="warrant_action", metavar="ACTION", required=True)
     _register_make(actions)
     _register_check(actions)
@@ -84,13 +93,7 @@ def register(commands: Subcommands) -> None:
 
 
 def _usage(args: argparse.Namespace) -> int:
-    """make, check, serve or post warrants over HI-1 (ETSI TS 103 120)
-
-    Warrants over HI-1 (ETSI TS 103 120): make a signed, judge-approved
-    warrant request; check a message rule by rule; serve the HI-1 endpoint
-    over mutual TLS with a warrant book; post a message to an endpoint.
-    Needs the warrants extra (pip install lawful-intercept[warrants]).
-    """
+    """The ``warrant`` command (its texts: ``_HELP``, ``_DESCRIPTION``)."""
     raise CLIError("warrant: give an action: make, check, serve or post (see warrant --help)")
 
 
