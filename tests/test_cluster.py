@@ -100,6 +100,17 @@ def test_next_lease_keeps_the_epoch_on_renewal_and_raises_it_on_takeover() -> No
     assert next_lease(Lease("a", 900, 4), "a", 1000, 500) == Lease("a", 1500, 5)  # expired
 
 
+def test_a_renewal_keeps_owner_and_epoch_even_when_late() -> None:
+    held = Lease("a", 1200, 4)
+    assert held.renewed(1000, 500) == Lease("a", 1500, 4)
+    assert held.renewed(9000, 500) == Lease("a", 9500, 4)  # late: the CAS decides
+    assert held.same_holding(Lease("a", 1500, 4)) and held.same_holding(Lease("a", 0, 4))
+    assert not held.same_holding(Lease("a", 1500, 5))  # taken again since: a newer holding
+    assert not held.same_holding(Lease("b", 1500, 4)) and not held.same_holding(None)
+    with pytest.raises(ValueError, match="ttl_ms"):
+        held.renewed(1000, 0)
+
+
 @given(st.lists(st.tuples(st.sampled_from("abc"), st.integers(0, 50)), max_size=60))
 def test_no_two_nodes_hold_a_live_lease_at_once(steps: list[tuple[str, int]]) -> None:
     """Nodes acting at increasing times on one key-value entry with compare-and-set: after
@@ -158,7 +169,8 @@ def test_a_takeover_gives_every_message_its_first_number(
     floor = data.draw(st.integers(0, numbered))
     a.trim(floor)
     b = LIIDNumbering.from_bytes(a.to_bytes())
-    final: dict[int, int] = {seq: n for seq, n in first.items() if seq <= floor}
+    final: dict[int, int] = {seq: n for seq, n in first.items()
+                             if seq <= floor and n is not None}
     for seq, (cin, kind) in enumerate(messages, start=1):
         if seq <= floor:
             continue

@@ -57,13 +57,14 @@ class HandoverNode:
     ``js`` is a nats-py JetStream context, ``buckets`` the key-value handles of
     :meth:`ClusterLayout.ensure`, ``sink`` the delivery (:class:`RecordSink`), ``name`` the
     node's name, ``liids`` a coroutine function giving the LIIDs to hand over and those no
-    longer to hand over (e.g. :meth:`ClusterTaskStore.liid_changes`). :meth:`run` takes,
-    renews and balances leases every third of ``layout.lease_ttl`` and runs one worker per
-    LIID owned; each worker reads its LIID's records from a durable consumer made anew at
-    takeover from the consumer's acknowledgement floor, numbers them in stream order (the
-    numbers stored in the ``numbering`` bucket, compare-and-set, before any record is
-    sent), sends them, and acknowledges each message when the LEMF proved it has the
-    record.
+    longer to hand over (e.g. :meth:`ClusterTaskStore.liid_changes`). :meth:`run` renews
+    the leases held every third of ``layout.lease_ttl`` and, apart from that, takes and
+    balances leases as often, and runs one worker per LIID owned (started again should it
+    ever end while the lease is held); each worker reads its LIID's records from a durable
+    consumer made anew at takeover from the consumer's acknowledgement floor, numbers them
+    in stream order (the numbers stored in the ``numbering`` bucket, compare-and-set,
+    before any record is sent), sends them, and acknowledges each message when the LEMF
+    proved it has the record.
     """
 
     def __init__(self, js: Any, buckets: dict[str, Any], sink: RecordSink, *, name: str,
@@ -96,6 +97,8 @@ class HandoverNode:
         self._running: dict[str, LIIDWorker] = {}
         self._liids: set[str] = set()
         self._releasing: set[str] = set()
+        self._release_tasks: set[asyncio.Task[None]] = set()
+        self._renew_lock = asyncio.Lock()
         self._ttl_ms = int(self.layout.lease_ttl * 1000)
 
     def _now_ms(self) -> int:
@@ -108,35 +111,99 @@ class HandoverNode:
 
     # -- leases --------------------------------------------------------------------------
 
-    async def run(self, stop: asyncio.Event) -> None:
+    async def run(self, stop: asyncio.Event, *,
+                  on_tick: Callable[[HandoverNode], object] | None = None) -> None:
         """Hold, renew and balance leases until ``stop`` is set; then stop the workers and
         release the leases (their records not yet proven stay unacknowledged and go out
-        again from the next owner)."""
+        again from the next owner). ``on_tick`` sees the node after each balancing round.
+
+        Renewals (and the heartbeat) run on their own every third of the lease time, apart
+        from the balancing rounds: a round slowed by a busy broker or a starved process
+        never lets the leases held run out."""
+        renewals = asyncio.create_task(self._renewals(), name=f"{self.name}-renewals")
         try:
             while not stop.is_set():
-                await self.tick()
+                if renewals.done():  # it never ends on its own: fail loudly if it did
+                    raise ClusterError(f"{self.name}: lease renewals stopped: "
+                                       f"{renewals.exception()!r}")
+                await self._round_or_stop(stop)
+                if on_tick is not None:
+                    on_tick(self)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self.layout.lease_ttl / 3)
         finally:
-            await self.shutdown()
+            try:
+                await self.shutdown()
+            finally:
+                renewals.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await renewals
 
-    async def tick(self) -> None:
-        """One round: heartbeat, renew the leases held, give back those above the fair
-        share, take free or expired ones up to it. A broker that does not answer (a server
-        lost, a leader being elected) ends the round early, logged: the leases held run
-        on until they expire, and the next round tries again."""
+    async def _round_or_stop(self, stop: asyncio.Event) -> None:
+        """A balancing round, cut short if ``stop`` is set meanwhile (a round may wait on
+        a busy broker for up to :attr:`round_limit`)."""
+        balance = asyncio.create_task(self.tick(renew=False))
+        stopping = asyncio.create_task(stop.wait())
         try:
-            await self._tick()
+            await asyncio.wait({balance, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (balance, stopping):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    async def _renewals(self) -> None:
+        loop = asyncio.get_running_loop()
+        period = self.layout.lease_ttl / 3
+        while True:
+            started = loop.time()
+            await self.renew()
+            await asyncio.sleep(max(0.0, started + period - loop.time()))
+
+    async def tick(self, *, renew: bool = True) -> None:
+        """One round: (with ``renew``) :meth:`renew`; then restart any worker that died
+        while its lease is held, give back the leases above the fair share (in the
+        background: their records are drained while the lease is still renewed), and take
+        free or expired ones up to it. A broker that does not answer (a server lost, a
+        leader being elected) ends the round early, logged, and so does a round that has
+        not ended after :attr:`round_limit` seconds; the next round tries again."""
+        if renew:
+            await self.renew()
+        self._supervise()
+        try:
+            await asyncio.wait_for(self._balance(), self.round_limit)
         except Exception as exc:
             log.warning("%s: lease round cut short: %r", self.name, exc)
 
-    async def _tick(self) -> None:
+    @property
+    def round_limit(self) -> float:
+        """Seconds a balancing round may take before it is cut short (a listing of the
+        broker that never ends must not stop the node taking leases)."""
+        return max(30.0, 6 * self.layout.lease_ttl)
+
+    async def renew(self) -> None:
+        """Heartbeat and renew every lease held, concurrently, within the lease time.
+        Never raises (but cancellation): what fails is logged and tried again next time."""
+        async with self._renew_lock:
+            results = await asyncio.gather(
+                asyncio.wait_for(self._heartbeat(), self.layout.lease_ttl),
+                *(asyncio.wait_for(self._renew(liid), self.layout.lease_ttl)
+                  for liid in list(self.leases)),
+                return_exceptions=True)
+        for result in results:
+            if isinstance(result, Exception):
+                log.warning("%s: lease renewal cut short: %r", self.name, result)
+            elif isinstance(result, BaseException):
+                raise result
+
+    async def _heartbeat(self) -> None:
+        now = self._now_ms()
+        await self.buckets["nodes"].put(self.identity, str(now + self._ttl_ms).encode())
+
+    async def _balance(self) -> None:
         from nats.js.errors import NoKeysError
 
         now = self._now_ms()
-        await self.buckets["nodes"].put(self.identity, str(now + self._ttl_ms).encode())
-        for liid in list(self.leases):
-            await self._renew(liid)
         active, removed = await self.liids()
         self._liids = (self._liids | active) - removed  # a short listing removes nothing
         liids = self._liids
@@ -152,15 +219,40 @@ class HandoverNode:
             except Exception:
                 continue
         share = fair_share(len(liids), max(live, 1))
-        for liid in sorted(self.owned - liids) + sorted(self.owned)[share:]:
-            if liid in self.leases and liid not in self._releasing:
-                await self.release(liid)
+        kept = sorted(liid for liid in self.leases if liid not in self._releasing)
+        wanted = [liid for liid in kept if liid in liids]
+        for liid in [liid for liid in kept if liid not in liids] + wanted[share:]:
+            self._release_later(liid)
         free = [liid for liid in liids if liid not in self.leases]
         random.shuffle(free)
         for liid in free:
-            if len(self.leases) >= share:
+            if len(self.leases) - len(self._releasing) >= share:
                 break
             await self._take(liid)
+
+    def _release_later(self, liid: str) -> None:
+        self._releasing.add(liid)  # at once: the next round does not release it again
+        task = asyncio.create_task(self.release(liid), name=f"{self.name}-release-{liid}")
+        self._release_tasks.add(task)
+        task.add_done_callback(self._release_tasks.discard)
+
+    def _supervise(self) -> None:
+        """Start again the worker of each lease held whose task ended (it only ends when
+        its lease is lost or released): a worker that died must not leave an LIID held and
+        never read."""
+        for liid in list(self._workers):
+            if liid not in self.leases and self._workers[liid].done():
+                del self._workers[liid]
+        for liid, (lease, _) in list(self.leases.items()):
+            task = self._workers.get(liid)
+            if liid in self._releasing or (task is not None and not task.done()):
+                continue
+            if task is not None:
+                why = ("cancelled" if task.cancelled() else repr(task.exception())
+                       if task.exception() is not None else "returned")
+                log.error("%s: worker of LIID %s ended while the lease is held (%s); "
+                          "starting it again", self.name, liid, why)
+            self._workers[liid] = asyncio.create_task(self._work(liid, lease.epoch))
 
     def _key(self, liid: str) -> str:
         return encode_liid(liid)
@@ -191,28 +283,46 @@ class HandoverNode:
         self.leases[liid] = (lease, revision)
         self.stats.taken += 1
         log.info("%s: took LIID %s (epoch %d)", self.name, liid, lease.epoch)
+        old = self._workers.get(liid)
+        if old is not None:
+            old.cancel()
         self._workers[liid] = asyncio.create_task(self._work(liid, lease.epoch))
         return True
 
     async def _renew(self, liid: str) -> None:
-        from nats.js.errors import KeyWrongLastSequenceError
+        """Renew one lease held, compare-and-set on the revision this node wrote last. A
+        conflict is a loss only if the entry is no longer this holding (another node took
+        it); a renewal late (the process starved past the lease time) keeps the LIID if
+        nobody took it meanwhile; a broker that does not answer leaves the lease as it is
+        (the worker stops sending when it is about to expire)."""
+        from nats.js.errors import KeyDeletedError, KeyNotFoundError, KeyWrongLastSequenceError
 
-        lease, revision = self.leases[liid]
+        held = self.leases.get(liid)
+        if held is None:
+            return
+        lease, revision = held
         now = self._now_ms()
-        fresh = next_lease(lease, self.identity, now, self._ttl_ms)
-        if not lease.live(now) or fresh.epoch != lease.epoch:
-            await self._lose(liid, "expired before renewal")
-            return
+        fresh = lease.renewed(now, self._ttl_ms)
+        kv, key = self.buckets["leases"], self._key(liid)
         try:
-            revision = await self.buckets["leases"].update(self._key(liid), fresh.to_bytes(),
-                                                           last=revision)
+            try:
+                revision = await kv.update(key, fresh.to_bytes(), last=revision)
+            except KeyWrongLastSequenceError:
+                try:  # our own write whose answer was lost, or another node's?
+                    entry = await kv.get(key)
+                except (KeyNotFoundError, KeyDeletedError):
+                    raise KeyWrongLastSequenceError from None
+                if not lease.same_holding(Lease.from_bytes(entry.value)):
+                    raise
+                revision = await kv.update(key, fresh.to_bytes(), last=entry.revision)
         except KeyWrongLastSequenceError:
-            await self._lose(liid, "taken by another node")
+            if self.leases.get(liid) is held:
+                await self._lose(liid, "taken by another node")
             return
-        except Exception as exc:
-            log.warning("%s: lease of %s not renewed: %r", self.name, liid, exc)
-            return
-        self.leases[liid] = (fresh, revision)
+        if self.leases.get(liid) is held:  # not released or lost meanwhile
+            self.leases[liid] = (fresh, revision)
+            if not lease.live(now):
+                log.info("%s: renewed LIID %s late (nobody had taken it)", self.name, liid)
 
     async def _lose(self, liid: str, why: str) -> None:
         log.warning("%s: lost LIID %s (%s)", self.name, liid, why)
@@ -229,11 +339,12 @@ class HandoverNode:
 
     async def release(self, liid: str, *, drain: float = 10.0) -> None:
         """Give the lease of ``liid`` back: stop reading its records, wait up to ``drain``
-        seconds for those sent to be proven, then write the lease expired, its epoch kept
-        (compare-and-set): any node may take it, with a larger epoch."""
+        seconds for those sent to be proven (the lease still renewed meanwhile), then write
+        the lease expired, its epoch kept (compare-and-set): any node may take it, with a
+        larger epoch. A release cut short leaves the LIID held and read as before."""
         self._releasing.add(liid)
+        running = self._running.get(liid)
         try:
-            running = self._running.get(liid)
             if running is not None:
                 running.stopping = True
                 end = asyncio.get_running_loop().time() + drain
@@ -244,24 +355,30 @@ class HandoverNode:
                 worker.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await worker
-            held = self.leases.pop(liid, None)
-            if held is not None:
-                try:  # expired at once, its epoch kept: the next owner's is larger
-                    await self.buckets["leases"].update(
-                        self._key(liid), Lease(self.identity, 0, held[0].epoch).to_bytes(),
-                        last=held[1])
-                except Exception as exc:
-                    log.warning("%s: lease of %s not released: %r", self.name, liid, exc)
-                self.stats.released += 1
-                log.info("%s: released LIID %s", self.name, liid)
+            async with self._renew_lock:  # no renewal of it in flight
+                held = self.leases.pop(liid, None)
+                if held is not None:
+                    try:  # expired at once, its epoch kept: the next owner's is larger
+                        await self.buckets["leases"].update(
+                            self._key(liid),
+                            Lease(self.identity, 0, held[0].epoch).to_bytes(), last=held[1])
+                    except Exception as exc:
+                        log.warning("%s: lease of %s not released: %r", self.name, liid, exc)
+                    self.stats.released += 1
+                    log.info("%s: released LIID %s", self.name, liid)
         finally:
             self._releasing.discard(liid)
+            if running is not None and liid in self.leases:
+                running.stopping = False  # cut short: the next round restarts a worker
 
     async def shutdown(self, drain: float = 2.0) -> None:
         """Stop every worker and release every lease (all at once, waiting up to ``drain``
-        seconds for the records sent to be proven)."""
-        await asyncio.gather(*(self.release(liid, drain=drain) for liid in list(self.leases)),
-                             return_exceptions=True)
+        seconds for the records sent to be proven, and for releases already under way)."""
+        await asyncio.gather(*(self.release(liid, drain=drain) for liid in list(self.leases)
+                               if liid not in self._releasing),
+                             *list(self._release_tasks), return_exceptions=True)
+        for worker in self._workers.values():
+            worker.cancel()
 
     def holds(self, liid: str) -> bool:
         """Whether the lease of ``liid`` is held and not about to expire (a margin of a
@@ -271,10 +388,14 @@ class HandoverNode:
 
     # -- one LIID's records ---------------------------------------------------------------
 
+    def _holding(self, liid: str, epoch: int) -> bool:
+        held = self.leases.get(liid)
+        return held is not None and held[0].epoch == epoch
+
     async def _work(self, liid: str, epoch: int) -> None:
         """Run the LIID's worker while the lease is held; a worker that fails (the broker
         unreachable, its consumer gone) starts again from the acknowledgement floor."""
-        while liid in self.leases:
+        while self._holding(liid, epoch):
             worker = self._running[liid] = LIIDWorker(self, liid, epoch)
             try:
                 await worker.run()
@@ -282,8 +403,10 @@ class HandoverNode:
             except asyncio.CancelledError:
                 raise
             except LeaseLost as exc:
-                self._workers.pop(liid, None)
-                await self._lose(liid, str(exc))
+                if self._holding(liid, epoch):  # not a holding taken again since
+                    if self._workers.get(liid) is asyncio.current_task():
+                        del self._workers[liid]
+                    await self._lose(liid, str(exc))
                 return
             except Exception as exc:
                 log.warning("%s: worker of LIID %s failed (%r); starting again", self.name,
@@ -308,12 +431,15 @@ class LIIDWorker:
         self.inflight: dict[int, Any] = {}
         self.stopping = False
         self.loop = asyncio.get_running_loop()
+        self._acks: set[asyncio.Task[None]] = set()
 
     async def run(self) -> None:
         node = self.node
-        sub = await self._consumer()
         await self._load()
-        await self._write(lambda state: None)  # the fence: this epoch owns the state now
+        # the fence first: an owner whose lease a newer epoch took stops here, before it
+        # makes the LIID's consumer anew under the newer owner's feet
+        await self._write(lambda state: None)
+        sub = await self._consumer()
         trimmed_at = 0.0
         try:
             from nats.errors import TimeoutError as NatsTimeout
@@ -464,4 +590,13 @@ class LIIDWorker:
         msg = self.inflight.pop(seq, None)
         if msg is not None:
             self.node.stats.acknowledged += 1
-            self.loop.create_task(msg.ack())
+            task = self.loop.create_task(self._ack(msg, seq))
+            self._acks.add(task)  # kept until done: a task nobody holds may be collected
+            task.add_done_callback(self._acks.discard)
+
+    async def _ack(self, msg: Any, seq: int) -> None:
+        try:
+            await msg.ack()
+        except Exception as exc:  # it comes again after the ack wait, with its number
+            log.info("%s: LIID %s message %d not acknowledged: %r", self.node.name,
+                     self.liid, seq, exc)

@@ -56,6 +56,22 @@ class Lease:
         """Whether the lease still holds at ``now_ms``."""
         return now_ms < self.until_ms
 
+    def renewed(self, now_ms: int, ttl_ms: int) -> Lease:
+        """This holding renewed until ``now_ms + ttl_ms``: same owner, same epoch, whether
+        it is still live or not. A renewal is written compare-and-set against the revision
+        the owner wrote last, so it succeeds only if no node wrote the entry meanwhile: a
+        node starved past its lease time keeps the LIID if nobody took it, without a new
+        epoch (and without stopping its worker)."""
+        require_int(now_ms, "now_ms", low=0)
+        require_int(ttl_ms, "ttl_ms", low=1)
+        return Lease(self.owner, now_ms + ttl_ms, self.epoch)
+
+    def same_holding(self, other: Lease | None) -> bool:
+        """Whether ``other`` (an entry read back) is this holding: the same owner and epoch,
+        whatever its time. A renewal whose answer was lost finds its own write so, and
+        carries on from that entry's revision instead of taking the LIID for lost."""
+        return other is not None and (other.owner, other.epoch) == (self.owner, self.epoch)
+
 
 def decide_lease(current: Lease | None, node: str, now_ms: int, *,
                  exists: bool) -> LeaseDecision:

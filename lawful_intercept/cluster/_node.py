@@ -6,7 +6,6 @@ for tests: :func:`run_ingest` (an X2/X3 listener, the conversion, the publisher)
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
 import os
@@ -32,6 +31,8 @@ from ._tasks import ClusterTaskStore, task_to_bytes
 __all__ = ["HandoverOptions", "IngestOptions", "run_handover", "run_ingest"]
 
 log = logging.getLogger("lawful_intercept.cluster")
+
+_TASKS_READ_LIMIT = 30.0  # seconds an ingest node's reading of the task bucket may take
 
 
 @dataclass(slots=True)
@@ -76,13 +77,7 @@ async def run_handover(options: HandoverOptions, stop: asyncio.Event, *,
             sink.attach(name, delivery)
         node = HandoverNode(js, buckets, sink, name=options.name, liids=store.liid_changes,
                             layout=options.layout)
-        while not stop.is_set():
-            await node.tick()
-            if on_tick is not None:
-                on_tick(node)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), options.layout.lease_ttl / 3)
-        await node.shutdown()
+        await node.run(stop, on_tick=on_tick)
         return node.stats
     finally:
         for delivery in deliveries:
@@ -175,8 +170,8 @@ async def run_ingest(options: IngestOptions, stop: asyncio.Event, *,
                 try:
                     await asyncio.wait_for(stop.wait(), 1.0)
                 except TimeoutError:
-                    try:
-                        await tasks.sync()
+                    try:  # bounded: a listing that never ends must not stop the node
+                        await asyncio.wait_for(tasks.sync(), _TASKS_READ_LIMIT)
                     except Exception as exc:  # the broker busy: the next round tries again
                         log.warning("%s: tasks not read: %r", options.name, exc)
                     converter.expire(time.time_ns())

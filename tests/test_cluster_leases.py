@@ -1,0 +1,318 @@
+"""The lease keeping of a handover node against an in-memory key-value bucket with the
+broker's compare-and-set rules, and a clock the test moves: a node starved past its lease
+time, a renewal whose answer was lost, a balancing round that never ends, a worker that
+died, a release that drains for long (docs/cluster.md). Every outcome must lead back to
+progress: the LIID held and read by some node."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+pytest.importorskip("nats")
+
+from nats.errors import TimeoutError as NatsTimeout
+from nats.js.errors import (
+    KeyNotFoundError,
+    KeyWrongLastSequenceError,
+    NoKeysError,
+)
+
+from lawful_intercept.cluster import ClusterLayout, HandoverNode, Lease, encode_liid
+
+TTL = 2.0  # seconds
+WAIT = 60.0  # the most a condition is waited for (a loaded machine), never a measure
+
+
+@dataclass
+class Entry:
+    key: str
+    value: bytes
+    revision: int
+
+
+class FakeBucket:
+    """The part of a nats-py key-value handle a node uses, with the broker's rules: one
+    revision sequence for the bucket, ``create`` only on a missing key, ``update`` only on
+    the revision given. ``lose_answers`` updates are applied but answered with a timeout
+    (the answer lost on its way back)."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, Entry] = {}
+        self.revision = 0
+        self.lose_answers = 0
+        self.updates: dict[str, int] = {}
+
+    def _write(self, key: str, value: bytes) -> int:
+        self.revision += 1
+        self.entries[key] = Entry(key, value, self.revision)
+        self.updates[key] = self.updates.get(key, 0) + 1
+        return self.revision
+
+    async def get(self, key: str) -> Entry:
+        await asyncio.sleep(0)
+        if key not in self.entries:
+            raise KeyNotFoundError
+        return self.entries[key]
+
+    async def put(self, key: str, value: bytes) -> int:
+        await asyncio.sleep(0)
+        return self._write(key, value)
+
+    async def create(self, key: str, value: bytes) -> int:
+        await asyncio.sleep(0)
+        if key in self.entries:
+            raise KeyWrongLastSequenceError
+        return self._write(key, value)
+
+    async def update(self, key: str, value: bytes, last: int) -> int:
+        await asyncio.sleep(0)
+        entry = self.entries.get(key)
+        if entry is None or entry.revision != last:
+            raise KeyWrongLastSequenceError
+        revision = self._write(key, value)
+        if self.lose_answers:
+            self.lose_answers -= 1
+            raise NatsTimeout
+        return revision
+
+    async def keys(self) -> list[str]:
+        await asyncio.sleep(0)
+        if not self.entries:
+            raise NoKeysError
+        return list(self.entries)
+
+    def lease(self, liid: str) -> Lease | None:
+        entry = self.entries.get(encode_liid(liid))
+        return None if entry is None else Lease.from_bytes(entry.value)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Worker:
+    """Stands for the LIID workers (which need a JetStream consumer): records each start,
+    and either runs until cancelled or, while ``failures`` is above zero, dies at once."""
+
+    def __init__(self) -> None:
+        self.started: list[tuple[str, int]] = []
+        self.failures = 0
+
+    async def __call__(self, liid: str, epoch: int) -> None:
+        self.started.append((liid, epoch))
+        if self.failures:
+            self.failures -= 1
+            raise RuntimeError("a worker's bug")
+        await asyncio.Event().wait()
+
+
+class Node(HandoverNode):
+    """A handover node whose LIID workers are :class:`Worker`."""
+
+    def __init__(self, buckets: dict[str, Any], name: str,
+                 liids: Callable[[], Awaitable[tuple[set[str], set[str]]]], *,
+                 clock: Callable[[], float], ttl: float = TTL) -> None:
+        super().__init__(None, buckets, Sink(), name=name, liids=liids,
+                         layout=ClusterLayout(replicas=1, lease_ttl=ttl), clock=clock)
+        self.worker = Worker()
+
+    async def _work(self, liid: str, epoch: int) -> None:
+        await self.worker(liid, epoch)
+
+
+class Sink:
+    def send(self, destination: str, interface: str, liid: str, batch: Any) -> None:
+        raise AssertionError("the test workers send nothing")
+
+
+def fixed(*liids: str, removed: tuple[str, ...] = ()
+          ) -> Callable[[], Awaitable[tuple[set[str], set[str]]]]:
+    async def listing() -> tuple[set[str], set[str]]:
+        return set(liids), set(removed)
+    return listing
+
+
+def buckets() -> dict[str, Any]:
+    return {"leases": FakeBucket(), "nodes": FakeBucket(), "numbering": FakeBucket()}
+
+
+async def settle() -> None:
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+async def stop_all(*nodes: HandoverNode) -> None:
+    for node in nodes:
+        await node.shutdown(drain=0)
+
+
+def test_a_node_starved_past_its_lease_time_keeps_the_liid_nobody_took() -> None:
+    async def scenario() -> None:
+        kv, clock = buckets(), Clock()
+        node = Node(kv, "h1", fixed("A"), clock=clock)
+        await node.tick()
+        assert node.owned == {"A"}
+        clock.now += 5 * TTL  # the process got no CPU for longer than the lease time
+        assert not node.holds("A")
+        await node.tick()
+        assert node.owned == {"A"} and node.holds("A")
+        assert node.stats.lost == 0
+        lease = kv["leases"].lease("A")
+        assert lease is not None and lease.epoch == 0 and lease.live(int(clock.now * 1000))
+        await settle()
+        assert node.worker.started == [("A", 0)]  # its worker never stopped
+        await stop_all(node)
+
+    asyncio.run(scenario())
+
+
+def test_a_starved_node_whose_liid_was_taken_gives_it_up_and_takes_it_back_later() -> None:
+    async def scenario() -> None:
+        kv, clock = buckets(), Clock()
+        h1 = Node(kv, "h1", fixed("A"), clock=clock)
+        h2 = Node(kv, "h2", fixed("A"), clock=clock)
+        await h1.tick()
+        clock.now += 5 * TTL  # h1 starved; h2 sees its lease expired
+        await h2.tick()
+        assert h2.owned == {"A"}
+        await h1.tick()  # h1 wakes up: its renewal's compare-and-set fails
+        assert h1.owned == set() and h1.stats.lost == 1
+        assert h2.owned == {"A"}
+        lease = kv["leases"].lease("A")
+        assert lease is not None and lease.owner == h2.identity and lease.epoch == 1
+        await h2.shutdown(drain=0)  # h2 leaves: h1 takes the LIID back, a newer epoch
+        await h1.tick()
+        await settle()
+        assert h1.owned == {"A"}
+        assert h1.worker.started[-1] == ("A", 2)
+        await stop_all(h1)
+
+    asyncio.run(scenario())
+
+
+def test_a_renewal_whose_answer_was_lost_does_not_lose_the_liid() -> None:
+    async def scenario() -> None:
+        kv, clock = buckets(), Clock()
+        node = Node(kv, "h1", fixed("A"), clock=clock)
+        await node.tick()
+        kv["leases"].lose_answers = 1
+        clock.now += TTL / 3
+        await node.tick()  # renewed, but the node did not learn the new revision
+        clock.now += TTL / 3
+        await node.tick()  # its own entry: carries on from there
+        assert node.owned == {"A"} and node.holds("A") and node.stats.lost == 0
+        await settle()
+        assert node.worker.started == [("A", 0)]
+        await stop_all(node)
+
+    asyncio.run(scenario())
+
+
+def test_renewals_go_on_while_a_balancing_round_never_ends() -> None:
+    """A listing of the broker that never answers (a watcher that never ends) must not
+    stop the renewals, nor the node stopping when asked."""
+    async def scenario() -> None:
+        kv = buckets()
+        calls = 0
+        forever = asyncio.Event()
+
+        async def liids() -> tuple[set[str], set[str]]:
+            nonlocal calls
+            calls += 1
+            if calls > 1:
+                await forever.wait()
+            return {"A"}, set()
+
+        node = Node(kv, "h1", liids, clock=time.time, ttl=0.5)
+        stop = asyncio.Event()
+        running = asyncio.create_task(node.run(stop))
+        loop = asyncio.get_running_loop()
+        end = loop.time() + WAIT
+        while calls < 2 and loop.time() < end:
+            await asyncio.sleep(0.01)
+        assert calls >= 2 and node.owned == {"A"}
+        renewed = kv["leases"].updates[encode_liid("A")]
+        while kv["leases"].updates[encode_liid("A")] < renewed + 3 and loop.time() < end:
+            await asyncio.sleep(0.01)
+        assert kv["leases"].updates[encode_liid("A")] >= renewed + 3
+        assert node.owned == {"A"} and node.stats.lost == 0
+        stop.set()
+        await asyncio.wait_for(running, WAIT)
+        lease = kv["leases"].lease("A")
+        assert lease is not None and lease.until_ms == 0  # released on the way out
+
+    asyncio.run(scenario())
+
+
+def test_a_worker_that_died_is_started_again_while_the_lease_is_held() -> None:
+    async def scenario() -> None:
+        kv, clock = buckets(), Clock()
+        node = Node(kv, "h1", fixed("A"), clock=clock)
+        node.worker.failures = 1
+        await node.tick()
+        await settle()
+        assert node.worker.started == [("A", 0)]
+        await node.tick()
+        await settle()
+        assert node.worker.started == [("A", 0), ("A", 0)]
+        await node.tick()
+        await settle()
+        assert len(node.worker.started) == 2  # running now: not started a third time
+        await stop_all(node)
+
+    asyncio.run(scenario())
+
+
+class Draining:
+    """Stands for a worker whose records sent are not proven yet."""
+
+    def __init__(self) -> None:
+        self.inflight: dict[int, object] = {1: object()}
+        self.stopping = False
+
+
+def test_a_release_drains_in_the_background_with_the_lease_still_renewed() -> None:
+    async def scenario() -> None:
+        kv, clock = buckets(), Clock()
+        listing = {"A", "B"}
+        gone: set[str] = set()
+
+        async def liids() -> tuple[set[str], set[str]]:
+            return set(listing), set(gone)
+
+        node = Node(kv, "h1", liids, clock=clock)
+        await node.tick()
+        assert node.owned == {"A", "B"}
+        draining = Draining()
+        node._running["A"] = draining  # type: ignore[assignment]
+        listing.discard("A")
+        gone.add("A")  # A's task deactivated: A is given back once its records are proven
+        await node.tick()
+        await settle()
+        assert draining.stopping and node.owned == {"A", "B"}  # draining, still held
+        clock.now += TTL / 2
+        await node.tick()
+        for liid in ("A", "B"):
+            lease = kv["leases"].lease(liid)
+            assert lease is not None and lease.live(int(clock.now * 1000) + int(TTL * 400))
+        draining.inflight.clear()  # proven
+        loop = asyncio.get_running_loop()
+        end = loop.time() + WAIT
+        while "A" in node.owned and loop.time() < end:
+            await asyncio.sleep(0.01)
+        assert node.owned == {"B"} and node.stats.released == 1
+        lease = kv["leases"].lease("A")
+        assert lease is not None and not lease.live(int(clock.now * 1000))
+        await stop_all(node)
+
+    asyncio.run(scenario())
