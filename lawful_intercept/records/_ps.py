@@ -353,18 +353,9 @@ class PSPDUBuilder:
         call leaves no gap (TS 102 232-1 5.2.5).
         """
         shape = self._shape
-        template = shape.template(key, payload)
-        extra = dict(constants or {})
+        template, extra, octets = shape.content_template(key, payload, constants)
         names = (*shape.constants, *extra)
-        time_fields = (("sec", "usec") if self.time_stamps != "timeStamp" else ()) + (
-            ("ts",) if self.time_stamps != "microSecondTimeStamp" else ())
-        if sorted(template.fields) != sorted(("seq", "content", *time_fields, *names)) or (
-                set(template.encoded_fields) != set(names)):
-            raise ValueError(f"payload must have one Hole('content') and an encoded hole for "
-                             f"each of constants ({', '.join(extra) or 'none'}); the "
-                             f"template's holes are {', '.join(template.fields)}")
-        octets = tuple(template.pre_encode(name, values) for name, values in extra.items())
-        fn = shape.shared_encoder((key, field, tuple(extra)),
+        fn = shape.shared_encoder((key, field, extra),
                                   lambda: _session_encoder(shape, template, field, names))
         numbering = self.numbering(kind)
         return bind(fn, (numbering.counting(), numbering, self._time_source, self,

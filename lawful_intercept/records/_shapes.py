@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from types import MethodType
 from typing import Any, Final, TypeVar
 
@@ -121,6 +121,27 @@ class HeaderShape:
             encode = self.payloads[alternative] = self.template(
                 ("payload", alternative), (alternative, [hole] if sequence else hole)).encode
         return encode
+
+    def content_template(self, key: object, payload: object,
+                         constants: Mapping[str, Mapping[str, Any]] | None,
+                         ) -> tuple[Template, tuple[str, ...], tuple[bytes, ...]]:
+        """The template of a content encoder (``PSPDUBuilder.content_encoder``,
+        ``SessionTable.content_encoder``) kept under ``key``, checked to have one
+        ``Hole("content")`` and an encoded hole per entry of ``constants`` (hole name ->
+        {member: value}); with the names of those holes and their octets, encoded here (a bad
+        value raises ``EncodeError`` naming the member)."""
+        template = self.template(key, payload)
+        extra = dict(constants or {})
+        names = (*self.constants, *extra)
+        time_fields = (("sec", "usec") if self.time_stamps != "timeStamp" else ()) + (
+            ("ts",) if self.time_stamps != "microSecondTimeStamp" else ())
+        if sorted(template.fields) != sorted(("seq", "content", *time_fields, *names)) or (
+                set(template.encoded_fields) != set(names)):
+            raise ValueError(f"payload must have one Hole('content') and an encoded hole for "
+                             f"each of constants ({', '.join(extra) or 'none'}); the "
+                             f"template's holes are {', '.join(template.fields)}")
+        octets = tuple(template.pre_encode(name, values) for name, values in extra.items())
+        return template, tuple(extra), octets
 
     def shared_encoder(self, key: object,
                        make: Callable[[], Callable[..., bytes]]) -> Callable[..., bytes]:

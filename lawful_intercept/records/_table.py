@@ -243,21 +243,10 @@ class SessionTable:
         A bad call (content not bytes, a bad time, an index not open) raises before a
         number is taken: the numbering stays gapless."""
         shape = self._shape
-        template = shape.template(key, payload)
-        extra = dict(constants or {})
-        header = shape.constants
-        names = (*header, *extra)
-        time_fields = (("sec", "usec") if self.time_stamps != "timeStamp" else ()) + (
-            ("ts",) if self.time_stamps != "microSecondTimeStamp" else ())
-        if sorted(template.fields) != sorted(("seq", "content", *time_fields, *names)) or (
-                set(template.encoded_fields) != set(names)):
-            raise ValueError(f"payload must have one Hole('content') and an encoded hole for "
-                             f"each of constants ({', '.join(extra) or 'none'}); the "
-                             f"template's holes are {', '.join(template.fields)}")
-        octets = tuple(template.pre_encode(name, values) for name, values in extra.items())
-        fn = shape.shared_encoder((key, field, tuple(extra), "table"),
+        template, extra, octets = shape.content_template(key, payload, constants)
+        fn = shape.shared_encoder((key, field, extra, "table"),
                                   lambda: _table_encoder(shape, template, field,
-                                                         shape.constants, tuple(extra)))
+                                                         shape.constants, extra))
         return bind(fn, (self._rows, self._identities, self._time_source, self, *octets))
 
     def _keep(self, key: object, emit: TableEncoder) -> TableEncoder:
