@@ -7,6 +7,7 @@ progress: the LIID held and read by some node."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -314,5 +315,83 @@ def test_a_release_drains_in_the_background_with_the_lease_still_renewed() -> No
         lease = kv["leases"].lease("A")
         assert lease is not None and not lease.live(int(clock.now * 1000))
         await stop_all(node)
+
+    asyncio.run(scenario())
+
+
+class FakeSubscription:
+    """A pull subscription with no message that loses a cancellation arriving while it
+    waits, as nats-py does while it flushes (and asyncio.wait_for may before Python 3.12)."""
+
+    def __init__(self) -> None:
+        self.fetches = 0
+
+    async def fetch(self, batch: int, timeout: float) -> list[Any]:
+        from nats.js.errors import FetchTimeoutError
+
+        self.fetches += 1
+        with contextlib.suppress(asyncio.CancelledError):  # lost
+            await asyncio.sleep(timeout)
+        raise FetchTimeoutError
+
+    async def unsubscribe(self) -> None:
+        await asyncio.sleep(0)
+
+
+@dataclass
+class Floor:
+    stream_seq: int = 0
+
+
+@dataclass
+class Info:
+    ack_floor: Floor
+
+
+class FakeJetStream:
+    """The consumer calls of a worker: one durable consumer per LIID, no messages."""
+
+    def __init__(self) -> None:
+        self.consumers: set[str] = set()
+        self.subscriptions: list[FakeSubscription] = []
+
+    async def consumer_info(self, stream: str, durable: str) -> Info:
+        from nats.js.errors import NotFoundError
+
+        await asyncio.sleep(0)
+        if durable not in self.consumers:
+            raise NotFoundError
+        return Info(Floor())
+
+    async def delete_consumer(self, stream: str, durable: str) -> None:
+        self.consumers.discard(durable)
+
+    async def add_consumer(self, stream: str, config: Any) -> None:
+        self.consumers.add(config.durable_name)
+
+    async def pull_subscribe_bind(self, *, durable: str, stream: str) -> FakeSubscription:
+        self.subscriptions.append(FakeSubscription())
+        return self.subscriptions[-1]
+
+
+def test_a_worker_whose_cancellation_is_lost_still_ends_and_its_lease_is_released() -> None:
+    async def scenario() -> None:
+        kv, js = buckets(), FakeJetStream()
+        node = HandoverNode(js, kv, Sink(), name="h1", liids=fixed("A"),
+                            layout=ClusterLayout(replicas=1, lease_ttl=TTL))
+        await node.tick()
+        assert node.owned == {"A"}
+        loop = asyncio.get_running_loop()
+        end = loop.time() + WAIT
+        while not (js.subscriptions and js.subscriptions[0].fetches) and loop.time() < end:
+            await asyncio.sleep(0.01)
+        assert js.subscriptions and js.subscriptions[0].fetches  # reading its records
+        worker = node._workers["A"]
+        await asyncio.wait_for(node.shutdown(drain=0), WAIT)
+        assert node.owned == set()
+        lease = kv["leases"].lease("A")
+        assert lease is not None and lease.until_ms == 0  # given back
+        await asyncio.wait({worker}, timeout=WAIT)
+        assert worker.done()  # ended by itself, its cancellation lost
 
     asyncio.run(scenario())

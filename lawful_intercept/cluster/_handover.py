@@ -99,6 +99,8 @@ class HandoverNode:
         self._releasing: set[str] = set()
         self._release_tasks: set[asyncio.Task[None]] = set()
         self._renew_lock = asyncio.Lock()
+        self._closing = False  # stopping: no lease is taken any more
+        self._renewing = False
         self._ttl_ms = int(self.layout.lease_ttl * 1000)
 
     def _now_ms(self) -> int:
@@ -120,6 +122,7 @@ class HandoverNode:
         Renewals (and the heartbeat) run on their own every third of the lease time, apart
         from the balancing rounds: a round slowed by a busy broker or a starved process
         never lets the leases held run out."""
+        self._closing, self._renewing = False, True
         renewals = asyncio.create_task(self._renewals(), name=f"{self.name}-renewals")
         try:
             while not stop.is_set():
@@ -132,30 +135,34 @@ class HandoverNode:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self.layout.lease_ttl / 3)
         finally:
+            self._closing = True
             try:
                 await self.shutdown()
             finally:
+                # a flag, not only the cancellation (which may be lost, see LIIDWorker.run)
+                self._renewing = False
                 renewals.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await renewals
+                await asyncio.wait({renewals}, timeout=self.layout.lease_ttl)
 
     async def _round_or_stop(self, stop: asyncio.Event) -> None:
         """A balancing round, cut short if ``stop`` is set meanwhile (a round may wait on
-        a busy broker for up to :attr:`round_limit`)."""
+        a busy broker for up to :attr:`round_limit`); a round still running then takes
+        no lease."""
         balance = asyncio.create_task(self.tick(renew=False))
         stopping = asyncio.create_task(stop.wait())
         try:
             await asyncio.wait({balance, stopping}, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for task in (balance, stopping):
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            stopping.cancel()
+            if not balance.done():
+                self._closing = True
+                balance.cancel()
+                await asyncio.wait({balance}, timeout=self.layout.lease_ttl)
 
     async def _renewals(self) -> None:
         loop = asyncio.get_running_loop()
         period = self.layout.lease_ttl / 3
-        while True:
+        while self._renewing:
             started = loop.time()
             await self.renew()
             await asyncio.sleep(max(0.0, started + period - loop.time()))
@@ -270,7 +277,7 @@ class HandoverNode:
         except KeyNotFoundError:
             exists, revision, current = False, 0, None
         decision = decide_lease(current, self.identity, now, exists=exists)
-        if decision == "keep-away":
+        if decision == "keep-away" or self._closing:
             return False
         lease = next_lease(current, self.identity, now, self._ttl_ms)
         try:
@@ -280,6 +287,11 @@ class HandoverNode:
                 revision = await kv.update(key, lease.to_bytes(), last=revision)
         except KeyWrongLastSequenceError:
             return False  # another node was quicker
+        if self._closing:  # taken while the node stops: given back at once
+            with contextlib.suppress(Exception):
+                await kv.update(key, Lease(self.identity, 0, lease.epoch).to_bytes(),
+                                last=revision)
+            return False
         self.leases[liid] = (lease, revision)
         self.stats.taken += 1
         log.info("%s: took LIID %s (epoch %d)", self.name, liid, lease.epoch)
@@ -350,11 +362,7 @@ class HandoverNode:
                 end = asyncio.get_running_loop().time() + drain
                 while running.inflight and asyncio.get_running_loop().time() < end:
                     await asyncio.sleep(0.05)
-            worker = self._workers.pop(liid, None)
-            if worker is not None:
-                worker.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await worker
+            await self._stop_worker(liid)
             async with self._renew_lock:  # no renewal of it in flight
                 held = self.leases.pop(liid, None)
                 if held is not None:
@@ -371,9 +379,26 @@ class HandoverNode:
             if running is not None and liid in self.leases:
                 running.stopping = False  # cut short: the next round restarts a worker
 
+    async def _stop_worker(self, liid: str) -> None:
+        """Stop the worker of ``liid`` and wait for it, boundedly: it ends by itself at its
+        next turn (its flag set, or its lease gone) even if the cancellation is lost."""
+        running = self._running.get(liid)
+        if running is not None:
+            running.stopped = True
+        worker = self._workers.pop(liid, None)
+        if worker is None:
+            return
+        worker.cancel()
+        await asyncio.wait({worker}, timeout=self.layout.lease_ttl)
+        if not worker.done():
+            log.warning("%s: worker of LIID %s still running after its stop; it ends at "
+                        "its next turn", self.name, liid)
+
     async def shutdown(self, drain: float = 2.0) -> None:
         """Stop every worker and release every lease (all at once, waiting up to ``drain``
-        seconds for the records sent to be proven, and for releases already under way)."""
+        seconds for the records sent to be proven, and for releases already under way).
+        No lease is taken afterwards."""
+        self._closing = True
         await asyncio.gather(*(self.release(liid, drain=drain) for liid in list(self.leases)
                                if liid not in self._releasing),
                              *list(self._release_tasks), return_exceptions=True)
@@ -395,7 +420,7 @@ class HandoverNode:
     async def _work(self, liid: str, epoch: int) -> None:
         """Run the LIID's worker while the lease is held; a worker that fails (the broker
         unreachable, its consumer gone) starts again from the acknowledgement floor."""
-        while self._holding(liid, epoch):
+        while self._holding(liid, epoch) and liid not in self._releasing:
             worker = self._running[liid] = LIIDWorker(self, liid, epoch)
             try:
                 await worker.run()
@@ -430,6 +455,10 @@ class LIIDWorker:
         self.revision = 0
         self.inflight: dict[int, Any] = {}
         self.stopping = False
+        """Set while the lease is given back: nothing more is read, the records sent are
+        waited for."""
+        self.stopped = False
+        """Set when the worker must end (its loop ends at the next turn)."""
         self.loop = asyncio.get_running_loop()
         self._acks: set[asyncio.Task[None]] = set()
 
@@ -445,7 +474,10 @@ class LIIDWorker:
             from nats.errors import TimeoutError as NatsTimeout
             from nats.js.errors import FetchTimeoutError
 
-            while True:
+            # the loop ends on its own when the lease is gone or the node stops it: a
+            # cancellation may be lost (nats-py swallows one while it flushes, and before
+            # Python 3.12 asyncio.wait_for may return a result instead of cancelling)
+            while node._holding(self.liid, self.epoch) and not self.stopped:
                 if self.stopping:
                     await asyncio.sleep(0.05)
                     continue
