@@ -592,8 +592,10 @@ class LIIDWorker:
         numbers = await self._write(assign)
         assert isinstance(numbers, list)
         while not node.holds(self.liid):  # renewal late (the broker busy): wait for it
-            if self.liid not in node.leases:
+            if not node._holding(self.liid, self.epoch):
                 raise LeaseLost(f"LIID {self.liid}: the lease expired")
+            if self.stopped:  # numbered, not sent: the next owner sends them, same numbers
+                return
             await asyncio.sleep(0.05)
         groups: dict[tuple[str, str], list[tuple[bytes, Callable[[], object]]]] = {}
         for (msg, seq, value, _, _), number in zip(fresh, numbers, strict=True):
