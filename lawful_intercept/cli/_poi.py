@@ -33,11 +33,9 @@ __all__ = ["register"]
 
 
 _HELP = "play a network element: send X2/X3 to a mediation function"
-_DESCRIPTION = (
-    "Send the X2/X3 PDUs (ETSI TS 103 221-2) of a built-in intercept, or of the IP packets to "
-    "or from a target in a capture, to a mediation function's X2/X3 listener over mutual TLS; "
-    "exit 0 once a keep-alive acknowledgement proved every PDU durable there."
-)
+_DESCRIPTION = """Send the X2/X3 PDUs (ETSI TS 103 221-2) of a built-in intercept, or of the
+IP packets to or from a target in a capture, to a mediation function's X2/X3 listener over
+mutual TLS; exit 0 once a keep-alive acknowledgement proved every PDU durable there."""
 
 
 def register(commands: Subcommands) -> None:

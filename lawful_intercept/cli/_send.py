@@ -77,13 +77,11 @@ Address = tuple[str, int]
 
 
 _HELP = "deliver a stream file to a LEMF over TLS; exit 0 once every PDU is delivered"
-_DESCRIPTION = (
-    "Deliver the PDUs of FILE (BER back to back, or a pcap/pcapng capture) to a LEMF over "
-    "mutual TLS, through a durable spool. Exits 0 only when every PDU is delivered: "
-    "acknowledged (PDU acknowledgement), confirmed by an answered keep-alive, or, on streams "
-    "without TRI PDUs (ATIS, PacketCable), which have no acknowledgement, written to the "
-    "connection."
-)
+_DESCRIPTION = """Deliver the PDUs of FILE (BER back to back, or a pcap/pcapng capture) to a
+LEMF over mutual TLS, through a durable spool. Exits 0 only when every PDU is delivered:
+acknowledged (PDU acknowledgement), confirmed by an answered keep-alive, or, on streams
+without TRI PDUs (ATIS, PacketCable), which have no acknowledgement, written to the
+connection."""
 
 
 def register(commands: Subcommands) -> None:

@@ -25,12 +25,10 @@ _ACK_LOG = "acks.log"
 
 
 _HELP = "list, export or requeue the dead letters of delivery spools"
-_DESCRIPTION = (
-    "The dead letters of a spool (records the LEMF would not take, with the reason and the "
-    "peer's last words): list them, export them as BER, or requeue them for delivery. DIR is a "
-    "spool directory or a folder holding spools (such as a send --spool folder). The spools "
-    "must not be in use."
-)
+_DESCRIPTION = """The dead letters of a spool (records the LEMF would not take, with the
+reason and the peer's last words): list them, export them as BER, or requeue them for
+delivery. DIR is a spool directory or a folder holding spools (such as a send --spool
+folder). The spools must not be in use."""
 
 
 def register(commands: Subcommands) -> None:

@@ -74,11 +74,9 @@ def _endpoint_id(text: str) -> tuple[str, str]:
 
 
 _HELP = "make, check, serve or post warrants over HI-1 (ETSI TS 103 120)"
-_DESCRIPTION = (
-    "Warrants over HI-1 (ETSI TS 103 120): make a signed, judge-approved warrant request; check "
-    "a message rule by rule; serve the HI-1 endpoint over mutual TLS with a warrant book; post "
-    "a message to an endpoint."
-)
+_DESCRIPTION = """Warrants over HI-1 (ETSI TS 103 120): make a signed, judge-approved
+warrant request; check a message rule by rule; serve the HI-1 endpoint over mutual TLS with
+a warrant book; post a message to an endpoint."""
 
 
 def register(commands: Subcommands) -> None:
