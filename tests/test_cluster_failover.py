@@ -227,7 +227,7 @@ def network_element(element: int, port: int, context: Any, checkpoints: list[thr
     try:
         pdus = list(x3_stream(element))
         step = len(pdus) // 3
-        with BlockingX2X3Client("127.0.0.1", port, context, timeout=60) as client:
+        with BlockingX2X3Client("127.0.0.1", port, context, timeout=TIMEOUT) as client:
             for part in range(3):
                 client.send_many(pdus[part * step:(part + 1) * step if part < 2 else None])
                 client.sync()  # durable in the stream
