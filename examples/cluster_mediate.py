@@ -184,8 +184,6 @@ def run(server: str, folder: Path) -> None:
                 xid = events[0][1]
                 print(f"HI-1 warrant booked; X1 {events[0][0]} XID {str(xid)[:8]} at the NE; "
                       f"bucket: {bucket(url)}")
-                # the task's HI1 notification at the LEMF: the ingest role runs the task
-                wait(lambda: lemf.summary()["records"] >= 1, "the activation notification")
                 with BlockingX2X3Client("127.0.0.1", x2x3, tls.client_context()) as poi:
                     poi.send_many(poi_pdus("voip", xid, records=30))
                     poi.sync()  # acknowledged: in the record stream

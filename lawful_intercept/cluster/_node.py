@@ -113,6 +113,18 @@ class _Tasks:
                  publisher: ClusterPublisher) -> None:
         self.converter, self.store, self.publisher = converter, store, publisher
         self.known: dict[uuid.UUID, bytes] = {}
+        self.lock = asyncio.Lock()
+        self.read_at = float("-inf")
+
+    async def read(self, since: float | None = None) -> None:
+        """:meth:`sync`, one at a time; with ``since`` (a ``time.monotonic()``) only if no
+        read that started after it has finished since."""
+        async with self.lock:
+            if since is not None and self.read_at >= since:
+                return
+            started = time.monotonic()
+            await self.sync()
+            self.read_at = started
 
     async def sync(self) -> None:
         tasks, removed = await self.store.snapshot()
@@ -153,6 +165,13 @@ async def run_ingest(options: IngestOptions, stop: asyncio.Event, *,
         await tasks.sync()
 
         async def consumer(pdu: X2X3PDU, element: NetworkElement) -> None:
+            if pdu.pdu_type in (1, 2) and pdu.xid not in tasks.known:
+                # The book puts a task into the bucket before X1 gives it to an NE (run_book):
+                # one not read yet is read now rather than its first PDUs dropped.
+                try:
+                    await asyncio.wait_for(tasks.read(time.monotonic()), _TASKS_READ_LIMIT)
+                except Exception as exc:
+                    log.warning("%s: tasks not read: %r", options.name, exc)
             records = converter.convert(pdu, time.time_ns())
             if any(r.interface == "ccc" for r in records):
                 raise ClusterError("PacketCable CCC (UDP) is not carried by the cluster")
@@ -171,7 +190,7 @@ async def run_ingest(options: IngestOptions, stop: asyncio.Event, *,
                     await asyncio.wait_for(stop.wait(), 1.0)
                 except TimeoutError:
                     try:  # bounded: a listing that never ends must not stop the node
-                        await asyncio.wait_for(tasks.sync(), _TASKS_READ_LIMIT)
+                        await asyncio.wait_for(tasks.read(), _TASKS_READ_LIMIT)
                     except Exception as exc:  # the broker busy: the next round tries again
                         log.warning("%s: tasks not read: %r", options.name, exc)
                     converter.expire(time.time_ns())
