@@ -342,6 +342,33 @@ def last_notification_id(url: str) -> str:
     return result
 
 
+@needs_nats
+def test_the_mirror_purges_old_tombstones_only(nats_url: str) -> None:
+    from lawful_intercept.cluster import ClusterTaskStore
+
+    old, recent, live = (MediationTask(uuid.uuid4(), f"LIID-{n}") for n in range(3))
+
+    async def job(store: ClusterTaskStore, js: Any) -> None:
+        assert await store.mirror([old, recent, live]) == (3, 0)
+        # a tombstone written two hours ago, as the book's node wrote it then
+        await store.kv.put(old.xid.hex, json.dumps({
+            "deactivated": True, "xid": str(old.xid), "liid": old.liid,
+            "at": time.time() - 7200}).encode())
+        assert await store.mirror([live], forget_after=3600) == (0, 1)  # recent: tombstoned
+        active, removed = await store.snapshot()
+        assert active == {live.xid: live} and removed == {recent.xid: recent.liid}
+        assert old.xid.hex not in await store.kv.keys()  # purged, not listed
+        assert await store.mirror([live]) == (0, 0)  # without forget_after: kept
+        assert (await store.snapshot())[1] == {recent.xid: recent.liid}
+        assert await store.mirror([live, old], forget_after=0) == (1, 0)  # back, and ...
+        active, removed = await store.snapshot()
+        assert set(active) == {live.xid, old.xid} and removed == {}  # recent purged at 0
+        with pytest.raises(ValueError, match="forget_after"):
+            await store.mirror([], forget_after=-1)
+
+    bucket(nats_url, job)
+
+
 class Node:
     """A ``lawful-intercept mediate --cluster`` process."""
 

@@ -26,19 +26,24 @@ log = logging.getLogger("lawful_intercept.cluster")
 @dataclass(slots=True)
 class BookOptions:
     """What the warrant book's node needs: the NATS ``servers``, its ``name``, the seconds
-    between two syncs of the book (``interval``), the cluster's ``layout`` and how long a
-    write of the task bucket may take (``mirror_timeout`` seconds)."""
+    between two syncs of the book (``interval``), the cluster's ``layout``, how long a
+    write of the task bucket may take (``mirror_timeout`` seconds) and after how many
+    seconds the tombstone of an ended task is purged from the bucket (``forget_after``,
+    a day; ``None`` keeps them: see :meth:`ClusterTaskStore.mirror`)."""
 
     servers: list[str]
     name: str
     interval: float = 1.0
     layout: ClusterLayout = field(default_factory=ClusterLayout)
     mirror_timeout: float = 30.0
+    forget_after: float | None = 86400.0
 
     def __post_init__(self) -> None:
         require_number(self.interval, "BookOptions.interval", low=0, low_open=True)
         require_number(self.mirror_timeout, "BookOptions.mirror_timeout", low=0,
                        low_open=True)
+        if self.forget_after is not None:
+            require_number(self.forget_after, "BookOptions.forget_after", low=0)
 
 
 @dataclass(slots=True)
@@ -77,7 +82,8 @@ async def run_book(mediation: Mediation, options: BookOptions, stop: asyncio.Eve
         stats = BookStats()
 
         def mirror(tasks: dict[str, MediationTask]) -> None:  # in the sync's thread
-            future = asyncio.run_coroutine_threadsafe(store.mirror(tasks.values()), loop)
+            future = asyncio.run_coroutine_threadsafe(
+                store.mirror(tasks.values(), forget_after=options.forget_after), loop)
             try:
                 put, removed = future.result(options.mirror_timeout)
             except concurrent.futures.TimeoutError:

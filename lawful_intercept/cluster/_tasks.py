@@ -6,11 +6,12 @@ ActivateTask / ModifyTask / DeactivateTask as they reach the mediation function)
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from .._checks import require_instance
+from .._checks import require_instance, require_number
 from ..errors import ClusterError
 from ..mediation import MediationTask
 
@@ -19,7 +20,16 @@ __all__ = ["ClusterTaskStore", "task_from_bytes", "task_to_bytes"]
 
 
 def _tombstone(xid: uuid.UUID, liid: str) -> bytes:
-    return json.dumps({"deactivated": True, "xid": str(xid), "liid": liid}).encode()
+    return json.dumps({"deactivated": True, "xid": str(xid), "liid": liid,
+                       "at": time.time()}).encode()
+
+
+def _tombstone_age(data: bytes) -> float:
+    """Seconds since the tombstone was written (0 for one without a time)."""
+    try:
+        return max(time.time() - float(json.loads(data).get("at", time.time())), 0.0)
+    except (ValueError, TypeError, AttributeError):
+        return 0.0
 
 
 def _is_tombstone(data: bytes) -> str | None:
@@ -77,14 +87,20 @@ class ClusterTaskStore:
         """The active tasks by XID, and the LIID of each XID deactivated (tombstones).
         Under a broker's failure a listing may come back short: use the tombstones, not
         absence, to learn what was deactivated."""
+        active, removed, _ = await self._read()
+        return active, removed
+
+    async def _read(self) -> tuple[dict[uuid.UUID, MediationTask], dict[uuid.UUID, str],
+                                   dict[uuid.UUID, float]]:
         from nats.js.errors import KeyDeletedError, KeyNotFoundError, NoKeysError
 
         try:
             keys = await self.kv.keys()
         except NoKeysError:
-            return {}, {}
+            return {}, {}, {}
         active: dict[uuid.UUID, MediationTask] = {}
         removed: dict[uuid.UUID, str] = {}
+        ages: dict[uuid.UUID, float] = {}
         for key in keys:
             try:
                 entry = await self.kv.get(key)
@@ -95,23 +111,33 @@ class ClusterTaskStore:
             dead = _is_tombstone(entry.value)
             if dead is not None:
                 removed[uuid.UUID(hex=key)] = dead
+                ages[uuid.UUID(hex=key)] = _tombstone_age(entry.value)
             else:
                 task = task_from_bytes(entry.value)
                 active[task.xid] = task
-        return active, removed
+        return active, removed, ages
 
-    async def mirror(self, tasks: Iterable[MediationTask]) -> tuple[int, int]:
+    async def mirror(self, tasks: Iterable[MediationTask], *,
+                     forget_after: float | None = None) -> tuple[int, int]:
         """Make the bucket hold exactly ``tasks`` (e.g. what a single-machine
         :class:`~lawful_intercept.mediation.Mediation` runs after each
         :meth:`~lawful_intercept.mediation.Mediation.sync`:
         ``mediation.live_tasks().values()``, the warrant book driving the cluster): new and
-        changed tasks are put, tasks no longer there get a tombstone. Returns how many were
-        put and how many removed."""
+        changed tasks are put, tasks no longer there get a tombstone. With ``forget_after``
+        (seconds), tombstones older than that are purged, so the bucket does not grow with
+        every task ever run (a node that has not read the bucket for that long keeps such a
+        task: choose it far above any outage). Returns how many were put and how many
+        removed."""
         wanted = {}
         for index, task in enumerate(tasks):
             require_instance(task, MediationTask, f"tasks[{index}]")
             wanted[task.xid] = task
-        active, _ = await self.snapshot()
+        if forget_after is not None:
+            require_number(forget_after, "forget_after", low=0)
+        active, _, ages = await self._read()
+        for xid, age in ages.items():
+            if forget_after is not None and age > forget_after and xid not in wanted:
+                await self.kv.purge(xid.hex)
         put = removed = 0
         for xid, task in wanted.items():
             if active.get(xid) != task:
