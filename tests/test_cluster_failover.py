@@ -119,9 +119,11 @@ class Nodes:
              str(key), "--ready-file", str(ready), "--log-level", "INFO", *extra],
             stdout=log, stderr=subprocess.STDOUT)
         proc = self.procs[name]
-        wait_until(lambda: ready.exists() or proc.poll() is not None, TIMEOUT, f"{name} ready")
+        wait_until(lambda: _ready(ready) is not None or proc.poll() is not None, TIMEOUT,
+                   f"{name} ready")
         assert proc.poll() is None, (self.root / f"{name}.log").read_text()[-3000:]
-        value: dict[str, Any] = json.loads(ready.read_text())
+        value = _ready(ready)
+        assert value is not None
         return value
 
     def kill(self, name: str) -> None:
@@ -140,6 +142,15 @@ class Nodes:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(15)
+
+
+def _ready(path: Path) -> dict[str, Any] | None:
+    """The ready file's content, ``None`` while it is missing or still being written."""
+    try:
+        value: dict[str, Any] = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return value
 
 
 @pytest.fixture
