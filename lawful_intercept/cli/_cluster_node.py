@@ -209,10 +209,11 @@ async def _run(settings: NodeSettings, handover: HandoverOptions | None,
                                                             on_listening=listening.set_result))
             done, _ = await asyncio.wait({listening, jobs["ingest"]},
                                          return_when=asyncio.FIRST_COMPLETED)
-            if listening not in done:
-                jobs["ingest"].result()  # raises what stopped it
-            port = ready["port"] = listening.result()
-        if book is not None:
+            if listening in done:
+                port = ready["port"] = listening.result()
+            else:
+                jobs["ingest"].result()  # raises what stopped it (or stopped before listening)
+        if book is not None and not stop.is_set():
             jobs["book"] = asyncio.create_task(book(stop, port))
             ready["book"] = True
         if ready_file:
