@@ -17,7 +17,7 @@ five kinds of CC:
 and over at least 100 openings);
 ``other_direction_first_us``: microseconds for a session's first PDU in the other direction;
 ``pdu_us``: microseconds per PDU, the PDUs spread at random over the open sessions: the best of
-``--rounds`` runs of 5,000 PDUs, the runs of the four counts taking turns (the sessions'
+``--rounds`` runs of 1,000 PDUs, the runs of the four counts taking turns (the sessions'
 records objects in a list, or the tables' row indices in an ``array``: an ``int`` object per
 index would be one more object per PDU);
 ``bytes_per_session``: memory the sessions hold once open (tracemalloc, measured over
@@ -216,7 +216,7 @@ def run(kind: type[Kind], counts: list[int], pdus: int, rounds: int
     turns between the counts, ``rounds`` times over: the best run of each count counts, so
     that other work on the machine, which comes and goes, weighs on all counts alike."""
     populations = {n: Population(kind, n, pdus, seed=n) for n in counts}
-    chunk = max(1, pdus // 10)
+    chunk = max(1, pdus // 50)
     for r in range(rounds):
         for population in populations.values():
             population.send(r * chunk % pdus, chunk)
@@ -243,8 +243,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="up to 10,000 sessions, fewer PDUs")
     ap.add_argument("--memory-sessions", type=int, default=10_000)
     ap.add_argument("--kinds", default=",".join(KINDS))
-    ap.add_argument("--rounds", type=int, default=30,
-                    help="runs of a tenth of the PDUs per count, taking turns; the best counts")
+    ap.add_argument("--rounds", type=int, default=100,
+                    help="runs of 1/50 of the PDUs per count, taking turns; the best counts")
     args = ap.parse_args(argv)
     counts = [1, 100, 10_000] if args.quick else [1, 100, 10_000, 100_000]
     pdus = 10_000 if args.quick else 50_000
