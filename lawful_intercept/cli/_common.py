@@ -9,7 +9,6 @@ See ``docs/cli.md``.
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import os
 import sys
@@ -82,17 +81,15 @@ Subcommands: TypeAlias = "argparse._SubParsersAction[Parser]"
 """The object ``add_subparsers`` returns, on which each command module registers itself."""
 
 
-def add_command(commands: Subcommands, name: str, handler: Handler, *, help: str | None = None,
+def add_command(commands: Subcommands, name: str, handler: Handler, *, help: str,
                 description: str | None = None) -> argparse.ArgumentParser:
     """Add the command ``name`` run by ``handler``; return its parser for the options.
 
-    Without ``help``, the command's texts are the handler's docstring: its first paragraph
-    the one-line help, the rest the description (the help when there is no more). Every
+    ``help`` is the one-line help, ``description`` the longer text (the help when not given);
+    they are given as strings, not taken from docstrings, which ``python -OO`` strips. Every
     command also takes ``--debug`` (as the main parser does): show the traceback of an
     unexpected error.
     """
-    if help is None:
-        help, description = _texts(handler)
     parser: argparse.ArgumentParser = commands.add_parser(
         name, help=help, description=description or help,
     )
@@ -122,13 +119,6 @@ def add_tls_client_arguments(parser: argparse.ArgumentParser, *, us: str, peer: 
                                  "(repeatable)")
     parser.add_argument("--insecure-plain-tcp", action="store_true",
                         help="plain TCP instead of TLS (tests only)")
-
-
-def _texts(handler: Handler) -> tuple[str | None, str | None]:
-    # Under ``python -OO`` there are no docstrings: the command then has no help text.
-    text = inspect.cleandoc(handler.__doc__ or "")
-    paragraphs = [" ".join(paragraph.split()) for paragraph in text.split("\n\n")]
-    return paragraphs[0] or None, " ".join(paragraphs[1:]) or None
 
 
 def print_json(summary: dict[str, Any]) -> None:

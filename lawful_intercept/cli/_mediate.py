@@ -295,9 +295,20 @@ def load_config(path: str | os.PathLike[str], *, roles: Collection[str] | None =
     return config
 
 
+_HELP = "run a mediation function: warrants, X1, X2/X3 in, HI2/HI3 out"
+_DESCRIPTION = """Run a mediation function from a TOML configuration file (see
+docs/mediation.md): the warrant book and its HI-1 endpoint, X1 to the network elements, the
+X2/X3 listener, and HI2/HI3 delivery to each agency destination, all over mutual TLS. Stops
+on Ctrl-C. With --cluster and --role, run the same as one node of a mediation cluster on
+NATS JetStream (see docs/cluster.md): the ingest role converts X2/X3 and publishes the
+records, the handover role delivers them, and the node with [mediation] book keeps the
+cluster's task bucket equal to the book."""
+
+
 def register(commands: Subcommands) -> None:
     """Add ``mediate``."""
-    parser = add_command(commands, "mediate", _mediate)
+    parser = add_command(commands, "mediate", _mediate, help=_HELP,
+                         description=_DESCRIPTION)
     parser.add_argument("--config", metavar="FILE.toml", required=True,
                         help="the configuration file")
     parser.add_argument("--run-for", metavar="SECONDS", type=positive_seconds,
@@ -309,17 +320,7 @@ def register(commands: Subcommands) -> None:
 
 
 def _mediate(args: argparse.Namespace) -> int:
-    """run a mediation function: warrants, X1, X2/X3 in, HI2/HI3 out
-
-    Run a mediation function from a TOML configuration file (see
-    docs/mediation.md): the warrant book and its HI-1 endpoint, X1 to the
-    network elements, the X2/X3 listener, and HI2/HI3 delivery to each
-    agency destination, all over mutual TLS. Stops on Ctrl-C. With
-    --cluster and --role, run the same as one node of a mediation cluster on
-    NATS JetStream (see docs/cluster.md): the ingest role converts X2/X3 and
-    publishes the records, the handover role delivers them, and the node with
-    [mediation] book keeps the cluster's task bucket equal to the book.
-    """
+    """The ``mediate`` command (its texts: ``_HELP``, ``_DESCRIPTION``)."""
     if node_options_given(args):
         from ._mediate_cluster import mediate_cluster
 
