@@ -147,6 +147,8 @@ def test_a_bad_call_is_refused_and_takes_no_number() -> None:
         table.ipcc(row, "text", "toTarget")  # type: ignore[arg-type]
     with pytest.raises(EncodeError, match="payloadDirection"):
         table.ipcc(row, PACKET, "sideways")
+    with pytest.raises(EncodeError, match="payloadDirection"):
+        table.ipcc(row, PACKET, ["toTarget"])  # type: ignore[arg-type]
     with pytest.raises(EncodeError, match="frameType"):
         table.ipmmcc(row, PACKET, "toTarget", frame_type="smokeSignal")
     with pytest.raises(EncodeError):
@@ -155,6 +157,21 @@ def test_a_bad_call_is_refused_and_takes_no_number() -> None:
         table.close(closed)
     pdu = table.ipcc(row, PACKET, "toTarget")
     assert SPEC.decode("PS-PDU", pdu)["pSHeader"]["sequenceNumber"] == 0
+
+
+def test_a_stream_identifier_of_any_bytes_type_writes_the_same_octets() -> None:
+    table = SessionTable(clock=CLOCK)
+    row = table.open(BASE.with_cin(1))
+    media = IPMMRecords(PSPDUBuilder(BASE.with_cin(1), clock=CLOCK))
+    streams: tuple[Any, ...] = (b"\x01\x02", bytearray(b"\x01\x02"), memoryview(b"\x01\x02"), 258)
+    for stream in streams:
+        ours = table.ipmmcc(row, PACKET, "toTarget", stream_id=stream)
+        assert ours == media.cc(PACKET, "toTarget", stream_id=stream)
+        value = SPEC.decode("PS-PDU", ours)["payload"][1][0]["cCContents"][1]
+        expected = b"\0\0\x01\x02" if stream == 258 else b"\x01\x02"
+        assert value["streamIdentifier"] == expected
+    with pytest.raises(EncodeError, match="streamIdentifier"):
+        table.ipmmcc(row, PACKET, "toTarget", stream_id=-1)
 
 
 def test_an_identity_that_does_not_fit_the_table_is_refused() -> None:

@@ -393,7 +393,7 @@ def time_arguments(clock: Clock, time_stamps: str, ns: int | datetime) -> dict[s
 
 def check_direction(direction: object) -> None:
     """Check a payloadDirection (TS 102 232-1 PayloadDirection)."""
-    if direction not in PAYLOAD_DIRECTIONS:
+    if not isinstance(direction, str) or direction not in PAYLOAD_DIRECTIONS:
         raise EncodeError(
             f"payloadDirection must be one of {', '.join(sorted(PAYLOAD_DIRECTIONS))}, got "
             f"{direction!r} (TS 102 232-1 PayloadDirection)",

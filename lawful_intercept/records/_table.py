@@ -60,8 +60,9 @@ class SessionTable:
     is encoding (each row's numbering is atomic).
     """
 
-    __slots__ = ("__weakref__", "_encoders", "_free", "_identities", "_lock", "_rows",
-                 "_shape", "_stride", "_time_source", "cc_obj_ids", "clock", "counters",
+    __slots__ = ("__weakref__", "_encoders", "_free", "_from_target", "_identities", "_lock",
+                 "_rows", "_shape", "_stride", "_time_source", "_to_target", "cc_obj_ids",
+                 "clock", "counters",
                  "interception_point", "spec", "time_stamp_qualifier", "time_stamps")
 
     def __init__(
@@ -102,6 +103,8 @@ class SessionTable:
         self._free: list[int] = []
         self._lock = threading.Lock()
         self._encoders: dict[object, TableEncoder] = {}
+        self._from_target: TableEncoder | None = None
+        self._to_target: TableEncoder | None = None
         values = self.spec.values
         self.cc_obj_ids: dict[str, str] = {
             name: value for name in ("iPCCObjId", "iPMMCCObjId")
@@ -188,7 +191,12 @@ class SessionTable:
         """The IPCC PS-PDU of row ``index`` carrying one IP packet (TS 102 232-3 6.1,
         iPPackets) sent in ``direction`` (the payloadDirection, TS 102 232-1): the octets
         :meth:`IPAccessRecords.ipcc` writes for the same communication."""
-        emit = self._encoders.get(("iPCC", direction))
+        if direction == "fromTarget":
+            emit = self._from_target
+        elif direction == "toTarget":
+            emit = self._to_target
+        else:
+            emit = self._encoders.get(("iPCC", direction)) if type(direction) is str else None
         if emit is None:
             emit = self.ipcc_encoder(direction)
         return emit(index, packet, time)
@@ -197,10 +205,15 @@ class SessionTable:
         """The function ``(index, packet, time=None) -> bytes`` of :meth:`ipcc` for
         ``direction``: the leanest per-PDU call."""
         key = ("iPCC", direction)
-        emit = self._encoders.get(key)
+        emit = self._encoders.get(key) if type(direction) is str else None
         if emit is None:
             payload = ipcc_payload(self._obj_id("iPCCObjId"), direction)
             emit = self._keep(key, self.content_encoder(key, payload, field="iPPackets"))
+            # The two usual directions in slots of their own: no key to build per PDU.
+            if direction == "fromTarget":
+                self._from_target = emit
+            elif direction == "toTarget":
+                self._to_target = emit
         return emit
 
     def ipmmcc(self, index: int, frame: bytes, direction: str, *,
@@ -228,6 +241,8 @@ class SessionTable:
             stream_id, protocol)
         emit = self.content_encoder(key, payload, field="mMCCContents",
                                     constants={"stream": stream})
+        if stream_id is not None and type(stream_id) not in (int, bytes):
+            return emit  # e.g. a bytearray, which cannot be a key: made again each time
         return self._keep(("iPMMCC", direction, frame_type, stream_id, protocol), emit)
 
     def content_encoder(self, key: object, payload: object, *, field: str = "content",
