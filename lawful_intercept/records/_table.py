@@ -62,8 +62,8 @@ class SessionTable:
 
     __slots__ = ("__weakref__", "_encoders", "_free", "_from_target", "_identities", "_lock",
                  "_rows", "_shape", "_stride", "_time_source", "_to_target", "cc_obj_ids",
-                 "clock", "counters",
-                 "interception_point", "spec", "time_stamp_qualifier", "time_stamps")
+                 "clock", "counters", "interception_point", "spec", "time_stamp_qualifier",
+                 "time_stamps")
 
     def __init__(
         self,
