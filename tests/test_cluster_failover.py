@@ -346,16 +346,19 @@ def test_killing_a_handover_node_and_a_broker_loses_nothing(
     print(f"duplicates reported: {summary['duplicates']}")
 
 
-def test_bench_cluster_prints_one_json_line() -> None:
+@pytest.mark.parametrize("replicas", [1, 3])
+def test_bench_cluster_prints_one_json_line(replicas: int) -> None:
     bench = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_cluster.py"
-    result = subprocess.run([sys.executable, str(bench), "--records", "600", "--liids", "6"],
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run([sys.executable, str(bench), "--records", "600", "--liids", "6",
+                             "--replicas", str(replicas)],
+                            capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     line = json.loads(result.stdout.strip().splitlines()[-1])
     assert line["benchmark"] == "cluster" and line["records"] == 600
+    assert line["replicas"] == replicas
     assert line["cluster"]["records_per_second"] > 0 and line["single"]["records_per_second"] > 0
-    assert set(line["cluster"]["cpu_us_per_record"]) == {"ingest_publish", "jetstream_r1",
-                                                         "handover"}
+    assert set(line["cluster"]["cpu_us_per_record"]) == {"ingest_publish",
+                                                         f"jetstream_r{replicas}", "handover"}
 
 
 def test_the_task_bucket_deactivates_by_tombstone_only(tmp_path: Path) -> None:
