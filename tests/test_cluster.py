@@ -18,6 +18,7 @@ from lawful_intercept.cluster import (
     LIIDNumbering,
     SequenceStamper,
     decide_lease,
+    decide_removed,
     decode_liid,
     encode_liid,
     fair_share,
@@ -91,6 +92,38 @@ def test_lease_decisions() -> None:
     assert decide_lease(mine, "a", 1000, exists=True) == "update"  # renewal
     assert decide_lease(theirs, "a", 1000, exists=True) == "keep-away"
     assert decide_lease(theirs, "a", 2000, exists=True) == "update"  # expired
+
+
+def test_a_deactivated_liid_is_held_while_anything_of_it_is_left() -> None:
+    kept = {"held": True, "tombstoned": True}
+    assert decide_removed(**kept, pending=3, ack_pending=0) == "keep"  # unread
+    assert decide_removed(**kept, pending=0, ack_pending=2) == "keep"  # unacknowledged
+    assert decide_removed(**kept, pending=0, ack_pending=0, inflight=1) == "keep"  # unproven
+    assert decide_removed(**kept, pending=0, ack_pending=0) == "release"
+    # the tombstone purged: given back whatever is left (the checks are bounded)
+    assert decide_removed(held=True, tombstoned=False, pending=3, ack_pending=1) == "release"
+    free = {"held": False, "tombstoned": True}
+    assert decide_removed(**free, pending=1, ack_pending=0) == "take"
+    assert decide_removed(**free, pending=0, ack_pending=1) == "take"  # a dead owner's
+    assert decide_removed(**free, pending=0, ack_pending=0) == "leave"
+    assert decide_removed(held=False, tombstoned=False, pending=9, ack_pending=0) == "leave"
+    with pytest.raises(ValueError, match="pending"):
+        decide_removed(held=True, tombstoned=True, pending=-1, ack_pending=0)
+    with pytest.raises(TypeError, match="inflight"):
+        decide_removed(held=True, tombstoned=True, pending=0, ack_pending=0,
+                       inflight=1.5)  # type: ignore[arg-type]
+
+
+@given(st.booleans(), st.booleans(), st.integers(0, 5), st.integers(0, 5), st.integers(0, 5))
+def test_a_deactivated_liid_is_given_up_only_with_nothing_left(
+        held: bool, tombstoned: bool, pending: int, ack_pending: int, inflight: int) -> None:
+    """While its tombstone is there, an LIID with anything undelivered is held or taken;
+    nothing is left behind, and a node never holds one with nothing left."""
+    decision = decide_removed(held=held, tombstoned=tombstoned, pending=pending,
+                              ack_pending=ack_pending, inflight=inflight)
+    left = tombstoned and pending + ack_pending + inflight > 0
+    assert decision in (("keep", "release") if held else ("take", "leave"))
+    assert (decision in ("keep", "take")) == left
 
 
 def test_next_lease_keeps_the_epoch_on_renewal_and_raises_it_on_takeover() -> None:

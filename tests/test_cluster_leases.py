@@ -1,8 +1,9 @@
 """The lease keeping of a handover node against an in-memory key-value bucket with the
 broker's compare-and-set rules, and a clock the test moves: a node starved past its lease
 time, a renewal whose answer was lost, a balancing round that never ends, a worker that
-died, a release that drains for long (docs/cluster.md). Every outcome must lead back to
-progress: the LIID held and read by some node."""
+died, a release that drains for long, a deactivated LIID whose last records are not all
+delivered (docs/cluster.md). Every outcome must lead back to progress: the LIID held and
+read by some node until its records are delivered."""
 
 from __future__ import annotations
 
@@ -126,9 +127,22 @@ class Node(HandoverNode):
         super().__init__(None, buckets, Sink(), name=name, liids=liids,
                          layout=ClusterLayout(replicas=1, lease_ttl=ttl), clock=clock)
         self.worker = Worker()
+        self.backlogs: dict[str, tuple[int, int]] = {}
+        """Each LIID's consumer as the broker would count it: (pending, ack pending)."""
+        self.asked: list[str] = []
+        self.stream_seq = 1
 
     async def _work(self, liid: str, epoch: int) -> None:
         await self.worker(liid, epoch)
+
+    async def _backlog(self, liid: str) -> tuple[int, int]:
+        await asyncio.sleep(0)
+        self.asked.append(liid)
+        return self.backlogs.get(liid, (0, 0))
+
+    async def _stream_last_seq(self) -> int:
+        await asyncio.sleep(0)
+        return self.stream_seq
 
 
 class Sink:
@@ -285,19 +299,14 @@ class Draining:
 def test_a_release_drains_in_the_background_with_the_lease_still_renewed() -> None:
     async def scenario() -> None:
         kv, clock = buckets(), Clock()
-        listing = {"A", "B"}
-        gone: set[str] = set()
-
-        async def liids() -> tuple[set[str], set[str]]:
-            return set(listing), set(gone)
-
-        node = Node(kv, "h1", liids, clock=clock)
+        node = Node(kv, "h1", fixed("A", "B"), clock=clock)
         await node.tick()
         assert node.owned == {"A", "B"}
         draining = Draining()
-        node._running["A"] = draining  # type: ignore[assignment]
-        listing.discard("A")
-        gone.add("A")  # A's task deactivated: A is given back once its records are proven
+        node._running["B"] = draining  # type: ignore[assignment]
+        # a second node comes up: the share is one each, B is given back once its
+        # records sent are proven
+        await kv["nodes"].put("h2-0", str(int(clock.now * 1000) + 60_000).encode())
         await node.tick()
         await settle()
         assert draining.stopping and node.owned == {"A", "B"}  # draining, still held
@@ -307,13 +316,143 @@ def test_a_release_drains_in_the_background_with_the_lease_still_renewed() -> No
             lease = kv["leases"].lease(liid)
             assert lease is not None and lease.live(int(clock.now * 1000) + int(TTL * 400))
         draining.inflight.clear()  # proven
-        loop = asyncio.get_running_loop()
-        end = loop.time() + WAIT
-        while "A" in node.owned and loop.time() < end:
-            await asyncio.sleep(0.01)
+        await until(lambda: "B" not in node.owned)
+        assert node.owned == {"A"} and node.stats.released == 1
+        lease = kv["leases"].lease("B")
+        assert lease is not None and not lease.live(int(clock.now * 1000))
+        await stop_all(node)
+
+    asyncio.run(scenario())
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + WAIT
+    while not condition():
+        assert loop.time() < end, "timed out"
+        await asyncio.sleep(0.01)
+
+
+def test_a_deactivated_liid_is_kept_until_its_records_are_delivered_and_proven() -> None:
+    async def scenario() -> None:
+        kv, clock = buckets(), Clock()
+        listing, gone = {"A", "B"}, set[str]()
+
+        async def liids() -> tuple[set[str], set[str]]:
+            return set(listing), set(gone)
+
+        node = Node(kv, "h1", liids, clock=clock)
+        await node.tick()
+        assert node.owned == {"A", "B"}
+        draining = Draining()
+        node._running["A"] = draining  # type: ignore[assignment]
+        node.backlogs["A"] = (3, 1)  # unread, and delivered but not acknowledged
+        listing.discard("A")
+        gone.add("A")  # A's task deactivated (a tombstone)
+        for _ in range(3):
+            clock.now += TTL / 3
+            await node.tick()
+            await settle()
+            assert node.owned == {"A", "B"} and not draining.stopping  # kept, read
+            lease = kv["leases"].lease("A")
+            assert lease is not None and lease.live(int(clock.now * 1000) + int(TTL * 400))
+        node.backlogs["A"] = (0, 0)  # the consumer has nothing left ...
+        await node.tick()
+        await settle()
+        assert node.owned == {"A", "B"}  # ... but a record sent is not proven yet
+        draining.inflight.clear()
+        await node.tick()
+        await until(lambda: "A" not in node.owned)
         assert node.owned == {"B"} and node.stats.released == 1
         lease = kv["leases"].lease("A")
         assert lease is not None and not lease.live(int(clock.now * 1000))
+        await stop_all(node)
+
+    asyncio.run(scenario())
+
+
+def test_a_deactivated_liid_whose_tombstone_is_purged_is_given_back() -> None:
+    """Once its tombstone is purged (a day after it was written) the LIID's consumer is no
+    longer asked and the lease is given back: what bounds the checks."""
+    async def scenario() -> None:
+        kv, clock = buckets(), Clock()
+        listing, gone = {"A"}, set[str]()
+
+        async def liids() -> tuple[set[str], set[str]]:
+            return set(listing), set(gone)
+
+        node = Node(kv, "h1", liids, clock=clock)
+        await node.tick()
+        node.backlogs["A"] = (5, 0)  # never delivered (a LEMF refusing it, say)
+        listing.clear()
+        gone.add("A")
+        await node.tick()
+        await node.tick()
+        assert node.owned == {"A"} and node.asked == ["A", "A"]
+        gone.clear()  # purged
+        await node.tick()
+        await until(lambda: not node.owned)
+        assert node.asked == ["A", "A"] and node.stats.released == 1
+        await node.tick()
+        assert node.asked == ["A", "A"] and not node.owned
+        await stop_all(node)
+
+    asyncio.run(scenario())
+
+
+def test_a_deactivated_liid_nobody_holds_is_taken_while_records_are_left() -> None:
+    async def scenario() -> None:
+        kv, clock = buckets(), Clock()
+        node = Node(kv, "h1", fixed(removed=("A",)), clock=clock)
+        node.backlogs["A"] = (2, 0)  # its owner stopped before delivering these
+        await node.tick()
+        await settle()
+        assert node.owned == {"A"} and node.worker.started == [("A", 0)]
+        node.backlogs["A"] = (0, 0)
+        await node.tick()
+        await until(lambda: not node.owned)
+        assert node.stats.released == 1
+        asked = len(node.asked)
+        for _ in range(3):  # delivered, the stream unchanged: not asked again
+            await node.tick()
+        assert len(node.asked) == asked + 1 and not node.owned
+        node.stream_seq += 1  # something was published: asked again, and taken again
+        node.backlogs["A"] = (1, 0)
+        await node.tick()
+        await settle()
+        assert len(node.asked) == asked + 2 and node.owned == {"A"}
+        assert node.worker.started[-1] == ("A", 1)
+        await stop_all(node)
+
+    asyncio.run(scenario())
+
+
+def test_a_deactivated_liid_another_node_holds_is_left_to_it() -> None:
+    async def scenario() -> None:
+        kv, clock = buckets(), Clock()
+        h1 = Node(kv, "h1", fixed("A"), clock=clock)
+        await h1.tick()
+        h2 = Node(kv, "h2", fixed(removed=("A",)), clock=clock)
+        h2.backlogs["A"] = (4, 0)
+        await h2.tick()
+        assert h2.owned == set() and h1.owned == {"A"}  # a live lease: kept away
+        await stop_all(h1, h2)
+
+    asyncio.run(scenario())
+
+
+def test_the_deactivated_liids_asked_per_round_are_bounded_and_take_turns() -> None:
+    async def scenario() -> None:
+        kv, clock = buckets(), Clock()
+        gone = tuple(f"L{i:03d}" for i in range(100))
+        node = Node(kv, "h1", fixed(removed=gone), clock=clock)
+        await node.tick()
+        assert len(node.asked) == node.removed_checks == 64
+        first = set(node.asked)
+        node.stream_seq += 1  # nothing cached holds: all would be asked again
+        await node.tick()
+        assert set(node.asked[64:128]) >= set(gone) - first  # the others first
+        assert not node.owned  # nothing left in any: none taken
         await stop_all(node)
 
     asyncio.run(scenario())

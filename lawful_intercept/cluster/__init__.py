@@ -7,7 +7,8 @@ numbers (ETSI TS 102 232-1 5.2.5). Optional: ``pip install 'lawful-intercept[clu
   (:func:`subject_of`, :func:`encode_liid`) with a de-duplication id
   (:class:`ClusterPublisher`); an X2/X3 PDU is received once the stream acknowledged it.
 * Handover nodes (:class:`HandoverNode`) own LIIDs by lease (:class:`Lease`,
-  :func:`decide_lease`, :func:`next_lease`, :func:`fair_share`), number each record once and
+  :func:`decide_lease`, :func:`next_lease`, :func:`fair_share`; a deactivated LIID kept
+  until its last records are delivered, :func:`decide_removed`), number each record once and
   store the number before sending (:class:`LIIDNumbering`, :class:`SequenceStamper`), and
   acknowledge a message only on the LEMF's proof (:class:`DeliverySink`).
 * The tasks live in a key-value bucket every node reads (:class:`ClusterTaskStore`);
@@ -28,7 +29,15 @@ from ._book import BookOptions, BookStats, run_book
 from ._handover import HandoverNode, HandoverStats
 from ._ingest import ClusterPublisher, RecordLike
 from ._jetstream import ClusterLayout, connect
-from ._lease import Lease, LeaseDecision, decide_lease, fair_share, next_lease
+from ._lease import (
+    Lease,
+    LeaseDecision,
+    RemovedDecision,
+    decide_lease,
+    decide_removed,
+    fair_share,
+    next_lease,
+)
 from ._node import HandoverOptions, IngestOptions, run_handover, run_ingest
 from ._numbering import LIIDNumbering
 from ._record import HEADER_DESTINATION, HEADER_INTERFACE, ClusterRecord, SequenceStamper
@@ -67,9 +76,11 @@ __all__ = [
     "LeaseLost",
     "RecordLike",
     "RecordSink",
+    "RemovedDecision",
     "SequenceStamper",
     "connect",
     "decide_lease",
+    "decide_removed",
     "decode_liid",
     "encode_liid",
     "fair_share",

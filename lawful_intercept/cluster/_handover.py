@@ -18,7 +18,14 @@ from typing import Any
 from .._checks import require_instance, require_int
 from ..errors import ClusterError, LeaseLost
 from ._jetstream import ClusterLayout
-from ._lease import Lease, decide_lease, fair_share, next_lease
+from ._lease import (
+    Lease,
+    RemovedDecision,
+    decide_lease,
+    decide_removed,
+    fair_share,
+    next_lease,
+)
 from ._numbering import LIIDNumbering
 from ._record import HEADER_DESTINATION, HEADER_INTERFACE, SequenceStamper
 from ._sink import RecordSink
@@ -65,6 +72,13 @@ class HandoverNode:
     in stream order (the numbers stored in the ``numbering`` bucket, compare-and-set,
     before any record is sent), sends them, and acknowledges each message when the LEMF
     proved it has the record.
+
+    An LIID whose tasks were all deactivated is not given up while records of it are left:
+    its owner keeps it (renewed, read) until its consumer has nothing pending and nothing
+    awaiting acknowledgement and the records sent are proven, and any node takes such an
+    LIID that nobody holds while its tombstone is in the task bucket
+    (:func:`~lawful_intercept.cluster.decide_removed`), so the records converted just before
+    the deactivation and its HI1 notification reach the agency.
     """
 
     def __init__(self, js: Any, buckets: dict[str, Any], sink: RecordSink, *, name: str,
@@ -102,9 +116,16 @@ class HandoverNode:
         self._closing = False  # stopping: no lease is taken any more
         self._renewing = False
         self._ttl_ms = int(self.layout.lease_ttl * 1000)
+        self._settled: dict[str, int] = {}  # deactivated LIID → stream's last seq, delivered
+        self._asked: dict[str, int] = {}  # deactivated LIID → round its consumer was asked
+        self._round = 0
 
     def _now_ms(self) -> int:
         return int(self.clock() * 1000)
+
+    removed_checks = 64
+    """How many deactivated LIIDs nobody holds a balancing round asks the broker about at
+    most (one consumer or stream request each), to find records left undelivered."""
 
     @property
     def owned(self) -> set[str]:
@@ -169,11 +190,14 @@ class HandoverNode:
 
     async def tick(self, *, renew: bool = True) -> None:
         """One round: (with ``renew``) :meth:`renew`; then restart any worker that died
-        while its lease is held, give back the leases above the fair share (in the
-        background: their records are drained while the lease is still renewed), and take
-        free or expired ones up to it. A broker that does not answer (a server lost, a
-        leader being elected) ends the round early, logged, and so does a round that has
-        not ended after :attr:`round_limit` seconds; the next round tries again."""
+        while its lease is held, give back the leases above the fair share and those of
+        deactivated LIIDs whose records are all delivered (in the background: the records
+        sent are drained while the lease is still renewed), take free or expired ones up to
+        the share, and take deactivated LIIDs nobody holds whose records are not all
+        delivered (outside the share: they are given back once delivered). A broker that
+        does not answer (a server lost, a leader being elected) ends the round early,
+        logged, and so does a round that has not ended after :attr:`round_limit` seconds;
+        the next round tries again."""
         if renew:
             await self.renew()
         self._supervise()
@@ -228,14 +252,80 @@ class HandoverNode:
         share = fair_share(len(liids), max(live, 1))
         kept = sorted(liid for liid in self.leases if liid not in self._releasing)
         wanted = [liid for liid in kept if liid in liids]
-        for liid in [liid for liid in kept if liid not in liids] + wanted[share:]:
+        for liid in wanted[share:]:
             self._release_later(liid)
+        for liid in kept:
+            # deactivated: kept (renewed, read) until its last records are proven
+            if liid not in liids and await self._removed_action(
+                    liid, held=True, tombstoned=liid in removed) == "release":
+                self._release_later(liid)
         free = [liid for liid in liids if liid not in self.leases]
         random.shuffle(free)
         for liid in free:
-            if len(self.leases) - len(self._releasing) >= share:
+            if sum(1 for held in self.leases
+                   if held in liids and held not in self._releasing) >= share:
                 break
             await self._take(liid)
+        await self._adopt_removed(removed - liids)
+
+    async def _removed_action(self, liid: str, *, held: bool,
+                              tombstoned: bool) -> RemovedDecision:
+        """:func:`decide_removed` for ``liid`` (no active task has it), its consumer asked
+        only while its tombstone is in the bucket."""
+        if not tombstoned:
+            return decide_removed(held=held, tombstoned=False, pending=0, ack_pending=0)
+        pending, ack_pending = await self._backlog(liid)
+        running = self._running.get(liid)
+        inflight = len(running.inflight) if running is not None and held else 0
+        return decide_removed(held=held, tombstoned=True, pending=pending,
+                              ack_pending=ack_pending, inflight=inflight)
+
+    async def _adopt_removed(self, removed: set[str]) -> None:
+        """Take each deactivated LIID (its tombstone still in the bucket) that nobody holds
+        and whose records were not all delivered: its owner died or stopped before they
+        were, or they reached the stream after it gave the LIID back. At most
+        :attr:`removed_checks` are asked of the broker per round, those asked least lately
+        first; one found delivered is not asked again while the stream's last sequence is
+        unchanged."""
+        for liid in list(self._settled):
+            if liid not in removed:  # purged, or active again
+                del self._settled[liid]
+                self._asked.pop(liid, None)
+        candidates = [liid for liid in removed if liid not in self.leases]
+        if not candidates or self._closing:
+            return
+        last = await self._stream_last_seq()
+        candidates = [liid for liid in candidates if self._settled.get(liid) != last]
+        candidates.sort(key=lambda liid: self._asked.get(liid, -1))
+        self._round += 1
+        for liid in candidates[:self.removed_checks]:
+            self._asked[liid] = self._round
+            if await self._removed_action(liid, held=False, tombstoned=True) == "take":
+                self._settled.pop(liid, None)
+                if await self._take(liid):
+                    log.info("%s: took deactivated LIID %s to deliver its last records",
+                             self.name, liid)
+            else:
+                self._settled[liid] = last
+
+    async def _backlog(self, liid: str) -> tuple[int, int]:
+        """The messages of ``liid`` not delivered yet and those delivered but not
+        acknowledged, as its durable consumer counts them; without a consumer, every
+        message the stream holds on its subjects (none was handed over), and 0."""
+        from nats.js.errors import NotFoundError
+
+        key = encode_liid(liid)
+        try:
+            info = await self.js.consumer_info(self.layout.stream, _durable_name(key))
+        except NotFoundError:
+            stream = await self.js.stream_info(
+                self.layout.stream, subjects_filter=f"{SUBJECT_PREFIX}.{key}.*")
+            return sum((stream.state.subjects or {}).values()), 0
+        return int(info.num_pending or 0), int(info.num_ack_pending or 0)
+
+    async def _stream_last_seq(self) -> int:
+        info = await self.js.stream_info(self.layout.stream)
+        return int(info.state.last_seq or 0)
 
     def _release_later(self, liid: str) -> None:
         self._releasing.add(liid)  # at once: the next round does not release it again
@@ -442,6 +532,11 @@ class HandoverNode:
                     del self._running[liid]
 
 
+def _durable_name(key: str) -> str:
+    """The durable consumer of the LIID whose subject token is ``key``."""
+    return f"h_{key}"
+
+
 class LIIDWorker:
     """The records of one LIID at its owner (see :class:`HandoverNode`)."""
 
@@ -450,7 +545,7 @@ class LIIDWorker:
         self.liid = liid
         self.epoch = epoch
         self.key = encode_liid(liid)
-        self.durable = f"h_{self.key}"
+        self.durable = _durable_name(self.key)
         self.state = LIIDNumbering()
         self.revision = 0
         self.inflight: dict[int, Any] = {}

@@ -11,12 +11,18 @@ from typing import Literal
 
 from .._checks import require_instance, require_int
 
-__all__ = ["Lease", "LeaseDecision", "decide_lease", "fair_share", "next_lease"]
+__all__ = ["Lease", "LeaseDecision", "RemovedDecision", "decide_lease", "decide_removed",
+           "fair_share", "next_lease"]
 
 LeaseDecision = Literal["create", "update", "keep-away"]
 """What a node may do with a lease entry: ``create`` it (no entry: compare-and-set against
 "no revision"), ``update`` it (its own, or expired: compare-and-set against the revision
 read), or keep away (another live node owns it)."""
+
+RemovedDecision = Literal["keep", "release", "take", "leave"]
+"""What a node does with an LIID whose every task was deactivated: ``keep`` the lease it
+holds (renewed, its records still read), ``release`` it, ``take`` it (nobody holds it and
+records are left), or ``leave`` it alone."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,3 +110,26 @@ def fair_share(liids: int, nodes: int) -> int:
     require_int(liids, "liids", low=0)
     require_int(nodes, "nodes", low=1)
     return math.ceil(liids / nodes)
+
+
+def decide_removed(*, held: bool, tombstoned: bool, pending: int, ack_pending: int,
+                   inflight: int = 0) -> RemovedDecision:
+    """What a node does with an LIID no active task has any more. ``held``: whether the
+    node holds its lease; ``tombstoned``: whether a tombstone of its task is still in the
+    task bucket; ``pending`` and ``ack_pending``: the messages of its durable consumer not
+    yet delivered and those delivered but not acknowledged (without a consumer, the messages
+    the stream holds on its subjects, and 0); ``inflight``: the records the node sent and
+    the LEMF has not proven yet.
+
+    The last records of a deactivated task (those converted just before, and its HI1
+    notification, TS 102 232-1 clause 5.2.5 numbering them like any other) must reach the
+    agency: while the tombstone is there and anything is left, the owner keeps the LIID and
+    a node that sees it unowned takes it; once nothing is left, or the tombstone is purged
+    (which bounds what is checked), the lease is given back."""
+    for value, name in ((pending, "pending"), (ack_pending, "ack_pending"),
+                        (inflight, "inflight")):
+        require_int(value, name, low=0)
+    left = tombstoned and pending + ack_pending + inflight > 0
+    if held:
+        return "keep" if left else "release"
+    return "take" if left else "leave"
