@@ -441,6 +441,22 @@ def test_a_deactivated_liid_another_node_holds_is_left_to_it() -> None:
     asyncio.run(scenario())
 
 
+def test_a_deactivated_liid_of_a_dead_owner_is_taken_once_its_lease_expires() -> None:
+    async def scenario() -> None:
+        kv, clock = buckets(), Clock()
+        h1 = Node(kv, "h1", fixed("A"), clock=clock)
+        await h1.tick()
+        h2 = Node(kv, "h2", fixed(removed=("A",)), clock=clock)
+        h2.backlogs["A"] = (0, 3)  # sent by h1, never acknowledged: h1 died (no renewal)
+        clock.now += 2 * TTL
+        await h2.tick()
+        await settle()
+        assert h2.owned == {"A"} and h2.worker.started == [("A", 1)]
+        await stop_all(h2)
+
+    asyncio.run(scenario())
+
+
 def test_the_deactivated_liids_asked_per_round_are_bounded_and_take_turns() -> None:
     async def scenario() -> None:
         kv, clock = buckets(), Clock()
