@@ -287,10 +287,9 @@ class HandoverNode:
         :attr:`removed_checks` are asked of the broker per round, those asked least lately
         first; one found delivered is not asked again while the stream's last sequence is
         unchanged."""
-        for liid in list(self._settled):
-            if liid not in removed:  # purged, or active again
-                del self._settled[liid]
-                self._asked.pop(liid, None)
+        for cache in (self._settled, self._asked):
+            for liid in [liid for liid in cache if liid not in removed]:
+                del cache[liid]  # purged, or active again
         candidates = [liid for liid in removed if liid not in self.leases]
         if not candidates or self._closing:
             return
