@@ -28,7 +28,7 @@ from ._pump_transport import (
     StartedInAsyncContext,
     describe_error,
 )
-from ._tls import check_pin
+from ._tls import check_pin, close_notify_received
 
 __all__ = ["AsyncDeliveryClient", "ClientStats", "InsecureTransportError"]
 
@@ -334,11 +334,11 @@ class AsyncDeliveryClient(PumpTransport, StartedInAsyncContext):
         # connection: the TLS object tells (its shutdown completes only with the answer).
         try:
             ssl_object.unwrap()
+            return close_notify_received(ssl_object)
         except ssl.SSLWantReadError:
             return "the peer closed the connection without answering our close_notify"
         except ssl.SSLError as exc:
             return self.connection_ended(exc)
-        return None
 
     async def _closed(self, writer: asyncio.StreamWriter) -> None:
         """Wait (bounded) for a closed connection's closing handshake, else abort it."""

@@ -35,7 +35,7 @@ from ._pump_transport import (
     StartedInContext,
     describe_error,
 )
-from ._tls import check_pin
+from ._tls import check_pin, close_notify_received
 
 __all__ = ["ClientStats", "DeliveryClient", "InsecureTransportError"]
 
@@ -294,9 +294,11 @@ class DeliveryClient(PumpTransport, StartedInContext):
                 # OpenSSL's shutdown fail: read it first.
                 while (data := self._read_now(sock)):
                     pump.receive_data(data)
+                # unwrap drops the TLS object that tells a close_notify from a fatal alert
+                tls_object = getattr(sock, "_sslobj", None)
                 try:
                     sock.unwrap()
-                    return None
+                    return close_notify_received(tls_object)
                 except ssl.SSLWantReadError:
                     pass
             else:

@@ -37,6 +37,7 @@ __all__ = [
     "check_client_context",
     "check_pin",
     "client_context",
+    "close_notify_received",
     "fingerprint",
     "normalize_pins",
 ]
@@ -115,6 +116,33 @@ def check_pin(der: bytes | None, pins: frozenset[bytes]) -> None:
             f"certificate pin mismatch: the server's certificate has SHA-256 fingerprint "
             f"{digest.hex(':').upper()}, which is none of the {len(pins)} pinned",
             digest)
+
+
+def close_notify_received(tls_object: object) -> str | None:
+    """After a TLS shutdown (``unwrap``) that completed, whether the peer's close_notify
+    completed it (RFC 8446 6.1, RFC 5246 7.2.1): ``None`` if so; the peer's fatal alert is
+    raised as the :class:`ssl.SSLError` it is; any other outcome is returned as the reason
+    the close is not proven.
+
+    OpenSSL's ``SSL_shutdown`` reports a completed shutdown when it reads the peer's *fatal
+    alert* as well as its close_notify (both end the peer's sending), and Python's
+    ``unwrap`` then returns normally: a LEMF that refused our certificate after a TLS 1.3
+    handshake (the client's side completes first) would otherwise look like one that read
+    everything and answered our close. A read on the shut-down TLS object tells them apart:
+    ``SSLZeroReturnError`` after a close_notify, the alert's ``SSLError`` after an alert.
+    ``tls_object`` is an :class:`ssl.SSLObject`, or the TLS object behind an
+    :class:`ssl.SSLSocket` taken before ``unwrap`` (which drops it); without a ``read``
+    (another Python implementation), nothing is presumed."""
+    read = getattr(tls_object, "read", None)
+    if read is None:
+        return "the TLS shutdown completed, but not visibly by the peer's close_notify"
+    try:
+        read(1)
+    except ssl.SSLZeroReturnError:
+        return None
+    except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+        return "the TLS shutdown completed without the peer's close_notify"
+    return "the peer sent data after our close_notify"
 
 
 def check_client_context(ssl_context: ssl.SSLContext | None, *, insecure_plain_tcp: bool,
