@@ -36,6 +36,14 @@ _READ_SIZE = 65536
 _T = TypeVar("_T")
 
 
+def _abort(writer: asyncio.StreamWriter) -> None:
+    """Abort the connection. Python 3.11 before 3.11.5 or so raised ``AttributeError`` from
+    ``abort()`` on a TLS transport whose protocol had already let it go (the connection
+    lost, e.g. to the peer's alert or reset): then there is nothing left to abort."""
+    with contextlib.suppress(AttributeError):
+        writer.transport.abort()
+
+
 def _prepare_codecs() -> None:
     """Generate what a session of the bundled modules encodes and decodes (the PS-PDU encoder
     and lenient decoder, docs/compiler.md) before the event loop needs it."""
@@ -306,7 +314,7 @@ class AsyncDeliveryClient(PumpTransport, StartedInAsyncContext):
         try:  # before anything is written; tls.PinMismatch is an OSError
             check_pin(der, self.pinned_sha256)
         except BaseException:
-            writer.transport.abort()
+            _abort(writer)
             raise
         return reader, writer
 
@@ -346,9 +354,9 @@ class AsyncDeliveryClient(PumpTransport, StartedInAsyncContext):
             async with asyncio.timeout(self.connect_timeout):
                 await writer.wait_closed()
         except OSError:  # TimeoutError included; the connection is gone either way
-            writer.transport.abort()
+            _abort(writer)
         except BaseException:
-            writer.transport.abort()
+            _abort(writer)
             raise
 
     async def _deliver(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
