@@ -1,8 +1,9 @@
 """Shared fixtures of the test suite.
 
 ``spec`` (the bundled specification), ``pki`` (a throwaway test PKI whose server certificate
-names ``localhost`` and ``127.0.0.1``) and ``spool`` (an empty spool without fsync) serve every
-test file that needs one; a file may still define its own fixture of the same name.
+names ``localhost`` and ``127.0.0.1``), ``spool`` (an empty spool without fsync) and
+``nats_url`` (a nats-server with JetStream, from ``_cluster_support``) serve every test file
+that needs one; a file may still define its own fixture of the same name.
 
 The reference ASN.1 modules (read-only test oracles, never copied into the repository) live
 next to the repository, in ``<repository root>/../shared/reference/asn1``. Every test that
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _cluster_support import NATS_MISSING, NATS_SERVER, nats_server
 
 import lawful_intercept
 from lawful_intercept.certs import TestPKI, make_test_pki
@@ -77,3 +79,14 @@ def spool(tmp_path: Path) -> Iterator[Spool]:
     durability against power loss)."""
     with Spool(tmp_path / "spool", fsync="never") as opened:
         yield opened
+
+
+@pytest.fixture
+def nats_url(tmp_path: Path) -> Iterator[str]:
+    """The URL of a nats-server with JetStream started for the test, its store and log in the
+    test's temporary folder (``_cluster_support.nats_server``); skips the test when the
+    nats-server binary is missing."""
+    if NATS_SERVER is None:
+        pytest.skip(NATS_MISSING)
+    with nats_server(tmp_path) as url:
+        yield url

