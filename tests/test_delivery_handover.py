@@ -242,6 +242,7 @@ def test_client_context_from_files_delivers(pki: TestPKI, spool: Spool, tmp_path
     context = client_context(ca=files.ca, cert=files.client_cert, key=files.client_key)
     assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
     assert context.minimum_version == ssl.TLSVersion.TLSv1_2
+    assert not context.options & ssl.OP_IGNORE_UNEXPECTED_EOF  # a TCP close is no proof
     records = [RECORDS.cc(n) for n in range(4)]
     for record in records:
         spool.append(record)

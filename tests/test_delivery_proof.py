@@ -98,12 +98,19 @@ class ServerThread:
 
 class TLSLEMF(ServerThread):
     """A blocking TLS LEMF thread: reads LAESProtocol records until the client closes, then
-    answers the close (``answer_close``) or just drops the connection."""
+    answers the close (``answer_close``) or just drops the connection. With ``close_after``
+    it closes the TCP connection, without a close_notify, once it has read that many
+    records on it (``closed_early`` counts those closes)."""
 
-    def __init__(self, context: ssl.SSLContext, *, answer_close: bool = True) -> None:
+    def __init__(self, context: ssl.SSLContext, *, answer_close: bool = True,
+                 close_after: int | None = None) -> None:
         super().__init__()
         self.context = context
         self.answer_close = answer_close
+        self.close_after = close_after
+        self.closed_early = 0
+        self.answered = 0
+        """Records read on connections whose close it answered."""
         self.handshake_failures = 0
 
     def handle(self, raw: socket.socket) -> None:
@@ -118,15 +125,22 @@ class TLSLEMF(ServerThread):
 
     def _read(self, conn: ssl.SSLSocket) -> None:
         receiver = ReceiverSession(SPEC, pdu_type=TYPE, options=())
+        read = 0
         try:
             while data := conn.recv(65536):
                 receiver.receive_data(data)
                 events = receiver.events()
-                self.records += [e.pdu.raw for e in events if isinstance(e, RecordReceived)]
+                records = [e.pdu.raw for e in events if isinstance(e, RecordReceived)]
+                self.records += records
+                read += len(records)
                 if any(isinstance(e, ProtocolViolation) for e in events):
                     return  # a listener that cannot take a record closes on it
+                if self.close_after is not None and read >= self.close_after:
+                    self.closed_early += 1
+                    return
             if self.answer_close:
                 conn.unwrap()  # our close_notify in answer to the client's
+                self.answered += read
         except (ssl.SSLError, OSError):
             return
 
@@ -208,6 +222,31 @@ def test_a_lemf_that_drops_instead_of_answering_the_close_proves_nothing(
         assert stats.acknowledged == 0
         assert spool.stats().queued == len(RECORDS)  # kept, to be sent again
         assert set(lemf.records) == set(RECORDS)  # it read them, but never said so
+
+
+@pytest.mark.parametrize("kind", ["blocking", "asyncio"])
+@pytest.mark.parametrize("version", ["1.2", "1.3"])
+def test_a_tcp_close_is_no_close_notify_even_when_the_context_ignores_unexpected_eof(
+        pki: TestPKI, tmp_path: Path, version: str, kind: str) -> None:
+    """With ``OP_IGNORE_UNEXPECTED_EOF`` (Debian's Python sets it on every context) OpenSSL
+    reports a TCP close as the peer's close_notify: a LEMF that read every record and then
+    closed without answering would prove them all. The clients clear the option."""
+    context = pki.client_context()
+    context.options |= ssl.OP_IGNORE_UNEXPECTED_EOF
+    notices: list[DeliveryNotice] = []
+
+    def outcomes() -> list[DeliveryNotice]:
+        return [n for n in notices if n.kind in ("delivered", "resend")]
+
+    with TLSLEMF(server_context(pki, version), close_after=len(RECORDS)) as lemf, \
+            Spool(tmp_path / "s") as spool:
+        _, stats = deliver(kind, lemf.port, spool, context, idle=0.5, on_event=notices.append,
+                           until=lambda: bool(outcomes()))
+        assert lemf.closed_early >= 1
+        first = outcomes()[0]  # the end of the connection the LEMF closed
+        assert first.kind == "resend" and len(first.record_ids) == len(RECORDS), first
+        assert stats.acknowledged <= lemf.answered  # later probes may be answered
+    assert not context.options & ssl.OP_IGNORE_UNEXPECTED_EOF
 
 
 @pytest.mark.parametrize("kind", ["blocking", "asyncio"])

@@ -48,6 +48,7 @@ Pins: TypeAlias = Iterable[bytes | str] | bytes | str | None
 _DIGEST_SIZE: Final = hashlib.sha256().digest_size
 _PIN_ARGUMENT: Final = "pinned_sha256"
 _HEX_DIGITS: Final = frozenset(string.hexdigits)
+_IGNORE_UNEXPECTED_EOF: Final = getattr(ssl, "OP_IGNORE_UNEXPECTED_EOF", ssl.Options(0))
 
 
 def fingerprint(der: bytes) -> bytes:
@@ -149,8 +150,14 @@ def check_client_context(ssl_context: ssl.SSLContext | None, *, insecure_plain_t
                          pinned_sha256: Pins) -> frozenset[bytes]:
     """The delivery clients' refusals (:class:`InsecureTransportError`): plain TCP unless
     asked for, an SSL context that does not verify the server (certificate and host name),
-    pins without TLS. Raises the context's ``minimum_version`` to TLS 1.2 if it is lower;
-    returns the parsed pins (:func:`normalize_pins`)."""
+    pins without TLS. Raises the context's ``minimum_version`` to TLS 1.2 if it is lower and
+    clears ``ssl.OP_IGNORE_UNEXPECTED_EOF``; returns the parsed pins (:func:`normalize_pins`).
+
+    With ``OP_IGNORE_UNEXPECTED_EOF`` OpenSSL reports the peer's TCP close as its
+    close_notify (``SSLZeroReturnError``, a completed ``unwrap``), so a LEMF that closed
+    without reading what we sent would look like one that answered our close: the proof of
+    delivery for streams without acknowledgement (RFC 8446 6.1). Some Python builds
+    (Debian's among them) set the option on every new context."""
     if ssl_context is None:
         if not insecure_plain_tcp:
             raise InsecureTransportError(
@@ -169,6 +176,7 @@ def check_client_context(ssl_context: ssl.SSLContext | None, *, insecure_plain_t
                 or (minimum != ssl.TLSVersion.MAXIMUM_SUPPORTED
                     and minimum < ssl.TLSVersion.TLSv1_2)):
             ssl_context.minimum_version = ssl.TLSVersion.TLSv1_2
+        ssl_context.options &= ~_IGNORE_UNEXPECTED_EOF
     pins = normalize_pins(pinned_sha256)
     if pins and ssl_context is None:
         raise InsecureTransportError(
@@ -234,4 +242,5 @@ def client_context(
                 "PEM certificate, and does the key belong to it?)", "cert") from None
     context.verify_mode = ssl.CERT_REQUIRED
     context.check_hostname = True
+    context.options &= ~_IGNORE_UNEXPECTED_EOF  # see check_client_context
     return context
