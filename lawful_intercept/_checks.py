@@ -5,6 +5,7 @@ type) or a ``ValueError`` (a value out of its range), each naming the argument a
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
@@ -14,6 +15,7 @@ __all__ = [
     "require_instance",
     "require_int",
     "require_number",
+    "tls12_at_least",
     "type_name",
 ]
 
@@ -89,3 +91,14 @@ def _check_range(value: float, name: str, low: float | None, high: float | None)
         if low is None:
             raise ValueError(f"{name} must be at most {high}, not {value}")
         raise ValueError(f"{name} must be in {low}..{high}, not {value}")
+
+
+def tls12_at_least(context: ssl.SSLContext) -> None:
+    """Raise ``context.minimum_version`` to TLS 1.2 if it allows anything older. A new
+    context's floor depends on how Python was built (``MINIMUM_SUPPORTED`` on some, TLS 1.2
+    on others), so the library sets the floor it needs instead of refusing the context."""
+    minimum = context.minimum_version
+    if (minimum == ssl.TLSVersion.MINIMUM_SUPPORTED
+            or (minimum != ssl.TLSVersion.MAXIMUM_SUPPORTED
+                and minimum < ssl.TLSVersion.TLSv1_2)):
+        context.minimum_version = ssl.TLSVersion.TLSv1_2

@@ -262,6 +262,17 @@ def test_insecure_setups_are_refused(pki: TestPKI) -> None:
         X2X3Listener(42, pki.server_context())  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("floor", [ssl.TLSVersion.MINIMUM_SUPPORTED, ssl.TLSVersion.TLSv1_1])
+def test_a_context_allowing_old_versions_is_raised_to_tls12(
+        pki: TestPKI, floor: ssl.TLSVersion) -> None:
+    """A new context's floor depends on how Python was built (``MINIMUM_SUPPORTED`` with
+    Debian's): the listener raises it, as the LEMF and the delivery clients do."""
+    context = pki.server_context()
+    context.minimum_version = floor
+    X2X3Listener(Sink.__new__(Sink), context)
+    assert context.minimum_version == ssl.TLSVersion.TLSv1_2
+
+
 def test_plain_tcp_when_asked(pki: TestPKI) -> None:
     async def main() -> None:
         sink = Sink()

@@ -28,6 +28,7 @@ import string
 from collections.abc import Iterable
 from typing import Final, TypeAlias
 
+from .._checks import tls12_at_least
 from ..errors import InsecureTransportError, PinMismatch, TLSConfigError
 
 __all__ = [
@@ -171,11 +172,7 @@ def check_client_context(ssl_context: ssl.SSLContext | None, *, insecure_plain_t
             raise InsecureTransportError(
                 "ssl_context must verify the server's certificate and host name "
                 "(verify_mode=CERT_REQUIRED, check_hostname=True)")
-        minimum = ssl_context.minimum_version
-        if (minimum == ssl.TLSVersion.MINIMUM_SUPPORTED
-                or (minimum != ssl.TLSVersion.MAXIMUM_SUPPORTED
-                    and minimum < ssl.TLSVersion.TLSv1_2)):
-            ssl_context.minimum_version = ssl.TLSVersion.TLSv1_2
+        tls12_at_least(ssl_context)
         ssl_context.options &= ~_IGNORE_UNEXPECTED_EOF
     pins = normalize_pins(pinned_sha256)
     if pins and ssl_context is None:

@@ -39,6 +39,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, cast
 
+from .._checks import tls12_at_least
 from ..catalog import PS_PDU, default_specification
 from ..errors import EncodeError, Error, LEMFConfigError, StoreError
 from ..integrity import PaddingReading, VerifyingKey
@@ -505,11 +506,7 @@ def _check_tls(context: ssl.SSLContext | None, insecure_plain_tcp: bool) -> None
         raise LEMFConfigError(
             "the context must require client certificates (verify_mode=CERT_REQUIRED); a "
             "LEMF accepts only senders it can authenticate", "ssl_context")
-    minimum = context.minimum_version
-    if (minimum == ssl.TLSVersion.MINIMUM_SUPPORTED
-            or (minimum != ssl.TLSVersion.MAXIMUM_SUPPORTED
-                and minimum < ssl.TLSVersion.TLSv1_2)):
-        context.minimum_version = ssl.TLSVersion.TLSv1_2
+    tls12_at_least(context)
 
 
 class _Datagrams(asyncio.DatagramProtocol):

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
-from .._checks import require_instance, require_int, require_number
+from .._checks import require_instance, require_int, require_number, tls12_at_least
 from ..errors import InsecureTransportError, X2X3Error
 from ._model import DEFAULT_MAX_PDU_SIZE, PDUType
 from ._pdu import X2X3PDU
@@ -91,11 +91,12 @@ class X2X3Listener:
     octets: while the consumer is behind, nothing is read and TCP's window stops the sender.
 
     **Security.** ``ssl_context`` must be a server context that requires a client certificate
-    (``verify_mode == CERT_REQUIRED``) and allows no version below TLS 1.2, else
-    :class:`~lawful_intercept.errors.InsecureTransportError`; ``tls13_only=True`` sets its
-    ``minimum_version`` to TLS 1.3 (OpenLI's choice). A client without a certificate, or with
-    one the CA did not issue, fails the handshake and never reaches the consumer. Plain TCP
-    only with ``ssl_context=None`` and ``insecure_plain_tcp=True`` (tests, benchmarks).
+    (``verify_mode == CERT_REQUIRED``), else
+    :class:`~lawful_intercept.errors.InsecureTransportError`; its ``minimum_version`` is
+    raised to TLS 1.2 if lower, or set to TLS 1.3 by ``tls13_only=True`` (OpenLI's
+    choice). A client without a certificate, or with one the CA did not issue, fails the
+    handshake and never reaches the consumer. Plain TCP only with ``ssl_context=None`` and
+    ``insecure_plain_tcp=True`` (tests, benchmarks).
 
     **Faults.** A network element whose octets are not an X2/X3 stream
     (:class:`~lawful_intercept.errors.X2X3Error`) is disconnected with the reason logged (the
@@ -292,11 +293,8 @@ def _checked_context(context: ssl.SSLContext | None, tls13_only: bool,
             "X2/X3 network elements authenticate with certificates", "ssl_context")
     if tls13_only:
         context.minimum_version = ssl.TLSVersion.TLSv1_3
-    elif context.minimum_version in (ssl.TLSVersion.MINIMUM_SUPPORTED, ssl.TLSVersion.SSLv3,
-                                     ssl.TLSVersion.TLSv1, ssl.TLSVersion.TLSv1_1):
-        raise InsecureTransportError(
-            "ssl_context must allow no version below TLS 1.2 (set minimum_version)",
-            "ssl_context")
+    else:
+        tls12_at_least(context)
     return context
 
 
