@@ -261,11 +261,12 @@ class HandoverNode:
                 self._release_later(liid)
         free = [liid for liid in liids if liid not in self.leases]
         random.shuffle(free)
+        held = sum(1 for liid in self.leases if liid in liids and liid not in self._releasing)
         for liid in free:
-            if sum(1 for held in self.leases
-                   if held in liids and held not in self._releasing) >= share:
+            if held >= share:
                 break
-            await self._take(liid)
+            if await self._take(liid):
+                held += 1
         await self._adopt_removed(removed - liids)
 
     async def _removed_action(self, liid: str, *, held: bool,

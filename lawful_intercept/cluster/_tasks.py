@@ -19,27 +19,26 @@ __all__ = ["ClusterTaskStore", "task_from_bytes", "task_to_bytes"]
 
 
 
-def _tombstone(xid: uuid.UUID, liid: str) -> bytes:
+def _tombstone_bytes(xid: uuid.UUID, liid: str) -> bytes:
     return json.dumps({"deactivated": True, "xid": str(xid), "liid": liid,
                        "at": time.time()}).encode()
 
 
-def _tombstone_age(data: bytes) -> float:
-    """Seconds since the tombstone was written (0 for one without a time)."""
-    try:
-        return max(time.time() - float(json.loads(data).get("at", time.time())), 0.0)
-    except (ValueError, TypeError, AttributeError):
-        return 0.0
-
-
-def _is_tombstone(data: bytes) -> str | None:
-    """The LIID of a tombstone entry, ``None`` for anything else."""
+def _read_tombstone(data: bytes) -> tuple[str, float] | None:
+    """The LIID of a tombstone entry and the seconds since it was written (0 for one
+    without a time); ``None`` for anything else."""
     if not data.startswith(b'{"deactivated"'):
         return None
     try:
-        return str(json.loads(data)["liid"])
+        fields = json.loads(data)
+        liid = str(fields["liid"])
     except (ValueError, KeyError, TypeError) as exc:
         raise ClusterError(f"task tombstone is not one: {exc!r}") from None
+    try:
+        age = max(time.time() - float(fields.get("at", time.time())), 0.0)
+    except (ValueError, TypeError):
+        age = 0.0
+    return liid, age
 
 
 def task_to_bytes(task: MediationTask) -> bytes:
@@ -81,7 +80,7 @@ class ClusterTaskStore:
         deactivation; a task missing from a listing, as when a broker does not answer in
         time, is never taken for a deactivated one)."""
         require_instance(xid, uuid.UUID, "xid")
-        await self.kv.put(xid.hex, _tombstone(xid, await self.liid_of(xid) or ""))
+        await self.kv.put(xid.hex, _tombstone_bytes(xid, await self.liid_of(xid) or ""))
 
     async def snapshot(self) -> tuple[dict[uuid.UUID, MediationTask], dict[uuid.UUID, str]]:
         """The active tasks by XID, and the LIID of each XID deactivated (tombstones).
@@ -108,10 +107,9 @@ class ClusterTaskStore:
                 continue
             if not entry.value:
                 continue
-            dead = _is_tombstone(entry.value)
+            dead = _read_tombstone(entry.value)
             if dead is not None:
-                removed[uuid.UUID(hex=key)] = dead
-                ages[uuid.UUID(hex=key)] = _tombstone_age(entry.value)
+                removed[uuid.UUID(hex=key)], ages[uuid.UUID(hex=key)] = dead
             else:
                 task = task_from_bytes(entry.value)
                 active[task.xid] = task
@@ -145,7 +143,7 @@ class ClusterTaskStore:
                 put += 1
         for xid, task in active.items():
             if xid not in wanted:
-                await self.kv.put(xid.hex, _tombstone(xid, task.liid))
+                await self.kv.put(xid.hex, _tombstone_bytes(xid, task.liid))
                 removed += 1
         return put, removed
 
@@ -162,7 +160,7 @@ class ClusterTaskStore:
             entry = await self.kv.get(xid.hex)
         except (KeyNotFoundError, KeyDeletedError):
             return None
-        if not entry.value or _is_tombstone(entry.value) is not None:
+        if not entry.value or _read_tombstone(entry.value) is not None:
             return None
         return task_from_bytes(entry.value).liid
 
