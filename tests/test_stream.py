@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import itertools
 import random
-import time
 from typing import Any
 
 import pytest
+from _work_budget import counted_work
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -221,20 +221,32 @@ def test_byte_by_byte_for_reencoded_pdus(value: Any, rnd: random.Random) -> None
     assert len(got) == 1 and got[0].raw == data and got[0].value == value
 
 
-def test_big_indefinite_pdu_byte_by_byte_is_linear() -> None:
-    # 60 KB in 12,000 nested TLVs inside two indefinite levels; a scan that started again
-    # from the beginning on every byte would take minutes.
-    body = b"".join(b"\x04\x03abc" for _ in range(12_000))
-    pdu = b"\x30\x80\x30\x80" + body + b"\x00\x00\x31\x82\x00\x02\x05\x00\x00\x00"
-    assert read_tlv_full(pdu, 0)[5] == len(pdu)
+def _nested_indefinite_pdu(tlvs: int) -> bytes:
+    body = b"".join(b"\x04\x03abc" for _ in range(tlvs))
+    return b"\x30\x80\x30\x80" + body + b"\x00\x00\x31\x82\x00\x02\x05\x00\x00\x00"
+
+
+def _fed_byte_by_byte(pdu: bytes) -> tuple[list[PDU], int]:
     reader = PDUReader()
-    begin = time.thread_time()  # CPU time: a loaded machine does not trip this quadratic guard
     out: list[PDU] = []
-    for i in range(len(pdu)):
-        out += reader.feed(pdu[i : i + 1])
-    elapsed = time.thread_time() - begin
+    with counted_work() as work:
+        for i in range(len(pdu)):
+            out += reader.feed(pdu[i : i + 1])
+    return out, work.lines
+
+
+def test_big_indefinite_pdu_byte_by_byte_is_linear() -> None:
+    # 60 KB in 12,000 nested TLVs inside two indefinite levels, fed one byte at a time. A scan
+    # that started again from the beginning on every byte would do 16 times the work of a
+    # quarter of the PDU; a linear one does 4 times (counted in library lines, not timed).
+    pdu = _nested_indefinite_pdu(12_000)
+    assert read_tlv_full(pdu, 0)[5] == len(pdu)
+    quarter = _nested_indefinite_pdu(3_000)
+    small, small_work = _fed_byte_by_byte(quarter)
+    out, work = _fed_byte_by_byte(pdu)
+    assert [p.raw for p in small] == [quarter]
     assert [p.raw for p in out] == [pdu]
-    assert elapsed < 10, elapsed
+    assert work <= 5 * small_work, (work, small_work)
 
 
 def test_big_definite_pdu_in_small_chunks() -> None:
@@ -554,14 +566,21 @@ def test_writer_output_reads_back() -> None:
     assert got == SMALL * 10
 
 
-def test_writer_large_queue_is_fast() -> None:
+def _batches_work(records: int) -> int:
     writer = PDUWriter(1000)
-    for _ in range(50_000):
+    for _ in range(records):
         writer.add(b"\x05\x00")
-    begin = time.thread_time()  # CPU time: a loaded machine does not trip this quadratic guard
-    n = sum(1 for _ in writer.batches())
-    assert n == 100
-    assert time.thread_time() - begin < 2
+    with counted_work() as work:
+        n = sum(1 for _ in writer.batches())
+    assert n == records * 2 // 1000
+    return work.lines
+
+
+def test_writer_large_queue_is_linear() -> None:
+    # Taking 50,000 queued PDUs in batches does 4 times the work of 12,500 (counted, not
+    # timed); a queue that shifted its list on every take would do 16 times.
+    small, large = _batches_work(12_500), _batches_work(50_000)
+    assert large <= 5 * small, (large, small)
 
 
 # -- decode_first ---------------------------------------------------------------------------
