@@ -8,6 +8,10 @@ that needs one; a file may still define its own fixture of the same name.
 The reference ASN.1 modules (read-only test oracles, never copied into the repository) live
 next to the repository, in ``<repository root>/../shared/reference/asn1``. Every test that
 needs them asks for one of the fixtures below, which skip the test when the folder is absent.
+
+Hypothesis runs under the ``lawful-intercept`` profile: no deadline. A deadline is a timed
+test: a garbage collection or a loaded machine that makes one example slow would fail the
+test as flaky; the work a test may do is bounded by counting it (``_work_budget``) instead.
 """
 
 from __future__ import annotations
@@ -19,10 +23,14 @@ from typing import Any
 
 import pytest
 from _cluster_support import NATS_MISSING, NATS_SERVER, nats_server
+from hypothesis import settings
 
 import lawful_intercept
 from lawful_intercept.certs import TestPKI, make_test_pki
 from lawful_intercept.delivery import Spool
+
+settings.register_profile("lawful-intercept", deadline=None)
+settings.load_profile("lawful-intercept")
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 REFERENCE_DIR = REPOSITORY_ROOT.parent / "shared" / "reference" / "asn1"
