@@ -20,8 +20,10 @@ from typing import Any
 
 import lawful_intercept
 
-_PACKAGE_DIR = str(Path(lawful_intercept.__file__).resolve().parent)
-_GENERATED_PREFIX = "<lawful_intercept"
+_PACKAGE = Path(lawful_intercept.__file__).parent
+# The package's folder as its code objects name it (as imported, and with links resolved),
+# and the file name of the code it generates.
+_PREFIXES = (str(_PACKAGE), str(_PACKAGE.resolve()), "<lawful_intercept")
 
 
 class WorkLimitExceeded(BaseException):
@@ -30,7 +32,7 @@ class WorkLimitExceeded(BaseException):
 
 @dataclass
 class Work:
-    """Library lines executed (and function calls entered) inside ``counted_work``."""
+    """Library lines executed inside ``counted_work`` (a function entered counts as one)."""
 
     lines: int = 0
     limit: int | None = None
@@ -39,7 +41,7 @@ class Work:
 def _is_library(filename: str, cache: dict[str, bool]) -> bool:
     known = cache.get(filename)
     if known is None:
-        known = filename.startswith(_GENERATED_PREFIX) or filename.startswith(_PACKAGE_DIR)
+        known = filename.startswith(_PREFIXES)
         cache[filename] = known
     return known
 
