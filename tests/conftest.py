@@ -9,9 +9,11 @@ The reference ASN.1 modules (read-only test oracles, never copied into the repos
 next to the repository, in ``<repository root>/../shared/reference/asn1``. Every test that
 needs them asks for one of the fixtures below, which skip the test when the folder is absent.
 
-Hypothesis runs under the ``lawful-intercept`` profile: no deadline. A deadline is a timed
-test: a garbage collection or a loaded machine that makes one example slow would fail the
-test as flaky; the work a test may do is bounded by counting it (``_work_budget``) instead.
+Hypothesis runs under the ``lawful-intercept`` profile: no deadline and no ``too_slow``
+health check. Both are timed: a garbage collection or a loaded machine that makes one example
+(or the first draws) slow would fail the test; the work a test may do is bounded by counting
+it (``_work_budget``) instead. A test that names its own ``suppress_health_check`` replaces
+the profile's list, so it names ``too_slow`` too.
 """
 
 from __future__ import annotations
@@ -23,13 +25,14 @@ from typing import Any
 
 import pytest
 from _cluster_support import NATS_MISSING, NATS_SERVER, nats_server
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 
 import lawful_intercept
 from lawful_intercept.certs import TestPKI, make_test_pki
 from lawful_intercept.delivery import Spool
 
-settings.register_profile("lawful-intercept", deadline=None)
+settings.register_profile("lawful-intercept", deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("lawful-intercept")
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent

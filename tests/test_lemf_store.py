@@ -87,7 +87,7 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(st.data())
 def test_any_flipped_octet_is_noticed(pristine: Path, tmp_path_factory: pytest.TempPathFactory,
                                      data: st.DataObject) -> None:

@@ -421,7 +421,7 @@ def test_a_process_killed_between_two_statements_leaves_the_book_consistent(
 
 
 @settings(max_examples=15, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(hours=st.integers(min_value=1, max_value=48),
        ticks=st.lists(st.integers(min_value=0, max_value=72 * 60), max_size=6))
 def test_property_a_task_is_active_exactly_within_its_timespan(

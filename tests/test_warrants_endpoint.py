@@ -160,7 +160,7 @@ def test_every_response_validates_against_the_official_schema(book: WarrantBook)
 
 
 @settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.one_of(st.binary(max_size=400),
                       hi1_messages().map(write_message),
                       st.text(max_size=200).map(lambda t: f"<HI1Message>{t}</HI1Message>"
