@@ -287,6 +287,58 @@ def test_descriptor_exhaustion_is_logged_a_few_times(tmp_path: Path) -> None:
     assert len(lines) <= 40, err[-2000:]
 
 
+_RETRY_AFTER_CLOSE = """
+import asyncio, json, logging, resource, socket, sys, threading
+from lawful_intercept.lemf import LEMF
+
+async def main(out):
+    loop = asyncio.get_running_loop()
+    errors = []
+    logging.getLogger("asyncio").addHandler(logging.Handler())
+    logging.getLogger("asyncio").handlers[-1].emit = lambda record: errors.append(
+        record.getMessage())
+    lemf = LEMF(out, insecure_plain_tcp=True)
+    host, port = await lemf.listen()
+    resource.setrlimit(resource.RLIMIT_NOFILE, (48, 48))
+    flood = []
+
+    def connect():
+        for _ in range(120):
+            try:
+                flood.append(socket.create_connection((host, port), timeout=5))
+            except OSError:
+                pass
+
+    thread = threading.Thread(target=connect)
+    thread.start()
+    while thread.is_alive():  # the loop accepts meanwhile, until descriptors run out
+        await asyncio.sleep(0.01)
+    failed_at = loop.time()
+    for sock in flood:
+        sock.close()
+    await lemf.close()
+    # asyncio's accept retry comes a second after the failed accept: keep the loop running
+    # past it, as a program that goes on after closing its LEMF does.
+    await asyncio.sleep(max(0.0, failed_at + 1.5 - loop.time()))
+    print(json.dumps({"resource_errors": lemf.resource_errors, "errors": errors}))
+
+asyncio.run(main(sys.argv[1]))
+"""
+
+
+def test_an_accept_retry_due_after_close_is_not_a_traceback(tmp_path: Path) -> None:
+    """Out of descriptors, asyncio retries the accept a second later, also on a listener
+    closed since, where the retry fails: a LEMF closed within that second takes the retry
+    while its handler is installed, so nothing reaches the loop's default handler."""
+    done = subprocess.run([sys.executable, "-c", _RETRY_AFTER_CLOSE, str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["resource_errors"] >= 1  # the scenario happened: an accept failed
+    assert result["errors"] == [], result["errors"]
+    assert "Traceback" not in done.stderr, done.stderr[-2000:]
+
+
 def _wait(condition: Callable[[], bool], timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

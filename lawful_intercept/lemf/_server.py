@@ -34,6 +34,7 @@ import os
 import ssl
 import time
 import zlib
+from asyncio import constants as asyncio_constants
 from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -61,6 +62,9 @@ log = logging.getLogger("lawful_intercept.lemf")
 
 _FLUSH_BYTES: Final = 1 << 20  # collected octets written out without waiting for a request
 _MAX_LAST_ERRORS: Final = 20
+_ACCEPT_RETRY_DELAY: Final = float(asyncio_constants.ACCEPT_RETRY_DELAY)
+"""Seconds after which asyncio accepts again on a listener whose accept failed (EMFILE...)."""
+_ACCEPT_RETRY_MARGIN: Final = 0.05
 DEFAULT_MEMORY_BUDGET: Final = 256 * 1024 * 1024
 """Octets all connections of a LEMF may hold in PDUs in progress and TLS buffers."""
 DEFAULT_MAX_HANDSHAKES: Final = 64
@@ -181,6 +185,7 @@ class LEMF:
         self._connections: set[Connection] = set()  # open, authenticated or not
         self._ticker: asyncio.Task[None] | None = None
         self._previous_handler: Any = None
+        self._accept_retry_at = -1.0  # loop time of asyncio's last accept retry, if any
         self._done: asyncio.Event | None = None
         self._closing = False
         self._closed = False
@@ -272,6 +277,13 @@ class LEMF:
             datagrams.close()
         for connection in list(self._connections):
             connection.abort()
+        loop = asyncio.get_running_loop()
+        retry_in = self._accept_retry_at - loop.time()
+        if retry_in > 0:
+            # asyncio retries an accept that failed for want of descriptors a second later,
+            # also on a listener closed since, where it fails (ValueError: descriptor -1):
+            # let that retry run while this LEMF's handler is there to take it.
+            await asyncio.sleep(retry_in + _ACCEPT_RETRY_MARGIN)
         if self._ticker is not None:
             self._ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -282,7 +294,6 @@ class LEMF:
         self._write_summary()
         self._store.close()
         self._throttle.flush()
-        loop = asyncio.get_running_loop()
         if loop.get_exception_handler() == self._loop_exception:
             loop.set_exception_handler(self._previous_handler)
         log.info("closed: %d records (%d PDUs received) in %s", self._collector.records,
@@ -417,15 +428,20 @@ class LEMF:
     def _loop_exception(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         """The loop's exception handler while the LEMF serves: accepts that fail for want of
         descriptors or memory (``socket.accept() out of system resource``) are counted and
-        logged at most ``log_lines`` times per ``log_interval``, without a traceback; the
-        rest goes to the handler that was there before."""
+        logged at most ``log_lines`` times per ``log_interval``, without a traceback. While
+        the LEMF closes, asyncio's retry of such an accept on the listener just closed is
+        dropped (it can only fail); the rest goes to the handler that was there before."""
         message = str(context.get("message", ""))
         if "out of system resource" in message:
             self.resource_errors += 1
+            self._accept_retry_at = loop.time() + _ACCEPT_RETRY_DELAY
             exc = context.get("exception")
             self._throttle.log("out of system resource", logging.ERROR,
                                "cannot accept a connection: %s (%s); accepting again in a "
                                "second", message, describe(exc) if exc is not None else "?")
+            return
+        if self._closing and _accept_retry_on_closed_listener(context):
+            log.debug("an accept retry on a closed listener was dropped: %s", message)
             return
         if self._previous_handler is not None:
             self._previous_handler(loop, context)
@@ -507,6 +523,15 @@ def _check_tls(context: ssl.SSLContext | None, insecure_plain_tcp: bool) -> None
             "the context must require client certificates (verify_mode=CERT_REQUIRED); a "
             "LEMF accepts only senders it can authenticate", "ssl_context")
     tls12_at_least(context)
+
+
+def _accept_retry_on_closed_listener(context: dict[str, Any]) -> bool:
+    """Whether ``context`` reports asyncio's accept retry (``_start_serving``, scheduled
+    :data:`_ACCEPT_RETRY_DELAY` after a failed accept) failing on a closed listening socket."""
+    handle = context.get("handle")
+    callback = getattr(handle, "_callback", None)  # asyncio.Handle keeps it there
+    return (getattr(callback, "__name__", "") == "_start_serving"
+            and isinstance(context.get("exception"), ValueError))
 
 
 class _Datagrams(asyncio.DatagramProtocol):
