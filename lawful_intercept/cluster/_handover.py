@@ -129,7 +129,9 @@ class HandoverNode:
 
     @property
     def owned(self) -> set[str]:
-        """The LIIDs this node holds a lease of."""
+        """The LIIDs this node holds a lease of and reads. An LIID leaves the set when its
+        release begins; ``stats.released`` counts the release once the lease is written
+        back."""
         return set(self.leases)
 
     # -- leases --------------------------------------------------------------------------
