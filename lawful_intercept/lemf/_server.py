@@ -277,13 +277,6 @@ class LEMF:
             datagrams.close()
         for connection in list(self._connections):
             connection.abort()
-        loop = asyncio.get_running_loop()
-        retry_in = self._accept_retry_at - loop.time()
-        if retry_in > 0:
-            # asyncio retries an accept that failed for want of descriptors a second later,
-            # also on a listener closed since, where it fails (ValueError: descriptor -1):
-            # let that retry run while this LEMF's handler is there to take it.
-            await asyncio.sleep(retry_in + _ACCEPT_RETRY_MARGIN)
         if self._ticker is not None:
             self._ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -294,11 +287,21 @@ class LEMF:
         self._write_summary()
         self._store.close()
         self._throttle.flush()
-        if loop.get_exception_handler() == self._loop_exception:
-            loop.set_exception_handler(self._previous_handler)
-        log.info("closed: %d records (%d PDUs received) in %s", self._collector.records,
-                 self._collector.received, self.out_dir)
-        self._done_event().set()
+        loop = asyncio.get_running_loop()
+        try:
+            retry_in = self._accept_retry_at - loop.time()
+            if retry_in > 0:
+                # asyncio retries an accept that failed for want of descriptors a second
+                # later, also on a listener closed since, where it fails (ValueError:
+                # descriptor -1): let that retry run while this LEMF's handler is there to
+                # take it. Everything is written already: a cancellation here loses nothing.
+                await asyncio.sleep(retry_in + _ACCEPT_RETRY_MARGIN)
+        finally:
+            if loop.get_exception_handler() == self._loop_exception:
+                loop.set_exception_handler(self._previous_handler)
+            log.info("closed: %d records (%d PDUs received) in %s", self._collector.records,
+                     self._collector.received, self.out_dir)
+            self._done_event().set()
 
     # -- reporting ----------------------------------------------------------------------------
 
