@@ -288,34 +288,23 @@ def test_descriptor_exhaustion_is_logged_a_few_times(tmp_path: Path) -> None:
 
 
 _RETRY_AFTER_CLOSE = """
-import asyncio, json, logging, resource, socket, sys, threading
+import asyncio, json, logging, resource, sys
 from lawful_intercept.lemf import LEMF
 
 async def main(out):
     loop = asyncio.get_running_loop()
     errors = []
-    logging.getLogger("asyncio").addHandler(logging.Handler())
-    logging.getLogger("asyncio").handlers[-1].emit = lambda record: errors.append(
-        record.getMessage())
+    handler = logging.Handler()
+    handler.emit = lambda record: errors.append(record.getMessage())
+    logging.getLogger("asyncio").addHandler(handler)
     lemf = LEMF(out, insecure_plain_tcp=True)
     host, port = await lemf.listen()
     resource.setrlimit(resource.RLIMIT_NOFILE, (48, 48))
-    flood = []
-
-    def connect():
-        for _ in range(120):
-            try:
-                flood.append(socket.create_connection((host, port), timeout=5))
-            except OSError:
-                pass
-
-    thread = threading.Thread(target=connect)
-    thread.start()
-    while thread.is_alive():  # the loop accepts meanwhile, until descriptors run out
+    print(port, flush=True)
+    end = loop.time() + 60
+    while not lemf.resource_errors and loop.time() < end:  # the test floods the listener
         await asyncio.sleep(0.01)
     failed_at = loop.time()
-    for sock in flood:
-        sock.close()
     await lemf.close()
     # asyncio's accept retry comes a second after the failed accept: keep the loop running
     # past it, as a program that goes on after closing its LEMF does.
@@ -330,13 +319,28 @@ def test_an_accept_retry_due_after_close_is_not_a_traceback(tmp_path: Path) -> N
     """Out of descriptors, asyncio retries the accept a second later, also on a listener
     closed since, where the retry fails: a LEMF closed within that second takes the retry
     while its handler is installed, so nothing reaches the loop's default handler."""
-    done = subprocess.run([sys.executable, "-c", _RETRY_AFTER_CLOSE, str(tmp_path / "out")],
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    process = subprocess.Popen(
+        [sys.executable, "-c", _RETRY_AFTER_CLOSE, str(tmp_path / "out")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    flood: list[socket.socket] = []
+    try:
+        port = int(process.stdout.readline())
+        for _ in range(120):  # from this process: only the LEMF runs out of descriptors
+            with contextlib.suppress(OSError):
+                flood.append(socket.create_connection((HOST, port), timeout=TIMEOUT))
+        out, err = process.communicate(timeout=120)
+    finally:
+        for sock in flood:
+            sock.close()
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, err[-2000:]
+    result = json.loads(out.strip().splitlines()[-1])
     assert result["resource_errors"] >= 1  # the scenario happened: an accept failed
     assert result["errors"] == [], result["errors"]
-    assert "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert "Traceback" not in err, err[-2000:]
 
 
 def _wait(condition: Callable[[], bool], timeout: float) -> bool:
