@@ -200,16 +200,23 @@ class Receiver:
             self.process.kill()
 
 
-# -- the two senders ------------------------------------------------------------------------
+# -- the senders ----------------------------------------------------------------------------
+
+
+def start_run(receiver: Receiver, mode: str, total: int) -> socket.socket:
+    """Tell the receiver a run of ``total`` octets begins; a TCP connection to it (no delay),
+    for a sender of plain ``ssl`` to wrap."""
+    receiver.control.send(("run", mode, total))
+    raw = socket.create_connection((HOST, receiver.port), timeout=WAIT)
+    raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return raw
 
 
 def plain_ssl(receiver: Receiver, context: ssl.SSLContext, writes: list[bytes], mode: str
               ) -> float:
     """Seconds from the first write until the receiver has every octet: one ``sendall`` per
     item of ``writes`` (the PDUs one by one, or all of them joined)."""
-    receiver.control.send(("run", mode, sum(map(len, writes))))
-    raw = socket.create_connection((HOST, receiver.port), timeout=WAIT)
-    raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    raw = start_run(receiver, mode, sum(map(len, writes)))
     with context.wrap_socket(raw, server_hostname=HOST) as sock:
         sendall = sock.sendall
         started = time.perf_counter()
@@ -228,9 +235,7 @@ def durable_sender(receiver: Receiver, context: ssl.SSLContext, pdus: list[bytes
     computed), written to a file and fsynced, then handed to a second thread that writes it
     to a plain ``ssl`` socket while the next run is stored."""
     runs = [pdus[i:i + batch] for i in range(0, len(pdus), batch)]
-    receiver.control.send(("run", mode, sum(map(len, pdus))))
-    raw = socket.create_connection((HOST, receiver.port), timeout=WAIT)
-    raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    raw = start_run(receiver, mode, sum(map(len, pdus)))
     path = work / "durable-sender"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     stored: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
@@ -272,9 +277,7 @@ def one_copy_sender(receiver: Receiver, context: ssl.SSLContext, pdus: list[byte
     runs = [pdus[i:i + batch] for i in range(0, len(pdus), batch)]
     largest = max(sum(map(len, run)) for run in runs)
     size = max(64 << 20, 4 * largest)
-    receiver.control.send(("run", mode, sum(map(len, pdus))))
-    raw = socket.create_connection((HOST, receiver.port), timeout=WAIT)
-    raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    raw = start_run(receiver, mode, sum(map(len, pdus)))
     path = work / "one-copy-sender"
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
     stored: queue.SimpleQueue[tuple[int, int] | None] = queue.SimpleQueue()
